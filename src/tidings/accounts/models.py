@@ -1,0 +1,57 @@
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from tidings.core.months import add_months
+from tidings.tiers.plans import Limits, Tier, resolve_limits, validate_tier_limits
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in _time_zones():
+        raise ValidationError(f"{name!r} is not a known IANA time zone (for example Europe/Berlin).")
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def default_time_zone() -> str:
+    return str(settings.TIDINGS_DEFAULT_USER_TIME_ZONE)
+
+
+def _one_month_from_now() -> datetime:
+    return add_months(timezone.now(), 1)
+
+
+class User(AbstractUser):
+    """A person with a plan. `credits` is the balance; the ledger in `credits` is its history."""
+
+    tier = models.CharField(max_length=16, choices=[(t.value, t.name.title()) for t in Tier], default=Tier.FREE)
+    time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
+    credits = models.IntegerField(default=0)
+    # The cycle repeats monthly from the anchor; last_credit_reset is the start of the current cycle.
+    credit_cycle_anchor = models.DateTimeField(default=timezone.now)
+    last_credit_reset = models.DateTimeField(default=timezone.now)
+    next_credit_reset = models.DateTimeField(default=_one_month_from_now, db_index=True)
+    tier_limits = models.JSONField(default=dict, blank=True, validators=[validate_tier_limits])
+    is_demo = models.BooleanField(default=False, help_text="A demonstration account, listed on the home page.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(credits__gte=0), name="user_credits_not_negative"),
+        ]
+
+    @property
+    def limits(self) -> Limits:
+        return resolve_limits(self.tier, self.tier_limits)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)

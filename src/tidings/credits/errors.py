@@ -1,0 +1,5 @@
+from tidings.core.errors import DomainError
+
+
+class InsufficientCredits(DomainError):
+    code = "insufficient_credits"

@@ -1,0 +1,101 @@
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+
+class ReservationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    CONSUMED = "consumed", "Consumed"
+    RELEASED = "released", "Released"
+
+
+class CreditReservation(models.Model):
+    """One credit (or more) held for a post target between scheduling and publishing.
+
+    It moves once, from pending to consumed or released, by a conditional update, so a second attempt is a no-op.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reservations")
+    target = models.ForeignKey(
+        "posts.PostTarget", on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+    )
+    amount = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.PENDING)
+    # The credit cycle the reservation was paid from; releasing it after a renewal expires it instead.
+    cycle_start = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "status"], name="reservation_user_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target"],
+                condition=models.Q(status="pending", target__isnull=False),
+                name="one_pending_reservation_per_target",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="reservation_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} credit(s) {self.status} for user {self.user_id}"
+
+
+class LedgerKind(models.TextChoices):
+    GRANT = "grant", "Grant"
+    RENEWAL = "renewal", "Monthly renewal"
+    CONSUME = "consume", "Consumed by a published post"
+    EXPIRE = "expire", "Expired"
+    ADJUST = "adjust", "Adjustment"
+
+
+class AppendOnlyQuerySet(models.QuerySet["CreditLedgerEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("The credit ledger is append-only.")
+
+    def delete(self) -> NoReturn:
+        raise TypeError("The credit ledger is append-only.")
+
+
+class CreditLedgerEntry(models.Model):
+    """Every change of a user's balance, signed; the balance is the sum of these rows."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger")
+    kind = models.CharField(max_length=16, choices=LedgerKind.choices)
+    amount = models.IntegerField()
+    balance_after = models.IntegerField()
+    reservation = models.ForeignKey(
+        CreditReservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="ledger_entries"
+    )
+    cycle_start = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "credit ledger entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "cycle_start"],
+                condition=models.Q(kind="renewal"),
+                name="one_renewal_per_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["reservation", "kind"],
+                condition=models.Q(reservation__isnull=False),
+                name="one_entry_per_reservation_and_kind",
+            ),
+            models.CheckConstraint(condition=models.Q(balance_after__gte=0), name="ledger_balance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount:+d} -> {self.balance_after}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The credit ledger is append-only.")
+        super().save(*args, **kwargs)

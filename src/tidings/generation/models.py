@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+
+
+class GenerationOutcome(models.TextChoices):
+    OK = "ok", "OK"
+    ERROR = "error", "Error"
+    REFUSED = "refused", "Refused by a limit"
+
+
+class GenerationLog(models.Model):
+    """One call to a language model: who, which provider and model, cost in tokens, time taken, how it ended."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_logs")
+    provider = models.CharField(max_length=64)
+    model = models.CharField(max_length=200)
+    action = models.CharField(max_length=32, default="generate", help_text="generate, rewrite, shorten, ...")
+    platform = models.CharField(max_length=32, blank=True, default="")
+    prompt_version = models.CharField(max_length=32, blank=True, default="")
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=16, choices=GenerationOutcome.choices)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="generation_user_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}/{self.model} {self.outcome}"

@@ -1,0 +1,41 @@
+from django.conf import settings
+from django.db import models
+
+
+class NotificationType(models.TextChoices):
+    LOW_CREDITS = "low_credits", "Low credits"
+    CREDITS_EXPIRING = "credits_expiring", "Credits expiring"
+    POST_SKIPPED = "post_skipped", "Post skipped"
+    POST_FAILED = "post_failed", "Post failed"
+    TIER_LIMIT_REACHED = "tier_limit_reached", "Plan limit reached"
+
+
+class Notification(models.Model):
+    """Something the user should know. `dedupe_key` names the period an alert belongs to, so it exists once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    type = models.CharField(max_length=32, choices=NotificationType.choices)
+    title = models.CharField(max_length=200)
+    message = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=models.Q(dedupe_key__isnull=False),
+                name="notification_dedupe",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}: {self.title}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,53 @@
+from django.conf import settings
+from django.db import models
+
+from tidings.core.encryption import EncryptedTextField
+
+
+class Platform(models.TextChoices):
+    BLUESKY = "bluesky", "Bluesky"
+    MASTODON = "mastodon", "Mastodon"
+    X = "x", "X"
+    LINKEDIN = "linkedin", "LinkedIn"
+    FACEBOOK = "facebook", "Facebook Pages"
+    INSTAGRAM = "instagram", "Instagram"
+    THREADS = "threads", "Threads"
+    TIKTOK = "tiktok", "TikTok"
+    YOUTUBE = "youtube", "YouTube"
+    PINTEREST = "pinterest", "Pinterest"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RECONNECT_NEEDED = "reconnect_needed", "Reconnect needed"
+    DISCONNECTED = "disconnected", "Disconnected"
+
+
+class SocialAccount(models.Model):
+    """A user's account on one platform. Tokens are encrypted at rest and never leave the server."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="social_accounts")
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    external_id = models.CharField(max_length=255, help_text="The account's id on the platform.")
+    handle = models.CharField(max_length=255)
+    display_name = models.CharField(max_length=255, blank=True, default="")
+    # The server for federated platforms (a Mastodon instance, a Bluesky PDS) or the URL of a webhook.
+    base_url = models.URLField(blank=True, default="")
+    access_token = EncryptedTextField(blank=True, default="")
+    refresh_token = EncryptedTextField(blank=True, default="")
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    scopes = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=32, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
+    status_reason = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "platform", "external_id"], name="one_connection_per_account"),
+        ]
+        indexes = [models.Index(fields=["user", "platform", "status"], name="account_user_platform_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} {self.handle}"

@@ -1,0 +1,85 @@
+"""Connected accounts: adding one under the plan's per-platform limit, marking and disconnecting."""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from tidings.accounts.models import User
+from tidings.core.errors import Conflict, NotFound
+from tidings.credits.services import lock_user
+from tidings.platforms.models import AccountStatus, Platform, SocialAccount
+from tidings.tiers.checks import can_connect
+from tidings.tiers.services import TierLimitReached, refuse
+
+
+def connect_account(
+    user: User,
+    *,
+    platform: Platform,
+    external_id: str,
+    handle: str,
+    access_token: str = "",
+    refresh_token: str = "",
+    token_expires_at: datetime | None = None,
+    base_url: str = "",
+    display_name: str = "",
+    scopes: str = "",
+) -> SocialAccount:
+    """Connect an account, or refresh the tokens of one already connected (reconnecting is not a new account)."""
+    credentials = {
+        "handle": handle,
+        "display_name": display_name,
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+        "token_expires_at": token_expires_at,
+        "base_url": base_url,
+        "scopes": scopes,
+        "status": AccountStatus.ACTIVE,
+        "status_reason": "",
+    }
+    try:
+        with transaction.atomic():
+            locked = lock_user(user.pk)
+            existing = SocialAccount.objects.filter(user=user, platform=platform, external_id=external_id).first()
+            if existing is None or existing.status == AccountStatus.DISCONNECTED:
+                decision = can_connect(locked, platform=platform)
+                if not decision.allowed:
+                    raise TierLimitReached(decision)
+            if existing is None:
+                return SocialAccount.objects.create(
+                    user=user, platform=platform, external_id=external_id, **credentials
+                )
+            for name, value in credentials.items():
+                setattr(existing, name, value)
+            existing.save()
+            return existing
+    except TierLimitReached as refusal:
+        refuse(user, refusal.decision)
+    except IntegrityError:
+        raise Conflict("This account was connected at the same moment by another request; try again.") from None
+
+
+def get_account(user: User, account_id: int) -> SocialAccount:
+    try:
+        return SocialAccount.objects.get(pk=account_id, user=user)
+    except SocialAccount.DoesNotExist:
+        raise NotFound("No such connected account.") from None
+
+
+def mark_reconnect_needed(account_id: int, *, reason: str) -> bool:
+    """Flag an account whose credentials stopped working; True when this call changed it."""
+    return bool(
+        SocialAccount.objects.filter(pk=account_id, status=AccountStatus.ACTIVE).update(
+            status=AccountStatus.RECONNECT_NEEDED, status_reason=reason[:500]
+        )
+    )
+
+
+def disconnect_account(user: User, account_id: int) -> SocialAccount:
+    """Forget the account's tokens; its post history stays."""
+    account = get_account(user, account_id)
+    SocialAccount.objects.filter(pk=account.pk).update(
+        status=AccountStatus.DISCONNECTED, access_token="", refresh_token="", token_expires_at=None
+    )
+    account.refresh_from_db()
+    return account

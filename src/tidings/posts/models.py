@@ -1,0 +1,107 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from tidings.platforms.models import SocialAccount
+
+
+class TargetStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+    CANCELLED = "cancelled", "Cancelled"
+    UNCONFIRMED = "unconfirmed", "Sent, outcome unknown"
+
+
+# A target in one of these holds a place in the user's queue and a credit reservation.
+IN_QUEUE = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING)
+
+
+class Post(models.Model):
+    """What the user wrote; it goes out once per target (one target per connected account)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    text = models.TextField(blank=True, default="")
+    link = models.URLField(blank=True, default="", max_length=2000)
+    scheduled_at = models.DateTimeField(null=True, blank=True, help_text="UTC; null while a draft.")
+    # Why the post is still a draft after a refused attempt to schedule it, so nothing the user wrote is lost.
+    draft_reason = models.CharField(max_length=500, blank=True, default="")
+    automation_rule = models.ForeignKey(
+        "automation.AutomationRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "scheduled_at"], name="post_user_scheduled_idx")]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} by {self.user_id}"
+
+
+class PostTarget(models.Model):
+    """One post on one connected account, with its own state, attempts and outcome."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="targets")
+    platform = models.CharField(max_length=32)
+    text_override = models.TextField(blank=True, default="", help_text="Platform-specific text, if edited.")
+    status = models.CharField(max_length=16, choices=TargetStatus.choices, default=TargetStatus.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    # Sent with every publish, so a retry after a crash is recognised by platforms that support it.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
+    attempts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=255, blank=True, default="")
+    external_url = models.URLField(blank=True, default="", max_length=2000)
+    error = models.TextField(blank=True, default="")
+    published_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="one_target_per_account"),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="target_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Target {self.pk} ({self.platform}, {self.status})"
+
+    @property
+    def text(self) -> str:
+        return self.text_override or self.post.text
+
+
+class MediaKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    GIF = "gif", "Animated GIF"
+
+
+class MediaAsset(models.Model):
+    """An uploaded image or video, with what the platform rules need to know about it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media")
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="media")
+    position = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="uploads/%Y/%m/")
+    kind = models.CharField(max_length=8, choices=MediaKind.choices)
+    mime_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    alt_text = models.CharField(max_length=1500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file.name}"

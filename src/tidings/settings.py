@@ -1,0 +1,147 @@
+"""Settings, read from the environment.
+
+TIDINGS_DATA_DIR     where the SQLite files, uploads and generated secrets live (default ./var)
+DATABASE_URL         PostgreSQL (or another SQLite file) instead of the embedded default
+TIDINGS_SECRET_KEY   Django's secret key; generated into the data dir when unset
+TIDINGS_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first, for OAuth tokens at rest
+TIDINGS_DEBUG        1 for development error pages
+TIDINGS_ALLOWED_HOSTS comma-separated host names (default localhost names)
+TIDINGS_TIME_ZONE    the site's default time zone for new users (default UTC)
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from tidings.core import local_secrets
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("TIDINGS_DATA_DIR", "var")).resolve()
+
+DEBUG = _env_bool("TIDINGS_DEBUG")
+SECRET_KEY = os.environ.get("TIDINGS_SECRET_KEY") or local_secrets.secret_key(DATA_DIR)
+TIDINGS_ENCRYPTION_KEYS = _env_list("TIDINGS_ENCRYPTION_KEYS", "") or local_secrets.encryption_keys(DATA_DIR)
+ALLOWED_HOSTS = _env_list("TIDINGS_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = _env_list("TIDINGS_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tidings.accounts",
+    "tidings.tiers",
+    "tidings.credits",
+    "tidings.usage",
+    "tidings.notifications",
+    "tidings.platforms",
+    "tidings.posts",
+    "tidings.generation",
+    "tidings.automation",
+    "tidings.jobs",
+    "tidings.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tidings.urls"
+WSGI_APPLICATION = "tidings.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# SQLite runs every transaction as BEGIN IMMEDIATE: the writer lock is taken up front, so two writers queue on the
+# busy timeout instead of failing with "database is locked" when a read transaction tries to upgrade.
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'tidings.sqlite3'}",
+        conn_max_age=int(os.environ.get("TIDINGS_DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+    # A file, not the shared in-memory database: tests run threads against it, and shared cache mode has
+    # table locks that ignore the busy timeout.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-tidings.sqlite3")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+TIDINGS_DEFAULT_USER_TIME_ZONE = os.environ.get("TIDINGS_TIME_ZONE", "UTC")
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Static files are served from the app folders directly, so a fresh install needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = _env_bool("TIDINGS_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("TIDINGS_LOG_LEVEL", "INFO")},
+}

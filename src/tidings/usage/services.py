@@ -1,0 +1,38 @@
+"""Daily counters in the user's own calendar day."""
+
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tidings.accounts.models import User
+from tidings.usage.models import DailyUsage, Metric
+
+
+def local_day(user: User, at: datetime | None = None) -> date:
+    """The calendar day it is (or was, at `at`) where the user lives."""
+    return (at or timezone.now()).astimezone(user.zone).date()
+
+
+def usage_on(user: User, *, metric: Metric, day: date, platform: str = "") -> int:
+    row = DailyUsage.objects.filter(user=user, day=day, metric=metric, platform=platform).values("count").first()
+    return row["count"] if row else 0
+
+
+def count_usage(user: User, *, metric: Metric, platform: str = "", at: datetime | None = None, amount: int = 1) -> int:
+    """Add `amount` to the user's counter for the local day of `at` and return the new total.
+
+    The increment is a single UPDATE ... SET count = count + n, so concurrent callers never lose a count; the row
+    is created on first use, and a creation race falls back to the increment.
+    """
+    day = local_day(user, at)
+    lookup = {"user": user, "day": day, "metric": metric, "platform": platform}
+    with transaction.atomic():
+        if not DailyUsage.objects.filter(**lookup).update(count=F("count") + amount):
+            try:
+                with transaction.atomic():
+                    DailyUsage.objects.create(**lookup, count=amount)
+            except IntegrityError:
+                DailyUsage.objects.filter(**lookup).update(count=F("count") + amount)
+    return usage_on(user, metric=metric, day=day, platform=platform)

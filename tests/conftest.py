@@ -1,0 +1,78 @@
+"""The cast: alice is on Free, bob on Pro, carol on Business. Helpers create what a test needs, on the real DB."""
+
+import os
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tidings.accounts.models import User
+from tidings.accounts.services import create_user
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.services import connect_account
+from tidings.posts.models import Post
+from tidings.posts.services import create_post, schedule_post
+from tidings.tiers.plans import Tier
+
+REQUIRE_POSTGRES = os.environ.get("TIDINGS_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` need PostgreSQL. Where it is required (`make test`, CI) a run on another database
+    stops with an error; elsewhere (a plain `pytest` on SQLite) those tests are skipped with the reason."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    if REQUIRE_POSTGRES:
+        pytest.exit("TIDINGS_REQUIRE_POSTGRES=1 but DATABASE_URL is not a PostgreSQL database.", returncode=2)
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (make test-postgres)"))
+
+
+def make_user(username: str, tier: Tier, **kwargs: Any) -> User:
+    return create_user(username, password="correct horse battery staple", tier=tier, **kwargs)
+
+
+@pytest.fixture
+def alice(db: None) -> User:
+    return make_user("alice", Tier.FREE)
+
+
+@pytest.fixture
+def bob(db: None) -> User:
+    return make_user("bob", Tier.PRO)
+
+
+@pytest.fixture
+def carol(db: None) -> User:
+    return make_user("carol", Tier.BUSINESS)
+
+
+@pytest.fixture
+def cast(alice: User, bob: User, carol: User) -> dict[Tier, User]:
+    return {Tier.FREE: alice, Tier.PRO: bob, Tier.BUSINESS: carol}
+
+
+def create_account(user: User, platform: Platform = Platform.MASTODON, n: int = 1) -> SocialAccount:
+    return connect_account(
+        user, platform=platform, external_id=f"{user.username}-{platform}-{n}", handle=f"@{user.username}{n}",
+        access_token=f"token-{user.username}-{n}",
+    )
+
+
+def create_scheduled_post(user: User, accounts: list[SocialAccount], *, minutes: int = 60, text: str = "Hello") -> Post:
+    post = create_post(user, text=text, account_ids=[a.pk for a in accounts])
+    return schedule_post(user, post.pk, at=timezone.now() + timedelta(minutes=minutes))
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+Factory = Callable[..., Any]

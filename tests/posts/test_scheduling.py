@@ -1,0 +1,160 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import create_account, create_scheduled_post
+from tidings.accounts.models import User
+from tidings.core.errors import Conflict, InvalidInput, NotFound
+from tidings.credits.errors import InsufficientCredits
+from tidings.credits.models import CreditReservation, ReservationStatus
+from tidings.credits.services import available_credits, ledger_balance
+from tidings.notifications.models import Notification, NotificationType
+from tidings.platforms.models import Platform
+from tidings.posts.models import Post, TargetStatus
+from tidings.posts.services import (
+    cancel_post,
+    create_post,
+    delete_post,
+    reschedule_post,
+    schedule_post,
+    unschedule_post,
+)
+from tidings.tiers.services import TierLimitReached
+
+pytestmark = pytest.mark.django_db
+
+
+def statuses(post: Post) -> list[str]:
+    return sorted(post.targets.values_list("status", flat=True))
+
+
+def test_scheduling_reserves_one_credit_per_target(bob: User) -> None:
+    accounts = [create_account(bob, Platform.MASTODON), create_account(bob, Platform.BLUESKY)]
+    post = create_scheduled_post(bob, accounts)
+    assert statuses(post) == ["scheduled", "scheduled"]
+    assert CreditReservation.objects.filter(user=bob, status=ReservationStatus.PENDING).count() == 2
+    bob.refresh_from_db()
+    assert bob.credits == 500
+    assert available_credits(bob) == 498
+
+
+def test_a_full_queue_keeps_the_post_a_draft_with_the_reason_and_reserves_nothing(alice: User) -> None:
+    account = create_account(alice)
+    for _ in range(5):
+        create_scheduled_post(alice, [account])
+    sixth = create_post(alice, text="One too many", account_ids=[account.pk])
+    with pytest.raises(TierLimitReached) as refusal:
+        schedule_post(alice, sixth.pk, at=timezone.now() + timedelta(hours=1))
+    assert refusal.value.as_dict() == {
+        "code": "tier_limit_reached",
+        "message": refusal.value.message,
+        "check": "can_schedule",
+        "limit_name": "queue_size",
+        "limit": 5,
+        "used": 5,
+        "tier": "free",
+    }
+    sixth.refresh_from_db()
+    assert sixth.text == "One too many"
+    assert sixth.scheduled_at is None
+    assert sixth.draft_reason == refusal.value.message
+    assert statuses(sixth) == ["draft"]
+    assert CreditReservation.objects.filter(user=alice).count() == 5
+    assert Notification.objects.filter(user=alice, type=NotificationType.TIER_LIMIT_REACHED).count() == 1
+
+
+def test_a_second_refusal_on_the_same_day_does_not_notify_twice(alice: User) -> None:
+    account = create_account(alice)
+    for _ in range(5):
+        create_scheduled_post(alice, [account])
+    for _ in range(3):
+        extra = create_post(alice, text="again", account_ids=[account.pk])
+        with pytest.raises(TierLimitReached):
+            schedule_post(alice, extra.pk, at=timezone.now() + timedelta(hours=1))
+    assert Notification.objects.filter(user=alice, type=NotificationType.TIER_LIMIT_REACHED).count() == 1
+
+
+def test_scheduling_without_enough_credits_is_refused_and_stays_a_draft(alice: User) -> None:
+    alice.tier_limits = {"queue_size": 100}
+    alice.save()
+    account = create_account(alice)
+    for _ in range(10):
+        create_scheduled_post(alice, [account])
+    post = create_post(alice, text="no credit left", account_ids=[account.pk])
+    with pytest.raises(InsufficientCredits) as refusal:
+        schedule_post(alice, post.pk, at=timezone.now() + timedelta(hours=1))
+    assert refusal.value.details == {"available": 0, "needed": 1, "tier": "free"}
+    post.refresh_from_db()
+    assert statuses(post) == ["draft"]
+    assert post.draft_reason.startswith("Not enough credits")
+    assert CreditReservation.objects.filter(user=alice).count() == 10
+
+
+def test_a_time_in_the_past_is_refused(alice: User) -> None:
+    account = create_account(alice)
+    post = create_post(alice, text="late", account_ids=[account.pk])
+    with pytest.raises(InvalidInput) as refusal:
+        schedule_post(alice, post.pk, at=timezone.now() - timedelta(minutes=1))
+    assert refusal.value.details == {"field": "scheduled_at"}
+    post.refresh_from_db()
+    assert statuses(post) == ["draft"]
+    assert not CreditReservation.objects.filter(user=alice).exists()
+
+
+def test_another_users_post_is_not_found(alice: User, bob: User) -> None:
+    post = create_post(bob, text="bob's", account_ids=[create_account(bob).pk])
+    for action in (unschedule_post, cancel_post, delete_post):
+        with pytest.raises(NotFound):
+            action(alice, post.pk)
+    with pytest.raises(NotFound):
+        schedule_post(alice, post.pk, at=timezone.now() + timedelta(hours=1))
+
+
+def test_another_users_account_cannot_be_a_target(alice: User, bob: User) -> None:
+    with pytest.raises(InvalidInput):
+        create_post(alice, text="x", account_ids=[create_account(bob).pk])
+    assert not Post.objects.filter(user=alice).exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [(unschedule_post, ["draft"]), (cancel_post, ["cancelled"])],
+)
+def test_taking_a_post_out_of_the_queue_releases_its_credit(alice: User, action, expected: list[str]) -> None:
+    post = create_scheduled_post(alice, [create_account(alice)])
+    action(alice, post.pk)
+    assert statuses(post) == expected
+    reservation = CreditReservation.objects.get(user=alice)
+    assert reservation.status == ReservationStatus.RELEASED
+    alice.refresh_from_db()
+    assert alice.credits == 10
+    assert available_credits(alice) == 10
+    assert ledger_balance(alice) == 10
+
+
+def test_deleting_a_scheduled_post_releases_its_credit(alice: User) -> None:
+    post = create_scheduled_post(alice, [create_account(alice)])
+    delete_post(alice, post.pk)
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert CreditReservation.objects.get(user=alice).status == ReservationStatus.RELEASED
+    assert available_credits(alice) == 10
+
+
+def test_rescheduling_moves_waiting_targets(alice: User) -> None:
+    post = create_scheduled_post(alice, [create_account(alice)])
+    later = timezone.now() + timedelta(days=2)
+    reschedule_post(alice, post.pk, at=later)
+    assert post.targets.get().scheduled_at == later
+    with pytest.raises(InvalidInput):
+        reschedule_post(alice, post.pk, at=timezone.now() - timedelta(seconds=1))
+    assert post.targets.get().scheduled_at == later
+
+
+def test_cancelling_twice_is_a_conflict_and_releases_once(alice: User) -> None:
+    post = create_scheduled_post(alice, [create_account(alice)])
+    cancel_post(alice, post.pk)
+    with pytest.raises(Conflict):
+        cancel_post(alice, post.pk)
+    assert CreditReservation.objects.filter(status=ReservationStatus.RELEASED).count() == 1
+    assert post.targets.get().status == TargetStatus.CANCELLED
