@@ -60,7 +60,10 @@ def cast(alice: User, bob: User, carol: User) -> dict[Tier, User]:
 
 def create_account(user: User, platform: Platform = Platform.MASTODON, n: int = 1) -> SocialAccount:
     return connect_account(
-        user, platform=platform, external_id=f"{user.username}-{platform}-{n}", handle=f"@{user.username}{n}",
+        user,
+        platform=platform,
+        external_id=f"{user.username}-{platform}-{n}",
+        handle=f"@{user.username}{n}",
         access_token=f"token-{user.username}-{n}",
     )
 

@@ -15,17 +15,20 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from tests.conftest import create_account, make_user
-from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.renewal import renew_credits
-from tidings.credits.services import available_credits, consume_reservation, ledger_balance, release_reservation
-from tidings.credits.services import reserve_credits
+from tidings.credits.services import (
+    available_credits,
+    consume_reservation,
+    ledger_balance,
+    release_reservation,
+    reserve_credits,
+)
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
 from tidings.posts.models import TargetStatus
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
-from tidings.tiers.services import TierLimitReached
 from tidings.usage.models import Metric
 from tidings.usage.services import count_usage, local_day, usage_on
 
@@ -43,7 +46,7 @@ def run_together(calls: list[Callable[[], Any]]) -> Counter[str]:
         barrier.wait()
         try:
             outcome = repr(call())
-        except Exception as error:  # noqa: BLE001 - every outcome is counted and asserted by the test
+        except Exception as error:
             outcome = type(error).__name__
         finally:
             connections.close_all()
@@ -177,7 +180,11 @@ def test_a_deduplicated_notification_is_created_once() -> None:
 
     def send() -> bool:
         created = notify(
-            carol, type=NotificationType.LOW_CREDITS, title="Low", message="Low", dedupe_key="low_credits:cycle-1"
+            carol,
+            type=NotificationType.LOW_CREDITS,
+            title="Low",
+            message="Low",
+            dedupe_key="low_credits:cycle-1",
         )
         return created is not None
 

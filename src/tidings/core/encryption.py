@@ -56,6 +56,6 @@ class EncryptedTextField(models.TextField):
         return encrypt(value)
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
-        if value in (None, ""):
+        if not value:
             return value
         return decrypt(value)

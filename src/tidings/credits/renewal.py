@@ -46,7 +46,11 @@ def renew_credits(user_id: int, *, now: datetime | None = None) -> Renewal | Non
         if expired:
             write_ledger(user, kind=LedgerKind.EXPIRE, amount=-expired, reason=f"Cycle ended; carryover cap {cap}")
         write_ledger(
-            user, kind=LedgerKind.RENEWAL, amount=monthly, cycle_start=start, reason=f"{user.tier} monthly credits"
+            user,
+            kind=LedgerKind.RENEWAL,
+            amount=monthly,
+            cycle_start=start,
+            reason=f"{user.tier} monthly credits",
         )
         user.last_credit_reset = start
         user.next_credit_reset = next_cycle_start(user.credit_cycle_anchor, now)

@@ -18,7 +18,8 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     message = models.TextField()
     data = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", for "no dedupe": the partial unique constraint must ignore those rows.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -61,7 +61,9 @@ def schedule_post(user: User, post_id: int, *, at: datetime) -> Post:
                 raise TierLimitReached(decision)
             for target in targets:
                 reserve_credits(locked_user, target=target)
-            PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(status=TargetStatus.SCHEDULED, scheduled_at=at)
+            PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
+                status=TargetStatus.SCHEDULED, scheduled_at=at
+            )
             post.scheduled_at = at
             post.draft_reason = ""
             post.save(update_fields=["scheduled_at", "draft_reason", "updated_at"])

@@ -41,7 +41,9 @@ class Decision:
         return details
 
 
-def _decide(user: User, check: str, limit_name: Limit, used: int, adding: int, refusal: str, platform: str = "") -> Decision:
+def _decide(
+    user: User, check: str, limit_name: Limit, used: int, adding: int, refusal: str, platform: str = ""
+) -> Decision:
     limit = user.limits[limit_name]
     allowed = limit is None or used + adding <= limit
     tier = user.get_tier_display()
@@ -77,7 +79,14 @@ def queue_size(user: User) -> int:
 
 
 def can_schedule(user: User, *, adding: int = 1) -> Decision:
-    return _decide(user, "can_schedule", Limit.QUEUE_SIZE, queue_size(user), adding, "Your queue of scheduled posts is full")
+    return _decide(
+        user,
+        "can_schedule",
+        Limit.QUEUE_SIZE,
+        queue_size(user),
+        adding,
+        "Your queue of scheduled posts is full",
+    )
 
 
 def can_generate(user: User, *, at: datetime | None = None, adding: int = 1) -> Decision:
@@ -100,4 +109,11 @@ def can_post(user: User, *, platform: str, at: datetime | None = None) -> Decisi
 
 def can_use_automation(user: User, *, adding: int = 1) -> Decision:
     used = AutomationRule.objects.filter(user=user, enabled=True).count()
-    return _decide(user, "can_use_automation", Limit.AUTOMATION_RULES, used, adding, "Enabled automation rules are at the limit")
+    return _decide(
+        user,
+        "can_use_automation",
+        Limit.AUTOMATION_RULES,
+        used,
+        adding,
+        "Enabled automation rules are at the limit",
+    )

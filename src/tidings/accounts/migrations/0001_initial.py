@@ -3,50 +3,132 @@
 import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.utils.timezone
+from django.db import migrations, models
+
 import tidings.accounts.models
 import tidings.tiers.plans
-from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('tier', models.CharField(choices=[('free', 'Free'), ('pro', 'Pro'), ('business', 'Business')], default=tidings.tiers.plans.Tier['FREE'], max_length=16)),
-                ('time_zone', models.CharField(default=tidings.accounts.models.default_time_zone, max_length=64, validators=[tidings.accounts.models.validate_time_zone])),
-                ('credits', models.IntegerField(default=0)),
-                ('credit_cycle_anchor', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_credit_reset', models.DateTimeField(default=django.utils.timezone.now)),
-                ('next_credit_reset', models.DateTimeField(db_index=True, default=tidings.accounts.models._one_month_from_now)),
-                ('tier_limits', models.JSONField(blank=True, default=dict, validators=[tidings.tiers.plans.validate_tier_limits])),
-                ('is_demo', models.BooleanField(default=False, help_text='A demonstration account, listed on the home page.')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[("free", "Free"), ("pro", "Pro"), ("business", "Business")],
+                        default=tidings.tiers.plans.Tier["FREE"],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default=tidings.accounts.models.default_time_zone,
+                        max_length=64,
+                        validators=[tidings.accounts.models.validate_time_zone],
+                    ),
+                ),
+                ("credits", models.IntegerField(default=0)),
+                ("credit_cycle_anchor", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_credit_reset", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "next_credit_reset",
+                    models.DateTimeField(db_index=True, default=tidings.accounts.models._one_month_from_now),
+                ),
+                (
+                    "tier_limits",
+                    models.JSONField(blank=True, default=dict, validators=[tidings.tiers.plans.validate_tier_limits]),
+                ),
+                (
+                    "is_demo",
+                    models.BooleanField(default=False, help_text="A demonstration account, listed on the home page."),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('credits__gte', 0)), name='user_credits_not_negative')],
+                "constraints": [
+                    models.CheckConstraint(condition=models.Q(("credits__gte", 0)), name="user_credits_not_negative")
+                ],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
     ]

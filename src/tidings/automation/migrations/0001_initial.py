@@ -6,33 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('platforms', '0001_initial'),
+        ("platforms", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AutomationRule',
+            name="AutomationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('enabled', models.BooleanField(default=False)),
-                ('schedule', models.CharField(max_length=100)),
-                ('brief', models.JSONField(blank=True, default=dict, help_text='Topic, tone, audience, call to action, ...')),
-                ('last_run_at', models.DateTimeField(blank=True, null=True)),
-                ('next_run_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('accounts', models.ManyToManyField(blank=True, related_name='automation_rules', to='platforms.socialaccount')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='automation_rules', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("enabled", models.BooleanField(default=False)),
+                ("schedule", models.CharField(max_length=100)),
+                (
+                    "brief",
+                    models.JSONField(blank=True, default=dict, help_text="Topic, tone, audience, call to action, ..."),
+                ),
+                ("last_run_at", models.DateTimeField(blank=True, null=True)),
+                ("next_run_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "accounts",
+                    models.ManyToManyField(blank=True, related_name="automation_rules", to="platforms.socialaccount"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="automation_rules",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
-                'indexes': [models.Index(fields=['user', 'enabled'], name='rule_user_enabled_idx')],
+                "ordering": ["name", "id"],
+                "indexes": [models.Index(fields=["user", "enabled"], name="rule_user_enabled_idx")],
             },
         ),
     ]

@@ -6,69 +6,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('posts', '0001_initial'),
+        ("posts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CreditReservation',
+            name="CreditReservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.PositiveIntegerField(default=1)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('consumed', 'Consumed'), ('released', 'Released')], default='pending', max_length=16)),
-                ('cycle_start', models.DateTimeField()),
-                ('reason', models.CharField(blank=True, default='', max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('settled_at', models.DateTimeField(blank=True, null=True)),
-                ('target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reservations', to='posts.posttarget')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("amount", models.PositiveIntegerField(default=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("consumed", "Consumed"), ("released", "Released")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("cycle_start", models.DateTimeField()),
+                ("reason", models.CharField(blank=True, default="", max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("settled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "target",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reservations",
+                        to="posts.posttarget",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CreditLedgerEntry',
+            name="CreditLedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('grant', 'Grant'), ('renewal', 'Monthly renewal'), ('consume', 'Consumed by a published post'), ('expire', 'Expired'), ('adjust', 'Adjustment')], max_length=16)),
-                ('amount', models.IntegerField()),
-                ('balance_after', models.IntegerField()),
-                ('cycle_start', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, default='', max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ledger', to=settings.AUTH_USER_MODEL)),
-                ('reservation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ledger_entries', to='credits.creditreservation')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("grant", "Grant"),
+                            ("renewal", "Monthly renewal"),
+                            ("consume", "Consumed by a published post"),
+                            ("expire", "Expired"),
+                            ("adjust", "Adjustment"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("amount", models.IntegerField()),
+                ("balance_after", models.IntegerField()),
+                ("cycle_start", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.CharField(blank=True, default="", max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ledger",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reservation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="ledger_entries",
+                        to="credits.creditreservation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'credit ledger entries',
-                'ordering': ['id'],
+                "verbose_name_plural": "credit ledger entries",
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='creditreservation',
-            index=models.Index(fields=['user', 'status'], name='reservation_user_status_idx'),
+            model_name="creditreservation",
+            index=models.Index(fields=["user", "status"], name="reservation_user_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='creditreservation',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending'), ('target__isnull', False)), fields=('target',), name='one_pending_reservation_per_target'),
+            model_name="creditreservation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending"), ("target__isnull", False)),
+                fields=("target",),
+                name="one_pending_reservation_per_target",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditreservation',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='reservation_amount_positive'),
+            model_name="creditreservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gt", 0)), name="reservation_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'renewal')), fields=('user', 'cycle_start'), name='one_renewal_per_cycle'),
+            model_name="creditledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "renewal")),
+                fields=("user", "cycle_start"),
+                name="one_renewal_per_cycle",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('reservation__isnull', False)), fields=('reservation', 'kind'), name='one_entry_per_reservation_and_kind'),
+            model_name="creditledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reservation__isnull", False)),
+                fields=("reservation", "kind"),
+                name="one_entry_per_reservation_and_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('balance_after__gte', 0)), name='ledger_balance_not_negative'),
+            model_name="creditledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("balance_after__gte", 0)), name="ledger_balance_not_negative"
+            ),
         ),
     ]

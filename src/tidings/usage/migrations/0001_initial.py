@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,17 +14,35 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='DailyUsage',
+            name="DailyUsage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('metric', models.CharField(choices=[('posts', 'Published posts'), ('generations', 'AI generations')], max_length=16)),
-                ('platform', models.CharField(blank=True, default='', max_length=32)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='daily_usage', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("day", models.DateField()),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[("posts", "Published posts"), ("generations", "AI generations")],
+                        max_length=16,
+                    ),
+                ),
+                ("platform", models.CharField(blank=True, default="", max_length=32)),
+                ("count", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="daily_usage",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'day', 'metric', 'platform'), name='daily_usage_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "day", "metric", "platform"), name="daily_usage_unique")
+                ],
             },
         ),
     ]

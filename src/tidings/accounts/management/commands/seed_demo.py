@@ -23,9 +23,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        password = str(options["password"] or read_or_create(
-            settings.DATA_DIR / "demo_password", lambda: secrets.token_urlsafe(9)
-        ))
+        password = str(
+            options["password"] or read_or_create(settings.DATA_DIR / "demo_password", lambda: secrets.token_urlsafe(9))
+        )
         for username, tier in DEMO_USERS.items():
             user = User.objects.filter(username=username).first()
             if user is None:
