@@ -128,6 +128,7 @@ TIDINGS_DEFAULT_USER_TIME_ZONE = os.environ.get("TIDINGS_TIME_ZONE", "UTC")
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Static files are served from the app folders directly, so a fresh install needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"

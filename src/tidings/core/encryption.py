@@ -1,7 +1,7 @@
 """Secrets at rest: a text field whose value is stored Fernet-encrypted.
 
 Keys come from `settings.TIDINGS_ENCRYPTION_KEYS`, newest first. MultiFernet decrypts with any listed key and
-encrypts with the first, so a key is rotated by prepending a new one and running `rotate_encrypted_fields`.
+encrypts with the first, so a key is rotated by prepending a new one and running `tidings rotate-encryption-keys`.
 """
 
 from functools import cache

@@ -1,6 +1,5 @@
 import logging
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from waitress import serve
 
@@ -16,7 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         host, port = str(options["host"]), int(str(options["port"]))
         logging.getLogger("waitress").setLevel(logging.INFO)
-        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
         from tidings.wsgi import application
 
         self.stdout.write(f"Tidings is serving on http://{host}:{port}/ (Ctrl+C stops it)")

@@ -1,0 +1,51 @@
+import pytest
+from django.core.management import call_command
+
+from tidings.accounts.models import User
+from tidings.accounts.services import create_user, set_time_zone
+from tidings.core.errors import InvalidInput
+from tidings.credits.models import CreditLedgerEntry, LedgerKind
+from tidings.tiers.plans import Tier
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(("tier", "monthly"), [(Tier.FREE, 10), (Tier.PRO, 500), (Tier.BUSINESS, 2000)])
+def test_a_new_user_gets_the_first_months_credits_in_the_ledger(tier: Tier, monthly: int) -> None:
+    user = create_user("dana", password="correct horse battery staple", tier=tier, time_zone="Asia/Tokyo")
+    assert user.credits == monthly
+    entry = CreditLedgerEntry.objects.get(user=user)
+    assert (entry.kind, entry.amount, entry.balance_after) == (LedgerKind.GRANT, monthly, monthly)
+    assert user.time_zone == "Asia/Tokyo"
+    assert user.last_credit_reset == user.credit_cycle_anchor
+    assert user.next_credit_reset.month != user.last_credit_reset.month
+
+
+def test_an_unknown_time_zone_is_refused_and_nothing_is_created() -> None:
+    with pytest.raises(InvalidInput, match="not a known IANA time zone") as refusal:
+        create_user("dana", password="x", time_zone="Mars/Olympus_Mons")
+    assert refusal.value.details == {"field": "time_zone"}
+    assert not User.objects.filter(username="dana").exists()
+
+
+def test_changing_the_time_zone_validates_it(alice: User) -> None:
+    assert set_time_zone(alice, time_zone="America/New_York").time_zone == "America/New_York"
+    with pytest.raises(InvalidInput):
+        set_time_zone(alice, time_zone="Nowhere/Town")
+    alice.refresh_from_db()
+    assert alice.time_zone == "America/New_York"
+
+
+def test_seed_demo_creates_one_user_per_tier_once(settings, tmp_path) -> None:
+    settings.DATA_DIR = tmp_path
+    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    demo = {u.username: (u.tier, u.credits, u.is_demo) for u in User.objects.all()}
+    assert demo == {
+        "demo-free": ("free", 10, True),
+        "demo-pro": ("pro", 500, True),
+        "demo-business": ("business", 2000, True),
+    }
+    assert CreditLedgerEntry.objects.count() == 3
+    password = (tmp_path / "demo_password").read_text().strip()
+    assert User.objects.get(username="demo-pro").check_password(password)
