@@ -139,6 +139,25 @@ SESSION_COOKIE_SECURE = _env_bool("TIDINGS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
+# Publishing: HTTP timeout per platform call, retries for transient errors, and how late a post may still go out.
+TIDINGS_PUBLISH_TIMEOUT = float(os.environ.get("TIDINGS_PUBLISH_TIMEOUT", "30"))
+TIDINGS_PUBLISH_RETRIES = int(os.environ.get("TIDINGS_PUBLISH_RETRIES", "3"))
+TIDINGS_PUBLISH_BACKOFF_SECONDS = float(os.environ.get("TIDINGS_PUBLISH_BACKOFF_SECONDS", "5"))
+TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS = int(os.environ.get("TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS", "5"))
+TIDINGS_LATE_WINDOW_SECONDS = int(os.environ.get("TIDINGS_LATE_WINDOW_SECONDS", "3600"))
+TIDINGS_PUBLISH_LEASE_SECONDS = int(os.environ.get("TIDINGS_PUBLISH_LEASE_SECONDS", "600"))
+
+# Durable jobs (DBOS): threads per process, publish workflows per platform queue per process, dispatch cadence.
+TIDINGS_MAX_EXECUTOR_THREADS = int(os.environ.get("TIDINGS_MAX_EXECUTOR_THREADS", "64"))
+TIDINGS_WORKER_CONCURRENCY = int(os.environ.get("TIDINGS_WORKER_CONCURRENCY", "10"))
+TIDINGS_DISPATCH_EVERY_SECONDS = int(os.environ.get("TIDINGS_DISPATCH_EVERY_SECONDS", "2"))
+TIDINGS_DISPATCH_BATCH = int(os.environ.get("TIDINGS_DISPATCH_BATCH", "500"))
+TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")
+# Credit expiry warnings: a daily cron in this zone (the product brief's default is 09:00 in Johannesburg).
+TIDINGS_EXPIRY_CHECK_CRON = os.environ.get("TIDINGS_EXPIRY_CHECK_CRON", "0 9 * * *")
+TIDINGS_EXPIRY_CHECK_TIME_ZONE = os.environ.get("TIDINGS_EXPIRY_CHECK_TIME_ZONE", "Africa/Johannesburg")
+TIDINGS_WORKFLOW_RETENTION_DAYS = int(os.environ.get("TIDINGS_WORKFLOW_RETENTION_DAYS", "14"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

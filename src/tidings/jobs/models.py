@@ -27,9 +27,11 @@ class JobLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["event", "status"], name="joblog_event_status_idx"),
-            models.Index(fields=["workflow_id"], name="joblog_workflow_idx"),
+        indexes = [models.Index(fields=["event", "status"], name="joblog_event_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow_id"], condition=~models.Q(workflow_id=""), name="one_log_per_workflow"
+            ),
         ]
 
     def __str__(self) -> str:

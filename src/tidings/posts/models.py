@@ -20,6 +20,15 @@ class TargetStatus(models.TextChoices):
 
 # A target in one of these holds a place in the user's queue and a credit reservation.
 IN_QUEUE = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING)
+# Claimed by the dispatcher: a publish workflow owns the target until it ends.
+IN_FLIGHT = (TargetStatus.QUEUED, TargetStatus.PUBLISHING)
+FINISHED = (
+    TargetStatus.PUBLISHED,
+    TargetStatus.FAILED,
+    TargetStatus.SKIPPED,
+    TargetStatus.CANCELLED,
+    TargetStatus.UNCONFIRMED,
+)
 
 
 class Post(models.Model):
@@ -57,7 +66,13 @@ class PostTarget(models.Model):
     # Sent with every publish, so a retry after a crash is recognised by platforms that support it.
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
     attempts = models.PositiveIntegerField(default=0)
+    # Each dispatch round runs under its own workflow id (publish-<id>, then publish-<id>-<round> after a retry),
+    # so a retry is a new run while a re-drive of the same round can never run twice.
+    dispatch_round = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Set just before a request goes to the platform and cleared once its answer is known: if it is still set
+    # when the publish step runs again (after a crash or a timeout), that send may have reached the platform.
+    sending_since = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=255, blank=True, default="")
     external_url = models.URLField(blank=True, default="", max_length=2000)
     error = models.TextField(blank=True, default="")
@@ -76,6 +91,14 @@ class PostTarget(models.Model):
     @property
     def text(self) -> str:
         return self.text_override or self.post.text
+
+    @property
+    def workflow_id(self) -> str:
+        return publish_workflow_id(self.pk, self.dispatch_round)
+
+
+def publish_workflow_id(target_id: int, dispatch_round: int = 0) -> str:
+    return f"publish-{target_id}" if dispatch_round == 0 else f"publish-{target_id}-{dispatch_round}"
 
 
 class MediaKind(models.TextChoices):

@@ -1,0 +1,36 @@
+"""The crons, upserted at every worker start; each tick runs once across the cluster."""
+
+from dbos import DBOS, ScheduleInput
+from django.conf import settings
+
+from tidings.jobs.workflows import credits, maintenance, publish
+
+
+def apply_schedules() -> None:
+    every = max(1, settings.TIDINGS_DISPATCH_EVERY_SECONDS)
+    schedules: list[ScheduleInput] = [
+        {
+            "schedule_name": "dispatch-due-posts",
+            "workflow_fn": publish.dispatch_due_posts,
+            "schedule": f"*/{every} * * * * *",
+        },
+        {
+            "schedule_name": "credits-check-expiry",
+            "workflow_fn": credits.check_credit_expiry,
+            "schedule": settings.TIDINGS_EXPIRY_CHECK_CRON,
+            "cron_timezone": settings.TIDINGS_EXPIRY_CHECK_TIME_ZONE,
+        },
+        {
+            # Hourly, so a user's renewal lands within the hour their cycle turns.
+            "schedule_name": "credits-reset-monthly",
+            "workflow_fn": credits.reset_monthly_credits,
+            "schedule": "5 * * * *",
+        },
+        {
+            "schedule_name": "cleanup-finished-workflows",
+            "workflow_fn": maintenance.cleanup_finished_workflows,
+            "schedule": "30 3 * * *",
+            "cron_timezone": "UTC",
+        },
+    ]
+    DBOS.apply_schedules(schedules)

@@ -1,0 +1,5 @@
+"""The durable workflows, under the product's event names. Importing this package registers them."""
+
+from tidings.jobs.workflows import credits, maintenance, publish
+
+__all__ = ["credits", "maintenance", "publish"]

@@ -1,0 +1,68 @@
+"""The credit jobs: `credits/check.expiry`, `credits/reset.monthly`, `credits/check.low`."""
+
+from datetime import datetime
+from typing import Any
+
+from dbos import DBOS
+
+from tidings.accounts.models import User
+from tidings.credits import alerts, renewal
+from tidings.jobs.models import JobStatus
+from tidings.jobs.workflows.steps import current_workflow_id, finish_job_log, orm_step, start_job_log
+
+BATCH = 1000
+
+
+@orm_step("credits.notify_expiring")
+def _notify_expiring(now: datetime) -> int:
+    return alerts.notify_expiring_credits(now=now)
+
+
+@DBOS.workflow(name="credits/check.expiry")
+def check_credit_expiry(scheduled_at: datetime, context: Any = None) -> None:
+    """Warn users whose unused credits will expire at their renewal in the next three days."""
+    workflow_id = current_workflow_id()
+    start_job_log("credits/check.expiry", workflow_id, {})
+    warned = _notify_expiring(scheduled_at)
+    finish_job_log(workflow_id, JobStatus.COMPLETED, result={"warned": warned})
+
+
+@orm_step("credits.due_users")
+def _due_users(now: datetime, after_id: int) -> list[int]:
+    due = User.objects.filter(next_credit_reset__lte=now, pk__gt=after_id).order_by("pk")
+    return list(due.values_list("pk", flat=True)[:BATCH])
+
+
+@orm_step("credits.renew_batch")
+def _renew_batch(user_ids: list[int], now: datetime) -> int:
+    return sum(renewal.renew_credits(user_id, now=now) is not None for user_id in user_ids)
+
+
+@DBOS.workflow(name="credits/reset.monthly")
+def reset_monthly_credits(scheduled_at: datetime, context: Any = None) -> None:
+    """Renew every user whose cycle is due, a checkpointed batch at a time; renewing is idempotent per cycle,
+    so a batch that runs again after a crash changes nothing twice."""
+    workflow_id = current_workflow_id()
+    start_job_log("credits/reset.monthly", workflow_id, {})
+    now = scheduled_at
+    renewed, after_id = 0, 0
+    while batch := _due_users(now, after_id):
+        renewed += _renew_batch(batch, now)
+        after_id = batch[-1]
+    finish_job_log(workflow_id, JobStatus.COMPLETED, result={"renewed": renewed})
+
+
+@orm_step("credits.check_low")
+def _check_low(user_id: int) -> bool:
+    user = User.objects.filter(pk=user_id).first()
+    return user is not None and alerts.check_low_credits(user)
+
+
+@DBOS.workflow(name="credits/check.low")
+def check_low_credits(at: datetime, data: Any = None) -> None:
+    """Notify one user whose available credits fell to 20% of the monthly amount (once per cycle)."""
+    user_id = int((data or {})["user_id"])
+    workflow_id = current_workflow_id()
+    start_job_log("credits/check.low", workflow_id, {"user_id": user_id}, user_id=user_id)
+    notified = _check_low(user_id)
+    finish_job_log(workflow_id, JobStatus.COMPLETED, result={"notified": notified})

@@ -1,0 +1,13 @@
+"""Event name to workflow function, for processes that enqueue directly."""
+
+from collections.abc import Callable
+from typing import Any
+
+from tidings.jobs.workflows import credits, publish
+
+WORKFLOWS: dict[str, Callable[..., Any]] = {
+    publish.EVENT: publish.process_scheduled_post,
+    "credits/check.expiry": credits.check_credit_expiry,
+    "credits/reset.monthly": credits.reset_monthly_credits,
+    "credits/check.low": credits.check_low_credits,
+}

@@ -1,0 +1,34 @@
+"""HTTP answers mapped to the publish error classes, shared by every connector."""
+
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from tidings.platforms.base import PermanentError, PublishFailure, RateLimited, ReauthRequired, TransientError
+
+DEFAULT_RETRY_AFTER = 60.0
+MAX_RETRY_AFTER = 3600.0
+
+
+def classify_status(status: int) -> type[PublishFailure]:
+    if status == 429:
+        return RateLimited
+    if status in (401, 403):
+        return ReauthRequired
+    if status == 408 or status >= 500:
+        return TransientError
+    return PermanentError
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; bounded to an hour."""
+    if not value:
+        return DEFAULT_RETRY_AFTER
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return DEFAULT_RETRY_AFTER
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)

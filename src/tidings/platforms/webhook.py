@@ -1,0 +1,96 @@
+"""A generic signed webhook: Tidings POSTs each post as JSON to a URL the user controls.
+
+Contract for receivers: the body is signed with the account's secret as
+`X-Tidings-Signature: sha256=<hex HMAC-SHA256 of "<X-Tidings-Timestamp>.<body>">`; the `Idempotency-Key` header
+(also in the body) is the same on every retry of one post, so a receiver that stores it publishes each post once.
+A 2xx answer may carry JSON `{"id": ..., "url": ...}`; 429 with Retry-After asks us to wait; 401/403 mean the secret
+was rejected; other 4xx are final; 5xx are retried.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+from typing import ClassVar
+
+import httpx
+from django.conf import settings
+
+from tidings import http
+from tidings.platforms.base import (
+    Capabilities,
+    Content,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    RateLimited,
+    ReauthRequired,
+    TransientError,
+)
+from tidings.platforms.errors import classify_status, retry_after_seconds
+from tidings.platforms.models import Platform, SocialAccount
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+class WebhookConnector:
+    platform: ClassVar[str] = Platform.WEBHOOK
+    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True)
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        if not content.text.strip() and not content.media:
+            return ["A webhook post needs text or media."]
+        return []
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        body = json.dumps(
+            {
+                "idempotency_key": idempotency_key,
+                "account": {"id": account.external_id, "handle": account.handle},
+                "text": content.text,
+                "link": content.link,
+                "media": list(content.media),
+                "scheduled_at": content.scheduled_at.isoformat() if content.scheduled_at else None,
+            },
+            separators=(",", ":"),
+        ).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": idempotency_key,
+            "X-Tidings-Timestamp": timestamp,
+            "X-Tidings-Signature": signature(account.access_token, timestamp, body),
+        }
+        try:
+            with http.client(timeout=settings.TIDINGS_PUBLISH_TIMEOUT) as client:
+                response = client.post(account.base_url, content=body, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise TransientError(f"Could not reach the webhook: {type(error).__name__}") from None
+        except httpx.TransportError as error:
+            # The request may have arrived: a timeout or a dropped connection after sending.
+            raise OutcomeUnknown(f"No answer from the webhook after sending ({type(error).__name__}).") from None
+        return self._result(response, idempotency_key)
+
+    def _result(self, response: httpx.Response, idempotency_key: str) -> Published:
+        if response.is_success:
+            try:
+                data = response.json()
+            except ValueError:
+                data = {}
+            data = data if isinstance(data, dict) else {}
+            return Published(external_id=str(data.get("id") or idempotency_key), url=str(data.get("url") or ""))
+        kind = classify_status(response.status_code)
+        message = f"Webhook answered {response.status_code}: {response.text[:300]}".strip()
+        if kind is RateLimited:
+            raise RateLimited(message, retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+        if kind is ReauthRequired:
+            raise ReauthRequired("The webhook rejected the signing secret; reconnect it with the right secret.")
+        if kind is TransientError:
+            raise TransientError(message)
+        raise PermanentError(message)
+
+    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+        return None

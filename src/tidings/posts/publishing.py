@@ -1,0 +1,279 @@
+"""Publishing one target, step by step: claim, begin, send, and finish as published, failed, skipped or unconfirmed.
+
+These are plain services; the durable workflow in `tidings.jobs` calls them as steps. Steps run at least once, so
+every write here is conditional on the state it expects, and sending reuses the target's idempotency key.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tidings.credits.models import CreditReservation, ReservationStatus
+from tidings.credits.services import consume_reservation, lock_user, release_reservation
+from tidings.notifications.models import NotificationType
+from tidings.notifications.services import notify
+from tidings.platforms.base import (
+    Content,
+    OutcomeUnknown,
+    PermanentError,
+    RateLimited,
+    ReauthRequired,
+    TransientError,
+)
+from tidings.platforms.models import AccountStatus
+from tidings.platforms.registry import connector_for
+from tidings.platforms.services import mark_reconnect_needed
+from tidings.posts.models import IN_FLIGHT, PostTarget, TargetStatus
+from tidings.tiers.plans import Limit
+from tidings.usage.models import Metric
+from tidings.usage.services import count_usage, local_day, usage_on
+
+OutcomeKind = Literal["published", "transient", "rate_limited", "auth", "permanent", "unknown"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one send attempt came to; plain data, so a durable workflow can record it."""
+
+    kind: OutcomeKind
+    message: str = ""
+    external_id: str = ""
+    url: str = ""
+    retry_after: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _lease(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.TIDINGS_PUBLISH_LEASE_SECONDS)
+
+
+def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, str, int]]:
+    """Move due targets from scheduled to queued; return (id, platform, dispatch round) of each one claimed.
+
+    Targets overdue beyond the late window (the worker was down) are skipped instead, with the reason.
+    """
+    now = now or timezone.now()
+    too_late = now - timedelta(seconds=settings.TIDINGS_LATE_WINDOW_SECONDS)
+    overdue = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lt=too_late)
+    for target_id in overdue.values_list("pk", flat=True)[:limit]:
+        finish_unsuccessfully(
+            target_id,
+            status=TargetStatus.SKIPPED,
+            reason="Not published: it was due while publishing was stopped, and is now later than "
+            f"{settings.TIDINGS_LATE_WINDOW_SECONDS // 60} minutes past its time.",
+            expected=(TargetStatus.SCHEDULED,),
+        )
+    with transaction.atomic():
+        due = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lte=now).order_by(
+            "scheduled_at", "pk"
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        claimed = list(due.values_list("pk", "platform", "dispatch_round")[:limit])
+        PostTarget.objects.filter(pk__in=[row[0] for row in claimed], status=TargetStatus.SCHEDULED).update(
+            status=TargetStatus.QUEUED, locked_until=_lease(now)
+        )
+    return claimed
+
+
+def stale_targets(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, str, int]]:
+    """Targets whose workflow has held them past the lease: to be driven again under the same workflow id."""
+    now = now or timezone.now()
+    stale = PostTarget.objects.filter(status__in=IN_FLIGHT, locked_until__lt=now).order_by("locked_until")
+    found = list(stale.values_list("pk", "platform", "dispatch_round")[:limit])
+    PostTarget.objects.filter(pk__in=[row[0] for row in found]).update(locked_until=_lease(now))
+    return found
+
+
+def extend_lease(target_id: int, *, seconds: float) -> None:
+    """Keep a target from looking stale while its workflow waits (a rate limit's retry-after, a backoff)."""
+    until = timezone.now() + timedelta(seconds=seconds + settings.TIDINGS_PUBLISH_LEASE_SECONDS)
+    PostTarget.objects.filter(pk=target_id, status__in=IN_FLIGHT).update(locked_until=until)
+
+
+@dataclass(frozen=True)
+class Begin:
+    action: Literal["publish", "skip", "fail", "done"]
+    reason: str = ""
+
+
+def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
+    """Check the target, its account and the daily limit, and mark it publishing; or say why not."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
+        user = lock_user(user_id)
+        target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+        if target.status not in IN_FLIGHT:
+            return Begin("done", f"Target is {target.status}")
+        account = target.account
+        if account.status != AccountStatus.ACTIVE:
+            why = account.status_reason or account.get_status_display()
+            return Begin("skip", f"{account} cannot be used: {why}. Reconnect it, then retry this post.")
+        connector = connector_for(target.platform)
+        if connector is None:
+            return Begin("fail", f"Publishing to {target.platform} is not available on this server.")
+        problems = connector.validate(account, _content(target))
+        if problems:
+            return Begin("fail", " ".join(problems))
+        if target.status == TargetStatus.QUEUED:
+            limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
+            published_today = usage_on(user, metric=Metric.POSTS, day=local_day(user, now), platform=target.platform)
+            in_flight = PostTarget.objects.filter(
+                post__user=user, platform=target.platform, status=TargetStatus.PUBLISHING
+            ).count()
+            if limit is not None and published_today + in_flight >= limit:
+                return Begin(
+                    "skip",
+                    f"Today's limit of {limit} posts to {account.get_platform_display()} on the "
+                    f"{user.get_tier_display()} plan was reached.",
+                )
+            target.attempts += 1
+        target.status = TargetStatus.PUBLISHING
+        target.locked_until = _lease(now)
+        target.save(update_fields=["status", "locked_until", "attempts", "updated_at"])
+    return Begin("publish")
+
+
+def _content(target: PostTarget) -> Content:
+    media = tuple(asset.file.name for asset in target.post.media.all())
+    return Content(text=target.text, link=target.post.link, media=media, scheduled_at=target.scheduled_at)
+
+
+def send_target(target_id: int) -> Outcome:
+    """One attempt to publish. A send whose answer never came is checked (or safely repeated) before resending."""
+    target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+    if target.status != TargetStatus.PUBLISHING:
+        return Outcome("permanent", f"Target is {target.status}, not publishing.")
+    connector = connector_for(target.platform)
+    if connector is None:
+        return Outcome("permanent", f"Publishing to {target.platform} is not available on this server.")
+    key = str(target.idempotency_key)
+    if target.sending_since is not None:
+        if connector.capabilities.can_find_published:
+            found = connector.find_published(target.account, idempotency_key=key)
+            if found is not None:
+                return Outcome("published", external_id=found.external_id, url=found.url)
+        elif not connector.capabilities.idempotent_publish:
+            return Outcome("unknown", "An earlier attempt may have been published; the platform cannot tell us.")
+    PostTarget.objects.filter(pk=target_id).update(sending_since=timezone.now())
+    try:
+        published = connector.publish(target.account, _content(target), idempotency_key=key)
+    except OutcomeUnknown as error:
+        return Outcome("unknown", error.message)
+    except RateLimited as error:
+        outcome = Outcome("rate_limited", error.message, retry_after=error.retry_after)
+    except ReauthRequired as error:
+        outcome = Outcome("auth", error.message)
+    except TransientError as error:
+        outcome = Outcome("transient", error.message)
+    except PermanentError as error:
+        outcome = Outcome("permanent", error.message)
+    else:
+        return Outcome("published", external_id=published.external_id, url=published.url)
+    PostTarget.objects.filter(pk=target_id).update(sending_since=None)
+    return outcome
+
+
+def can_resend_after_unknown(platform: str) -> bool:
+    connector = connector_for(platform)
+    return connector is not None and (
+        connector.capabilities.idempotent_publish or connector.capabilities.can_find_published
+    )
+
+
+def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool:
+    """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent."""
+    now = timezone.now()
+    with transaction.atomic():
+        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
+        user = lock_user(user_id)
+        moved = PostTarget.objects.filter(
+            pk=target_id, status__in=(TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED)
+        ).update(
+            status=TargetStatus.PUBLISHED,
+            external_id=external_id[:255],
+            external_url=url[:2000],
+            published_at=now,
+            sending_since=None,
+            locked_until=None,
+            error="",
+        )
+        if not moved:
+            return False
+        target = PostTarget.objects.get(pk=target_id)
+        for reservation_id in _pending_reservations(target_id):
+            consume_reservation(reservation_id, reason=f"Published to {target.platform}")
+        count_usage(user, metric=Metric.POSTS, platform=target.platform, at=now)
+    return True
+
+
+def _pending_reservations(target_id: int) -> list[int]:
+    return list(
+        CreditReservation.objects.filter(target_id=target_id, status=ReservationStatus.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def finish_unsuccessfully(
+    target_id: int,
+    *,
+    status: Literal[TargetStatus.FAILED, TargetStatus.SKIPPED],
+    reason: str,
+    expected: tuple[str, ...] = IN_FLIGHT,
+) -> bool:
+    """Failed or skipped: keep the reason, release the credit, tell the user. Idempotent."""
+    with transaction.atomic():
+        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
+        user = lock_user(user_id)
+        moved = PostTarget.objects.filter(pk=target_id, status__in=expected).update(
+            status=status, error=reason, sending_since=None, locked_until=None
+        )
+        if not moved:
+            return False
+        for reservation_id in _pending_reservations(target_id):
+            release_reservation(reservation_id, reason=reason)
+        target = PostTarget.objects.select_related("account").get(pk=target_id)
+        failed = status == TargetStatus.FAILED
+        notify(
+            user,
+            type=NotificationType.POST_FAILED if failed else NotificationType.POST_SKIPPED,
+            title=f"Post to {target.account} {'failed' if failed else 'skipped'}",
+            message=f"{reason} Your text and media are kept; the credit was returned.",
+            dedupe_key=f"{status}:{target_id}:{target.attempts}",
+            data={"target_id": target_id, "post_id": target.post_id, "platform": target.platform},
+        )
+    return True
+
+
+def mark_unconfirmed(target_id: int, *, reason: str) -> bool:
+    """Sent, outcome unknown, and the platform cannot be asked: the user decides. The credit stays reserved."""
+    with transaction.atomic():
+        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
+        user = lock_user(user_id)
+        moved = PostTarget.objects.filter(pk=target_id, status=TargetStatus.PUBLISHING).update(
+            status=TargetStatus.UNCONFIRMED, error=reason, locked_until=None
+        )
+        if moved:
+            target = PostTarget.objects.select_related("account").get(pk=target_id)
+            notify(
+                user,
+                type=NotificationType.POST_FAILED,
+                title=f"Check whether your post to {target.account} went out",
+                message=f"{reason} Look at the account, then mark the post as published or not published.",
+                dedupe_key=f"unconfirmed:{target_id}:{target.attempts}",
+                data={"target_id": target_id, "post_id": target.post_id, "platform": target.platform},
+            )
+    return bool(moved)
+
+
+def mark_account_for_reconnect(target_id: int, *, reason: str) -> None:
+    account_id = PostTarget.objects.values_list("account_id", flat=True).get(pk=target_id)
+    mark_reconnect_needed(account_id, reason=reason)
