@@ -21,7 +21,10 @@ FAST = {
     "TIDINGS_PUBLISH_BACKOFF_SECONDS": 0.05,
     "TIDINGS_PUBLISH_TIMEOUT": 1.0,
     "TIDINGS_WORKER_CONCURRENCY": 10,
+    "TIDINGS_LATE_WINDOW_SECONDS": 600,
 }
+# Settings the workflows read are set here, before DBOS starts, not per test: Django caches settings per attribute,
+# and an override racing a read in a DBOS thread can leave that thread with the old value.
 _fresh = {"done": False}
 
 

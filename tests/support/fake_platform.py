@@ -74,7 +74,9 @@ class FakePlatform:
         raw = request.rfile.read(length)
         key = request.headers.get("Idempotency-Key", "")
         timestamp = request.headers.get("X-Tidings-Timestamp", "")
-        expected = "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        expected = (
+            "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        )
         signature_ok = hmac.compare_digest(expected, request.headers.get("X-Tidings-Signature", ""))
         with self.lock:
             self.attempts[key] += 1
