@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -18,13 +19,13 @@ from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 
 REQUIRE_POSTGRES = os.environ.get("TIDINGS_REQUIRE_POSTGRES") == "1"
+# Hashing a password the production way costs ~0.3 s; tests create hundreds of users.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `postgres` need PostgreSQL. Where it is required (`make test`, CI) a run on another database
     stops with an error; elsewhere (a plain `pytest` on SQLite) those tests are skipped with the reason."""
-    from django.conf import settings
-
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         return
     if REQUIRE_POSTGRES:

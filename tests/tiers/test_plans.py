@@ -70,7 +70,7 @@ VALID_OVERRIDES = [
     pytest.param({"queue_size": 0}, id="zero"),
     pytest.param({"queue_size": None}, id="unlimited"),
     pytest.param({"monthly_credits": 0, "carryover_cap": 0}, id="zero-credits"),
-    pytest.param({name: 3 for name in DESIGN_TABLE["free"]}, id="every-limit"),
+    pytest.param(dict.fromkeys(DESIGN_TABLE["free"], 3), id="every-limit"),
     pytest.param({"accounts_per_platform": 10**9}, id="huge"),
 ]
 

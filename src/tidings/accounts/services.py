@@ -26,12 +26,13 @@ def create_user(
 ) -> User:
     """A new user whose first credit cycle starts now, with the plan's monthly credits granted in the ledger."""
     now = timezone.now()
-    fields: dict[str, Any] = {"tier": Tier(tier), "tier_limits": tier_limits or {}, "is_demo": is_demo}
+    fields: dict[str, Any] = {"tier": Tier(tier), "tier_limits": {}, "is_demo": is_demo}
     if time_zone:
         _check(validate_time_zone, time_zone, "time_zone")
         fields["time_zone"] = time_zone
-    if tier_limits:
+    if tier_limits is not None:
         _check(validate_tier_limits, tier_limits, "tier_limits")
+        fields["tier_limits"] = tier_limits
     with transaction.atomic():
         user = User.objects.create_user(
             username,

@@ -155,7 +155,8 @@ def send_target(target_id: int) -> Outcome:
     if connector is None:
         return Outcome("permanent", f"Publishing to {target.platform} is not available on this server.")
     key = str(target.idempotency_key)
-    if target.sending_since is not None:
+    earlier_send_unresolved = target.sending_since is not None
+    if earlier_send_unresolved:
         if connector.capabilities.can_find_published:
             found = connector.find_published(target.account, idempotency_key=key)
             if found is not None:
@@ -177,8 +178,15 @@ def send_target(target_id: int) -> Outcome:
         outcome = Outcome("permanent", error.message)
     else:
         return Outcome("published", external_id=published.external_id, url=published.url)
-    PostTarget.objects.filter(pk=target_id).update(sending_since=None)
+    if not earlier_send_unresolved:
+        # This attempt was answered, so nothing is in doubt; an earlier unanswered send stays in doubt.
+        PostTarget.objects.filter(pk=target_id).update(sending_since=None)
     return outcome
+
+
+def has_unresolved_send(target_id: int) -> bool:
+    """A send whose answer never came: the post may exist on the platform even though later attempts failed."""
+    return PostTarget.objects.filter(pk=target_id, sending_since__isnull=False).exists()
 
 
 def can_resend_after_unknown(platform: str) -> bool:

@@ -42,7 +42,15 @@ class Decision:
 
 
 def _decide(
-    user: User, check: str, limit_name: Limit, used: int, adding: int, refusal: str, platform: str = ""
+    user: User,
+    check: str,
+    limit_name: Limit,
+    used: int,
+    adding: int,
+    refusal: str,
+    *,
+    feature: str,
+    platform: str = "",
 ) -> Decision:
     limit = user.limits[limit_name]
     allowed = limit is None or used + adding <= limit
@@ -50,7 +58,7 @@ def _decide(
     if allowed:
         reason = f"{used} of {'unlimited' if limit is None else limit} used on the {tier} plan."
     elif limit == 0:
-        reason = f"{refusal} is not part of the {tier} plan. Upgrade to use it."
+        reason = f"{feature} is not part of the {tier} plan. Upgrade to use it."
     else:
         reason = f"{refusal}: {used} of {limit} used on the {tier} plan."
     return Decision(check, limit_name, allowed, limit, used, user.tier, reason, platform)
@@ -69,7 +77,8 @@ def can_connect(user: User, *, platform: str) -> Decision:
         used,
         1,
         f"Connected {_platform_label(platform)} accounts are at the limit",
-        platform,
+        feature=f"Connecting {_platform_label(platform)} accounts",
+        platform=platform,
     )
 
 
@@ -86,12 +95,21 @@ def can_schedule(user: User, *, adding: int = 1) -> Decision:
         queue_size(user),
         adding,
         "Your queue of scheduled posts is full",
+        feature="Scheduling posts",
     )
 
 
 def can_generate(user: User, *, at: datetime | None = None, adding: int = 1) -> Decision:
     used = usage_on(user, metric=Metric.GENERATIONS, day=local_day(user, at))
-    return _decide(user, "can_generate", Limit.GENERATIONS_PER_DAY, used, adding, "Today's AI generations are used up")
+    return _decide(
+        user,
+        "can_generate",
+        Limit.GENERATIONS_PER_DAY,
+        used,
+        adding,
+        "Today's AI generations are used up",
+        feature="Writing posts with AI",
+    )
 
 
 def can_post(user: User, *, platform: str, at: datetime | None = None) -> Decision:
@@ -103,7 +121,8 @@ def can_post(user: User, *, platform: str, at: datetime | None = None) -> Decisi
         used,
         1,
         f"Today's posts to {_platform_label(platform)} are used up",
-        platform,
+        feature=f"Publishing to {_platform_label(platform)}",
+        platform=platform,
     )
 
 
@@ -116,4 +135,5 @@ def can_use_automation(user: User, *, adding: int = 1) -> Decision:
         used,
         adding,
         "Enabled automation rules are at the limit",
+        feature="Automation",
     )

@@ -31,6 +31,18 @@ def _complete(target_id: int, external_id: str, url: str) -> bool:
     return publishing.complete_publish(target_id, external_id=external_id, url=url)
 
 
+@orm_step("publish.give_up")
+def _give_up(target_id: int, reason: str) -> str:
+    """Out of retries: failed, unless an earlier send went unanswered, when the post may exist: unconfirmed."""
+    if publishing.has_unresolved_send(target_id):
+        publishing.mark_unconfirmed(
+            target_id, reason=f"{reason} An earlier attempt got no answer, so the post may have been published."
+        )
+        return "unconfirmed"
+    publishing.finish_unsuccessfully(target_id, status=TargetStatus.FAILED, reason=reason)
+    return "failed"
+
+
 @orm_step("publish.fail")
 def _fail(target_id: int, status: str, reason: str) -> bool:
     if status == TargetStatus.SKIPPED:
@@ -97,24 +109,21 @@ def _run(target_id: int) -> tuple[str, str]:
             retries += 1
             if retries > settings.TIDINGS_PUBLISH_RETRIES:
                 reason = f"Gave up after {retries} attempts: {message}"
-                _fail(target_id, TargetStatus.FAILED, reason)
-                return "failed", reason
+                return _give_up(target_id, reason), reason
             _wait(target_id, settings.TIDINGS_PUBLISH_BACKOFF_SECONDS * 2 ** (retries - 1))
             continue
         if kind == "rate_limited":
             rate_limit_waits += 1
             if rate_limit_waits > settings.TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS:
                 reason = f"The platform kept asking us to slow down: {message}"
-                _fail(target_id, TargetStatus.FAILED, reason)
-                return "failed", reason
+                return _give_up(target_id, reason), reason
             _wait(target_id, float(outcome["retry_after"]))
             continue
         if kind == "auth":
             _needs_reconnect(target_id, message)
             _fail(target_id, TargetStatus.SKIPPED, f"{message} The account needs reconnecting.")
             return "skipped", message
-        _fail(target_id, TargetStatus.FAILED, message)
-        return "failed", message
+        return _give_up(target_id, message), message
 
 
 def _wait(target_id: int, seconds: float) -> None:

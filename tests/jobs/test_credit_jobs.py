@@ -1,0 +1,143 @@
+"""The credit jobs and their crons, driven through DBOS's own scheduler: a backfill enqueues exactly the runs the
+live scheduler would have made in a window, with the same workflow ids and tick times, so time can be travelled
+without touching the clock the workers run on."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from dbos import DBOS
+from django.core.management import CommandError, call_command
+
+from tests.conftest import make_user
+from tests.jobs.conftest import wait_for
+from tidings.accounts.models import User
+from tidings.credits.models import CreditLedgerEntry, LedgerKind
+from tidings.credits.services import reserve_credits
+from tidings.jobs.models import JobLog
+from tidings.jobs.workflows import credits as credit_jobs
+from tidings.notifications.models import Notification, NotificationType
+from tidings.tiers.plans import Tier
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
+
+
+def set_cycle(user: User, *, anchor: datetime, last: datetime, next_reset: datetime) -> None:
+    User.objects.filter(pk=user.pk).update(
+        credit_cycle_anchor=anchor, last_credit_reset=last, next_credit_reset=next_reset
+    )
+
+
+def backfill(schedule: str, start: datetime, end: datetime) -> list[str]:
+    handles = DBOS.backfill_schedule(schedule, start, end)
+    for handle in handles:
+        handle.get_result()
+    return [handle.get_workflow_id() for handle in handles]
+
+
+def tick_times(workflow_ids: list[str], schedule: str) -> list[datetime]:
+    return [datetime.fromisoformat(wid.removeprefix(f"sched-{schedule}-")) for wid in workflow_ids]
+
+
+def test_the_crons_are_registered_as_configured() -> None:
+    schedules = {s["schedule_name"]: s for s in DBOS.list_schedules()}
+    assert schedules["credits-check-expiry"]["schedule"] == "0 9 * * *"
+    assert schedules["credits-check-expiry"]["cron_timezone"] == "Africa/Johannesburg"
+    assert schedules["credits-reset-monthly"]["schedule"] == "5 * * * *"
+    assert schedules["cleanup-finished-workflows"]["schedule"] == "30 3 * * *"
+    assert schedules["dispatch-due-posts"]["schedule"] == "*/1 * * * * *"
+    assert {s["workflow_name"] for s in schedules.values()} >= {
+        "credits/check.expiry",
+        "credits/reset.monthly",
+        "post/dispatch",
+        "maintenance/cleanup",
+    }
+
+
+def test_the_expiry_check_runs_daily_at_nine_in_johannesburg_and_warns_once() -> None:
+    bob = make_user("bob", Tier.PRO)
+    # Renews 3 March 2027 at 10:00 UTC with 500 unused credits, 250 over the carryover cap.
+    set_cycle(
+        bob,
+        anchor=datetime(2027, 2, 3, 10, tzinfo=UTC),
+        last=datetime(2027, 2, 3, 10, tzinfo=UTC),
+        next_reset=datetime(2027, 3, 3, 10, tzinfo=UTC),
+    )
+
+    runs = backfill("credits-check-expiry", datetime(2027, 2, 26, tzinfo=UTC), datetime(2027, 3, 3, tzinfo=UTC))
+
+    ticks = tick_times(runs, "credits-check-expiry")
+    assert [t.astimezone(UTC).isoformat() for t in ticks] == [
+        f"2027-0{month}-{day:02d}T07:00:00+00:00" for month, day in [(2, 26), (2, 27), (2, 28), (3, 1), (3, 2)]
+    ]
+    assert all(t.utcoffset() is not None and t.hour == 9 for t in ticks)  # 09:00 local, +02:00
+    warnings = Notification.objects.filter(user=bob, type=NotificationType.CREDITS_EXPIRING)
+    assert warnings.count() == 1
+    assert warnings.get().data["expiring"] == 250
+    assert JobLog.objects.filter(event="credits/check.expiry", status="completed").count() == 5
+
+
+def test_monthly_renewal_at_month_end_happens_once_and_keeps_the_cycle_day() -> None:
+    bob = make_user("bob", Tier.PRO)
+    anchor = datetime(2027, 1, 31, 10, tzinfo=UTC)
+    set_cycle(bob, anchor=anchor, last=anchor, next_reset=datetime(2027, 2, 28, 10, tzinfo=UTC))
+    reserve_credits(bob, amount=100)
+
+    backfill("credits-reset-monthly", datetime(2027, 2, 28, 8, tzinfo=UTC), datetime(2027, 2, 28, 13, tzinfo=UTC))
+
+    bob.refresh_from_db()
+    assert bob.last_credit_reset == datetime(2027, 2, 28, 10, tzinfo=UTC)
+    assert bob.next_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
+    # 400 unreserved: 250 carried, 150 expired; 100 stay reserved; plus 500 new.
+    assert bob.credits == 500 + 250 + 100
+    kinds = list(CreditLedgerEntry.objects.filter(user=bob).values_list("kind", "amount"))
+    assert kinds == [(LedgerKind.GRANT, 500), (LedgerKind.EXPIRE, -150), (LedgerKind.RENEWAL, 500)]
+
+    backfill("credits-reset-monthly", datetime(2027, 3, 31, 8, tzinfo=UTC), datetime(2027, 3, 31, 12, tzinfo=UTC))
+
+    bob.refresh_from_db()
+    assert bob.last_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
+    assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.RENEWAL).count() == 2
+
+
+def test_the_renewal_job_renews_every_due_user_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(credit_jobs, "BATCH", 2)
+    users = [make_user(f"user{n}", Tier.FREE) for n in range(5)]
+    april = datetime(2027, 4, 1, tzinfo=UTC)
+    for user in users[:4]:
+        set_cycle(user, anchor=april, last=april, next_reset=datetime(2027, 5, 1, tzinfo=UTC))
+    later = datetime(2027, 4, 20, tzinfo=UTC)
+    set_cycle(users[4], anchor=later, last=later, next_reset=datetime(2027, 5, 20, tzinfo=UTC))
+
+    backfill("credits-reset-monthly", datetime(2027, 5, 1, 0, 30, tzinfo=UTC), datetime(2027, 5, 1, 1, 30, tzinfo=UTC))
+
+    renewed = CreditLedgerEntry.objects.filter(kind=LedgerKind.RENEWAL).values_list("user__username", flat=True)
+    assert sorted(renewed) == ["user0", "user1", "user2", "user3"]
+    renewals = JobLog.objects.filter(event="credits/reset.monthly").values_list("data", flat=True)
+    assert sorted(data["renewed"] for data in renewals) == [4]
+
+
+def test_send_event_starts_the_low_credit_check(capsys: pytest.CaptureFixture[str]) -> None:
+    alice = make_user("alice", Tier.FREE)
+    reserve_credits(alice, amount=8)
+
+    call_command("send_event", "credits/check.low", data=json.dumps({"user_id": alice.pk}))
+
+    workflow_id = capsys.readouterr().out.strip()
+    DBOS.retrieve_workflow(workflow_id).get_result()
+    assert Notification.objects.filter(user=alice, type=NotificationType.LOW_CREDITS).count() == 1
+    wait_for(lambda: JobLog.objects.filter(workflow_id=workflow_id, status="completed").exists(), what="job log")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("credits/check.low", "{}", "needs user_id"),
+        ("credits/check.low", "[1]", "must be a JSON object"),
+        ("credits/check.low", "{nope", "not valid JSON"),
+        ("post/scheduled.process", '{"target_id": 999999}', "No post target 999999"),
+    ],
+)
+def test_send_event_refuses_bad_data_clearly(name: str, data: str, message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        call_command("send_event", name, data=data)
