@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import random
+import sys
 import threading
 import time
 from collections import Counter
@@ -16,6 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-request (a killed worker, a timeout) is expected here; anything else is not.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 # A fault is decided per request: None to behave, or one of these.
 FAULTS = ("500", "503", "429", "401", "422", "timeout")
@@ -59,7 +68,7 @@ class FakePlatform:
             def do_POST(self) -> None:
                 platform.handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
