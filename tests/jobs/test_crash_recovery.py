@@ -100,7 +100,7 @@ def test_every_post_is_published_exactly_once_through_repeated_kills(crash_worke
         make_due(post)
 
     kills_at = []
-    for kill in range(KILLS):
+    for _ in range(KILLS):
         crash_worker.start()
         goal = published_count() + 40
         deadline = time.monotonic() + 60
