@@ -3,6 +3,8 @@
 Connectors and AI providers take their clients from here, so tests have one seam (a loopback server or respx).
 """
 
+import threading
+
 import httpx
 
 from tidings import __version__
@@ -26,3 +28,18 @@ def client(
         transport=transport,
         follow_redirects=False,
     )
+
+
+_shared: dict[str, httpx.Client] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_client() -> httpx.Client:
+    """One pooled client per process for publishing: connections and TLS setup are reused across jobs.
+
+    httpx.Client is thread-safe; per-request timeouts are passed by the caller.
+    """
+    with _shared_lock:
+        if "default" not in _shared:
+            _shared["default"] = client(timeout=DEFAULT_TIMEOUT)
+        return _shared["default"]

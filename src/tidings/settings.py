@@ -101,15 +101,24 @@ _SQLITE_OPTIONS = {
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{DATA_DIR / 'tidings.sqlite3'}",
-        conn_max_age=int(os.environ.get("TIDINGS_DB_CONN_MAX_AGE", "0")),
-        conn_health_checks=True,
+        conn_max_age=0,
+        conn_health_checks=False,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {**_SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+    # A SQLite connection is a file handle, not a server slot: keep one per thread rather than reopen per job.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     # A file, not the shared in-memory database: tests run threads against it, and shared cache mode has
     # table locks that ignore the busy timeout.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-tidings.sqlite3")}
+else:
+    # A pool per process bounds PostgreSQL connections however many job threads run (and saves reconnecting).
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("TIDINGS_DB_POOL_SIZE", "20")),
+        "timeout": 30,
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

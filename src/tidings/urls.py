@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("generate/", include("tidings.generation.urls")),
     path("", include("tidings.web.urls")),
 ]

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from tidings.core.encryption import EncryptedTextField
+
 
 class GenerationOutcome(models.TextChoices):
     OK = "ok", "OK"
@@ -30,3 +32,22 @@ class GenerationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model} {self.outcome}"
+
+
+class ProviderKind(models.TextChoices):
+    OPENAI = "openai", "OpenAI-compatible (OpenAI, Ollama, vLLM, OpenRouter, LM Studio, ...)"
+    ANTHROPIC = "anthropic", "Anthropic"
+
+
+class AIProviderConfig(models.Model):
+    """A user's own language model provider; it wins over the site-wide one. The key is encrypted at rest."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_provider")
+    kind = models.CharField(max_length=16, choices=ProviderKind.choices)
+    base_url = models.URLField(blank=True, default="", help_text="Blank for the vendor's own API.")
+    model = models.CharField(max_length=200)
+    api_key = EncryptedTextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.model}"

@@ -65,8 +65,9 @@ class WebhookConnector:
             "X-Tidings-Signature": signature(account.access_token, timestamp, body),
         }
         try:
-            with http.client(timeout=settings.TIDINGS_PUBLISH_TIMEOUT) as client:
-                response = client.post(account.base_url, content=body, headers=headers)
+            response = http.shared_client().post(
+                account.base_url, content=body, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             raise TransientError(f"Could not reach the webhook: {type(error).__name__}") from None
         except httpx.TransportError as error:

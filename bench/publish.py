@@ -1,0 +1,285 @@
+"""Publishing throughput and lateness against a fake platform with 50 ms latency, next to the ceiling.
+
+    python bench/publish.py run --db sqlite --workers 1 --n 10000 --scenario drain
+    python bench/publish.py all            # every configuration, prints a Markdown table (make bench)
+
+drain:  N targets all due at once; time to drain, posts/s, p50/p99 lateness (published_at - scheduled_at).
+spread: N targets due evenly over one minute; lateness.
+The ceiling is a plain asyncio httpx loop making the same signed POSTs to the same fake at the same concurrency.
+Workers are real `tidings worker` processes (`tidings serve` for the embedded SQLite case); peak RSS is the
+largest VmHWM among them.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+LATENCY = 0.05
+
+
+def prepare_environment(db: str, workers: int, concurrency: int) -> dict[str, str]:
+    data_dir = Path(tempfile.mkdtemp(prefix="tidings-bench-"))
+    env = {
+        **os.environ,
+        "TIDINGS_DATA_DIR": str(data_dir),
+        "TIDINGS_DISPATCH_EVERY_SECONDS": "1",
+        "TIDINGS_DISPATCH_BATCH": "1000",
+        "TIDINGS_WORKER_CONCURRENCY": str(concurrency),
+        "TIDINGS_MAX_EXECUTOR_THREADS": str(concurrency + 16),
+        "TIDINGS_LATE_WINDOW_SECONDS": "86400",
+        "TIDINGS_LOG_LEVEL": "WARNING",
+    }
+    if db == "postgres":
+        import psycopg
+
+        name = f"tidings_bench_{os.getpid()}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        env["BENCH_PG_DATABASE"] = name
+    else:
+        env.pop("DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "tidings", "migrate", "-v0"], env=env, check=True)  # noqa: S603
+    return env
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    env = prepare_environment(args.db, args.workers, args.concurrency)
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.settings"
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from tests.support.fake_platform import FakePlatform
+    from tidings.accounts.services import create_user
+    from tidings.credits.models import CreditReservation
+    from tidings.platforms.models import Platform
+    from tidings.platforms.services import connect_account
+    from tidings.posts.models import Post, PostTarget, TargetStatus
+
+    fake = FakePlatform(latency=LATENCY).start()
+    user = create_user(
+        "bench",
+        password=None,
+        tier="business",
+        tier_limits={
+            "queue_size": None,
+            "posts_per_platform_per_day": None,
+            "monthly_credits": args.n + 10,
+        },
+    )
+    from tidings.credits.services import grant_credits
+
+    grant_credits(user, amount=args.n, reason="benchmark")
+    account = connect_account(
+        user, platform=Platform.WEBHOOK, external_id="bench", handle="bench", access_token=fake.secret,
+        base_url=fake.url,
+    )
+    far = timezone.now() + timedelta(days=1)
+    posts = Post.objects.bulk_create(Post(user=user, text=f"bench post {i}") for i in range(args.n))
+    targets = PostTarget.objects.bulk_create(
+        PostTarget(post=p, account=account, platform="webhook", status=TargetStatus.SCHEDULED, scheduled_at=far)
+        for p in posts
+    )
+    CreditReservation.objects.bulk_create(
+        CreditReservation(user=user, target=t, cycle_start=user.last_credit_reset) for t in targets
+    )
+
+    command = "serve" if args.db == "sqlite" and args.workers == 1 else "worker"
+    processes = []
+    for slot in range(args.workers):
+        extra = ["--port", str(18000 + slot)] if command == "serve" else []
+        processes.append(
+            subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "tidings", command, "--executor-id", f"bench-{slot}", *extra],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+    time.sleep(8)  # launch, recover, register queues and schedules
+    if args.profile:
+        subprocess.Popen(  # noqa: S603
+            [str(Path(sys.executable).parent / "py-spy"), "record", "-d", "25", "-o", args.profile, "-f", "speedscope",
+             "--pid", str(processes[0].pid), "--subprocesses"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+
+    start = timezone.now()
+    if args.scenario == "drain":
+        PostTarget.objects.update(scheduled_at=start)
+    else:
+        for index, target in enumerate(targets):
+            target.scheduled_at = start + timedelta(seconds=60 * index / args.n)
+        PostTarget.objects.bulk_update(targets, ["scheduled_at"], batch_size=1000)
+    began = time.monotonic()
+    while PostTarget.objects.filter(status=TargetStatus.PUBLISHED).count() < args.n:
+        if time.monotonic() - began > args.timeout:
+            break
+        time.sleep(0.5)
+    rss = max(peak_rss_mb(p.pid) for p in processes)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=60)
+    fake.stop()
+
+    rows = list(PostTarget.objects.filter(status=TargetStatus.PUBLISHED).values_list("scheduled_at", "published_at"))
+    lateness = sorted((published - scheduled).total_seconds() for scheduled, published in rows)
+    last = max(published for _, published in rows)
+    drain = (last - start).total_seconds()
+    result = {
+        "db": args.db,
+        "workers": args.workers,
+        "process": command,
+        "scenario": args.scenario,
+        "n": args.n,
+        "published": len(rows),
+        "unique_on_platform": len(fake.posts),
+        "concurrency_per_worker": args.concurrency,
+        "drain_seconds": round(drain, 2),
+        "posts_per_second": round(len(rows) / drain, 1) if drain else None,
+        "lateness_p50": round(lateness[len(lateness) // 2], 2),
+        "lateness_p99": round(lateness[int(len(lateness) * 0.99) - 1], 2),
+        "peak_rss_mb": round(rss, 1),
+    }
+    if args.db == "postgres":
+        import psycopg
+
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{env["BENCH_PG_DATABASE"]}" WITH (FORCE)')
+    shutil.rmtree(env["TIDINGS_DATA_DIR"], ignore_errors=True)
+    return result
+
+
+def ceiling(n: int, concurrency: int) -> dict[str, object]:
+    """The same signed POSTs, straight from an asyncio loop: what the platform and this machine allow."""
+    import hashlib
+    import hmac
+
+    import httpx
+
+    from tests.support.fake_platform import FakePlatform
+
+    def signature(secret: str, stamp: str, body: bytes) -> str:
+        return "sha256=" + hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+    fake = FakePlatform(latency=LATENCY).start()
+
+    async def main() -> float:
+        limit = asyncio.Semaphore(concurrency)
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
+
+            async def one(i: int) -> None:
+                key = str(uuid.uuid4())
+                body = json.dumps({"idempotency_key": key, "text": f"bench post {i}"}).encode()
+                stamp = str(int(time.time()))
+                headers = {
+                    "Idempotency-Key": key,
+                    "X-Tidings-Timestamp": stamp,
+                    "X-Tidings-Signature": signature(fake.secret, stamp, body),
+                }
+                async with limit:
+                    (await client.post(fake.url, content=body, headers=headers)).raise_for_status()
+
+            began = time.monotonic()
+            await asyncio.gather(*(one(i) for i in range(n)))
+            return time.monotonic() - began
+
+    seconds = asyncio.run(main())
+    fake.stop()
+    return {"n": n, "concurrency": concurrency, "seconds": round(seconds, 2), "posts_per_second": round(n / seconds, 1)}
+
+
+CONFIGS = [("sqlite", 1), ("postgres", 1), ("postgres", 2)]
+
+
+def run_all(args: argparse.Namespace) -> None:
+    results = []
+    for scenario, n in (("drain", args.n), ("spread", args.spread_n)):
+        for db, workers in CONFIGS:
+            command = [
+                sys.executable, __file__, "run", "--db", db, "--workers", str(workers), "--n", str(n),
+                "--scenario", scenario, "--concurrency", str(args.concurrency),
+            ]
+            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+            result = json.loads(output.strip().splitlines()[-1])
+            if scenario == "drain":
+                result["ceiling"] = ceiling(n, args.concurrency * workers)
+            results.append(result)
+            print(json.dumps(result), file=sys.stderr)
+    print(f"Machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print()
+    print("| scenario | database | workers | posts | drain s | posts/s | ceiling posts/s | share of ceiling "
+          "| lateness p50 s | p99 s | peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        ceil = r.get("ceiling", {}).get("posts_per_second")  # type: ignore[union-attr]
+        share = f"{100 * r['posts_per_second'] / ceil:.0f}%" if ceil else "-"
+        print(
+            f"| {r['scenario']} | {r['db']} ({r['process']}) | {r['workers']} | {r['published']}/{r['n']} "
+            f"| {r['drain_seconds']} | {r['posts_per_second']} | {ceil or '-'} | {share} | {r['lateness_p50']} "
+            f"| {r['lateness_p99']} | {r['peak_rss_mb']} |"
+        )
+    print(f"\nStatistics: median posts/s {statistics.median(r['posts_per_second'] for r in results):.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    one = sub.add_parser("run")
+    one.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    one.add_argument("--workers", type=int, default=1)
+    one.add_argument("--n", type=int, default=1000)
+    one.add_argument("--scenario", choices=["drain", "spread"], default="drain")
+    one.add_argument("--concurrency", type=int, default=20)
+    one.add_argument("--timeout", type=float, default=900)
+    one.add_argument("--profile", help="write a py-spy profile of the first worker here")
+    every = sub.add_parser("all")
+    every.add_argument("--n", type=int, default=10000)
+    every.add_argument("--spread-n", type=int, default=1000)
+    every.add_argument("--concurrency", type=int, default=20)
+    ceil = sub.add_parser("ceiling")
+    ceil.add_argument("--n", type=int, default=1000)
+    ceil.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    if args.command == "run":
+        print(json.dumps(run(args)))
+    elif args.command == "ceiling":
+        print(json.dumps(ceiling(args.n, args.concurrency)))
+    else:
+        run_all(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""The generation pages: the brief form and drafts, rewrite and shorten, the live stream, provider settings."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from tests.generation.conftest import API_KEY, MODEL
+from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
+from tidings.accounts.models import User
+from tidings.generation.models import AIProviderConfig
+from tidings.usage.models import Metric
+from tidings.usage.services import count_usage, local_day, usage_on
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.generation.urls")]
+
+BRIEF = {"topic": "A new bakery", "tone": "warm", "language": "English", "platforms": ["bluesky"], "variants": "1"}
+
+
+def used(user: User) -> int:
+    return usage_on(user, metric=Metric.GENERATIONS, day=local_day(user))
+
+
+def events(body: bytes) -> list[tuple[str, object]]:
+    parsed = []
+    for block in body.decode().strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.split("\n"))
+        parsed.append((lines.get("event", "message"), json.loads(lines["data"])))
+    return parsed
+
+
+def test_the_pages_need_a_login(client: Client) -> None:
+    for url in ("/generate/", "/generate/provider/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+    assert client.post("/generate/stream/", BRIEF).status_code == 302
+
+
+def test_without_a_provider_the_page_says_so_plainly(client: Client, alice: User) -> None:
+    client.force_login(alice)
+    page = client.get("/generate/").content.decode()
+    assert "No AI provider is set up." in page
+    assert 'href="/generate/provider/"' in page
+    assert 'id="brief"' not in page
+    page = client.post("/generate/", BRIEF).content.decode()
+    assert "No AI provider is set up, so nothing can be written for you." in page
+    response = client.post("/generate/stream/", BRIEF)
+    assert response.status_code == 503
+    assert response.json()["code"] == "no_ai_provider"
+
+
+def test_the_page_writes_drafts_and_escapes_them(client: Client, alice: User, site_provider: FakeOpenAI) -> None:
+    site_provider.then(Reply("Come in! <script>alert(1)</script>"))
+    client.force_login(alice)
+    page = client.get("/generate/").content.decode()
+    assert f"Writing with <strong>{MODEL}</strong>" in page
+    assert "0 of 5 used on the Free plan." in page
+    page = client.post("/generate/", BRIEF).content.decode()
+    assert "Come in! &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page
+    assert "1 of 5 used on the Free plan." in page
+    assert "Topic: A new bakery" in site_provider.requests[0].prompt
+
+
+def test_a_thread_is_shown_part_by_part(client: Client, bob: User, site_provider: FakeOpenAI) -> None:
+    site_provider.then(Reply("Bread. " * 80))
+    client.force_login(bob)
+    page = client.post("/generate/", {**BRIEF, "platforms": ["bluesky"]}).content.decode()
+    assert "A thread of 2 posts:" in page
+    assert "2 posts, each within 300 characters." in page
+    assert page.count(" 1/2</pre>") == page.count(" 2/2</pre>") == 1
+    assert "version 1" not in page
+
+
+def test_the_limit_refusal_is_shown_with_what_the_request_needed(
+    client: Client, alice: User, site_provider: FakeOpenAI
+) -> None:
+    count_usage(alice, metric=Metric.GENERATIONS, amount=4)
+    client.force_login(alice)
+    page = client.post("/generate/", {**BRIEF, "platforms": ["bluesky", "x"]}).content.decode()
+    assert "Today&#x27;s AI generations are used up: 4 of 5 used on the Free plan." in page
+    assert "This request needs 2 (one per draft)." in page
+    assert site_provider.requests == []
+
+
+def test_provider_errors_are_shown_plainly(client: Client, alice: User, site_provider: FakeOpenAI) -> None:
+    site_provider.then(Fail(401, f"bad key {API_KEY}"))
+    client.force_login(alice)
+    page = client.post("/generate/", BRIEF).content.decode()
+    assert "The AI provider refused the API key (HTTP 401)." in page
+    assert API_KEY not in page
+
+
+def test_rewrite_and_shorten_from_the_page(client: Client, bob: User, site_provider: FakeOpenAI) -> None:
+    site_provider.then(Reply("Formal version."), Reply("Short."))
+    client.force_login(bob)
+    form = {"platform": "x", "text": "hey, new shop!!", "instruction": "more formal"}
+    assert "Formal version." in client.post("/generate/revise/", {**form, "action": "rewrite"}).content.decode()
+    assert "Short." in client.post("/generate/revise/", {**form, "action": "shorten"}).content.decode()
+    assert "Instruction: more formal" in site_provider.requests[0].prompt
+    assert "Shorten the X post below" in site_provider.requests[1].prompt
+    assert used(bob) == 2
+
+
+def test_the_stream_sends_chunks_then_the_draft(client: Client, alice: User, site_provider: FakeOpenAI) -> None:
+    site_provider.then(Reply("Warm bread, new shop."))
+    client.force_login(alice)
+    response = client.post("/generate/stream/", BRIEF)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"] == "no-cache"
+    received = events(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    assert received == [
+        ("message", "Warm "),
+        ("message", "bread, "),
+        ("message", "new "),
+        ("message", "shop."),
+        (
+            "done",
+            {
+                "platform": "bluesky",
+                "variant": 1,
+                "text": "Warm bread, new shop.",
+                "parts": ["Warm bread, new shop."],
+                "problems": [],
+            },
+        ),
+    ]
+    assert used(alice) == 1
+
+
+def test_the_stream_answers_refusals_with_an_http_status(
+    client: Client, alice: User, site_provider: FakeOpenAI
+) -> None:
+    client.force_login(alice)
+    response = client.post("/generate/stream/", {**BRIEF, "platforms": ["x", "bluesky"]})
+    assert (response.status_code, response.json()["field"]) == (400, "platforms")
+    site_provider.then(Fail(401, "nope"))
+    response = client.post("/generate/stream/", BRIEF)
+    assert (response.status_code, response.json()["code"]) == (502, "ai_provider_auth")
+    assert used(alice) == 0
+    count_usage(alice, metric=Metric.GENERATIONS, amount=5)
+    response = client.post("/generate/stream/", BRIEF)
+    assert response.status_code == 429
+    assert response.json()["limit"] == 5
+
+
+def test_provider_settings_store_the_key_and_never_show_it(client: Client, bob: User) -> None:
+    client.force_login(bob)
+    form = {"kind": "openai", "base_url": "http://localhost:11434/v1", "model": "llama3.1", "api_key": API_KEY}
+    response = client.post("/generate/provider/", form)
+    assert response.status_code == 302
+    stored = AIProviderConfig.objects.get(user=bob)
+    assert (stored.kind, stored.base_url, stored.model, stored.api_key) == (
+        "openai",
+        "http://localhost:11434/v1",
+        "llama3.1",
+        API_KEY,
+    )
+    page = client.get("/generate/provider/").content.decode()
+    assert "a key is stored" in page
+    assert API_KEY not in page
+    page = client.get("/generate/").content.decode()
+    assert "Writing with <strong>llama3.1</strong>" in page
+    assert "your own provider" in page
+    client.post("/generate/provider/", {"remove": "1"})
+    assert not AIProviderConfig.objects.filter(user=bob).exists()
+    assert "No AI provider is set up." in client.get("/generate/").content.decode()
