@@ -99,7 +99,11 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     grant_credits(user, amount=args.n, reason="benchmark")
     account = connect_account(
-        user, platform=Platform.WEBHOOK, external_id="bench", handle="bench", access_token=fake.secret,
+        user,
+        platform=Platform.WEBHOOK,
+        external_id="bench",
+        handle="bench",
+        access_token=fake.secret,
         base_url=fake.url,
     )
     far = timezone.now() + timedelta(days=1)
@@ -127,9 +131,21 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     time.sleep(8)  # launch, recover, register queues and schedules
     if args.profile:
         subprocess.Popen(  # noqa: S603
-            [str(Path(sys.executable).parent / "py-spy"), "record", "-d", "25", "-o", args.profile, "-f", "speedscope",
-             "--pid", str(processes[0].pid), "--subprocesses"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(Path(sys.executable).parent / "py-spy"),
+                "record",
+                "-d",
+                "25",
+                "-o",
+                args.profile,
+                "-f",
+                "speedscope",
+                "--pid",
+                str(processes[0].pid),
+                "--subprocesses",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     start = timezone.now()
@@ -229,8 +245,19 @@ def run_all(args: argparse.Namespace) -> None:
     for scenario, n in (("drain", args.n), ("spread", args.spread_n)):
         for db, workers in CONFIGS:
             command = [
-                sys.executable, __file__, "run", "--db", db, "--workers", str(workers), "--n", str(n),
-                "--scenario", scenario, "--concurrency", str(args.concurrency),
+                sys.executable,
+                __file__,
+                "run",
+                "--db",
+                db,
+                "--workers",
+                str(workers),
+                "--n",
+                str(n),
+                "--scenario",
+                scenario,
+                "--concurrency",
+                str(args.concurrency),
             ]
             output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
             result = json.loads(output.strip().splitlines()[-1])
@@ -240,8 +267,10 @@ def run_all(args: argparse.Namespace) -> None:
             print(json.dumps(result), file=sys.stderr)
     print(f"Machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print()
-    print("| scenario | database | workers | posts | drain s | posts/s | ceiling posts/s | share of ceiling "
-          "| lateness p50 s | p99 s | peak RSS MB |")
+    print(
+        "| scenario | database | workers | posts | drain s | posts/s | ceiling posts/s | share of ceiling "
+        "| lateness p50 s | p99 s | peak RSS MB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         ceil = r.get("ceiling", {}).get("posts_per_second")  # type: ignore[union-attr]

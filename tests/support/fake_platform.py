@@ -21,6 +21,7 @@ from typing import Any
 
 class _QuietServer(ThreadingHTTPServer):
     request_queue_size = 1024  # the default backlog of 5 resets connections under a burst
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that went away mid-request (a killed worker, a timeout) is expected here; anything else is not.
         if not isinstance(sys.exc_info()[1], ConnectionError):

@@ -15,6 +15,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def cycle_start(anchor: datetime, now: datetime) -> datetime:
     """The start of the monthly cycle that contains `now`: the latest `anchor + k months` (k >= 0) not after now."""
+    # Count months on the anchor's calendar: `now` given in another zone may be in another month there.
+    now = now.astimezone(anchor.tzinfo)
     if now < anchor:
         return anchor
     months = (now.year - anchor.year) * 12 + (now.month - anchor.month)

@@ -82,6 +82,12 @@ def system_database_engine() -> sa.Engine | None:
     return engine
 
 
+@cache
+def system_database_writer() -> sa.Engine:
+    """An engine on the system database for enqueueing many workflows in one transaction."""
+    return system_database_engine() or sa.create_engine(system_database_url(), pool_size=2, max_overflow=2)
+
+
 def build_config(executor_id: str) -> DBOSConfig:
     config: DBOSConfig = {
         "name": APPLICATION_NAME,

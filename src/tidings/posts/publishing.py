@@ -101,10 +101,16 @@ def extend_lease(target_id: int, *, seconds: float) -> None:
 class Begin:
     action: Literal["publish", "skip", "fail", "done"]
     reason: str = ""
+    # The first attempt: nothing was ever sent for this target before this step.
+    first: bool = False
 
 
 def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
-    """Check the target, its account and the daily limit, and mark it publishing; or say why not."""
+    """Check the target, its account and the daily limit, and mark it publishing; or say why not.
+
+    The first attempt also marks a send as started (`sending_since`) in the same transaction, so a crash between
+    here and the platform's answer is seen as a send in doubt when the step runs again.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
@@ -112,6 +118,8 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
         if target.status not in IN_FLIGHT:
             return Begin("done", f"Target is {target.status}")
+        if target.status == TargetStatus.PUBLISHING:
+            return Begin("publish")
         account = target.account
         if account.status != AccountStatus.ACTIVE:
             why = account.status_reason or account.get_status_display()
@@ -122,23 +130,25 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         problems = connector.validate(account, _content(target))
         if problems:
             return Begin("fail", " ".join(problems))
-        if target.status == TargetStatus.QUEUED:
-            limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
-            published_today = usage_on(user, metric=Metric.POSTS, day=local_day(user, now), platform=target.platform)
-            in_flight = PostTarget.objects.filter(
-                post__user=user, platform=target.platform, status=TargetStatus.PUBLISHING
-            ).count()
-            if limit is not None and published_today + in_flight >= limit:
-                return Begin(
-                    "skip",
-                    f"Today's limit of {limit} posts to {account.get_platform_display()} on the "
-                    f"{user.get_tier_display()} plan was reached.",
-                )
-            target.attempts += 1
-        target.status = TargetStatus.PUBLISHING
-        target.locked_until = _lease(now)
-        target.save(update_fields=["status", "locked_until", "attempts", "updated_at"])
-    return Begin("publish")
+        limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
+        published_today = usage_on(user, metric=Metric.POSTS, day=local_day(user, now), platform=target.platform)
+        in_flight = PostTarget.objects.filter(
+            post__user=user, platform=target.platform, status=TargetStatus.PUBLISHING
+        ).count()
+        if limit is not None and published_today + in_flight >= limit:
+            return Begin(
+                "skip",
+                f"Today's limit of {limit} posts to {account.get_platform_display()} on the "
+                f"{user.get_tier_display()} plan was reached.",
+            )
+        PostTarget.objects.filter(pk=target_id).update(
+            status=TargetStatus.PUBLISHING,
+            attempts=target.attempts + 1,
+            locked_until=_lease(now),
+            sending_since=now,
+            updated_at=now,
+        )
+    return Begin("publish", first=True)
 
 
 def _content(target: PostTarget) -> Content:
@@ -146,8 +156,12 @@ def _content(target: PostTarget) -> Content:
     return Content(text=target.text, link=target.post.link, media=media, scheduled_at=target.scheduled_at)
 
 
-def send_target(target_id: int) -> Outcome:
-    """One attempt to publish. A send whose answer never came is checked (or safely repeated) before resending."""
+def send_target(target_id: int, *, first: bool = False) -> Outcome:
+    """One attempt to publish. A send whose answer never came is checked (or safely repeated) before resending.
+
+    `first` is True right after `begin_publish` marked the first send; any other attempt looks at `sending_since`
+    to learn whether an earlier send is still in doubt.
+    """
     target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
     if target.status != TargetStatus.PUBLISHING:
         return Outcome("permanent", f"Target is {target.status}, not publishing.")
@@ -155,7 +169,7 @@ def send_target(target_id: int) -> Outcome:
     if connector is None:
         return Outcome("permanent", f"Publishing to {target.platform} is not available on this server.")
     key = str(target.idempotency_key)
-    earlier_send_unresolved = target.sending_since is not None
+    earlier_send_unresolved = not first and target.sending_since is not None
     if earlier_send_unresolved:
         if connector.capabilities.can_find_published:
             found = connector.find_published(target.account, idempotency_key=key)
@@ -163,7 +177,8 @@ def send_target(target_id: int) -> Outcome:
                 return Outcome("published", external_id=found.external_id, url=found.url)
         elif not connector.capabilities.idempotent_publish:
             return Outcome("unknown", "An earlier attempt may have been published; the platform cannot tell us.")
-    PostTarget.objects.filter(pk=target_id).update(sending_since=timezone.now())
+    if not first:
+        PostTarget.objects.filter(pk=target_id).update(sending_since=timezone.now())
     try:
         published = connector.publish(target.account, _content(target), idempotency_key=key)
     except OutcomeUnknown as error:

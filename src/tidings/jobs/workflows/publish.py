@@ -1,58 +1,77 @@
-"""`post/scheduled.process`: publish one post target, and the dispatcher that starts it when it is due."""
+"""`post/scheduled.process`: publish one post target, and the dispatcher that starts it when it is due.
+
+A successful publish costs two steps: an attempt (check and mark in one transaction, then the platform call) and
+the completion (published, credit consumed, usage counted and job log closed in one transaction).
+"""
 
 from datetime import datetime
 from typing import Any
 
-from dbos import DBOS, SetWorkflowID
+from dbos import DBOS, EnqueueOptions
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
+from tidings.jobs import runtime
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.jobs.queues import publish_queue
-from tidings.jobs.workflows.steps import current_workflow_id, finish_job_log, orm_step, start_job_log
+from tidings.jobs.workflows.steps import current_workflow_id, orm_step
 from tidings.posts import publishing
-from tidings.posts.models import TargetStatus, publish_workflow_id
+from tidings.posts.models import PostTarget, TargetStatus, publish_workflow_id
 
 EVENT = "post/scheduled.process"
 
 
-@orm_step("publish.begin")
-def _begin(target_id: int) -> dict[str, str]:
-    begin = publishing.begin_publish(target_id)
-    return {"action": begin.action, "reason": begin.reason}
+def _log(workflow_id: str, target_id: int, status: JobStatus, *, outcome: str = "", error: str = "") -> None:
+    """Move the run's job log on; part of the caller's transaction. Runs started by send-event have no row yet."""
+    now = timezone.now()
+    fields: dict[str, Any] = {"status": status}
+    if status == JobStatus.RUNNING:
+        fields["started_at"] = now
+    else:
+        fields["finished_at"] = now
+        fields["error"] = error[:5000]
+        fields["data"] = {"target_id": target_id, "outcome": outcome}
+    if not JobLog.objects.filter(workflow_id=workflow_id).update(**fields):
+        fields.setdefault("data", {"target_id": target_id})
+        JobLog.objects.create(event=EVENT, workflow_id=workflow_id, **fields)
 
 
-@orm_step("publish.send")
-def _send(target_id: int) -> dict[str, Any]:
-    return publishing.send_target(target_id).as_dict()
+@orm_step("publish.attempt")
+def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
+    with transaction.atomic():
+        begin = publishing.begin_publish(target_id)
+        if begin.first:
+            _log(workflow_id, target_id, JobStatus.RUNNING)
+    if begin.action != "publish":
+        return {"kind": begin.action, "message": begin.reason}
+    return publishing.send_target(target_id, first=begin.first).as_dict()
 
 
 @orm_step("publish.complete")
-def _complete(target_id: int, external_id: str, url: str) -> bool:
-    return publishing.complete_publish(target_id, external_id=external_id, url=url)
+def _complete(target_id: int, workflow_id: str, external_id: str, url: str) -> None:
+    with transaction.atomic():
+        publishing.complete_publish(target_id, external_id=external_id, url=url)
+        _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
 
 
-@orm_step("publish.give_up")
-def _give_up(target_id: int, reason: str) -> str:
-    """Out of retries: failed, unless an earlier send went unanswered, when the post may exist: unconfirmed."""
-    if publishing.has_unresolved_send(target_id):
-        publishing.mark_unconfirmed(
-            target_id, reason=f"{reason} An earlier attempt got no answer, so the post may have been published."
-        )
-        return "unconfirmed"
-    publishing.finish_unsuccessfully(target_id, status=TargetStatus.FAILED, reason=reason)
-    return "failed"
-
-
-@orm_step("publish.fail")
-def _fail(target_id: int, status: str, reason: str) -> bool:
-    if status == TargetStatus.SKIPPED:
-        return publishing.finish_unsuccessfully(target_id, status=TargetStatus.SKIPPED, reason=reason)
-    return publishing.finish_unsuccessfully(target_id, status=TargetStatus.FAILED, reason=reason)
-
-
-@orm_step("publish.unconfirmed")
-def _unconfirmed(target_id: int, reason: str) -> bool:
-    return publishing.mark_unconfirmed(target_id, reason=reason)
+@orm_step("publish.end")
+def _end(target_id: int, workflow_id: str, ending: str, reason: str) -> str:
+    """Settle a target that will not be published: skipped, failed, unconfirmed, or nothing to do."""
+    with transaction.atomic():
+        if ending == "fail" and publishing.has_unresolved_send(target_id):
+            ending = "unconfirmed"
+            reason = f"{reason} An earlier attempt got no answer, so the post may have been published."
+        if ending == "unconfirmed":
+            publishing.mark_unconfirmed(target_id, reason=reason)
+        elif ending == "skip":
+            publishing.finish_unsuccessfully(target_id, status=TargetStatus.SKIPPED, reason=reason)
+        elif ending == "fail":
+            publishing.finish_unsuccessfully(target_id, status=TargetStatus.FAILED, reason=reason)
+        job_status = {"done": JobStatus.CANCELLED, "fail": JobStatus.FAILED}.get(ending, JobStatus.COMPLETED)
+        outcome = {"done": "nothing to do", "skip": "skipped", "fail": "failed"}.get(ending, ending)
+        _log(workflow_id, target_id, job_status, outcome=outcome, error=reason if ending == "fail" else "")
+    return outcome
 
 
 @orm_step("publish.reconnect")
@@ -65,10 +84,8 @@ def _extend_lease(target_id: int, seconds: float) -> None:
     publishing.extend_lease(target_id, seconds=seconds)
 
 
-@orm_step("publish.platform")
+@orm_step("publish.resend_safe")
 def _can_resend_after_unknown(target_id: int) -> bool:
-    from tidings.posts.models import PostTarget
-
     platform = PostTarget.objects.values_list("platform", flat=True).get(pk=target_id)
     return publishing.can_resend_after_unknown(platform)
 
@@ -78,52 +95,33 @@ def process_scheduled_post(target_id: int) -> str:
     """Publish one target: transient errors retry with exponential backoff, a rate limit waits its Retry-After,
     an auth error marks the account for reconnect and skips, and the final state always settles the credit."""
     workflow_id = current_workflow_id()
-    start_job_log(EVENT, workflow_id, {"target_id": target_id})
-    state, detail = _run(target_id)
-    status = JobStatus.FAILED if state == "failed" else JobStatus.COMPLETED
-    if state == "nothing to do":
-        status = JobStatus.CANCELLED
-    finish_job_log(workflow_id, status, result={"outcome": state}, error=detail if state == "failed" else "")
-    return state
-
-
-def _run(target_id: int) -> tuple[str, str]:
-    begin = _begin(target_id)
-    if begin["action"] == "done":
-        return "nothing to do", begin["reason"]
-    if begin["action"] in ("skip", "fail"):
-        status = TargetStatus.SKIPPED if begin["action"] == "skip" else TargetStatus.FAILED
-        _fail(target_id, status, begin["reason"])
-        return str(status), begin["reason"]
     retries = rate_limit_waits = 0
     while True:
-        outcome = _send(target_id)
+        outcome = _attempt(target_id, workflow_id)
         kind, message = outcome["kind"], outcome["message"]
         if kind == "published":
-            _complete(target_id, outcome["external_id"], outcome["url"])
-            return "published", ""
+            _complete(target_id, workflow_id, outcome["external_id"], outcome["url"])
+            return "published"
+        if kind in ("done", "skip", "fail"):
+            return _end(target_id, workflow_id, kind, message)
         if kind == "unknown" and not _can_resend_after_unknown(target_id):
-            _unconfirmed(target_id, message)
-            return "unconfirmed", message
+            return _end(target_id, workflow_id, "unconfirmed", message)
         if kind in ("transient", "unknown"):
             retries += 1
             if retries > settings.TIDINGS_PUBLISH_RETRIES:
-                reason = f"Gave up after {retries} attempts: {message}"
-                return _give_up(target_id, reason), reason
+                return _end(target_id, workflow_id, "fail", f"Gave up after {retries} attempts: {message}")
             _wait(target_id, settings.TIDINGS_PUBLISH_BACKOFF_SECONDS * 2 ** (retries - 1))
             continue
         if kind == "rate_limited":
             rate_limit_waits += 1
             if rate_limit_waits > settings.TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS:
-                reason = f"The platform kept asking us to slow down: {message}"
-                return _give_up(target_id, reason), reason
+                return _end(target_id, workflow_id, "fail", f"The platform kept asking us to slow down: {message}")
             _wait(target_id, float(outcome["retry_after"]))
             continue
         if kind == "auth":
             _needs_reconnect(target_id, message)
-            _fail(target_id, TargetStatus.SKIPPED, f"{message} The account needs reconnecting.")
-            return "skipped", message
-        return _give_up(target_id, message), message
+            return _end(target_id, workflow_id, "skip", f"{message} The account needs reconnecting.")
+        return _end(target_id, workflow_id, "fail", message)
 
 
 def _wait(target_id: int, seconds: float) -> None:
@@ -132,50 +130,66 @@ def _wait(target_id: int, seconds: float) -> None:
     DBOS.sleep(seconds)
 
 
+def enqueue_publish(target_id: int, platform: str, dispatch_round: int = 0) -> None:
+    """Start one target's workflow on its platform's queue; a second start of the same round is a no-op."""
+    enqueue_publishes([(target_id, platform, dispatch_round)])
+
+
+def enqueue_publishes(targets: list[tuple[int, str, int]]) -> None:
+    """Enqueue many publish workflows in one system-database transaction (one commit, not one per target)."""
+    if not targets:
+        return
+    client = runtime.client()
+    with runtime.system_database_writer().begin() as connection:
+        for target_id, platform, dispatch_round in targets:
+            options: EnqueueOptions = {
+                "workflow_name": EVENT,
+                "queue_name": publish_queue(platform),
+                "workflow_id": publish_workflow_id(target_id, dispatch_round),
+                "app_version": runtime.APPLICATION_VERSION,
+            }
+            client.enqueue_in_transaction(connection, options, target_id)
+
+
 @orm_step("dispatch.claim")
-def _claim_due() -> list[tuple[int, str, int]]:
-    claimed = publishing.claim_due_targets(limit=settings.TIDINGS_DISPATCH_BATCH)
-    JobLog.objects.bulk_create(
-        [
-            JobLog(event=EVENT, workflow_id=publish_workflow_id(pk, rnd), data={"target_id": pk})
-            for pk, _, rnd in claimed
-        ],
-        ignore_conflicts=True,
-    )
-    return claimed
+def _claim_and_enqueue() -> int:
+    """Claim due targets, open their job logs, and enqueue their workflows. A crash between the claim and the
+    enqueue leaves targets queued without a workflow; the stale sweep starts them once their lease runs out."""
+    with transaction.atomic():
+        claimed = publishing.claim_due_targets(limit=settings.TIDINGS_DISPATCH_BATCH)
+        JobLog.objects.bulk_create(
+            [
+                JobLog(event=EVENT, workflow_id=publish_workflow_id(pk, rnd), data={"target_id": pk})
+                for pk, _, rnd in claimed
+            ],
+            ignore_conflicts=True,
+        )
+    enqueue_publishes(claimed)
+    return len(claimed)
 
 
 @orm_step("dispatch.stale")
-def _stale() -> list[tuple[int, str, int]]:
-    """Stale targets that need their workflow started again; those whose workflow ended abnormally are failed."""
-    redrive = []
+def _redrive_stale() -> int:
+    """Targets held past their lease: start their workflow if it is missing; fail them if it ended abnormally."""
+    missing = []
     for target_id, platform, dispatch_round in publishing.stale_targets(limit=settings.TIDINGS_DISPATCH_BATCH):
         status = DBOS.get_workflow_status(publish_workflow_id(target_id, dispatch_round))
         if status is None:
-            redrive.append((target_id, platform, dispatch_round))
+            missing.append((target_id, platform, dispatch_round))
         elif status.status in ("ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "SUCCESS"):
             publishing.finish_unsuccessfully(
                 target_id,
                 status=TargetStatus.FAILED,
                 reason=f"The publishing job ended without a result ({status.status.lower()}); retry the post.",
             )
-    return redrive
-
-
-def enqueue_publish(target_id: int, platform: str, dispatch_round: int = 0) -> None:
-    """Start the target's workflow on its platform's queue; a second start of the same round is a no-op."""
-    with SetWorkflowID(publish_workflow_id(target_id, dispatch_round)):
-        DBOS.enqueue_workflow(publish_queue(platform), process_scheduled_post, target_id)
+    enqueue_publishes(missing)
+    return len(missing)
 
 
 @DBOS.workflow(name="post/dispatch")
 def dispatch_due_posts(scheduled_at: datetime, context: Any) -> None:
     """The cron that turns due rows into workflows. The posts table decides *when*; DBOS runs *how*."""
     for _ in range(20):
-        due = _claim_due()
-        for target_id, platform, dispatch_round in due:
-            enqueue_publish(target_id, platform, dispatch_round)
-        if len(due) < settings.TIDINGS_DISPATCH_BATCH:
+        if _claim_and_enqueue() < settings.TIDINGS_DISPATCH_BATCH:
             break
-    for target_id, platform, dispatch_round in _stale():
-        enqueue_publish(target_id, platform, dispatch_round)
+    _redrive_stale()

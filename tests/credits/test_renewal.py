@@ -1,0 +1,366 @@
+"""The monthly credit cycle: renewal with carryover per plan, pending reservations over a renewal, idempotence,
+missed months, month ends and the set-based renewal of every due user."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from tests.conftest import make_user
+from tidings.accounts.models import User
+from tidings.accounts.services import change_tier
+from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
+from tidings.credits.renewal import Renewal, renew_credits, renew_due_users
+from tidings.credits.services import (
+    available_credits,
+    consume_reservation,
+    ledger_balance,
+    release_reservation,
+    reserve_credits,
+)
+from tidings.tiers.plans import Tier
+
+pytestmark = pytest.mark.django_db
+
+# Every user in this module is created at T0 unless a test moves the clock first; their first renewal is at T1.
+T0 = datetime(2026, 3, 15, 9, 30, tzinfo=UTC)
+T1 = datetime(2026, 4, 15, 9, 30, tzinfo=UTC)
+T2 = datetime(2026, 5, 15, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Traveller]:
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+def ledger(user: User) -> list[tuple[str, int, int]]:
+    return list(
+        CreditLedgerEntry.objects.filter(user=user).order_by("pk").values_list("kind", "amount", "balance_after")
+    )
+
+
+def renewal_cycles(user: User) -> list[datetime]:
+    rows = CreditLedgerEntry.objects.filter(user=user, kind=LedgerKind.RENEWAL).order_by("pk")
+    return list(rows.values_list("cycle_start", flat=True))
+
+
+def spend(user: User, amount: int) -> None:
+    """Reserve and consume `amount` credits, as a published post would."""
+    assert consume_reservation(reserve_credits(user, amount=amount).pk) is True
+
+
+def fresh(user: User) -> User:
+    user.refresh_from_db()
+    return user
+
+
+def test_a_new_user_starts_a_cycle_now_with_the_first_months_credits(cast: dict[Tier, User]) -> None:
+    for tier, monthly in ((Tier.FREE, 10), (Tier.PRO, 500), (Tier.BUSINESS, 2000)):
+        user = cast[tier]
+        assert user.credit_cycle_anchor == T0
+        assert user.last_credit_reset == T0
+        assert user.next_credit_reset == T1
+        assert user.credits == monthly
+        assert ledger(user) == [("grant", monthly, monthly)]
+
+
+@pytest.mark.parametrize(
+    ("name", "spent", "carried", "expired", "balance", "rows_after_spending"),
+    [
+        # Free: monthly 10, cap 0.
+        ("alice", 0, 0, 10, 10, [("grant", 10, 10)]),
+        ("alice", 7, 0, 3, 10, [("grant", 10, 10), ("consume", -7, 3)]),
+        ("alice", 10, 0, 0, 10, [("grant", 10, 10), ("consume", -10, 0)]),
+        # Pro: monthly 500, cap 250.
+        ("bob", 300, 200, 0, 700, [("grant", 500, 500), ("consume", -300, 200)]),
+        ("bob", 250, 250, 0, 750, [("grant", 500, 500), ("consume", -250, 250)]),
+        ("bob", 100, 250, 150, 750, [("grant", 500, 500), ("consume", -100, 400)]),
+        ("bob", 0, 250, 250, 750, [("grant", 500, 500)]),
+        ("bob", 500, 0, 0, 500, [("grant", 500, 500), ("consume", -500, 0)]),
+        # Business: monthly 2000, cap 1000.
+        ("carol", 1500, 500, 0, 2500, [("grant", 2000, 2000), ("consume", -1500, 500)]),
+        ("carol", 0, 1000, 1000, 3000, [("grant", 2000, 2000)]),
+        ("carol", 999, 1000, 1, 3000, [("grant", 2000, 2000), ("consume", -999, 1001)]),
+        ("carol", 2000, 0, 0, 2000, [("grant", 2000, 2000), ("consume", -2000, 0)]),
+    ],
+)
+def test_renewal_grants_the_monthly_credits_and_carries_over_up_to_the_cap(
+    request: pytest.FixtureRequest,
+    name: str,
+    spent: int,
+    carried: int,
+    expired: int,
+    balance: int,
+    rows_after_spending: list[tuple[str, int, int]],
+) -> None:
+    user: User = request.getfixturevalue(name)
+    monthly = {"alice": 10, "bob": 500, "carol": 2000}[name]
+    if spent:
+        spend(user, spent)
+    assert ledger(user) == rows_after_spending
+    renewal = renew_credits(user.pk, now=T1)
+    assert renewal == Renewal(user.pk, T1, monthly, carried, expired, balance)
+    unused = monthly - spent
+    expected_rows = list(rows_after_spending)
+    if expired:
+        expected_rows.append(("expire", -expired, unused - expired))
+    expected_rows.append(("renewal", monthly, balance))
+    assert ledger(user) == expected_rows
+    assert renewal_cycles(user) == [T1]
+    user = fresh(user)
+    assert user.credits == balance == ledger_balance(user)
+    assert available_credits(user) == monthly + carried
+    assert user.last_credit_reset == T1
+    assert user.next_credit_reset == T2
+    assert user.credit_cycle_anchor == T0
+
+
+def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> None:
+    held = reserve_credits(bob, amount=100)
+    spend(bob, 50)
+    # Balance 450, of which 100 are held: 350 unreserved, 250 carried, 100 expire; the held 100 stay.
+    renewal = renew_credits(bob.pk, now=T1)
+    assert renewal == Renewal(bob.pk, T1, 500, 250, 100, 850)
+    assert ledger(bob) == [
+        ("grant", 500, 500),
+        ("consume", -50, 450),
+        ("expire", -100, 350),
+        ("renewal", 500, 850),
+    ]
+    bob = fresh(bob)
+    assert bob.credits == 850
+    assert available_credits(bob) == 750  # monthly 500 + carried 250
+    held.refresh_from_db()
+    assert held.status == ReservationStatus.PENDING
+    assert held.cycle_start == T0
+
+
+def test_a_free_users_pending_reservation_survives_the_zero_cap(alice: User) -> None:
+    reserve_credits(alice, amount=4)
+    spend(alice, 3)
+    assert renew_credits(alice.pk, now=T1) == Renewal(alice.pk, T1, 10, 0, 3, 14)
+    assert ledger(alice) == [("grant", 10, 10), ("consume", -3, 7), ("expire", -3, 4), ("renewal", 10, 14)]
+    assert available_credits(fresh(alice)) == 10
+
+
+def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bob: User) -> None:
+    held = reserve_credits(bob, amount=100)
+    renew_credits(bob.pk, now=T1)  # 400 unreserved: 250 carried, 150 expire; balance 850
+    assert release_reservation(held.pk, reason="Cancelled by the user") is True
+    rows = list(CreditLedgerEntry.objects.filter(user=bob).order_by("pk"))
+    assert [(r.kind, r.amount, r.balance_after) for r in rows] == [
+        ("grant", 500, 500),
+        ("expire", -150, 350),
+        ("renewal", 500, 850),
+        ("expire", -100, 750),
+    ]
+    assert rows[-1].reservation_id == held.pk
+    bob = fresh(bob)
+    assert bob.credits == 750 == ledger_balance(bob)
+    assert available_credits(bob) == 750
+    held.refresh_from_db()
+    assert held.status == ReservationStatus.RELEASED
+    # A second release changes nothing.
+    assert release_reservation(held.pk, reason="again") is False
+    assert len(ledger(bob)) == 4
+
+
+def test_a_reservation_from_before_the_renewal_can_still_be_consumed_after_it(bob: User) -> None:
+    held = reserve_credits(bob, amount=100)
+    renew_credits(bob.pk, now=T1)
+    assert consume_reservation(held.pk) is True
+    assert ledger(bob)[-1] == ("consume", -100, 750)
+    bob = fresh(bob)
+    assert bob.credits == 750
+    assert available_credits(bob) == 750
+
+
+def test_a_reservation_made_and_released_in_the_same_cycle_writes_no_ledger_row(bob: User) -> None:
+    renew_credits(bob.pk, now=T1)
+    held = reserve_credits(bob, amount=5)
+    assert held.cycle_start == T1
+    assert release_reservation(held.pk, reason="Moved back to draft") is True
+    assert ledger(bob) == [("grant", 500, 500), ("expire", -250, 250), ("renewal", 500, 750)]
+    assert available_credits(fresh(bob)) == 750
+
+
+def test_renewing_twice_for_the_same_cycle_renews_once(bob: User) -> None:
+    assert renew_credits(bob.pk, now=T1) is not None
+    assert renew_credits(bob.pk, now=T1) is None
+    assert renew_credits(bob.pk, now=T1 + timedelta(days=20)) is None
+    assert ledger(bob) == [("grant", 500, 500), ("expire", -250, 250), ("renewal", 500, 750)]
+    bob = fresh(bob)
+    assert bob.last_credit_reset == T1
+    assert bob.next_credit_reset == T2
+
+
+def test_renew_due_users_twice_renews_once(bob: User) -> None:
+    assert renew_due_users(now=T1) == 1
+    assert renew_due_users(now=T1) == 0
+    assert renew_due_users(now=T1 + timedelta(hours=5)) == 0
+    assert renewal_cycles(bob) == [T1]
+    assert fresh(bob).credits == 750
+
+
+def test_renewal_uses_the_clock_when_no_time_is_given(bob: User, clock: time_machine.Traveller) -> None:
+    clock.move_to(T1 - timedelta(microseconds=1))
+    assert renew_credits(bob.pk) is None
+    assert renew_due_users() == 0
+    clock.move_to(T1)
+    assert renew_credits(bob.pk) == Renewal(bob.pk, T1, 500, 250, 250, 750)
+
+
+def test_a_cycle_not_due_yet_is_not_renewed_and_nothing_changes(bob: User) -> None:
+    spend(bob, 10)
+    before = ledger(bob)
+    assert renew_credits(bob.pk, now=T1 - timedelta(seconds=1)) is None
+    assert renew_due_users(now=T1 - timedelta(seconds=1)) == 0
+    assert ledger(bob) == before
+    bob = fresh(bob)
+    assert bob.credits == 490
+    assert bob.last_credit_reset == T0
+    assert bob.next_credit_reset == T1
+
+
+@pytest.mark.parametrize(
+    ("name", "balance", "expired"),
+    [("alice", 10, 10), ("bob", 750, 250), ("carol", 3000, 1000)],
+)
+def test_missed_months_renew_once_into_the_cycle_that_contains_now(
+    request: pytest.FixtureRequest, name: str, balance: int, expired: int
+) -> None:
+    user: User = request.getfixturevalue(name)
+    now = datetime(2026, 7, 20, tzinfo=UTC)
+    july = datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
+    monthly = {"alice": 10, "bob": 500, "carol": 2000}[name]
+    assert renew_credits(user.pk, now=now) == Renewal(user.pk, july, monthly, monthly - expired, expired, balance)
+    assert renew_credits(user.pk, now=now) is None
+    assert renewal_cycles(user) == [july]
+    assert [kind for kind, _, _ in ledger(user)] == ["grant", "expire", "renewal"]
+    user = fresh(user)
+    assert user.credits == balance
+    assert user.last_credit_reset == july
+    assert user.next_credit_reset == datetime(2026, 8, 15, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("year", "february_end"),
+    [(2027, datetime(2027, 2, 28, 10, tzinfo=UTC)), (2028, datetime(2028, 2, 29, 10, tzinfo=UTC))],
+)
+def test_a_cycle_anchored_on_the_31st_renews_at_months_end_without_drifting(
+    clock: time_machine.Traveller, year: int, february_end: datetime
+) -> None:
+    anchor = datetime(year, 1, 31, 10, tzinfo=UTC)
+    clock.move_to(anchor)
+    dave = make_user("dave", Tier.FREE)
+    assert dave.next_credit_reset == february_end
+    assert renew_credits(dave.pk, now=february_end - timedelta(seconds=1)) is None
+    # Feb 28 in a leap year is not the end of the month yet.
+    assert renew_credits(dave.pk, now=datetime(year, 2, 28, 9, tzinfo=UTC)) is None
+    expected = [
+        february_end,
+        datetime(year, 3, 31, 10, tzinfo=UTC),
+        datetime(year, 4, 30, 10, tzinfo=UTC),
+        datetime(year, 5, 31, 10, tzinfo=UTC),
+        datetime(year, 6, 30, 10, tzinfo=UTC),
+    ]
+    for start, following in zip(expected, [*expected[1:], datetime(year, 7, 31, 10, tzinfo=UTC)], strict=True):
+        renewal = renew_credits(dave.pk, now=start)
+        assert renewal is not None
+        assert renewal.cycle_start == start
+        dave = fresh(dave)
+        assert dave.last_credit_reset == start
+        assert dave.next_credit_reset == following
+        assert dave.credit_cycle_anchor == anchor
+    assert renewal_cycles(dave) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "tier", "rows"),
+    [
+        ("alice", Tier.PRO, [("grant", 10, 10), ("renewal", 500, 510)]),
+        # The plan in force at renewal sets the cap too: Business carries all 500 over, Free carries nothing.
+        ("bob", Tier.BUSINESS, [("grant", 500, 500), ("renewal", 2000, 2500)]),
+        ("carol", Tier.FREE, [("grant", 2000, 2000), ("expire", -2000, 0), ("renewal", 10, 10)]),
+    ],
+)
+def test_a_tier_change_applies_its_monthly_credits_at_the_next_renewal(
+    request: pytest.FixtureRequest, name: str, tier: Tier, rows: list[tuple[str, int, int]]
+) -> None:
+    user: User = request.getfixturevalue(name)
+    balance = user.credits
+    user = change_tier(user, tier=tier)
+    assert user.tier == tier
+    assert user.credits == balance
+    assert len(ledger(user)) == 1
+    renew_credits(user.pk, now=T1)
+    assert ledger(user) == rows
+    assert fresh(user).credits == rows[-1][2]
+
+
+def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machine.Traveller) -> None:
+    created = [T0, T0 + timedelta(days=10), T0 + timedelta(hours=1), T0 + timedelta(days=20), T0 + timedelta(hours=2)]
+    users = []
+    for n, moment in enumerate(created):
+        clock.move_to(moment)
+        users.append(make_user(f"user{n}", Tier.PRO))
+    due, waiting = [users[0], users[2], users[4]], [users[1], users[3]]
+    now = datetime(2026, 4, 15, 12, tzinfo=UTC)
+    assert renew_due_users(now=now, batch_size=2) == 3
+    for user, moment in zip(users, created, strict=True):
+        user = fresh(user)
+        if user in due:
+            assert user.last_credit_reset == moment + (T1 - T0)
+            assert user.credits == 750
+            assert renewal_cycles(user) == [user.last_credit_reset]
+        else:
+            assert user.last_credit_reset == moment
+            assert user.credits == 500
+            assert renewal_cycles(user) == []
+    assert renew_due_users(now=now, batch_size=2) == 0
+    later = datetime(2026, 5, 5, 10, tzinfo=UTC)
+    assert renew_due_users(now=later, batch_size=2) == 2
+    assert [fresh(u).next_credit_reset for u in waiting] == [
+        datetime(2026, 5, 25, 9, 30, tzinfo=UTC),
+        datetime(2026, 6, 4, 9, 30, tzinfo=UTC),
+    ]
+    assert [fresh(u).next_credit_reset for u in due] == [
+        T2,
+        T2 + timedelta(hours=1),
+        T2 + timedelta(hours=2),
+    ]
+
+
+def test_renew_due_users_walks_every_batch(clock: time_machine.Traveller) -> None:
+    users = [make_user(f"user{n}", Tier.FREE) for n in range(5)]
+    assert renew_due_users(now=T1, batch_size=2) == 5
+    assert renew_due_users(now=T1, batch_size=2) == 0
+    for user in users:
+        assert renewal_cycles(user) == [T1]
+        assert ledger(user) == [("grant", 10, 10), ("expire", -10, 0), ("renewal", 10, 10)]
+
+
+def test_a_due_user_is_renewed_whatever_time_zone_now_is_given_in(clock: time_machine.Traveller) -> None:
+    clock.move_to(datetime(2026, 3, 1, tzinfo=UTC))
+    dave = make_user("dave", Tier.PRO)
+    # 1 April 02:00 UTC: the cycle started 2 hours ago, though it is still 31 March in New York.
+    now = datetime(2026, 4, 1, 2, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
+    assert renew_due_users(now=now) == 1
+    dave = fresh(dave)
+    assert dave.last_credit_reset == datetime(2026, 4, 1, tzinfo=UTC)
+    assert dave.next_credit_reset == datetime(2026, 5, 1, tzinfo=UTC)
+    assert dave.credits == 750
+
+
+def test_renewal_leaves_reservations_untouched(bob: User) -> None:
+    first = reserve_credits(bob, amount=3)
+    second = reserve_credits(bob, amount=2)
+    assert consume_reservation(second.pk) is True
+    renew_credits(bob.pk, now=T1)
+    assert dict(CreditReservation.objects.values_list("pk", "status")) == {
+        first.pk: ReservationStatus.PENDING,
+        second.pk: ReservationStatus.CONSUMED,
+    }
