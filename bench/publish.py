@@ -54,7 +54,7 @@ def prepare_environment(db: str, workers: int, concurrency: int) -> dict[str, st
         env["BENCH_PG_DATABASE"] = name
     else:
         env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "tidings", "migrate", "-v0"], env=env, check=True)  # noqa: S603
+    subprocess.run([sys.executable, "-m", "tidings", "migrate", "-v0"], env=env, check=True)
     return env
 
 
@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     django.setup()
     from django.utils import timezone
-
     from tests.support.fake_platform import FakePlatform
+
     from tidings.accounts.services import create_user
     from tidings.credits.models import CreditReservation
     from tidings.platforms.models import Platform
@@ -85,36 +85,38 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     from tidings.posts.models import Post, PostTarget, TargetStatus
 
     fake = FakePlatform(latency=LATENCY).start()
-    user = create_user(
-        "bench",
-        password=None,
-        tier="business",
-        tier_limits={
-            "queue_size": None,
-            "posts_per_platform_per_day": None,
-            "monthly_credits": args.n + 10,
-        },
-    )
-    from tidings.credits.services import grant_credits
-
-    grant_credits(user, amount=args.n, reason="benchmark")
-    account = connect_account(
-        user,
-        platform=Platform.WEBHOOK,
-        external_id="bench",
-        handle="bench",
-        access_token=fake.secret,
-        base_url=fake.url,
-    )
-    far = timezone.now() + timedelta(days=1)
-    posts = Post.objects.bulk_create(Post(user=user, text=f"bench post {i}") for i in range(args.n))
-    targets = PostTarget.objects.bulk_create(
-        PostTarget(post=p, account=account, platform="webhook", status=TargetStatus.SCHEDULED, scheduled_at=far)
-        for p in posts
-    )
-    CreditReservation.objects.bulk_create(
-        CreditReservation(user=user, target=t, cycle_start=user.last_credit_reset) for t in targets
-    )
+    # Posts are spread over `users` users (an agency's clients, a community): limits are exact per user, so one
+    # user's posts serialise on that user's row, and a single-user burst measures that lock, not the pipeline.
+    targets = []
+    per_user = -(-args.n // args.users)
+    for u in range(args.users):
+        count = min(per_user, args.n - u * per_user)
+        if count <= 0:
+            break
+        user = create_user(
+            f"bench{u}",
+            password=None,
+            tier="business",
+            tier_limits={"queue_size": None, "posts_per_platform_per_day": None, "monthly_credits": count},
+        )
+        account = connect_account(
+            user,
+            platform=Platform.WEBHOOK,
+            external_id=f"bench{u}",
+            handle=f"bench{u}",
+            access_token=fake.secret,
+            base_url=fake.url,
+        )
+        far = timezone.now() + timedelta(days=1)
+        posts = Post.objects.bulk_create(Post(user=user, text=f"bench post {u}/{i}") for i in range(count))
+        made = PostTarget.objects.bulk_create(
+            PostTarget(post=p, account=account, platform="webhook", status=TargetStatus.SCHEDULED, scheduled_at=far)
+            for p in posts
+        )
+        CreditReservation.objects.bulk_create(
+            CreditReservation(user=user, target=t, cycle_start=user.last_credit_reset) for t in made
+        )
+        targets.extend(made)
 
     command = "serve" if args.db == "sqlite" and args.workers == 1 else "worker"
     processes = []
@@ -177,6 +179,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "process": command,
         "scenario": args.scenario,
         "n": args.n,
+        "users": args.users,
         "published": len(rows),
         "unique_on_platform": len(fake.posts),
         "concurrency_per_worker": args.concurrency,
@@ -188,7 +191,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     }
     if args.db == "postgres":
         import psycopg
-
         from django.db import connections
 
         connections.close_all()
@@ -204,7 +206,6 @@ def ceiling(n: int, concurrency: int) -> dict[str, object]:
     import hmac
 
     import httpx
-
     from tests.support.fake_platform import FakePlatform
 
     def signature(secret: str, stamp: str, body: bytes) -> str:
@@ -292,6 +293,7 @@ def main() -> None:
     one.add_argument("--n", type=int, default=1000)
     one.add_argument("--scenario", choices=["drain", "spread"], default="drain")
     one.add_argument("--concurrency", type=int, default=20)
+    one.add_argument("--users", type=int, default=100)
     one.add_argument("--timeout", type=float, default=900)
     one.add_argument("--profile", help="write a py-spy profile of the first worker here")
     every = sub.add_parser("all")

@@ -159,6 +159,8 @@ TIDINGS_PUBLISH_LEASE_SECONDS = int(os.environ.get("TIDINGS_PUBLISH_LEASE_SECOND
 # Durable jobs (DBOS): threads per process, publish workflows per platform queue per process, dispatch cadence.
 TIDINGS_MAX_EXECUTOR_THREADS = int(os.environ.get("TIDINGS_MAX_EXECUTOR_THREADS", "64"))
 TIDINGS_WORKER_CONCURRENCY = int(os.environ.get("TIDINGS_WORKER_CONCURRENCY", "10"))
+# How often each worker asks each platform queue for work: lower means less lateness, more idle queries.
+TIDINGS_QUEUE_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_POLL_SECONDS", "0.2"))
 TIDINGS_DISPATCH_EVERY_SECONDS = int(os.environ.get("TIDINGS_DISPATCH_EVERY_SECONDS", "2"))
 TIDINGS_DISPATCH_BATCH = int(os.environ.get("TIDINGS_DISPATCH_BATCH", "500"))
 TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")

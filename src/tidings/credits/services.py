@@ -42,6 +42,7 @@ def write_ledger(
     amount: int,
     reason: str = "",
     reservation: CreditReservation | None = None,
+    reservation_id: int | None = None,
     cycle_start: datetime | None = None,
 ) -> CreditLedgerEntry:
     """Apply `amount` to the locked user's balance and record it. Callers hold the user's lock."""
@@ -52,10 +53,41 @@ def write_ledger(
         kind=kind,
         amount=amount,
         balance_after=user.credits,
-        reservation=reservation,
+        reservation_id=reservation.pk if reservation is not None else reservation_id,
         cycle_start=cycle_start,
         reason=reason[:300],
     )
+
+
+def settle_target_reservations(user: User, *, target_id: int, to: ReservationStatus, reason: str) -> int:
+    """Consume or release what a target holds, for a caller that already holds the user's lock (the publishing
+    path, where the lock is hot and every statement counts). Returns the credits settled."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("settle_target_reservations must run inside the transaction that locked the user.")
+    pending = list(
+        CreditReservation.objects.filter(target_id=target_id, status=ReservationStatus.PENDING).values_list(
+            "pk", "amount", "cycle_start"
+        )
+    )
+    if not pending:
+        return 0
+    moved = CreditReservation.objects.filter(
+        pk__in=[pk for pk, _, _ in pending], status=ReservationStatus.PENDING
+    ).update(status=to, settled_at=timezone.now(), reason=reason[:300])
+    if moved != len(pending):
+        raise RuntimeError("A reservation was settled without the user's lock.")
+    for pk, amount, cycle_start in pending:
+        if to == ReservationStatus.CONSUMED:
+            write_ledger(user, kind=LedgerKind.CONSUME, amount=-amount, reservation_id=pk, reason=reason)
+        elif cycle_start < user.last_credit_reset:
+            write_ledger(
+                user,
+                kind=LedgerKind.EXPIRE,
+                amount=-amount,
+                reservation_id=pk,
+                reason="Reserved in an earlier cycle and released after renewal",
+            )
+    return sum(amount for _, amount, _ in pending)
 
 
 def reserve_credits(user: User, *, target: PostTarget | None = None, amount: int = 1) -> CreditReservation:

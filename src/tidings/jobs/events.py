@@ -51,6 +51,13 @@ EVENTS: dict[str, Event] = {
         args=lambda data: (int(data["target_id"]),),
         required=("target_id",),
     ),
+    "automation/rule.execute": Event(
+        "automation/rule.execute",
+        queue=lambda data: JOBS_QUEUE,
+        workflow_id=lambda data: None,
+        args=lambda data: (timezone.now(), data),
+        required=("rule_id",),
+    ),
     "credits/check.expiry": Event(
         "credits/check.expiry",
         queue=lambda data: JOBS_QUEUE,

@@ -49,6 +49,6 @@ def register_queues() -> None:
             publish_queue(platform),
             worker_concurrency=settings.TIDINGS_WORKER_CONCURRENCY,
             limiter={"limit": limit[0], "period": limit[1]} if limit else None,
-            polling_interval_sec=0.2,
+            polling_interval_sec=settings.TIDINGS_QUEUE_POLL_SECONDS,
         )
     DBOS.register_queue(JOBS_QUEUE, worker_concurrency=4, polling_interval_sec=1.0)

@@ -102,6 +102,9 @@ def build_config(executor_id: str) -> DBOSConfig:
     engine = system_database_engine()
     if engine is not None:
         config["system_database_engine"] = engine
+    else:
+        # A ping on every checkout is a round trip per operation; DBOS retries on connection errors anyway.
+        config["db_engine_kwargs"] = {"pool_pre_ping": False, "pool_recycle": 300}
     return config
 
 
@@ -120,9 +123,16 @@ def launch(executor_id: str) -> None:
 
 
 def shutdown(timeout_seconds: int = 10) -> None:
+    """Stop DBOS if it runs here and close every system-database connection this process holds."""
     if _state["launched"]:
         DBOS.destroy(workflow_completion_timeout_sec=timeout_seconds)
         _state["launched"] = False
+    if client.cache_info().currsize:
+        client().destroy()
+        client.cache_clear()
+    if system_database_writer.cache_info().currsize:
+        system_database_writer().dispose()
+        system_database_writer.cache_clear()
 
 
 def is_launched() -> bool:

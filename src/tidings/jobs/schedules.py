@@ -3,7 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import credits, maintenance, publish
+from tidings.jobs.workflows import automation, credits, maintenance, publish
 
 
 def apply_schedules() -> None:
@@ -13,6 +13,11 @@ def apply_schedules() -> None:
             "schedule_name": "dispatch-due-posts",
             "workflow_fn": publish.dispatch_due_posts,
             "schedule": f"*/{every} * * * * *",
+        },
+        {
+            "schedule_name": "automation-dispatch",
+            "workflow_fn": automation.dispatch_due_rules,
+            "schedule": "0 * * * * *",
         },
         {
             "schedule_name": "credits-check-expiry",

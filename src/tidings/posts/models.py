@@ -43,12 +43,21 @@ class Post(models.Model):
     automation_rule = models.ForeignKey(
         "automation.AutomationRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
+    # The rule's run that wrote this post: one post per run, however often the run's step is repeated.
+    automation_run_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "scheduled_at"], name="post_user_scheduled_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["automation_rule", "automation_run_at"],
+                condition=models.Q(automation_rule__isnull=False),
+                name="one_post_per_rule_run",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Post {self.pk} by {self.user_id}"

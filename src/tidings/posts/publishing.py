@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.services import consume_reservation, lock_user, release_reservation
+from tidings.credits.alerts import check_low_credits
+from tidings.credits.models import ReservationStatus
+from tidings.credits.services import lock_user, settle_target_reservations
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.base import (
@@ -30,7 +31,7 @@ from tidings.platforms.services import mark_reconnect_needed
 from tidings.posts.models import IN_FLIGHT, PostTarget, TargetStatus
 from tidings.tiers.plans import Limit
 from tidings.usage.models import Metric
-from tidings.usage.services import count_usage, local_day, usage_on
+from tidings.usage.services import add_usage, local_day, usage_on
 
 OutcomeKind = Literal["published", "transient", "rate_limited", "auth", "permanent", "unknown"]
 
@@ -112,8 +113,8 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
     here and the platform's answer is seen as a send in doubt when the step runs again.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
+    user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
+    with transaction.atomic(savepoint=False):
         user = lock_user(user_id)
         target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
         if target.status not in IN_FLIGHT:
@@ -214,8 +215,8 @@ def can_resend_after_unknown(platform: str) -> bool:
 def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool:
     """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent."""
     now = timezone.now()
-    with transaction.atomic():
-        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
+    user_id, platform = PostTarget.objects.values_list("post__user_id", "platform").get(pk=target_id)
+    with transaction.atomic(savepoint=False):
         user = lock_user(user_id)
         moved = PostTarget.objects.filter(
             pk=target_id, status__in=(TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED)
@@ -230,19 +231,12 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
         )
         if not moved:
             return False
-        target = PostTarget.objects.get(pk=target_id)
-        for reservation_id in _pending_reservations(target_id):
-            consume_reservation(reservation_id, reason=f"Published to {target.platform}")
-        count_usage(user, metric=Metric.POSTS, platform=target.platform, at=now)
-    return True
-
-
-def _pending_reservations(target_id: int) -> list[int]:
-    return list(
-        CreditReservation.objects.filter(target_id=target_id, status=ReservationStatus.PENDING).values_list(
-            "pk", flat=True
+        settle_target_reservations(
+            user, target_id=target_id, to=ReservationStatus.CONSUMED, reason=f"Published to {platform}"
         )
-    )
+        add_usage(user, metric=Metric.POSTS, platform=platform, day=local_day(user, now))
+        check_low_credits(user)
+    return True
 
 
 def finish_unsuccessfully(
@@ -261,8 +255,7 @@ def finish_unsuccessfully(
         )
         if not moved:
             return False
-        for reservation_id in _pending_reservations(target_id):
-            release_reservation(reservation_id, reason=reason)
+        settle_target_reservations(user, target_id=target_id, to=ReservationStatus.RELEASED, reason=reason)
         target = PostTarget.objects.select_related("account").get(pk=target_id)
         failed = status == TargetStatus.FAILED
         notify(

@@ -27,12 +27,17 @@ def count_usage(user: User, *, metric: Metric, platform: str = "", at: datetime 
     is created on first use, and a creation race falls back to the increment.
     """
     day = local_day(user, at)
+    add_usage(user, metric=metric, platform=platform, day=day, amount=amount)
+    return usage_on(user, metric=metric, day=day, platform=platform)
+
+
+def add_usage(user: User, *, metric: Metric, day: date, platform: str = "", amount: int = 1) -> None:
+    """The increment alone, for hot paths that do not need the total back."""
     lookup = {"user": user, "day": day, "metric": metric, "platform": platform}
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         if not DailyUsage.objects.filter(**lookup).update(count=F("count") + amount):
             try:
                 with transaction.atomic():
                     DailyUsage.objects.create(**lookup, count=amount)
             except IntegrityError:
                 DailyUsage.objects.filter(**lookup).update(count=F("count") + amount)
-    return usage_on(user, metric=metric, day=day, platform=platform)

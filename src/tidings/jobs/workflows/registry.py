@@ -3,10 +3,11 @@
 from collections.abc import Callable
 from typing import Any
 
-from tidings.jobs.workflows import credits, publish
+from tidings.jobs.workflows import automation, credits, publish
 
 WORKFLOWS: dict[str, Callable[..., Any]] = {
     publish.EVENT: publish.process_scheduled_post,
+    automation.EVENT: automation.execute_automation_rule,
     "credits/check.expiry": credits.check_credit_expiry,
     "credits/reset.monthly": credits.reset_monthly_credits,
     "credits/check.low": credits.check_low_credits,

@@ -1,0 +1,80 @@
+"""`automation/rule.execute`: write a rule's posts with the user's AI provider and schedule them."""
+
+from datetime import datetime
+from typing import Any
+
+from dbos import DBOS, EnqueueOptions
+from django.utils import timezone
+
+from tidings.automation import services as automation
+from tidings.core.errors import DomainError
+from tidings.jobs import runtime
+from tidings.jobs.models import JobStatus
+from tidings.jobs.queues import JOBS_QUEUE
+from tidings.jobs.workflows.steps import current_workflow_id, finish_job_log, orm_step, start_job_log
+
+EVENT = "automation/rule.execute"
+
+
+@orm_step("automation.write")
+def _write(rule_id: int) -> dict[str, Any]:
+    try:
+        return {"drafts": automation.write_rule_posts(rule_id)}
+    except DomainError as refusal:
+        return {"refused": refusal.as_dict()}
+
+
+@orm_step("automation.schedule")
+def _schedule(rule_id: int, run_at: datetime, drafts: list[dict[str, Any]]) -> dict[str, Any]:
+    try:
+        post = automation.schedule_rule_post(rule_id, run_at=run_at, drafts=drafts)
+    except DomainError as refusal:
+        return {"refused": refusal.as_dict()}
+    return {"post_id": post.pk, "scheduled": post.scheduled_at is not None, "draft_reason": post.draft_reason}
+
+
+@DBOS.workflow(name=EVENT)
+def execute_automation_rule(at: datetime, data: Any = None) -> None:
+    """Check the plan allows automation, write the posts, schedule them (reserving credits). Every refusal is
+    recorded on the job log; a post that cannot be scheduled stays a draft with the reason."""
+    rule_id = int((data or {})["rule_id"])
+    run_at = datetime.fromisoformat(data["run_at"]) if data.get("run_at") else at
+    workflow_id = current_workflow_id()
+    start_job_log(EVENT, workflow_id, {"rule_id": rule_id, "run_at": run_at.isoformat()})
+    written = _write(rule_id)
+    if "refused" in written:
+        finish_job_log(workflow_id, JobStatus.FAILED, result=written, error=written["refused"]["message"])
+        return
+    result = _schedule(rule_id, run_at, written["drafts"])
+    if "refused" in result:
+        finish_job_log(workflow_id, JobStatus.FAILED, result=result, error=result["refused"]["message"])
+    elif not result["scheduled"]:
+        finish_job_log(workflow_id, JobStatus.FAILED, result=result, error=result["draft_reason"])
+    else:
+        finish_job_log(workflow_id, JobStatus.COMPLETED, result=result)
+
+
+@orm_step("automation.claim")
+def _claim_and_enqueue() -> int:
+    claimed = automation.claim_due_rules()
+    if not claimed:
+        return 0
+    client = runtime.client()
+    with runtime.system_database_writer().begin() as connection:
+        for rule_id, run_at in claimed:
+            options: EnqueueOptions = {
+                "workflow_name": EVENT,
+                "queue_name": JOBS_QUEUE,
+                "workflow_id": f"rule-{rule_id}-{run_at.isoformat()}",
+                "app_version": runtime.APPLICATION_VERSION,
+            }
+            client.enqueue_in_transaction(
+                connection, options, timezone.now(), {"rule_id": rule_id, "run_at": run_at.isoformat()}
+            )
+    return len(claimed)
+
+
+@DBOS.workflow(name="automation/dispatch")
+def dispatch_due_rules(scheduled_at: datetime, context: Any) -> None:
+    """Every minute: start each enabled rule whose time has come, once per run time."""
+    _claim_and_enqueue()

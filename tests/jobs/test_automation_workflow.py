@@ -1,0 +1,87 @@
+"""`automation/rule.execute` through DBOS: started by an event or by the per-minute dispatcher."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from dbos import DBOS
+from django.utils import timezone
+
+from tests.conftest import create_account
+from tests.generation.conftest import API_KEY, MODEL
+from tests.generation.fake_openai import FakeOpenAI, Reply
+from tests.jobs.conftest import wait_for
+from tidings.accounts.models import User
+from tidings.automation.models import AutomationRule
+from tidings.automation.services import save_rule
+from tidings.generation.models import GenerationLog
+from tidings.jobs.events import send
+from tidings.jobs.models import JobLog
+from tidings.platforms.models import Platform
+from tidings.posts.models import Post, TargetStatus
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    monkeypatch.setenv("TIDINGS_AI_PROVIDER", "openai")
+    monkeypatch.setenv("TIDINGS_AI_BASE_URL", server.url)
+    monkeypatch.setenv("TIDINGS_AI_API_KEY", API_KEY)
+    monkeypatch.setenv("TIDINGS_AI_MODEL", MODEL)
+    yield server
+    server.stop()
+
+
+def rule_for(user: User) -> AutomationRule:
+    account = create_account(user, Platform.BLUESKY)
+    return save_rule(
+        user, name="Weekly tip", schedule="0 9 * * 1", brief={"topic": "A tip"}, account_ids=[account.pk], enabled=True
+    )
+
+
+def run(rule: AutomationRule) -> JobLog:
+    workflow_id = send("automation/rule.execute", {"rule_id": rule.pk})
+    DBOS.retrieve_workflow(workflow_id).get_result()
+    return JobLog.objects.get(workflow_id=workflow_id)
+
+
+def test_an_event_writes_and_schedules_the_rules_post(bob: User, model: FakeOpenAI) -> None:
+    model.default = lambda request: Reply(text="Tip: schedule posts ahead.")
+    rule = rule_for(bob)
+
+    log = run(rule)
+
+    post = Post.objects.get(automation_rule=rule)
+    assert post.text == "Tip: schedule posts ahead."
+    assert post.targets.get().status == TargetStatus.SCHEDULED
+    assert (log.event, log.status, log.data["post_id"]) == ("automation/rule.execute", "completed", post.pk)
+    assert GenerationLog.objects.filter(user=bob, outcome="ok").count() == 1
+
+
+def test_without_an_ai_provider_the_run_fails_plainly_and_writes_nothing(bob: User) -> None:
+    rule = rule_for(bob)
+
+    log = run(rule)
+
+    assert log.status == "failed"
+    assert log.data["refused"]["code"] == "no_ai_provider"
+    assert "No AI provider is set up" in log.error
+    assert not Post.objects.filter(automation_rule=rule).exists()
+
+
+def test_the_dispatcher_starts_due_rules_once_per_run(bob: User, model: FakeOpenAI) -> None:
+    rule = rule_for(bob)
+    due = timezone.now() - timedelta(minutes=1)
+    AutomationRule.objects.filter(pk=rule.pk).update(next_run_at=due)
+
+    for handle in DBOS.backfill_schedule("automation-dispatch", due - timedelta(minutes=1), timezone.now()):
+        handle.get_result()
+    wait_for(lambda: JobLog.objects.filter(event="automation/rule.execute", status="completed").exists())
+
+    assert Post.objects.filter(automation_rule=rule).count() == 1
+    rule.refresh_from_db()
+    assert rule.next_run_at is not None
+    assert rule.next_run_at > timezone.now()
+    assert len(model.requests) == 1
