@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 export TIDINGS_DATA_DIR ?= $(CURDIR)/var
 # The PostgreSQL that tests use; Django creates and drops its own test_ database there.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tidings
+BENCH_PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres lint typecheck fmt clean
+.PHONY: run test test-sqlite test-postgres lint typecheck fmt bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+bench: $(STAMP)
+	BENCH_PG_ADMIN_URL=$(BENCH_PG_ADMIN_URL) $(BIN)/python bench/publish.py all
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

@@ -116,7 +116,7 @@ else:
     # A pool per process bounds PostgreSQL connections however many job threads run (and saves reconnecting).
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
-        "max_size": int(os.environ.get("TIDINGS_DB_POOL_SIZE", "20")),
+        "max_size": int(os.environ.get("TIDINGS_DB_POOL_SIZE", "10")),
         "timeout": 30,
     }
 

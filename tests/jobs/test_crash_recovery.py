@@ -1,22 +1,18 @@
 """Kill -9 a real worker process again and again while 300 posts are due: each post is published exactly once,
 and the credits consumed equal the posts published."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import make_user
 from tests.jobs.conftest import connect_webhook, make_due, reset_dbos_sqlite, wait_for
 from tests.support.fake_platform import FakePlatform
+from tests.support.processes import Worker
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.services import ledger_balance
 from tidings.posts.models import Post, PostTarget, TargetStatus
@@ -27,53 +23,6 @@ from tidings.usage.models import DailyUsage
 pytestmark = pytest.mark.django_db(transaction=True)
 POSTS = 300
 KILLS = 4
-
-
-def worker_env() -> dict[str, str]:
-    db = settings.DATABASES["default"]
-    if connection.vendor == "postgresql":
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-        url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    else:
-        url = f"sqlite:///{db['NAME']}"
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TIDINGS_DATA_DIR": str(settings.DATA_DIR),
-        "TIDINGS_SECRET_KEY": settings.SECRET_KEY,
-        "TIDINGS_ENCRYPTION_KEYS": ",".join(settings.TIDINGS_ENCRYPTION_KEYS),
-        "TIDINGS_DISPATCH_EVERY_SECONDS": "1",
-        "TIDINGS_PUBLISH_BACKOFF_SECONDS": "0.05",
-        "TIDINGS_PUBLISH_TIMEOUT": "2",
-        "TIDINGS_WORKER_CONCURRENCY": "20",
-    }
-
-
-class Worker:
-    def __init__(self, executor_id: str) -> None:
-        self.executor_id = executor_id
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(  # noqa: S603 - our own command
-            [sys.executable, "-m", "tidings", "worker", "--executor-id", self.executor_id],
-            env=worker_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
