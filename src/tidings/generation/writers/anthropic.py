@@ -1,7 +1,7 @@
 """Anthropic's Messages API. https://docs.anthropic.com/en/api/messages"""
 
-from collections.abc import Generator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Generator, Sequence
+from contextlib import AbstractContextManager
 
 import anthropic
 import httpx
@@ -15,12 +15,9 @@ from tidings.generation.writers.base import (
     ProviderError,
     ProviderFailure,
     WriterConfig,
-    broken_off,
-    failure_for_connection,
-    failure_for_status,
-    provider_message,
 )
-from tidings.generation.writers.retry import retry_after, with_retries
+from tidings.generation.writers.retry import with_retries
+from tidings.generation.writers.sdk_errors import sdk_errors_translated, translate_sdk_error
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 NAME = "Anthropic"
@@ -104,30 +101,15 @@ class AnthropicWriter:
             http_client=http.client(timeout=timeout),
         )
 
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except anthropic.AnthropicError as error:
-            raise self._translate(error) or ProviderError(f"{NAME} failed.") from None
-        except httpx.HTTPError as error:
-            raise broken_off(error, provider=NAME, timeout=self.config.timeout) from None
+    def _translated(self) -> AbstractContextManager[None]:
+        return sdk_errors_translated(
+            sdk=anthropic, provider=NAME, api_key=self.config.api_key, timeout=self.config.timeout
+        )
 
     def _translate(self, error: Exception) -> ProviderFailure | None:
-        if isinstance(error, anthropic.APIStatusError):
-            return failure_for_status(
-                error.status_code,
-                provider=NAME,
-                detail=provider_message(error.body, error.message),
-                api_key=self.config.api_key,
-                retry_after=retry_after(error.response),
-            )
-        if isinstance(error, anthropic.APIConnectionError):
-            timed_out = isinstance(error, anthropic.APITimeoutError)
-            return failure_for_connection(provider=NAME, timed_out=timed_out, timeout=self.config.timeout)
-        if isinstance(error, anthropic.AnthropicError):
-            return ProviderError(f"{NAME} sent an answer that could not be read.")
-        return None
+        return translate_sdk_error(
+            error, sdk=anthropic, provider=NAME, api_key=self.config.api_key, timeout=self.config.timeout
+        )
 
 
 def _split(messages: Sequence[Message]) -> tuple[str, list[MessageParam]]:

@@ -3,8 +3,8 @@
 https://platform.openai.com/docs/api-reference/chat
 """
 
-from collections.abc import Generator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Generator, Sequence
+from contextlib import AbstractContextManager
 
 import httpx
 import openai
@@ -18,12 +18,9 @@ from tidings.generation.writers.base import (
     ProviderError,
     ProviderFailure,
     WriterConfig,
-    broken_off,
-    failure_for_connection,
-    failure_for_status,
-    provider_message,
 )
-from tidings.generation.writers.retry import retry_after, with_retries
+from tidings.generation.writers.retry import with_retries
+from tidings.generation.writers.sdk_errors import sdk_errors_translated, translate_sdk_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NAME = "The AI provider"
@@ -107,30 +104,15 @@ class OpenAICompatibleWriter:
             http_client=http.client(timeout=timeout),
         )
 
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except openai.OpenAIError as error:
-            raise self._translate(error) or ProviderError(f"{NAME} failed.") from None
-        except httpx.HTTPError as error:
-            raise broken_off(error, provider=NAME, timeout=self.config.timeout) from None
+    def _translated(self) -> AbstractContextManager[None]:
+        return sdk_errors_translated(
+            sdk=openai, provider=NAME, api_key=self.config.api_key, timeout=self.config.timeout
+        )
 
     def _translate(self, error: Exception) -> ProviderFailure | None:
-        if isinstance(error, openai.APIStatusError):
-            return failure_for_status(
-                error.status_code,
-                provider=NAME,
-                detail=provider_message(error.body, error.message),
-                api_key=self.config.api_key,
-                retry_after=retry_after(error.response),
-            )
-        if isinstance(error, openai.APIConnectionError):
-            timed_out = isinstance(error, openai.APITimeoutError)
-            return failure_for_connection(provider=NAME, timed_out=timed_out, timeout=self.config.timeout)
-        if isinstance(error, openai.OpenAIError):
-            return ProviderError(f"{NAME} sent an answer that could not be read.")
-        return None
+        return translate_sdk_error(
+            error, sdk=openai, provider=NAME, api_key=self.config.api_key, timeout=self.config.timeout
+        )
 
 
 def _messages(messages: Sequence[Message]) -> list[ChatCompletionMessageParam]:
