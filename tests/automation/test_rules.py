@@ -4,7 +4,6 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
-from tests.generation.conftest import API_KEY, MODEL
 from tests.generation.fake_openai import FakeOpenAI, Reply
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier, set_time_zone
@@ -108,19 +107,8 @@ def test_a_downgraded_user_s_rule_no_longer_runs(bob: User) -> None:
         check_rule_may_run(rule.pk)
 
 
-@pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
-    server = FakeOpenAI().start()
-    monkeypatch.setenv("TIDINGS_AI_PROVIDER", "openai")
-    monkeypatch.setenv("TIDINGS_AI_BASE_URL", server.url)
-    monkeypatch.setenv("TIDINGS_AI_API_KEY", API_KEY)
-    monkeypatch.setenv("TIDINGS_AI_MODEL", MODEL)
-    yield server
-    server.stop()
-
-
-def test_a_run_writes_with_the_model_and_schedules_once(bob: User, model: FakeOpenAI) -> None:
-    model.default = lambda request: Reply(text="Spring sale starts now! #sale")
+def test_a_run_writes_with_the_model_and_schedules_once(bob: User, ai_model: FakeOpenAI) -> None:
+    ai_model.default = lambda request: Reply(text="Spring sale starts now! #sale")
     rule = make_rule(bob)
     run_at = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
@@ -131,7 +119,7 @@ def test_a_run_writes_with_the_model_and_schedules_once(bob: User, model: FakeOp
     assert again.pk == post.pk
     assert Post.objects.filter(automation_rule=rule).count() == 1
     assert post.text == "Spring sale starts now! #sale"
-    assert "Our spring sale" in model.requests[0].prompt
+    assert "Our spring sale" in ai_model.requests[0].prompt
     target = post.targets.get()
     assert target.status == TargetStatus.SCHEDULED
     assert target.scheduled_at is not None
@@ -139,7 +127,7 @@ def test_a_run_writes_with_the_model_and_schedules_once(bob: User, model: FakeOp
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.PENDING
 
 
-def test_a_run_with_a_full_queue_keeps_the_post_as_a_draft(bob: User, model: FakeOpenAI) -> None:
+def test_a_run_with_a_full_queue_keeps_the_post_as_a_draft(bob: User, ai_model: FakeOpenAI) -> None:
     bob.tier_limits = {"queue_size": 1}
     bob.save()
     rule = make_rule(bob)

@@ -1,6 +1,5 @@
 """`automation/rule.execute` through DBOS: started by an event or by the per-minute dispatcher."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -8,7 +7,6 @@ from dbos import DBOS
 from django.utils import timezone
 
 from tests.conftest import create_account
-from tests.generation.conftest import API_KEY, MODEL
 from tests.generation.fake_openai import FakeOpenAI, Reply
 from tests.jobs.conftest import wait_for
 from tidings.accounts.models import User
@@ -21,17 +19,6 @@ from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
-
-
-@pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI().start()
-    monkeypatch.setenv("TIDINGS_AI_PROVIDER", "openai")
-    monkeypatch.setenv("TIDINGS_AI_BASE_URL", server.url)
-    monkeypatch.setenv("TIDINGS_AI_API_KEY", API_KEY)
-    monkeypatch.setenv("TIDINGS_AI_MODEL", MODEL)
-    yield server
-    server.stop()
 
 
 def rule_for(user: User) -> AutomationRule:
@@ -47,8 +34,8 @@ def run(rule: AutomationRule) -> JobLog:
     return JobLog.objects.get(workflow_id=workflow_id)
 
 
-def test_an_event_writes_and_schedules_the_rules_post(bob: User, model: FakeOpenAI) -> None:
-    model.default = lambda request: Reply(text="Tip: schedule posts ahead.")
+def test_an_event_writes_and_schedules_the_rules_post(bob: User, ai_model: FakeOpenAI) -> None:
+    ai_model.default = lambda request: Reply(text="Tip: schedule posts ahead.")
     rule = rule_for(bob)
 
     log = run(rule)
@@ -71,7 +58,7 @@ def test_without_an_ai_provider_the_run_fails_plainly_and_writes_nothing(bob: Us
     assert not Post.objects.filter(automation_rule=rule).exists()
 
 
-def test_the_dispatcher_starts_due_rules_once_per_run(bob: User, model: FakeOpenAI) -> None:
+def test_the_dispatcher_starts_due_rules_once_per_run(bob: User, ai_model: FakeOpenAI) -> None:
     rule = rule_for(bob)
     due = timezone.now() - timedelta(minutes=1)
     AutomationRule.objects.filter(pk=rule.pk).update(next_run_at=due)
@@ -84,4 +71,4 @@ def test_the_dispatcher_starts_due_rules_once_per_run(bob: User, model: FakeOpen
     rule.refresh_from_db()
     assert rule.next_run_at is not None
     assert rule.next_run_at > timezone.now()
-    assert len(model.requests) == 1
+    assert len(ai_model.requests) == 1

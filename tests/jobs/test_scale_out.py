@@ -31,9 +31,7 @@ def two_workers() -> Iterator[list[Worker]]:
     runtime.shutdown()
 
 
-def test_two_workers_share_the_work_and_publish_each_post_once(
-    two_workers: list[Worker], fake: FakePlatform
-) -> None:
+def test_two_workers_share_the_work_and_publish_each_post_once(two_workers: list[Worker], fake: FakePlatform) -> None:
     fake.latency = 0.05
     posts: list[Post] = []
     for n in range(USERS):
