@@ -10,6 +10,7 @@ from tests.jobs.conftest import connect_webhook, due_post, make_due, settled, wa
 from tests.support.fake_platform import FakePlatform
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
+from tidings.core.errors import Conflict
 from tidings.credits.services import available_credits
 from tidings.jobs.events import send
 from tidings.jobs.models import JobLog
@@ -266,3 +267,21 @@ def test_posts_overdue_beyond_the_late_window_are_skipped(bob: User, fake: FakeP
 def enqueue_and_wait(target: PostTarget) -> None:
     workflow_id = send("post/scheduled.process", {"target_id": target.pk})
     DBOS.retrieve_workflow(workflow_id).get_result()
+
+
+def test_a_published_post_cannot_be_published_again(bob: User, fake: FakePlatform) -> None:
+    post = due_post(bob, [connect_webhook(bob, fake)])
+    wait_for(lambda: settled(post), what="the post to publish")
+    target = only_target(post)
+
+    enqueue_and_wait(target)
+    with pytest.raises(Conflict):
+        cancel_post(bob, post.pk)
+    with pytest.raises(Conflict):
+        reschedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.QUEUED)  # even a wrongly re-queued row
+    enqueue_and_wait(target)
+
+    assert fake.received_for(str(target.idempotency_key)) == 1
+    bob.refresh_from_db()
+    assert bob.credits == 499
