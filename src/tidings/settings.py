@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "tidings.generation",
     "tidings.automation",
     "tidings.jobs",
+    "tidings.api",
+    "tidings.ops",
     "tidings.web",
 ]
 
@@ -149,6 +151,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 # Publishing: HTTP timeout per platform call, retries for transient errors, and how late a post may still go out.
+# Plain-http webhook URLs are refused unless allowed (tests and a local receiver on the same box).
+TIDINGS_ALLOW_HTTP_WEBHOOKS = _env_bool("TIDINGS_ALLOW_HTTP_WEBHOOKS")
 TIDINGS_PUBLISH_TIMEOUT = float(os.environ.get("TIDINGS_PUBLISH_TIMEOUT", "30"))
 TIDINGS_PUBLISH_RETRIES = int(os.environ.get("TIDINGS_PUBLISH_RETRIES", "3"))
 TIDINGS_PUBLISH_BACKOFF_SECONDS = float(os.environ.get("TIDINGS_PUBLISH_BACKOFF_SECONDS", "5"))

@@ -9,17 +9,17 @@ from tests.conftest import create_scheduled_post
 from tests.jobs.conftest import connect_webhook, due_post, make_due, settled, wait_for
 from tests.support.fake_platform import FakePlatform
 from tidings.accounts.models import User
-from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.core.errors import Conflict
+from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.services import available_credits
 from tidings.jobs.events import send
 from tidings.jobs.models import JobLog
 from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms.base import Capabilities
+from tidings.platforms.connectors.webhook import WebhookConnector
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.registry import CONNECTORS
 from tidings.platforms.services import disconnect_account
-from tidings.platforms.webhook import WebhookConnector
 from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.posts.services import cancel_post, reschedule_post
 from tidings.usage.models import Metric

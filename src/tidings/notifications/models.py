@@ -8,6 +8,7 @@ class NotificationType(models.TextChoices):
     POST_SKIPPED = "post_skipped", "Post skipped"
     POST_FAILED = "post_failed", "Post failed"
     TIER_LIMIT_REACHED = "tier_limit_reached", "Plan limit reached"
+    ACCOUNT_RECONNECT = "account_reconnect", "Account needs reconnecting"
 
 
 class Notification(models.Model):

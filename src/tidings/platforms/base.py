@@ -65,9 +65,72 @@ class Capabilities:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class TokenSet:
+    """Credentials from a platform: what `SocialAccount` stores (encrypted) after a connect or a refresh."""
+
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the connected account is on the platform."""
+
+    external_id: str
+    handle: str
+    display_name: str = ""
+    # The server for federated platforms (a Mastodon instance, a Bluesky PDS) or the URL of a webhook.
+    base_url: str = ""
+
+
+@dataclass(frozen=True)
+class AuthorizationRequest:
+    """Where to send the user to approve access, and what the callback must find in the session."""
+
+    url: str
+    state: str
+    # Kept server-side (in the session) until the callback: the PKCE verifier, a Mastodon instance's app, ...
+    session_data: dict[str, str] = field(default_factory=dict)
+
+
 class Connector(Protocol):
+    """One platform. Modules live in `tidings.platforms.connectors`, registered in `tidings.platforms.registry`.
+
+    How an account connects depends on the platform: OAuth platforms implement `start_connect` and
+    `finish_connect`; the others (Bluesky app passwords, webhooks) take credentials from a form through
+    `connect_with_credentials`. Each raises `PermanentError` (bad input, with the platform's words) or
+    `ReauthRequired` (credentials refused).
+    """
+
     platform: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    # "oauth" or "credentials": which of the connect methods below this platform implements.
+    connect_method: ClassVar[str]
+
+    def is_configured(self) -> bool:
+        """False when the server lacks what this platform needs (an OAuth client id, say): shown as unavailable."""
+        ...
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        """OAuth: the authorization URL with state (and PKCE where the platform supports it)."""
+        ...
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        """OAuth: exchange the code (with the PKCE verifier) and find out who the account is."""
+        ...
+
+    def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:
+        """Credentials: check them against the platform and return who the account is."""
+        ...
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        """New tokens before the old expire; ReauthRequired when the platform refuses (the user must reconnect)."""
+        ...
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         """Human-readable reasons the content cannot go out on this platform; empty when it can."""

@@ -1,7 +1,7 @@
 """Platform name to connector. Platforms without a module here are shown as unavailable."""
 
 from tidings.platforms.base import Connector
-from tidings.platforms.webhook import WebhookConnector
+from tidings.platforms.connectors.webhook import WebhookConnector
 
 CONNECTORS: dict[str, Connector] = {
     WebhookConnector.platform: WebhookConnector(),

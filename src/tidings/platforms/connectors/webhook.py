@@ -15,18 +15,23 @@ from typing import ClassVar
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from tidings import http
 from tidings.platforms.base import (
     Capabilities,
     Content,
+    Identity,
     OutcomeUnknown,
     PermanentError,
     Published,
     RateLimited,
     ReauthRequired,
+    TokenSet,
     TransientError,
 )
+from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.models import Platform, SocialAccount
 
@@ -36,9 +41,25 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-class WebhookConnector:
+class WebhookConnector(BaseConnector):
     platform: ClassVar[str] = Platform.WEBHOOK
     capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True)
+    connect_method: ClassVar[str] = "credentials"
+
+    def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:
+        """A URL the user controls and the secret that signs every post to it."""
+        url, secret = fields.get("url", "").strip(), fields.get("secret", "").strip()
+        try:
+            URLValidator(schemes=["https", "http"])(url)
+        except ValidationError:
+            raise PermanentError("Give the webhook's full https:// address.") from None
+        if url.startswith("http://") and not settings.TIDINGS_ALLOW_HTTP_WEBHOOKS:
+            raise PermanentError("Webhooks must use https:// so posts and signatures are not sent in the clear.")
+        if len(secret) < 16:
+            raise PermanentError("Give a signing secret of at least 16 characters.")
+        name = fields.get("name", "").strip() or url
+        identity = Identity(external_id=hashlib.sha256(url.encode()).hexdigest()[:32], handle=name[:255], base_url=url)
+        return identity, TokenSet(access_token=secret)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         if not content.text.strip() and not content.media:
@@ -92,6 +113,3 @@ class WebhookConnector:
         if kind is TransientError:
             raise TransientError(message)
         raise PermanentError(message)
-
-    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
-        return None

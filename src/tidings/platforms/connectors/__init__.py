@@ -1,0 +1,1 @@
+"""One module per platform, each a `BaseConnector` subclass registered in `tidings.platforms.registry`."""
