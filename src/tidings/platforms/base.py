@@ -4,16 +4,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
 
+from tidings.platforms.media import MediaItem
 from tidings.platforms.models import SocialAccount
 
 
 @dataclass(frozen=True)
 class Content:
-    """What goes out for one target: the text (or thread parts), an optional link, media file paths."""
+    """What goes out for one target: the text, an optional link, the attached media in order."""
 
     text: str
     link: str = ""
-    media: tuple[str, ...] = ()
+    media: tuple[MediaItem, ...] = ()
     scheduled_at: datetime | None = None
 
 

@@ -25,6 +25,7 @@ from tidings.platforms.base import (
     ReauthRequired,
     TransientError,
 )
+from tidings.platforms.media import MediaItem
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.registry import connector_for
 from tidings.platforms.services import mark_reconnect_needed
@@ -153,7 +154,19 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
 
 
 def _content(target: PostTarget) -> Content:
-    media = tuple(asset.file.name for asset in target.post.media.all())
+    media = tuple(
+        MediaItem(
+            path=asset.file.name,
+            kind=asset.kind,
+            mime_type=asset.mime_type,
+            size_bytes=asset.size_bytes,
+            width=asset.width,
+            height=asset.height,
+            duration_seconds=asset.duration_seconds,
+            alt_text=asset.alt_text,
+        )
+        for asset in target.post.media.all()
+    )
     return Content(text=target.text, link=target.post.link, media=media, scheduled_at=target.scheduled_at)
 
 

@@ -73,7 +73,7 @@ class WebhookConnector(BaseConnector):
                 "account": {"id": account.external_id, "handle": account.handle},
                 "text": content.text,
                 "link": content.link,
-                "media": list(content.media),
+                "media": [{"path": m.path, "type": m.mime_type, "alt": m.alt_text} for m in content.media],
                 "scheduled_at": content.scheduled_at.isoformat() if content.scheduled_at else None,
             },
             separators=(",", ":"),
