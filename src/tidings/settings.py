@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_htmx",
     "tidings.accounts",
     "tidings.tiers",
     "tidings.credits",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "tidings.urls"
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tidings.web.context_processors.notifications",
             ],
         },
     },
@@ -145,6 +148,15 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 
+# Password resets and notification emails. The console backend prints them, which is right for one box.
+EMAIL_BACKEND = os.environ.get("TIDINGS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("TIDINGS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("TIDINGS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("TIDINGS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TIDINGS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("TIDINGS_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("TIDINGS_EMAIL_FROM", "Tidings <tidings@localhost>")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("TIDINGS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -165,6 +177,8 @@ TIDINGS_MAX_EXECUTOR_THREADS = int(os.environ.get("TIDINGS_MAX_EXECUTOR_THREADS"
 TIDINGS_WORKER_CONCURRENCY = int(os.environ.get("TIDINGS_WORKER_CONCURRENCY", "10"))
 # How often each worker asks each platform queue for work: lower means less lateness, more idle queries.
 TIDINGS_QUEUE_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_POLL_SECONDS", "0.2"))
+# Rate-limited platform queues poll less often, as their limit allows (tidings.jobs.queues), but at least this often.
+TIDINGS_QUEUE_MAX_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_MAX_POLL_SECONDS", "1.0"))
 TIDINGS_DISPATCH_EVERY_SECONDS = int(os.environ.get("TIDINGS_DISPATCH_EVERY_SECONDS", "2"))
 TIDINGS_DISPATCH_BATCH = int(os.environ.get("TIDINGS_DISPATCH_BATCH", "500"))
 TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")

@@ -23,7 +23,7 @@ def test_the_dashboard_needs_a_login_and_shows_the_users_plan(client: Client, bo
     client.force_login(bob)
     page = client.get("/dashboard/").content.decode()
     assert "bob · Pro plan" in page
-    assert "<strong>500</strong> available" in page
+    assert 'data-testid="credits-available">500</strong>' in page
 
 
 def test_user_text_is_escaped(client: Client, settings, tmp_path) -> None:

@@ -42,6 +42,8 @@ class User(AbstractUser):
     next_credit_reset = models.DateTimeField(default=_one_month_from_now, db_index=True)
     tier_limits = models.JSONField(default=dict, blank=True, validators=[validate_tier_limits])
     is_demo = models.BooleanField(default=False, help_text="A demonstration account, listed on the home page.")
+    # {"email": [notification types also sent by email]}; every notification is shown in the app regardless.
+    notification_preferences = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

@@ -76,3 +76,16 @@ def _check(validator: Any, value: Any, field: str) -> None:
         validator(value)
     except ValidationError as error:
         raise InvalidInput(" ".join(error.messages), field=field) from None
+
+
+def set_notification_preferences(user: User, *, email_types: list[str]) -> User:
+    """Which notification types are also emailed to the user."""
+    from tidings.notifications.models import NotificationType
+
+    unknown = sorted(set(email_types) - set(NotificationType.values))
+    if unknown:
+        raise InvalidInput(f"Unknown notification types: {', '.join(unknown)}.", field="email_types")
+    preferences = {**user.notification_preferences, "email": sorted(set(email_types))}
+    User.objects.filter(pk=user.pk).update(notification_preferences=preferences)
+    user.refresh_from_db()
+    return user

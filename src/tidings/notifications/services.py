@@ -1,12 +1,16 @@
 """Notifying users, once per period for alerts that repeat."""
 
+import logging
 from typing import Any
 
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.notifications.models import Notification, NotificationType
+
+logger = logging.getLogger(__name__)
 
 
 def notify(
@@ -18,12 +22,18 @@ def notify(
     dedupe_key: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> Notification | None:
-    """Create a notification; with a `dedupe_key` that the user already has, create nothing and return None."""
+    """Create a notification; with a `dedupe_key` that the user already has, create nothing and return None.
+
+    Types the user chose in their settings are also emailed, once the notification is committed.
+    """
     try:
         with transaction.atomic():
-            return Notification.objects.create(
+            notification = Notification.objects.create(
                 user=user, type=type, title=title, message=message, dedupe_key=dedupe_key, data=data or {}
             )
+            if user.email and type in user.notification_preferences.get("email", []):
+                transaction.on_commit(lambda: _email(user.email, title, message))
+            return notification
     except IntegrityError:
         if dedupe_key and Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
             return None
@@ -40,3 +50,12 @@ def mark_read(user: User, *, notification_ids: list[int] | None = None) -> int:
     if notification_ids is not None:
         unread = unread.filter(id__in=notification_ids)
     return unread.update(read_at=timezone.now())
+
+
+def _email(address: str, subject: str, message: str) -> None:
+    # After commit and outside any request's critical path: a mail server that is down loses the email, not the
+    # notification, which the user sees in the app either way.
+    try:
+        send_mail(f"Tidings: {subject}", message, None, [address])
+    except OSError:
+        logger.warning("Could not email a notification to a user", exc_info=True)

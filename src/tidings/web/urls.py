@@ -1,12 +1,30 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tidings.web import views
+from tidings.web import compose, inbox, pages, queue, signup
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("", pages.home, name="home"),
+    path("dashboard/", pages.dashboard, name="dashboard"),
+    path("plan/", pages.plan, name="plan"),
+    path("signup/", signup.signup, name="signup"),
+    path("compose/", compose.compose, name="compose"),
+    path("compose/preview/", compose.preview, name="compose-preview"),
+    path("queue/", queue.queue, name="queue"),
+    path("queue/<int:post_id>/<str:action>/", queue.post_action, name="post-action"),
+    path("calendar/", queue.calendar, name="calendar"),
+    path("notifications/", inbox.notifications, name="notifications"),
+    path("notifications/read/", inbox.read, name="notifications-read"),
+    path("settings/", signup.settings_page, name="settings"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz", views.healthz, name="healthz"),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("healthz", pages.healthz, name="healthz"),
 ]

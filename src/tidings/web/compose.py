@@ -1,0 +1,92 @@
+"""The composer: write, preview per platform, pick accounts, then save a draft, schedule, or publish now."""
+
+from datetime import datetime, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tidings.accounts.models import User
+from tidings.accounts.timezones import local_to_utc
+from tidings.core.errors import DomainError
+from tidings.platforms.models import AccountStatus, SocialAccount
+from tidings.platforms.rules import platform_name, rules_for, text_length, text_problems
+from tidings.posts.services import create_post, schedule_post
+from tidings.web.auth import signed_in
+
+# "Publish now" goes through the queue like any post: the dispatcher picks it up within seconds.
+NOW_DELAY = timedelta(seconds=5)
+
+
+class ComposeForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
+    link = forms.URLField(required=False, assume_scheme="https")
+    accounts = forms.ModelMultipleChoiceField(
+        queryset=SocialAccount.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    when = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text="In your time zone.",
+    )
+
+    def __init__(self, user: User, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["accounts"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = SocialAccount.objects.filter(user=user, status=AccountStatus.ACTIVE).order_by("platform")
+
+
+@login_required
+def compose(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    form = ComposeForm(user, request.POST or None, initial={"text": request.GET.get("text", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        post = create_post(user, text=data["text"], account_ids=[a.pk for a in data["accounts"]], link=data["link"])
+        action = request.POST.get("action", "draft")
+        if action == "draft":
+            messages.success(request, "Saved as a draft.")
+            return redirect("queue")
+        try:
+            at = timezone.now() + NOW_DELAY if action == "now" else _when(user, data["when"])
+            schedule_post(user, post.pk, at=at)
+        except DomainError as refusal:
+            messages.error(request, f"{refusal.message} Your post is kept as a draft.")
+            return redirect("queue")
+        messages.success(request, "Publishing now." if action == "now" else "Scheduled.")
+        return redirect("queue")
+    return render(request, "web/compose.html", {"form": form, "time_zone": user.time_zone})
+
+
+def _when(user: User, local: datetime | None) -> datetime:
+    if local is None:
+        from tidings.core.errors import InvalidInput
+
+        raise InvalidInput("Pick a date and time to schedule the post.", field="when")
+    return local_to_utc(local.replace(tzinfo=None), user.time_zone, field="when")
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """Live counts and rule problems per chosen platform, rendered as an htmx partial."""
+    user = signed_in(request)
+    text = request.POST.get("text", "")
+    ids = [int(i) for i in request.POST.getlist("accounts") if i.isdigit()]
+    platforms = sorted(set(SocialAccount.objects.filter(user=user, pk__in=ids).values_list("platform", flat=True)))
+    previews = [
+        {
+            "name": platform_name(p),
+            "length": text_length(p, text),
+            "limit": rules_for(p).max_length,
+            "problems": text_problems(p, text),
+        }
+        for p in platforms
+    ]
+    return render(request, "web/partials/previews.html", {"previews": previews, "text": text})

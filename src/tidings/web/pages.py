@@ -1,0 +1,87 @@
+"""Home, dashboard, plan: what a signed-in user sees first."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from tidings.accounts.models import User
+from tidings.credits.models import CreditLedgerEntry, LedgerKind
+from tidings.credits.services import available_credits, reserved_credits
+from tidings.platforms.models import AccountStatus
+from tidings.posts.models import PostTarget, TargetStatus
+from tidings.tiers.checks import Decision, can_connect, can_generate, can_post, can_schedule, can_use_automation
+from tidings.web.auth import signed_in
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    demo_users = User.objects.filter(is_demo=True).order_by("credits", "username")
+    return render(request, "web/home.html", {"demo_users": demo_users})
+
+
+@dataclass(frozen=True)
+class CreditSummary:
+    available: int
+    reserved: int
+    used_this_cycle: int
+    balance: int
+
+
+def credit_summary(user: User) -> CreditSummary:
+    consumed = CreditLedgerEntry.objects.filter(
+        user=user, kind=LedgerKind.CONSUME, created_at__gte=user.last_credit_reset
+    ).aggregate(total=Sum("amount"))["total"]
+    return CreditSummary(available_credits(user), reserved_credits(user.pk), -(consumed or 0), user.credits)
+
+
+def _platforms_in_use(user: User) -> list[str]:
+    active = user.social_accounts.exclude(status=AccountStatus.DISCONNECTED)
+    return sorted(set(active.values_list("platform", flat=True)))
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    targets = PostTarget.objects.filter(post__user=user).select_related("post", "account")
+    context = {
+        "credits": credit_summary(user),
+        "schedule_decision": can_schedule(user),
+        "generate_decision": can_generate(user),
+        "post_decisions": [can_post(user, platform=p) for p in _platforms_in_use(user)],
+        "upcoming": targets.filter(status=TargetStatus.SCHEDULED).order_by("scheduled_at")[:8],
+        "failures": targets.filter(
+            status__in=(TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.UNCONFIRMED)
+        ).order_by("-updated_at")[:8],
+        "reconnect": user.social_accounts.filter(status=AccountStatus.RECONNECT_NEEDED),
+        "notifications": user.notifications.filter(read_at__isnull=True)[:5],
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def plan(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    decisions: list[Decision] = [can_schedule(user), can_generate(user), can_use_automation(user, adding=0)]
+    decisions += [can_connect(user, platform=p) for p in _platforms_in_use(user)]
+    decisions += [can_post(user, platform=p) for p in _platforms_in_use(user)]
+    limits = [(name.value.replace("_", " "), value) for name, value in user.limits.items()]
+    return render(
+        request,
+        "web/plan.html",
+        {"limits": limits, "decisions": decisions, "credits": credit_summary(user), "now": timezone.now()},
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
