@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, InvalidInput
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.rules import platform_name, rules_for, text_length, text_problems
 from tidings.posts.services import create_post, schedule_post
@@ -28,12 +28,8 @@ class ComposeForm(forms.Form):
     accounts = forms.ModelMultipleChoiceField(
         queryset=SocialAccount.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    when = forms.DateTimeField(
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        help_text="In your time zone.",
-    )
+    # Parsed by us, not by a DateTimeField: a wall-clock time that DST skips or repeats gets our clear refusal.
+    when = forms.CharField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
     def __init__(self, user: User, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -64,12 +60,12 @@ def compose(request: HttpRequest) -> HttpResponse:
     return render(request, "web/compose.html", {"form": form, "time_zone": user.time_zone})
 
 
-def _when(user: User, local: datetime | None) -> datetime:
-    if local is None:
-        from tidings.core.errors import InvalidInput
-
-        raise InvalidInput("Pick a date and time to schedule the post.", field="when")
-    return local_to_utc(local.replace(tzinfo=None), user.time_zone, field="when")
+def _when(user: User, raw: str) -> datetime:
+    try:
+        local = datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - wall-clock time, zoned below
+    except ValueError:
+        raise InvalidInput("Pick a date and time to schedule the post.", field="when") from None
+    return local_to_utc(local, user.time_zone, field="when")
 
 
 @login_required

@@ -1,0 +1,145 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright, against a live server.
+
+Screenshots of the main pages land in `$TIDINGS_DATA_DIR/screenshots/`.
+"""
+
+import os
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from tests.conftest import create_account, create_scheduled_post, make_user
+from tidings.accounts.models import User
+from tidings.platforms.models import Platform
+from tidings.posts.models import Post, TargetStatus
+from tidings.tiers.plans import Tier
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = os.environ.get("TIDINGS_CHROMIUM", "/usr/bin/chromium")
+# CI (TIDINGS_REQUIRE_BROWSER=1) installs Chromium and must run these; elsewhere they skip when it is missing.
+MISSING = not Path(CHROMIUM).exists() and os.environ.get("TIDINGS_REQUIRE_BROWSER") != "1"
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(MISSING, reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)"),
+]
+PASSWORD = "correct horse battery staple"
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are plain synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["playwright.Browser"]:
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def shoot(page: "playwright.Page", name: str) -> None:
+    folder = Path(settings.DATA_DIR) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def log_in(page: "playwright.Page", base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard/")
+
+
+def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: object) -> None:
+    base = str(live_server)
+    page.goto(f"{base}/signup/")
+    page.fill("#id_username", "dana")
+    page.fill("#id_email", "dana@example.com")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.select_option("#id_time_zone", "Europe/Lisbon")
+    shoot(page, "signup")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard/")
+    assert page.inner_text("[data-testid=credits-available]") == "10"
+    shoot(page, "dashboard")
+
+    dana = User.objects.get(username="dana")
+    account = create_account(dana, Platform.BLUESKY)
+    page.goto(f"{base}/compose/")
+    page.fill("#id_text", "Our first post, written in the browser.")
+    page.check(f"input[name=accounts][value='{account.pk}']")
+    page.wait_for_selector("[data-testid=preview]")
+    assert "39 / 300" in page.inner_text("[data-testid=preview]")
+    local = (timezone.now() + timedelta(days=1)).astimezone(dana.zone)
+    page.fill("#id_when", local.strftime("%Y-%m-%dT%H:%M"))
+    shoot(page, "compose")
+    page.click("button[value=schedule]")
+    page.wait_for_url(f"{base}/queue/")
+    assert page.inner_text("[data-testid=target-status]") == "Scheduled"
+    shoot(page, "queue")
+
+    target = Post.objects.get(user=dana).targets.get()
+    assert target.status == TargetStatus.SCHEDULED
+    assert target.scheduled_at == local.replace(second=0, microsecond=0)
+    page.goto(f"{base}/calendar/?date={local.date().isoformat()}")
+    assert "Our first post" in page.inner_text(".calendar")
+    shoot(page, "calendar")
+
+
+def test_a_tier_refusal_keeps_the_draft_and_rings_the_bell(page: "playwright.Page", live_server: object) -> None:
+    base = str(live_server)
+    alice = make_user("alice", Tier.FREE)
+    account = create_account(alice, Platform.MASTODON)
+    for _ in range(5):
+        create_scheduled_post(alice, [account])
+    log_in(page, base, "alice")
+    assert page.locator("[data-testid=unread-count]").count() == 0
+
+    page.goto(f"{base}/compose/")
+    page.fill("#id_text", "One post too many")
+    page.check(f"input[name=accounts][value='{account.pk}']")
+    page.fill("#id_when", (datetime.now(alice.zone) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("button[value=schedule]")
+    page.wait_for_url(f"{base}/queue/")
+
+    refusal = page.inner_text(".messages")
+    assert "Your queue of scheduled posts is full: 5 of 5 used on the Free plan." in refusal
+    assert "kept as a draft" in refusal
+    assert Post.objects.get(user=alice, text="One post too many").targets.get().status == TargetStatus.DRAFT
+    shoot(page, "refusal")
+
+    assert page.inner_text("[data-testid=unread-count]") == "1"
+    page.click(".bell")
+    page.wait_for_url(f"{base}/notifications/")
+    assert "Plan limit reached" in page.inner_text("[data-testid=notification]")
+    shoot(page, "notifications")
+    page.click("text=Mark all read")
+    page.wait_for_url(f"{base}/notifications/")
+    assert page.locator("[data-testid=unread-count]").count() == 0
+    page.goto(f"{base}/plan/")
+    assert "Free" in page.inner_text("h1")
+    shoot(page, "plan")
