@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tidings.web import compose, inbox, pages, queue, signup
+from tidings.web import automation, compose, inbox, pages, queue, signup
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -13,6 +13,10 @@ urlpatterns = [
     path("queue/", queue.queue, name="queue"),
     path("queue/<int:post_id>/<str:action>/", queue.post_action, name="post-action"),
     path("calendar/", queue.calendar, name="calendar"),
+    path("automation/", automation.rules, name="automation"),
+    path("automation/new/", automation.edit_rule, name="automation-new"),
+    path("automation/<int:rule_id>/", automation.edit_rule, name="automation-edit"),
+    path("automation/<int:rule_id>/<str:action>/", automation.rule_action, name="automation-action"),
     path("notifications/", inbox.notifications, name="notifications"),
     path("notifications/read/", inbox.read, name="notifications-read"),
     path("settings/", signup.settings_page, name="settings"),
