@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
 from tidings.core.errors import DomainError, InvalidInput
+from tidings.generation.brief import Brief
+from tidings.generation.services import generate_posts
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.rules import platform_name, rules_for, text_length, text_problems
 from tidings.posts.services import create_post, schedule_post
@@ -86,3 +88,25 @@ def preview(request: HttpRequest) -> HttpResponse:
         for p in platforms
     ]
     return render(request, "web/partials/previews.html", {"previews": previews, "text": text})
+
+
+@login_required
+@require_POST
+def generate(request: HttpRequest) -> HttpResponse:
+    """Drafts from the user's AI provider for the chosen accounts' platforms, shown next to the composer."""
+    user = signed_in(request)
+    ids = [int(i) for i in request.POST.getlist("accounts") if i.isdigit()]
+    platforms = sorted(set(SocialAccount.objects.filter(user=user, pk__in=ids).values_list("platform", flat=True)))
+    brief = Brief(
+        topic=request.POST.get("topic", ""),
+        tone=request.POST.get("tone", ""),
+        link=request.POST.get("link", ""),
+    )
+    try:
+        if not platforms:
+            raise InvalidInput("Choose the accounts first: each platform gets a draft that fits it.", field="accounts")
+        drafts = generate_posts(user, brief=brief, platforms=platforms)
+    except DomainError as refusal:
+        return render(request, "web/partials/drafts.html", {"refusal": refusal.message})
+    named = [{"name": platform_name(d.platform), "text": d.text, "problems": d.problems} for d in drafts]
+    return render(request, "web/partials/drafts.html", {"drafts": named})
