@@ -17,11 +17,25 @@ from tidings.generation.brief import Brief
 from tidings.generation.services import generate_posts
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.rules import platform_name, rules_for, text_length, text_problems
+from tidings.posts.media import attach_media
 from tidings.posts.services import create_post, schedule_post
 from tidings.web.auth import signed_in
 
 # "Publish now" goes through the queue like any post: the dispatcher picks it up within seconds.
 NOW_DELAY = timedelta(seconds=5)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked as a file here and by its content in `attach_media`."""
+
+    def clean(self, data: object, initial: object = None) -> object:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
 
 
 class ComposeForm(forms.Form):
@@ -30,6 +44,14 @@ class ComposeForm(forms.Form):
     accounts = forms.ModelMultipleChoiceField(
         queryset=SocialAccount.objects.none(), widget=forms.CheckboxSelectMultiple
     )
+    attachments = MultipleFileField(
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime"}
+        ),
+        help_text="Images or a video.",
+    )
+    alt_text = forms.CharField(required=False, max_length=1500, label="Image description (alt text)")
     # Parsed by us, not by a DateTimeField: a wall-clock time that DST skips or repeats gets our clear refusal.
     when = forms.CharField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
@@ -43,10 +65,17 @@ class ComposeForm(forms.Form):
 @login_required
 def compose(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    form = ComposeForm(user, request.POST or None, initial={"text": request.GET.get("text", "")})
+    form = ComposeForm(user, request.POST or None, request.FILES or None, initial={"text": request.GET.get("text", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         post = create_post(user, text=data["text"], account_ids=[a.pk for a in data["accounts"]], link=data["link"])
+        uploads = request.FILES.getlist("attachments")
+        if uploads:
+            try:
+                attach_media(user, post.pk, uploads=uploads, alt_text=data["alt_text"])
+            except DomainError as refusal:
+                messages.error(request, f"{refusal.message} Your post is kept as a draft without the files.")
+                return redirect("queue")
         action = request.POST.get("action", "draft")
         if action == "draft":
             messages.success(request, "Saved as a draft.")

@@ -27,7 +27,7 @@ FILTERS = {
 
 def _posts(user: User) -> QuerySet[Post]:
     targets = PostTarget.objects.select_related("account").order_by("platform")
-    return Post.objects.filter(user=user).prefetch_related(Prefetch("targets", queryset=targets))
+    return Post.objects.filter(user=user).prefetch_related(Prefetch("targets", queryset=targets), "media")
 
 
 @login_required
