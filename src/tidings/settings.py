@@ -147,7 +147,11 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Static files are served from the app folders directly, so a fresh install needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
-MEDIA_URL = "media/"
+MEDIA_URL = "/media/"
+# Where the outside world reaches this server: OAuth redirects and the media URLs that Instagram and Threads fetch.
+TIDINGS_PUBLIC_URL = os.environ.get("TIDINGS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Serve uploaded media from this process (the embedded default); behind a proxy that serves /media/, turn it off.
+TIDINGS_SERVE_MEDIA = _env_bool("TIDINGS_SERVE_MEDIA", default=True)
 
 # Password resets and notification emails. The console backend prints them, which is right for one box.
 EMAIL_BACKEND = os.environ.get("TIDINGS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

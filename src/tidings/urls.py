@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,3 +11,9 @@ urlpatterns = [
     path("connections/", include("tidings.platforms.urls")),
     path("", include("tidings.web.urls")),
 ]
+
+if settings.TIDINGS_SERVE_MEDIA:
+    # Uploaded files have unguessable names (posts.models.media_path); platforms fetch them from here.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>uploads/[0-9a-f]{32}\.\w{1,8})$", serve, {"document_root": settings.MEDIA_ROOT})
+    )

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -61,3 +62,17 @@ def test_a_file_that_only_claims_to_be_an_image_is_refused_and_the_text_kept(cli
     assert post.text == "Keep me"
     assert post.targets.get().status == TargetStatus.DRAFT
     assert not MediaAsset.objects.exists()
+
+
+def test_uploads_get_unguessable_names_and_are_served_only_by_them(client: Client, bob: User) -> None:
+    account = create_account(bob)
+    client.force_login(bob)
+    client.post("/compose/", {"text": "Pic", "accounts": [account.pk], "action": "draft", "attachments": [png()]})
+    asset = MediaAsset.objects.get(user=bob)
+    assert re.fullmatch(r"uploads/[0-9a-f]{32}\.png", asset.file.name)
+    client.logout()
+    response = Client().get(f"/media/{asset.file.name}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert Client().get("/media/uploads/").status_code == 404
+    assert Client().get("/media/../settings.py").status_code == 404

@@ -31,3 +31,21 @@ class Conflict(DomainError):
     """The object is not in a state that allows the action (for example cancelling a published post)."""
 
     code = "conflict"
+
+
+class PlatformUnavailable(DomainError):
+    """The platform has no connector here, or the server lacks its configuration (an OAuth client id, say)."""
+
+    code = "platform_unavailable"
+
+
+class ConnectFailed(DomainError):
+    """Connecting an account did not work: the platform refused, or could not be reached; nothing was stored."""
+
+    code = "connect_failed"
+
+
+class OAuthStateMismatch(DomainError):
+    """A sign-in callback that this browser did not start (or started twice): refused, nothing is connected."""
+
+    code = "oauth_state_mismatch"

@@ -42,6 +42,24 @@ def rate_limit(platform: str) -> tuple[int, float] | None:
     return int(starts), float(seconds or 1)
 
 
+def polling_interval(limit: tuple[int, float] | None) -> float:
+    """How often a worker polls a platform's queue: no more often than the queue's rate limit can use.
+
+    Every poll costs the worker a few milliseconds of CPU whether or not it finds work, and a worker has a queue
+    per platform, so polling all of them at the fast rate spends a good share of a core on empty queues. A queue
+    may start at most `starts / seconds` workflows a second, and one poll refills up to `worker_concurrency` slots,
+    so polling every `concurrency / (2 * rate)` seconds still keeps its slots busy. The interval stays between
+    TIDINGS_QUEUE_POLL_SECONDS (unlimited queues) and TIDINGS_QUEUE_MAX_POLL_SECONDS (what a due post may wait).
+    """
+    fast = settings.TIDINGS_QUEUE_POLL_SECONDS
+    slowest = max(fast, settings.TIDINGS_QUEUE_MAX_POLL_SECONDS)
+    if limit is None:
+        return fast
+    starts, seconds = limit
+    enough = settings.TIDINGS_WORKER_CONCURRENCY * seconds / (2 * max(starts, 1))
+    return min(slowest, max(fast, enough))
+
+
 def register_queues() -> None:
     for platform in Platform.values:
         limit = rate_limit(platform)
@@ -49,6 +67,6 @@ def register_queues() -> None:
             publish_queue(platform),
             worker_concurrency=settings.TIDINGS_WORKER_CONCURRENCY,
             limiter={"limit": limit[0], "period": limit[1]} if limit else None,
-            polling_interval_sec=settings.TIDINGS_QUEUE_POLL_SECONDS,
+            polling_interval_sec=polling_interval(limit),
         )
     DBOS.register_queue(JOBS_QUEUE, worker_concurrency=4, polling_interval_sec=1.0)

@@ -3,7 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import automation, credits, maintenance, publish
+from tidings.jobs.workflows import automation, credits, maintenance, publish, tokens
 
 
 def apply_schedules() -> None:
@@ -30,6 +30,11 @@ def apply_schedules() -> None:
             "schedule_name": "credits-reset-monthly",
             "workflow_fn": credits.reset_monthly_credits,
             "schedule": "5 * * * *",
+        },
+        {
+            "schedule_name": "tokens-refresh-expiring",
+            "workflow_fn": tokens.refresh_expiring_tokens,
+            "schedule": "*/10 * * * *",
         },
         {
             "schedule_name": "cleanup-finished-workflows",

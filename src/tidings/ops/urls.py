@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tidings.ops import views
+
+app_name = "ops"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("workflows/", views.workflow, name="workflow"),
+]

@@ -51,3 +51,18 @@ class SocialAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.handle}"
+
+
+class MastodonApp(models.Model):
+    """The app Tidings registered on one Mastodon server (POST /api/v1/apps), reused for every sign-in there."""
+
+    instance = models.CharField(max_length=255, unique=True, help_text="The server's base URL, https://host.")
+    client_id = models.CharField(max_length=255)
+    client_secret = EncryptedTextField()
+    # The app is registered for one callback; a changed TIDINGS_PUBLIC_URL needs a new registration.
+    redirect_uri = models.CharField(max_length=500)
+    scopes = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.instance

@@ -1,3 +1,13 @@
-from django.urls import URLPattern, URLResolver
+"""Mounted at /connections/."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from tidings.platforms import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.connections, name="connections"),
+    path("<str:platform>/start/", views.start, name="connections-start"),
+    path("<str:platform>/callback/", views.callback, name="connections-callback"),
+    path("<str:platform>/credentials/", views.credentials, name="connections-credentials"),
+    path("accounts/<int:account_id>/disconnect/", views.disconnect, name="connections-disconnect"),
+]

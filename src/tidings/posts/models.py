@@ -116,13 +116,19 @@ class MediaKind(models.TextChoices):
     GIF = "gif", "Animated GIF"
 
 
+def media_path(asset: "MediaAsset", filename: str) -> str:
+    """An unguessable name: platforms that fetch media by URL (Instagram, Threads) see it before the post is out."""
+    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
+    return f"uploads/{uuid.uuid4().hex}.{suffix}"
+
+
 class MediaAsset(models.Model):
     """An uploaded image or video, with what the platform rules need to know about it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media")
     post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="media")
     position = models.PositiveSmallIntegerField(default=0)
-    file = models.FileField(upload_to="uploads/%Y/%m/")
+    file = models.FileField(upload_to=media_path, max_length=200)
     kind = models.CharField(max_length=8, choices=MediaKind.choices)
     mime_type = models.CharField(max_length=100)
     size_bytes = models.PositiveBigIntegerField()

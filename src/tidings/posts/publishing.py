@@ -10,12 +10,15 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, IntegerField, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tidings.credits.alerts import check_low_credits
+from tidings.accounts.models import User
+from tidings.credits.alerts import check_low_credits, is_low
 from tidings.credits.models import ReservationStatus
-from tidings.credits.services import lock_user, settle_target_reservations
-from tidings.notifications.models import NotificationType
+from tidings.credits.services import available_credits, lock_target_owner, lock_user, settle_target_reservations
+from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.base import (
     Content,
@@ -31,8 +34,8 @@ from tidings.platforms.registry import connector_for
 from tidings.platforms.services import mark_reconnect_needed
 from tidings.posts.models import IN_FLIGHT, PostTarget, TargetStatus
 from tidings.tiers.plans import Limit
-from tidings.usage.models import Metric
-from tidings.usage.services import add_usage, local_day, usage_on
+from tidings.usage.models import DailyUsage, Metric
+from tidings.usage.services import add_usage, local_day
 
 OutcomeKind = Literal["published", "transient", "rate_limited", "auth", "permanent", "unknown"]
 
@@ -105,6 +108,10 @@ class Begin:
     reason: str = ""
     # The first attempt: nothing was ever sent for this target before this step.
     first: bool = False
+    # When publishing: the target as read under the lock (with its post and account) and its content, so the send
+    # that follows in the same step need not read them again.
+    target: PostTarget | None = None
+    content: Content | None = None
 
 
 def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
@@ -114,43 +121,58 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
     here and the platform's answer is seen as a send in doubt when the step runs again.
     """
     now = now or timezone.now()
-    user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
     with transaction.atomic(savepoint=False):
-        user = lock_user(user_id)
+        user, _ = lock_target_owner(target_id)
+        # Read after the lock, so a change committed by its previous holder (a cancel, say) is seen.
         target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
         if target.status not in IN_FLIGHT:
             return Begin("done", f"Target is {target.status}")
+        connector = connector_for(target.platform)
         if target.status == TargetStatus.PUBLISHING:
-            return Begin("publish")
+            content = _content(target) if connector is not None else None
+            return Begin("publish", target=target, content=content)
         account = target.account
         if account.status != AccountStatus.ACTIVE:
             why = account.status_reason or account.get_status_display()
             return Begin("skip", f"{account} cannot be used: {why}. Reconnect it, then retry this post.")
-        connector = connector_for(target.platform)
         if connector is None:
             return Begin("fail", f"Publishing to {target.platform} is not available on this server.")
-        problems = connector.validate(account, _content(target))
+        content = _content(target)
+        problems = connector.validate(account, content)
         if problems:
             return Begin("fail", " ".join(problems))
         limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
-        published_today = usage_on(user, metric=Metric.POSTS, day=local_day(user, now), platform=target.platform)
-        in_flight = PostTarget.objects.filter(
-            post__user=user, platform=target.platform, status=TargetStatus.PUBLISHING
-        ).count()
-        if limit is not None and published_today + in_flight >= limit:
+        if limit is not None and _posts_counted_today(user, target.platform, now) >= limit:
             return Begin(
                 "skip",
                 f"Today's limit of {limit} posts to {account.get_platform_display()} on the "
                 f"{user.get_tier_display()} plan was reached.",
             )
-        PostTarget.objects.filter(pk=target_id).update(
-            status=TargetStatus.PUBLISHING,
-            attempts=target.attempts + 1,
-            locked_until=_lease(now),
-            sending_since=now,
-            updated_at=now,
-        )
-    return Begin("publish", first=True)
+        fields = {
+            "status": TargetStatus.PUBLISHING,
+            "attempts": target.attempts + 1,
+            "locked_until": _lease(now),
+            "sending_since": now,
+            "updated_at": now,
+        }
+        PostTarget.objects.filter(pk=target_id, status__in=IN_FLIGHT).update(**fields)
+        for name, value in fields.items():
+            setattr(target, name, value)
+    return Begin("publish", first=True, target=target, content=content)
+
+
+def _posts_counted_today(user: User, platform: str, now: datetime) -> int:
+    """Posts that count against today's limit: published today plus publishing now, in one query.
+
+    Exact only under the user's lock, which every begin and completion holds."""
+    published = DailyUsage.objects.filter(
+        user=user, day=local_day(user, now), metric=Metric.POSTS, platform=platform
+    ).values("count")[:1]
+    in_flight = PostTarget.objects.filter(post__user=user, platform=platform, status=TargetStatus.PUBLISHING)
+    counted = in_flight.aggregate(
+        total=Count("pk") + Coalesce(Subquery(published, output_field=IntegerField()), Value(0))
+    )
+    return int(counted["total"])
 
 
 def _content(target: PostTarget) -> Content:
@@ -170,13 +192,17 @@ def _content(target: PostTarget) -> Content:
     return Content(text=target.text, link=target.post.link, media=media, scheduled_at=target.scheduled_at)
 
 
-def send_target(target_id: int, *, first: bool = False) -> Outcome:
+def send_target(
+    target_id: int, *, first: bool = False, target: PostTarget | None = None, content: Content | None = None
+) -> Outcome:
     """One attempt to publish. A send whose answer never came is checked (or safely repeated) before resending.
 
     `first` is True right after `begin_publish` marked the first send; any other attempt looks at `sending_since`
-    to learn whether an earlier send is still in doubt.
+    to learn whether an earlier send is still in doubt. `target` and `content` are what `begin_publish` returned
+    in the same step; without them they are read here.
     """
-    target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+    if target is None:
+        target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
     if target.status != TargetStatus.PUBLISHING:
         return Outcome("permanent", f"Target is {target.status}, not publishing.")
     connector = connector_for(target.platform)
@@ -194,7 +220,7 @@ def send_target(target_id: int, *, first: bool = False) -> Outcome:
     if not first:
         PostTarget.objects.filter(pk=target_id).update(sending_since=timezone.now())
     try:
-        published = connector.publish(target.account, _content(target), idempotency_key=key)
+        published = connector.publish(target.account, content or _content(target), idempotency_key=key)
     except OutcomeUnknown as error:
         return Outcome("unknown", error.message)
     except RateLimited as error:
@@ -228,9 +254,8 @@ def can_resend_after_unknown(platform: str) -> bool:
 def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool:
     """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent."""
     now = timezone.now()
-    user_id, platform = PostTarget.objects.values_list("post__user_id", "platform").get(pk=target_id)
     with transaction.atomic(savepoint=False):
-        user = lock_user(user_id)
+        user, platform = lock_target_owner(target_id)
         moved = PostTarget.objects.filter(
             pk=target_id, status__in=(TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED)
         ).update(
@@ -248,8 +273,22 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
             user, target_id=target_id, to=ReservationStatus.CONSUMED, reason=f"Published to {platform}"
         )
         add_usage(user, metric=Metric.POSTS, platform=platform, day=local_day(user, now))
-        check_low_credits(user)
+        _check_low_credits(user)
     return True
+
+
+def _check_low_credits(user: User) -> None:
+    """`check_low_credits`, minus its cost once this cycle's alert exists: it notifies once per cycle, so from then
+    on every publish by a low user would try the insert in a savepoint, fail, and look the alert up again."""
+    monthly = user.limits[Limit.MONTHLY_CREDITS] or 0
+    if not is_low(available_credits(user), monthly):
+        return
+    # The key check_low_credits dedupes on. Were its format to change, this would find nothing and every publish
+    # would go on to check_low_credits: slower, never wrong.
+    dedupe_key = f"low_credits:{user.last_credit_reset.isoformat()}"
+    if Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
+        return
+    check_low_credits(user)
 
 
 def finish_unsuccessfully(

@@ -3,7 +3,10 @@
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tidings.accounts.models import User
@@ -138,3 +141,162 @@ def delete_post(user: User, post_id: int) -> None:
         reason="Post deleted",
     )
     post.delete()
+
+
+def post_status(statuses: Iterable[str]) -> str:
+    """A post's own status, from its targets' (one failed target does not hide the others' success):
+    one shared status as it is; otherwise the most active one, or `partially_published` when some went out."""
+    found = set(statuses)
+    if not found:
+        return TargetStatus.DRAFT
+    if len(found) == 1:
+        return found.pop()
+    for active in (TargetStatus.PUBLISHING, TargetStatus.QUEUED, TargetStatus.SCHEDULED, TargetStatus.DRAFT):
+        if active in found:
+            return TargetStatus.PUBLISHING if active == TargetStatus.QUEUED else active
+    if TargetStatus.PUBLISHED in found:
+        return "partially_published"
+    for ended in (TargetStatus.UNCONFIRMED, TargetStatus.FAILED, TargetStatus.SKIPPED):
+        if ended in found:
+            return ended
+    return TargetStatus.CANCELLED
+
+
+def list_posts(
+    user: User,
+    *,
+    status: str | None = None,
+    platform: str | None = None,
+    scheduled_after: datetime | None = None,
+    scheduled_before: datetime | None = None,
+    search: str = "",
+) -> QuerySet[Post]:
+    """The user's posts, newest first. `status` and `platform` match posts with at least one such target;
+    the time bounds are inclusive; `search` looks in the text and the link."""
+    posts = Post.objects.filter(user=user)
+    if status:
+        posts = posts.filter(targets__status=status)
+    if platform:
+        posts = posts.filter(targets__platform=platform)
+    if scheduled_after is not None:
+        posts = posts.filter(scheduled_at__gte=scheduled_after)
+    if scheduled_before is not None:
+        posts = posts.filter(scheduled_at__lte=scheduled_before)
+    if search.strip():
+        posts = posts.filter(Q(text__icontains=search.strip()) | Q(link__icontains=search.strip()))
+    return posts.distinct().prefetch_related("targets")
+
+
+def _check_link(link: str) -> str:
+    link = link.strip()
+    if link:
+        try:
+            URLValidator(schemes=["http", "https"])(link)
+        except ValidationError:
+            raise InvalidInput("The link must be a full http:// or https:// address.", field="link") from None
+    return link
+
+
+def update_post(
+    user: User,
+    post_id: int,
+    *,
+    text: str | None = None,
+    link: str | None = None,
+    account_ids: Iterable[int] | None = None,
+) -> Post:
+    """Edit a draft or a scheduled post; None leaves a field as it is.
+
+    A scheduled post stays scheduled: an added account's target is scheduled with it and reserves a credit, a
+    removed one's credit is released. Posts with anything queued, being published or finished are not editable.
+    A refusal (not enough credits, an account needing reconnect) changes nothing.
+    """
+    post = get_post(user, post_id)
+    link = None if link is None else _check_link(link)
+    wanted = None if account_ids is None else set(account_ids)
+    with transaction.atomic():
+        locked_user = lock_user(user.pk)
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        targets = list(post.targets.select_related("account"))
+        if any(t.status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for t in targets):
+            raise Conflict("Only drafts and scheduled posts can be edited; this one is being or has been published.")
+        if text is not None:
+            post.text = text
+        if link is not None:
+            post.link = link
+        post.save(update_fields=["text", "link", "updated_at"])
+        if wanted is not None:
+            _retarget(locked_user, post, targets, wanted)
+    post.refresh_from_db()
+    return post
+
+
+def _retarget(user: User, post: Post, targets: list[PostTarget], wanted: set[int]) -> None:
+    accounts = list(SocialAccount.objects.filter(user=user, pk__in=wanted).exclude(status=AccountStatus.DISCONNECTED))
+    if len(accounts) != len(wanted):
+        raise InvalidInput("One of the chosen accounts is not connected to your profile.", field="account_ids")
+    scheduled = any(t.status == TargetStatus.SCHEDULED for t in targets)
+    if scheduled and not wanted:
+        raise InvalidInput("A scheduled post needs at least one account; unschedule it first.", field="account_ids")
+    for target in targets:
+        if target.account_id not in wanted:
+            pending = CreditReservation.objects.filter(target=target, status=ReservationStatus.PENDING)
+            for reservation_id in pending.values_list("pk", flat=True):
+                release_reservation(reservation_id, reason="Account removed from the post")
+            target.delete()
+    have = {t.account_id for t in targets}
+    for account in accounts:
+        if account.pk in have:
+            continue
+        if scheduled and account.status != AccountStatus.ACTIVE:
+            raise Conflict(f"Reconnect {account} before scheduling to it.")
+        target = PostTarget.objects.create(
+            post=post,
+            account=account,
+            platform=account.platform,
+            status=TargetStatus.SCHEDULED if scheduled else TargetStatus.DRAFT,
+            scheduled_at=post.scheduled_at if scheduled else None,
+        )
+        if scheduled:
+            reserve_credits(user, target=target)
+
+
+def retry_target(user: User, post_id: int, target_id: int, *, at: datetime | None = None) -> Post:
+    """Schedule a failed or skipped target again, at `at` or as soon as possible, reserving its credit again.
+
+    It runs as a new dispatch round, so its publish workflow is a new run. A refusal (queue full, not enough
+    credits, account needing reconnect) changes nothing.
+    """
+    now = timezone.now()
+    if at is not None and at <= now:
+        raise InvalidInput("The scheduled time is in the past; pick a time from now on.", field="scheduled_at")
+    when = at or now
+    post = get_post(user, post_id)
+    try:
+        with transaction.atomic():
+            locked_user = lock_user(user.pk)
+            target = PostTarget.objects.select_related("account").filter(post=post, pk=target_id).first()
+            if target is None:
+                raise NotFound("No such target on this post.")
+            if target.status not in (TargetStatus.FAILED, TargetStatus.SKIPPED):
+                raise Conflict(f"Only failed or skipped targets can be retried; this one is {target.status}.")
+            if target.account.status != AccountStatus.ACTIVE:
+                raise Conflict(f"Reconnect {target.account} before retrying this post.")
+            already_queued = post.targets.filter(status__in=IN_QUEUE).exists()
+            decision = can_schedule(locked_user, adding=0 if already_queued else 1)
+            if not decision.allowed:
+                raise TierLimitReached(decision)
+            reserve_credits(locked_user, target=target)
+            PostTarget.objects.filter(pk=target.pk).update(
+                status=TargetStatus.SCHEDULED,
+                scheduled_at=when,
+                dispatch_round=target.dispatch_round + 1,
+                error="",
+                sending_since=None,
+                locked_until=None,
+            )
+            Post.objects.filter(pk=post.pk).update(scheduled_at=when, updated_at=now)
+    except TierLimitReached as refusal:
+        refuse(user, refusal.decision)
+    post.refresh_from_db()
+    return post

@@ -1,7 +1,9 @@
 """`post/scheduled.process`: publish one post target, and the dispatcher that starts it when it is due.
 
-A successful publish costs two steps: an attempt (check and mark in one transaction, then the platform call) and
-the completion (published, credit consumed, usage counted and job log closed in one transaction).
+A successful publish is one step, so one checkpoint: check and mark (one transaction), the platform call, then the
+completion (published, credit consumed, usage counted and job log closed in one transaction). A crash between the
+platform's answer and the completion leaves the send in doubt (`sending_since`), exactly as a crash before a
+checkpoint would, and the step's next run resolves it the same way.
 """
 
 from datetime import datetime
@@ -39,20 +41,31 @@ def _log(workflow_id: str, target_id: int, status: JobStatus, *, outcome: str = 
 
 @orm_step("publish.attempt")
 def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
+    """Begin, send and, when published, complete. The outcome says `completed` so the workflow knows not to."""
     with transaction.atomic():
         begin = publishing.begin_publish(target_id)
         if begin.first:
             _log(workflow_id, target_id, JobStatus.RUNNING)
     if begin.action != "publish":
         return {"kind": begin.action, "message": begin.reason}
-    return publishing.send_target(target_id, first=begin.first).as_dict()
+    outcome = publishing.send_target(target_id, first=begin.first, target=begin.target, content=begin.content)
+    result = outcome.as_dict()
+    if outcome.kind == "published":
+        _complete_published(target_id, workflow_id, outcome.external_id, outcome.url)
+        result["completed"] = True
+    return result
+
+
+def _complete_published(target_id: int, workflow_id: str, external_id: str, url: str) -> None:
+    with transaction.atomic():
+        publishing.complete_publish(target_id, external_id=external_id, url=url)
+        _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
 
 
 @orm_step("publish.complete")
 def _complete(target_id: int, workflow_id: str, external_id: str, url: str) -> None:
-    with transaction.atomic():
-        publishing.complete_publish(target_id, external_id=external_id, url=url)
-        _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
+    """The completion as a step of its own: only for attempts recorded before `_attempt` completed publishes."""
+    _complete_published(target_id, workflow_id, external_id, url)
 
 
 @orm_step("publish.end")
@@ -100,7 +113,10 @@ def process_scheduled_post(target_id: int) -> str:
         outcome = _attempt(target_id, workflow_id)
         kind, message = outcome["kind"], outcome["message"]
         if kind == "published":
-            _complete(target_id, workflow_id, outcome["external_id"], outcome["url"])
+            if not outcome.get("completed"):
+                # An attempt recorded by the earlier two-step version of this workflow: replay takes this branch
+                # for it, so its history still matches, and completes the publish as that version did.
+                _complete(target_id, workflow_id, outcome["external_id"], outcome["url"])
             return "published"
         if kind in ("done", "skip", "fail"):
             return _end(target_id, workflow_id, kind, message)

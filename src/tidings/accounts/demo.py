@@ -1,0 +1,150 @@
+"""Demo users, one per plan, with connected demo accounts, a post in every state and a notification of every type.
+
+Seeding is idempotent: a second run finds everything in place and changes nothing. Demo accounts are webhooks to
+https://demo.invalid/ (a name that never resolves), and no demo post is ever due: scheduled ones wait a year, the
+rest are in final states. So a demo install never publishes anything anywhere.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from tidings.accounts.models import User
+from tidings.accounts.services import change_tier, create_user
+from tidings.notifications.models import Notification, NotificationType
+from tidings.notifications.services import notify
+from tidings.platforms.models import AccountStatus, Platform, SocialAccount
+from tidings.platforms.services import connect_account, mark_reconnect_needed
+from tidings.posts import publishing
+from tidings.posts.models import Post, PostTarget, TargetStatus
+from tidings.posts.services import cancel_post, create_post, schedule_post
+from tidings.tiers.plans import Tier
+
+DEMO_USERS = {"demo-free": Tier.FREE, "demo-pro": Tier.PRO, "demo-business": Tier.BUSINESS}
+# Connected demo accounts per plan, and how many of those need reconnecting (within each plan's limit of 1/3/10).
+DEMO_ACCOUNTS = {Tier.FREE: (1, 0), Tier.PRO: (2, 1), Tier.BUSINESS: (3, 1)}
+DEMO_HOOK = "https://demo.invalid/hook"
+DEMO_SECRET = "demo-secret-never-used-for-real"  # noqa: S105 - signs nothing: the hook's host does not exist
+SCHEDULED_AHEAD = timedelta(days=365)
+
+# Target state -> the post's text; the text is how a second run recognises a post it already made.
+DEMO_POSTS = {
+    TargetStatus.DRAFT: "Demo draft: an idea for next week's announcement.",
+    TargetStatus.SCHEDULED: "Demo scheduled post: it waits a year, so it never goes out.",
+    TargetStatus.PUBLISHED: "Demo published post (it went to a demo address, not a real platform).",
+    TargetStatus.FAILED: "Demo failed post: the platform refused it.",
+    TargetStatus.SKIPPED: "Demo skipped post: the day's limit was reached.",
+    TargetStatus.CANCELLED: "Demo cancelled post.",
+    TargetStatus.UNCONFIRMED: "Demo unconfirmed post: sent, but no answer came.",
+}
+
+
+@dataclass
+class SeedReport:
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def seed_demo(*, password: str) -> SeedReport:
+    """Create (or complete) the demo users; each piece only when it is missing."""
+    report = SeedReport()
+    for username, tier in DEMO_USERS.items():
+        user, created = _demo_user(username, tier, password)
+        (report.created if created else report.kept).append(f"{username} ({tier.value})")
+        accounts = _demo_accounts(user, tier)
+        for status, text in DEMO_POSTS.items():
+            if not user.posts.filter(text=text).exists():
+                with transaction.atomic():
+                    _demo_post(user, accounts[0], status, text)
+        _demo_notifications(user, accounts)
+    return report
+
+
+def _demo_user(username: str, tier: Tier, password: str) -> tuple[User, bool]:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return create_user(username, password=password, tier=tier, is_demo=True), True
+    if user.tier != tier:
+        user = change_tier(user, tier=tier)
+    if not user.check_password(password) or not user.is_demo:
+        user.set_password(password)
+        user.is_demo = True
+        user.save(update_fields=["password", "is_demo"])
+    return user, False
+
+
+def _demo_accounts(user: User, tier: Tier) -> list[SocialAccount]:
+    count, needing_reconnect = DEMO_ACCOUNTS[tier]
+    accounts = []
+    for n in range(1, count + 1):
+        external_id = f"demo-{user.username}-{n}"
+        account = SocialAccount.objects.filter(user=user, platform=Platform.WEBHOOK, external_id=external_id).first()
+        if account is None:
+            account = connect_account(
+                user,
+                platform=Platform.WEBHOOK,
+                external_id=external_id,
+                handle=f"Demo hook {n} (never publishes)",
+                display_name="Demo account",
+                access_token=DEMO_SECRET,
+                base_url=f"{DEMO_HOOK}/{user.username}/{n}",
+            )
+            if n > count - needing_reconnect:
+                mark_reconnect_needed(account.pk, reason="Demo: the platform refused the saved sign-in.")
+                account.refresh_from_db()
+        accounts.append(account)
+    return accounts
+
+
+def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: str) -> None:
+    """Reach `status` through the services; the few moves only a publishing worker makes are made here directly,
+    in the same transaction, and never with a due time."""
+    post = create_post(user, text=text, account_ids=[account.pk])
+    if status == TargetStatus.DRAFT:
+        return
+    schedule_post(user, post.pk, at=timezone.now() + SCHEDULED_AHEAD)
+    if status == TargetStatus.SCHEDULED:
+        return
+    if status == TargetStatus.CANCELLED:
+        cancel_post(user, post.pk)
+        return
+    target = PostTarget.objects.get(post=post)
+    # As if a worker had claimed it a moment after its time (a plausible lateness on the staff dashboard).
+    sent_at = timezone.now() - timedelta(seconds=3)
+    PostTarget.objects.filter(pk=target.pk).update(
+        status=TargetStatus.PUBLISHING, scheduled_at=sent_at, attempts=1, locked_until=None
+    )
+    Post.objects.filter(pk=post.pk).update(scheduled_at=sent_at)
+    if status == TargetStatus.PUBLISHED:
+        publishing.complete_publish(
+            target.pk, external_id=f"demo-{target.pk}", url=f"https://demo.invalid/published/{target.pk}"
+        )
+    elif status == TargetStatus.FAILED:
+        publishing.finish_unsuccessfully(
+            target.pk, status=TargetStatus.FAILED, reason="Demo: the platform answered 422, text rejected by policy."
+        )
+    elif status == TargetStatus.SKIPPED:
+        publishing.finish_unsuccessfully(
+            target.pk, status=TargetStatus.SKIPPED, reason="Demo: today's limit of posts to this account was reached."
+        )
+    elif status == TargetStatus.UNCONFIRMED:
+        publishing.mark_unconfirmed(target.pk, reason="Demo: the platform did not answer after the post was sent.")
+
+
+def _demo_notifications(user: User, accounts: list[SocialAccount]) -> None:
+    """One of every type the posts above did not already produce, each under a fixed key so it exists once."""
+    have = set(Notification.objects.filter(user=user).values_list("type", flat=True))
+    reconnect = next((a for a in accounts if a.status == AccountStatus.RECONNECT_NEEDED), accounts[0])
+    examples = {
+        NotificationType.LOW_CREDITS: ("Credits are running low", "Demo: 2 of your monthly credits are left."),
+        NotificationType.CREDITS_EXPIRING: ("Credits expire soon", "Demo: unused credits expire at the renewal."),
+        NotificationType.POST_SKIPPED: ("Post skipped", "Demo: a post was skipped."),
+        NotificationType.POST_FAILED: ("Post failed", "Demo: a post failed."),
+        NotificationType.TIER_LIMIT_REACHED: ("Plan limit reached", "Demo: the queue of scheduled posts is full."),
+        NotificationType.ACCOUNT_RECONNECT: (f"Reconnect {reconnect}", "Demo: sign in to the account again."),
+    }
+    for kind, (title, message) in examples.items():
+        if kind not in have:
+            notify(user, type=kind, title=title, message=message, dedupe_key=f"demo:{kind}")

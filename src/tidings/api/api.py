@@ -1,0 +1,65 @@
+"""The API instance: routers, the one error mapping, and the rate limit headers on every response."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
+
+from tidings.api import errors
+from tidings.api.auth import TokenAuth
+from tidings.api.parser import JsonObjectParser
+from tidings.api.ratelimit import add_headers
+from tidings.api.routers import accounts, automation, credits, events, generation, notifications, plan, posts, tokens
+
+DESCRIPTION = """\
+The Tidings REST API. Authenticate with a personal access token: `Authorization: Bearer tdg_...` (create one at
+/api/v1/tokens/ui/ or with `tidings create-token`). Each operation needs one scope.
+
+Every failure answers `{"error": {"code": ..., "message": ..., ...}}`: 400 `invalid_input` (with `field`),
+401 `unauthorized`, 402 `insufficient_credits`, 403 `forbidden` (scope or staff) or `tier_limit_reached` (with
+`limit`, `used` and `tier`), 404 `not_found`, 409 `conflict`, 429 `rate_limited` (with `Retry-After`), 503 when
+no AI provider is set up or it is unreachable.
+
+Times are ISO 8601: with an offset as given, without one in your own time zone (a local time that daylight saving
+skips or repeats is refused). Lists take `limit` (at most 100) and `offset`. Every response to a token carries
+`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. `POST /posts` accepts an `Idempotency-Key`.
+"""
+
+
+class TidingsAPI(NinjaAPI):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scopes_by_operation: dict[str, list[str]] = {}
+
+    def create_response(self, request: HttpRequest, data: Any, **kwargs: Any) -> HttpResponse:
+        response = super().create_response(request, data, **kwargs)
+        add_headers(request, response)
+        return response
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        name = operation.view_func.__name__
+        scopes = [auth.scope for auth in operation.auth_callbacks if isinstance(auth, TokenAuth) and auth.scope]
+        self.scopes_by_operation[name] = scopes
+        return name
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        """Ninja's document, with each operation's scope in its security requirement and its description."""
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                scopes = self.scopes_by_operation.get(operation.get("operationId", ""))
+                if scopes:
+                    operation["security"] = [{"TokenAuth": scopes}]
+                    needed = f"Needs the `{scopes[0]}` scope."
+                    operation["description"] = f"{operation.get('description', '')}\n\n{needed}".strip()
+        return schema
+
+
+api = TidingsAPI(
+    title="Tidings API", version="1", description=DESCRIPTION, urls_namespace="api-v1", parser=JsonObjectParser()
+)
+errors.install(api, finish=add_headers)
+for module in (posts, accounts, generation, automation, notifications, credits, plan, events, tokens):
+    api.add_router("", module.router)

@@ -1,0 +1,44 @@
+"""Bearer tokens only. The API does not accept the browser session: every caller, scripts and the interactive
+docs alike ("Authorize" with a token), is a token with scopes and its own rate limit, and no request can be
+forged by a page the user visits (so no CSRF token is needed). Order of checks: the token (401), its rate limit
+(429), then the operation's scope and staff requirement (403)."""
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from tidings.accounts.models import User
+from tidings.api.errors import Forbidden
+from tidings.api.models import ApiToken
+from tidings.api.ratelimit import enforce
+from tidings.api.scopes import STAFF_ONLY
+from tidings.api.services import authenticate_token
+
+
+class TokenAuth(HttpBearer):
+    def __init__(self, scope: str | None = None) -> None:
+        super().__init__()
+        self.scope = scope
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
+        found = authenticate_token(token)
+        enforce(request, found.pk)
+        if self.scope is not None and self.scope not in found.scopes:
+            raise Forbidden(f"This token lacks the {self.scope} scope.", scope=self.scope)
+        if self.scope in STAFF_ONLY and not found.user.is_staff:
+            raise Forbidden("Only staff may do this.", scope=self.scope)
+        return found
+
+
+def needs(scope: str | None = None) -> TokenAuth:
+    """The auth for an operation that needs `scope` (None: any valid token)."""
+    return TokenAuth(scope)
+
+
+def token_of(request: HttpRequest) -> ApiToken:
+    token = getattr(request, "auth", None)
+    assert isinstance(token, ApiToken)
+    return token
+
+
+def user_of(request: HttpRequest) -> User:
+    return token_of(request).user

@@ -1,0 +1,71 @@
+"""Automation rules: a standing brief on a cron in the user's time zone. Enabling one counts against the plan."""
+
+from typing import Annotated
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, Path, Query, Router, Status
+
+from tidings.api import queries
+from tidings.api.auth import needs, user_of
+from tidings.api.idempotency import HEADER, run_once
+from tidings.api.pagination import paginate
+from tidings.api.schemas import ERRORS, MAX_ID, ErrorOut, PageQuery
+from tidings.api.schemas.automation import RuleIn, RuleOut, RulePage
+from tidings.automation.services import get_rule, save_rule, set_rule_enabled
+
+router = Router(tags=["automation"])
+AUTH = needs("automation")
+RuleId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CHANGE = {**ERRORS, 409: ErrorOut}
+
+
+def _save(request: HttpRequest, payload: RuleIn, rule_id: int | None = None) -> RuleOut:
+    rule = save_rule(
+        user_of(request),
+        name=payload.name,
+        schedule=payload.schedule,
+        brief=payload.brief.model_dump(),
+        account_ids=payload.account_ids,
+        enabled=payload.enabled,
+        rule_id=rule_id,
+    )
+    return RuleOut.of(rule)
+
+
+@router.get("/automation/rules", response={200: RulePage, **ERRORS}, auth=AUTH)
+def list_rules(request: HttpRequest, page: Query[PageQuery]) -> dict[str, object]:
+    return paginate(queries.list_rules(user_of(request)), page, RuleOut.of)
+
+
+@router.post("/automation/rules", response={201: RuleOut, **CHANGE}, auth=AUTH)
+def create_rule(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: RuleIn,
+    idempotency_key: Annotated[str | None, Header(alias=HEADER, max_length=255)] = None,
+) -> Status[object]:
+    answer = run_once(request, idempotency_key, lambda: (201, _save(request, payload).model_dump(mode="json")))
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(answer.status, answer.body)
+
+
+@router.get("/automation/rules/{rule_id}", response={200: RuleOut, **ERRORS}, auth=AUTH)
+def get_rule_detail(request: HttpRequest, rule_id: RuleId) -> RuleOut:
+    return RuleOut.of(get_rule(user_of(request), rule_id))
+
+
+@router.put("/automation/rules/{rule_id}", response={200: RuleOut, **CHANGE}, auth=AUTH)
+def update_rule(request: HttpRequest, rule_id: RuleId, payload: RuleIn) -> RuleOut:
+    """Replace the rule's settings."""
+    return _save(request, payload, rule_id)
+
+
+@router.post("/automation/rules/{rule_id}/enable", response={200: RuleOut, **CHANGE}, auth=AUTH)
+def enable_rule(request: HttpRequest, rule_id: RuleId) -> RuleOut:
+    return RuleOut.of(set_rule_enabled(user_of(request), rule_id, enabled=True))
+
+
+@router.post("/automation/rules/{rule_id}/disable", response={200: RuleOut, **CHANGE}, auth=AUTH)
+def disable_rule(request: HttpRequest, rule_id: RuleId) -> RuleOut:
+    return RuleOut.of(set_rule_enabled(user_of(request), rule_id, enabled=False))

@@ -1,0 +1,44 @@
+"""Credits (balance, reservations, ledger) and daily usage."""
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from tidings.api import queries, summaries
+from tidings.api.auth import needs, user_of
+from tidings.api.pagination import paginate
+from tidings.api.schemas import ERRORS, PageQuery
+from tidings.api.schemas.credits import (
+    CreditsOut,
+    LedgerOut,
+    LedgerPage,
+    ReservationFilters,
+    ReservationOut,
+    ReservationPage,
+    UsageOut,
+    UsageQuery,
+)
+
+router = Router(tags=["credits"])
+AUTH = needs("credits:read")
+
+
+@router.get("/credits", response={200: CreditsOut, **ERRORS}, auth=AUTH)
+def get_credits(request: HttpRequest) -> dict[str, object]:
+    return summaries.credit_summary(user_of(request))
+
+
+@router.get("/credits/reservations", response={200: ReservationPage, **ERRORS}, auth=AUTH)
+def list_reservations(request: HttpRequest, filters: Query[ReservationFilters]) -> dict[str, object]:
+    reservations = queries.list_reservations(user_of(request), status=filters.status)
+    return paginate(reservations, filters, ReservationOut.of)
+
+
+@router.get("/credits/ledger", response={200: LedgerPage, **ERRORS}, auth=AUTH)
+def list_ledger(request: HttpRequest, page: Query[PageQuery]) -> dict[str, object]:
+    """Every change of the balance, newest first."""
+    return paginate(queries.list_ledger(user_of(request)), page, LedgerOut.of)
+
+
+@router.get("/usage", response={200: UsageOut, **ERRORS}, auth=AUTH)
+def get_usage(request: HttpRequest, query: Query[UsageQuery]) -> dict[str, object]:
+    return summaries.usage_summary(user_of(request), query.day)

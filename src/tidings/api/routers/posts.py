@@ -1,0 +1,130 @@
+"""Posts: create (idempotent), list with filters, read, edit, schedule, reschedule, unschedule, cancel, delete,
+and their targets (retry a failed or skipped one)."""
+
+from typing import Annotated
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Header, Path, Query, Router, Status
+
+from tidings.api.auth import needs, user_of
+from tidings.api.idempotency import HEADER, run_once
+from tidings.api.pagination import paginate
+from tidings.api.schemas import ERRORS, MAX_ID, ErrorOut
+from tidings.api.schemas.posts import (
+    ChangedOut,
+    PostCreateIn,
+    PostFilters,
+    PostOut,
+    PostPage,
+    PostUpdateIn,
+    RetryIn,
+    ScheduleIn,
+    TargetList,
+    TargetOut,
+)
+from tidings.api.times import to_utc
+from tidings.posts import services
+
+router = Router(tags=["posts"])
+READ, WRITE = needs("posts:read"), needs("posts:write")
+PostId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TargetId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CHANGE = {**ERRORS, 402: ErrorOut, 409: ErrorOut}
+
+
+@router.post("/posts", response={201: PostOut, **CHANGE}, auth=WRITE)
+def create_post(
+    request: HttpRequest,
+    response: HttpResponse,
+    payload: PostCreateIn,
+    idempotency_key: Annotated[str | None, Header(alias=HEADER, max_length=255)] = None,
+) -> Status[object]:
+    """A draft with one target per account. Send an Idempotency-Key to make a retried request safe."""
+    user = user_of(request)
+
+    def create() -> tuple[int, dict[str, object]]:
+        post = services.create_post(user, text=payload.text, link=payload.link, account_ids=payload.account_ids)
+        return 201, PostOut.of(post).model_dump(mode="json")
+
+    answer = run_once(request, idempotency_key, create)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(answer.status, answer.body)
+
+
+@router.get("/posts", response={200: PostPage, **ERRORS}, auth=READ)
+def list_posts(request: HttpRequest, filters: Query[PostFilters]) -> dict[str, object]:
+    user = user_of(request)
+    posts = services.list_posts(
+        user,
+        status=filters.status,
+        platform=filters.platform,
+        scheduled_after=to_utc(filters.scheduled_after, user, field="scheduled_after"),
+        scheduled_before=to_utc(filters.scheduled_before, user, field="scheduled_before"),
+        search=filters.q,
+    )
+    return paginate(posts, filters, PostOut.of)
+
+
+@router.get("/posts/{post_id}", response={200: PostOut, **ERRORS}, auth=READ)
+def get_post(request: HttpRequest, post_id: PostId) -> PostOut:
+    return PostOut.of(services.get_post(user_of(request), post_id))
+
+
+@router.patch("/posts/{post_id}", response={200: PostOut, **CHANGE}, auth=WRITE)
+def update_post(request: HttpRequest, post_id: PostId, payload: PostUpdateIn) -> PostOut:
+    """Edit the text, link or accounts of a draft or scheduled post; fields left out stay as they are."""
+    post = services.update_post(
+        user_of(request), post_id, text=payload.text, link=payload.link, account_ids=payload.account_ids
+    )
+    return PostOut.of(post)
+
+
+@router.post("/posts/{post_id}/schedule", response={200: PostOut, **CHANGE}, auth=WRITE)
+def schedule_post(request: HttpRequest, post_id: PostId, payload: ScheduleIn) -> PostOut:
+    """Queue a draft, reserving one credit per target. A refusal keeps it a draft with the reason."""
+    user = user_of(request)
+    at = to_utc(payload.scheduled_at, user, field="scheduled_at")
+    assert at is not None
+    return PostOut.of(services.schedule_post(user, post_id, at=at))
+
+
+@router.post("/posts/{post_id}/reschedule", response={200: PostOut, **CHANGE}, auth=WRITE)
+def reschedule_post(request: HttpRequest, post_id: PostId, payload: ScheduleIn) -> PostOut:
+    user = user_of(request)
+    at = to_utc(payload.scheduled_at, user, field="scheduled_at")
+    assert at is not None
+    return PostOut.of(services.reschedule_post(user, post_id, at=at))
+
+
+@router.post("/posts/{post_id}/unschedule", response={200: ChangedOut, **CHANGE}, auth=WRITE)
+def unschedule_post(request: HttpRequest, post_id: PostId) -> ChangedOut:
+    """Back to a draft; the credits are released."""
+    return ChangedOut(post_id=post_id, targets_changed=services.unschedule_post(user_of(request), post_id))
+
+
+@router.post("/posts/{post_id}/cancel", response={200: ChangedOut, **CHANGE}, auth=WRITE)
+def cancel_post(request: HttpRequest, post_id: PostId) -> ChangedOut:
+    """Cancel what has not gone out yet; the credits are released."""
+    return ChangedOut(post_id=post_id, targets_changed=services.cancel_post(user_of(request), post_id))
+
+
+@router.delete("/posts/{post_id}", response={204: None, **CHANGE}, auth=WRITE)
+def delete_post(request: HttpRequest, post_id: PostId) -> Status[None]:
+    services.delete_post(user_of(request), post_id)
+    return Status(204, None)
+
+
+@router.get("/posts/{post_id}/targets", response={200: TargetList, **ERRORS}, auth=READ)
+def list_targets(request: HttpRequest, post_id: PostId) -> TargetList:
+    """Each account's copy of the post, with its own status, attempts and outcome."""
+    post = services.get_post(user_of(request), post_id)
+    return TargetList(items=[TargetOut.of(t) for t in post.targets.order_by("pk")])
+
+
+@router.post("/posts/{post_id}/targets/{target_id}/retry", response={200: PostOut, **CHANGE}, auth=WRITE)
+def retry_target(request: HttpRequest, post_id: PostId, target_id: TargetId, payload: RetryIn) -> PostOut:
+    """Schedule a failed or skipped target again (a new credit is reserved)."""
+    user = user_of(request)
+    at = to_utc(payload.scheduled_at, user, field="scheduled_at")
+    return PostOut.of(services.retry_target(user, post_id, target_id, at=at))

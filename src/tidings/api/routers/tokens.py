@@ -1,0 +1,49 @@
+"""API tokens: the one in use, the user's list, create (no more scopes than the caller's), revoke."""
+
+from typing import Annotated
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+
+from tidings.api import queries
+from tidings.api.auth import needs, token_of, user_of
+from tidings.api.pagination import paginate
+from tidings.api.schemas import ERRORS, MAX_ID, PageQuery
+from tidings.api.schemas.tokens import TokenCreatedOut, TokenCreateIn, TokenOut, TokenPage
+from tidings.api.services import create_token, revoke_token
+from tidings.api.times import to_utc
+
+router = Router(tags=["tokens"])
+AUTH = needs("tokens")
+TokenId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.get("/tokens/current", response={200: TokenOut, **ERRORS}, auth=needs())
+def current_token(request: HttpRequest) -> object:
+    """The token this request was made with."""
+    return TokenOut.of(token_of(request))
+
+
+@router.get("/tokens", response={200: TokenPage, **ERRORS}, auth=AUTH)
+def list_tokens(request: HttpRequest, page: Query[PageQuery]) -> dict[str, object]:
+    return paginate(queries.list_tokens(user_of(request)), page, TokenOut.of)
+
+
+@router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, auth=AUTH)
+def create_api_token(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCreatedOut]:
+    """A new token; its secret is in this answer only. (No Idempotency-Key here: the secret is never stored.)"""
+    caller = token_of(request)
+    token, secret = create_token(
+        caller.user,
+        name=payload.name,
+        scopes=payload.scopes,
+        expires_at=to_utc(payload.expires_at, caller.user, field="expires_at"),
+        within=caller.scopes,
+    )
+    return Status(201, TokenCreatedOut.of(token, token=secret))
+
+
+@router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, auth=AUTH)
+def revoke_api_token(request: HttpRequest, token_id: TokenId) -> object:
+    """Revoke one of your tokens at once (it may be the one in use)."""
+    return TokenOut.of(revoke_token(user_of(request), token_id))

@@ -1,0 +1,103 @@
+from datetime import date, datetime
+
+from ninja import Field, Schema
+
+from tidings.api.schemas import PageQuery
+from tidings.credits.models import CreditLedgerEntry, CreditReservation, ReservationStatus
+
+
+class CreditsOut(Schema):
+    balance: int
+    reserved: int = Field(description="Held by scheduled posts.")
+    available: int = Field(description="balance - reserved")
+    monthly_credits: int | None
+    carryover_cap: int | None
+    cycle_started_at: datetime
+    next_renewal_at: datetime
+
+
+class ReservationFilters(PageQuery):
+    status: ReservationStatus | None = None
+
+
+class ReservationOut(Schema):
+    id: int
+    target_id: int | None
+    amount: int
+    status: str
+    reason: str
+    created_at: datetime
+    settled_at: datetime | None
+
+    @classmethod
+    def of(cls, row: CreditReservation) -> "ReservationOut":
+        return cls(
+            id=row.pk,
+            target_id=row.target_id,
+            amount=row.amount,
+            status=row.status,
+            reason=row.reason,
+            created_at=row.created_at,
+            settled_at=row.settled_at,
+        )
+
+
+class ReservationPage(Schema):
+    items: list[ReservationOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class LedgerOut(Schema):
+    id: int
+    kind: str
+    amount: int
+    balance_after: int
+    reservation_id: int | None
+    reason: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: CreditLedgerEntry) -> "LedgerOut":
+        return cls(
+            id=row.pk,
+            kind=row.kind,
+            amount=row.amount,
+            balance_after=row.balance_after,
+            reservation_id=row.reservation_id,
+            reason=row.reason,
+            created_at=row.created_at,
+        )
+
+
+class LedgerPage(Schema):
+    items: list[LedgerOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class UsageQuery(Schema):
+    day: date | None = Field(None, description="A day in your time zone; today when omitted.")
+
+
+class UsageOut(Schema):
+    day: date
+    time_zone: str
+    generations: int
+    posts: dict[str, int] = Field(description="Published posts per platform.")
+
+
+class LimitUse(Schema):
+    name: str
+    limit: int | None = Field(description="null: unlimited.")
+    used: int
+    platform: str | None
+
+
+class PlanOut(Schema):
+    tier: str
+    tier_name: str
+    limits: dict[str, int | None]
+    usage: list[LimitUse]

@@ -1,0 +1,109 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from tidings.api.schemas import Id, Input, Link, PageQuery, Text
+from tidings.platforms.models import Platform
+from tidings.posts.models import Post, PostTarget, TargetStatus
+from tidings.posts.services import post_status
+
+TIME_HELP = "ISO 8601; without a UTC offset it is read in your own time zone."
+
+
+class PostCreateIn(Input):
+    text: Text = ""
+    link: Link = ""
+    account_ids: list[Id] = Field(default_factory=list, max_length=100, description="Your connected accounts.")
+
+
+class PostUpdateIn(Input):
+    text: Text | None = None
+    link: Link | None = None
+    account_ids: list[Id] | None = Field(None, max_length=100)
+
+
+class ScheduleIn(Input):
+    scheduled_at: datetime = Field(description=TIME_HELP)
+
+
+class RetryIn(Input):
+    scheduled_at: datetime | None = Field(None, description=f"{TIME_HELP} Omitted: as soon as possible.")
+
+
+class PostFilters(PageQuery):
+    status: TargetStatus | None = Field(None, description="Posts with at least one target in this status.")
+    platform: Platform | None = Field(None, description="Posts with a target on this platform.")
+    scheduled_after: datetime | None = Field(None, description=TIME_HELP)
+    scheduled_before: datetime | None = Field(None, description=TIME_HELP)
+    q: str = Field("", max_length=200, pattern=r"^[^\x00]*$", description="Text to look for in the text or link.")
+
+
+class TargetOut(Schema):
+    id: int
+    account_id: int
+    platform: str
+    status: str
+    scheduled_at: datetime | None
+    published_at: datetime | None
+    external_url: str
+    error: str
+    attempts: int
+
+    @classmethod
+    def of(cls, target: PostTarget) -> "TargetOut":
+        return cls(
+            id=target.pk,
+            account_id=target.account_id,
+            platform=target.platform,
+            status=target.status,
+            scheduled_at=target.scheduled_at,
+            published_at=target.published_at,
+            external_url=target.external_url,
+            error=target.error,
+            attempts=target.attempts,
+        )
+
+
+class PostOut(Schema):
+    id: int
+    text: str
+    link: str
+    status: str = Field(description="Derived from the targets; partially_published when some went out.")
+    scheduled_at: datetime | None
+    draft_reason: str
+    automation_rule_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    targets: list[TargetOut]
+
+    @classmethod
+    def of(cls, post: Post) -> "PostOut":
+        targets = sorted(post.targets.all(), key=lambda t: t.pk)
+        return cls(
+            id=post.pk,
+            text=post.text,
+            link=post.link,
+            status=post_status(t.status for t in targets),
+            scheduled_at=post.scheduled_at,
+            draft_reason=post.draft_reason,
+            automation_rule_id=post.automation_rule_id,
+            created_at=post.created_at,
+            updated_at=post.updated_at,
+            targets=[TargetOut.of(t) for t in targets],
+        )
+
+
+class PostPage(Schema):
+    items: list[PostOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class TargetList(Schema):
+    items: list[TargetOut]
+
+
+class ChangedOut(Schema):
+    post_id: int
+    targets_changed: int

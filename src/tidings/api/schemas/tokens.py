@@ -1,0 +1,76 @@
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from tidings.api.models import ApiToken
+from tidings.api.schemas import NO_NUL, Id, Input
+from tidings.api.scopes import Scope
+
+EventName = Literal[
+    "post/scheduled.process",
+    "automation/rule.execute",
+    "credits/check.expiry",
+    "credits/reset.monthly",
+    "credits/check.low",
+]
+
+
+class TokenCreateIn(Input):
+    name: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
+    scopes: list[Scope] = Field(min_length=1, max_length=20, description="At most the scopes of this token.")
+    expires_at: datetime | None = Field(None, description="ISO 8601; without an offset, in your time zone.")
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="The public part of the token, to recognise it.")
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ApiToken, **extra: Any) -> Any:
+        return cls(
+            id=row.pk,
+            name=row.name,
+            prefix=row.prefix,
+            scopes=list(row.scopes),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            **extra,
+        )
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The secret. Shown this once; only its hash is stored.")
+
+
+class TokenPage(Schema):
+    items: list[TokenOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class EventData(Input):
+    """What each event needs: target_id for post/scheduled.process, rule_id for automation/rule.execute,
+    user_id for credits/check.low; nothing for the others."""
+
+    target_id: Id | None = None
+    rule_id: Id | None = None
+    user_id: Id | None = None
+
+
+class EventIn(Input):
+    name: EventName
+    data: EventData = Field(default_factory=EventData)
+
+
+class EventOut(Schema):
+    workflow_id: str

@@ -1,0 +1,111 @@
+"""Personal access tokens: created with a secret shown once (only its SHA-256 is stored), checked, revoked.
+
+A token reads `tdg_<prefix>_<secret>`: the prefix finds the row, the hash of the whole token proves it.
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tidings.accounts.models import User
+from tidings.api.errors import Unauthorized
+from tidings.api.models import ApiToken
+from tidings.api.scopes import SCOPES, STAFF_ONLY
+from tidings.core.errors import Conflict, InvalidInput, NotFound
+
+TOKEN_PREFIX = "tdg"  # noqa: S105 (the public marker of a token, not a secret)
+# Writing last_used_at on every request would make every read a write: once a minute is enough to be useful.
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _clean_scopes(user: User, scopes: Iterable[str], *, within: Iterable[str] | None) -> list[str]:
+    wanted = list(dict.fromkeys(scopes))
+    unknown = [s for s in wanted if s not in SCOPES]
+    if unknown:
+        raise InvalidInput(f"Unknown scope {unknown[0]!r}; known scopes: {', '.join(SCOPES)}.", field="scopes")
+    if not wanted:
+        raise InvalidInput("Choose at least one scope.", field="scopes")
+    if not user.is_staff and STAFF_ONLY & set(wanted):
+        raise InvalidInput("Only staff may have the events scope.", field="scopes")
+    if within is not None and not set(wanted) <= set(within):
+        raise InvalidInput("A token can only create tokens with scopes it has itself.", field="scopes")
+    return wanted
+
+
+def create_token(
+    user: User,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime | None = None,
+    within: Iterable[str] | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token and its secret, which is not stored and cannot be shown again. `within` bounds the scopes (a
+    token creating a token may not give more than it has)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Name the token (at most 100 characters).", field="name")
+    cleaned = _clean_scopes(user, scopes, within=within)
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput("The expiry is in the past.", field="expires_at")
+    for _ in range(3):
+        prefix = secrets.token_hex(6)
+        raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+        try:
+            with transaction.atomic():
+                token = ApiToken.objects.create(
+                    user=user,
+                    name=name,
+                    prefix=prefix,
+                    secret_hash=hash_token(raw),
+                    scopes=cleaned,
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            continue
+        return token, raw
+    raise Conflict("Could not make a unique token; try again.")
+
+
+def authenticate_token(raw: str) -> ApiToken:
+    """The live token for `raw`; Unauthorized when it is unknown, wrong, revoked, expired or its user inactive."""
+    parts = raw.strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise Unauthorized("That is not a Tidings API token.")
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    if token is None or not hmac.compare_digest(token.secret_hash, hash_token(raw.strip())):
+        raise Unauthorized("Unknown API token.")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise Unauthorized("This API token was revoked.")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthorized("This API token has expired.")
+    if not token.user.is_active:
+        raise Unauthorized("The token's user is deactivated.")
+    if token.last_used_at is None or token.last_used_at < now - LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def get_token(user: User, token_id: int) -> ApiToken:
+    try:
+        return ApiToken.objects.get(pk=token_id, user=user)
+    except ApiToken.DoesNotExist:
+        raise NotFound("No such API token.") from None
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke the user's token at once; revoking it again changes nothing."""
+    token = get_token(user, token_id)
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    token.refresh_from_db()
+    return token

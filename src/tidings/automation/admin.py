@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from tidings.automation.models import AutomationRule
+from tidings.automation.services import set_rule_enabled
+from tidings.ops.adminkit import ReadOnlyAdmin, run_each
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "user", "enabled", "schedule", "last_run_at", "next_run_at")
+    list_filter = ("enabled",)
+    search_fields = ("name", "user__username")
+    list_select_related = ("user",)
+    filter_horizontal = ("accounts",)
+    actions = ("disable_action", "enable_action")
+
+    @admin.action(description="Pause", permissions=["change"])
+    def disable_action(self, request: HttpRequest, queryset: QuerySet[AutomationRule]) -> None:
+        run_each(self, request, queryset.select_related("user"), lambda rule: self._set(rule, enabled=False))
+
+    @admin.action(description="Resume (within the plan's limit)", permissions=["change"])
+    def enable_action(self, request: HttpRequest, queryset: QuerySet[AutomationRule]) -> None:
+        run_each(self, request, queryset.select_related("user"), lambda rule: self._set(rule, enabled=True))
+
+    @staticmethod
+    def _set(rule: AutomationRule, *, enabled: bool) -> str:
+        set_rule_enabled(rule.user, rule.pk, enabled=enabled)
+        return "resumed." if enabled else "paused."

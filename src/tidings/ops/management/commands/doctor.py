@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tidings.ops.doctor import run_checks
+
+
+class Command(BaseCommand):
+    help = "Check the configuration (database, DBOS, secrets, AI provider, platforms) and say what to fix."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--web", type=int, default=1, help="Web processes you run (for the connection budget).")
+        parser.add_argument("--workers", type=int, default=1, help="Worker processes you run.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        checks = run_checks(web=int(str(options["web"])), workers=int(str(options["workers"])))
+        style = {"ok": self.style.SUCCESS, "warn": self.style.WARNING, "fail": self.style.ERROR}
+        for check in checks:
+            self.stdout.write(f"{style[check.level](check.level.upper()):>4}  {check.name}: {check.message}")
+            if check.fix:
+                self.stdout.write(f"      fix: {check.fix}")
+        failed = [check.name for check in checks if check.level == "fail"]
+        if failed:
+            raise CommandError(f"{len(failed)} check(s) failed: {', '.join(failed)}.", returncode=1)
+        warned = sum(check.level == "warn" for check in checks)
+        self.stdout.write(f"All checks passed{f' ({warned} warning(s))' if warned else ''}.")

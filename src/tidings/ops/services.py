@@ -1,0 +1,53 @@
+"""The staff dashboard, gathered in one call for the view; the DBOS half degrades to a message when unreachable."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from tidings.ops import charts, metrics, workflows
+from tidings.ops.workflows import WorkflowStoreUnavailable
+
+
+@dataclass
+class Dashboard:
+    now: datetime
+    users_per_tier: dict[str, int]
+    credits: metrics.CreditFlow
+    outcome_charts: list[charts.BarChart]
+    queue: dict[str, int]
+    lateness: dict[str, Any]
+    job_runs: list[dict[str, Any]]
+    generation: list[dict[str, Any]]
+    reconnect_count: int
+    reconnect_accounts: list[Any]
+    workflow_counts: dict[str, int] = field(default_factory=dict)
+    stuck_workflows: list[workflows.Workflow] = field(default_factory=list)
+    workflow_problem: str = ""
+
+
+def build_dashboard(*, now: datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    reconnect_count, reconnect_accounts = metrics.accounts_needing_reconnect()
+    board = Dashboard(
+        now=now,
+        users_per_tier=metrics.users_per_tier(),
+        credits=metrics.credits_this_month(now),
+        outcome_charts=[
+            charts.daily_bars(platform, per_day)
+            for platform, per_day in metrics.outcomes_per_platform_per_day(now).items()
+        ],
+        queue=metrics.queue_depth(now),
+        lateness=metrics.publishing_lateness(now),
+        job_runs=metrics.job_runs(now),
+        generation=metrics.generation_by_provider(now),
+        reconnect_count=reconnect_count,
+        reconnect_accounts=reconnect_accounts,
+    )
+    try:
+        board.workflow_counts = workflows.counts_by_status(now)
+        board.stuck_workflows = workflows.stuck(now)
+    except WorkflowStoreUnavailable as error:
+        board.workflow_problem = error.message
+    return board

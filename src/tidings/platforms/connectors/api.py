@@ -1,0 +1,128 @@
+"""What the OAuth platforms share: one request helper that turns lost connections and error answers into the
+classified publish errors, the app's OAuth config, and the small content helpers (link, thread, files)."""
+
+from typing import Any, ClassVar
+
+import httpx
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from tidings import http
+from tidings.platforms.base import (
+    Content,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    PublishFailure,
+    RateLimited,
+    TransientError,
+)
+from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.errors import classify_status, retry_after_seconds
+from tidings.platforms.media import MediaItem
+from tidings.platforms.rules import platform_name, split_into_thread
+
+# Our cap on one thread, so a runaway text cannot become a hundred posts.
+MAX_THREAD_PARTS = 25
+
+
+class ApiConnector(BaseConnector):
+    connect_method: ClassVar[str] = "oauth"
+
+    @property
+    def label(self) -> str:
+        return platform_name(self.platform)
+
+    def app(self) -> OAuth2App | None:
+        """The OAuth app from the environment; None when the operator has not set it up."""
+        return None
+
+    def is_configured(self) -> bool:
+        return self.app() is not None
+
+    def configured_app(self) -> OAuth2App:
+        app = self.app()
+        if app is None:
+            prefix = f"TIDINGS_{self.platform.upper()}"
+            raise PermanentError(
+                f"{self.label} is not set up on this server: set {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET."
+            )
+        return app
+
+    def request(self, method: str, url: str, *, sends: bool = False, **kwargs: Any) -> httpx.Response:
+        """One call; `sends` marks the request that makes a post public, whose lost answer leaves it in doubt.
+
+        Any other lost answer (an upload, an unpublished container) leaves nothing public, so it is safe to retry.
+        """
+        try:
+            response = http.shared_client().request(method, url, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise TransientError(f"Could not reach {self.label}: {type(error).__name__}") from None
+        except httpx.TransportError as error:
+            if sends:
+                raise OutcomeUnknown(f"No answer from {self.label} after sending ({type(error).__name__}).") from None
+            raise TransientError(f"{self.label} did not answer ({type(error).__name__}).") from None
+        if not response.is_success:
+            raise self.failure(response)
+        return response
+
+    def failure(self, response: httpx.Response) -> PublishFailure:
+        kind = classify_status(response.status_code)
+        message = f"{self.label} answered {response.status_code}: {self.error_message(response)}"
+        if kind is RateLimited:
+            return RateLimited(message, retry_after=self.retry_after(response))
+        return kind(message)
+
+    def error_message(self, response: httpx.Response) -> str:
+        data = self.data(response)
+        for key in ("detail", "message", "error_description", "title"):
+            if isinstance(data.get(key), str) and data[key]:
+                return str(data[key])
+        return response.text[:300]
+
+    def retry_after(self, response: httpx.Response) -> float:
+        return retry_after_seconds(response.headers.get("Retry-After"))
+
+    @staticmethod
+    def data(response: httpx.Response) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def partial_thread(self, done: list[Published], total: int, error: PublishFailure) -> OutcomeUnknown:
+        """A thread cut short: resending would repeat the posts already out, so the user finishes it by hand."""
+        first = done[0].url or done[0].external_id
+        return OutcomeUnknown(
+            f"{len(done)} of {total} posts of the thread went out ({first}); the next failed: {error.message} "
+            f"Not retried, so nothing is posted twice: finish the thread on {self.label}."
+        )
+
+
+def full_text(content: Content) -> str:
+    """The text with the post's link at the end, unless the text already carries it."""
+    if content.link and content.link not in content.text:
+        return f"{content.text.rstrip()}\n\n{content.link}".strip()
+    return content.text
+
+
+def thread_parts(platform: str, text: str) -> list[str]:
+    """How a text goes out on a platform with threads: one post if it fits, else a thread (`split_into_thread`)."""
+    return split_into_thread(platform, text) or [""]
+
+
+def thread_problems(platform: str, text: str) -> list[str]:
+    parts = len(thread_parts(platform, text))
+    if parts > MAX_THREAD_PARTS:
+        return [
+            f"This text would make a thread of {parts} posts on {platform_name(platform)}; "
+            f"Tidings sends at most {MAX_THREAD_PARTS}. Shorten it."
+        ]
+    return []
+
+
+def read_file(item: MediaItem) -> bytes:
+    with default_storage.open(item.path, "rb") as handle:
+        return bytes(handle.read())

@@ -1,0 +1,200 @@
+"""Bluesky: sessions from an app password, posts and threads as `app.bsky.feed.post` records on the user's PDS.
+
+https://docs.bsky.app/docs/advanced-guides/posts. Every record key comes from the idempotency key
+(`records.record_key`), so a retry meets the record it wrote: `com.atproto.repo.getRecord` finds it, and a create
+that fails because the key is taken (the reference PDS answers that with a 500) is resolved the same way.
+"""
+
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from django.core.files.storage import default_storage
+
+from tidings.platforms.base import (
+    Capabilities,
+    Content,
+    Identity,
+    PermanentError,
+    Published,
+    ReauthRequired,
+    TokenSet,
+    TransientError,
+)
+from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.connectors.bluesky import records, xrpc
+from tidings.platforms.media import MediaItem, MediaRules, media_problems
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.rules import split_into_thread, text_problems
+from tidings.platforms.tokens import store_tokens
+
+DEFAULT_SERVICE = "https://bsky.social"
+# app.bsky.embed.images: at most 4 images of at most 1,000,000 bytes each; no video through this connector.
+MEDIA_RULES = MediaRules(max_items=4, max_image_bytes=1_000_000, max_videos=0, video_types=frozenset())
+MAX_POST_BYTES = 3000  # the record's `text` maxLength, besides its 300 graphemes
+MAX_THREAD_PARTS = 25
+_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def _text(content: Content) -> str:
+    text = content.text.strip()
+    return f"{text}\n\n{content.link}".strip() if content.link and content.link not in text else text
+
+
+def _service_url(value: str) -> str:
+    url = (value or DEFAULT_SERVICE).strip().rstrip("/")
+    parts = urlsplit(url)
+    # http only for a PDS on this machine (development); anything else must not see the app password in clear.
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)):
+        raise PermanentError("Give the server as an https:// address, or leave it blank for bsky.social.")
+    return url
+
+
+def _pds_endpoint(session: dict[str, Any], fallback: str) -> str:
+    """The account's own PDS from its DID document; bsky.social is an entryway that forwards to it."""
+    did_doc = session.get("didDoc")
+    services = did_doc.get("service", []) if isinstance(did_doc, dict) else []
+    for service in services:
+        if isinstance(service, dict) and str(service.get("id", "")).endswith("#atproto_pds"):
+            return str(service.get("serviceEndpoint") or fallback).rstrip("/")
+    return fallback
+
+
+def _tokens(session: dict[str, Any]) -> TokenSet:
+    access = str(session["accessJwt"])
+    return TokenSet(access_token=access, refresh_token=str(session["refreshJwt"]), expires_at=xrpc.token_expiry(access))
+
+
+class BlueskyConnector(BaseConnector):
+    platform: ClassVar[str] = Platform.BLUESKY
+    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, can_find_published=True, threads=True)
+    connect_method: ClassVar[str] = "credentials"
+
+    def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:
+        """`identifier` (or `handle`): a handle, DID or e-mail; `app_password`; optional `service` (the PDS)."""
+        identifier = (fields.get("identifier") or fields.get("handle") or "").strip().removeprefix("@")
+        password = (fields.get("app_password") or "").strip()
+        if not identifier or not password:
+            raise PermanentError("Give your Bluesky handle and an app password.")
+        service = _service_url(fields.get("service", ""))
+        body = {"identifier": identifier, "password": password}
+        try:
+            session = xrpc.call("POST", service, "com.atproto.server.createSession", body=body)
+        except ReauthRequired:
+            raise PermanentError("Bluesky did not accept this handle and app password; check both.") from None
+        if xrpc.token_scope(str(session.get("accessJwt", ""))) == "com.atproto.access":
+            # A full session means the account password was typed: refuse it, we only keep revocable app passwords.
+            raise PermanentError("Use an app password (Bluesky: Settings, Privacy and security, App passwords).")
+        identity = Identity(
+            external_id=str(session["did"]), handle=str(session["handle"]), base_url=_pds_endpoint(session, service)
+        )
+        return identity, _tokens(session)
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        try:
+            session = xrpc.call(
+                "POST", account.base_url, "com.atproto.server.refreshSession", token=account.refresh_token
+            )
+        except xrpc.ExpiredToken:
+            raise ReauthRequired("The Bluesky session ended; reconnect the account with an app password.") from None
+        return _tokens(session)
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        text = _text(content)
+        # Images alone make a post; otherwise the text is checked part by part as it would be threaded.
+        parts = [] if not text and content.media else split_into_thread(Platform.BLUESKY, text) or [text]
+        problems: list[str] = []
+        for part in parts:
+            problems.extend(p for p in text_problems(Platform.BLUESKY, part) if p not in problems)
+            if len(part.encode()) > MAX_POST_BYTES:
+                problems.append(f"A Bluesky post holds at most {MAX_POST_BYTES} bytes of text; shorten it.")
+        if len(parts) > MAX_THREAD_PARTS:
+            problems.append(f"This would be a thread of {len(parts)} posts; Tidings sends at most {MAX_THREAD_PARTS}.")
+        return problems + media_problems("Bluesky", MEDIA_RULES, content.media)
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        try:
+            return self._publish(account, content, idempotency_key)
+        except xrpc.ExpiredToken:
+            store_tokens(account, tokens=self.refresh_credentials(account))
+        try:
+            return self._publish(account, content, idempotency_key)
+        except xrpc.ExpiredToken:
+            raise ReauthRequired("Bluesky refused the new session; reconnect the account.") from None
+
+    def _publish(self, account: SocialAccount, content: Content, key: str) -> Published:
+        parts = split_into_thread(Platform.BLUESKY, _text(content)) or [""]
+        embed = self._images(account, content.media) if content.media else None
+        root: dict[str, str] | None = None
+        parent: dict[str, str] | None = None
+        for index, text in enumerate(parts):
+            reply = records.reply_refs(root, parent) if root and parent else None
+            record = records.post_record(text, reply=reply, embed=embed if index == 0 else None)
+            parent = self._create_or_find(account, records.record_key(key, index), record)
+            root = root or parent
+        assert root is not None
+        return self._published(account, root["uri"])
+
+    def _create_or_find(self, account: SocialAccount, rkey: str, record: dict[str, Any]) -> dict[str, str]:
+        body = {"repo": account.external_id, "collection": records.POST, "rkey": rkey, "record": record}
+        try:
+            answer = xrpc.call(
+                "POST",
+                account.base_url,
+                "com.atproto.repo.createRecord",
+                token=account.access_token,
+                body=body,
+                write=True,
+            )
+        except (PermanentError, TransientError):
+            # Taken by an earlier attempt of ours? Then that record is the answer; otherwise the error stands.
+            existing = self._get(account, rkey)
+            if existing is None:
+                raise
+            return records.strong_ref(existing)
+        return records.strong_ref(answer)
+
+    def _images(self, account: SocialAccount, media: tuple[MediaItem, ...]) -> dict[str, Any]:
+        uploaded = []
+        for item in media:
+            try:
+                with default_storage.open(item.path, "rb") as file:
+                    data = file.read()
+            except OSError:
+                raise PermanentError(f"The image {item.path} is missing from storage.") from None
+            answer = xrpc.call(
+                "POST",
+                account.base_url,
+                "com.atproto.repo.uploadBlob",
+                token=account.access_token,
+                content=data,
+                content_type=item.mime_type,
+            )
+            uploaded.append((answer["blob"], item.alt_text, item.width, item.height))
+        return records.images_embed(uploaded)
+
+    def _get(self, account: SocialAccount, rkey: str) -> dict[str, Any] | None:
+        params = {"repo": account.external_id, "collection": records.POST, "rkey": rkey}
+        try:
+            return xrpc.call("GET", account.base_url, "com.atproto.repo.getRecord", params=params)
+        except PermanentError:
+            return None  # 400 RecordNotFound
+
+    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+        """The post sent with this key, when all of it is there. A thread cut short (a numbered part "k/n" with
+        k < n is the last one found) counts as not published: publishing again writes only the missing parts."""
+        root = self._get(account, records.record_key(idempotency_key, 0))
+        if root is None:
+            return None
+        last = root
+        for index in range(1, MAX_THREAD_PARTS):
+            found = self._get(account, records.record_key(idempotency_key, index))
+            if found is None:
+                break
+            last = found
+        if records.looks_unfinished(str(last.get("value", {}).get("text", ""))):
+            return None
+        return self._published(account, str(root["uri"]))
+
+    def _published(self, account: SocialAccount, uri: str) -> Published:
+        rkey = uri.rsplit("/", 1)[-1]
+        return Published(external_id=uri, url=f"https://bsky.app/profile/{account.external_id}/post/{rkey}")

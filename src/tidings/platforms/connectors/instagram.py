@@ -1,0 +1,125 @@
+"""Instagram (Graph API, professional accounts linked to a Facebook Page): images, carousels and reels.
+
+- Connect: Facebook Login; the account is the Instagram account linked to the first Page that has one
+  (`instagram_business_account`), posting with that Page's token, which does not expire.
+- Publish: Meta fetches every file from our server, so the media must be reachable at `TIDINGS_PUBLIC_URL` over
+  https. A container is made (POST /{ig-user-id}/media), polled until FINISHED, then published
+  (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item containers.
+  https://developers.facebook.com/docs/instagram-platform/content-publishing
+- No idempotency key and no lookup by one: a lost answer to media_publish leaves the post unconfirmed. Everything
+  before it (containers) is invisible, so failures there are retried safely.
+"""
+
+from typing import ClassVar
+
+from tidings.platforms.base import Capabilities, Content, Identity, PermanentError, Published, TokenSet
+from tidings.platforms.connectors.api import full_text
+from tidings.platforms.connectors.meta import GRAPH, PageLoginConnector, public_media_url, public_url_problems
+from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.rules import text_problems
+
+# https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+# Images: JPEG, 8 MB, aspect 4:5 to 1.91:1. Reels: MP4 or MOV, 3 s to 15 min, 300 MB, aspect 0.01:1 to 10:1.
+MEDIA_RULES = MediaRules(
+    max_items=10,
+    image_types=frozenset({"image/jpeg"}),
+    max_image_bytes=8 * MB,
+    video_types=frozenset({"video/mp4", "video/quicktime"}),
+    max_video_bytes=300 * MB,
+    max_videos=10,
+    mixed=True,
+    min_video_seconds=3,
+    max_video_seconds=15 * 60,
+    min_aspect=0.01,
+    max_aspect=10.0,
+    requires_media=True,
+)
+IMAGE_ASPECT = (4 / 5, 1.91)
+
+
+class InstagramConnector(PageLoginConnector):
+    platform: ClassVar[str] = Platform.INSTAGRAM
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        notes=("Instagram has no idempotency key: a post whose answer was lost is left for you to confirm.",)
+    )
+    scopes: ClassVar[tuple[str, ...]] = (
+        "instagram_basic",
+        "instagram_content_publish",
+        "pages_show_list",
+        "pages_read_engagement",
+    )
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        for page in self.pages(code=code, redirect_uri=redirect_uri):
+            ig = page.get("instagram_business_account")
+            if isinstance(ig, dict) and ig.get("id"):
+                handle = f"@{ig.get('username') or ig['id']}"
+                identity = Identity(external_id=str(ig["id"]), handle=handle, display_name=str(ig.get("name") or ""))
+                return identity, TokenSet(page["access_token"])
+        raise PermanentError(
+            "None of this person's Facebook Pages has an Instagram professional account linked; link one in the "
+            "Instagram app (Settings, Account type and tools) and connect again."
+        )
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        caption = full_text(content)
+        problems = text_problems(self.platform, caption) if caption.strip() else []
+        problems += media_problems(self.label, MEDIA_RULES, content.media)
+        for item in content.media:
+            if item.kind != "video" and item.width and item.height:
+                low, high = IMAGE_ASPECT
+                if not low - 1e-3 <= item.width / item.height <= high + 1e-3:
+                    problems.append(
+                        f"{item.path.rsplit('/', 1)[-1]} is {item.width}x{item.height}; Instagram takes images "
+                        "from 4:5 (portrait) to 1.91:1 (landscape)."
+                    )
+        if content.media:
+            problems += public_url_problems(self.label)
+        return problems
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        user, token = account.external_id, account.access_token
+        caption = full_text(content)
+        if len(content.media) == 1:
+            container = self._container(user, token, content.media[0], caption=caption)
+        else:
+            children = [self._container(user, token, item, carousel_item=True) for item in content.media]
+            params = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
+            container = self._create(user, token, params)
+        self.wait_for_container(f"{GRAPH}/{container}", token=token, field="status_code", error_field="status")
+        data = {"creation_id": container, "access_token": token}
+        response = self.request("POST", f"{GRAPH}/{user}/media_publish", data=data, sends=True)
+        media_id = str(self.data(response).get("id", ""))
+        if not media_id:
+            raise PermanentError("Instagram published without saying the post's id.")
+        return Published(media_id, self.permalink(f"{GRAPH}/{media_id}", token=token))
+
+    def _container(
+        self, user: str, token: str, item: MediaItem, *, caption: str = "", carousel_item: bool = False
+    ) -> str:
+        url = public_media_url(item)
+        if item.kind == "video":
+            # Single videos are published as reels; carousel videos keep the VIDEO type.
+            params = {"media_type": "VIDEO" if carousel_item else "REELS", "video_url": url}
+        else:
+            params = {"image_url": url} | ({"alt_text": item.alt_text} if item.alt_text else {})
+        if carousel_item:
+            params["is_carousel_item"] = "true"
+            # Each carousel video is processed on its own before the carousel can be made.
+            if item.kind == "video":
+                container = self._create(user, token, params)
+                self.wait_for_container(f"{GRAPH}/{container}", token=token, field="status_code", error_field="status")
+                return container
+        elif caption:
+            params["caption"] = caption
+        return self._create(user, token, params)
+
+    def _create(self, user: str, token: str, params: dict[str, str]) -> str:
+        response = self.request("POST", f"{GRAPH}/{user}/media", data=params | {"access_token": token})
+        container = str(self.data(response).get("id", ""))
+        if not container:
+            raise PermanentError("Instagram did not make a media container.")
+        return container

@@ -1,0 +1,163 @@
+"""Mastodon: sign in on the user's server with PKCE, post statuses (threads as replies) with media.
+
+- Apps are registered per server on first use (`api.registered_app`); PKCE S256 is sent (Mastodon 4.3+ checks it,
+  older servers ignore it). https://docs.joinmastodon.org/spec/oauth/
+- Statuses carry our key as `Idempotency-Key`: Mastodon answers a repeat within an hour with the status it made
+  (https://docs.joinmastodon.org/methods/statuses/#create), so a send in doubt is simply sent again.
+- Tokens do not expire; a revoked one answers 401.
+"""
+
+import time
+from typing import Any, ClassVar
+
+from django.core.files.storage import default_storage
+
+from tidings.platforms.base import (
+    AuthorizationRequest,
+    Capabilities,
+    Content,
+    Identity,
+    PermanentError,
+    Published,
+    TokenSet,
+    TransientError,
+)
+from tidings.platforms.config import OAuthApp
+from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.connectors.mastodon import api
+from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
+from tidings.platforms.models import MastodonApp, Platform, SocialAccount
+from tidings.platforms.oauth import OAuthProvider, authorization_request, exchange_code
+from tidings.platforms.rules import split_into_thread, text_problems
+
+# Mastodon's defaults (app/models/media_attachment.rb): 4 attachments, images up to 16 MB, one video up to 99 MB.
+MEDIA_RULES = MediaRules(
+    max_items=4,
+    image_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif"}),
+    video_types=frozenset({"video/mp4", "video/quicktime", "video/webm"}),
+    max_image_bytes=16 * MB,
+    max_video_bytes=99 * MB,
+)
+MAX_THREAD_PARTS = 25
+
+
+def _text(content: Content) -> str:
+    text = content.text.strip()
+    return f"{text}\n\n{content.link}".strip() if content.link and content.link not in text else text
+
+
+def _provider(instance: str) -> OAuthProvider:
+    return OAuthProvider(
+        name=instance.split("://", 1)[-1],
+        authorize_url=f"{instance}/oauth/authorize",
+        token_url=f"{instance}/oauth/token",
+        scopes=api.SCOPES,
+    )
+
+
+def _oauth_app(app: MastodonApp) -> OAuthApp:
+    return OAuthApp(client_id=app.client_id, client_secret=app.client_secret, redirect_uri=app.redirect_uri)
+
+
+class MastodonConnector(BaseConnector):
+    platform: ClassVar[str] = Platform.MASTODON
+    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, threads=True)
+    connect_method: ClassVar[str] = "oauth"
+    # Large media is processed after the upload; we wait for it this long before posting.
+    media_poll_seconds: ClassVar[float] = 1.0
+    media_poll_attempts: ClassVar[int] = 60
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        if not instance.strip():
+            raise PermanentError("Give your Mastodon server, for example mastodon.social.")
+        base = api.instance_url(instance)
+        app = api.registered_app(base, redirect_uri=redirect_uri)
+        return authorization_request(_provider(base), _oauth_app(app), session_data={"instance": base})
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        base = session_data.get("instance", "")
+        app = MastodonApp.objects.filter(instance=base).first() if base else None
+        if app is None:
+            raise PermanentError("This sign-in does not match a Mastodon server we know; start again.")
+        verifier = session_data.get("code_verifier", "")
+        tokens = exchange_code(_provider(base), _oauth_app(app), code=code, code_verifier=verifier)
+        return self._identity(base, tokens.access_token), tokens
+
+    def _identity(self, base: str, token: str) -> Identity:
+        me = api.request("GET", f"{base}/api/v1/accounts/verify_credentials", token=token).json()
+        host = base.split("://", 1)[-1]
+        return Identity(
+            # Account ids are per server: qualified, so accounts on two servers never share one.
+            external_id=f"{me['id']}@{host}",
+            handle=f"@{me['username']}@{host}",
+            display_name=str(me.get("display_name") or ""),
+            base_url=base,
+        )
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        """Nothing to refresh; checking the token tells a revoked one (ReauthRequired) in time."""
+        api.request("GET", f"{account.base_url}/api/v1/accounts/verify_credentials", token=account.access_token)
+        return TokenSet(access_token=account.access_token, refresh_token=account.refresh_token, scope=account.scopes)
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        text = _text(content)
+        parts = [] if not text and content.media else split_into_thread(Platform.MASTODON, text) or [text]
+        problems: list[str] = []
+        for part in parts:
+            problems.extend(p for p in text_problems(Platform.MASTODON, part) if p not in problems)
+        if len(parts) > MAX_THREAD_PARTS:
+            problems.append(f"This would be a thread of {len(parts)} posts; Tidings sends at most {MAX_THREAD_PARTS}.")
+        return problems + media_problems("Mastodon", MEDIA_RULES, content.media)
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        parts = split_into_thread(Platform.MASTODON, _text(content)) or [""]
+        media_ids = [self._upload(account, item) for item in content.media]
+        root: dict[str, Any] | None = None
+        previous = ""
+        for index, text in enumerate(parts):
+            body: dict[str, Any] = {"status": text}
+            if index == 0 and media_ids:
+                body["media_ids"] = media_ids
+            if previous:
+                body["in_reply_to_id"] = previous
+            # Each part its own key, the same on every attempt: a retry gets back the statuses already made.
+            key = idempotency_key if index == 0 else f"{idempotency_key}-{index}"
+            status = api.request(
+                "POST",
+                f"{account.base_url}/api/v1/statuses",
+                token=account.access_token,
+                write=True,
+                json=body,
+                headers={"Idempotency-Key": key},
+            ).json()
+            previous = str(status["id"])
+            root = root or status
+        assert root is not None
+        return Published(external_id=str(root["id"]), url=str(root.get("url") or root.get("uri") or ""))
+
+    def _upload(self, account: SocialAccount, item: MediaItem) -> str:
+        try:
+            with default_storage.open(item.path, "rb") as file:
+                data = file.read()
+        except OSError:
+            raise PermanentError(f"The file {item.path} is missing from storage.") from None
+        name = item.path.rsplit("/", 1)[-1]
+        response = api.request(
+            "POST",
+            f"{account.base_url}/api/v2/media",
+            token=account.access_token,
+            files={"file": (name, data, item.mime_type)},
+            data={"description": item.alt_text} if item.alt_text else None,
+        )
+        media_id = str(response.json()["id"])
+        # 202: still processing; GET /api/v1/media/:id answers 206 until it is ready, then 200.
+        for _ in range(self.media_poll_attempts if response.status_code == 202 else 0):
+            time.sleep(self.media_poll_seconds)
+            url = f"{account.base_url}/api/v1/media/{media_id}"
+            if api.request("GET", url, token=account.access_token).status_code == 200:
+                return media_id
+        if response.status_code == 202:
+            raise TransientError(f"Mastodon is still processing {name}; trying again later.")
+        return media_id

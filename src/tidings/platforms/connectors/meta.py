@@ -1,0 +1,161 @@
+"""What Facebook Pages, Instagram and Threads share: Meta's Graph API errors, Facebook Login for Pages, media
+containers that Meta fetches from our public URL, and waiting for them to be processed."""
+
+import json
+import os
+import time
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from django.conf import settings
+
+from tidings.platforms.base import (
+    AuthorizationRequest,
+    PermanentError,
+    PublishFailure,
+    RateLimited,
+    ReauthRequired,
+    TransientError,
+)
+from tidings.platforms.connectors.api import ApiConnector
+from tidings.platforms.connectors.oauth2 import (
+    OAuth2App,
+    authorization_request,
+    client_credentials,
+    exchange_code,
+    token_set,
+)
+from tidings.platforms.errors import MAX_RETRY_AFTER
+from tidings.platforms.media import MediaItem
+
+# One pinned Graph API version; Meta keeps each for about two years. https://developers.facebook.com/docs/graph-api/changelog
+GRAPH_VERSION = "v24.0"
+GRAPH = f"https://graph.facebook.com/{GRAPH_VERSION}"
+FACEBOOK_DIALOG = f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth"
+
+# https://developers.facebook.com/docs/graph-api/guides/error-handling
+_REAUTH_CODES = {102, 190, 10}  # plus 200-299, the permission errors
+_RATE_CODES = {4, 17, 32, 613}  # plus 80001-80014, the business use case limits
+_PUBLISHING_LIMIT = 2207042  # Instagram's 24-hour publishing limit (error_subcode)
+
+
+class GraphConnector(ApiConnector):
+    """Graph API errors carry their meaning in `error.code`, not the HTTP status (most answers are 400)."""
+
+    # How long to wait between checks of a media container, and how many checks at most.
+    poll_interval: ClassVar[float] = 3.0
+    poll_attempts: ClassVar[int] = 100
+
+    def failure(self, response: httpx.Response) -> PublishFailure:
+        error = self.data(response).get("error")
+        if not isinstance(error, dict):
+            return super().failure(response)
+        code, subcode = int(error.get("code") or 0), int(error.get("error_subcode") or 0)
+        message = f"{self.label}: {error.get('error_user_msg') or error.get('message') or response.text[:300]}"
+        if code in _REAUTH_CODES or 200 <= code <= 299:
+            return ReauthRequired(message)
+        if code in _RATE_CODES or 80001 <= code <= 80014 or subcode == _PUBLISHING_LIMIT:
+            return RateLimited(message, retry_after=self.retry_after(response))
+        if code in (1, 2) or error.get("is_transient") or response.status_code >= 500:
+            return TransientError(message)
+        return PermanentError(message)
+
+    def retry_after(self, response: httpx.Response) -> float:
+        """Meta says how long in `X-Business-Use-Case-Usage` (minutes until access is regained), if anywhere.
+
+        https://developers.facebook.com/docs/graph-api/overview/rate-limiting#headers-2
+        """
+        try:
+            usage = json.loads(response.headers.get("x-business-use-case-usage", "{}"))
+            minutes = max(
+                float(entry.get("estimated_time_to_regain_access") or 0)
+                for entries in usage.values()
+                for entry in entries
+            )
+        except (ValueError, TypeError, AttributeError):
+            minutes = 0
+        if minutes > 0:
+            return min(minutes * 60, MAX_RETRY_AFTER)
+        return super().retry_after(response)
+
+    def wait_for_container(self, url: str, *, token: str, field: str, error_field: str) -> None:
+        """Poll a media container until Meta has fetched and processed it; ERROR or EXPIRED is final."""
+        for attempt in range(self.poll_attempts):
+            params = {"fields": f"{field},{error_field}", "access_token": token}
+            data = self.data(self.request("GET", url, params=params))
+            status = data.get(field)
+            if status in ("FINISHED", "PUBLISHED"):
+                return
+            if status in ("ERROR", "EXPIRED"):
+                raise PermanentError(f"{self.label} could not use the media: {data.get(error_field) or status}")
+            if attempt + 1 < self.poll_attempts:
+                time.sleep(self.poll_interval)
+        # Nothing is public yet; the next attempt makes a new container (an unused one expires after 24 hours).
+        raise TransientError(f"{self.label} was still processing the media; it will be sent again.")
+
+    def permalink(self, url: str, *, token: str) -> str:
+        """The public address of a published post; a failure here must not turn a success into an error."""
+        try:
+            response = self.request("GET", url, params={"fields": "permalink", "access_token": token})
+        except PublishFailure:
+            return ""
+        return str(self.data(response).get("permalink") or "")
+
+
+class PageLoginConnector(GraphConnector):
+    """Facebook Login for a Page (and its linked Instagram account): a long-lived user token gives Page tokens
+    that do not expire. https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived"""
+
+    scopes: ClassVar[tuple[str, ...]] = ()
+
+    def app(self) -> OAuth2App | None:
+        credentials = client_credentials(self.platform)
+        if credentials is None:
+            return None
+        return OAuth2App(
+            *credentials,
+            authorize_url=FACEBOOK_DIALOG,
+            token_url=f"{GRAPH}/oauth/access_token",
+            scopes=self.scopes,
+            pkce=False,
+            token_auth="post",  # noqa: S106 (a method name, not a secret)
+            scope_separator=",",
+        )
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        return authorization_request(self.configured_app(), redirect_uri=redirect_uri)
+
+    def pages(self, *, code: str, redirect_uri: str) -> list[dict[str, Any]]:
+        """The Pages the person manages, each with its Page token and linked Instagram account."""
+        app = self.configured_app()
+        short = exchange_code(app, code=code, redirect_uri=redirect_uri)
+        params = {
+            "grant_type": "fb_exchange_token",
+            "client_id": app.client_id,
+            "client_secret": app.client_secret,
+            "fb_exchange_token": short.access_token,
+        }
+        long_lived = token_set(self.data(self.request("GET", f"{GRAPH}/oauth/access_token", params=params)))
+        fields = "id,name,access_token,instagram_business_account{id,username,name}"
+        response = self.request(
+            "GET", f"{GRAPH}/me/accounts", params={"fields": fields, "access_token": long_lived.access_token}
+        )
+        pages = self.data(response).get("data")
+        return [p for p in pages if isinstance(p, dict) and p.get("access_token")] if isinstance(pages, list) else []
+
+
+def public_url_problems(label: str) -> list[str]:
+    """Meta fetches each file from our server (it takes no upload), so the server needs a public https address."""
+    base = os.environ.get("TIDINGS_PUBLIC_URL", "").strip()
+    if not base.startswith("https://"):
+        return [
+            f"{label} fetches media from this server, which needs a public https:// address: set TIDINGS_PUBLIC_URL "
+            f"(now {base or 'unset'}) and serve the media directory there."
+        ]
+    return []
+
+
+def public_media_url(item: MediaItem) -> str:
+    base = os.environ.get("TIDINGS_PUBLIC_URL", "").strip().rstrip("/")
+    return f"{base}/{settings.MEDIA_URL.strip('/')}/{quote(item.path)}"

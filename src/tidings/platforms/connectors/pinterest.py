@@ -1,0 +1,203 @@
+"""Pinterest through API v5: one image Pin per post, on the board chosen when the account was connected.
+
+The board: at connect time we take the account's first public board (else its first board) from GET /v5/boards and
+keep its API address, `https://api.pinterest.com/v5/boards/<id>`, in `SocialAccount.base_url`; reconnecting picks
+again. An account without boards cannot connect (our scopes cannot create one).
+
+Pins take no idempotency key, but each Pin we create carries a private note with ours
+(https://help.pinterest.com/en/article/add-notes-to-your-pins), so after an unanswered send we can look at the
+board's newest Pins and tell whether it arrived. Video Pins need Pinterest's separate media upload and are not sent.
+"""
+
+import base64
+import re
+from typing import Any, ClassVar
+
+import httpx
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from tidings import http
+from tidings.platforms.base import (
+    AuthorizationRequest,
+    Capabilities,
+    Content,
+    Identity,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    PublishFailure,
+    RateLimited,
+    ReauthRequired,
+    TokenSet,
+    TransientError,
+)
+from tidings.platforms.connectors import _video_oauth as oauth
+from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.errors import classify_status, retry_after_seconds
+from tidings.platforms.media import MB, MediaRules, media_problems
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.rules import text_problems
+
+API = "https://api.pinterest.com/v5"
+SCOPES = ("boards:read", "pins:read", "pins:write", "user_accounts:read")
+# image_base64 takes image/jpeg and image/png (https://developers.pinterest.com/docs/api/v5/pins-create);
+# images up to 20 MB (https://help.pinterest.com/en/business/article/pinterest-product-specs).
+RULES = MediaRules(
+    max_items=1,
+    image_types=frozenset({"image/jpeg", "image/png"}),
+    video_types=frozenset(),
+    max_image_bytes=20 * MB,
+    max_videos=0,
+    requires_media=True,
+)
+# Pin fields: title 100, alt text 500, link 2048 characters (the pins-create reference).
+TITLE_CHARS, ALT_CHARS, LINK_CHARS = 100, 500, 2048
+BOARD_URL = re.compile(rf"^{re.escape(API)}/boards/([^/]+)$")
+# The recheck after an unanswered send comes soon after it, so the Pin is among the board's newest.
+RECENT_PINS = 100
+
+
+def note_for(idempotency_key: str) -> str:
+    return f"Sent by Tidings ({idempotency_key})"
+
+
+def pinterest_failure(response: httpx.Response) -> PublishFailure:
+    """Pinterest's error body: {"code": <int>, "message": <str>}."""
+    try:
+        text = str(response.json().get("message") or "")
+    except (ValueError, AttributeError):
+        text = response.text[:300]
+    message = f"Pinterest refused the Pin ({response.status_code}): {text}".strip()
+    kind = classify_status(response.status_code)
+    if kind is RateLimited:
+        return RateLimited(message, retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+    if response.status_code == 401:
+        return ReauthRequired("Pinterest no longer accepts this account's sign-in.")
+    # A 403 is about the board or the account's standing, which reconnecting does not change.
+    return TransientError(message) if kind is TransientError else PermanentError(message)
+
+
+class PinterestConnector(BaseConnector):
+    platform: ClassVar[str] = Platform.PINTEREST
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        can_find_published=True, notes=("Pins go to the board chosen at connect time.",)
+    )
+
+    def _app(self) -> oauth.OAuth2App:
+        client_id, secret = oauth.client_credentials("PINTEREST") or ("", "")
+        return oauth.OAuth2App(
+            client_id=client_id,
+            client_secret=secret,
+            authorize_url="https://www.pinterest.com/oauth/",
+            token_url=f"{API}/oauth/token",
+            scopes=SCOPES,
+            # Pinterest documents no PKCE; its token endpoint takes the app's id and secret as HTTP Basic.
+            pkce=False,
+            token_auth="basic",  # noqa: S106 (a method's name, not a secret)
+            scope_separator=",",
+        )
+
+    def is_configured(self) -> bool:
+        return oauth.client_credentials("PINTEREST") is not None
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        return oauth.authorization_request(self._app(), redirect_uri=redirect_uri)
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        tokens = oauth.exchange_code(
+            self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
+        )
+        user = self._call("GET", "/user_account", tokens.access_token)
+        boards = self._call("GET", "/boards", tokens.access_token, params={"page_size": "100"}).get("items") or []
+        if not boards:
+            raise PermanentError("This Pinterest account has no boards; create one on Pinterest, then connect again.")
+        board = next((b for b in boards if b.get("privacy") == "PUBLIC"), boards[0])
+        username = str(user.get("username") or "")
+        name = str(user.get("business_name") or username)
+        identity = Identity(
+            external_id=str(user.get("id") or username),
+            handle=username,
+            display_name=f"{name} · {board.get('name') or 'board'}"[:255],
+            base_url=f"{API}/boards/{board['id']}",
+        )
+        return identity, tokens
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        return oauth.refresh(self._app(), refresh_token=account.refresh_token)
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        problems = text_problems(Platform.PINTEREST, content.text) + media_problems("Pinterest", RULES, content.media)
+        if len(content.link) > LINK_CHARS:
+            problems.append(f"Pinterest links hold at most {LINK_CHARS} characters.")
+        if any(len(item.alt_text) > ALT_CHARS for item in content.media):
+            problems.append(f"Pinterest alt text holds at most {ALT_CHARS} characters.")
+        if not BOARD_URL.match(account.base_url):
+            problems.append("This Pinterest account has no board chosen; reconnect it.")
+        return problems
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        if not content.media:
+            raise PermanentError("Pinterest needs an image.")
+        image = content.media[0]
+        try:
+            with default_storage.open(image.path, "rb") as file:
+                data = base64.b64encode(file.read()).decode("ascii")
+        except OSError:
+            raise PermanentError(
+                f"The image {image.path.rsplit('/', 1)[-1]} is missing from the media store."
+            ) from None
+        first_line = content.text.strip().splitlines()[0] if content.text.strip() else ""
+        body: dict[str, Any] = {
+            "board_id": _board_id(account),
+            "title": first_line[:TITLE_CHARS],
+            "description": content.text,
+            "note": note_for(idempotency_key),
+            "media_source": {"source_type": "image_base64", "content_type": image.mime_type, "data": data},
+        }
+        if content.link:
+            body["link"] = content.link
+        if image.alt_text:
+            body["alt_text"] = image.alt_text
+        pin = self._call("POST", "/pins", account.access_token, json=body)
+        return _published(pin)
+
+    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+        path = f"/boards/{_board_id(account)}/pins"
+        pins = self._call("GET", path, account.access_token, params={"page_size": str(RECENT_PINS)}).get("items") or []
+        note = note_for(idempotency_key)
+        return next((_published(pin) for pin in pins if pin.get("note") == note), None)
+
+    def _call(self, method: str, path: str, token: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = http.shared_client().request(
+                method,
+                f"{API}{path}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=settings.TIDINGS_PUBLISH_TIMEOUT,
+                **kwargs,
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise TransientError(f"Could not reach Pinterest: {type(error).__name__}") from None
+        except httpx.TransportError as error:
+            if method == "POST":
+                raise OutcomeUnknown(
+                    f"No answer from Pinterest after sending the Pin ({type(error).__name__})."
+                ) from None
+            raise TransientError(f"Pinterest did not answer: {type(error).__name__}") from None
+        if not response.is_success:
+            raise pinterest_failure(response)
+        return dict(response.json())
+
+
+def _board_id(account: SocialAccount) -> str:
+    match = BOARD_URL.match(account.base_url)
+    if match is None:
+        raise PermanentError("This Pinterest account has no board chosen; reconnect it.")
+    return match.group(1)
+
+
+def _published(pin: dict[str, Any]) -> Published:
+    return Published(str(pin["id"]), f"https://www.pinterest.com/pin/{pin['id']}/")

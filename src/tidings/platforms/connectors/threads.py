@@ -1,0 +1,165 @@
+"""Threads (graph.threads.net): text, images, a video or a carousel, and threads of posts as a chain of replies.
+
+- Connect: Threads OAuth; the short-lived token is exchanged for a 60-day one, refreshed with
+  GET /refresh_access_token before it expires. https://developers.facebook.com/docs/threads/get-started/long-lived-tokens
+- Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), polled until
+  FINISHED, then POST /{user-id}/threads_publish. Meta fetches media from `TIDINGS_PUBLIC_URL`.
+  https://developers.facebook.com/docs/threads/posts
+- No idempotency key and no lookup by one: a lost answer to threads_publish leaves the post unconfirmed.
+"""
+
+from typing import ClassVar
+
+from tidings.platforms.base import (
+    AuthorizationRequest,
+    Capabilities,
+    Content,
+    Identity,
+    PermanentError,
+    Published,
+    PublishFailure,
+    ReauthRequired,
+    TokenSet,
+)
+from tidings.platforms.connectors.api import full_text, thread_parts, thread_problems
+from tidings.platforms.connectors.meta import GraphConnector, public_media_url, public_url_problems
+from tidings.platforms.connectors.oauth2 import (
+    OAuth2App,
+    authorization_request,
+    client_credentials,
+    exchange_code,
+    token_set,
+)
+from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.rules import text_problems
+
+HOST = "https://graph.threads.net"
+API = f"{HOST}/v1.0"
+AUTHORIZE_URL = "https://threads.net/oauth/authorize"
+SCOPES = ("threads_basic", "threads_content_publish")
+
+# https://developers.facebook.com/docs/threads/posts#media-specifications: images JPEG or PNG up to 8 MB; video MP4
+# or MOV up to 1 GB and 5 minutes, aspect 0.01:1 to 10:1; a carousel has 2 to 20 items.
+MEDIA_RULES = MediaRules(
+    max_items=20,
+    image_types=frozenset({"image/jpeg", "image/png"}),
+    max_image_bytes=8 * MB,
+    video_types=frozenset({"video/mp4", "video/quicktime"}),
+    max_video_bytes=1024 * MB,
+    max_videos=20,
+    mixed=True,
+    max_video_seconds=300,
+    min_aspect=0.01,
+    max_aspect=10.0,
+)
+
+
+class ThreadsConnector(GraphConnector):
+    platform: ClassVar[str] = Platform.THREADS
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        threads=True,
+        notes=("Threads has no idempotency key: a post whose answer was lost is left for you to confirm.",),
+    )
+
+    def app(self) -> OAuth2App | None:
+        credentials = client_credentials(self.platform)
+        if credentials is None:
+            return None
+        return OAuth2App(
+            *credentials,
+            authorize_url=AUTHORIZE_URL,
+            token_url=f"{HOST}/oauth/access_token",
+            scopes=SCOPES,
+            pkce=False,
+            token_auth="post",  # noqa: S106 (a method name, not a secret)
+            scope_separator=",",
+        )
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        return authorization_request(self.configured_app(), redirect_uri=redirect_uri)
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        app = self.configured_app()
+        short = exchange_code(app, code=code, redirect_uri=redirect_uri)
+        params = {
+            "grant_type": "th_exchange_token",
+            "client_secret": app.client_secret,
+            "access_token": short.access_token,
+        }
+        tokens = token_set(self.data(self.request("GET", f"{HOST}/access_token", params=params)))
+        me_params = {"fields": "id,username,name", "access_token": tokens.access_token}
+        me = self.data(self.request("GET", f"{API}/me", params=me_params))
+        if not me.get("id"):
+            raise PermanentError("Threads did not say which account signed in.")
+        handle = f"@{me.get('username') or me['id']}"
+        return Identity(external_id=str(me["id"]), handle=handle, display_name=str(me.get("name") or "")), tokens
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        """A long-lived token at least a day old is swapped for a fresh 60-day one; an expired one cannot be."""
+        params = {"grant_type": "th_refresh_token", "access_token": account.access_token}
+        try:
+            response = self.request("GET", f"{HOST}/refresh_access_token", params=params)
+        except PermanentError as error:
+            raise ReauthRequired(error.message) from None
+        return token_set(self.data(response))
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        text = full_text(content)
+        problems: list[str] = []
+        if text.strip() or not content.media:
+            problems += [p for part in thread_parts(self.platform, text) for p in text_problems(self.platform, part)]
+            problems += thread_problems(self.platform, text)
+        problems += media_problems(self.label, MEDIA_RULES, content.media)
+        if content.media:
+            problems += public_url_problems(self.label)
+        return list(dict.fromkeys(problems))
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        user, token = account.external_id, account.access_token
+        parts = thread_parts(self.platform, full_text(content))
+        done: list[Published] = []
+        for index, text in enumerate(parts):
+            try:
+                media = content.media if index == 0 else ()
+                reply_to = done[-1].external_id if done else ""
+                container = self._container(user, token, text, media, reply_to=reply_to)
+                self.wait_for_container(f"{API}/{container}", token=token, field="status", error_field="error_message")
+                data = {"creation_id": container, "access_token": token}
+                response = self.request("POST", f"{API}/{user}/threads_publish", data=data, sends=True)
+            except PublishFailure as error:
+                if done:
+                    raise self.partial_thread(done, len(parts), error) from None
+                raise
+            post_id = str(self.data(response).get("id", ""))
+            done.append(Published(post_id, self.permalink(f"{API}/{post_id}", token=token)))
+        return done[0]
+
+    def _container(self, user: str, token: str, text: str, media: tuple[MediaItem, ...], *, reply_to: str) -> str:
+        params = {"text": text} if text else {}
+        if reply_to:
+            params["reply_to_id"] = reply_to
+        if len(media) > 1:
+            children = [self._create(user, token, _media_params(item) | {"is_carousel_item": "true"}) for item in media]
+            params |= {"media_type": "CAROUSEL", "children": ",".join(children)}
+        elif media:
+            params |= _media_params(media[0])
+        else:
+            params["media_type"] = "TEXT"
+        return self._create(user, token, params)
+
+    def _create(self, user: str, token: str, params: dict[str, str]) -> str:
+        response = self.request("POST", f"{API}/{user}/threads", data=params | {"access_token": token})
+        container = str(self.data(response).get("id", ""))
+        if not container:
+            raise PermanentError("Threads did not make a media container.")
+        return container
+
+
+def _media_params(item: MediaItem) -> dict[str, str]:
+    if item.kind == "video":
+        return {"media_type": "VIDEO", "video_url": public_media_url(item)}
+    params = {"media_type": "IMAGE", "image_url": public_media_url(item)}
+    return params | ({"alt_text": item.alt_text} if item.alt_text else {})

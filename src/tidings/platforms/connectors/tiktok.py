@@ -1,0 +1,295 @@
+"""TikTok through the Content Posting API: one video per post, sent as a Direct Post from a file upload.
+
+Flow (https://developers.tiktok.com/doc/content-posting-api-reference-direct-post): ask for the creator's info
+(privacy options, longest allowed video), init the post with source FILE_UPLOAD, PUT the file in chunks to the
+returned upload_url, then poll the publish status until PUBLISH_COMPLETE or FAILED.
+
+TikTok takes no idempotency key and cannot be asked for a post by one, so an unanswered send is left for the user
+to check. Apps that have not passed TikTok's audit may only post SELF_ONLY to private accounts; set
+`TIDINGS_TIKTOK_PRIVACY_LEVEL=SELF_ONLY` for those (https://developers.tiktok.com/doc/content-sharing-guidelines).
+"""
+
+import os
+import time
+from typing import Any, ClassVar
+
+import httpx
+from django.conf import settings
+from django.core.files.storage import default_storage
+
+from tidings import http
+from tidings.platforms.base import (
+    AuthorizationRequest,
+    Content,
+    Identity,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    PublishFailure,
+    RateLimited,
+    ReauthRequired,
+    TokenSet,
+    TransientError,
+)
+from tidings.platforms.connectors import _video_oauth as oauth
+from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.errors import retry_after_seconds
+from tidings.platforms.media import MB, MediaRules, media_problems
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.rules import text_problems
+
+API = "https://open.tiktokapis.com"
+SCOPES = ("user.info.basic", "video.publish")
+# https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide#video_restrictions
+RULES = MediaRules(
+    max_items=1,
+    image_types=frozenset(),
+    video_types=frozenset({"video/mp4", "video/webm", "video/quicktime"}),
+    max_video_bytes=4096 * MB,
+    min_video_seconds=3.0,
+    # The longest any creator may post; a creator's own limit (often less) is checked before sending.
+    max_video_seconds=600.0,
+    # Picture size 360-4096 px on each side bounds the shape.
+    min_aspect=360 / 4096,
+    max_aspect=4096 / 360,
+    requires_video=True,
+)
+MIN_SIDE, MAX_SIDE = 360, 4096
+PRIVACY_PREFERENCE = ("PUBLIC_TO_EVERYONE", "FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY")
+POLL_SECONDS = 5.0
+POLL_ATTEMPTS = 120
+# Chunks of 5-64 MB, the last up to 128 MB; a file up to one chunk goes whole (the media transfer guide).
+CHUNK_BYTES = 10 * MB
+CHUNK_RETRIES = 2
+# https://developers.tiktok.com/doc/tiktok-api-v2-error-handling and the Direct Post reference's error table.
+REAUTH_CODES = {"access_token_invalid", "scope_not_authorized"}
+FINAL_MESSAGES = {
+    "spam_risk_too_many_posts": "TikTok's daily cap on posts through apps is reached for this account.",
+    "spam_risk_user_banned_from_posting": "TikTok has banned this account from posting through apps.",
+    "reached_active_user_cap": "This server's TikTok app reached its daily cap of posting users.",
+    "unaudited_client_can_only_post_to_private_accounts": (
+        "This server's TikTok app is unaudited: it may only post SELF_ONLY to private accounts."
+    ),
+    "privacy_level_option_mismatch": "The privacy level is not one this TikTok account offers.",
+}
+
+
+def tiktok_failure(response: httpx.Response) -> PublishFailure:
+    """TikTok names its errors in the JSON `error.code`; the HTTP status is the fallback."""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    code, text = str(error.get("code") or ""), str(error.get("message") or response.text[:300])
+    message = f"TikTok refused the post ({code or response.status_code}): {text}".strip()
+    if code in REAUTH_CODES or response.status_code == 401:
+        return ReauthRequired(f"TikTok no longer accepts this account's sign-in ({code or 401}).")
+    if code == "rate_limit_exceeded" or response.status_code == 429:
+        return RateLimited(message, retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+    if code in FINAL_MESSAGES:
+        return PermanentError(f"{FINAL_MESSAGES[code]} {text}".strip())
+    if code == "internal_error" or response.status_code >= 500:
+        return TransientError(message)
+    return PermanentError(message)
+
+
+class TikTokConnector(BaseConnector):
+    platform: ClassVar[str] = Platform.TIKTOK
+
+    def _app(self) -> oauth.OAuth2App:
+        client_key, secret = oauth.client_credentials("TIKTOK") or ("", "")
+        return oauth.OAuth2App(
+            client_id=client_key,
+            client_secret=secret,
+            authorize_url="https://www.tiktok.com/v2/auth/authorize/",
+            token_url=f"{API}/v2/oauth/token/",
+            scopes=SCOPES,
+            # PKCE is for TikTok's mobile and desktop apps only; web apps use the client secret.
+            pkce=False,
+            token_auth="post",  # noqa: S106 (a method's name, not a secret)
+            client_id_param="client_key",
+            scope_separator=",",
+        )
+
+    def is_configured(self) -> bool:
+        return oauth.client_credentials("TIKTOK") is not None
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        return oauth.authorization_request(self._app(), redirect_uri=redirect_uri)
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        tokens = oauth.exchange_code(
+            self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
+        )
+        user = self._call(tokens.access_token, "GET", "/v2/user/info/", params={"fields": "open_id,display_name"})
+        user = user.get("user") or {}
+        # The user name needs the user.info.profile scope; creator info has it, and proves video.publish was granted.
+        creator = self._call(tokens.access_token, "POST", "/v2/post/publish/creator_info/query/")
+        open_id = str(user.get("open_id") or "")
+        if not open_id:
+            raise TransientError("TikTok did not say which account signed in; try connecting again.")
+        name = str(user.get("display_name") or creator.get("creator_nickname") or "")
+        handle = str(creator.get("creator_username") or name or open_id)
+        return Identity(external_id=open_id, handle=handle, display_name=name), tokens
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        return oauth.refresh(self._app(), refresh_token=account.refresh_token)
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        problems = text_problems(Platform.TIKTOK, _caption(content))
+        problems += media_problems("TikTok", RULES, content.media)
+        for item in content.media:
+            sides = [side for side in (item.width, item.height) if side]
+            if sides and (min(sides) < MIN_SIDE or max(sides) > MAX_SIDE):
+                problems.append(
+                    f"{item.path.rsplit('/', 1)[-1]} is {item.width}x{item.height} px; TikTok takes "
+                    f"{MIN_SIDE} to {MAX_SIDE} px on each side."
+                )
+        return problems
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        if not content.media:
+            raise PermanentError("TikTok needs a video.")
+        token, video = account.access_token, content.media[0]
+        creator = self._call(token, "POST", "/v2/post/publish/creator_info/query/")
+        longest = creator.get("max_video_post_duration_sec")
+        if longest and video.duration_seconds and video.duration_seconds > float(longest):
+            raise PermanentError(f"This TikTok account may post videos of at most {longest} s.")
+        size = _size(video.path)
+        chunk_size, chunks = (size, 1) if size <= CHUNK_BYTES else (CHUNK_BYTES, size // CHUNK_BYTES)
+        post_info = {
+            "title": _caption(content),
+            "privacy_level": _privacy(creator.get("privacy_level_options") or []),
+            "disable_comment": bool(creator.get("comment_disabled")),
+            "disable_duet": bool(creator.get("duet_disabled")),
+            "disable_stitch": bool(creator.get("stitch_disabled")),
+        }
+        source = {"source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk_size, "total_chunk_count": chunks}
+        init = self._call(
+            token, "POST", "/v2/post/publish/video/init/", body={"post_info": post_info, "source_info": source}
+        )
+        publish_id = str(init["publish_id"])
+        # The post exists once the last chunk arrives; an unanswered last chunk is settled by polling its status.
+        with default_storage.open(video.path, "rb") as file:
+            for index in range(chunks):
+                start = index * chunk_size
+                end = size if index == chunks - 1 else start + chunk_size
+                file.seek(start)
+                _put_chunk(str(init["upload_url"]), file.read(end - start), video.mime_type, start, size)
+        return self._await(token, publish_id, handle=account.handle)
+
+    def _await(self, token: str, publish_id: str, *, handle: str) -> Published:
+        """Poll until TikTok has published or refused.
+
+        https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
+        """
+        for attempt in range(POLL_ATTEMPTS):
+            if attempt:
+                time.sleep(POLL_SECONDS)
+            try:
+                data = self._call(token, "POST", "/v2/post/publish/status/fetch/", body={"publish_id": publish_id})
+            except (TransientError, RateLimited):
+                continue
+            except PublishFailure as error:
+                # The video is with TikTok: a post that may be published must not be sent again.
+                raise OutcomeUnknown(f"TikTok would not say how the post went ({error.message}).") from None
+            status = data.get("status")
+            if status == "PUBLISH_COMPLETE":
+                # Public posts get their id after moderation; private ones never do.
+                post_ids = data.get("publicaly_available_post_id") or []
+                if post_ids:
+                    return Published(str(post_ids[0]), f"https://www.tiktok.com/@{handle}/video/{post_ids[0]}")
+                return Published(publish_id)
+            if status == "FAILED":
+                reason = str(data.get("fail_reason") or "unknown")
+                if reason == "auth_removed":
+                    raise ReauthRequired("The TikTok account removed this app's access during the upload.")
+                if reason == "internal":
+                    raise TransientError("TikTok failed to process the video (internal); it was not posted.")
+                raise PermanentError(f"TikTok did not publish the video: {reason}.")
+        raise OutcomeUnknown(f"TikTok was still processing the video (publish id {publish_id}); check the profile.")
+
+    def _call(
+        self,
+        token: str,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        sends_post = path.endswith("/video/init/")
+        try:
+            response = http.shared_client().request(
+                method,
+                f"{API}{path}",
+                params=params,
+                json=body if method == "POST" else None,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
+                timeout=settings.TIDINGS_PUBLISH_TIMEOUT,
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise TransientError(f"Could not reach TikTok: {type(error).__name__}") from None
+        except httpx.TransportError as error:
+            if sends_post:
+                raise OutcomeUnknown(
+                    f"No answer from TikTok after starting the post ({type(error).__name__})."
+                ) from None
+            raise TransientError(f"TikTok did not answer: {type(error).__name__}") from None
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {}
+        code = str((payload.get("error") or {}).get("code") or "") if isinstance(payload, dict) else ""
+        if response.is_success and code in ("", "ok"):
+            return dict(payload.get("data") or {})
+        raise tiktok_failure(response)
+
+
+def _size(path: str) -> int:
+    try:
+        return default_storage.size(path)
+    except OSError:
+        raise PermanentError(f"The video {path.rsplit('/', 1)[-1]} is missing from the media store.") from None
+
+
+def _put_chunk(url: str, data: bytes, mime_type: str, start: int, total: int) -> None:
+    """One chunk, retried on a 5xx or a lost connection; an unanswered last chunk is left to the status poll."""
+    last = start + len(data) == total
+    headers = {"Content-Type": mime_type, "Content-Range": f"bytes {start}-{start + len(data) - 1}/{total}"}
+    for attempt in range(CHUNK_RETRIES + 1):
+        try:
+            response = http.shared_client().put(
+                url, content=data, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
+            continue
+        except httpx.TransportError:
+            if last:
+                return
+            continue
+        if response.is_success:
+            return
+        if response.status_code < 500 or attempt == CHUNK_RETRIES:
+            raise tiktok_failure(response)
+    raise TransientError("The video upload to TikTok kept failing; nothing was posted.")
+
+
+def _caption(content: Content) -> str:
+    if content.link and content.link not in content.text:
+        return f"{content.text}\n\n{content.link}"
+    return content.text
+
+
+def _privacy(options: list[str]) -> str:
+    chosen = os.environ.get("TIDINGS_TIKTOK_PRIVACY_LEVEL", "").strip().upper()
+    if chosen:
+        if chosen not in options:
+            raise PermanentError(f"This TikTok account does not offer {chosen}; it offers {', '.join(options)}.")
+        return chosen
+    for level in PRIVACY_PREFERENCE:
+        if level in options:
+            return level
+    raise PermanentError("TikTok offered no privacy level for this account's posts.")

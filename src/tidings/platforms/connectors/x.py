@@ -1,0 +1,203 @@
+"""X (API v2): posts and threads, with images, a GIF or a video uploaded through the v2 media upload.
+
+- Connect: OAuth 2.0 authorization code with PKCE; a confidential client authenticates with HTTP Basic. Access tokens
+  last two hours and every refresh returns a new refresh token, the old one then stops working (rotation).
+  https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
+- Publish: POST /2/tweets; a thread is a chain of replies (`reply.in_reply_to_tweet_id`), media on the first post.
+  https://docs.x.com/x-api/posts/creation-of-a-post
+- X takes no idempotency key and offers no lookup by one, so a send whose answer was lost stays unconfirmed.
+- 429 says when the window reopens in `x-rate-limit-reset`, epoch seconds. https://docs.x.com/x-api/fundamentals/rate-limits
+"""
+
+import time
+from typing import Any, ClassVar
+
+import httpx
+
+from tidings.platforms.base import (
+    AuthorizationRequest,
+    Capabilities,
+    Content,
+    Identity,
+    PermanentError,
+    Published,
+    PublishFailure,
+    ReauthRequired,
+    TokenSet,
+    TransientError,
+)
+from tidings.platforms.connectors.api import ApiConnector, full_text, read_file, thread_parts, thread_problems
+from tidings.platforms.connectors.oauth2 import (
+    OAuth2App,
+    authorization_request,
+    client_credentials,
+    exchange_code,
+    refresh,
+)
+from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds
+from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.rules import text_problems
+
+API = "https://api.x.com/2"
+AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
+TOKEN_URL = "https://api.x.com/2/oauth2/token"  # noqa: S105
+SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+CHUNK_BYTES = 4 * MB
+
+# https://docs.x.com/x-api/media/quickstart/best-practices: up to 4 images (5 MB) or one GIF (15 MB) or one video
+# (512 MB, 0.5-140 s, aspect 1:3 to 3:1).
+MEDIA_RULES = MediaRules(
+    max_items=4,
+    image_types=frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"}),
+    max_image_bytes=5 * MB,
+    video_types=frozenset({"video/mp4", "video/quicktime"}),
+    max_video_bytes=512 * MB,
+    min_video_seconds=0.5,
+    max_video_seconds=140,
+    min_aspect=1 / 3,
+    max_aspect=3.0,
+)
+MAX_GIF_BYTES = 15 * MB
+CATEGORY = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}
+
+
+class XConnector(ApiConnector):
+    platform: ClassVar[str] = Platform.X
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        threads=True, notes=("X has no idempotency key: a post whose answer was lost is left for you to confirm.",)
+    )
+    # Video processing: how long to wait between status checks when X does not say, and how many checks at most.
+    poll_interval: ClassVar[float] = 5.0
+    poll_attempts: ClassVar[int] = 60
+
+    def app(self) -> OAuth2App | None:
+        credentials = client_credentials(self.platform)
+        if credentials is None:
+            return None
+        return OAuth2App(*credentials, authorize_url=AUTHORIZE_URL, token_url=TOKEN_URL, scopes=SCOPES)
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        return authorization_request(self.configured_app(), redirect_uri=redirect_uri)
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        verifier = session_data.get("code_verifier", "")
+        tokens = exchange_code(self.configured_app(), code=code, redirect_uri=redirect_uri, code_verifier=verifier)
+        me = self.data(self.request("GET", f"{API}/users/me", headers=_bearer(tokens.access_token))).get("data")
+        if not isinstance(me, dict) or not me.get("id") or not me.get("username"):
+            raise PermanentError("X did not say which account signed in.")
+        identity = Identity(external_id=str(me["id"]), handle=f"@{me['username']}", display_name=me.get("name", ""))
+        return identity, tokens
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        return refresh(self.configured_app(), refresh_token=account.refresh_token)
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        text = full_text(content)
+        problems: list[str] = []
+        if text.strip() or not content.media:  # X takes a post of media alone
+            problems += [p for part in thread_parts(self.platform, text) for p in text_problems(self.platform, part)]
+            problems += thread_problems(self.platform, text)
+        return list(dict.fromkeys(problems + self._media_problems(content.media)))
+
+    def _media_problems(self, media: tuple[MediaItem, ...]) -> list[str]:
+        gifs = [m for m in media if m.kind == "gif"]
+        if not gifs:
+            return media_problems(self.label, MEDIA_RULES, media)
+        problems = [] if len(media) == 1 else ["X takes an animated GIF only on its own, without other media."]
+        for gif in gifs:
+            if gif.size_bytes > MAX_GIF_BYTES:
+                problems.append(
+                    f"{gif.path.rsplit('/', 1)[-1]} is {gif.size_bytes / MB:.1f} MB; X takes GIFs up to 15 MB."
+                )
+        return problems
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        headers = _bearer(account.access_token)
+        media_ids = [self._upload(item, headers) for item in content.media]
+        parts = thread_parts(self.platform, full_text(content))
+        done: list[Published] = []
+        for index, text in enumerate(parts):
+            body: dict[str, Any] = {"text": text} if text else {}
+            if index == 0 and media_ids:
+                body["media"] = {"media_ids": media_ids}
+            if done:
+                body["reply"] = {"in_reply_to_tweet_id": done[-1].external_id}
+            try:
+                response = self.request("POST", f"{API}/tweets", json=body, headers=headers, sends=True)
+            except PublishFailure as error:
+                if done:
+                    raise self.partial_thread(done, len(parts), error) from None
+                raise
+            tweet_id = str((self.data(response).get("data") or {}).get("id", ""))
+            done.append(Published(tweet_id, f"https://x.com/{account.handle.lstrip('@')}/status/{tweet_id}"))
+        return done[0]
+
+    def _upload(self, item: MediaItem, headers: dict[str, str]) -> str:
+        """Initialize, append in chunks, finalize, wait for processing; nothing is public until the post."""
+        data = read_file(item)
+        init = {"media_type": item.mime_type, "total_bytes": len(data), "media_category": CATEGORY[item.kind]}
+        response = self.request("POST", f"{API}/media/upload/initialize", json=init, headers=headers)
+        media_id = str((self.data(response).get("data") or {}).get("id", ""))
+        for segment, start in enumerate(range(0, len(data), CHUNK_BYTES)):
+            chunk = data[start : start + CHUNK_BYTES]
+            files = {"media": ("chunk", chunk, "application/octet-stream")}
+            self.request(
+                "POST",
+                f"{API}/media/upload/{media_id}/append",
+                data={"segment_index": segment},
+                files=files,
+                headers=headers,
+            )
+        response = self.request("POST", f"{API}/media/upload/{media_id}/finalize", headers=headers)
+        self._wait_for_processing(media_id, (self.data(response).get("data") or {}).get("processing_info"), headers)
+        if item.alt_text and item.kind != "video":
+            metadata = {"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}}
+            self.request("POST", f"{API}/media/metadata", json=metadata, headers=headers)
+        return media_id
+
+    def _wait_for_processing(self, media_id: str, info: Any, headers: dict[str, str]) -> None:
+        # https://docs.x.com/x-api/media/quickstart/media-upload-chunked: pending -> in_progress -> succeeded|failed
+        for _ in range(self.poll_attempts):
+            if not isinstance(info, dict) or info.get("state") == "succeeded":
+                return
+            if info.get("state") == "failed":
+                error = info.get("error") or {}
+                raise PermanentError(f"X could not process the media: {error.get('message') or error.get('name')}")
+            # X says when to look again; bounded, so a worker is not held for long by one video.
+            time.sleep(min(float(info.get("check_after_secs") or self.poll_interval), 10.0))
+            params = {"command": "STATUS", "media_id": media_id}
+            response = self.request("GET", f"{API}/media/upload", params=params, headers=headers)
+            info = (self.data(response).get("data") or {}).get("processing_info")
+        if isinstance(info, dict) and info.get("state") != "succeeded":
+            raise TransientError("X was still processing the media; it will be uploaded again on the next attempt.")
+
+    def failure(self, response: httpx.Response) -> PublishFailure:
+        message = f"X answered {response.status_code}: {self.error_message(response)}"
+        if response.status_code == 403 and "forbidden" not in str(self.data(response).get("type", "")):
+            # X answers 403 for content it refuses (a duplicate post, a reply it does not allow), which
+            # reconnecting cannot fix; an app without the right access gets a "client-forbidden" problem type.
+            # https://docs.x.com/x-api/fundamentals/response-codes-and-errors
+            return PermanentError(message)
+        if response.status_code == 401:
+            return ReauthRequired("X no longer accepts this account's sign-in; reconnect it.")
+        return super().failure(response)
+
+    def error_message(self, response: httpx.Response) -> str:
+        data = self.data(response)
+        errors = data.get("errors")
+        if not data.get("detail") and isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            return str(errors[0].get("message") or errors[0].get("detail") or "")
+        return super().error_message(response)
+
+    def retry_after(self, response: httpx.Response) -> float:
+        reset = response.headers.get("x-rate-limit-reset")
+        if reset and reset.isdigit():
+            return min(max(int(reset) - time.time(), 1.0), MAX_RETRY_AFTER)
+        return retry_after_seconds(response.headers.get("Retry-After"))
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,287 @@
+"""YouTube through the Data API v3: one video per post, sent with the resumable upload protocol.
+
+https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol: a POST with the video's metadata
+opens an upload session (its URL comes back in Location); the bytes go up in chunks with PUT and Content-Range;
+a 308 "Resume Incomplete" says, in its Range header, how much arrived. After a 5xx or a lost connection we ask the
+session how far it got (`Content-Range: bytes */<size>`) and continue from there.
+
+YouTube takes no idempotency key and has no way to find a video by one, so an unanswered send (a crash mid-upload)
+is left for the user to check; within one attempt the session URL is the key, and is asked before giving up.
+"""
+
+import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import httpx
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from tidings import http
+from tidings.platforms.base import (
+    AuthorizationRequest,
+    Content,
+    Identity,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    PublishFailure,
+    RateLimited,
+    ReauthRequired,
+    TokenSet,
+    TransientError,
+)
+from tidings.platforms.connectors import _video_oauth as oauth
+from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.errors import classify_status, retry_after_seconds
+from tidings.platforms.media import MB, MediaRules, media_problems
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.rules import text_problems
+
+API = "https://www.googleapis.com/youtube/v3"
+UPLOAD_URL = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status"
+SCOPES = ("https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly")
+# https://support.google.com/youtube/answer/55744 (formats) and /answer/71673 (256 GB or 12 hours; over 15 minutes
+# needs a verified channel, which the API does not tell us before the upload).
+RULES = MediaRules(
+    max_items=1,
+    image_types=frozenset(),
+    video_types=frozenset(
+        "video/" + kind for kind in ("mp4", "quicktime", "webm", "mpeg", "3gpp", "x-msvideo", "x-flv", "x-ms-wmv")
+    ),
+    max_video_bytes=256 * 1024 * MB,
+    max_video_seconds=12 * 3600,
+    requires_video=True,
+)
+# https://developers.google.com/youtube/v3/docs/videos#properties: at most 100 characters / 5000 bytes, no < or >.
+TITLE_CHARS, DESCRIPTION_BYTES = 100, 5000
+# A multiple of 256 KB, as the protocol asks of every chunk but the last.
+CHUNK_BYTES = 32 * 256 * 1024
+MAX_RESUMES = 5
+RESUME_BACKOFF_SECONDS = 1.0
+# The daily quota resets at midnight Pacific time (https://developers.google.com/youtube/v3/getting-started#quota).
+QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
+QUOTA_REASONS = {"quotaExceeded", "dailyLimitExceeded"}
+SLOW_DOWN_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+REAUTH_REASONS = {"authError", "insufficientPermissions"}
+
+
+def title_and_description(content: Content) -> tuple[str, str]:
+    """The title is the first line, cut at a word to 100 characters; the description is the whole text (and link)."""
+    description = content.text.strip()
+    if content.link and content.link not in description:
+        description = f"{description}\n\n{content.link}"
+    first = description.splitlines()[0].strip() if description else ""
+    if len(first) > TITLE_CHARS:
+        first = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
+    return first, description
+
+
+def seconds_to_quota_reset(now: datetime) -> float:
+    local = now.astimezone(QUOTA_ZONE)
+    midnight = datetime.combine(local.date() + timedelta(days=1), clock(0), tzinfo=QUOTA_ZONE)
+    # Subtract in UTC: two datetimes sharing a tzinfo subtract as naive ones, wrong across a DST change.
+    return (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
+
+
+def youtube_failure(response: httpx.Response) -> PublishFailure:
+    """Google's error body: {"error": {"message": ..., "errors": [{"reason": ...}]}}."""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        error = {}
+    error = error if isinstance(error, dict) else {}
+    reasons = {str(e.get("reason")) for e in error.get("errors") or [] if isinstance(e, dict)}
+    message = f"YouTube refused the upload ({response.status_code}): {error.get('message') or response.text[:300]}"
+    if reasons & QUOTA_REASONS:
+        # The quota belongs to this server's Google project. Waiting for the reset is worth it only within the window
+        # in which a late post is still sent; beyond it the user should pick a new time.
+        wait = seconds_to_quota_reset(timezone.now())
+        if wait <= settings.TIDINGS_LATE_WINDOW_SECONDS:
+            return RateLimited(f"{message} The quota resets at midnight Pacific time.", retry_after=wait + 60)
+        return PermanentError(
+            f"YouTube's daily API quota for this server is used up; it resets at midnight Pacific time, in "
+            f"{wait / 3600:.1f} h. Reschedule the post after that."
+        )
+    if reasons & SLOW_DOWN_REASONS:
+        return RateLimited(message, retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+    if reasons & REAUTH_REASONS or response.status_code == 401:
+        return ReauthRequired("YouTube no longer accepts this account's sign-in.")
+    kind = classify_status(response.status_code)
+    if kind is RateLimited:
+        return RateLimited(message, retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+    # Other 403s are about the channel or the video (uploadLimitExceeded, forbidden): reconnecting will not help.
+    return TransientError(message) if kind is TransientError else PermanentError(message)
+
+
+class YouTubeConnector(BaseConnector):
+    platform: ClassVar[str] = Platform.YOUTUBE
+
+    def _app(self) -> oauth.OAuth2App:
+        client_id, secret = oauth.client_credentials("YOUTUBE") or ("", "")
+        return oauth.OAuth2App(
+            client_id=client_id,
+            client_secret=secret,
+            authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+            token_url="https://oauth2.googleapis.com/token",  # noqa: S106 (a URL, not a secret)
+            scopes=SCOPES,
+            pkce=True,
+            token_auth="post",  # noqa: S106
+        )
+
+    def is_configured(self) -> bool:
+        return oauth.client_credentials("YOUTUBE") is not None
+
+    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
+        # A refresh token comes only with offline access, and again on a reconnect only when consent is asked anew.
+        extra = {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"}
+        return oauth.authorization_request(self._app(), redirect_uri=redirect_uri, extra=extra)
+
+    def finish_connect(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> tuple[Identity, TokenSet]:
+        tokens = oauth.exchange_code(
+            self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
+        )
+        response = self._request(
+            "GET", f"{API}/channels", tokens.access_token, params={"part": "snippet", "mine": "true"}
+        )
+        if not response.is_success:
+            raise youtube_failure(response)
+        items = response.json().get("items") or []
+        if not items:
+            raise PermanentError("This Google account has no YouTube channel; create one, then connect again.")
+        channel, snippet = items[0], items[0].get("snippet") or {}
+        title = str(snippet.get("title") or "")
+        identity = Identity(
+            external_id=str(channel["id"]), handle=str(snippet.get("customUrl") or title), display_name=title
+        )
+        return identity, tokens
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        return oauth.refresh(self._app(), refresh_token=account.refresh_token)
+
+    def validate(self, account: SocialAccount, content: Content) -> list[str]:
+        title, description = title_and_description(content)
+        problems = text_problems(Platform.YOUTUBE, description) + media_problems("YouTube", RULES, content.media)
+        if len(description.encode()) > DESCRIPTION_BYTES:
+            problems.append(
+                f"YouTube descriptions hold {DESCRIPTION_BYTES} bytes; this one needs {len(description.encode())}."
+            )
+        if "<" in description or ">" in description:
+            problems.append("YouTube does not allow < or > in a video's title or description.")
+        return problems if title or problems else ["A YouTube video needs a title: write at least one line of text."]
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        if not content.media:
+            raise PermanentError("YouTube needs a video.")
+        token, video = account.access_token, content.media[0]
+        title, description = title_and_description(content)
+        try:
+            size = default_storage.size(video.path)
+        except OSError:
+            raise PermanentError(
+                f"The video {video.path.rsplit('/', 1)[-1]} is missing from the media store."
+            ) from None
+        metadata = {
+            # 22 is "People & Blogs", the default of Google's own upload sample.
+            "snippet": {"title": title, "description": description, "categoryId": "22"},
+            "status": {"privacyStatus": "public"},
+        }
+        headers = {
+            "Content-Type": "application/json; charset=UTF-8",
+            "X-Upload-Content-Length": str(size),
+            "X-Upload-Content-Type": video.mime_type,
+        }
+        response = self._request("POST", UPLOAD_URL, token, json=metadata, headers=headers)
+        if not response.is_success or not response.headers.get("Location"):
+            raise youtube_failure(response)
+        result = self._upload(response.headers["Location"], token, video.path, video.mime_type, size)
+        upload_status = (result.get("status") or {}).get("uploadStatus")
+        if upload_status in ("rejected", "failed"):
+            reason = result["status"].get("rejectionReason") or result["status"].get("failureReason") or upload_status
+            raise PermanentError(f"YouTube {upload_status} the video: {reason}.")
+        return Published(str(result["id"]), f"https://www.youtube.com/watch?v={result['id']}")
+
+    def _upload(self, session: str, token: str, path: str, mime_type: str, size: int) -> dict[str, Any]:
+        """Send the bytes from wherever the session stands; the finished video resource when done."""
+        offset, failures, in_doubt, final_sent = 0, 0, False, False
+        with default_storage.open(path, "rb") as file:
+            while True:
+                if in_doubt:
+                    failures += 1
+                    if failures > MAX_RESUMES and final_sent:
+                        raise OutcomeUnknown("YouTube never confirmed the finished upload; check the channel.")
+                    if failures > MAX_RESUMES:
+                        raise TransientError("The upload to YouTube kept failing; no video was created.")
+                    time.sleep(RESUME_BACKOFF_SECONDS * 2 ** (failures - 1))
+                    status = self._status(session, token, size)
+                    if isinstance(status, dict):
+                        return status
+                    if status is not None:
+                        offset, in_doubt = status, False
+                    continue
+                file.seek(offset)
+                chunk = file.read(min(CHUNK_BYTES, size - offset))
+                final_sent = final_sent or offset + len(chunk) == size
+                headers = {
+                    "Content-Type": mime_type,
+                    "Content-Range": f"bytes {offset}-{offset + len(chunk) - 1}/{size}",
+                }
+                try:
+                    response = self._request("PUT", session, token, content=chunk, headers=headers)
+                except httpx.TransportError:
+                    in_doubt = True
+                    continue
+                if response.status_code in (200, 201):
+                    return dict(response.json())
+                if response.status_code == 308:
+                    offset = _next_offset(response)
+                    # Everything arrived yet no video came back: only the session can say what happened.
+                    in_doubt = offset >= size
+                elif response.status_code >= 500:
+                    in_doubt = True
+                else:
+                    raise youtube_failure(response)
+
+    def _status(self, session: str, token: str, size: int) -> int | dict[str, Any] | None:
+        """Ask the session how far it got: the next byte to send, the video if complete, None if it did not say."""
+        try:
+            response = self._request("PUT", session, token, content=b"", headers={"Content-Range": f"bytes */{size}"})
+        except httpx.TransportError:
+            return None
+        if response.status_code in (200, 201):
+            return dict(response.json())
+        if response.status_code == 308:
+            return _next_offset(response)
+        if response.status_code == 404:
+            # The session expired: nothing was created, and a new attempt starts a new session.
+            raise TransientError("YouTube dropped the upload session; the upload will start again.")
+        if response.status_code >= 500:
+            return None
+        raise youtube_failure(response)
+
+    def _request(self, method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        try:
+            return http.shared_client().request(
+                method, url, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kwargs
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            if method == "PUT":
+                raise
+            raise TransientError(f"Could not reach YouTube: {type(error).__name__}") from None
+        except httpx.TransportError as error:
+            if method == "PUT":
+                raise
+            # Opening a session or reading a channel creates no video: safe to try again.
+            raise TransientError(f"YouTube did not answer: {type(error).__name__}") from None
+
+
+def _next_offset(response: httpx.Response) -> int:
+    """A 308's `Range: bytes=0-N` means bytes up to N arrived; no Range header means none did."""
+    received = response.headers.get("Range", "")
+    return int(received.rsplit("-", 1)[1]) + 1 if received.startswith("bytes=") else 0

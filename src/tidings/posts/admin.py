@@ -1,0 +1,99 @@
+"""Posts and their targets. Nothing is edited by hand: cancel a post, or send a failed target again, by action."""
+
+from collections import Counter
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from tidings.ops.adminkit import ReadOnlyAdmin, run_each
+from tidings.posts.models import MediaAsset, Post, PostTarget
+from tidings.posts.retry import retry_target
+from tidings.posts.services import cancel_post
+
+
+class PostTargetInline(admin.TabularInline):
+    model = PostTarget
+    fields = ("id", "account", "status", "scheduled_at", "published_at", "attempts", "dispatch_round", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "short_text", "scheduled_at", "target_states", "created_at")
+    list_filter = ("targets__status", "targets__platform", "created_at")
+    search_fields = ("text", "user__username")
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    raw_id_fields = ("user", "automation_rule")
+    inlines = (PostTargetInline,)
+    actions = ("cancel_action",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Post]:
+        return super().get_queryset(request).prefetch_related("targets")
+
+    @admin.display(description="text")
+    def short_text(self, post: Post) -> str:
+        return post.text[:80]
+
+    @admin.display(description="targets")
+    def target_states(self, post: Post) -> str:
+        counts = Counter(target.status for target in post.targets.all())
+        return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "-"
+
+    @admin.action(description="Cancel (what has not gone out; credits released)", permissions=["change"])
+    def cancel_action(self, request: HttpRequest, queryset: QuerySet[Post]) -> None:
+        run_each(
+            self,
+            request,
+            queryset.select_related("user"),
+            lambda post: f"{cancel_post(post.user, post.pk)} target(s) cancelled.",
+        )
+
+
+@admin.register(PostTarget)
+class PostTargetAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "post",
+        "account",
+        "platform",
+        "status",
+        "scheduled_at",
+        "published_at",
+        "attempts",
+        "dispatch_round",
+        "short_error",
+    )
+    list_filter = ("status", "platform", "scheduled_at")
+    search_fields = ("post__text", "post__user__username", "account__handle", "external_id", "error")
+    list_select_related = ("post", "account")
+    raw_id_fields = ("post", "account")
+    actions = ("retry_action",)
+
+    @admin.display(description="error")
+    def short_error(self, target: PostTarget) -> str:
+        return target.error[:120]
+
+    @admin.action(description="Send again (failed, skipped or unconfirmed; reserves a credit)", permissions=["change"])
+    def retry_action(self, request: HttpRequest, queryset: QuerySet[PostTarget]) -> None:
+        def retry(target: PostTarget) -> str:
+            retried = retry_target(target.post.user, target.pk)
+            return f"scheduled again as {retried.workflow_id}."
+
+        run_each(self, request, queryset.select_related("post__user"), retry)
+
+
+@admin.register(MediaAsset)
+class MediaAssetAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "post", "kind", "mime_type", "size_bytes", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "file", "alt_text")
+    list_select_related = ("user", "post")
+    raw_id_fields = ("user", "post")
