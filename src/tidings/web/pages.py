@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.db.models import Sum
@@ -9,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django.views.static import serve
 
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
@@ -78,6 +80,12 @@ def plan(request: HttpRequest) -> HttpResponse:
         "web/plan.html",
         {"limits": limits, "decisions": decisions, "credits": credit_summary(user), "now": timezone.now()},
     )
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """An uploaded file by its unguessable name (for platforms that fetch media by URL)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 @require_GET
