@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from tidings.web import pages
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("generate/", include("tidings.generation.urls")),
@@ -13,6 +15,4 @@ urlpatterns = [
 
 if settings.TIDINGS_SERVE_MEDIA:
     # Uploaded files have unguessable names (posts.models.media_path); platforms fetch them from here.
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>uploads/[0-9a-f]{32}\.\w{1,8})$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.append(re_path(r"^media/(?P<path>uploads/[0-9a-f]{32}\.\w{1,8})$", pages.media))
