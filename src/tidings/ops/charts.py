@@ -26,7 +26,8 @@ class Bar:
 
     @property
     def label(self) -> str:
-        return f"{self.day:%d %b}: " + ", ".join(f"{s.value} {s.series}" for s in self.segments if s.value)
+        counts = ", ".join(f"{s.value} {s.series}" for s in self.segments if s.value)
+        return f"{self.day:%d %b}: {counts or 'none'}"
 
 
 @dataclass(frozen=True)

@@ -221,15 +221,16 @@ def check_platforms() -> Check:
     message = f"available: {', '.join(ready) or 'none'}"
     if missing:
         message += f"; not supported by this version: {', '.join(missing)}"
+    if not ready:
+        return Check("platforms", "fail", message, "No platform can publish: configure one (see below).")
     if unconfigured:
+        names = ", ".join(f"TIDINGS_{p.upper()}_CLIENT_ID" for p in unconfigured)
         return Check(
             "platforms",
-            "warn",
-            f"{message}; need configuration: {', '.join(unconfigured)}",
-            "Set the client id and secret of each platform that needs configuration (see docs/deployment.md).",
+            "ok",
+            f"{message}; unavailable until configured: {', '.join(unconfigured)}",
+            f"To offer them, register an app with each platform and set {names} with the matching _CLIENT_SECRET.",
         )
-    if not ready:
-        return Check("platforms", "fail", message, "No platform can publish.")
     return Check("platforms", "ok", message)
 
 
@@ -261,6 +262,20 @@ def check_postgres_connections(*, web: int, workers: int) -> Check:
     return Check("connections", "ok", message)
 
 
+def check_django() -> Check:
+    """Django's own system checks (settings, URLs, models): errors here stop every other command."""
+    from django.core import checks
+
+    try:
+        problems = [m for m in checks.run_checks() if m.level >= checks.ERROR]
+    except Exception as error:
+        return Check("django", "fail", f"{type(error).__name__}: {str(error)[:300]}", "Fix the error shown.")
+    if problems:
+        shown = "; ".join(f"{m.id}: {m.msg}" for m in problems[:3])
+        return Check("django", "fail", shown, "Fix the settings named.")
+    return Check("django", "ok", "system checks pass")
+
+
 def check_data_dir() -> Check:
     path = settings.DATA_DIR
     if not path.is_dir() or not os.access(path, os.W_OK):
@@ -270,11 +285,13 @@ def check_data_dir() -> Check:
 
 def run_checks(*, web: int = 1, workers: int = 1) -> list[Check]:
     """Every check; those that need the database (or its tables) are left out when it is unreachable (or empty)."""
-    checks = [check_data_dir(), check_database()]
+    checks = [check_data_dir(), check_django(), check_database()]
     database_ok = checks[-1].level != "fail"
+    migrated = False
     if database_ok:
-        checks += [check_migrations(), check_postgres_connections(web=web, workers=workers)]
-    migrated = database_ok and checks[2].level != "fail"
+        checks.append(check_migrations())
+        migrated = checks[-1].level != "fail"
+        checks.append(check_postgres_connections(web=web, workers=workers))
     checks += [check_sqlite_for_dbos()]
     if database_ok:
         checks.append(check_dbos())

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tidings.ops import charts, metrics, workflows
 from tidings.ops.workflows import WorkflowStoreUnavailable
+from tidings.platforms.registry import CONNECTORS
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Dashboard:
     workflow_counts: dict[str, int] = field(default_factory=dict)
     stuck_workflows: list[workflows.Workflow] = field(default_factory=list)
     workflow_problem: str = ""
+    platforms: list[str] = field(default_factory=list)
 
 
 def build_dashboard(*, now: datetime | None = None) -> Dashboard:
@@ -44,6 +46,7 @@ def build_dashboard(*, now: datetime | None = None) -> Dashboard:
         generation=metrics.generation_by_provider(now),
         reconnect_count=reconnect_count,
         reconnect_accounts=reconnect_accounts,
+        platforms=sorted(name for name, connector in CONNECTORS.items() if connector.is_configured()),
     )
     try:
         board.workflow_counts = workflows.counts_by_status(now)

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tidings.core.errors import DomainError
 from tidings.ops import workflows
 from tidings.ops.services import build_dashboard
-from tidings.platforms.registry import CONNECTORS
 
 ACTIONS = {"resume": workflows.resume_workflow, "cancel": workflows.cancel_workflow}
 
@@ -23,7 +22,7 @@ class WorkflowActionForm(forms.Form):
 @staff_member_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "ops/dashboard.html", {"board": build_dashboard(), "platforms": sorted(CONNECTORS)})
+    return render(request, "ops/dashboard.html", {"board": build_dashboard()})
 
 
 @staff_member_required

@@ -64,8 +64,14 @@ def _list(**filters: Any) -> list[Any]:
     except DomainError:
         raise
     except Exception as error:
+        text = str(error)
+        if "no such table" in text or "does not exist" in text:
+            raise WorkflowStoreUnavailable(
+                "DBOS has not created its tables yet: no worker has started on this database. Start "
+                "`tidings worker` (or `tidings serve`) once."
+            ) from None
         raise WorkflowStoreUnavailable(
-            f"The DBOS system database cannot be read ({type(error).__name__}): {str(error)[:200]}"
+            f"The DBOS system database cannot be read ({type(error).__name__}): {text[:200]}"
         ) from None
 
 

@@ -85,7 +85,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 @require_GET
 def media(request: HttpRequest, path: str) -> HttpResponse:
     """An uploaded file by its unguessable name (for platforms that fetch media by URL)."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
 
 
 @require_GET
