@@ -7,6 +7,10 @@ For a platform P (upper case, as in `TIDINGS_X_CLIENT_ID`):
   `{TIDINGS_PUBLIC_URL}/connections/<platform>/callback/`, with `TIDINGS_PUBLIC_URL` http://127.0.0.1:8000 by default.
 
 A platform without its app is shown as unavailable (with what to set), not as broken.
+
+`TIDINGS_ALLOW_LOCAL_SERVERS=1` (development only) lets users name a server on this machine, over plain http, as
+their Mastodon server or Bluesky PDS; otherwise such addresses are refused, so users cannot make the server call
+itself.
 """
 
 import os
@@ -32,6 +36,20 @@ class Availability:
 
 def _env(platform: str, name: str) -> str:
     return os.environ.get(f"TIDINGS_{platform.upper()}_{name}", "").strip()
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def allow_local_servers() -> bool:
+    return os.environ.get("TIDINGS_ALLOW_LOCAL_SERVERS", "").strip().lower() in ("1", "true", "yes")
+
+
+def server_allowed(scheme: str, host: str) -> bool:
+    """A user-named server (a Mastodon instance, a PDS): https elsewhere, or this machine when allowed."""
+    if host in LOOPBACK_HOSTS:
+        return allow_local_servers() and scheme in ("http", "https")
+    return scheme == "https"
 
 
 def public_url() -> str:

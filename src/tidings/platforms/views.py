@@ -33,7 +33,7 @@ STATUS = {
     "not_found": 404,
     "platform_unavailable": 404,
     "tier_limit_reached": 403,
-    "connect_failed": 502,
+    "connect_failed": 400,
     "conflict": 409,
 }
 _ERROR_CODE = re.compile(r"^[a-z_]{1,50}$")

@@ -20,6 +20,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
+from tidings.platforms.config import server_allowed
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.bluesky import records, xrpc
 from tidings.platforms.media import MediaItem, MediaRules, media_problems
@@ -32,7 +33,6 @@ DEFAULT_SERVICE = "https://bsky.social"
 MEDIA_RULES = MediaRules(max_items=4, max_image_bytes=1_000_000, max_videos=0, video_types=frozenset())
 MAX_POST_BYTES = 3000  # the record's `text` maxLength, besides its 300 graphemes
 MAX_THREAD_PARTS = 25
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 def _text(content: Content) -> str:
@@ -43,8 +43,8 @@ def _text(content: Content) -> str:
 def _service_url(value: str) -> str:
     url = (value or DEFAULT_SERVICE).strip().rstrip("/")
     parts = urlsplit(url)
-    # http only for a PDS on this machine (development); anything else must not see the app password in clear.
-    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)):
+    # https, so the app password never travels in clear; a PDS on this machine only in development.
+    if not parts.hostname or not server_allowed(parts.scheme, parts.hostname) or parts.username:
         raise PermanentError("Give the server as an https:// address, or leave it blank for bsky.social.")
     return url
 

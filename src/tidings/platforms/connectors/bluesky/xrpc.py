@@ -66,10 +66,15 @@ def call(
         if write:
             raise OutcomeUnknown(f"No answer from Bluesky after sending ({type(error).__name__}).") from None
         raise TransientError(f"No answer from Bluesky ({type(error).__name__}).") from None
-    if response.is_success:
+    if not response.is_success:
+        raise error_for(response)
+    try:
         answer = response.json()
-        return answer if isinstance(answer, dict) else {}
-    raise error_for(response)
+    except ValueError:
+        raise TransientError(f"Bluesky answered {nsid} with something that is not JSON.") from None
+    if not isinstance(answer, dict):
+        raise TransientError(f"Bluesky answered {nsid} with something unexpected.")
+    return answer
 
 
 def error_name(response: httpx.Response) -> tuple[str, str]:

@@ -22,13 +22,12 @@ from tidings.platforms.base import (
     ReauthRequired,
     TransientError,
 )
-from tidings.platforms.config import public_url
+from tidings.platforms.config import LOOPBACK_HOSTS, public_url, server_allowed
 from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds
 from tidings.platforms.models import MastodonApp
 
 # Granular scopes (https://docs.joinmastodon.org/api/oauth-scopes/): who the account is, and posting with media.
 SCOPES = ("read:accounts", "write:statuses", "write:media")
-_LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 
@@ -39,9 +38,9 @@ def instance_url(value: str) -> str:
         value = value.rsplit("@", 1)[-1]
     parts = urlsplit(value if "://" in value else f"https://{value}")
     host = parts.hostname or ""
-    secure = parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK)
-    well_formed = bool(_HOST.fullmatch(host)) or host in _LOOPBACK
-    if not well_formed or not secure or parts.path not in ("", "/") or parts.query or parts.username:
+    well_formed = bool(_HOST.fullmatch(host)) or host in LOOPBACK_HOSTS
+    allowed = server_allowed(parts.scheme, host)
+    if not well_formed or not allowed or parts.path not in ("", "/") or parts.query or parts.username:
         raise PermanentError("Give your Mastodon server's address, for example mastodon.social.")
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
@@ -64,6 +63,17 @@ def request(
     if response.is_success:
         return response
     raise error_for(response)
+
+
+def json_of(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object a successful answer carries; anything else is a server not behaving (worth a retry)."""
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        raise TransientError(f"{urlsplit(str(response.url)).hostname} answered with something unexpected.")
+    return answer
 
 
 def error_for(response: httpx.Response) -> PublishFailure:
@@ -100,11 +110,13 @@ def registered_app(instance: str, *, redirect_uri: str) -> MastodonApp:
         return app
     body = {"client_name": "Tidings", "redirect_uris": redirect_uri, "scopes": scopes, "website": public_url()}
     try:
-        answer = request("POST", f"{instance}/api/v1/apps", json=body).json()
+        response = request("POST", f"{instance}/api/v1/apps", json=body)
     except PermanentError:
         raise PermanentError(f"{instance} did not let Tidings register; is it a Mastodon server?") from None
+    try:
+        answer = response.json()
     except ValueError:
-        raise PermanentError(f"{instance} does not answer like a Mastodon server.") from None
+        answer = None
     if not isinstance(answer, dict) or not answer.get("client_id") or not answer.get("client_secret"):
         raise PermanentError(f"{instance} does not answer like a Mastodon server.")
     values = {

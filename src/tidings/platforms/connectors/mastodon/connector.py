@@ -86,7 +86,7 @@ class MastodonConnector(BaseConnector):
         return self._identity(base, tokens.access_token), tokens
 
     def _identity(self, base: str, token: str) -> Identity:
-        me = api.request("GET", f"{base}/api/v1/accounts/verify_credentials", token=token).json()
+        me = api.json_of(api.request("GET", f"{base}/api/v1/accounts/verify_credentials", token=token))
         host = base.split("://", 1)[-1]
         return Identity(
             # Account ids are per server: qualified, so accounts on two servers never share one.
@@ -124,14 +124,15 @@ class MastodonConnector(BaseConnector):
                 body["in_reply_to_id"] = previous
             # Each part its own key, the same on every attempt: a retry gets back the statuses already made.
             key = idempotency_key if index == 0 else f"{idempotency_key}-{index}"
-            status = api.request(
+            response = api.request(
                 "POST",
                 f"{account.base_url}/api/v1/statuses",
                 token=account.access_token,
                 write=True,
                 json=body,
                 headers={"Idempotency-Key": key},
-            ).json()
+            )
+            status = api.json_of(response)
             previous = str(status["id"])
             root = root or status
         assert root is not None
@@ -151,7 +152,7 @@ class MastodonConnector(BaseConnector):
             files={"file": (name, data, item.mime_type)},
             data={"description": item.alt_text} if item.alt_text else None,
         )
-        media_id = str(response.json()["id"])
+        media_id = str(api.json_of(response)["id"])
         # 202: still processing; GET /api/v1/media/:id answers 206 until it is ready, then 200.
         for _ in range(self.media_poll_attempts if response.status_code == 202 else 0):
             time.sleep(self.media_poll_seconds)

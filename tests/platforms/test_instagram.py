@@ -1,0 +1,251 @@
+"""Instagram connector: containers from public media URLs, polling, publishing, carousels, reels and validation."""
+
+from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import respx
+
+from tidings.accounts.models import User
+from tidings.platforms.base import Content, OutcomeUnknown, PermanentError, RateLimited, ReauthRequired, TransientError
+from tidings.platforms.connectors.instagram import InstagramConnector
+from tidings.platforms.connectors.meta import GRAPH
+from tidings.platforms.media import MB, MediaItem
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.services import connect_account
+
+instagram = InstagramConnector()
+IG = "17841405822304914"
+PHOTO = MediaItem(
+    path="uploads/2026/11/photo.jpg", kind="image", mime_type="image/jpeg", size_bytes=MB, width=1080, height=1080
+)
+PHOTO_URL = "https://tidings.example/media/uploads/2026/11/photo.jpg"
+
+
+@pytest.fixture(autouse=True)
+def _app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIDINGS_INSTAGRAM_CLIENT_ID", "ig-app")
+    monkeypatch.setenv("TIDINGS_INSTAGRAM_CLIENT_SECRET", "ig-secret")
+    monkeypatch.setenv("TIDINGS_PUBLIC_URL", "https://tidings.example/")
+    monkeypatch.setattr(InstagramConnector, "poll_interval", 0)
+
+
+@pytest.fixture
+def account(alice: User) -> SocialAccount:
+    return connect_account(
+        alice, platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="page-token"
+    )
+
+
+def form(request: httpx.Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+
+
+def status(code: str, detail: str = "") -> httpx.Response:
+    return httpx.Response(200, json={"status_code": code, "status": detail, "id": "c1"})
+
+
+def published_routes() -> tuple[respx.Route, respx.Route]:
+    publish = respx.post(f"{GRAPH}/{IG}/media_publish").respond(json={"id": "1790"})
+    respx.get(f"{GRAPH}/1790", params={"fields": "permalink"}).respond(
+        json={"permalink": "https://www.instagram.com/p/ABC/", "id": "1790"}
+    )
+    return publish, respx.get(f"{GRAPH}/c1")
+
+
+def test_not_configured_without_app_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert instagram.is_configured()
+    monkeypatch.delenv("TIDINGS_INSTAGRAM_CLIENT_ID")
+    assert not instagram.is_configured()
+
+
+def test_authorization_url_asks_for_publishing_scopes() -> None:
+    request = instagram.start_connect(redirect_uri="https://tidings.example/cb")
+    params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
+    assert params["scope"] == "instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement"
+    assert params["state"] == request.state
+    assert params["client_id"] == "ig-app"
+
+
+@respx.mock
+def test_connect_takes_the_instagram_account_linked_to_a_page() -> None:
+    respx.post(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "short"})
+    respx.get(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "long", "expires_in": 5183944})
+    accounts = respx.get(f"{GRAPH}/me/accounts").respond(
+        json={
+            "data": [
+                {"id": "1", "name": "No IG", "access_token": "t1"},
+                {
+                    "id": "2",
+                    "name": "Bakery",
+                    "access_token": "t2",
+                    "instagram_business_account": {"id": IG, "username": "bakery", "name": "The Bakery"},
+                },
+            ]
+        }
+    )
+    identity, tokens = instagram.finish_connect(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+    assert "instagram_business_account{id,username,name}" in accounts.calls.last.request.url.params["fields"]
+    assert (identity.external_id, identity.handle, identity.display_name) == (IG, "@bakery", "The Bakery")
+    assert tokens.access_token == "t2"
+
+
+@respx.mock
+def test_connect_without_a_linked_instagram_account_is_refused() -> None:
+    respx.post(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "short"})
+    respx.get(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "long"})
+    respx.get(f"{GRAPH}/me/accounts").respond(json={"data": [{"id": "1", "name": "No IG", "access_token": "t1"}]})
+    with pytest.raises(PermanentError, match="Instagram professional account"):
+        instagram.finish_connect(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+
+
+@respx.mock
+def test_image_container_is_polled_until_finished_then_published(account: SocialAccount) -> None:
+    create = respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
+    publish, poll = published_routes()
+    poll.mock(side_effect=[status("IN_PROGRESS"), status("IN_PROGRESS"), status("FINISHED")])
+    item = replace(PHOTO, alt_text="Bread")
+    published = instagram.publish(account, Content(text="Fresh #bread", media=(item,)), idempotency_key="k")
+    assert form(create.calls.last.request) == {
+        "image_url": PHOTO_URL,
+        "alt_text": "Bread",
+        "caption": "Fresh #bread",
+        "access_token": "page-token",
+    }
+    assert poll.call_count == 3
+    assert dict(poll.calls.last.request.url.params) == {"fields": "status_code,status", "access_token": "page-token"}
+    assert form(publish.calls.last.request) == {"creation_id": "c1", "access_token": "page-token"}
+    assert (published.external_id, published.url) == ("1790", "https://www.instagram.com/p/ABC/")
+
+
+@respx.mock
+def test_container_error_is_permanent_and_nothing_is_published(account: SocialAccount) -> None:
+    respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
+    publish, poll = published_routes()
+    poll.mock(return_value=status("ERROR", "2207026: unsupported video format"))
+    with pytest.raises(PermanentError, match="unsupported video format"):
+        instagram.publish(account, Content(text="x", media=(PHOTO,)), idempotency_key="k")
+    assert publish.call_count == 0
+
+
+@respx.mock
+def test_container_still_processing_is_transient(account: SocialAccount, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(InstagramConnector, "poll_attempts", 3)
+    respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
+    publish, poll = published_routes()
+    poll.mock(return_value=status("IN_PROGRESS"))
+    with pytest.raises(TransientError, match="still processing"):
+        instagram.publish(account, Content(text="x", media=(PHOTO,)), idempotency_key="k")
+    assert (poll.call_count, publish.call_count) == (3, 0)
+
+
+@respx.mock
+def test_single_video_is_a_reel(account: SocialAccount) -> None:
+    create = respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
+    _, poll = published_routes()
+    poll.mock(return_value=status("FINISHED"))
+    video = MediaItem(path="uploads/r.mp4", kind="video", mime_type="video/mp4", size_bytes=MB, duration_seconds=30)
+    instagram.publish(account, Content(text="Reel", media=(video,)), idempotency_key="k")
+    assert form(create.calls.last.request) == {
+        "media_type": "REELS",
+        "video_url": "https://tidings.example/media/uploads/r.mp4",
+        "caption": "Reel",
+        "access_token": "page-token",
+    }
+
+
+@respx.mock
+def test_carousel_of_items_then_parent(account: SocialAccount) -> None:
+    video = MediaItem(path="uploads/v.mp4", kind="video", mime_type="video/mp4", size_bytes=MB, duration_seconds=10)
+    create = respx.post(f"{GRAPH}/{IG}/media").mock(
+        side_effect=[httpx.Response(200, json={"id": f"c{n}"}) for n in (10, 11, 1)]
+    )
+    publish, poll = published_routes()
+    poll.mock(return_value=status("FINISHED"))
+    child_poll = respx.get(f"{GRAPH}/c11").mock(return_value=status("FINISHED"))
+    instagram.publish(account, Content(text="Both", media=(PHOTO, video)), idempotency_key="k")
+    bodies = [form(call.request) for call in create.calls]
+    assert bodies == [
+        {"image_url": PHOTO_URL, "is_carousel_item": "true", "access_token": "page-token"},
+        {
+            "media_type": "VIDEO",
+            "video_url": "https://tidings.example/media/uploads/v.mp4",
+            "is_carousel_item": "true",
+            "access_token": "page-token",
+        },
+        {"media_type": "CAROUSEL", "children": "c10,c11", "caption": "Both", "access_token": "page-token"},
+    ]
+    assert child_poll.call_count == 1
+    assert form(publish.calls.last.request)["creation_id"] == "c1"
+
+
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [
+        (httpx.Response(500, json={"error": {"message": "An unknown error occurred", "code": 1}}), TransientError),
+        (httpx.Response(400, json={"error": {"message": "Invalid OAuth access token", "code": 190}}), ReauthRequired),
+        (
+            httpx.Response(400, json={"error": {"message": "Limit", "code": 9, "error_subcode": 2207042}}),
+            RateLimited,
+        ),
+        (
+            httpx.Response(
+                400, json={"error": {"message": "Media download has failed.", "code": 9004, "error_subcode": 2207052}}
+            ),
+            PermanentError,
+        ),
+    ],
+)
+@respx.mock
+def test_errors_when_publishing(account: SocialAccount, response: httpx.Response, error: type) -> None:
+    respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
+    respx.get(f"{GRAPH}/c1").mock(return_value=status("FINISHED"))
+    respx.post(f"{GRAPH}/{IG}/media_publish").mock(return_value=response)
+    with pytest.raises(error):
+        instagram.publish(account, Content(text="x", media=(PHOTO,)), idempotency_key="k")
+
+
+@respx.mock
+def test_lost_answer_to_publish_is_unknown_but_to_container_is_transient(account: SocialAccount) -> None:
+    create = respx.post(f"{GRAPH}/{IG}/media").mock(side_effect=httpx.ReadTimeout("timeout"))
+    with pytest.raises(TransientError):
+        instagram.publish(account, Content(text="x", media=(PHOTO,)), idempotency_key="k")
+    create.mock(return_value=httpx.Response(200, json={"id": "c1"}))
+    respx.get(f"{GRAPH}/c1").mock(return_value=status("FINISHED"))
+    respx.post(f"{GRAPH}/{IG}/media_publish").mock(side_effect=httpx.ReadTimeout("timeout"))
+    with pytest.raises(OutcomeUnknown):
+        instagram.publish(account, Content(text="x", media=(PHOTO,)), idempotency_key="k")
+
+
+def test_validation_messages(account: SocialAccount, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert instagram.validate(account, Content(text="Hi", media=(PHOTO,))) == []
+    assert instagram.validate(account, Content(text="", media=(PHOTO,))) == []
+    assert instagram.validate(account, Content(text="Hi")) == ["Instagram needs an image or a video."]
+    assert instagram.validate(account, Content(text="x" * 2201, media=(PHOTO,))) == [
+        "The caption is 2201 characters long; Instagram allows 2200. Shorten it."
+    ]
+    tags = " ".join(f"#tag{n}" for n in range(31))
+    assert instagram.validate(account, Content(text=tags, media=(PHOTO,))) == [
+        "The caption has 31 hashtags; Instagram allows at most 30."
+    ]
+    assert instagram.validate(account, Content(text="Hi", media=(PHOTO,) * 11)) == [
+        "Instagram takes at most 10 attachments; this post has 11."
+    ]
+    png = MediaItem(path="uploads/p.png", kind="image", mime_type="image/png", size_bytes=MB)
+    assert instagram.validate(account, Content(text="Hi", media=(png,))) == [
+        "p.png: Instagram does not take image/png images."
+    ]
+    wide = MediaItem(path="uploads/w.jpg", kind="image", mime_type="image/jpeg", size_bytes=MB, width=3000, height=1000)
+    assert instagram.validate(account, Content(text="Hi", media=(wide,))) == [
+        "w.jpg is 3000x1000; Instagram takes images from 4:5 (portrait) to 1.91:1 (landscape)."
+    ]
+    video = MediaItem(path="uploads/v.mp4", kind="video", mime_type="video/mp4", size_bytes=MB, duration_seconds=901)
+    assert instagram.validate(account, Content(text="Hi", media=(video,))) == [
+        "v.mp4 lasts 901 s; Instagram takes at most 900 s."
+    ]
+    monkeypatch.setenv("TIDINGS_PUBLIC_URL", "http://localhost:8000")
+    assert instagram.validate(account, Content(text="Hi", media=(PHOTO,))) == [
+        "Instagram fetches media from this server, which needs a public https:// address: set TIDINGS_PUBLIC_URL "
+        "(now http://localhost:8000) and serve the media directory there."
+    ]
