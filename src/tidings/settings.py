@@ -192,6 +192,10 @@ TIDINGS_EXPIRY_CHECK_CRON = os.environ.get("TIDINGS_EXPIRY_CHECK_CRON", "0 9 * *
 TIDINGS_EXPIRY_CHECK_TIME_ZONE = os.environ.get("TIDINGS_EXPIRY_CHECK_TIME_ZONE", "Africa/Johannesburg")
 TIDINGS_WORKFLOW_RETENTION_DAYS = int(os.environ.get("TIDINGS_WORKFLOW_RETENTION_DAYS", "14"))
 
+# Public API: requests per token per window.
+TIDINGS_API_RATE_LIMIT = int(os.environ.get("TIDINGS_API_RATE_LIMIT", "120"))
+TIDINGS_API_RATE_WINDOW = int(os.environ.get("TIDINGS_API_RATE_WINDOW", "60"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -34,10 +34,12 @@ from tidings.platforms.services import connect_account
 
 ATPROTO_DIR = os.environ.get("TIDINGS_TEST_ATPROTO_DIR", "")
 LAUNCHER = Path(__file__).parent / "peers" / "atproto_pds.cjs"
+# CI installs the peer (.ci/run) and sets TIDINGS_REQUIRE_PEERS=1: there these tests run or fail, never skip.
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        not (
+        os.environ.get("TIDINGS_REQUIRE_PEERS") != "1"
+        and not (
             ATPROTO_DIR and (Path(ATPROTO_DIR) / "node_modules" / "@atproto" / "pds").is_dir() and shutil.which("node")
         ),
         reason="needs node and TIDINGS_TEST_ATPROTO_DIR with @atproto/pds@0.4.217 installed (see module docstring)",

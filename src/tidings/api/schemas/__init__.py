@@ -19,7 +19,6 @@ NO_NUL = r"^[^\x00]*$"
 
 
 Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
-Short = Annotated[str, Field(max_length=200, pattern=NO_NUL)]
 
 
 def _check_link(value: str) -> str:

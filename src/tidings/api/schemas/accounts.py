@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Field, Schema
+from ninja import Schema
 
 from tidings.api.schemas import PageQuery
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
@@ -39,4 +39,4 @@ class AccountPage(Schema):
     items: list[AccountOut]
     count: int
     limit: int
-    offset: int = Field(description="Items skipped.")
+    offset: int
