@@ -3,6 +3,7 @@
 import base64
 import hashlib
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -12,15 +13,18 @@ import respx
 from tidings.platforms import config
 from tidings.platforms.base import PermanentError, RateLimited, ReauthRequired, TransientError
 from tidings.platforms.config import OAuthApp
-from tidings.platforms.oauth import OAuthProvider, authorization_request, exchange_code, refresh_tokens, token_set
+from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code, refresh, token_set
 
-PROVIDER = OAuthProvider(
-    "Example",
+APP = OAuth2App(
+    "client 1",
+    "s3cr:et",
     authorize_url="https://auth.example/authorize",
     token_url="https://auth.example/token",
     scopes=("post.write", "users.read"),
+    token_auth="post",
 )
-APP = OAuthApp(client_id="client 1", client_secret="s3cr:et", redirect_uri="https://tidings.example/cb/")
+REDIRECT = "https://tidings.example/cb/"
+TIKTOK: dict = {"token_auth": "post", "client_id_param": "client_key"}
 
 
 def query(url: str) -> dict[str, str]:
@@ -32,7 +36,7 @@ def form(request: httpx.Request) -> dict[str, str]:
 
 
 def test_the_authorization_url_carries_state_scopes_and_an_s256_challenge() -> None:
-    request = authorization_request(PROVIDER, APP, session_data={"instance": "x"})
+    request = authorization_request(APP, redirect_uri=REDIRECT, session_data={"instance": "x"})
     params = query(request.url)
     assert request.url.startswith("https://auth.example/authorize?")
     assert params["response_type"] == "code"
@@ -52,14 +56,14 @@ def test_the_authorization_url_carries_state_scopes_and_an_s256_challenge() -> N
 
 
 def test_every_authorization_gets_a_new_state_and_verifier() -> None:
-    first, second = authorization_request(PROVIDER, APP), authorization_request(PROVIDER, APP)
+    first, second = (authorization_request(APP, redirect_uri=REDIRECT) for _ in range(2))
     assert first.state != second.state
     assert first.session_data["code_verifier"] != second.session_data["code_verifier"]
 
 
 def test_without_pkce_there_is_no_challenge_and_extra_params_are_added() -> None:
-    provider = OAuthProvider("Old", "https://old.example/auth?x=1", "https://old.example/token", pkce=False)
-    request = authorization_request(provider, APP, extra_params={"prompt": "consent"})
+    app = OAuth2App("id", "secret", "https://old.example/auth?x=1", "https://old.example/token", pkce=False)
+    request = authorization_request(app, redirect_uri=REDIRECT, extra={"prompt": "consent"})
     params = query(request.url)
     assert "code_challenge" not in params
     assert "scope" not in params
@@ -75,7 +79,7 @@ def test_the_code_exchange_posts_the_code_verifier_and_client_credentials_in_the
         json={"access_token": "at", "refresh_token": "rt", "expires_in": 7200, "scope": "post.write users.read"},
     )
     before = datetime.now(UTC)
-    tokens = exchange_code(PROVIDER, APP, code="the-code", code_verifier="v" * 50)
+    tokens = exchange_code(APP, code="the-code", redirect_uri=REDIRECT, code_verifier="v" * 50)
     sent = route.calls.last.request
     assert form(sent) == {
         "grant_type": "authorization_code",
@@ -96,11 +100,9 @@ def test_the_code_exchange_posts_the_code_verifier_and_client_credentials_in_the
 
 @respx.mock
 def test_basic_client_auth_form_encodes_the_credentials_first() -> None:
-    provider = OAuthProvider(
-        "Basic", "https://b.example/a", "https://b.example/token", client_auth="client_secret_basic"
-    )
+    app = OAuth2App("client 1", "s3cr:et", "https://b.example/a", "https://b.example/token", token_auth="basic")
     route = respx.post("https://b.example/token").respond(200, json={"access_token": "at"})
-    refresh_tokens(provider, APP, refresh_token="old-rt")
+    refresh(app, refresh_token="old-rt")
     sent = route.calls.last.request
     assert sent.headers["Authorization"] == "Basic " + base64.b64encode(b"client+1:s3cr%3Aet").decode()
     assert form(sent) == {"grant_type": "refresh_token", "refresh_token": "old-rt"}
@@ -109,42 +111,68 @@ def test_basic_client_auth_form_encodes_the_credentials_first() -> None:
 @respx.mock
 def test_a_refresh_without_a_new_refresh_token_keeps_the_old_one() -> None:
     respx.post("https://auth.example/token").respond(200, json={"access_token": "new", "expires_in": "60"})
-    tokens = refresh_tokens(PROVIDER, APP, refresh_token="keep-me")
+    tokens = refresh(APP, refresh_token="keep-me")
     assert (tokens.access_token, tokens.refresh_token) == ("new", "keep-me")
 
 
 def test_no_refresh_token_means_reconnecting() -> None:
     with pytest.raises(ReauthRequired):
-        refresh_tokens(PROVIDER, APP, refresh_token="")
+        refresh(APP, refresh_token="")
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "error", "message"),
+    ("refreshing", "status", "body", "error", "message"),
     [
-        (400, {"error": "invalid_grant", "error_description": "Token revoked"}, ReauthRequired, "Token revoked"),
-        (400, {"error": "invalid_request", "error_description": "Bad redirect_uri"}, PermanentError, "Bad redirect"),
-        (401, {"error": "invalid_client"}, PermanentError, "invalid_client"),
-        (200, {"token_type": "bearer"}, PermanentError, "refused the sign-in"),
-        (502, {"error": "bad_gateway"}, TransientError, "502"),
-        (503, "<html>down</html>", TransientError, "503"),
+        # A refused grant on refresh: the user must connect again; a refused code fails only this attempt.
+        (True, 400, {"error": "invalid_grant", "error_description": "Token revoked"}, ReauthRequired, "Token revoked"),
+        (False, 400, {"error": "invalid_grant", "error_description": "Code used"}, PermanentError, "Code used"),
+        (True, 400, {"error": "invalid_request", "error_description": "Bad token"}, ReauthRequired, "Bad token"),
+        (
+            False,
+            400,
+            {"error": "invalid_request", "error_description": "Bad redirect_uri"},
+            PermanentError,
+            "Bad redirect",
+        ),
+        # Our app's credentials, not the user's: reconnecting cannot help.
+        (False, 401, {"error": "invalid_client"}, PermanentError, "invalid_client"),
+        (True, 401, {"error": "invalid_client"}, PermanentError, "invalid_client"),
+        (True, 400, {"error": "unauthorized_client"}, PermanentError, "unauthorized_client"),
+        (False, 200, {"token_type": "bearer"}, PermanentError, "refused the sign-in"),
+        # TikTok's token endpoint: errors as HTTP 200 with an `error` string.
+        (False, 200, {"error": "invalid_grant", "error_description": "Code expired"}, PermanentError, "Code expired"),
+        (True, 200, {"error": "invalid_grant", "error_description": "Gone"}, ReauthRequired, "Gone"),
+        # Meta's error object and Pinterest's `message`.
+        (False, 400, {"error": {"message": "Bad verification code", "code": 100}}, PermanentError, "verification code"),
+        (True, 400, {"code": 1, "message": "Invalid refresh token."}, ReauthRequired, "Invalid refresh token"),
+        (False, 502, {"error": "bad_gateway"}, TransientError, "502"),
+        (True, 503, "<html>down</html>", TransientError, "503"),
     ],
 )
 @respx.mock
-def test_token_errors_are_classified(status: int, body: object, error: type[Exception], message: str) -> None:
+def test_token_errors_are_classified(
+    refreshing: bool, status: int, body: object, error: type[Exception], message: str
+) -> None:
     if isinstance(body, dict):
         respx.post("https://auth.example/token").respond(status, json=body)
     else:
         respx.post("https://auth.example/token").respond(status, text=str(body))
+    grant = (
+        partial(refresh, APP, refresh_token="rt")
+        if refreshing
+        else partial(exchange_code, APP, code="c", redirect_uri=REDIRECT)
+    )
     with pytest.raises(error) as raised:
-        exchange_code(PROVIDER, APP, code="c")
+        grant()
     assert message in str(raised.value)
+    assert "auth.example" in str(raised.value)
 
 
 @respx.mock
 def test_a_rate_limited_token_request_says_how_long_to_wait() -> None:
     respx.post("https://auth.example/token").respond(429, headers={"Retry-After": "30"})
     with pytest.raises(RateLimited) as raised:
-        refresh_tokens(PROVIDER, APP, refresh_token="rt")
+        refresh(APP, refresh_token="rt")
     assert raised.value.retry_after == 30
 
 
@@ -153,7 +181,25 @@ def test_a_rate_limited_token_request_says_how_long_to_wait() -> None:
 def test_unreachable_or_slow_token_endpoints_are_transient(failure: Exception) -> None:
     respx.post("https://auth.example/token").mock(side_effect=failure)
     with pytest.raises(TransientError):
-        exchange_code(PROVIDER, APP, code="c")
+        exchange_code(APP, code="c", redirect_uri=REDIRECT)
+
+
+@respx.mock
+def test_a_renamed_client_id_is_used_in_the_url_and_the_token_form() -> None:
+    app = OAuth2App("key-1", "sec", "https://tt.example/auth", "https://tt.example/token", pkce=False, **TIKTOK)
+    request = authorization_request(app, redirect_uri=REDIRECT)
+    params = query(request.url)
+    assert (params["client_key"], "client_id" in params) == ("key-1", False)
+    assert request.session_data == {}
+    route = respx.post("https://tt.example/token").respond(200, json={"access_token": "at"})
+    exchange_code(app, code="c", redirect_uri=REDIRECT)
+    assert form(route.calls.last.request) == {
+        "grant_type": "authorization_code",
+        "code": "c",
+        "redirect_uri": REDIRECT,
+        "client_key": "key-1",
+        "client_secret": "sec",
+    }
 
 
 def test_token_set_reads_lists_of_scopes_and_missing_expiry() -> None:
@@ -162,6 +208,9 @@ def test_token_set_reads_lists_of_scopes_and_missing_expiry() -> None:
     assert tokens.scope == "a b"
     assert tokens.expires_at == now + timedelta(seconds=10)
     assert token_set({"access_token": "a"}).expires_at is None
+    assert token_set({"access_token": "a", "expires_in": "3599.5"}, now=now).expires_at == now + timedelta(seconds=3599)
+    with pytest.raises(TransientError, match="no access token"):
+        token_set({"token_type": "bearer"})
 
 
 def test_config_reads_the_app_and_redirect_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,7 +32,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import _video_oauth as oauth
+from tidings.platforms.connectors import oauth2
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
@@ -84,9 +84,9 @@ class PinterestConnector(BaseConnector):
         can_find_published=True, notes=("Pins go to the board chosen at connect time.",)
     )
 
-    def _app(self) -> oauth.OAuth2App:
-        client_id, secret = oauth.client_credentials("PINTEREST") or ("", "")
-        return oauth.OAuth2App(
+    def _app(self) -> oauth2.OAuth2App:
+        client_id, secret = oauth2.client_credentials("PINTEREST") or ("", "")
+        return oauth2.OAuth2App(
             client_id=client_id,
             client_secret=secret,
             authorize_url="https://www.pinterest.com/oauth/",
@@ -99,15 +99,15 @@ class PinterestConnector(BaseConnector):
         )
 
     def is_configured(self) -> bool:
-        return oauth.client_credentials("PINTEREST") is not None
+        return oauth2.client_credentials("PINTEREST") is not None
 
     def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return oauth.authorization_request(self._app(), redirect_uri=redirect_uri)
+        return oauth2.authorization_request(self._app(), redirect_uri=redirect_uri)
 
     def finish_connect(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> tuple[Identity, TokenSet]:
-        tokens = oauth.exchange_code(
+        tokens = oauth2.exchange_code(
             self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
         )
         user = self._call("GET", "/user_account", tokens.access_token)
@@ -126,7 +126,7 @@ class PinterestConnector(BaseConnector):
         return identity, tokens
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        return oauth.refresh(self._app(), refresh_token=account.refresh_token)
+        return oauth2.refresh(self._app(), refresh_token=account.refresh_token)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         problems = text_problems(Platform.PINTEREST, content.text) + media_problems("Pinterest", RULES, content.media)

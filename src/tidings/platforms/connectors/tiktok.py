@@ -31,7 +31,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import _video_oauth as oauth
+from tidings.platforms.connectors import oauth2
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.errors import retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
@@ -96,9 +96,9 @@ def tiktok_failure(response: httpx.Response) -> PublishFailure:
 class TikTokConnector(BaseConnector):
     platform: ClassVar[str] = Platform.TIKTOK
 
-    def _app(self) -> oauth.OAuth2App:
-        client_key, secret = oauth.client_credentials("TIKTOK") or ("", "")
-        return oauth.OAuth2App(
+    def _app(self) -> oauth2.OAuth2App:
+        client_key, secret = oauth2.client_credentials("TIKTOK") or ("", "")
+        return oauth2.OAuth2App(
             client_id=client_key,
             client_secret=secret,
             authorize_url="https://www.tiktok.com/v2/auth/authorize/",
@@ -112,15 +112,15 @@ class TikTokConnector(BaseConnector):
         )
 
     def is_configured(self) -> bool:
-        return oauth.client_credentials("TIKTOK") is not None
+        return oauth2.client_credentials("TIKTOK") is not None
 
     def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return oauth.authorization_request(self._app(), redirect_uri=redirect_uri)
+        return oauth2.authorization_request(self._app(), redirect_uri=redirect_uri)
 
     def finish_connect(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> tuple[Identity, TokenSet]:
-        tokens = oauth.exchange_code(
+        tokens = oauth2.exchange_code(
             self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
         )
         user = self._call(tokens.access_token, "GET", "/v2/user/info/", params={"fields": "open_id,display_name"})
@@ -135,7 +135,7 @@ class TikTokConnector(BaseConnector):
         return Identity(external_id=open_id, handle=handle, display_name=name), tokens
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        return oauth.refresh(self._app(), refresh_token=account.refresh_token)
+        return oauth2.refresh(self._app(), refresh_token=account.refresh_token)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         problems = text_problems(Platform.TIKTOK, _caption(content))

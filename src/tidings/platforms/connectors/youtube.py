@@ -34,7 +34,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import _video_oauth as oauth
+from tidings.platforms.connectors import oauth2
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
@@ -120,9 +120,9 @@ def youtube_failure(response: httpx.Response) -> PublishFailure:
 class YouTubeConnector(BaseConnector):
     platform: ClassVar[str] = Platform.YOUTUBE
 
-    def _app(self) -> oauth.OAuth2App:
-        client_id, secret = oauth.client_credentials("YOUTUBE") or ("", "")
-        return oauth.OAuth2App(
+    def _app(self) -> oauth2.OAuth2App:
+        client_id, secret = oauth2.client_credentials("YOUTUBE") or ("", "")
+        return oauth2.OAuth2App(
             client_id=client_id,
             client_secret=secret,
             authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
@@ -133,17 +133,17 @@ class YouTubeConnector(BaseConnector):
         )
 
     def is_configured(self) -> bool:
-        return oauth.client_credentials("YOUTUBE") is not None
+        return oauth2.client_credentials("YOUTUBE") is not None
 
     def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
         # A refresh token comes only with offline access, and again on a reconnect only when consent is asked anew.
         extra = {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"}
-        return oauth.authorization_request(self._app(), redirect_uri=redirect_uri, extra=extra)
+        return oauth2.authorization_request(self._app(), redirect_uri=redirect_uri, extra=extra)
 
     def finish_connect(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> tuple[Identity, TokenSet]:
-        tokens = oauth.exchange_code(
+        tokens = oauth2.exchange_code(
             self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
         )
         response = self._request(
@@ -162,7 +162,7 @@ class YouTubeConnector(BaseConnector):
         return identity, tokens
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        return oauth.refresh(self._app(), refresh_token=account.refresh_token)
+        return oauth2.refresh(self._app(), refresh_token=account.refresh_token)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         title, description = title_and_description(content)

@@ -22,12 +22,11 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.config import OAuthApp
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.mastodon import api
+from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import MastodonApp, Platform, SocialAccount
-from tidings.platforms.oauth import OAuthProvider, authorization_request, exchange_code
 from tidings.platforms.rules import split_into_thread, text_problems
 
 # Mastodon's defaults (app/models/media_attachment.rb): 4 attachments, images up to 16 MB, one video up to 99 MB.
@@ -46,17 +45,15 @@ def _text(content: Content) -> str:
     return f"{text}\n\n{content.link}".strip() if content.link and content.link not in text else text
 
 
-def _provider(instance: str) -> OAuthProvider:
-    return OAuthProvider(
-        name=instance.split("://", 1)[-1],
-        authorize_url=f"{instance}/oauth/authorize",
-        token_url=f"{instance}/oauth/token",
+def _oauth_app(app: MastodonApp) -> OAuth2App:
+    return OAuth2App(
+        app.client_id,
+        app.client_secret,
+        authorize_url=f"{app.instance}/oauth/authorize",
+        token_url=f"{app.instance}/oauth/token",
         scopes=api.SCOPES,
+        token_auth="post",  # noqa: S106 (a method name, not a secret)
     )
-
-
-def _oauth_app(app: MastodonApp) -> OAuthApp:
-    return OAuthApp(client_id=app.client_id, client_secret=app.client_secret, redirect_uri=app.redirect_uri)
 
 
 class MastodonConnector(BaseConnector):
@@ -72,7 +69,7 @@ class MastodonConnector(BaseConnector):
             raise PermanentError("Give your Mastodon server, for example mastodon.social.")
         base = api.instance_url(instance)
         app = api.registered_app(base, redirect_uri=redirect_uri)
-        return authorization_request(_provider(base), _oauth_app(app), session_data={"instance": base})
+        return authorization_request(_oauth_app(app), redirect_uri=app.redirect_uri, session_data={"instance": base})
 
     def finish_connect(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
@@ -82,7 +79,7 @@ class MastodonConnector(BaseConnector):
         if app is None:
             raise PermanentError("This sign-in does not match a Mastodon server we know; start again.")
         verifier = session_data.get("code_verifier", "")
-        tokens = exchange_code(_provider(base), _oauth_app(app), code=code, code_verifier=verifier)
+        tokens = exchange_code(_oauth_app(app), code=code, redirect_uri=app.redirect_uri, code_verifier=verifier)
         return self._identity(base, tokens.access_token), tokens
 
     def _identity(self, base: str, token: str) -> Identity:
