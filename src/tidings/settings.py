@@ -180,9 +180,10 @@ TIDINGS_PUBLISH_LEASE_SECONDS = int(os.environ.get("TIDINGS_PUBLISH_LEASE_SECOND
 # Durable jobs (DBOS): threads per process, publish workflows per platform queue per process, dispatch cadence.
 TIDINGS_MAX_EXECUTOR_THREADS = int(os.environ.get("TIDINGS_MAX_EXECUTOR_THREADS", "64"))
 TIDINGS_WORKER_CONCURRENCY = int(os.environ.get("TIDINGS_WORKER_CONCURRENCY", "10"))
-# How often each worker asks each platform queue for work: lower means less lateness, more idle queries.
-TIDINGS_QUEUE_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_POLL_SECONDS", "0.2"))
-# Rate-limited platform queues poll less often, as their limit allows (tidings.jobs.queues), but at least this often.
+# How often each worker asks a platform queue without a rate limit for work. A queue refills its free slots only
+# when it polls, so a slow poll idles them; rate-limited queues poll less often, as their limit allows
+# (tidings.jobs.queues), but at least every TIDINGS_QUEUE_MAX_POLL_SECONDS.
+TIDINGS_QUEUE_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_POLL_SECONDS", "0.1"))
 TIDINGS_QUEUE_MAX_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_MAX_POLL_SECONDS", "1.0"))
 TIDINGS_DISPATCH_EVERY_SECONDS = int(os.environ.get("TIDINGS_DISPATCH_EVERY_SECONDS", "2"))
 TIDINGS_DISPATCH_BATCH = int(os.environ.get("TIDINGS_DISPATCH_BATCH", "500"))

@@ -281,7 +281,8 @@ def _check_low_credits(user: User) -> None:
     """`check_low_credits`, minus its cost once this cycle's alert exists: it notifies once per cycle, so from then
     on every publish by a low user would try the insert in a savepoint, fail, and look the alert up again."""
     monthly = user.limits[Limit.MONTHLY_CREDITS] or 0
-    if not is_low(available_credits(user), monthly):
+    # Available credits never exceed the balance, so a low balance answers without summing the reservations.
+    if not (is_low(user.credits, monthly) or is_low(available_credits(user), monthly)):
         return
     # The key check_low_credits dedupes on. Were its format to change, this would find nothing and every publish
     # would go on to check_low_credits: slower, never wrong.
