@@ -23,7 +23,7 @@ from tidings.notifications.services import notify
 from tidings.platforms.base import (
     Content,
     OutcomeUnknown,
-    PermanentError,
+    PublishFailure,
     RateLimited,
     ReauthRequired,
     TransientError,
@@ -212,7 +212,12 @@ def send_target(
     earlier_send_unresolved = not first and target.sending_since is not None
     if earlier_send_unresolved:
         if connector.capabilities.can_find_published:
-            found = connector.find_published(target.account, idempotency_key=key)
+            try:
+                found = connector.find_published(target.account, idempotency_key=key)
+            except PublishFailure as error:
+                # The lookup failed, so the earlier send is still in doubt: never send again before it answers.
+                failed = outcome_for(error)
+                return failed if failed.kind in ("rate_limited", "auth") else Outcome("unknown", error.message)
             if found is not None:
                 return Outcome("published", external_id=found.external_id, url=found.url)
         elif not connector.capabilities.idempotent_publish:
@@ -221,22 +226,29 @@ def send_target(
         PostTarget.objects.filter(pk=target_id).update(sending_since=timezone.now())
     try:
         published = connector.publish(target.account, content or _content(target), idempotency_key=key)
-    except OutcomeUnknown as error:
-        return Outcome("unknown", error.message)
-    except RateLimited as error:
-        outcome = Outcome("rate_limited", error.message, retry_after=error.retry_after)
-    except ReauthRequired as error:
-        outcome = Outcome("auth", error.message)
-    except TransientError as error:
-        outcome = Outcome("transient", error.message)
-    except PermanentError as error:
-        outcome = Outcome("permanent", error.message)
+    except PublishFailure as error:
+        outcome = outcome_for(error)
     else:
         return Outcome("published", external_id=published.external_id, url=published.url)
+    if outcome.kind == "unknown":
+        return outcome
     if not earlier_send_unresolved:
         # This attempt was answered, so nothing is in doubt; an earlier unanswered send stays in doubt.
         PostTarget.objects.filter(pk=target_id).update(sending_since=None)
     return outcome
+
+
+def outcome_for(error: PublishFailure) -> Outcome:
+    """A connector's classified error as the outcome the workflow acts on."""
+    if isinstance(error, OutcomeUnknown):
+        return Outcome("unknown", error.message)
+    if isinstance(error, RateLimited):
+        return Outcome("rate_limited", error.message, retry_after=error.retry_after)
+    if isinstance(error, ReauthRequired):
+        return Outcome("auth", error.message)
+    if isinstance(error, TransientError):
+        return Outcome("transient", error.message)
+    return Outcome("permanent", error.message)
 
 
 def has_unresolved_send(target_id: int) -> bool:

@@ -1,0 +1,76 @@
+"""One send attempt after an earlier send got no answer: look it up first, and never resend on a failed lookup."""
+
+from typing import ClassVar
+
+import pytest
+from django.utils import timezone
+
+from tests.conftest import create_scheduled_post
+from tidings.accounts.models import User
+from tidings.platforms.base import Capabilities, Content, Published, TransientError
+from tidings.platforms.connectors.webhook import WebhookConnector
+from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.registry import CONNECTORS
+from tidings.platforms.services import connect_account
+from tidings.posts.models import PostTarget, TargetStatus
+from tidings.posts.publishing import send_target
+
+pytestmark = pytest.mark.django_db
+
+
+class LookupConnector(WebhookConnector):
+    """A platform that can be asked for a post by our key; it never sends in these tests."""
+
+    capabilities: ClassVar[Capabilities] = Capabilities(can_find_published=True)
+    lookups: ClassVar[list[object]] = []
+    sends: ClassVar[int] = 0
+
+    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+        answer = self.lookups.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        type(self).sends += 1
+        return Published("sent-again")
+
+
+@pytest.fixture
+def in_doubt(bob: User, monkeypatch: pytest.MonkeyPatch) -> PostTarget:
+    monkeypatch.setitem(CONNECTORS, Platform.WEBHOOK, LookupConnector())
+    LookupConnector.sends = 0
+    account = connect_account(
+        bob,
+        platform=Platform.WEBHOOK,
+        external_id="hook",
+        handle="hook",
+        access_token="s" * 20,
+        base_url="https://hooks.example/in",
+    )
+    post = create_scheduled_post(bob, [account])
+    PostTarget.objects.filter(post=post).update(status=TargetStatus.PUBLISHING, sending_since=timezone.now())
+    return PostTarget.objects.get(post=post)
+
+
+def test_a_failed_lookup_is_an_unknown_outcome_and_nothing_is_resent(in_doubt: PostTarget) -> None:
+    LookupConnector.lookups = [TransientError("lookup timed out")]
+    outcome = send_target(in_doubt.pk)
+    assert (outcome.kind, outcome.message) == ("unknown", "lookup timed out")
+    assert LookupConnector.sends == 0
+    in_doubt.refresh_from_db()
+    assert in_doubt.sending_since is not None
+
+
+def test_a_post_found_by_the_lookup_is_published_without_sending(in_doubt: PostTarget) -> None:
+    LookupConnector.lookups = [Published("found-1", "https://platform.example/found-1")]
+    outcome = send_target(in_doubt.pk)
+    assert (outcome.kind, outcome.external_id) == ("published", "found-1")
+    assert LookupConnector.sends == 0
+
+
+def test_when_the_lookup_finds_nothing_it_is_sent_again(in_doubt: PostTarget) -> None:
+    LookupConnector.lookups = [None]
+    outcome = send_target(in_doubt.pk)
+    assert (outcome.kind, outcome.external_id) == ("published", "sent-again")
+    assert LookupConnector.sends == 1
