@@ -1,7 +1,8 @@
-"""What the OAuth platforms share: one request helper that turns lost connections and error answers into the
-classified publish errors, the app's OAuth config, and the small content helpers (link, thread, files)."""
+"""What the OAuth platforms with a JSON API share: one request helper that turns lost connections and error answers
+into the classified publish errors (the sign-in is `OAuthConnector`'s), and the small content helpers (link, thread,
+files)."""
 
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -17,8 +18,7 @@ from tidings.platforms.base import (
     RateLimited,
     TransientError,
 )
-from tidings.platforms.connectors.base import BaseConnector
-from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.connectors.base import OAuthConnector
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MediaItem
 from tidings.platforms.rules import platform_name, split_into_thread
@@ -27,28 +27,8 @@ from tidings.platforms.rules import platform_name, split_into_thread
 MAX_THREAD_PARTS = 25
 
 
-class ApiConnector(BaseConnector):
-    connect_method: ClassVar[str] = "oauth"
-
-    @property
-    def label(self) -> str:
-        return platform_name(self.platform)
-
-    def app(self) -> OAuth2App | None:
-        """The OAuth app from the environment; None when the operator has not set it up."""
-        return None
-
-    def is_configured(self) -> bool:
-        return self.app() is not None
-
-    def configured_app(self) -> OAuth2App:
-        app = self.app()
-        if app is None:
-            prefix = f"TIDINGS_{self.platform.upper()}"
-            raise PermanentError(
-                f"{self.label} is not set up on this server: set {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET."
-            )
-        return app
+class ApiConnector(OAuthConnector):
+    """Calls through `request`; a platform with its own error shape overrides `failure`."""
 
     def request(self, method: str, url: str, *, sends: bool = False, **kwargs: Any) -> httpx.Response:
         """One call; `sends` marks the request that makes a post public, whose lost answer leaves it in doubt.
@@ -126,3 +106,13 @@ def thread_problems(platform: str, text: str) -> list[str]:
 def read_file(item: MediaItem) -> bytes:
     with default_storage.open(item.path, "rb") as handle:
         return bytes(handle.read())
+
+
+def stored_size(item: MediaItem) -> int:
+    """The file's size in the media store; a file gone from it cannot be sent, now or later."""
+    try:
+        return default_storage.size(item.path)
+    except OSError:
+        raise PermanentError(
+            f"The {item.kind} {item.path.rsplit('/', 1)[-1]} is missing from the media store."
+        ) from None

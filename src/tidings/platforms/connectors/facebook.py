@@ -42,7 +42,7 @@ class FacebookConnector(PageLoginConnector):
     def finish_connect(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> tuple[Identity, TokenSet]:
-        pages = self.pages(code=code, redirect_uri=redirect_uri)
+        pages = self.pages(code=code, redirect_uri=redirect_uri, session_data=session_data)
         if not pages:
             raise PermanentError("This Facebook account manages no Page, or did not allow Tidings to use one.")
         page = pages[0]

@@ -53,7 +53,7 @@ class InstagramConnector(PageLoginConnector):
     def finish_connect(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> tuple[Identity, TokenSet]:
-        for page in self.pages(code=code, redirect_uri=redirect_uri):
+        for page in self.pages(code=code, redirect_uri=redirect_uri, session_data=session_data):
             ig = page.get("instagram_business_account")
             if isinstance(ig, dict) and ig.get("id"):
                 handle = f"@{ig.get('username') or ig['id']}"
@@ -118,8 +118,4 @@ class InstagramConnector(PageLoginConnector):
         return self._create(user, token, params)
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:
-        response = self.request("POST", f"{GRAPH}/{user}/media", data=params | {"access_token": token})
-        container = str(self.data(response).get("id", ""))
-        if not container:
-            raise PermanentError("Instagram did not make a media container.")
-        return container
+        return self.create_container(f"{GRAPH}/{user}/media", token=token, params=params)

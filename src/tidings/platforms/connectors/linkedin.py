@@ -15,7 +15,6 @@ import re
 from typing import Any, ClassVar
 
 from tidings.platforms.base import (
-    AuthorizationRequest,
     Capabilities,
     Content,
     Identity,
@@ -24,13 +23,7 @@ from tidings.platforms.base import (
     TokenSet,
 )
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file
-from tidings.platforms.connectors.oauth2 import (
-    OAuth2App,
-    authorization_request,
-    client_credentials,
-    exchange_code,
-    refresh,
-)
+from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import URL_RE, text_problems
@@ -63,14 +56,13 @@ class LinkedInConnector(ApiConnector):
         notes=("LinkedIn has no idempotency key: a post whose answer was lost is left for you to confirm.",)
     )
 
-    def app(self) -> OAuth2App | None:
-        credentials = client_credentials(self.platform)
-        if credentials is None:
-            return None
+    def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         organizations = os.environ.get("TIDINGS_LINKEDIN_ORGANIZATIONS", "") in ("1", "true", "yes")
         scopes = (*MEMBER_SCOPES, ORGANIZATION_SCOPE) if organizations else MEMBER_SCOPES
+        # Refresh tokens come only to apps LinkedIn enabled for them; without one the member reconnects every 60 days.
         return OAuth2App(
-            *credentials,
+            client_id,
+            client_secret,
             authorize_url=AUTHORIZE_URL,
             token_url=TOKEN_URL,
             scopes=scopes,
@@ -78,23 +70,13 @@ class LinkedInConnector(ApiConnector):
             token_auth="post",  # noqa: S106 (a method name, not a secret)
         )
 
-    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return authorization_request(self.configured_app(), redirect_uri=redirect_uri)
-
-    def finish_connect(
-        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
-        tokens = exchange_code(self.configured_app(), code=code, redirect_uri=redirect_uri)
+    def identify(self, tokens: TokenSet) -> Identity:
         headers = {"Authorization": f"Bearer {tokens.access_token}"}
         me = self.data(self.request("GET", f"{API}/v2/userinfo", headers=headers))
         if not me.get("sub"):
             raise PermanentError("LinkedIn did not say which member signed in.")
         name = str(me.get("name") or " ".join(filter(None, [me.get("given_name"), me.get("family_name")])))
-        return Identity(external_id=str(me["sub"]), handle=name or str(me["sub"]), display_name=name), tokens
-
-    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        # Refresh tokens come only to apps LinkedIn enabled for them; without one the member reconnects every 60 days.
-        return refresh(self.configured_app(), refresh_token=account.refresh_token)
+        return Identity(external_id=str(me["sub"]), handle=name or str(me["sub"]), display_name=name)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)

@@ -11,23 +11,19 @@ import httpx
 from django.conf import settings
 
 from tidings.platforms.base import (
-    AuthorizationRequest,
     PermanentError,
     PublishFailure,
     RateLimited,
     ReauthRequired,
+    TokenSet,
     TransientError,
 )
 from tidings.platforms.connectors.api import ApiConnector
-from tidings.platforms.connectors.oauth2 import (
-    OAuth2App,
-    authorization_request,
-    client_credentials,
-    exchange_code,
-    token_set,
-)
+from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.connectors.oauth2 import OAuth2App, token_set
 from tidings.platforms.errors import MAX_RETRY_AFTER
 from tidings.platforms.media import MediaItem
+from tidings.platforms.models import SocialAccount
 
 # One pinned Graph API version; Meta keeps each for about two years. https://developers.facebook.com/docs/graph-api/changelog
 GRAPH_VERSION = "v24.0"
@@ -94,6 +90,14 @@ class GraphConnector(ApiConnector):
         # Nothing is public yet; the next attempt makes a new container (an unused one expires after 24 hours).
         raise TransientError(f"{self.label} was still processing the media; it will be sent again.")
 
+    def create_container(self, url: str, *, token: str, params: dict[str, str]) -> str:
+        """A media container, invisible until published: safe to make again after a failure."""
+        response = self.request("POST", url, data=params | {"access_token": token})
+        container = str(self.data(response).get("id", ""))
+        if not container:
+            raise PermanentError(f"{self.label} did not make a media container.")
+        return container
+
     def permalink(self, url: str, *, token: str) -> str:
         """The public address of a published post; a failure here must not turn a success into an error."""
         try:
@@ -109,40 +113,56 @@ class PageLoginConnector(GraphConnector):
 
     scopes: ClassVar[tuple[str, ...]] = ()
 
-    def app(self) -> OAuth2App | None:
-        credentials = client_credentials(self.platform)
-        if credentials is None:
-            return None
-        return OAuth2App(
-            *credentials,
+    def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
+        return meta_app(
+            client_id,
+            client_secret,
             authorize_url=FACEBOOK_DIALOG,
             token_url=f"{GRAPH}/oauth/access_token",
             scopes=self.scopes,
-            pkce=False,
-            token_auth="post",  # noqa: S106 (a method name, not a secret)
-            scope_separator=",",
         )
 
-    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return authorization_request(self.configured_app(), redirect_uri=redirect_uri)
-
-    def pages(self, *, code: str, redirect_uri: str) -> list[dict[str, Any]]:
-        """The Pages the person manages, each with its Page token and linked Instagram account."""
+    def exchange_code(self, *, code: str, redirect_uri: str, session_data: dict[str, str]) -> TokenSet:
+        """The short-lived user token, swapped for a long-lived one."""
         app = self.configured_app()
-        short = exchange_code(app, code=code, redirect_uri=redirect_uri)
+        short = super().exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data)
         params = {
             "grant_type": "fb_exchange_token",
             "client_id": app.client_id,
             "client_secret": app.client_secret,
             "fb_exchange_token": short.access_token,
         }
-        long_lived = token_set(self.data(self.request("GET", f"{GRAPH}/oauth/access_token", params=params)))
+        return token_set(self.data(self.request("GET", f"{GRAPH}/oauth/access_token", params=params)))
+
+    def pages(self, *, code: str, redirect_uri: str, session_data: dict[str, str]) -> list[dict[str, Any]]:
+        """The Pages the person manages, each with its Page token and linked Instagram account."""
+        user = self.exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data)
         fields = "id,name,access_token,instagram_business_account{id,username,name}"
         response = self.request(
-            "GET", f"{GRAPH}/me/accounts", params={"fields": fields, "access_token": long_lived.access_token}
+            "GET", f"{GRAPH}/me/accounts", params={"fields": fields, "access_token": user.access_token}
         )
         pages = self.data(response).get("data")
         return [p for p in pages if isinstance(p, dict) and p.get("access_token")] if isinstance(pages, list) else []
+
+    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
+        # Page tokens do not expire: keep them.
+        return BaseConnector.refresh_credentials(self, account)
+
+
+def meta_app(
+    client_id: str, client_secret: str, *, authorize_url: str, token_url: str, scopes: tuple[str, ...]
+) -> OAuth2App:
+    """Meta's OAuth habits, Facebook Login and Threads alike: no PKCE, the secret in the form, scopes with commas."""
+    return OAuth2App(
+        client_id,
+        client_secret,
+        authorize_url=authorize_url,
+        token_url=token_url,
+        scopes=scopes,
+        pkce=False,
+        token_auth="post",  # noqa: S106 (a method name, not a secret)
+        scope_separator=",",
+    )
 
 
 def public_url_problems(label: str) -> list[str]:

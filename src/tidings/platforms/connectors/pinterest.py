@@ -14,16 +14,12 @@ import re
 from typing import Any, ClassVar
 
 import httpx
-from django.conf import settings
 from django.core.files.storage import default_storage
 
-from tidings import http
 from tidings.platforms.base import (
-    AuthorizationRequest,
     Capabilities,
     Content,
     Identity,
-    OutcomeUnknown,
     PermanentError,
     Published,
     PublishFailure,
@@ -32,8 +28,8 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import oauth2
-from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.connectors.api import ApiConnector
+from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -78,17 +74,16 @@ def pinterest_failure(response: httpx.Response) -> PublishFailure:
     return TransientError(message) if kind is TransientError else PermanentError(message)
 
 
-class PinterestConnector(BaseConnector):
+class PinterestConnector(ApiConnector):
     platform: ClassVar[str] = Platform.PINTEREST
     capabilities: ClassVar[Capabilities] = Capabilities(
         can_find_published=True, notes=("Pins go to the board chosen at connect time.",)
     )
 
-    def _app(self) -> oauth2.OAuth2App:
-        client_id, secret = oauth2.client_credentials("PINTEREST") or ("", "")
-        return oauth2.OAuth2App(
-            client_id=client_id,
-            client_secret=secret,
+    def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
+        return OAuth2App(
+            client_id,
+            client_secret,
             authorize_url="https://www.pinterest.com/oauth/",
             token_url=f"{API}/oauth/token",
             scopes=SCOPES,
@@ -98,18 +93,8 @@ class PinterestConnector(BaseConnector):
             scope_separator=",",
         )
 
-    def is_configured(self) -> bool:
-        return oauth2.client_credentials("PINTEREST") is not None
-
-    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return oauth2.authorization_request(self._app(), redirect_uri=redirect_uri)
-
-    def finish_connect(
-        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
-        tokens = oauth2.exchange_code(
-            self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
-        )
+    def identify(self, tokens: TokenSet) -> Identity:
+        """The user, with the board Pins will go to: the first public one, else the first."""
         user = self._call("GET", "/user_account", tokens.access_token)
         boards = self._call("GET", "/boards", tokens.access_token, params={"page_size": "100"}).get("items") or []
         if not boards:
@@ -117,16 +102,12 @@ class PinterestConnector(BaseConnector):
         board = next((b for b in boards if b.get("privacy") == "PUBLIC"), boards[0])
         username = str(user.get("username") or "")
         name = str(user.get("business_name") or username)
-        identity = Identity(
+        return Identity(
             external_id=str(user.get("id") or username),
             handle=username,
             display_name=f"{name} · {board.get('name') or 'board'}"[:255],
             base_url=f"{API}/boards/{board['id']}",
         )
-        return identity, tokens
-
-    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        return oauth2.refresh(self._app(), refresh_token=account.refresh_token)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         problems = text_problems(Platform.PINTEREST, content.text) + media_problems("Pinterest", RULES, content.media)
@@ -171,25 +152,13 @@ class PinterestConnector(BaseConnector):
         return next((_published(pin) for pin in pins if pin.get("note") == note), None)
 
     def _call(self, method: str, path: str, token: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = http.shared_client().request(
-                method,
-                f"{API}{path}",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=settings.TIDINGS_PUBLISH_TIMEOUT,
-                **kwargs,
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise TransientError(f"Could not reach Pinterest: {type(error).__name__}") from None
-        except httpx.TransportError as error:
-            if method == "POST":
-                raise OutcomeUnknown(
-                    f"No answer from Pinterest after sending the Pin ({type(error).__name__})."
-                ) from None
-            raise TransientError(f"Pinterest did not answer: {type(error).__name__}") from None
-        if not response.is_success:
-            raise pinterest_failure(response)
+        headers = {"Authorization": f"Bearer {token}"}
+        # The only POST creates a Pin: its lost answer leaves the Pin in doubt (settled by `find_published`).
+        response = self.request(method, f"{API}{path}", sends=method == "POST", headers=headers, **kwargs)
         return dict(response.json())
+
+    def failure(self, response: httpx.Response) -> PublishFailure:
+        return pinterest_failure(response)
 
 
 def _board_id(account: SocialAccount) -> str:

@@ -11,7 +11,6 @@
 from typing import ClassVar
 
 from tidings.platforms.base import (
-    AuthorizationRequest,
     Capabilities,
     Content,
     Identity,
@@ -22,14 +21,8 @@ from tidings.platforms.base import (
     TokenSet,
 )
 from tidings.platforms.connectors.api import full_text, thread_parts, thread_problems
-from tidings.platforms.connectors.meta import GraphConnector, public_media_url, public_url_problems
-from tidings.platforms.connectors.oauth2 import (
-    OAuth2App,
-    authorization_request,
-    client_credentials,
-    exchange_code,
-    token_set,
-)
+from tidings.platforms.connectors.meta import GraphConnector, meta_app, public_media_url, public_url_problems
+from tidings.platforms.connectors.oauth2 import OAuth2App, token_set
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import text_problems
@@ -62,40 +55,28 @@ class ThreadsConnector(GraphConnector):
         notes=("Threads has no idempotency key: a post whose answer was lost is left for you to confirm.",),
     )
 
-    def app(self) -> OAuth2App | None:
-        credentials = client_credentials(self.platform)
-        if credentials is None:
-            return None
-        return OAuth2App(
-            *credentials,
-            authorize_url=AUTHORIZE_URL,
-            token_url=f"{HOST}/oauth/access_token",
-            scopes=SCOPES,
-            pkce=False,
-            token_auth="post",  # noqa: S106 (a method name, not a secret)
-            scope_separator=",",
+    def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
+        return meta_app(
+            client_id, client_secret, authorize_url=AUTHORIZE_URL, token_url=f"{HOST}/oauth/access_token", scopes=SCOPES
         )
 
-    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return authorization_request(self.configured_app(), redirect_uri=redirect_uri)
-
-    def finish_connect(
-        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
-        app = self.configured_app()
-        short = exchange_code(app, code=code, redirect_uri=redirect_uri)
+    def exchange_code(self, *, code: str, redirect_uri: str, session_data: dict[str, str]) -> TokenSet:
+        """The short-lived token, swapped for a 60-day one."""
+        short = super().exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data)
         params = {
             "grant_type": "th_exchange_token",
-            "client_secret": app.client_secret,
+            "client_secret": self.configured_app().client_secret,
             "access_token": short.access_token,
         }
-        tokens = token_set(self.data(self.request("GET", f"{HOST}/access_token", params=params)))
+        return token_set(self.data(self.request("GET", f"{HOST}/access_token", params=params)))
+
+    def identify(self, tokens: TokenSet) -> Identity:
         me_params = {"fields": "id,username,name", "access_token": tokens.access_token}
         me = self.data(self.request("GET", f"{API}/me", params=me_params))
         if not me.get("id"):
             raise PermanentError("Threads did not say which account signed in.")
         handle = f"@{me.get('username') or me['id']}"
-        return Identity(external_id=str(me["id"]), handle=handle, display_name=str(me.get("name") or "")), tokens
+        return Identity(external_id=str(me["id"]), handle=handle, display_name=str(me.get("name") or ""))
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
         """A long-lived token at least a day old is swapped for a fresh 60-day one; an expired one cannot be."""
@@ -151,11 +132,7 @@ class ThreadsConnector(GraphConnector):
         return self._create(user, token, params)
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:
-        response = self.request("POST", f"{API}/{user}/threads", data=params | {"access_token": token})
-        container = str(self.data(response).get("id", ""))
-        if not container:
-            raise PermanentError("Threads did not make a media container.")
-        return container
+        return self.create_container(f"{API}/{user}/threads", token=token, params=params)
 
 
 def _media_params(item: MediaItem) -> dict[str, str]:

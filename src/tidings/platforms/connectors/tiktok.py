@@ -19,7 +19,6 @@ from django.core.files.storage import default_storage
 
 from tidings import http
 from tidings.platforms.base import (
-    AuthorizationRequest,
     Content,
     Identity,
     OutcomeUnknown,
@@ -31,8 +30,8 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import oauth2
-from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.connectors.api import ApiConnector, stored_size
+from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -93,14 +92,13 @@ def tiktok_failure(response: httpx.Response) -> PublishFailure:
     return PermanentError(message)
 
 
-class TikTokConnector(BaseConnector):
+class TikTokConnector(ApiConnector):
     platform: ClassVar[str] = Platform.TIKTOK
 
-    def _app(self) -> oauth2.OAuth2App:
-        client_key, secret = oauth2.client_credentials("TIKTOK") or ("", "")
-        return oauth2.OAuth2App(
-            client_id=client_key,
-            client_secret=secret,
+    def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
+        return OAuth2App(
+            client_id,
+            client_secret,
             authorize_url="https://www.tiktok.com/v2/auth/authorize/",
             token_url=f"{API}/v2/oauth/token/",
             scopes=SCOPES,
@@ -111,18 +109,7 @@ class TikTokConnector(BaseConnector):
             scope_separator=",",
         )
 
-    def is_configured(self) -> bool:
-        return oauth2.client_credentials("TIKTOK") is not None
-
-    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return oauth2.authorization_request(self._app(), redirect_uri=redirect_uri)
-
-    def finish_connect(
-        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
-        tokens = oauth2.exchange_code(
-            self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
-        )
+    def identify(self, tokens: TokenSet) -> Identity:
         user = self._call(tokens.access_token, "GET", "/v2/user/info/", params={"fields": "open_id,display_name"})
         user = user.get("user") or {}
         # The user name needs the user.info.profile scope; creator info has it, and proves video.publish was granted.
@@ -132,10 +119,7 @@ class TikTokConnector(BaseConnector):
             raise TransientError("TikTok did not say which account signed in; try connecting again.")
         name = str(user.get("display_name") or creator.get("creator_nickname") or "")
         handle = str(creator.get("creator_username") or name or open_id)
-        return Identity(external_id=open_id, handle=handle, display_name=name), tokens
-
-    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        return oauth2.refresh(self._app(), refresh_token=account.refresh_token)
+        return Identity(external_id=open_id, handle=handle, display_name=name)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         problems = text_problems(Platform.TIKTOK, _caption(content))
@@ -157,7 +141,7 @@ class TikTokConnector(BaseConnector):
         longest = creator.get("max_video_post_duration_sec")
         if longest and video.duration_seconds and video.duration_seconds > float(longest):
             raise PermanentError(f"This TikTok account may post videos of at most {longest} s.")
-        size = _size(video.path)
+        size = stored_size(video)
         chunk_size, chunks = (size, 1) if size <= CHUNK_BYTES else (CHUNK_BYTES, size // CHUNK_BYTES)
         post_info = {
             "title": _caption(content),
@@ -220,39 +204,25 @@ class TikTokConnector(BaseConnector):
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        sends_post = path.endswith("/video/init/")
-        try:
-            response = http.shared_client().request(
-                method,
-                f"{API}{path}",
-                params=params,
-                json=body if method == "POST" else None,
-                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
-                timeout=settings.TIDINGS_PUBLISH_TIMEOUT,
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            raise TransientError(f"Could not reach TikTok: {type(error).__name__}") from None
-        except httpx.TransportError as error:
-            if sends_post:
-                raise OutcomeUnknown(
-                    f"No answer from TikTok after starting the post ({type(error).__name__})."
-                ) from None
-            raise TransientError(f"TikTok did not answer: {type(error).__name__}") from None
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {}
-        code = str((payload.get("error") or {}).get("code") or "") if isinstance(payload, dict) else ""
-        if response.is_success and code in ("", "ok"):
+        response = self.request(
+            method,
+            f"{API}{path}",
+            # The init is the request that makes the post; its lost answer leaves it in doubt.
+            sends=path.endswith("/video/init/"),
+            params=params,
+            json=body if method == "POST" else None,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=UTF-8"},
+        )
+        # TikTok may answer 200 with an error code.
+        payload = self.data(response)
+        error = payload.get("error")
+        code = str(error.get("code") or "") if isinstance(error, dict) else ""
+        if code in ("", "ok"):
             return dict(payload.get("data") or {})
-        raise tiktok_failure(response)
+        raise self.failure(response)
 
-
-def _size(path: str) -> int:
-    try:
-        return default_storage.size(path)
-    except OSError:
-        raise PermanentError(f"The video {path.rsplit('/', 1)[-1]} is missing from the media store.") from None
+    def failure(self, response: httpx.Response) -> PublishFailure:
+        return tiktok_failure(response)
 
 
 def _put_chunk(url: str, data: bytes, mime_type: str, start: int, total: int) -> None:

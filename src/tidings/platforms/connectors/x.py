@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 import httpx
 
 from tidings.platforms.base import (
-    AuthorizationRequest,
     Capabilities,
     Content,
     Identity,
@@ -27,13 +26,7 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file, thread_parts, thread_problems
-from tidings.platforms.connectors.oauth2 import (
-    OAuth2App,
-    authorization_request,
-    client_credentials,
-    exchange_code,
-    refresh,
-)
+from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -71,28 +64,14 @@ class XConnector(ApiConnector):
     poll_interval: ClassVar[float] = 5.0
     poll_attempts: ClassVar[int] = 60
 
-    def app(self) -> OAuth2App | None:
-        credentials = client_credentials(self.platform)
-        if credentials is None:
-            return None
-        return OAuth2App(*credentials, authorize_url=AUTHORIZE_URL, token_url=TOKEN_URL, scopes=SCOPES)
+    def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
+        return OAuth2App(client_id, client_secret, authorize_url=AUTHORIZE_URL, token_url=TOKEN_URL, scopes=SCOPES)
 
-    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        return authorization_request(self.configured_app(), redirect_uri=redirect_uri)
-
-    def finish_connect(
-        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
-        verifier = session_data.get("code_verifier", "")
-        tokens = exchange_code(self.configured_app(), code=code, redirect_uri=redirect_uri, code_verifier=verifier)
+    def identify(self, tokens: TokenSet) -> Identity:
         me = self.data(self.request("GET", f"{API}/users/me", headers=_bearer(tokens.access_token))).get("data")
         if not isinstance(me, dict) or not me.get("id") or not me.get("username"):
             raise PermanentError("X did not say which account signed in.")
-        identity = Identity(external_id=str(me["id"]), handle=f"@{me['username']}", display_name=me.get("name", ""))
-        return identity, tokens
-
-    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        return refresh(self.configured_app(), refresh_token=account.refresh_token)
+        return Identity(external_id=str(me["id"]), handle=f"@{me['username']}", display_name=me.get("name", ""))
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)

@@ -10,6 +10,7 @@ is left for the user to check; within one attempt the session URL is the key, an
 """
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from typing import Any, ClassVar
@@ -22,7 +23,6 @@ from django.utils import timezone
 
 from tidings import http
 from tidings.platforms.base import (
-    AuthorizationRequest,
     Content,
     Identity,
     OutcomeUnknown,
@@ -34,8 +34,9 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import oauth2
-from tidings.platforms.connectors.base import BaseConnector
+from tidings.platforms.connectors.api import stored_size
+from tidings.platforms.connectors.base import OAuthConnector
+from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -117,14 +118,21 @@ def youtube_failure(response: httpx.Response) -> PublishFailure:
     return TransientError(message) if kind is TransientError else PermanentError(message)
 
 
-class YouTubeConnector(BaseConnector):
-    platform: ClassVar[str] = Platform.YOUTUBE
+class YouTubeConnector(OAuthConnector):
+    """On `OAuthConnector` only: its upload reads each answer itself (308, a lost PUT), which `ApiConnector` hides."""
 
-    def _app(self) -> oauth2.OAuth2App:
-        client_id, secret = oauth2.client_credentials("YOUTUBE") or ("", "")
-        return oauth2.OAuth2App(
-            client_id=client_id,
-            client_secret=secret,
+    platform: ClassVar[str] = Platform.YOUTUBE
+    # A refresh token comes only with offline access, and again on a reconnect only when consent is asked anew.
+    authorize_params: ClassVar[Mapping[str, str]] = {
+        "access_type": "offline",
+        "prompt": "consent",
+        "include_granted_scopes": "true",
+    }
+
+    def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
+        return OAuth2App(
+            client_id,
+            client_secret,
             authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
             token_url="https://oauth2.googleapis.com/token",  # noqa: S106 (a URL, not a secret)
             scopes=SCOPES,
@@ -132,20 +140,7 @@ class YouTubeConnector(BaseConnector):
             token_auth="post",  # noqa: S106
         )
 
-    def is_configured(self) -> bool:
-        return oauth2.client_credentials("YOUTUBE") is not None
-
-    def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
-        # A refresh token comes only with offline access, and again on a reconnect only when consent is asked anew.
-        extra = {"access_type": "offline", "prompt": "consent", "include_granted_scopes": "true"}
-        return oauth2.authorization_request(self._app(), redirect_uri=redirect_uri, extra=extra)
-
-    def finish_connect(
-        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
-        tokens = oauth2.exchange_code(
-            self._app(), code=code, redirect_uri=redirect_uri, code_verifier=session_data.get("code_verifier", "")
-        )
+    def identify(self, tokens: TokenSet) -> Identity:
         response = self._request(
             "GET", f"{API}/channels", tokens.access_token, params={"part": "snippet", "mine": "true"}
         )
@@ -156,13 +151,9 @@ class YouTubeConnector(BaseConnector):
             raise PermanentError("This Google account has no YouTube channel; create one, then connect again.")
         channel, snippet = items[0], items[0].get("snippet") or {}
         title = str(snippet.get("title") or "")
-        identity = Identity(
+        return Identity(
             external_id=str(channel["id"]), handle=str(snippet.get("customUrl") or title), display_name=title
         )
-        return identity, tokens
-
-    def refresh_credentials(self, account: SocialAccount) -> TokenSet:
-        return oauth2.refresh(self._app(), refresh_token=account.refresh_token)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         title, description = title_and_description(content)
@@ -180,12 +171,7 @@ class YouTubeConnector(BaseConnector):
             raise PermanentError("YouTube needs a video.")
         token, video = account.access_token, content.media[0]
         title, description = title_and_description(content)
-        try:
-            size = default_storage.size(video.path)
-        except OSError:
-            raise PermanentError(
-                f"The video {video.path.rsplit('/', 1)[-1]} is missing from the media store."
-            ) from None
+        size = stored_size(video)
         metadata = {
             # 22 is "People & Blogs", the default of Google's own upload sample.
             "snippet": {"title": title, "description": description, "categoryId": "22"},
