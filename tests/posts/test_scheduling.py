@@ -158,3 +158,16 @@ def test_cancelling_twice_is_a_conflict_and_releases_once(alice: User) -> None:
         cancel_post(alice, post.pk)
     assert CreditReservation.objects.filter(status=ReservationStatus.RELEASED).count() == 1
     assert post.targets.get().status == TargetStatus.CANCELLED
+
+
+def test_content_the_platform_would_refuse_is_not_scheduled(bob: User) -> None:
+    account = create_account(bob, Platform.LINKEDIN)
+    post = create_post(bob, text="word " * 700, account_ids=[account.pk])
+    with pytest.raises(InvalidInput) as refusal:
+        schedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+    assert refusal.value.details == {"field": "text"}
+    assert "3000" in refusal.value.message
+    post.refresh_from_db()
+    assert statuses(post) == ["draft"]
+    assert post.draft_reason == refusal.value.message[:500]
+    assert not CreditReservation.objects.filter(user=bob).exists()

@@ -129,7 +129,7 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
             return Begin("done", f"Target is {target.status}")
         connector = connector_for(target.platform)
         if target.status == TargetStatus.PUBLISHING:
-            content = _content(target) if connector is not None else None
+            content = target_content(target) if connector is not None else None
             return Begin("publish", target=target, content=content)
         account = target.account
         if account.status != AccountStatus.ACTIVE:
@@ -137,7 +137,7 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
             return Begin("skip", f"{account} cannot be used: {why}. Reconnect it, then retry this post.")
         if connector is None:
             return Begin("fail", f"Publishing to {target.platform} is not available on this server.")
-        content = _content(target)
+        content = target_content(target)
         problems = connector.validate(account, content)
         if problems:
             return Begin("fail", " ".join(problems))
@@ -175,7 +175,8 @@ def _posts_counted_today(user: User, platform: str, now: datetime) -> int:
     return int(counted["total"])
 
 
-def _content(target: PostTarget) -> Content:
+def target_content(target: PostTarget) -> Content:
+    """What goes out for this target: its text, the post's link and media, in order."""
     media = tuple(
         MediaItem(
             path=asset.file.name,
@@ -225,7 +226,7 @@ def send_target(
     if not first:
         PostTarget.objects.filter(pk=target_id).update(sending_since=timezone.now())
     try:
-        published = connector.publish(target.account, content or _content(target), idempotency_key=key)
+        published = connector.publish(target.account, content or target_content(target), idempotency_key=key)
     except PublishFailure as error:
         outcome = outcome_for(error)
     else:
@@ -249,6 +250,14 @@ def outcome_for(error: PublishFailure) -> Outcome:
     if isinstance(error, TransientError):
         return Outcome("transient", error.message)
     return Outcome("permanent", error.message)
+
+
+def content_problems(target: PostTarget) -> list[str]:
+    """Why this target's content cannot go out on its platform (the connector's own rules); empty when it can."""
+    connector = connector_for(target.platform)
+    if connector is None:
+        return [f"Publishing to {target.platform} is not available on this server."]
+    return connector.validate(target.account, target_content(target))
 
 
 def has_unresolved_send(target_id: int) -> bool:

@@ -15,6 +15,7 @@ from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.credits.services import lock_user, release_reservation, reserve_credits
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
+from tidings.posts.publishing import content_problems
 from tidings.tiers.checks import can_schedule
 from tidings.tiers.services import TierLimitReached, refuse
 
@@ -58,6 +59,9 @@ def schedule_post(user: User, post_id: int, *, at: datetime) -> Post:
             needing_reconnect = [t.account for t in targets if t.account.status != AccountStatus.ACTIVE]
             if needing_reconnect:
                 raise Conflict(f"Reconnect {needing_reconnect[0]} before scheduling to it.")
+            problems = [f"{t.account}: {problem}" for t in targets for problem in content_problems(t)]
+            if problems:
+                raise InvalidInput(" ".join(problems), field="text")
             already_queued = post.targets.filter(status__in=IN_QUEUE).exists()
             decision = can_schedule(locked_user, adding=0 if already_queued else 1)
             if not decision.allowed:

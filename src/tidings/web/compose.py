@@ -15,8 +15,10 @@ from tidings.accounts.timezones import local_to_utc
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.generation.brief import Brief
 from tidings.generation.services import generate_posts
+from tidings.platforms.base import Content
 from tidings.platforms.models import AccountStatus, SocialAccount
-from tidings.platforms.rules import platform_name, rules_for, text_length, text_problems
+from tidings.platforms.registry import connector_for
+from tidings.platforms.rules import platform_name, rules_for, text_length
 from tidings.posts.media import attach_media
 from tidings.posts.services import create_post, schedule_post
 from tidings.web.auth import signed_in
@@ -106,16 +108,24 @@ def preview(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     text = request.POST.get("text", "")
     ids = [int(i) for i in request.POST.getlist("accounts") if i.isdigit()]
-    platforms = sorted(set(SocialAccount.objects.filter(user=user, pk__in=ids).values_list("platform", flat=True)))
-    previews = [
-        {
-            "name": platform_name(p),
-            "length": text_length(p, text),
-            "limit": rules_for(p).max_length,
-            "problems": text_problems(p, text),
-        }
-        for p in platforms
-    ]
+    content = Content(text=text, link=request.POST.get("link", ""))
+    previews = []
+    # The connector's own rules, as at scheduling and at publish time (media is checked once uploaded).
+    for account in SocialAccount.objects.filter(user=user, pk__in=ids).order_by("platform", "pk"):
+        connector = connector_for(account.platform)
+        problems = (
+            connector.validate(account, content)
+            if connector
+            else [f"Publishing to {platform_name(account.platform)} is not available on this server."]
+        )
+        previews.append(
+            {
+                "name": f"{platform_name(account.platform)} · {account.handle}",
+                "length": text_length(account.platform, text),
+                "limit": rules_for(account.platform).max_length,
+                "problems": problems,
+            }
+        )
     return render(request, "web/partials/previews.html", {"previews": previews, "text": text})
 
 
