@@ -157,3 +157,17 @@ def test_pages_need_a_login(client: Client) -> None:
         response = client.get(page)
         assert response.status_code == 302
         assert response["Location"].startswith("/login/")
+
+
+def test_a_failed_target_can_be_retried_from_the_queue(client: Client, bob: User) -> None:
+    post = create_scheduled_post(bob, [create_account(bob)])
+    target = post.targets.get()
+    from tidings.posts.publishing import finish_unsuccessfully
+
+    finish_unsuccessfully(target.pk, status=TargetStatus.FAILED, reason="Server trouble", expected=("scheduled",))
+    client.force_login(bob)
+    assert "Retry</button>" in client.get("/queue/").content.decode()
+    client.post(f"/queue/targets/{target.pk}/retry/")
+    target.refresh_from_db()
+    assert (target.status, target.dispatch_round) == (TargetStatus.SCHEDULED, 1)
+    assert CreditReservation.objects.filter(target=target, status="pending").count() == 1

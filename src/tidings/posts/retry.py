@@ -5,12 +5,14 @@ the finished one, while a re-drive of the same round still cannot run twice. The
 a platform that deduplicates by key answers a resend of an unconfirmed post with the post it already has.
 """
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.core.errors import Conflict, DomainError, NotFound
+from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.credits.services import lock_user, reserve_credits
 from tidings.platforms.models import AccountStatus
@@ -22,13 +24,15 @@ from tidings.tiers.services import TierLimitReached, refuse
 RETRYABLE = (TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.UNCONFIRMED)
 
 
-def retry_target(user: User, target_id: int) -> PostTarget:
-    """Put one of the user's failed, skipped or unconfirmed targets back in the queue, due now.
+def retry_target(user: User, target_id: int, *, at: datetime | None = None) -> PostTarget:
+    """Put one of the user's failed, skipped or unconfirmed targets back in the queue, due at `at` (default now).
 
     The plan's queue and daily post limits and the credit balance are checked as for scheduling, and a credit is
     reserved again (an unconfirmed target still holds its own). A refusal changes nothing but the target's error,
     which then starts with why the retry was refused; the earlier reason is kept after it.
     """
+    if at is not None and at <= timezone.now():
+        raise InvalidInput("The scheduled time is in the past; pick a time from now on.", field="scheduled_at")
     target = _get_target(user, target_id)
     try:
         with transaction.atomic():
@@ -43,7 +47,7 @@ def retry_target(user: User, target_id: int) -> PostTarget:
             now = timezone.now()
             moved = PostTarget.objects.filter(pk=target.pk, status__in=RETRYABLE).update(
                 status=TargetStatus.SCHEDULED,
-                scheduled_at=now,
+                scheduled_at=at or now,
                 dispatch_round=F("dispatch_round") + 1,
                 error="",
                 sending_since=None,

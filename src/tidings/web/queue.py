@@ -14,6 +14,7 @@ from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
 from tidings.core.errors import DomainError
 from tidings.posts.models import Post, PostTarget
+from tidings.posts.retry import retry_target
 from tidings.posts.services import cancel_post, create_post, delete_post, get_post, reschedule_post, unschedule_post
 from tidings.web.auth import signed_in
 
@@ -72,6 +73,19 @@ def post_action(request: HttpRequest, post_id: int, action: str) -> HttpResponse
     except DomainError as refusal:
         messages.error(request, refusal.message)
     return redirect(request.POST.get("next") or "queue")
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, target_id: int) -> HttpResponse:
+    """Send a failed, skipped or unconfirmed target again (a credit is reserved again)."""
+    user = signed_in(request)
+    try:
+        retry_target(user, target_id)
+        messages.success(request, "Queued again; it goes out within seconds.")
+    except DomainError as refusal:
+        messages.error(request, refusal.message)
+    return redirect("queue")
 
 
 @login_required

@@ -13,6 +13,7 @@ urlpatterns = [
     path("compose/generate/", compose.generate, name="compose-generate"),
     path("queue/", queue.queue, name="queue"),
     path("queue/<int:post_id>/<str:action>/", queue.post_action, name="post-action"),
+    path("queue/targets/<int:target_id>/retry/", queue.retry, name="target-retry"),
     path("calendar/", queue.calendar, name="calendar"),
     path("automation/", automation.rules, name="automation"),
     path("automation/new/", automation.edit_rule, name="automation-new"),

@@ -23,7 +23,8 @@ from tidings.api.schemas.posts import (
     TargetOut,
 )
 from tidings.api.times import to_utc
-from tidings.posts import services
+from tidings.core.errors import NotFound
+from tidings.posts import retry, services
 
 router = Router(tags=["posts"])
 READ, WRITE = needs("posts:read"), needs("posts:write")
@@ -127,4 +128,8 @@ def retry_target(request: HttpRequest, post_id: PostId, target_id: TargetId, pay
     """Schedule a failed or skipped target again (a new credit is reserved)."""
     user = user_of(request)
     at = to_utc(payload.scheduled_at, user, field="scheduled_at")
-    return PostOut.of(services.retry_target(user, post_id, target_id, at=at))
+    post = services.get_post(user, post_id)
+    if not post.targets.filter(pk=target_id).exists():
+        raise NotFound("No such target on this post.")
+    retry.retry_target(user, target_id, at=at)
+    return PostOut.of(services.get_post(user, post_id))
