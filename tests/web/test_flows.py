@@ -171,3 +171,24 @@ def test_a_failed_target_can_be_retried_from_the_queue(client: Client, bob: User
     target.refresh_from_db()
     assert (target.status, target.dispatch_round) == (TargetStatus.SCHEDULED, 1)
     assert CreditReservation.objects.filter(target=target, status="pending").count() == 1
+
+
+def test_a_scheduled_post_can_be_edited_and_keeps_its_time(client: Client, bob: User) -> None:
+    account = create_account(bob)
+    post = create_scheduled_post(bob, [account], text="Typo hre")
+    before = post.targets.get().scheduled_at
+    client.force_login(bob)
+    assert "Typo hre" in client.get(f"/posts/{post.pk}/edit/").content.decode()
+    client.post(f"/posts/{post.pk}/edit/", {"text": "Typo here", "link": "", "accounts": [account.pk]})
+    post.refresh_from_db()
+    assert post.text == "Typo here"
+    assert post.targets.get().scheduled_at == before
+    assert post.targets.get().status == TargetStatus.SCHEDULED
+
+
+def test_another_users_post_cannot_be_edited(client: Client, alice: User, bob: User) -> None:
+    post = create_scheduled_post(bob, [create_account(bob)], text="Mine")
+    client.force_login(alice)
+    client.post(f"/posts/{post.pk}/edit/", {"text": "Hijacked", "accounts": []})
+    post.refresh_from_db()
+    assert post.text == "Mine"

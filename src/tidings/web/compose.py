@@ -20,7 +20,7 @@ from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.platforms.rules import platform_name, rules_for, text_length
 from tidings.posts.media import attach_media
-from tidings.posts.services import create_post, schedule_post
+from tidings.posts.services import create_post, get_post, schedule_post, update_post
 from tidings.web.auth import signed_in
 
 # "Publish now" goes through the queue like any post: the dispatcher picks it up within seconds.
@@ -62,6 +62,35 @@ class ComposeForm(forms.Form):
         field = self.fields["accounts"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = SocialAccount.objects.filter(user=user, status=AccountStatus.ACTIVE).order_by("platform")
+
+
+@login_required
+def edit(request: HttpRequest, post_id: int) -> HttpResponse:
+    """Change a draft's or a scheduled post's text, link and accounts; a scheduled post keeps its time."""
+    user = signed_in(request)
+    try:
+        post = get_post(user, post_id)
+    except DomainError as missing:
+        messages.error(request, missing.message)
+        return redirect("queue")
+    initial = {
+        "text": post.text,
+        "link": post.link,
+        "accounts": list(post.targets.values_list("account_id", flat=True)),
+    }
+    form = ComposeForm(user, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_post(
+                user, post.pk, text=data["text"], link=data["link"], account_ids=[a.pk for a in data["accounts"]]
+            )
+        except DomainError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, "Saved.")
+            return redirect("queue")
+    return render(request, "web/edit.html", {"form": form, "post": post, "time_zone": user.time_zone})
 
 
 @login_required

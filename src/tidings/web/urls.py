@@ -10,6 +10,7 @@ urlpatterns = [
     path("signup/", signup.signup, name="signup"),
     path("compose/", compose.compose, name="compose"),
     path("compose/preview/", compose.preview, name="compose-preview"),
+    path("posts/<int:post_id>/edit/", compose.edit, name="post-edit"),
     path("compose/generate/", compose.generate, name="compose-generate"),
     path("queue/", queue.queue, name="queue"),
     path("queue/<int:post_id>/<str:action>/", queue.post_action, name="post-action"),
