@@ -1,6 +1,7 @@
 """What every connector shares: defaults for the parts of the interface a platform does not use, and the OAuth 2
 sign-in of the platforms that connect through the operator's app."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -49,7 +50,7 @@ class BaseConnector:
         return None
 
 
-class OAuthConnector(BaseConnector):
+class OAuthConnector(BaseConnector, ABC):
     """Sign-in through the operator's OAuth 2 app (`TIDINGS_<PLATFORM>_CLIENT_ID` and `_CLIENT_SECRET`).
 
     A platform says how its app behaves (`oauth_app`) and who signed in (`identify`); the authorization URL, the code
@@ -60,12 +61,14 @@ class OAuthConnector(BaseConnector):
     # Extra query parameters of the authorization URL.
     authorize_params: ClassVar[Mapping[str, str]] = {}
 
+    @abstractmethod
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
-        raise NotImplementedError
+        """How this platform's OAuth app behaves: URLs, scopes, PKCE, how the secret is sent."""
 
     def identify(self, tokens: TokenSet) -> Identity:
-        """The account these tokens belong to."""
-        raise NotImplementedError
+        """The account these tokens belong to. Platforms whose sign-in picks the account in further steps (a
+        Facebook Page, an Instagram business account) override `finish_connect` instead."""
+        raise PermanentError(f"{self.platform} chooses the account in its own sign-in steps.")
 
     def app(self) -> OAuth2App | None:
         """The OAuth app from the environment; None when the operator has not set it up."""
