@@ -1,7 +1,8 @@
 """Anthropic's Messages API. https://docs.anthropic.com/en/api/messages"""
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
 import anthropic
 import httpx
@@ -20,6 +21,7 @@ from tidings.generation.writers.retry import with_retries
 from tidings.generation.writers.sdk_errors import sdk_errors_translated, translate_sdk_error
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
+T = TypeVar("T")
 NAME = "Anthropic"
 
 
@@ -30,7 +32,7 @@ class AnthropicWriter:
     def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Completion:
         system, turns = _split(messages)
         with self._client() as client:
-            response = with_retries(
+            response = self._retried(
                 lambda: client.messages.create(
                     model=self.config.model,
                     system=system,
@@ -38,9 +40,6 @@ class AnthropicWriter:
                     max_tokens=max_tokens,
                     temperature=temperature,
                 ),
-                translate=self._translate,
-                attempts=self.config.attempts,
-                backoff=self.config.backoff,
             )
         text = "".join(block.text for block in response.content if block.type == "text")
         if not text:
@@ -61,7 +60,7 @@ class AnthropicWriter:
     ) -> Generator[str, None, Completion]:
         system, turns = _split(messages)
         with self._client() as client:
-            events = with_retries(
+            events = self._retried(
                 lambda: client.messages.create(
                     model=self.config.model,
                     system=system,
@@ -70,9 +69,6 @@ class AnthropicWriter:
                     temperature=temperature,
                     stream=True,
                 ),
-                translate=self._translate,
-                attempts=self.config.attempts,
-                backoff=self.config.backoff,
             )
             text: list[str] = []
             tokens_in = tokens_out = 0
@@ -100,6 +96,10 @@ class AnthropicWriter:
             max_retries=0,
             http_client=http.client(timeout=timeout),
         )
+
+    def _retried(self, call: Callable[[], T]) -> T:
+        """`call` with this provider's retry policy for transient failures."""
+        return with_retries(call, translate=self._translate, attempts=self.config.attempts, backoff=self.config.backoff)
 
     def _translated(self) -> AbstractContextManager[None]:
         return sdk_errors_translated(

@@ -3,8 +3,9 @@
 https://platform.openai.com/docs/api-reference/chat
 """
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
 import httpx
 import openai
@@ -23,6 +24,7 @@ from tidings.generation.writers.retry import with_retries
 from tidings.generation.writers.sdk_errors import sdk_errors_translated, translate_sdk_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+T = TypeVar("T")
 NAME = "The AI provider"
 
 
@@ -32,16 +34,13 @@ class OpenAICompatibleWriter:
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Completion:
         with self._client() as client:
-            response = with_retries(
+            response = self._retried(
                 lambda: client.chat.completions.create(
                     model=self.config.model,
                     messages=_messages(messages),
                     max_tokens=max_tokens,
                     temperature=temperature,
                 ),
-                translate=self._translate,
-                attempts=self.config.attempts,
-                backoff=self.config.backoff,
             )
         choice = response.choices[0] if response.choices else None
         if choice is None or not choice.message.content:
@@ -62,7 +61,7 @@ class OpenAICompatibleWriter:
         self, messages: Sequence[Message], *, max_tokens: int, temperature: float
     ) -> Generator[str, None, Completion]:
         with self._client() as client:
-            chunks = with_retries(
+            chunks = self._retried(
                 lambda: client.chat.completions.create(
                     model=self.config.model,
                     messages=_messages(messages),
@@ -72,9 +71,6 @@ class OpenAICompatibleWriter:
                     # The final chunk then carries the token usage (servers that do not know it send none).
                     stream_options={"include_usage": True},
                 ),
-                translate=self._translate,
-                attempts=self.config.attempts,
-                backoff=self.config.backoff,
             )
             text: list[str] = []
             tokens_in = tokens_out = 0
@@ -103,6 +99,10 @@ class OpenAICompatibleWriter:
             max_retries=0,
             http_client=http.client(timeout=timeout),
         )
+
+    def _retried(self, call: Callable[[], T]) -> T:
+        """`call` with this provider's retry policy for transient failures."""
+        return with_retries(call, translate=self._translate, attempts=self.config.attempts, backoff=self.config.backoff)
 
     def _translated(self) -> AbstractContextManager[None]:
         return sdk_errors_translated(
