@@ -68,6 +68,25 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU a process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent not idle, summed over cores."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / CLOCK_TICKS
+
+
 def run(args: argparse.Namespace) -> dict[str, object]:
     env = prepare_environment(args.db, args.workers, args.concurrency)
     os.environ.update(env)
@@ -141,7 +160,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 "-o",
                 args.profile,
                 "-f",
-                "speedscope",
+                "raw" if args.profile.endswith(".txt") else "speedscope",
+                "--gil",  # only threads holding the GIL: where the worker's CPU goes, not where it waits
                 "--pid",
                 str(processes[0].pid),
                 "--subprocesses",
@@ -158,11 +178,16 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             target.scheduled_at = start + timedelta(seconds=60 * index / args.n)
         PostTarget.objects.bulk_update(targets, ["scheduled_at"], batch_size=1000)
     began = time.monotonic()
+    busy_before, driver_before = machine_busy_seconds(), time.process_time()
+    workers_before = sum(process_cpu_seconds(p.pid) for p in processes)
     while PostTarget.objects.filter(status=TargetStatus.PUBLISHED).count() < args.n:
         if time.monotonic() - began > args.timeout:
             break
         time.sleep(0.5)
     rss = max(peak_rss_mb(p.pid) for p in processes)
+    worker_cpu = sum(process_cpu_seconds(p.pid) for p in processes) - workers_before
+    driver_cpu = time.process_time() - driver_before  # the fake platform's threads and this polling loop
+    machine_cpu = machine_busy_seconds() - busy_before
     for process in processes:
         process.terminate()
     for process in processes:
@@ -188,6 +213,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "lateness_p50": round(lateness[len(lateness) // 2], 2),
         "lateness_p99": round(lateness[int(len(lateness) * 0.99) - 1], 2),
         "peak_rss_mb": round(rss, 1),
+        # CPU milliseconds per published post, over the drain: workers, the fake platform (with the driver), and
+        # everything else (the database server, mostly).
+        "cpu_ms_per_post": {
+            "workers": round(1000 * worker_cpu / max(len(rows), 1), 1),
+            "fake_platform": round(1000 * driver_cpu / max(len(rows), 1), 1),
+            "rest": round(1000 * (machine_cpu - worker_cpu - driver_cpu) / max(len(rows), 1), 1),
+        },
     }
     if args.db == "postgres":
         import psycopg
@@ -201,17 +233,30 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
 
 def ceiling(n: int, concurrency: int) -> dict[str, object]:
-    """The same signed POSTs, straight from an asyncio loop: what the platform and this machine allow."""
+    """The same signed POSTs, straight from an asyncio loop: what the platform and this machine allow.
+
+    The loop runs in a process of its own, as the workers do, so it does not share an interpreter lock with the
+    fake platform (sharing one made the ceiling fall as concurrency rose)."""
+    from tests.support.fake_platform import FakePlatform
+
+    fake = FakePlatform(latency=LATENCY).start()
+    command = [sys.executable, __file__, "ceiling-client", fake.url, fake.secret, "--n", str(n)]
+    output = subprocess.run(  # noqa: S603
+        [*command, "--concurrency", str(concurrency)], check=True, capture_output=True, text=True
+    ).stdout
+    fake.stop()
+    seconds = float(output.strip().splitlines()[-1])
+    return {"n": n, "concurrency": concurrency, "seconds": round(seconds, 2), "posts_per_second": round(n / seconds, 1)}
+
+
+def ceiling_client(url: str, secret: str, n: int, concurrency: int) -> float:
     import hashlib
     import hmac
 
     import httpx
-    from tests.support.fake_platform import FakePlatform
 
-    def signature(secret: str, stamp: str, body: bytes) -> str:
+    def signature(stamp: str, body: bytes) -> str:
         return "sha256=" + hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-
-    fake = FakePlatform(latency=LATENCY).start()
 
     async def main() -> float:
         limit = asyncio.Semaphore(concurrency)
@@ -224,18 +269,25 @@ def ceiling(n: int, concurrency: int) -> dict[str, object]:
                 headers = {
                     "Idempotency-Key": key,
                     "X-Tidings-Timestamp": stamp,
-                    "X-Tidings-Signature": signature(fake.secret, stamp, body),
+                    "X-Tidings-Signature": signature(stamp, body),
                 }
                 async with limit:
-                    (await client.post(fake.url, content=body, headers=headers)).raise_for_status()
+                    (await client.post(url, content=body, headers=headers)).raise_for_status()
 
             began = time.monotonic()
             await asyncio.gather(*(one(i) for i in range(n)))
             return time.monotonic() - began
 
-    seconds = asyncio.run(main())
-    fake.stop()
-    return {"n": n, "concurrency": concurrency, "seconds": round(seconds, 2), "posts_per_second": round(n / seconds, 1)}
+    return asyncio.run(main())
+
+
+def floor(db: str, workers: int, n: int, concurrency: int) -> dict[str, object]:
+    """DBOS alone on the same queue settings and platform calls, with no Tidings code (bench/dbos_floor.py)."""
+    command = [sys.executable, str(ROOT / "bench" / "dbos_floor.py"), "--db", db, "--workers", str(workers)]
+    output = subprocess.run(  # noqa: S603
+        [*command, "--n", str(n), "--concurrency", str(concurrency)], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 CONFIGS = [("sqlite", 1), ("postgres", 1), ("postgres", 2)]
@@ -264,22 +316,31 @@ def run_all(args: argparse.Namespace) -> None:
             result = json.loads(output.strip().splitlines()[-1])
             if scenario == "drain":
                 result["ceiling"] = ceiling(n, args.concurrency * workers)
+                result["floor"] = floor(db, workers, n, args.concurrency)
             results.append(result)
             print(json.dumps(result), file=sys.stderr)
     print(f"Machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print()
     print(
         "| scenario | database | workers | posts | drain s | posts/s | ceiling posts/s | share of ceiling "
+        "| DBOS floor posts/s | share of floor | CPU ms/post (workers + db + fake) "
         "| lateness p50 s | p99 s | peak RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def share(rate: float, of: float | None) -> str:
+        return f"{100 * rate / of:.0f}%" if of else "-"
+
     for r in results:
         ceil = r.get("ceiling", {}).get("posts_per_second")  # type: ignore[union-attr]
-        share = f"{100 * r['posts_per_second'] / ceil:.0f}%" if ceil else "-"
+        base = r.get("floor", {}).get("posts_per_second")  # type: ignore[union-attr]
+        cpu = r["cpu_ms_per_post"]
         print(
             f"| {r['scenario']} | {r['db']} ({r['process']}) | {r['workers']} | {r['published']}/{r['n']} "
-            f"| {r['drain_seconds']} | {r['posts_per_second']} | {ceil or '-'} | {share} | {r['lateness_p50']} "
-            f"| {r['lateness_p99']} | {r['peak_rss_mb']} |"
+            f"| {r['drain_seconds']} | {r['posts_per_second']} | {ceil or '-'} | {share(r['posts_per_second'], ceil)} "
+            f"| {base or '-'} | {share(r['posts_per_second'], base)} "
+            f"| {cpu['workers']} + {cpu['rest']} + {cpu['fake_platform']} "
+            f"| {r['lateness_p50']} | {r['lateness_p99']} | {r['peak_rss_mb']} |"
         )
     print(f"\nStatistics: median posts/s {statistics.median(r['posts_per_second'] for r in results):.1f}")
 
@@ -303,11 +364,18 @@ def main() -> None:
     ceil = sub.add_parser("ceiling")
     ceil.add_argument("--n", type=int, default=1000)
     ceil.add_argument("--concurrency", type=int, default=20)
+    client = sub.add_parser("ceiling-client")
+    client.add_argument("url")
+    client.add_argument("secret")
+    client.add_argument("--n", type=int, default=1000)
+    client.add_argument("--concurrency", type=int, default=20)
     args = parser.parse_args()
     if args.command == "run":
         print(json.dumps(run(args)))
     elif args.command == "ceiling":
         print(json.dumps(ceiling(args.n, args.concurrency)))
+    elif args.command == "ceiling-client":
+        print(ceiling_client(args.url, args.secret, args.n, args.concurrency))
     else:
         run_all(args)
 

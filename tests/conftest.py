@@ -36,6 +36,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (make test-postgres)"))
 
 
+@pytest.fixture(autouse=True)
+def _forget_low_credit_alerts() -> None:
+    """The publishing path remembers, per process, whose low-credit alert exists. A rolled-back test leaves no
+    alert behind, and SQLite hands the next test the same user ids, so each test starts without that memory."""
+    from tidings.posts import publishing
+
+    publishing._low_credit_alert_sent.clear()
+
+
 def make_user(username: str, tier: Tier, **kwargs: Any) -> User:
     return create_user(username, password="correct horse battery staple", tier=tier, **kwargs)
 

@@ -196,3 +196,56 @@ def test_expiring_credits_are_warned_once_per_cycle_and_again_in_the_next(bob: U
         {"expiring": 250, "renews_at": "2026-04-15T09:30:00+00:00"},
         {"expiring": 500, "renews_at": "2026-05-15T09:30:00+00:00"},
     ]
+
+
+def publish_one(user: User) -> None:
+    """A post published through the publishing path, whose completion checks for low credits."""
+    from tests.conftest import create_account, create_scheduled_post
+    from tidings.platforms.models import SocialAccount
+    from tidings.posts.models import TargetStatus
+    from tidings.posts.publishing import complete_publish
+
+    account = SocialAccount.objects.filter(user=user).first() or create_account(user)
+    target = create_scheduled_post(user, [account]).targets.get()
+    type(target).objects.filter(pk=target.pk).update(status=TargetStatus.PUBLISHING)
+    assert complete_publish(target.pk, external_id=f"ext-{target.pk}") is True
+
+
+def test_publishing_alerts_low_credits_once_per_cycle_and_again_after_renewal(alice: User) -> None:
+    for _ in range(3):
+        publish_one(alice)
+    assert alerts(alice, LOW) == []  # 7 of 10 left
+    for _ in range(7):  # down to 0: the alert comes at 2 left, and only then
+        publish_one(alice)
+    assert [row.data for row in alerts(alice, LOW)] == [{"available": 2, "monthly": 10}]
+    renew_credits(alice.pk, now=T1)
+    with time_machine.travel(T1 + timedelta(days=1), tick=False):
+        for _ in range(8):
+            publish_one(fresh(alice))
+    assert [row.data for row in alerts(alice, LOW)] == [
+        {"available": 2, "monthly": 10},
+        {"available": 2, "monthly": 10},
+    ]
+
+
+def test_an_alert_rolled_back_with_its_publish_is_sent_by_the_next_publish(alice: User) -> None:
+    from django.db import transaction
+
+    for _ in range(7):
+        publish_one(alice)
+    assert alerts(alice, LOW) == []
+
+    class Abandoned(Exception):
+        pass
+
+    def publish_then_fail() -> None:
+        with transaction.atomic():
+            publish_one(alice)  # the eighth: this alert is created, then rolled back with the publish
+            assert len(alerts(alice, LOW)) == 1
+            raise Abandoned
+
+    with pytest.raises(Abandoned):
+        publish_then_fail()
+    assert alerts(alice, LOW) == []
+    publish_one(alice)
+    assert [row.data for row in alerts(alice, LOW)] == [{"available": 2, "monthly": 10}]

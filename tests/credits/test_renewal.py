@@ -364,3 +364,45 @@ def test_renewal_leaves_reservations_untouched(bob: User) -> None:
         first.pk: ReservationStatus.PENDING,
         second.pk: ReservationStatus.CONSUMED,
     }
+
+
+def settle_held(user: User, target_id: int, to: ReservationStatus) -> int:
+    """What the publishing path does on a final outcome: settle the target's credit under the user's lock."""
+    from django.db import transaction
+
+    from tidings.credits.services import lock_user, settle_target_reservations
+
+    with transaction.atomic():
+        return settle_target_reservations(lock_user(user.pk), target_id=target_id, to=to, reason="The outcome")
+
+
+@pytest.mark.parametrize(
+    ("renewed", "to", "last_row", "balance"),
+    [
+        # Released in the cycle it was reserved in: the credit is simply available again, no ledger row.
+        (False, ReservationStatus.RELEASED, ("grant", 500, 500), 500),
+        (False, ReservationStatus.CONSUMED, ("consume", -1, 499), 499),
+        # Reserved before the renewal and released after it: the credit expires instead of joining the new cycle.
+        (True, ReservationStatus.RELEASED, ("expire", -1, 750), 750),
+        (True, ReservationStatus.CONSUMED, ("consume", -1, 750), 750),
+    ],
+)
+def test_settling_a_targets_credit_writes_the_ledger_row_its_cycle_calls_for(
+    bob: User, renewed: bool, to: ReservationStatus, last_row: tuple[str, int, int], balance: int
+) -> None:
+    from tests.conftest import create_account, create_scheduled_post
+
+    target = create_scheduled_post(bob, [create_account(bob)]).targets.get()
+    held = CreditReservation.objects.get(target=target, status=ReservationStatus.PENDING)
+    if renewed:
+        renew_credits(bob.pk, now=T1)
+    assert settle_held(bob, target.pk, to) == 1
+    assert ledger(bob)[-1] == last_row
+    held.refresh_from_db()
+    assert (held.status, held.reason, held.settled_at) == (to, "The outcome", T0)
+    bob = fresh(bob)
+    assert bob.credits == balance == ledger_balance(bob) == available_credits(bob)
+    # Settled once: a second settle finds nothing pending and writes nothing.
+    rows = len(ledger(bob))
+    assert settle_held(bob, target.pk, ReservationStatus.CONSUMED) == 0
+    assert len(ledger(bob)) == rows

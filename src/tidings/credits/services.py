@@ -79,22 +79,11 @@ def settle_target_reservations(user: User, *, target_id: int, to: ReservationSta
     path, where the lock is hot and every statement counts). Returns the credits settled."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("settle_target_reservations must run inside the transaction that locked the user.")
-    pending = list(
-        CreditReservation.objects.filter(target_id=target_id, status=ReservationStatus.PENDING).values_list(
-            "pk", "amount", "cycle_start"
-        )
-    )
-    if not pending:
-        return 0
-    moved = CreditReservation.objects.filter(
-        pk__in=[pk for pk, _, _ in pending], status=ReservationStatus.PENDING
-    ).update(status=to, settled_at=timezone.now(), reason=reason[:300])
-    if moved != len(pending):
-        raise RuntimeError("A reservation was settled without the user's lock.")
-    for pk, amount, cycle_start in pending:
+    settled = _settle_pending_of_target(target_id, to=to, reason=reason, renewed_at=user.last_credit_reset)
+    for pk, amount, reserved_before_renewal in settled:
         if to == ReservationStatus.CONSUMED:
             write_ledger(user, kind=LedgerKind.CONSUME, amount=-amount, reservation_id=pk, reason=reason)
-        elif cycle_start < user.last_credit_reset:
+        elif reserved_before_renewal:
             write_ledger(
                 user,
                 kind=LedgerKind.EXPIRE,
@@ -102,7 +91,35 @@ def settle_target_reservations(user: User, *, target_id: int, to: ReservationSta
                 reservation_id=pk,
                 reason="Reserved in an earlier cycle and released after renewal",
             )
-    return sum(amount for _, amount, _ in pending)
+    return sum(amount for _, amount, _ in settled)
+
+
+# Standard SQL that PostgreSQL and SQLite (3.35+) both run; table and columns are CreditReservation's.
+_SETTLE_PENDING_OF_TARGET = (
+    'UPDATE "credits_creditreservation" SET "status" = %s, "settled_at" = %s, "reason" = %s '
+    'WHERE "target_id" = %s AND "status" = %s RETURNING "id", "amount", "cycle_start" < %s'
+)
+
+
+def _settle_pending_of_target(
+    target_id: int, *, to: ReservationStatus, reason: str, renewed_at: datetime
+) -> list[tuple[int, int, bool]]:
+    """Settle the target's pending reservations in one statement (UPDATE ... RETURNING, which the ORM lacks), and
+    return (id, amount, reserved before `renewed_at`) for each. The update itself is the claim: a reservation
+    settled by a concurrent caller is not pending any more and comes back from no one else."""
+    connection = transaction.get_connection()
+    ops = connection.ops
+    params = [
+        str(to),
+        ops.adapt_datetimefield_value(timezone.now()),
+        reason[:300],
+        target_id,
+        str(ReservationStatus.PENDING),
+        ops.adapt_datetimefield_value(renewed_at),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTLE_PENDING_OF_TARGET, params)
+        return [(pk, amount, bool(earlier)) for pk, amount, earlier in cursor.fetchall()]
 
 
 def reserve_credits(user: User, *, target: PostTarget | None = None, amount: int = 1) -> CreditReservation:

@@ -298,9 +298,17 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
     return True
 
 
+# (user id, cycle start) of users whose low-credit alert for that cycle exists. The alert is sent once per cycle,
+# so once it exists this process stops asking: otherwise every publish by a low user costs two more queries.
+_low_credit_alert_sent: set[tuple[int, datetime]] = set()
+
+
 def _check_low_credits(user: User) -> None:
     """`check_low_credits`, minus its cost once this cycle's alert exists: it notifies once per cycle, so from then
     on every publish by a low user would try the insert in a savepoint, fail, and look the alert up again."""
+    cycle = (user.pk, user.last_credit_reset)
+    if cycle in _low_credit_alert_sent:
+        return
     monthly = user.limits[Limit.MONTHLY_CREDITS] or 0
     # Available credits never exceed the balance, so a low balance answers without summing the reservations.
     if not (is_low(user.credits, monthly) or is_low(available_credits(user), monthly)):
@@ -309,8 +317,16 @@ def _check_low_credits(user: User) -> None:
     # would go on to check_low_credits: slower, never wrong.
     dedupe_key = f"low_credits:{user.last_credit_reset.isoformat()}"
     if Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
-        return
-    check_low_credits(user)
+        _remember_low_credit_alert(cycle)
+    elif check_low_credits(user):
+        # Only once the alert is committed: a rolled-back completion takes its alert with it.
+        transaction.on_commit(lambda: _remember_low_credit_alert(cycle))
+
+
+def _remember_low_credit_alert(cycle: tuple[int, datetime]) -> None:
+    if len(_low_credit_alert_sent) >= 100_000:  # a bound on memory; forgetting only costs the queries again
+        _low_credit_alert_sent.clear()
+    _low_credit_alert_sent.add(cycle)
 
 
 def finish_unsuccessfully(

@@ -11,7 +11,7 @@ from typing import Any
 
 from dbos import DBOS, EnqueueOptions
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from tidings.jobs import runtime
@@ -48,6 +48,9 @@ def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
             _log(workflow_id, target_id, JobStatus.RUNNING)
     if begin.action != "publish":
         return {"kind": begin.action, "message": begin.reason}
+    # The platform call takes far longer than the database work around it: give the connection back to the pool
+    # meanwhile, so a pool smaller than the worker's concurrency does not make publishes wait for each other.
+    close_old_connections()
     outcome = publishing.send_target(target_id, first=begin.first, target=begin.target, content=begin.content)
     result = outcome.as_dict()
     if outcome.kind == "published":
