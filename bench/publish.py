@@ -42,6 +42,7 @@ def prepare_environment(db: str, workers: int, concurrency: int) -> dict[str, st
         "TIDINGS_MAX_EXECUTOR_THREADS": str(concurrency + 16),
         "TIDINGS_LATE_WINDOW_SECONDS": "86400",
         "TIDINGS_LOG_LEVEL": "WARNING",
+        "TIDINGS_ALLOW_LOCAL_SERVERS": "1",  # the fake platform is on the loopback
     }
     if db == "postgres":
         import psycopg

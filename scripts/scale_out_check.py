@@ -123,6 +123,7 @@ def process_env(database_url: str, data_dir: Path) -> dict[str, str]:
         "TIDINGS_WORKER_CONCURRENCY": "2",
         "TIDINGS_DISPATCH_EVERY_SECONDS": "1",
         # The receiver is plain http on the loopback.
+        "TIDINGS_ALLOW_LOCAL_SERVERS": "1",
         "TIDINGS_ALLOW_HTTP_WEBHOOKS": "1",
         "TIDINGS_LOG_LEVEL": "WARNING",
     }

@@ -1,10 +1,22 @@
 """The one door for outbound HTTP: httpx clients with timeouts everywhere and a recognisable User-Agent.
 
 Connectors and AI providers take their clients from here, so tests have one seam (a loopback server or respx).
+
+Clients that call addresses users give (a webhook, a Mastodon server, a Bluesky PDS, and every platform call, which
+shares their client) connect only to public addresses: the name is resolved once, each address is checked, and the
+socket goes to a checked address, so a name that resolves to this machine, the private network or a cloud metadata
+service (169.254.169.254) is refused, and DNS cannot answer differently between the check and the connection.
+`TIDINGS_ALLOW_LOCAL_SERVERS=1` lifts this for development and for operators whose servers live on their own
+network. AI providers are named by the operator, not by users, and may run on this machine (a local model server).
 """
 
+import ipaddress
+import os
+import socket
 import threading
+from collections.abc import Iterable
 
+import httpcore
 import httpx
 
 from tidings import __version__
@@ -13,20 +25,134 @@ USER_AGENT = f"Tidings/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
 
 
+def allow_local_servers() -> bool:
+    return os.environ.get("TIDINGS_ALLOW_LOCAL_SERVERS", "").strip().lower() in ("1", "true", "yes")
+
+
+class RefusedAddress(httpcore.ConnectError):
+    """The name resolves only to addresses users may not make this server call."""
+
+
+def refused_reason(error: Exception) -> str | None:
+    """Why a connection was refused by the public-only guard, or None when it failed for any other reason.
+
+    httpx re-raises httpcore's errors as its own, keeping the original as the cause."""
+    cause = error if isinstance(error, RefusedAddress) else error.__cause__
+    return str(cause) if isinstance(cause, RefusedAddress) else None
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 address may carry a zone
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def public_addresses(host: str, port: int = 443) -> list[str]:
+    """The public addresses `host` resolves to; RefusedAddress when it has none, ConnectError when it does not
+    resolve."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise httpcore.ConnectError(f"Could not resolve {host}: {error}") from error
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+    public = [address for address in addresses if _is_public(address)]
+    if not public:
+        raise RefusedAddress(f"{host} is on this machine or a private network, which this server does not call.")
+    return public
+
+
+def address_problem(url: str) -> str | None:
+    """Why a user-given URL may not be called from here (its host is local or private), or None.
+
+    A name that does not resolve now is let through: it is checked again, for real, on every connection."""
+    host = httpx.URL(url).host
+    if allow_local_servers() or not host:
+        return None
+    try:
+        public_addresses(host)
+    except RefusedAddress as error:
+        return str(error)
+    except httpcore.ConnectError:
+        pass
+    return None
+
+
+class PublicOnlyBackend(httpcore.NetworkBackend):
+    """Connects only to public addresses (unless local servers are allowed), to the very address it checked."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        if allow_local_servers():
+            return self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        public = public_addresses(host, port)
+        last_error: Exception | None = None
+        for address in public:
+            try:
+                # TLS still checks the certificate against `host`: httpcore starts TLS on this stream by name.
+                return self._backend.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as error:
+                last_error = error
+        assert last_error is not None
+        raise last_error
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
+    ) -> httpcore.NetworkStream:
+        raise RefusedAddress("Unix sockets are not called.")
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+class PublicOnlyTransport(httpx.HTTPTransport):
+    """httpx's own transport over a connection pool whose connections go through `PublicOnlyBackend`.
+
+    httpx does not take a network backend, so the pool it builds is swapped for an equal one that uses ours.
+    """
+
+    def __init__(self, *, limits: httpx.Limits | None = None) -> None:
+        limits = limits or httpx.Limits()
+        super().__init__(limits=limits, trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=PublicOnlyBackend(),
+        )
+
+
 def client(
     *,
     timeout: httpx.Timeout | float | None = None,
     headers: dict[str, str] | None = None,
     base_url: str = "",
     transport: httpx.BaseTransport | None = None,
+    public_only: bool = False,
 ) -> httpx.Client:
-    """A synchronous client with our defaults; use it as a context manager. Redirects are not followed."""
+    """A synchronous client with our defaults; use it as a context manager. Redirects are not followed.
+
+    `public_only` for addresses users give: see the module's docstring."""
+    if public_only and transport is None:
+        transport = PublicOnlyTransport()
     return httpx.Client(
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         base_url=base_url,
         transport=transport,
         follow_redirects=False,
+        # A proxy from the environment would make the connections, out of this guard's sight.
+        trust_env=not public_only,
     )
 
 
@@ -41,5 +167,5 @@ def shared_client() -> httpx.Client:
     """
     with _shared_lock:
         if "default" not in _shared:
-            _shared["default"] = client(timeout=DEFAULT_TIMEOUT)
+            _shared["default"] = client(timeout=DEFAULT_TIMEOUT, public_only=True)
         return _shared["default"]

@@ -55,7 +55,9 @@ def worker(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> I
 
 
 @pytest.fixture
-def fake() -> Iterator[FakePlatform]:
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatform]:
+    # The fake listens on the loopback, which publishing refuses to call unless told otherwise.
+    monkeypatch.setenv("TIDINGS_ALLOW_LOCAL_SERVERS", "1")
     platform = FakePlatform().start()
     yield platform
     platform.stop()

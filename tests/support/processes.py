@@ -26,6 +26,8 @@ def worker_env() -> dict[str, str]:
         "TIDINGS_PUBLISH_BACKOFF_SECONDS": "0.05",
         "TIDINGS_PUBLISH_TIMEOUT": "2",
         "TIDINGS_WORKER_CONCURRENCY": "20",
+        # The fake platform listens on the loopback, which publishing refuses to call unless told otherwise.
+        "TIDINGS_ALLOW_LOCAL_SERVERS": "1",
     }
 
 

@@ -8,14 +8,16 @@ For a platform P (upper case, as in `TIDINGS_X_CLIENT_ID`):
 
 A platform without its app is shown as unavailable (with what to set), not as broken.
 
-`TIDINGS_ALLOW_LOCAL_SERVERS=1` (development only) lets users name a server on this machine, over plain http, as
-their Mastodon server or Bluesky PDS; otherwise such addresses are refused, so users cannot make the server call
-itself.
+`TIDINGS_ALLOW_LOCAL_SERVERS=1` (development, or servers on the operator's own network) lets users name a server on
+this machine, over plain http, as their Mastodon server or Bluesky PDS, and lets any platform call reach private
+addresses; otherwise such names are refused here, and `tidings.http` refuses to connect to any name that resolves
+to this machine or a private network, so users cannot make the server call itself or its neighbours.
 """
 
 import os
 from dataclasses import dataclass
 
+from tidings.http import allow_local_servers
 from tidings.platforms.rules import platform_name
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
@@ -39,10 +41,6 @@ def _env(platform: str, name: str) -> str:
 
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-def allow_local_servers() -> bool:
-    return os.environ.get("TIDINGS_ALLOW_LOCAL_SERVERS", "").strip().lower() in ("1", "true", "yes")
 
 
 def server_allowed(scheme: str, host: str) -> bool:

@@ -140,7 +140,7 @@ def _token_request(app: OAuth2App, form: dict[str, str], *, refreshing: bool) ->
         if app.client_secret:  # a public client (PKCE only) has none
             form["client_secret"] = app.client_secret
     try:
-        with http.client() as client:
+        with http.client(public_only=True) as client:
             response = client.post(app.token_url, data=form, headers=headers)
     except httpx.TransportError as error:
         raise TransientError(f"Could not reach {host} to sign in ({type(error).__name__}).") from None

@@ -55,6 +55,8 @@ class WebhookConnector(BaseConnector):
             raise PermanentError("Give the webhook's full https:// address.") from None
         if url.startswith("http://") and not settings.TIDINGS_ALLOW_HTTP_WEBHOOKS:
             raise PermanentError("Webhooks must use https:// so posts and signatures are not sent in the clear.")
+        if problem := http.address_problem(url):
+            raise PermanentError(f"That webhook address is not allowed: {problem}")
         if len(secret) < 16:
             raise PermanentError("Give a signing secret of at least 16 characters.")
         name = fields.get("name", "").strip() or url
@@ -90,6 +92,8 @@ class WebhookConnector(BaseConnector):
                 account.base_url, content=body, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            if refused := http.refused_reason(error):
+                raise PermanentError(f"The webhook's address is not allowed: {refused}") from None
             raise TransientError(f"Could not reach the webhook: {type(error).__name__}") from None
         except httpx.TransportError as error:
             # The request may have arrived: a timeout or a dropped connection after sending.

@@ -61,6 +61,8 @@ def call(
             timeout=settings.TIDINGS_PUBLISH_TIMEOUT,
         )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+        if refused := http.refused_reason(error):
+            raise PermanentError(f"That Bluesky server's address is not allowed: {refused}") from None
         raise TransientError(f"Could not reach Bluesky ({type(error).__name__}).") from None
     except httpx.TransportError as error:
         if write:

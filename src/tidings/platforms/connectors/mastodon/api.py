@@ -55,6 +55,8 @@ def request(
             method, url, headers=sent, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kw
         )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+        if refused := http.refused_reason(error):
+            raise PermanentError(f"That Mastodon server's address is not allowed: {refused}") from None
         raise TransientError(f"Could not reach {urlsplit(url).hostname} ({type(error).__name__}).") from None
     except httpx.TransportError as error:
         if write:
