@@ -14,6 +14,7 @@ import ipaddress
 import os
 import socket
 import threading
+import urllib.request
 from collections.abc import Iterable
 
 import httpcore
@@ -142,17 +143,17 @@ def client(
 ) -> httpx.Client:
     """A synchronous client with our defaults; use it as a context manager. Redirects are not followed.
 
-    `public_only` for addresses users give: see the module's docstring."""
-    if public_only and transport is None:
-        transport = PublicOnlyTransport()
+    `public_only` for addresses users give: see the module's docstring. Where the operator routes outbound calls
+    through a proxy (HTTPS_PROXY and friends), the proxy makes the connections, out of the guard's sight, and is
+    where egress is policed; without one the environment is not read, so it cannot bypass the guard."""
+    guarded = public_only and transport is None and not urllib.request.getproxies()
     return httpx.Client(
         timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         base_url=base_url,
-        transport=transport,
+        transport=PublicOnlyTransport() if guarded else transport,
         follow_redirects=False,
-        # A proxy from the environment would make the connections, out of this guard's sight.
-        trust_env=not public_only,
+        trust_env=not guarded,
     )
 
 

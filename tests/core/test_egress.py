@@ -167,3 +167,14 @@ def test_publishing_to_a_webhook_that_now_resolves_privately_fails_without_retry
     content = Content(text="Hello", link="", media=(), scheduled_at=datetime.now(UTC))
     with pytest.raises(PermanentError, match="The webhook's address is not allowed"):
         WebhookConnector().publish(account, content, idempotency_key="k-1")
+
+
+def test_calls_through_the_operators_proxy_go_to_the_proxy(
+    loopback_server: tuple[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With HTTP(S)_PROXY set, the proxy makes the connection (and polices egress); the guard cannot see past it."""
+    proxy_url, hits = loopback_server
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    with http.client(public_only=True) as client:
+        assert client.get("http://internal.example/path").text == "ok"
+    assert hits == ["http://internal.example/path"]  # the absolute form a proxy receives
