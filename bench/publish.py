@@ -241,12 +241,12 @@ def ceiling(n: int, concurrency: int) -> dict[str, object]:
     from tests.support.fake_platform import FakePlatform
 
     fake = FakePlatform(latency=LATENCY).start()
-    command = [sys.executable, __file__, "ceiling-client", fake.url, fake.secret, "--n", str(n)]
-    output = subprocess.run(  # noqa: S603
-        [*command, "--concurrency", str(concurrency)], check=True, capture_output=True, text=True
-    ).stdout
-    fake.stop()
-    seconds = float(output.strip().splitlines()[-1])
+    try:
+        seconds = float(
+            last_line_of(__file__, "ceiling-client", fake.url, fake.secret, "--n", n, "--concurrency", concurrency)
+        )
+    finally:
+        fake.stop()
     return {"n": n, "concurrency": concurrency, "seconds": round(seconds, 2), "posts_per_second": round(n / seconds, 1)}
 
 
@@ -284,11 +284,15 @@ def ceiling_client(url: str, secret: str, n: int, concurrency: int) -> float:
 
 def floor(db: str, workers: int, n: int, concurrency: int) -> dict[str, object]:
     """DBOS alone on the same queue settings and platform calls, with no Tidings code (bench/dbos_floor.py)."""
-    command = [sys.executable, str(ROOT / "bench" / "dbos_floor.py"), "--db", db, "--workers", str(workers)]
-    output = subprocess.run(  # noqa: S603
-        [*command, "--n", str(n), "--concurrency", str(concurrency)], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    script = ROOT / "bench" / "dbos_floor.py"
+    return json.loads(last_line_of(script, "--db", db, "--workers", workers, "--n", n, "--concurrency", concurrency))
+
+
+def last_line_of(script: str | Path, *args: object) -> str:
+    """Run a benchmark script in a process of its own; its answer is the last line it prints."""
+    command = [sys.executable, str(script), *(str(arg) for arg in args)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    return output.strip().splitlines()[-1]
 
 
 CONFIGS = [("sqlite", 1), ("postgres", 1), ("postgres", 2)]
@@ -298,23 +302,8 @@ def run_all(args: argparse.Namespace) -> None:
     results = []
     for scenario, n in (("drain", args.n), ("spread", args.spread_n)):
         for db, workers in CONFIGS:
-            command = [
-                sys.executable,
-                __file__,
-                "run",
-                "--db",
-                db,
-                "--workers",
-                str(workers),
-                "--n",
-                str(n),
-                "--scenario",
-                scenario,
-                "--concurrency",
-                str(args.concurrency),
-            ]
-            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
-            result = json.loads(output.strip().splitlines()[-1])
+            options = ["--db", db, "--workers", workers, "--n", n, "--scenario", scenario]
+            result = json.loads(last_line_of(__file__, "run", *options, "--concurrency", args.concurrency))
             if scenario == "drain":
                 result["ceiling"] = ceiling(n, args.concurrency * workers)
                 result["floor"] = floor(db, workers, n, args.concurrency)

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from tidings import http
 from tidings.platforms.base import PermanentError, PublishFailure, RateLimited, ReauthRequired, TransientError
 
 DEFAULT_RETRY_AFTER = 60.0
@@ -17,6 +18,15 @@ def classify_status(status: int) -> type[PublishFailure]:
     if status == 408 or status >= 500:
         return TransientError
     return PermanentError
+
+
+def unreachable(error: Exception, *, server: str, detail: str) -> PublishFailure:
+    """A connection that could not be made. Refused by the public-address guard (`tidings.http`) it is permanent:
+    the address will not become allowed by retrying, and a retry would only knock on the inside again. Anything
+    else (down, unresolvable, timed out) is transient, and `detail` says so."""
+    if refused := http.refused_reason(error):
+        return PermanentError(f"{server}'s address is not allowed: {refused}")
+    return TransientError(detail)
 
 
 def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float:

@@ -32,7 +32,7 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.connectors.base import BaseConnector
-from tidings.platforms.errors import classify_status, retry_after_seconds
+from tidings.platforms.errors import classify_status, retry_after_seconds, unreachable
 from tidings.platforms.models import Platform, SocialAccount
 
 
@@ -92,9 +92,8 @@ class WebhookConnector(BaseConnector):
                 account.base_url, content=body, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            if refused := http.refused_reason(error):
-                raise PermanentError(f"The webhook's address is not allowed: {refused}") from None
-            raise TransientError(f"Could not reach the webhook: {type(error).__name__}") from None
+            detail = f"Could not reach the webhook: {type(error).__name__}"
+            raise unreachable(error, server="The webhook", detail=detail) from None
         except httpx.TransportError as error:
             # The request may have arrived: a timeout or a dropped connection after sending.
             raise OutcomeUnknown(f"No answer from the webhook after sending ({type(error).__name__}).") from None

@@ -23,7 +23,7 @@ from tidings.platforms.base import (
     ReauthRequired,
     TransientError,
 )
-from tidings.platforms.errors import DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER
+from tidings.platforms.errors import DEFAULT_RETRY_AFTER, MAX_RETRY_AFTER, unreachable
 
 _AUTH_ERRORS = {"InvalidToken", "AuthenticationRequired", "AuthMissing", "AccountTakedown", "AccountDeactivated"}
 
@@ -61,9 +61,8 @@ def call(
             timeout=settings.TIDINGS_PUBLISH_TIMEOUT,
         )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-        if refused := http.refused_reason(error):
-            raise PermanentError(f"That Bluesky server's address is not allowed: {refused}") from None
-        raise TransientError(f"Could not reach Bluesky ({type(error).__name__}).") from None
+        detail = f"Could not reach Bluesky ({type(error).__name__})."
+        raise unreachable(error, server="That Bluesky server", detail=detail) from None
     except httpx.TransportError as error:
         if write:
             raise OutcomeUnknown(f"No answer from Bluesky after sending ({type(error).__name__}).") from None

@@ -23,7 +23,7 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.config import LOOPBACK_HOSTS, public_url, server_allowed
-from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds
+from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds, unreachable
 from tidings.platforms.models import MastodonApp
 
 # Granular scopes (https://docs.joinmastodon.org/api/oauth-scopes/): who the account is, and posting with media.
@@ -55,9 +55,8 @@ def request(
             method, url, headers=sent, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kw
         )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-        if refused := http.refused_reason(error):
-            raise PermanentError(f"That Mastodon server's address is not allowed: {refused}") from None
-        raise TransientError(f"Could not reach {urlsplit(url).hostname} ({type(error).__name__}).") from None
+        detail = f"Could not reach {urlsplit(url).hostname} ({type(error).__name__})."
+        raise unreachable(error, server="That Mastodon server", detail=detail) from None
     except httpx.TransportError as error:
         if write:
             raise OutcomeUnknown(f"No answer from Mastodon after sending ({type(error).__name__}).") from None
