@@ -44,6 +44,9 @@ class User(AbstractUser):
     is_demo = models.BooleanField(default=False, help_text="A demonstration account, listed on the home page.")
     # {"email": [notification types also sent by email]}; every notification is shown in the app regardless.
     notification_preferences = models.JSONField(default=dict, blank=True)
+    # The start of the cycle whose low-credit alert has been sent: the alert goes once per cycle, so the publish
+    # path reads this off the row it already locks instead of looking the notification up on every post.
+    low_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
