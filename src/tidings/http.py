@@ -7,7 +7,8 @@ shares their client) connect only to public addresses: the name is resolved once
 socket goes to a checked address, so a name that resolves to this machine, the private network or a cloud metadata
 service (169.254.169.254) is refused, and DNS cannot answer differently between the check and the connection.
 `TIDINGS_ALLOW_LOCAL_SERVERS=1` lifts this for development and for operators whose servers live on their own
-network. AI providers are named by the operator, not by users, and may run on this machine (a local model server).
+network. A user's own AI provider is held to the same rule; only the operator's (from the environment) may run on
+this machine (a local model server).
 """
 
 import ipaddress
@@ -42,10 +43,23 @@ def refused_reason(error: Exception) -> str | None:
     return str(cause) if isinstance(cause, RefusedAddress) else None
 
 
+# IPv6 that carries an IPv4 address, which Python's table calls global whatever the IPv4 is. Where the packet ends
+# at that IPv4 host (IPv4-mapped; NAT64's well-known prefix, which a DNS64 network gives every IPv4-only name; a
+# 6to4 relay), the IPv4 is judged, so public IPv4-only hosts stay reachable from IPv6-only networks. Where it cannot
+# be read out for sure or no server lives, the range is refused outright: IPv4-compatible (deprecated, RFC 4291),
+# SIIT's IPv4-translated, NAT64's local-use prefix (the network picks where the IPv4 sits, RFC 8215), Teredo.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NOT_PUBLIC = tuple(ipaddress.IPv6Network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b:1::/48", "2001::/32"))
+
+
 def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 address may carry a zone
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    # An IPv6 address may carry a zone (fe80::1%eth0).
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in net for net in _NOT_PUBLIC):
+            return False
+        nat64 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None
+        ip = ip.ipv4_mapped or nat64 or ip.sixtofour or ip
     return ip.is_global and not ip.is_multicast
 
 

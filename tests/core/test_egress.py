@@ -99,6 +99,16 @@ def test_allowing_local_servers_lets_calls_reach_this_machine(
         "fe80::1",
         "::ffff:127.0.0.1",  # IPv4 loopback written as IPv6
         "224.0.0.1",
+        # IPv4 inside IPv6, which Python's table calls global: judged by the IPv4, or refused outright
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of the metadata service
+        "64:ff9b:1::808:808",  # local-use NAT64: refused outright
+        "2002:7f00:1::1",  # 6to4 through 127.0.0.1
+        "2002:c0a8:114::1",  # 6to4 through 192.168.1.20
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo: refused outright
+        "::7f00:1",  # IPv4-compatible (deprecated): refused outright
+        "::808:808",
+        "::ffff:0:a00:1",  # SIIT IPv4-translated 10.0.0.1
     ],
 )
 def test_a_public_looking_name_that_resolves_to_a_private_address_is_refused(
@@ -124,6 +134,21 @@ def test_the_connection_goes_to_the_public_address_that_was_checked(monkeypatch:
     # The checked address itself, never the name (which a second lookup could answer differently).
     assert dialled == ["93.184.215.14"]
     assert http.refused_reason(caught.value) is None
+
+
+def test_ipv6_that_carries_a_public_ipv4_is_judged_by_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A DNS64 network answers every IPv4-only name with 64:ff9b::/96, so those stay reachable when public."""
+    resolve_to(monkeypatch, "64:ff9b::7f00:1", "64:ff9b::808:808", "2002:a00:1::1", "2002:808:808::1")
+    dialled: list[str] = []
+
+    def connect_tcp(self: object, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        dialled.append(host)
+        raise httpcore.ConnectError("no network in this test")
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_tcp)
+    with http.client(public_only=True) as client, pytest.raises(httpx.ConnectError):
+        client.get("https://dns64.example.com/")
+    assert dialled == ["64:ff9b::808:808", "2002:808:808::1"]
 
 
 def test_clients_for_operator_named_services_are_not_guarded(loopback_server: tuple[str, list[str]]) -> None:

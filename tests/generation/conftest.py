@@ -27,6 +27,12 @@ def no_site_provider(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def local_servers_not_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user's provider is held to public addresses unless a test allows local servers itself."""
+    monkeypatch.delenv("TIDINGS_ALLOW_LOCAL_SERVERS", raising=False)
+
+
+@pytest.fixture(autouse=True)
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The backoff waits the retries asked for, in order (nothing actually sleeps)."""
     recorded: list[float] = []

@@ -37,7 +37,15 @@ class Hang:
     seconds: float = 10.0
 
 
-Behaviour = Reply | Fail | Hang
+@dataclass(frozen=True)
+class Raw:
+    """An answer that is not the API's: a web page, say, from a service that is not a provider."""
+
+    body: str
+    content_type: str = "text/html"
+
+
+Behaviour = Reply | Fail | Hang | Raw
 
 
 @dataclass(frozen=True)
@@ -102,13 +110,23 @@ def _handler(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if isinstance(behaviour, Hang):
                 fake.release.wait(behaviour.seconds)
                 return
-            if isinstance(behaviour, Fail):
+            if isinstance(behaviour, Raw):
+                self._raw(behaviour)
+            elif isinstance(behaviour, Fail):
                 error = {"error": {"message": behaviour.message, "type": behaviour.type, "code": None}}
                 self._json(behaviour.status, error, behaviour.headers)
             elif body.get("stream"):
                 self._stream(body, behaviour)
             else:
                 self._json(200, _completion(body, behaviour))
+
+        def _raw(self, raw: Raw) -> None:
+            data = raw.body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", raw.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload).encode()

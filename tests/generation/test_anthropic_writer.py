@@ -1,6 +1,7 @@
 """The Anthropic writer: the real `anthropic` client, its Messages API answered by respx."""
 
 import json
+import logging
 
 import httpx
 import pytest
@@ -137,8 +138,21 @@ def test_timeouts_are_unavailable_after_three_attempts(waits: list[float]) -> No
 
 
 @respx.mock
-def test_an_unknown_model_is_permanent_with_anthropics_reason() -> None:
+def test_an_unknown_model_is_permanent_and_anthropics_words_go_only_to_the_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="tidings.generation.writers.sdk_errors")
     respx.post(URL).mock(return_value=httpx.Response(404, json=error("not_found_error", "model: claude-nope")))
     with pytest.raises(ProviderError) as refusal:
         writer().complete(MESSAGES, max_tokens=300, temperature=0.5)
-    assert refusal.value.message == "Anthropic refused the request (HTTP 404): model: claude-nope"
+    assert refusal.value.message == "Anthropic answered 404 Not Found. Check the model name and the base URL."
+    assert "Anthropic answered HTTP 404: model: claude-nope" in caplog.text
+
+
+@respx.mock
+def test_an_answer_that_is_not_the_api_is_an_error_that_does_not_repeat_it() -> None:
+    page = httpx.Response(200, text="<h1>password hunter2</h1>", headers={"content-type": "text/html"})
+    respx.post(URL).mock(return_value=page)
+    with pytest.raises(ProviderError) as refusal:
+        writer().complete(MESSAGES, max_tokens=300, temperature=0.5)
+    assert refusal.value.message == "Anthropic sent an answer that could not be read."

@@ -87,8 +87,9 @@ def test_the_registry_builds_the_writer_for_each_kind(alice: User, bob: User, si
 
 
 def test_a_users_own_provider_wins_over_the_sites(
-    alice: User, bob: User, site_provider: FakeOpenAI, server: FakeOpenAI
+    alice: User, bob: User, site_provider: FakeOpenAI, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("TIDINGS_ALLOW_LOCAL_SERVERS", "1")  # bob's own model server is on this machine
     own = FakeOpenAI().start()
     try:
         own.then(Reply("From bob's own model."))

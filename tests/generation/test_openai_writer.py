@@ -1,11 +1,12 @@
 """The OpenAI-compatible writer: the real `openai` client against the loopback server."""
 
+import logging
 import socket
 
 import pytest
 
 from tests.generation.conftest import API_KEY, MODEL
-from tests.generation.fake_openai import Fail, FakeOpenAI, Hang, Reply
+from tests.generation.fake_openai import Fail, FakeOpenAI, Hang, Raw, Reply
 from tidings.generation.writers import build_writer
 from tidings.generation.writers.base import (
     Completion,
@@ -126,14 +127,27 @@ def test_nothing_listening_is_unavailable() -> None:
     assert "cannot be reached" in error.value.message
 
 
-def test_a_bad_request_is_permanent_with_the_providers_reason_and_no_key(server: FakeOpenAI) -> None:
-    server.then(Fail(404, f"The model `nope` does not exist (key {API_KEY})", type="invalid_request_error"))
+def test_a_bad_request_is_permanent_and_the_providers_words_go_only_to_the_log(
+    server: FakeOpenAI, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="tidings.generation.writers.sdk_errors")
+    server.then(Fail(404, f"The model `nope` does not exist (key {API_KEY}) " + "x" * 400))
     with pytest.raises(ProviderError) as error:
         writer_for(server.url).complete(MESSAGES, max_tokens=300, temperature=0.5)
-    assert error.value.message == (
-        "The AI provider refused the request (HTTP 404): The model `nope` does not exist (key [redacted])"
-    )
+    assert error.value.message == "The AI provider answered 404 Not Found. Check the model name and the base URL."
+    assert error.value.as_dict() == {"code": "ai_provider_error", "message": error.value.message, "status": 404}
     assert len(server.requests) == 1
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "tidings.generation.writers.sdk_errors"]
+    assert logged.startswith("The AI provider answered HTTP 404: The model `nope` does not exist (key [redacted]) x")
+    assert len(logged) == len("The AI provider answered HTTP 404: ") + 300
+    assert API_KEY not in caplog.text
+
+
+def test_an_answer_that_is_not_the_api_is_an_error_that_does_not_repeat_it(server: FakeOpenAI) -> None:
+    server.then(Raw("<h1>Router admin: password hunter2</h1>"))
+    with pytest.raises(ProviderError) as error:
+        writer_for(server.url).complete(MESSAGES, max_tokens=300, temperature=0.5)
+    assert error.value.message == "The AI provider sent an answer that could not be read."
 
 
 def test_an_empty_answer_is_an_error_not_an_empty_post(server: FakeOpenAI) -> None:

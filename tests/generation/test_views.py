@@ -146,7 +146,10 @@ def test_the_stream_answers_refusals_with_an_http_status(
     assert response.json()["limit"] == 5
 
 
-def test_provider_settings_store_the_key_and_never_show_it(client: Client, bob: User) -> None:
+def test_provider_settings_store_the_key_and_never_show_it(
+    client: Client, bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIDINGS_ALLOW_LOCAL_SERVERS", "1")  # a model server on this machine (Ollama)
     client.force_login(bob)
     form = {"kind": "openai", "base_url": "http://localhost:11434/v1", "model": "llama3.1", "api_key": API_KEY}
     response = client.post("/generate/provider/", form)
@@ -167,3 +170,35 @@ def test_provider_settings_store_the_key_and_never_show_it(client: Client, bob: 
     client.post("/generate/provider/", {"remove": "1"})
     assert not AIProviderConfig.objects.filter(user=bob).exists()
     assert "No AI provider is set up." in client.get("/generate/").content.decode()
+
+
+def test_a_users_provider_at_an_internal_service_is_refused_and_its_answer_never_shown(
+    client: Client, bob: User, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client.force_login(bob)
+    form = {"kind": "openai", "base_url": server.url, "model": "m", "api_key": ""}
+    page = client.post("/generate/provider/", form).content.decode()
+    assert "That base URL is not allowed: 127.0.0.1 is on this machine or a private network" in page
+    assert not AIProviderConfig.objects.exists()
+
+    # Stored while its name was public; it points inside now. The internal service would tell its secrets.
+    AIProviderConfig.objects.create(user=bob, kind="openai", model="m", base_url=server.url)
+    server.default = lambda request: Fail(400, "internal admin: password hunter2", type="invalid_request_error")
+    page = client.post("/generate/", BRIEF).content.decode()
+    assert "The AI provider&#x27;s address is not allowed: 127.0.0.1 is on this machine" in page
+    response = client.post("/generate/stream/", BRIEF)
+    assert (response.status_code, response.json()["code"]) == (502, "ai_provider_error")
+    assert server.requests == []
+    assert used(bob) == 0
+
+    # Where local servers are allowed and the service answers, the page says what happened, not what it said.
+    monkeypatch.setenv("TIDINGS_ALLOW_LOCAL_SERVERS", "1")
+    page = client.post("/generate/", BRIEF).content.decode()
+    assert "The AI provider answered 400 Bad Request. Check the model name and the base URL." in page
+    response = client.post("/generate/stream/", BRIEF)
+    assert (
+        response.json()["message"] == "The AI provider answered 400 Bad Request. Check the model name and the base URL."
+    )
+    assert len(server.requests) == 2
+    assert "hunter2" not in page + response.content.decode()
+    assert used(bob) == 0

@@ -7,6 +7,8 @@ TIDINGS_AI_BASE_URL  the endpoint, e.g. http://localhost:11434/v1 for Ollama; bl
 TIDINGS_AI_API_KEY   the key (local servers such as Ollama need none)
 TIDINGS_AI_MODEL     the model name, e.g. gpt-4o-mini, llama3.1, claude-sonnet-4-5
 TIDINGS_AI_TIMEOUT   seconds to wait for an answer (default 60)
+
+The operator's provider may be on this machine; a user's own reaches only public addresses, as webhooks do.
 """
 
 import os
@@ -14,6 +16,7 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from tidings import http
 from tidings.accounts.models import User
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.generation.models import AIProviderConfig, ProviderKind
@@ -114,6 +117,9 @@ def save_provider_config(user: User, *, kind: str, model: str, base_url: str = "
             URLValidator(schemes=["http", "https"])(base_url)
         except ValidationError:
             raise InvalidInput("The base URL must be an http:// or https:// address.", field="base_url") from None
+        # Checked again on every call, at the address dialled (see tidings.http): DNS may change after this.
+        if problem := http.address_problem(base_url):
+            raise InvalidInput(f"That base URL is not allowed: {problem}", field="base_url")
     row = AIProviderConfig.objects.filter(user=user).first() or AIProviderConfig(user=user)
     # A stored key only ever goes to the endpoint it was entered for: moving it elsewhere needs the key again.
     same_endpoint = row.pk is not None and (row.kind, row.base_url) == (kind, base_url.strip())

@@ -43,7 +43,8 @@ class ProviderForm(forms.Form):
     base_url = forms.URLField(
         required=False,
         assume_scheme="https",
-        help_text="Blank for the vendor's API. Ollama: http://localhost:11434/v1, OpenRouter: https://openrouter.ai/api/v1",
+        help_text="Blank for the vendor's API; OpenRouter: https://openrouter.ai/api/v1. A public address: a model "
+        "server on this machine or a private network is for the site's operator to set up.",
     )
     model = forms.CharField(max_length=200, help_text="For example gpt-4o-mini, llama3.1, claude-sonnet-4-5.")
     api_key = forms.CharField(

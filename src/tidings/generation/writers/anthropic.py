@@ -41,6 +41,8 @@ class AnthropicWriter:
                     temperature=temperature,
                 ),
             )
+        if not isinstance(response, anthropic.types.Message):  # the SDK hands back the text of a non-JSON answer
+            raise ProviderError(f"{NAME} sent an answer that could not be read.")
         text = "".join(block.text for block in response.content if block.type == "text")
         if not text:
             raise ProviderError(f"{NAME} answered without any text.")
@@ -94,7 +96,7 @@ class AnthropicWriter:
             api_key=self.config.api_key,
             timeout=timeout,
             max_retries=0,
-            http_client=http.client(timeout=timeout),
+            http_client=http.client(timeout=timeout, public_only=self.config.public_only),
         )
 
     def _retried(self, call: Callable[[], T]) -> T:

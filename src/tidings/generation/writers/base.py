@@ -1,7 +1,8 @@
 """The one interface for writing with a language model, and the errors every provider reports in.
 
 A writer knows its vendor's API and nothing about users, limits or credits. Its errors carry the retry decision
-and a message that is safe to show: never the API key, never the provider's raw text for an authentication error.
+and a message that is safe to show: never the API key, never the provider's own text (a user's base URL may point
+at a service that is not a provider at all, and its answer is not for them to read).
 """
 
 from collections.abc import Generator, Iterator, Sequence
@@ -43,6 +44,11 @@ class WriterConfig:
     attempts: int = 3
     backoff: float = 1.0
     source: str = "site"
+
+    @property
+    def public_only(self) -> bool:
+        """A user's own provider reaches only public addresses (see tidings.http); the operator's may be local."""
+        return self.source != "site"
 
 
 class ProviderFailure(DomainError):
@@ -116,12 +122,9 @@ def provider_message(body: object, fallback: str) -> str:
     return fallback
 
 
-def failure_for_status(
-    status: int, *, provider: str, detail: str, api_key: str, retry_after: float | None = None
-) -> ProviderFailure:
-    """The failure an HTTP status from the provider means."""
+def failure_for_status(status: int, *, provider: str, retry_after: float | None = None) -> ProviderFailure:
+    """The failure an HTTP status from the provider means, said without the provider's own text."""
     if status in (401, 403):
-        # The provider's text for these may quote part of the key: never pass it on.
         return ProviderAuthError(
             f"{provider} refused the API key (HTTP {status}). Check the key and the account in the AI provider "
             "settings.",
@@ -132,11 +135,11 @@ def failure_for_status(
         return ProviderUnavailable(
             f"{provider} {busy} (HTTP {status}). Try again in a minute.", retry_after=retry_after, status=status
         )
-    safe = redact(detail, api_key).strip()[:300]
     if status < 400:
         # An error event inside a stream that had started well (Anthropic's overloaded_error, for one).
-        return ProviderUnavailable(f"{provider} broke off its answer: {safe}", status=status)
-    return ProviderError(f"{provider} refused the request (HTTP {status}): {safe}", status=status)
+        return ProviderUnavailable(f"{provider} broke off its answer. Try again.", status=status)
+    answered = f"{status} {httpx.codes.get_reason_phrase(status)}".strip()
+    return ProviderError(f"{provider} answered {answered}. Check the model name and the base URL.", status=status)
 
 
 def failure_for_connection(*, provider: str, timed_out: bool, timeout: float) -> ProviderUnavailable:

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import httpx
 import openai
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
 from tidings import http
 from tidings.generation.writers.base import (
@@ -42,6 +42,8 @@ class OpenAICompatibleWriter:
                     temperature=temperature,
                 ),
             )
+        if not isinstance(response, ChatCompletion):  # the SDK hands back the text of an answer that is not JSON
+            raise ProviderError(f"{NAME} sent an answer that could not be read.")
         choice = response.choices[0] if response.choices else None
         if choice is None or not choice.message.content:
             raise ProviderError(f"{NAME} answered without any text.")
@@ -97,7 +99,7 @@ class OpenAICompatibleWriter:
             api_key=self.config.api_key or "no-key",
             timeout=timeout,
             max_retries=0,
-            http_client=http.client(timeout=timeout),
+            http_client=http.client(timeout=timeout, public_only=self.config.public_only),
         )
 
     def _retried(self, call: Callable[[], T]) -> T:

@@ -1,12 +1,14 @@
 """Errors of the vendor SDKs mapped to ours. The openai and anthropic SDKs share one generated error hierarchy
 (APIStatusError, APIConnectionError, APITimeoutError under a base error), so one mapping serves both."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
 import httpx
 
+from tidings import http
 from tidings.generation.writers.base import (
     ProviderError,
     ProviderFailure,
@@ -14,8 +16,11 @@ from tidings.generation.writers.base import (
     failure_for_connection,
     failure_for_status,
     provider_message,
+    redact,
 )
 from tidings.generation.writers.retry import retry_after
+
+log = logging.getLogger(__name__)
 
 
 def _base_error(sdk: ModuleType) -> type[Exception]:
@@ -28,13 +33,15 @@ def translate_sdk_error(
     error: Exception, *, sdk: ModuleType, provider: str, api_key: str, timeout: float
 ) -> ProviderFailure | None:
     if isinstance(error, sdk.APIStatusError):
-        return failure_for_status(
-            error.status_code,
-            provider=provider,
-            detail=provider_message(error.body, error.message),
-            api_key=api_key,
-            retry_after=retry_after(error.response),
-        )
+        # The provider's words go to the operator's log only, cut short and without the key.
+        detail = redact(provider_message(error.body, error.message), api_key)[:300]
+        log.info("%s answered HTTP %d: %s", provider, error.status_code, detail)
+        return failure_for_status(error.status_code, provider=provider, retry_after=retry_after(error.response))
+    cause = error.__cause__  # the SDKs raise their connection error from httpx's
+    refused = http.refused_reason(cause) if isinstance(cause, Exception) else None
+    if refused:
+        # The public-only guard refused the address: permanent, so not retried.
+        return ProviderError(f"{provider}'s address is not allowed: {refused}")
     if isinstance(error, sdk.APIConnectionError):
         timed_out = isinstance(error, sdk.APITimeoutError)
         return failure_for_connection(provider=provider, timed_out=timed_out, timeout=timeout)
