@@ -30,6 +30,7 @@ def test_create_token_prints_the_secret_once(alice: User) -> None:
     assert "Shown this once" in err.getvalue()
     row = ApiToken.objects.get()
     assert (row.name, row.scopes, row.expires_at is not None) == ("cron", ["posts:read"], True)
+    assert row.parent_id is None
     assert secret not in str(ApiToken.objects.values().get())
     assert Api(secret).get("/posts").status_code == 200
 

@@ -34,6 +34,7 @@ def test_create_shows_the_secret_once(client: Client, alice: User) -> None:
     assert Api(secret).get("/posts").status_code == 200
     row = ApiToken.objects.get()
     assert (row.name, row.scopes, row.expires_at is not None) == ("my script", ["posts:read", "posts:write"], True)
+    assert row.parent_id is None
     again = client.get(URL).content.decode()
     assert secret not in again
     assert f"tdg_{row.prefix}_…" in again

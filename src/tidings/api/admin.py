@@ -10,11 +10,21 @@ from tidings.api.services import revoke_token
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created by their owners; staff can see and revoke them. Only a hash of the secret is stored."""
 
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_display = ("name", "user", "prefix", "parent", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__username")
     exclude = ("secret_hash",)
-    readonly_fields = ("user", "name", "prefix", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at")
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "parent",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     actions = ("revoke",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -19,12 +19,15 @@ The Tidings REST API. Authenticate with a personal access token: `Authorization:
 
 Every failure answers `{"error": {"code": ..., "message": ..., ...}}`: 400 `invalid_input` (with `field`),
 401 `unauthorized`, 402 `insufficient_credits`, 403 `forbidden` (scope or staff) or `tier_limit_reached` (with
-`limit`, `used` and `tier`), 404 `not_found`, 409 `conflict`, 429 `rate_limited` (with `Retry-After`), 503 when
-no AI provider is set up or it is unreachable.
+`limit`, `used` and `tier`), 404 `not_found`, 405 `method_not_allowed`, 409 `conflict`, 413 `payload_too_large`
+(with `limit` in bytes), 429 `rate_limited` (with `Retry-After`), 503 when no AI provider is set up or it is
+unreachable.
 
-Times are ISO 8601: with an offset as given, without one in your own time zone (a local time that daylight saving
-skips or repeats is refused). Lists take `limit` (at most 100) and `offset`. Every response to a token carries
-`RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`. `POST /posts` accepts an `Idempotency-Key`.
+Times are ISO 8601 only (a bare number such as `1700000000` is refused, not read as Unix time): with an offset as
+given, without one in your own time zone (a local time that daylight saving skips or repeats is refused). Lists
+take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
+`RateLimit-Remaining` and `RateLimit-Reset`, a 404 for an unknown path or a 405 included: those requests count
+against the token too. `POST /posts` accepts an `Idempotency-Key`.
 """
 
 

@@ -1,13 +1,14 @@
 """Bearer tokens only. The API does not accept the browser session: every caller, scripts and the interactive
 docs alike ("Authorize" with a token), is a token with scopes and its own rate limit, and no request can be
 forged by a page the user visits (so no CSRF token is needed). Order of checks: the token (401), its rate limit
-(429), then the operation's scope and staff requirement (403)."""
+(429), then the operation's scope and staff requirement (403). A request that reaches no operation (an unknown
+path, a method the path lacks) still counts against a valid token, so it carries and spends the token's budget."""
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from tidings.accounts.models import User
-from tidings.api.errors import Forbidden
+from tidings.api.errors import Forbidden, Unauthorized
 from tidings.api.models import ApiToken
 from tidings.api.ratelimit import enforce
 from tidings.api.scopes import STAFF_ONLY
@@ -27,6 +28,20 @@ class TokenAuth(HttpBearer):
         if self.scope in STAFF_ONLY and not found.user.is_staff:
             raise Forbidden("Only staff may do this.", scope=self.scope)
         return found
+
+
+def count_unrouted(request: HttpRequest) -> None:
+    """Count a request no operation took against its token (RateLimited past the limit), as every request is:
+    its 404 or 405 then shows the token's real budget, and a flood of them is throttled. Without a valid token
+    there is nothing to count, and the 404 or 405 stands."""
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return
+    try:
+        found = authenticate_token(raw)
+    except Unauthorized:
+        return
+    enforce(request, found.pk)
 
 
 def needs(scope: str | None = None) -> TokenAuth:

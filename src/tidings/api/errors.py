@@ -2,7 +2,8 @@
 
 Statuses: 400 invalid input (the field is named), 401 no valid token, 402 not enough credits, 403 a missing scope,
 a staff-only operation or a plan limit (`tier_limit_reached` with limit, used and tier), 404 not found (also
-another user's object), 405 method not allowed, 409 conflict, 429 rate limited, 502/503 the AI provider failed
+another user's object), 405 method not allowed, 409 conflict, 413 a body over Django's upload limit
+(`DATA_UPLOAD_MAX_MEMORY_SIZE`), 429 rate limited, 502/503 the AI provider failed
 or is not set up, 500 anything unexpected (logged, never with internals).
 """
 
@@ -11,6 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -29,6 +32,7 @@ STATUS: dict[str, int] = {
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,
+    "payload_too_large": 413,
     "rate_limited": 429,
     "ai_provider_failure": 502,
     "ai_provider_auth": 502,
@@ -48,6 +52,10 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
 
 
 class RateLimited(DomainError):
@@ -104,6 +112,12 @@ def install(api: NinjaAPI, *, finish: Callable[[HttpRequest, HttpResponse], obje
     def on_validation_error(request: HttpRequest, error: Any) -> HttpResponse:
         return _finish(request, validation_error_response(error))
 
+    def on_too_big(request: HttpRequest, error: Any) -> HttpResponse:
+        # Django raises this when the body is first read, which ninja does outside its own error handling.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        too_big = PayloadTooLarge(f"The request body is larger than the {limit} bytes allowed.", limit=limit)
+        return on_domain_error(request, too_big)
+
     def on_404(request: HttpRequest, error: Any) -> HttpResponse:
         return _finish(request, not_found_response())
 
@@ -123,6 +137,7 @@ def install(api: NinjaAPI, *, finish: Callable[[HttpRequest, HttpResponse], obje
 
     api.add_exception_handler(DomainError, on_domain_error)
     api.add_exception_handler(ValidationError, on_validation_error)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
     api.add_exception_handler(Http404, on_404)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Exception, on_exception)

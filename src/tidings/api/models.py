@@ -15,6 +15,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The token that minted this one through the API (none for the settings page and the CLI): revoking a token
+    # revokes its descendants, and a minted token never has a later expiry or more scopes than its parent.
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="minted")
 
     class Meta:
         ordering = ["-created_at", "-id"]

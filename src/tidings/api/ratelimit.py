@@ -1,8 +1,10 @@
 """Per-token rate limit: a fixed window counted in the database, so it holds across every web process.
 
 Every authenticated response carries the IETF draft headers (RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset,
-RateLimit-Policy); a refusal is 429 with Retry-After. The limit is `settings.TIDINGS_API_RATE_LIMIT` requests per
-`settings.TIDINGS_API_RATE_WINDOW` seconds (defaults 120 per 60).
+RateLimit-Policy); a refusal is 429 with Retry-After. A request with a valid token that reaches no operation (404 on
+an unknown path, 405) counts and carries them too (`auth.count_unrouted`); one without a valid token counts nothing.
+The limit is `settings.TIDINGS_API_RATE_LIMIT` requests per `settings.TIDINGS_API_RATE_WINDOW` seconds (defaults
+120 per 60).
 """
 
 import math

@@ -1,6 +1,7 @@
 """Personal access tokens: created with a secret shown once (only its SHA-256 is stored), checked, revoked.
 
-A token reads `tdg_<prefix>_<secret>`: the prefix finds the row, the hash of the whole token proves it.
+A token reads `tdg_<prefix>_<secret>`: the prefix finds the row, the hash of the whole token proves it. A token
+minted by another token (through the API) has a parent: it cannot outlive it, outrank it, or survive its revocation.
 """
 
 import hashlib
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.api.errors import Unauthorized
+from tidings.api.errors import Forbidden, Unauthorized
 from tidings.api.models import ApiToken
 from tidings.api.scopes import SCOPES, STAFF_ONLY
 from tidings.core.errors import Conflict, InvalidInput, NotFound
@@ -27,7 +28,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _clean_scopes(user: User, scopes: Iterable[str], *, within: Iterable[str] | None) -> list[str]:
+def _clean_scopes(user: User, scopes: Iterable[str], *, parent: ApiToken | None) -> list[str]:
     wanted = list(dict.fromkeys(scopes))
     unknown = [s for s in wanted if s not in SCOPES]
     if unknown:
@@ -35,10 +36,27 @@ def _clean_scopes(user: User, scopes: Iterable[str], *, within: Iterable[str] | 
     if not wanted:
         raise InvalidInput("Choose at least one scope.", field="scopes")
     if not user.is_staff and STAFF_ONLY & set(wanted):
-        raise InvalidInput("Only staff may have the events scope.", field="scopes")
-    if within is not None and not set(wanted) <= set(within):
-        raise InvalidInput("A token can only create tokens with scopes it has itself.", field="scopes")
+        raise Forbidden("Only staff may have the events scope.", field="scopes")
+    if parent is not None and not set(wanted) <= set(parent.scopes):
+        raise Forbidden("A token can only create tokens with scopes it has itself.", field="scopes")
     return wanted
+
+
+def _bounded_expiry(expires_at: datetime | None, parent: ApiToken | None) -> datetime | None:
+    """A minted token expires no later than its parent: a later expiry, or none, becomes the parent's."""
+    if parent is None or parent.expires_at is None:
+        return expires_at
+    return parent.expires_at if expires_at is None else min(expires_at, parent.expires_at)
+
+
+def _lock_live_parent(parent: ApiToken) -> None:
+    """Lock the parent's row and check it again: a revocation that lands between the caller's authentication
+    and the insert either waits for the child to exist (and revokes it too) or is seen here."""
+    row = ApiToken.objects.select_for_update().filter(pk=parent.pk).values("revoked_at", "expires_at").get()
+    if row["revoked_at"] is not None:
+        raise Unauthorized("This API token was revoked.")
+    if row["expires_at"] is not None and row["expires_at"] <= timezone.now():
+        raise Unauthorized("This API token has expired.")
 
 
 def create_token(
@@ -47,14 +65,15 @@ def create_token(
     name: str,
     scopes: Iterable[str],
     expires_at: datetime | None = None,
-    within: Iterable[str] | None = None,
+    parent: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token and its secret, which is not stored and cannot be shown again. `within` bounds the scopes (a
-    token creating a token may not give more than it has)."""
+    """A new token and its secret, which is not stored and cannot be shown again. `parent` is the token that
+    mints it (through the API): the new one gets at most its scopes (else 403) and at most its expiry (capped)."""
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("Name the token (at most 100 characters).", field="name")
-    cleaned = _clean_scopes(user, scopes, within=within)
+    cleaned = _clean_scopes(user, scopes, parent=parent)
+    expires_at = _bounded_expiry(expires_at, parent)
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput("The expiry is in the past.", field="expires_at")
     for _ in range(3):
@@ -62,6 +81,8 @@ def create_token(
         raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
         try:
             with transaction.atomic():
+                if parent is not None:
+                    _lock_live_parent(parent)
                 token = ApiToken.objects.create(
                     user=user,
                     name=name,
@@ -69,6 +90,7 @@ def create_token(
                     secret_hash=hash_token(raw),
                     scopes=cleaned,
                     expires_at=expires_at,
+                    parent=parent,
                 )
         except IntegrityError:
             continue
@@ -104,8 +126,15 @@ def get_token(user: User, token_id: int) -> ApiToken:
 
 
 def revoke_token(user: User, token_id: int) -> ApiToken:
-    """Revoke the user's token at once; revoking it again changes nothing."""
+    """Revoke the user's token at once, and every token it minted, transitively; revoking it again changes
+    nothing. The parent's row is written first, so a mint that holds its lock finishes before the tree is read."""
     token = get_token(user, token_id)
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    now = timezone.now()
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)
+        level = [token.pk]
+        while level:
+            level = list(ApiToken.objects.filter(parent_id__in=level).values_list("pk", flat=True))
+            ApiToken.objects.filter(pk__in=level, revoked_at__isnull=True).update(revoked_at=now)
     token.refresh_from_db()
     return token

@@ -7,12 +7,26 @@ from django.urls import URLPattern, URLResolver, path, re_path
 
 from tidings.api import views
 from tidings.api.api import api
-from tidings.api.errors import error_body, not_found_response
+from tidings.api.auth import count_unrouted
+from tidings.api.errors import RateLimited, domain_error_response, error_body, not_found_response
+from tidings.api.ratelimit import add_headers
+
+
+def _counted(request: HttpRequest, answer: Callable[[], HttpResponse]) -> HttpResponse:
+    """`answer()` for a request no operation took, counted against its token and with its rate limit headers."""
+    try:
+        count_unrouted(request)
+    except RateLimited as refused:
+        response = domain_error_response(refused)
+    else:
+        response = answer()
+    add_headers(request, response)
+    return response
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
     """Unknown paths under /api/v1/ answer in the API's error format, not with an HTML page."""
-    return not_found_response("No such API endpoint.")
+    return _counted(request, lambda: not_found_response("No such API endpoint."))
 
 
 def _json_405(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,7 +38,7 @@ def _json_405(view: Callable[..., Any]) -> Callable[..., Any]:
         if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/json"):
             allowed = response.get("Allow", "")
             body = error_body("method_not_allowed", f"{request.method} is not allowed here; use {allowed}.")
-            response = JsonResponse(body, status=405, headers={"Allow": allowed})
+            response = _counted(request, lambda: JsonResponse(body, status=405, headers={"Allow": allowed}))
         return response
 
     return wrapped

@@ -1,4 +1,4 @@
-"""API tokens: the one in use, the user's list, create (no more scopes than the caller's), revoke."""
+"""API tokens: the one in use, the user's list, create (no more scopes or time than the caller's), revoke."""
 
 from typing import Annotated
 
@@ -31,19 +31,24 @@ def list_tokens(request: HttpRequest, page: Query[PageQuery]) -> dict[str, objec
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, auth=AUTH)
 def create_api_token(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCreatedOut]:
-    """A new token; its secret is in this answer only. (No Idempotency-Key here: the secret is never stored.)"""
+    """A new token, minted by this one; its secret is in this answer only. (No Idempotency-Key here: the secret
+    is never stored.)
+
+    The new token cannot outlive or outrank this one: it expires no later than this token (a later `expires_at`,
+    or none, is capped to this token's expiry: read `expires_at` in the answer), a scope this token lacks is
+    refused with 403, and revoking this token revokes every token it minted, transitively."""
     caller = token_of(request)
     token, secret = create_token(
         caller.user,
         name=payload.name,
         scopes=payload.scopes,
         expires_at=to_utc(payload.expires_at, caller.user, field="expires_at"),
-        within=caller.scopes,
+        parent=caller,
     )
     return Status(201, TokenCreatedOut.of(token, token=secret))
 
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, auth=AUTH)
 def revoke_api_token(request: HttpRequest, token_id: TokenId) -> object:
-    """Revoke one of your tokens at once (it may be the one in use)."""
+    """Revoke one of your tokens at once (it may be the one in use), and every token it minted."""
     return TokenOut.of(revoke_token(user_of(request), token_id))

@@ -3,6 +3,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from tidings.api.schemas import Id, Input, Link, PageQuery, Text
+from tidings.api.times import IsoTime
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.posts.services import post_status
@@ -23,18 +24,18 @@ class PostUpdateIn(Input):
 
 
 class ScheduleIn(Input):
-    scheduled_at: datetime = Field(description=TIME_HELP)
+    scheduled_at: IsoTime = Field(description=TIME_HELP)
 
 
 class RetryIn(Input):
-    scheduled_at: datetime | None = Field(None, description=f"{TIME_HELP} Omitted: as soon as possible.")
+    scheduled_at: IsoTime | None = Field(None, description=f"{TIME_HELP} Omitted: as soon as possible.")
 
 
 class PostFilters(PageQuery):
     status: TargetStatus | None = Field(None, description="Posts with at least one target in this status.")
     platform: Platform | None = Field(None, description="Posts with a target on this platform.")
-    scheduled_after: datetime | None = Field(None, description=TIME_HELP)
-    scheduled_before: datetime | None = Field(None, description=TIME_HELP)
+    scheduled_after: IsoTime | None = Field(None, description=TIME_HELP)
+    scheduled_before: IsoTime | None = Field(None, description=TIME_HELP)
     q: str = Field("", max_length=200, pattern=r"^[^\x00]*$", description="Text to look for in the text or link.")
 
 

@@ -6,6 +6,7 @@ from ninja import Field, Schema
 from tidings.api.models import ApiToken
 from tidings.api.schemas import NO_NUL, Id, Input
 from tidings.api.scopes import Scope
+from tidings.api.times import IsoTime
 
 EventName = Literal[
     "post/scheduled.process",
@@ -19,7 +20,9 @@ EventName = Literal[
 class TokenCreateIn(Input):
     name: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
     scopes: list[Scope] = Field(min_length=1, max_length=20, description="At most the scopes of this token.")
-    expires_at: datetime | None = Field(None, description="ISO 8601; without an offset, in your time zone.")
+    expires_at: IsoTime | None = Field(
+        None, description="ISO 8601; without an offset, in your time zone. At most this token's expiry."
+    )
 
 
 class TokenOut(Schema):
@@ -31,6 +34,7 @@ class TokenOut(Schema):
     last_used_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+    parent_id: int | None = Field(description="The token that minted this one; none when made in settings or the CLI.")
 
     @classmethod
     def of(cls, row: ApiToken, **extra: Any) -> Any:
@@ -43,6 +47,7 @@ class TokenOut(Schema):
             last_used_at=row.last_used_at,
             expires_at=row.expires_at,
             revoked_at=row.revoked_at,
+            parent_id=row.parent_id,
             **extra,
         )
 
