@@ -381,13 +381,13 @@ def test_find_published_asks_for_the_record_at_the_keys_record_key(alice: User) 
     route.side_effect = lambda request: (
         record_at(0, "Hello") if request.url.params["rkey"] == record_key(KEY, 0) else not_found()
     )
-    found = bluesky.find_published(account, idempotency_key=KEY)
+    found = bluesky.find_published(account, idempotency_key=KEY, content=Content(text="Hello"), sent_after=None)
     assert found == Published(
         external_id=f"at://{DID}/app.bsky.feed.post/{record_key(KEY, 0)}",
         url=f"https://bsky.app/profile/{DID}/post/{record_key(KEY, 0)}",
     )
     route.side_effect = lambda request: not_found()
-    assert bluesky.find_published(account, idempotency_key=KEY) is None
+    assert bluesky.find_published(account, idempotency_key=KEY, content=Content(text="Hello"), sent_after=None) is None
 
 
 @respx.mock
@@ -399,9 +399,11 @@ def test_a_thread_cut_short_is_not_published_yet_and_publishing_completes_it(ali
         return parts.get(request.url.params["rkey"], not_found())
 
     respx.get(xrpc("com.atproto.repo.getRecord")).mock(side_effect=get_record)
-    assert bluesky.find_published(account, idempotency_key=KEY) is None
+    assert bluesky.find_published(account, idempotency_key=KEY, content=Content(text="Hello"), sent_after=None) is None
     parts[record_key(KEY, 1)] = record_at(1, "Second half 2/2")
-    assert bluesky.find_published(account, idempotency_key=KEY) is not None
+    assert (
+        bluesky.find_published(account, idempotency_key=KEY, content=Content(text="Hello"), sent_after=None) is not None
+    )
 
 
 # --- validation ---------------------------------------------------------------------------------------------

@@ -152,8 +152,8 @@ def test_a_thread_with_facets_and_an_image_is_published_once_however_often_it_is
     # Sent again with the same key (a retry after a crash): the same post, nothing new on the PDS.
     assert bluesky.publish(account, content, idempotency_key=key) == published
     assert len(list_posts(pds)) - before == written
-    assert bluesky.find_published(account, idempotency_key=key) == published
-    assert bluesky.find_published(account, idempotency_key="never-sent") is None
+    assert bluesky.find_published(account, idempotency_key=key, content=content, sent_after=None) == published
+    assert bluesky.find_published(account, idempotency_key="never-sent", content=content, sent_after=None) is None
 
 
 def test_a_refreshed_session_publishes(alice: User, pds: dict[str, str]) -> None:

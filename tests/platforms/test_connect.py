@@ -36,7 +36,7 @@ def mastodon_app() -> None:
         client_id="cid",
         client_secret="csecret",
         redirect_uri="http://127.0.0.1:8000/connections/mastodon/callback/",
-        scopes="read:accounts write:statuses write:media",
+        scopes="read:accounts read:statuses write:statuses write:media",
     )
 
 

@@ -1,6 +1,7 @@
 """Facebook Pages connector: Facebook Login to a Page token, feed/photo/video posts and Graph API error codes."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +16,7 @@ from tidings.platforms.base import (
     Content,
     OutcomeUnknown,
     PermanentError,
+    Published,
     RateLimited,
     ReauthRequired,
     TransientError,
@@ -225,3 +227,82 @@ def test_validation_messages(page: SocialAccount) -> None:
     assert facebook.validate(page, Content(text="Hi", media=(video,))) == [
         "v.mp4 lasts 1500 s; Facebook Pages takes at most 1200 s."
     ]
+
+
+# --- finding a post whose send got no answer ------------------------------------------------------------------
+# GET /{page-id}/posts, the Page's own posts of the Page Feed edge
+# (https://developers.facebook.com/docs/graph-api/reference/page/feed): `data` with message, created_time
+# ("2019-05-17T16:24:04+0000"), permalink_url; `paging.next` while more remain.
+
+SENT = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+POSTS = f"{GRAPH}/1010/posts"
+
+
+def page_post(post_id: str, message: str, *, minutes: float = 1) -> dict[str, str]:
+    return {
+        "id": f"1010_{post_id}",
+        "message": message,
+        "created_time": (SENT + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+        "permalink_url": f"https://www.facebook.com/1010/posts/{post_id}",
+    }
+
+
+def look(account: SocialAccount, content: Content) -> Published | None:
+    return facebook.find_published(account, idempotency_key="k", content=content, sent_after=SENT)
+
+
+BREAD = Content(text="Fresh bread today", link="https://bakery.example/menu")
+
+
+@respx.mock
+def test_find_published_matches_the_message_since_the_send(page: SocialAccount) -> None:
+    following = f"{POSTS}?after=A&access_token=page-token"
+    route = respx.get(POSTS).mock(
+        side_effect=lambda request: (
+            httpx.Response(
+                200, json={"data": [page_post("7", "Fresh bread today"), page_post("3", "Old", minutes=-60)]}
+            )
+            if request.url.params.get("after") == "A"
+            else httpx.Response(
+                200, json={"data": [page_post("9", "Later news", minutes=20)], "paging": {"next": following}}
+            )
+        )
+    )
+    assert facebook.capabilities.can_find_published
+    assert look(page, BREAD) == Published("1010_7", "https://www.facebook.com/1010/posts/7")
+    assert dict(route.calls[0].request.url.params) == {
+        "fields": "id,message,created_time,permalink_url",
+        "limit": "50",
+        "access_token": "page-token",
+        "since": str(int((SENT - timedelta(minutes=5)).timestamp())),
+    }
+    assert route.call_count == 2
+
+
+@respx.mock
+def test_not_there_and_older_posts_are_not_taken_for_it(page: SocialAccount) -> None:
+    route = respx.get(POSTS).respond(200, json={"data": [page_post("2", "Fresh bread today", minutes=-30)]})
+    assert look(page, BREAD) is None
+    route.respond(200, json={"data": []})
+    assert look(page, BREAD) is None
+
+
+def test_a_post_without_text_cannot_be_told_apart(page: SocialAccount) -> None:
+    photo = MediaItem(path="uploads/a.jpg", kind="image", mime_type="image/jpeg", size_bytes=MB)
+    with pytest.raises(OutcomeUnknown, match="without text"):
+        look(page, Content(text="", media=(photo,)))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (graph_error(4, "Application request limit reached", status=429), RateLimited),
+        (graph_error(190, "Error validating access token", status=401), ReauthRequired),
+        (graph_error(2, "Service temporarily unavailable", status=503), TransientError),
+    ],
+)
+@respx.mock
+def test_a_failed_lookup_is_classified(page: SocialAccount, answer: httpx.Response, error: type) -> None:
+    respx.get(POSTS).mock(return_value=answer)
+    with pytest.raises(error):
+        look(page, BREAD)

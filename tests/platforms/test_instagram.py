@@ -1,6 +1,7 @@
 """Instagram connector: containers from public media URLs, polling, publishing, carousels, reels and validation."""
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -8,7 +9,15 @@ import pytest
 import respx
 
 from tidings.accounts.models import User
-from tidings.platforms.base import Content, OutcomeUnknown, PermanentError, RateLimited, ReauthRequired, TransientError
+from tidings.platforms.base import (
+    Content,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    RateLimited,
+    ReauthRequired,
+    TransientError,
+)
 from tidings.platforms.connectors.instagram import InstagramConnector
 from tidings.platforms.connectors.meta import GRAPH
 from tidings.platforms.media import MB, MediaItem
@@ -249,3 +258,87 @@ def test_validation_messages(account: SocialAccount, monkeypatch: pytest.MonkeyP
         "Instagram fetches media from this server, which needs a public https:// address: set TIDINGS_PUBLIC_URL "
         "(now http://localhost:8000) and serve the media directory there."
     ]
+
+
+# --- finding a post whose send got no answer ------------------------------------------------------------------
+# GET /{ig-user-id}/media (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/
+# ig-user/media): `data`, newest first, with IG Media fields (caption, timestamp as "2017-08-31T18:10:00+0000",
+# permalink, media_type IMAGE/VIDEO/CAROUSEL_ALBUM); `paging.next` while more remain.
+
+SENT = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+MEDIA = f"{GRAPH}/{IG}/media"
+
+
+def medium(media_id: str, caption: str, *, minutes: float = 1, media_type: str = "IMAGE") -> dict[str, str]:
+    return {
+        "id": media_id,
+        "caption": caption,
+        "timestamp": (SENT + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+        "permalink": f"https://www.instagram.com/p/{media_id}/",
+        "media_type": media_type,
+    }
+
+
+def media_page(*items: dict[str, str], next_url: str = "") -> httpx.Response:
+    paging: dict[str, object] = {"cursors": {"before": "B", "after": "A"}}
+    if next_url:
+        paging["next"] = next_url
+    return httpx.Response(200, json={"data": list(items), "paging": paging})
+
+
+def look(account: SocialAccount, content: Content) -> Published | None:
+    return instagram.find_published(account, idempotency_key="k", content=content, sent_after=SENT)
+
+
+LOAF = Content(text="Fresh   bread\ntoday", link="https://bakery.example/menu", media=(PHOTO,))
+
+
+@respx.mock
+def test_find_published_matches_caption_and_media_type_since_the_send(account: SocialAccount) -> None:
+    route = respx.get(MEDIA).mock(
+        return_value=media_page(
+            medium("1795", "Fresh bread today https://bakery.example/menu", minutes=3, media_type="CAROUSEL_ALBUM"),
+            medium("1791", "Fresh bread today\n\nhttps://bakery.example/menu"),
+        )
+    )
+    assert instagram.capabilities.can_find_published
+    assert look(account, LOAF) == Published("1791", "https://www.instagram.com/p/1791/")
+    assert dict(route.calls.last.request.url.params) == {
+        "fields": "id,caption,timestamp,permalink,media_type",
+        "limit": "50",
+        "access_token": "page-token",
+    }
+
+
+@respx.mock
+def test_the_listing_is_read_back_to_the_send_and_no_further(account: SocialAccount) -> None:
+    following = f"{MEDIA}?after=A&limit=50&access_token=page-token"
+    second = respx.get(MEDIA, params={"after": "A"}).mock(
+        return_value=media_page(medium("1791", "Fresh bread today"), medium("1500", "Older", minutes=-90))
+    )
+    first = respx.get(MEDIA).mock(return_value=media_page(medium("1799", "Newest", minutes=30), next_url=following))
+    assert look(account, LOAF) == Published("1791", "https://www.instagram.com/p/1791/")
+    assert (first.call_count, second.call_count) == (1, 1)
+
+    # A page reaching back past the send ends the search: the same caption from before the send is not ours.
+    first.mock(return_value=media_page(medium("1500", "Fresh bread today", minutes=-10), next_url=following))
+    assert look(account, LOAF) is None
+    assert second.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (httpx.Response(429, json={"error": {"message": "Application request limit reached", "code": 4}}), RateLimited),
+        (
+            httpx.Response(401, json={"error": {"message": "Error validating access token", "code": 190}}),
+            ReauthRequired,
+        ),
+        (httpx.Response(500, json={"error": {"message": "An unknown error occurred", "code": 1}}), TransientError),
+    ],
+)
+@respx.mock
+def test_a_failed_lookup_is_classified(account: SocialAccount, answer: httpx.Response, error: type) -> None:
+    respx.get(MEDIA).mock(return_value=answer)
+    with pytest.raises(error):
+        look(account, LOAF)

@@ -26,6 +26,7 @@ from tidings.platforms.connectors.mastodon import MastodonConnector
 from tidings.platforms.connectors.mastodon.api import instance_url
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import MastodonApp, Platform, SocialAccount
+from tidings.platforms.rules import split_into_thread
 from tidings.platforms.services import connect_account
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_connecting_registers_an_app_once_and_asks_for_pkce() -> None:
     assert json.loads(apps.calls.last.request.content) == {
         "client_name": "Tidings",
         "redirect_uris": REDIRECT,
-        "scopes": "read:accounts write:statuses write:media",
+        "scopes": "read:accounts read:statuses write:statuses write:media",
         "website": "http://127.0.0.1:8000",
     }
     stored = MastodonApp.objects.get(instance=BASE)
@@ -104,7 +105,7 @@ def test_connecting_registers_an_app_once_and_asks_for_pkce() -> None:
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{BASE}/oauth/authorize"
     assert params["client_id"] == "cid"
     assert params["redirect_uri"] == REDIRECT
-    assert params["scope"] == "read:accounts write:statuses write:media"
+    assert params["scope"] == "read:accounts read:statuses write:statuses write:media"
     assert params["state"] == first.state
     assert params["code_challenge_method"] == "S256"
     assert first.session_data["instance"] == BASE
@@ -164,7 +165,7 @@ def test_a_status_carries_the_idempotency_key(alice: User) -> None:
     assert json.loads(request.content) == {"status": "Hello #fediverse"}
     assert published == Published(external_id="1", url=f"{BASE}/@alice/1")
     assert mastodon.capabilities.idempotent_publish
-    assert not mastodon.capabilities.can_find_published
+    assert mastodon.capabilities.can_find_published
 
 
 @respx.mock
@@ -285,3 +286,156 @@ def test_validation_counts_urls_as_23_and_checks_media(alice: User) -> None:
     mixed = (MediaItem("a.png", "image", "image/png", 10), MediaItem("b.mp4", "video", "video/mp4", 10))
     assert any("mix" in p for p in mastodon.validate(account, Content(text="Hi", media=mixed)))
     assert mastodon.validate(account, Content(text="", media=(MediaItem("a.png", "image", "image/png", 10),))) == []
+
+
+# --- finding statuses whose send got no answer ------------------------------------------------------------------
+# GET /api/v1/accounts/:id/statuses (https://docs.joinmastodon.org/methods/accounts/#statuses): an array of Status
+# (https://docs.joinmastodon.org/entities/Status/), `content` as HTML, newest first; older pages through the `Link`
+# header's rel="next" (https://docs.joinmastodon.org/api/guidelines/#pagination).
+
+STATUSES = f"{BASE}/api/v1/accounts/109/statuses"
+READS = "read:accounts read:statuses write:statuses write:media"
+
+
+def reader(user: User, scopes: str = READS) -> SocialAccount:
+    return connect_account(
+        user,
+        platform=Platform.MASTODON,
+        external_id="109@mastodon.example",
+        handle="@alice@mastodon.example",
+        access_token="token-1",
+        base_url=BASE,
+        scopes=scopes,
+    )
+
+
+def listed(
+    status_id: str, html: str, sent: datetime, *, minutes: float = 1, media: int = 0, reply_to: str | None = None
+) -> dict[str, object]:
+    return {
+        **status(status_id),
+        "created_at": (sent + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z"),
+        "content": html,
+        "in_reply_to_id": reply_to,
+        "media_attachments": [{"id": f"m{n}", "type": "image"} for n in range(media)],
+        "reblog": None,
+    }
+
+
+LINKED = (
+    '<p>Fresh bread &amp; butter today <a href="https://bakery.example/menu/today" rel="nofollow noopener" '
+    'translate="no" target="_blank"><span class="invisible">https://</span><span class="ellipsis">bakery.example/'
+    'menu</span><span class="invisible">/today</span></a></p><p>cc <span class="h-card" translate="no"><a '
+    'href="https://other.example/@bob" class="u-url mention">@<span>bob</span></a></span></p>'
+)
+BREAD = Content(text="Fresh bread & butter today https://bakery.example/menu/today\n\ncc @bob@other.example")
+
+
+def look(account: SocialAccount, content: Content, sent: datetime) -> Published | None:
+    return mastodon.find_published(account, idempotency_key=KEY, content=content, sent_after=sent)
+
+
+@respx.mock
+def test_find_published_reads_the_html_of_the_accounts_statuses_since_the_send(alice: User) -> None:
+    sent = datetime.now(UTC) - timedelta(hours=2)  # past the hour the server keeps idempotency keys
+    route = respx.get(STATUSES).respond(
+        200, json=[listed("21", "<p>Another thing</p>", sent, minutes=3), listed("20", LINKED, sent)]
+    )
+    assert look(reader(alice), BREAD, sent) == Published("20", f"{BASE}/@alice/20")
+    request = route.calls.last.request
+    assert request.headers["Authorization"] == "Bearer token-1"
+    assert dict(request.url.params) == {"limit": "40", "exclude_reblogs": "true"}
+
+
+@respx.mock
+def test_find_published_answers_none_when_no_status_matches(alice: User) -> None:
+    sent = datetime.now(UTC) - timedelta(hours=2)
+    respx.get(STATUSES).respond(200, json=[listed("21", "<p>Fresh bread today</p>", sent)])
+    assert look(reader(alice), BREAD, sent) is None
+
+
+@respx.mock
+def test_an_older_status_with_the_same_text_is_not_taken_for_it(alice: User) -> None:
+    sent = datetime.now(UTC) - timedelta(hours=2)
+    respx.get(STATUSES).respond(200, json=[listed("19", LINKED, sent, minutes=-30)])
+    assert look(reader(alice), BREAD, sent) is None
+
+
+@respx.mock
+def test_older_pages_are_read_until_they_reach_back_past_the_send(alice: User) -> None:
+    sent = datetime.now(UTC) - timedelta(hours=2)
+    pages = {
+        "": httpx.Response(
+            200,
+            json=[listed("30", "<p>Newer</p>", sent, minutes=20)],
+            headers={"Link": f'<{STATUSES}?max_id=30>; rel="next", <{STATUSES}?min_id=30>; rel="prev"'},
+        ),
+        "30": httpx.Response(
+            200,
+            json=[listed("20", LINKED, sent, minutes=0.5), listed("12", "<p>Old</p>", sent, minutes=-60)],
+            headers={"Link": f'<{STATUSES}?max_id=12>; rel="next"'},
+        ),
+    }
+    route = respx.get(STATUSES).mock(side_effect=lambda request: pages[request.url.params.get("max_id", "")])
+    assert look(reader(alice), BREAD, sent) == Published("20", f"{BASE}/@alice/20")
+    # The second page reached back past the send: no third page is asked for.
+    assert [call.request.url.params.get("max_id") for call in route.calls] == [None, "30"]
+
+
+@respx.mock
+def test_a_thread_cut_short_is_completed_by_the_keys_within_the_hour_and_left_to_the_user_after(
+    alice: User,
+) -> None:
+    text = " ".join(f"Sentence number {n} is right here." for n in range(1, 21))
+    first = split_into_thread(Platform.MASTODON, text)[0]
+    account = reader(alice)
+    for sent, expected in (
+        (datetime.now(UTC) - timedelta(minutes=10), None),
+        (datetime.now(UTC) - timedelta(hours=2), OutcomeUnknown),
+    ):
+        respx.get(STATUSES).respond(200, json=[listed("40", f"<p>{first}</p>", sent)])
+        if expected is None:
+            assert look(account, Content(text=text), sent) is None
+        else:
+            with pytest.raises(OutcomeUnknown, match="1 of 2 posts of the thread are on Mastodon"):
+                look(account, Content(text=text), sent)
+
+
+@respx.mock
+def test_a_whole_thread_is_found_by_its_chain_of_replies(alice: User) -> None:
+    text = " ".join(f"Sentence number {n} is right here." for n in range(1, 21))
+    first, second = split_into_thread(Platform.MASTODON, text)
+    sent = datetime.now(UTC) - timedelta(hours=2)
+    respx.get(STATUSES).respond(
+        200,
+        json=[
+            listed("41", f"<p>{second}</p>", sent, minutes=2, reply_to="40"),
+            listed("40", f"<p>{first}</p>", sent),
+        ],
+    )
+    assert look(reader(alice), Content(text=text), sent) == Published("40", f"{BASE}/@alice/40")
+
+
+@respx.mock
+def test_an_account_connected_without_read_access_relies_on_the_keys_while_they_last(alice: User) -> None:
+    account = reader(alice, scopes="read:accounts write:statuses write:media")
+    route = respx.get(STATUSES).respond(200, json=[])
+    assert look(account, BREAD, datetime.now(UTC) - timedelta(minutes=5)) is None
+    with pytest.raises(OutcomeUnknown, match="reconnect the account"):
+        look(account, BREAD, datetime.now(UTC) - timedelta(hours=2))
+    assert not route.called
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (httpx.Response(429, json={"error": "Too many requests"}), RateLimited),
+        (httpx.Response(401, json={"error": "The access token is invalid"}), ReauthRequired),
+        (httpx.Response(503, json={"error": "There was a temporary problem serving your request"}), TransientError),
+    ],
+)
+@respx.mock
+def test_a_failed_lookup_is_classified(alice: User, answer: httpx.Response, error: type) -> None:
+    respx.get(STATUSES).mock(return_value=answer)
+    with pytest.raises(error):
+        look(reader(alice), BREAD, datetime.now(UTC) - timedelta(hours=2))

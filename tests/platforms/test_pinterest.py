@@ -231,10 +231,10 @@ def test_find_published_looks_for_our_note_on_the_board(respx_mock: respx.MockRo
     connector = PinterestConnector()
     assert connector.capabilities.can_find_published
     assert not connector.capabilities.idempotent_publish
-    found = connector.find_published(account, idempotency_key="key-5")
+    found = connector.find_published(account, idempotency_key="key-5", content=content(), sent_after=None)
     assert found == Published("901", "https://www.pinterest.com/pin/901/")
     assert route.calls.last.request.headers["Authorization"] == "Bearer pina_a"
-    assert connector.find_published(account, idempotency_key="key-6") is None
+    assert connector.find_published(account, idempotency_key="key-6", content=content(), sent_after=None) is None
 
 
 def test_validate_accepts_one_fitting_image(account: SocialAccount) -> None:

@@ -1,5 +1,6 @@
 """Threads connector: OAuth with long-lived tokens and refresh, containers, polling, threads of replies, validation."""
 
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -7,7 +8,15 @@ import pytest
 import respx
 
 from tidings.accounts.models import User
-from tidings.platforms.base import Content, OutcomeUnknown, PermanentError, RateLimited, ReauthRequired, TransientError
+from tidings.platforms.base import (
+    Content,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    RateLimited,
+    ReauthRequired,
+    TransientError,
+)
 from tidings.platforms.connectors.threads import ThreadsConnector
 from tidings.platforms.media import MB, MediaItem
 from tidings.platforms.models import Platform, SocialAccount
@@ -223,3 +232,99 @@ def test_validation_messages(account: SocialAccount) -> None:
     assert threads.validate(account, Content(text="Hi", media=(video,))) == [
         "v.mp4 lasts 301 s; Threads takes at most 300 s."
     ]
+
+
+# --- finding a post whose send got no answer ------------------------------------------------------------------
+# GET /{threads-user-id}/threads (https://developers.facebook.com/docs/threads/reference/user): `data` with the asked-
+# for fields (text, timestamp as "2023-10-17T05:42:03+0000", permalink, media_type TEXT_POST/IMAGE/VIDEO/
+# CAROUSEL_ALBUM) and `paging` with `cursors` and, while more remain, `next`.
+
+SENT = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+LISTING = f"{API}/{USER}/threads"
+
+
+def thread(post_id: str, text: str, *, minutes: float = 1, media_type: str = "TEXT_POST") -> dict[str, str]:
+    return {
+        "id": post_id,
+        "text": text,
+        "timestamp": (SENT + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+        "permalink": f"https://www.threads.net/@alice/post/{post_id}",
+        "media_type": media_type,
+    }
+
+
+def listing(*posts: dict[str, str], next_url: str = "") -> httpx.Response:
+    paging: dict[str, object] = {"cursors": {"before": "B", "after": "A"}}
+    if next_url:
+        paging["next"] = next_url
+    return httpx.Response(200, json={"data": list(posts), "paging": paging})
+
+
+def look(account: SocialAccount, content: Content) -> Published | None:
+    return threads.find_published(account, idempotency_key="k", content=content, sent_after=SENT)
+
+
+BREAD = Content(text="Fresh bread today", link="https://bakery.example/menu")
+
+
+@respx.mock
+def test_find_published_matches_the_text_and_media_type_since_the_send(account: SocialAccount) -> None:
+    route = respx.get(LISTING).mock(
+        return_value=listing(
+            thread("18", "Fresh bread today", minutes=2, media_type="IMAGE"),
+            thread("17", "Fresh bread today\n\nhttps://bakery.example/menu"),
+        )
+    )
+    assert threads.capabilities.can_find_published
+    assert look(account, BREAD) == Published("17", "https://www.threads.net/@alice/post/17")
+    assert dict(route.calls.last.request.url.params) == {
+        "fields": "id,text,timestamp,permalink,media_type",
+        "limit": "100",
+        "access_token": "th-long",
+        "since": str(int((SENT - timedelta(minutes=5)).timestamp())),
+    }
+
+
+@respx.mock
+def test_not_there_older_posts_ignored_and_next_pages_followed(account: SocialAccount) -> None:
+    respx.get(LISTING).mock(return_value=listing(thread("9", "Fresh bread today", minutes=-20)))
+    assert look(account, BREAD) is None
+    respx.get(LISTING).mock(return_value=listing(thread("19", "Stale bread today")))
+    assert look(account, BREAD) is None
+
+    following = f"{LISTING}?after=A&limit=100&access_token=th-long"
+    respx.get(LISTING).mock(
+        side_effect=lambda request: (
+            listing(thread("17", "Fresh bread today", minutes=0.5))
+            if request.url.params.get("after") == "A"
+            else listing(thread("20", "Newer", minutes=9), next_url=following)
+        )
+    )
+    assert look(account, BREAD) == Published("17", "https://www.threads.net/@alice/post/17")
+
+
+@respx.mock
+def test_a_thread_whose_first_post_is_there_is_left_to_the_user(account: SocialAccount) -> None:
+    text = " ".join(f"Sentence number {n} is right here." for n in range(1, 21))
+    first = split_into_thread(Platform.THREADS, text)[0]
+    respx.get(LISTING).mock(return_value=listing(thread("17", first)))
+    with pytest.raises(OutcomeUnknown, match="cannot see replies"):
+        look(account, Content(text=text))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (httpx.Response(429, json={"error": {"message": "Application request limit reached", "code": 4}}), RateLimited),
+        (httpx.Response(401, json={"error": {"message": "Invalid OAuth access token", "code": 190}}), ReauthRequired),
+        (
+            httpx.Response(503, json={"error": {"message": "Service temporarily unavailable", "code": 2}}),
+            TransientError,
+        ),
+    ],
+)
+@respx.mock
+def test_a_failed_lookup_is_classified(account: SocialAccount, answer: httpx.Response, error: type) -> None:
+    respx.get(LISTING).mock(return_value=answer)
+    with pytest.raises(error):
+        look(account, BREAD)

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +19,7 @@ from tidings.platforms.base import (
     Content,
     OutcomeUnknown,
     PermanentError,
+    Published,
     RateLimited,
     ReauthRequired,
     TransientError,
@@ -294,3 +296,133 @@ def test_validation_messages(account: SocialAccount) -> None:
         "X takes an animated GIF only on its own, without other media.",
         "g.gif is 16.0 MB; X takes GIFs up to 15 MB.",
     ]
+
+
+# --- finding a post whose send got no answer ------------------------------------------------------------------
+# GET /2/users/:id/tweets (https://docs.x.com/x-api/users/get-posts): `data` is a list of posts with the asked-for
+# `tweet.fields`, `meta.next_token` the next page (https://docs.x.com/x-api/posts/timelines/integrate). X writes
+# links as t.co links and escapes &, < and >.
+
+SENT = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+TIMELINE = f"{API}/users/2244994945/tweets"
+
+
+def tweet(post_id: str, text: str, *, minutes: float = 1, media: int = 0, reply_to: str = "") -> dict[str, object]:
+    """A post as the timeline lists it, made `minutes` after the send."""
+    created = (SENT + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    post: dict[str, object] = {"id": post_id, "text": text, "created_at": created, "edit_history_tweet_ids": [post_id]}
+    if media:
+        post["attachments"] = {"media_keys": [f"3_{post_id}{n}" for n in range(media)]}
+    if reply_to:
+        post["referenced_tweets"] = [{"type": "replied_to", "id": reply_to}]
+    return post
+
+
+def timeline(*posts: dict[str, object], next_token: str = "") -> httpx.Response:
+    meta: dict[str, object] = {"result_count": len(posts)}
+    if next_token:
+        meta["next_token"] = next_token
+    return httpx.Response(200, json={"data": list(posts), "meta": meta} if posts else {"meta": meta})
+
+
+def find(account: SocialAccount, content: Content, sent_after: datetime | None = SENT):
+    return x.find_published(account, idempotency_key="k1", content=content, sent_after=sent_after)
+
+
+BREAD = Content(text="Fresh bread & butter today", link="https://bakery.example/menu")
+
+
+@respx.mock
+def test_find_published_matches_the_text_without_links_since_the_send(account: SocialAccount) -> None:
+    route = respx.get(TIMELINE).mock(
+        return_value=timeline(
+            tweet("1903", "Something else entirely", minutes=3),
+            tweet("1902", "Fresh bread &amp; butter today\n\nhttps://t.co/AbC123", minutes=0.2),
+        )
+    )
+    assert x.capabilities.can_find_published
+    assert find(account, BREAD) == Published("1902", "https://x.com/alice/status/1902")
+    request = route.calls.last.request
+    assert request.headers["Authorization"] == "Bearer at-1"
+    assert dict(request.url.params) == {
+        "max_results": "100",
+        "tweet.fields": "created_at,attachments,referenced_tweets,note_tweet",
+        "start_time": "2026-05-04T09:55:00Z",
+    }
+
+
+@respx.mock
+def test_find_published_answers_none_when_the_post_is_not_there(account: SocialAccount) -> None:
+    respx.get(TIMELINE).mock(return_value=timeline(tweet("1903", "Fresh bread and butter today")))
+    assert find(account, BREAD) is None
+    respx.get(TIMELINE).mock(return_value=timeline())
+    assert find(account, BREAD) is None
+
+
+@respx.mock
+def test_an_older_post_with_the_same_text_is_not_taken_for_it(account: SocialAccount) -> None:
+    # Made ten minutes before the send: more than the five minutes allowed for the clocks to differ.
+    respx.get(TIMELINE).mock(return_value=timeline(tweet("1800", "Fresh bread &amp; butter today", minutes=-10)))
+    assert find(account, BREAD) is None
+
+
+@respx.mock
+def test_of_several_matches_the_oldest_is_taken_and_the_media_must_agree(account: SocialAccount) -> None:
+    respx.get(TIMELINE).mock(
+        return_value=timeline(
+            tweet("1905", "Fresh bread &amp; butter today https://t.co/x", minutes=4),
+            tweet("1904", "Fresh bread &amp; butter today https://t.co/y", minutes=2),
+            tweet("1901", "Fresh bread &amp; butter today https://t.co/z", minutes=-3, media=1),
+        )
+    )
+    assert find(account, BREAD) == Published("1904", "https://x.com/alice/status/1904")
+    with_photo = Content(text="Fresh bread & butter today", media=(image(),))
+    assert find(account, with_photo) == Published("1901", "https://x.com/alice/status/1901")
+
+
+@respx.mock
+def test_the_lookup_follows_pages_and_refuses_to_guess_past_its_bound(account: SocialAccount) -> None:
+    def pages(request: httpx.Request) -> httpx.Response:
+        token = request.url.params.get("pagination_token", "")
+        if token == "":
+            return timeline(tweet("1950", "Newer", minutes=9), next_token="p2")
+        return timeline(tweet("1902", "Fresh bread &amp; butter today https://t.co/a", minutes=1))
+
+    route = respx.get(TIMELINE).mock(side_effect=pages)
+    assert find(account, BREAD) == Published("1902", "https://x.com/alice/status/1902")
+    assert [call.request.url.params.get("pagination_token") for call in route.calls] == [None, "p2"]
+
+    # Page after page of posts since the send, and ours not among them: not sure, so not "not there".
+    route.mock(side_effect=lambda request: timeline(tweet("1", "Busy", minutes=2), next_token="more"))
+    with pytest.raises(TransientError, match="more posts since the send"):
+        find(account, BREAD)
+
+
+@respx.mock
+def test_a_thread_is_found_whole_or_reported_cut_short(account: SocialAccount) -> None:
+    text = " ".join(f"Sentence number {n} is right here." for n in range(1, 13))
+    first, second = split_into_thread(Platform.X, text)
+    respx.get(TIMELINE).mock(
+        return_value=timeline(tweet("2002", second, minutes=1.5, reply_to="2001"), tweet("2001", first, minutes=1))
+    )
+    assert find(account, Content(text=text)) == Published("2001", "https://x.com/alice/status/2001")
+    respx.get(TIMELINE).mock(return_value=timeline(tweet("2001", first, minutes=1)))
+    with pytest.raises(
+        OutcomeUnknown, match=r"1 of 2 posts of the thread are on X \(https://x.com/alice/status/2001\)"
+    ):
+        find(account, Content(text=text))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (httpx.Response(429, headers={"x-rate-limit-reset": "0"}, json={"title": "Too Many Requests"}), RateLimited),
+        (httpx.Response(401, json={"title": "Unauthorized", "status": 401}), ReauthRequired),
+        (httpx.Response(503, json={"title": "Service Unavailable"}), TransientError),
+    ],
+)
+@respx.mock
+def test_a_failed_lookup_is_classified(account: SocialAccount, answer: httpx.Response, error: type) -> None:
+    respx.get(TIMELINE).mock(return_value=answer)
+    with pytest.raises(error):
+        find(account, BREAD)

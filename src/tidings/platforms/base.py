@@ -60,7 +60,7 @@ class OutcomeUnknown(PublishFailure):
 class Capabilities:
     # The platform deduplicates by our idempotency key, so sending again after an unknown outcome is safe.
     idempotent_publish: bool = False
-    # The platform can be asked whether a post with our idempotency key exists.
+    # The platform can be asked whether the post sent earlier exists (by our key, or among the account's posts).
     can_find_published: bool = False
     threads: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -141,6 +141,12 @@ class Connector(Protocol):
         """Publish once; raise one of the PublishFailure subclasses on failure."""
         ...
 
-    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
-        """The post sent earlier with this key, if the platform can tell; None when it does not exist."""
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
+        """The post sent earlier with this key and `content` (the send began at `sent_after`), if it is there.
+
+        None means "looked, and it is not there" (or, where the platform deduplicates by the key, that sending
+        again is safe), so the caller sends again: a lookup that cannot be sure raises a PublishFailure instead.
+        """
         ...

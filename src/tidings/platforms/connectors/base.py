@@ -3,11 +3,13 @@ sign-in of the platforms that connect through the operator's app."""
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from datetime import datetime
 from typing import ClassVar
 
 from tidings.platforms.base import (
     AuthorizationRequest,
     Capabilities,
+    Content,
     Identity,
     PermanentError,
     Published,
@@ -46,7 +48,9 @@ class BaseConnector:
         """Platforms whose tokens do not expire keep what they have."""
         return TokenSet(access_token=account.access_token, refresh_token=account.refresh_token)
 
-    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
         return None
 
 

@@ -5,15 +5,26 @@
   only that Page in Facebook's dialog connects another).
 - Publish: POST /{page-id}/feed (message, link), /{page-id}/photos, /{page-id}/videos.
   https://developers.facebook.com/docs/pages-api/posts
-- The Graph API takes no idempotency key and offers no lookup by one: a lost answer leaves the post unconfirmed.
+- The Graph API takes no idempotency key: after a lost answer the post is looked for among the Page's posts since
+  the send (`find_published`, GET /{page-id}/posts).
 """
 
 import json
+from datetime import datetime
 from typing import ClassVar
 
-from tidings.platforms.base import Capabilities, Content, Identity, PermanentError, Published, TokenSet
+from tidings.platforms.base import (
+    Capabilities,
+    Content,
+    Identity,
+    OutcomeUnknown,
+    PermanentError,
+    Published,
+    TokenSet,
+)
+from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import read_file
-from tidings.platforms.connectors.meta import GRAPH, GRAPH_VERSION, PageLoginConnector
+from tidings.platforms.connectors.meta import GRAPH, GRAPH_HOST, GRAPH_VERSION, PageLoginConnector, next_page
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import text_problems
@@ -35,7 +46,8 @@ MEDIA_RULES = MediaRules(
 class FacebookConnector(PageLoginConnector):
     platform: ClassVar[str] = Platform.FACEBOOK
     capabilities: ClassVar[Capabilities] = Capabilities(
-        notes=("Facebook has no idempotency key: a post whose answer was lost is left for you to confirm.",)
+        can_find_published=True,
+        notes=("Facebook has no idempotency key: a post whose answer was lost is looked for among the Page's posts.",),
     )
     scopes: ClassVar[tuple[str, ...]] = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
 
@@ -82,11 +94,46 @@ class FacebookConnector(PageLoginConnector):
         post_id = str(self.data(response).get("id", ""))
         return Published(post_id, f"https://www.facebook.com/{post_id}")
 
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
+        """The post among the Page's own posts since the send, matched by `message` (links removed, whitespace
+        collapsed). A post without text has nothing to be told apart by, so it stays for the user to confirm.
+
+        GET /{page-id}/posts (the Page's own posts of the Page Feed edge, with `since` and `paging.next`):
+        https://developers.facebook.com/docs/graph-api/reference/page/feed (Reading).
+        """
+        if not lookup.normalised(content.text):
+            raise OutcomeUnknown("A Facebook post without text cannot be told apart from the Page's other posts.")
+        since = lookup.cutoff(sent_after)
+        fields = "id,message,created_time,permalink_url"
+        params = {"fields": fields, "limit": "50", "access_token": account.access_token}
+        if since is not None:
+            params["since"] = str(int(since.timestamp()))
+
+        def page(following: str) -> tuple[list[lookup.Seen], str]:
+            url, query = (following, None) if following else (f"{GRAPH}/{account.external_id}/posts", params)
+            data = self.data(self.request("GET", url, params=query))
+            posts = [_seen(post) for post in data.get("data") or [] if isinstance(post, dict)]
+            return posts, next_page(data, host=GRAPH_HOST)
+
+        return lookup.resolve(self.label, lookup.recent(page, since=since), [content.text], shape="")
+
     def _unpublished_photo(self, page: str, token: str, item: MediaItem) -> str:
         """A photo uploaded but not shown until the post that attaches it goes out: safe to repeat."""
         data = {"published": "false", "access_token": token} | _alt(item)
         response = self.request("POST", f"{GRAPH}/{page}/photos", data=data, files=_source(item))
         return str(self.data(response).get("id", ""))
+
+
+def _seen(post: dict[str, object]) -> lookup.Seen:
+    post_id = str(post.get("id", ""))
+    return lookup.Seen(
+        id=post_id,
+        text=str(post.get("message") or ""),
+        created=lookup.parsed_time(post.get("created_time")),
+        url=str(post.get("permalink_url") or f"https://www.facebook.com/{post_id}"),
+    )
 
 
 def _source(item: MediaItem) -> dict[str, tuple[str, bytes, str]]:

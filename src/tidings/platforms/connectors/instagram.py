@@ -6,15 +6,24 @@
   https. A container is made (POST /{ig-user-id}/media), polled until FINISHED, then published
   (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item containers.
   https://developers.facebook.com/docs/instagram-platform/content-publishing
-- No idempotency key and no lookup by one: a lost answer to media_publish leaves the post unconfirmed. Everything
-  before it (containers) is invisible, so failures there are retried safely.
+- No idempotency key: after a lost answer to media_publish the post is looked for among the account's media since
+  the send (`find_published`). Everything before it (containers) is invisible, so failures there are retried safely.
 """
 
+from datetime import datetime
 from typing import ClassVar
 
 from tidings.platforms.base import Capabilities, Content, Identity, PermanentError, Published, TokenSet
+from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import full_text
-from tidings.platforms.connectors.meta import GRAPH, PageLoginConnector, public_media_url, public_url_problems
+from tidings.platforms.connectors.meta import (
+    GRAPH,
+    GRAPH_HOST,
+    PageLoginConnector,
+    next_page,
+    public_media_url,
+    public_url_problems,
+)
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import text_problems
@@ -41,7 +50,10 @@ IMAGE_ASPECT = (4 / 5, 1.91)
 class InstagramConnector(PageLoginConnector):
     platform: ClassVar[str] = Platform.INSTAGRAM
     capabilities: ClassVar[Capabilities] = Capabilities(
-        notes=("Instagram has no idempotency key: a post whose answer was lost is left for you to confirm.",)
+        can_find_published=True,
+        notes=(
+            "Instagram has no idempotency key: a post whose answer was lost is looked for among your recent posts.",
+        ),
     )
     scopes: ClassVar[tuple[str, ...]] = (
         "instagram_basic",
@@ -97,6 +109,31 @@ class InstagramConnector(PageLoginConnector):
             raise PermanentError("Instagram published without saying the post's id.")
         return Published(media_id, self.permalink(f"{GRAPH}/{media_id}", token=token))
 
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
+        """The post among the account's media since the send, matched by caption (links removed, whitespace
+        collapsed) and `media_type` (IMAGE, VIDEO for reels, CAROUSEL_ALBUM).
+
+        GET /{ig-user-id}/media lists the newest first, with `paging.next` while more remain:
+        https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media
+        (Reading); the fields are IG Media's (https://developers.facebook.com/docs/instagram-api/reference/media).
+        """
+        params = {
+            "fields": "id,caption,timestamp,permalink,media_type",
+            "limit": "50",
+            "access_token": account.access_token,
+        }
+
+        def page(following: str) -> tuple[list[lookup.Seen], str]:
+            url, query = (following, None) if following else (f"{GRAPH}/{account.external_id}/media", params)
+            data = self.data(self.request("GET", url, params=query))
+            posts = [_seen(post) for post in data.get("data") or [] if isinstance(post, dict)]
+            return posts, next_page(data, host=GRAPH_HOST)
+
+        listing = lookup.recent(page, since=lookup.cutoff(sent_after))
+        return lookup.resolve(self.label, listing, [full_text(content)], shape=lookup.media_shape(content.media))
+
     def _container(
         self, user: str, token: str, item: MediaItem, *, caption: str = "", carousel_item: bool = False
     ) -> str:
@@ -119,3 +156,13 @@ class InstagramConnector(PageLoginConnector):
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:
         return self.create_container(f"{GRAPH}/{user}/media", token=token, params=params)
+
+
+def _seen(post: dict[str, object]) -> lookup.Seen:
+    return lookup.Seen(
+        id=str(post.get("id", "")),
+        text=str(post.get("caption") or ""),
+        created=lookup.parsed_time(post.get("timestamp")),
+        url=str(post.get("permalink") or ""),
+        shape=str(post.get("media_type") or ""),
+    )

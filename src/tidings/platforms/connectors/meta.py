@@ -27,7 +27,8 @@ from tidings.platforms.models import SocialAccount
 
 # One pinned Graph API version; Meta keeps each for about two years. https://developers.facebook.com/docs/graph-api/changelog
 GRAPH_VERSION = "v24.0"
-GRAPH = f"https://graph.facebook.com/{GRAPH_VERSION}"
+GRAPH_HOST = "https://graph.facebook.com"
+GRAPH = f"{GRAPH_HOST}/{GRAPH_VERSION}"
 FACEBOOK_DIALOG = f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth"
 
 # https://developers.facebook.com/docs/graph-api/guides/error-handling
@@ -163,6 +164,17 @@ def meta_app(
         token_auth="post",  # noqa: S106 (a method name, not a secret)
         scope_separator=",",
     )
+
+
+def next_page(data: dict[str, Any], *, host: str) -> str:
+    """The address of a Graph API list's next page (`paging.next`), "" on the last page.
+
+    Lists page by cursors or, with `since`, by time; `next` is there in both while more remains:
+    https://developers.facebook.com/docs/graph-api/results. Only an address on the API's own host is followed.
+    """
+    paging = data.get("paging")
+    following = str(paging.get("next") or "") if isinstance(paging, dict) else ""
+    return following if following.startswith(f"{host}/") else ""
 
 
 def public_url_problems(label: str) -> list[str]:

@@ -11,6 +11,7 @@ board's newest Pins and tell whether it arrived. Video Pins need Pinterest's sep
 
 import base64
 import re
+from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -145,7 +146,9 @@ class PinterestConnector(ApiConnector):
         pin = self._call("POST", "/pins", account.access_token, json=body)
         return _published(pin)
 
-    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
         path = f"/boards/{_board_id(account)}/pins"
         pins = self._call("GET", path, account.access_token, params={"page_size": str(RECENT_PINS)}).get("items") or []
         note = note_for(idempotency_key)

@@ -5,9 +5,11 @@
 - Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), polled until
   FINISHED, then POST /{user-id}/threads_publish. Meta fetches media from `TIDINGS_PUBLIC_URL`.
   https://developers.facebook.com/docs/threads/posts
-- No idempotency key and no lookup by one: a lost answer to threads_publish leaves the post unconfirmed.
+- No idempotency key: after a lost answer to threads_publish the post is looked for among the account's posts since
+  the send (`find_published`, GET /{user-id}/threads).
 """
 
+from datetime import datetime
 from typing import ClassVar
 
 from tidings.platforms.base import (
@@ -20,8 +22,15 @@ from tidings.platforms.base import (
     ReauthRequired,
     TokenSet,
 )
+from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import full_text, thread_parts, thread_problems
-from tidings.platforms.connectors.meta import GraphConnector, meta_app, public_media_url, public_url_problems
+from tidings.platforms.connectors.meta import (
+    GraphConnector,
+    meta_app,
+    next_page,
+    public_media_url,
+    public_url_problems,
+)
 from tidings.platforms.connectors.oauth2 import OAuth2App, token_set
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -51,8 +60,9 @@ MEDIA_RULES = MediaRules(
 class ThreadsConnector(GraphConnector):
     platform: ClassVar[str] = Platform.THREADS
     capabilities: ClassVar[Capabilities] = Capabilities(
+        can_find_published=True,
         threads=True,
-        notes=("Threads has no idempotency key: a post whose answer was lost is left for you to confirm.",),
+        notes=("Threads has no idempotency key: a post whose answer was lost is looked for among your recent posts.",),
     )
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
@@ -118,6 +128,39 @@ class ThreadsConnector(GraphConnector):
             done.append(Published(post_id, self.permalink(f"{API}/{post_id}", token=token)))
         return done[0]
 
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
+        """The post among the account's posts since the send, matched by its text (links removed, whitespace
+        collapsed) and `media_type` (TEXT_POST, IMAGE, VIDEO, CAROUSEL_ALBUM).
+
+        GET /{threads-user-id}/threads with `fields`, `since` (Unix time) and `limit` (at most 100), then
+        `paging.next` while it is there: https://developers.facebook.com/docs/threads/reference/user and
+        "Retrieve a List of All a User's Threads" in https://developers.facebook.com/docs/threads/threads-media.
+        Replies are not in that list (reading them needs `threads_read_replies`, which we do not ask for), so a
+        thread whose first post is found stays for the user to confirm.
+        """
+        since = lookup.cutoff(sent_after)
+        params = {
+            "fields": "id,text,timestamp,permalink,media_type",
+            "limit": "100",
+            "access_token": account.access_token,
+        }
+        if since is not None:
+            params["since"] = str(int(since.timestamp()))
+
+        def page(following: str) -> tuple[list[lookup.Seen], str]:
+            # The next page's address carries the query (token included) itself.
+            url, query = (following, None) if following else (f"{API}/{account.external_id}/threads", params)
+            data = self.data(self.request("GET", url, params=query))
+            posts = [_seen(post) for post in data.get("data") or [] if isinstance(post, dict)]
+            return posts, next_page(data, host=HOST)
+
+        parts = thread_parts(self.platform, full_text(content))
+        shape = lookup.media_shape(content.media)
+        listing = lookup.recent(page, since=since)
+        return lookup.resolve(self.label, listing, parts, shape=shape, sees_replies=False)
+
     def _container(self, user: str, token: str, text: str, media: tuple[MediaItem, ...], *, reply_to: str) -> str:
         params = {"text": text} if text else {}
         if reply_to:
@@ -133,6 +176,17 @@ class ThreadsConnector(GraphConnector):
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:
         return self.create_container(f"{API}/{user}/threads", token=token, params=params)
+
+
+def _seen(post: dict[str, object]) -> lookup.Seen:
+    shape = str(post.get("media_type") or "")
+    return lookup.Seen(
+        id=str(post.get("id", "")),
+        text=str(post.get("text") or ""),
+        created=lookup.parsed_time(post.get("timestamp")),
+        url=str(post.get("permalink") or ""),
+        shape="TEXT" if shape == "TEXT_POST" else shape,
+    )
 
 
 def _media_params(item: MediaItem) -> dict[str, str]:

@@ -5,11 +5,14 @@
   https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
 - Publish: POST /2/tweets; a thread is a chain of replies (`reply.in_reply_to_tweet_id`), media on the first post.
   https://docs.x.com/x-api/posts/creation-of-a-post
-- X takes no idempotency key and offers no lookup by one, so a send whose answer was lost stays unconfirmed.
+- X takes no idempotency key, so a send whose answer was lost is looked for among the account's posts since the
+  send (`find_published`, GET /2/users/:id/tweets).
 - 429 says when the window reopens in `x-rate-limit-reset`, epoch seconds. https://docs.x.com/x-api/fundamentals/rate-limits
 """
 
+import html
 import time
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
@@ -25,6 +28,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
+from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file, thread_parts, thread_problems
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds
@@ -58,7 +62,9 @@ CATEGORY = {"image": "tweet_image", "gif": "tweet_gif", "video": "tweet_video"}
 class XConnector(ApiConnector):
     platform: ClassVar[str] = Platform.X
     capabilities: ClassVar[Capabilities] = Capabilities(
-        threads=True, notes=("X has no idempotency key: a post whose answer was lost is left for you to confirm.",)
+        can_find_published=True,
+        threads=True,
+        notes=("X has no idempotency key: a post whose answer was lost is looked for among your recent posts.",),
     )
     # Video processing: how long to wait between status checks when X does not say, and how many checks at most.
     poll_interval: ClassVar[float] = 5.0
@@ -113,6 +119,34 @@ class XConnector(ApiConnector):
             tweet_id = str((self.data(response).get("data") or {}).get("id", ""))
             done.append(Published(tweet_id, f"https://x.com/{account.handle.lstrip('@')}/status/{tweet_id}"))
         return done[0]
+
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
+        """The post (and the thread's replies) among the account's posts since the send.
+
+        User Posts timeline, GET /2/users/:id/tweets (https://docs.x.com/x-api/users/get-posts; paging with
+        `meta.next_token` as `pagination_token`: https://docs.x.com/x-api/posts/timelines/integrate). X answers
+        `text` with links as t.co links and &, <, > escaped, and a media link appended: so the text is matched
+        unescaped, without links, whitespace collapsed; the first post also by its number of media
+        (`attachments.media_keys`), each reply by the post it replies to (`referenced_tweets` "replied_to").
+        """
+        headers = _bearer(account.access_token)
+        since = lookup.cutoff(sent_after)
+        params = {"max_results": "100", "tweet.fields": "created_at,attachments,referenced_tweets,note_tweet"}
+        if since is not None:
+            params["start_time"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def page(cursor: str) -> tuple[list[lookup.Seen], str]:
+            query = params | ({"pagination_token": cursor} if cursor else {})
+            response = self.request("GET", f"{API}/users/{account.external_id}/tweets", params=query, headers=headers)
+            data = self.data(response)
+            posts = [_seen(post, account) for post in data.get("data") or [] if isinstance(post, dict)]
+            return posts, str((data.get("meta") or {}).get("next_token") or "")
+
+        parts = thread_parts(self.platform, full_text(content))
+        listing = lookup.recent(page, since=since)
+        return lookup.resolve(self.label, listing, parts, shape=str(len(content.media)))
 
     def _upload(self, item: MediaItem, headers: dict[str, str]) -> str:
         """Initialize, append in chunks, finalize, wait for processing; nothing is public until the post."""
@@ -180,3 +214,18 @@ class XConnector(ApiConnector):
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def _seen(post: dict[str, Any], account: SocialAccount) -> lookup.Seen:
+    # A long post (X Premium) has its full text in `note_tweet`; `text` is then cut short.
+    text = str((post.get("note_tweet") or {}).get("text") or post.get("text") or "")
+    replied_to = [r for r in post.get("referenced_tweets") or [] if r.get("type") == "replied_to"]
+    tweet_id = str(post.get("id", ""))
+    return lookup.Seen(
+        id=tweet_id,
+        text=html.unescape(text),
+        created=lookup.parsed_time(post.get("created_at")),
+        url=f"https://x.com/{account.handle.lstrip('@')}/status/{tweet_id}",
+        shape=str(len((post.get("attachments") or {}).get("media_keys") or [])),
+        parent=str(replied_to[0].get("id", "")) if replied_to else "",
+    )

@@ -5,6 +5,7 @@ https://docs.bsky.app/docs/advanced-guides/posts. Every record key comes from th
 that fails because the key is taken (the reference PDS answers that with a 500) is resolved the same way.
 """
 
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -179,7 +180,9 @@ class BlueskyConnector(BaseConnector):
         except PermanentError:
             return None  # 400 RecordNotFound
 
-    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
         """The post sent with this key, when all of it is there. A thread cut short (a numbered part "k/n" with
         k < n is the last one found) counts as not published: publishing again writes only the missing parts."""
         root = self._get(account, records.record_key(idempotency_key, 0))

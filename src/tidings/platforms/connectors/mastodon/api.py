@@ -6,6 +6,7 @@ Errors are JSON `{"error": text}`. 401 means the token was revoked; 422 a refuse
 
 import re
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,8 +27,9 @@ from tidings.platforms.config import LOOPBACK_HOSTS, public_url, server_allowed
 from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds, unreachable
 from tidings.platforms.models import MastodonApp
 
-# Granular scopes (https://docs.joinmastodon.org/api/oauth-scopes/): who the account is, and posting with media.
-SCOPES = ("read:accounts", "write:statuses", "write:media")
+# Granular scopes (https://docs.joinmastodon.org/api/oauth-scopes/): who the account is, posting with media, and
+# reading its own statuses (all of them, followers-only too) to tell whether a send in doubt went out.
+SCOPES = ("read:accounts", "read:statuses", "write:statuses", "write:media")
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 
@@ -75,6 +77,29 @@ def json_of(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise TransientError(f"{urlsplit(str(response.url)).hostname} answered with something unexpected.")
     return answer
+
+
+class _PlainText(HTMLParser):
+    """A status's `content` (HTML) as the text that was posted: paragraphs and line breaks as spaces, the parts of
+    a shortened link (`<span class="invisible">https://</span>...`) joined again."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("p", "br"):
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain_text(content: str) -> str:
+    parser = _PlainText()
+    parser.feed(content)
+    parser.close()
+    return "".join(parser.parts)
 
 
 def error_for(response: httpx.Response) -> PublishFailure:

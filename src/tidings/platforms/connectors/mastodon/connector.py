@@ -3,25 +3,31 @@
 - Apps are registered per server on first use (`api.registered_app`); PKCE S256 is sent (Mastodon 4.3+ checks it,
   older servers ignore it). https://docs.joinmastodon.org/spec/oauth/
 - Statuses carry our key as `Idempotency-Key`: Mastodon answers a repeat within an hour with the status it made
-  (https://docs.joinmastodon.org/methods/statuses/#create), so a send in doubt is simply sent again.
+  (https://docs.joinmastodon.org/methods/statuses/#create, "Idempotency keys are stored for up to 1 hour"). Past
+  that a repeat would post twice, so a send in doubt is first looked for among the account's statuses
+  (`find_published`).
 - Tokens do not expire; a revoked one answers 401.
 """
 
 import time
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from tidings.platforms.base import (
     AuthorizationRequest,
     Capabilities,
     Content,
     Identity,
+    OutcomeUnknown,
     PermanentError,
     Published,
     TokenSet,
     TransientError,
 )
+from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.mastodon import api
 from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code
@@ -38,6 +44,9 @@ MEDIA_RULES = MediaRules(
     max_video_bytes=99 * MB,
 )
 MAX_THREAD_PARTS = 25
+# How long after a send we still count on the server holding its keys (it keeps them up to an hour after each
+# status is made): well inside the hour, as the send in doubt may have started before the time we know.
+KEY_WINDOW = timedelta(minutes=30)
 
 
 def _text(content: Content) -> str:
@@ -58,7 +67,7 @@ def _oauth_app(app: MastodonApp) -> OAuth2App:
 
 class MastodonConnector(BaseConnector):
     platform: ClassVar[str] = Platform.MASTODON
-    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, threads=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, can_find_published=True, threads=True)
     connect_method: ClassVar[str] = "oauth"
     # Large media is processed after the upload; we wait for it this long before posting.
     media_poll_seconds: ClassVar[float] = 1.0
@@ -135,6 +144,49 @@ class MastodonConnector(BaseConnector):
         assert root is not None
         return Published(external_id=str(root["id"]), url=str(root.get("url") or root.get("uri") or ""))
 
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
+        """The statuses sent in doubt, among the account's statuses since the send.
+
+        GET /api/v1/accounts/:id/statuses, newest first, 40 a page, older pages by the `Link` header's "next"
+        (https://docs.joinmastodon.org/methods/accounts/#statuses; https://docs.joinmastodon.org/api/guidelines/#pagination).
+        `content` is HTML: matched as plain text, links removed and whitespace collapsed; the first status also
+        by its number of `media_attachments`, each reply by `in_reply_to_id`. While the server still holds our keys,
+        a thread cut short is completed by sending again (each part's key returns the status it made).
+        """
+        key_held = sent_after is not None and timezone.now() - sent_after < KEY_WINDOW
+        if not _reads_statuses(account):
+            if key_held:
+                return None
+            raise OutcomeUnknown(
+                "This Mastodon account was connected before Tidings could read its posts, so it cannot check "
+                "whether this one went out: confirm it by hand, and reconnect the account to let Tidings check."
+            )
+        since = lookup.cutoff(sent_after)
+        first = f"{account.base_url}/api/v1/accounts/{account.external_id.split('@', 1)[0]}/statuses"
+
+        def page(following: str) -> tuple[list[lookup.Seen], str]:
+            params = None if following else {"limit": "40", "exclude_reblogs": "true"}
+            response = api.request("GET", following or first, token=account.access_token, params=params)
+            try:
+                statuses = response.json()
+            except ValueError:
+                statuses = None
+            if not isinstance(statuses, list):
+                raise TransientError(f"{account.base_url} answered with something unexpected.")
+            following = str(response.links.get("next", {}).get("url") or "")
+            same_server = following.startswith(f"{account.base_url}/")
+            return [_seen(s) for s in statuses if isinstance(s, dict)], following if same_server else ""
+
+        parts = split_into_thread(Platform.MASTODON, _text(content)) or [""]
+        try:
+            return lookup.resolve("Mastodon", lookup.recent(page, since=since), parts, shape=str(len(content.media)))
+        except OutcomeUnknown:
+            if key_held:
+                return None
+            raise
+
     def _upload(self, account: SocialAccount, item: MediaItem) -> str:
         try:
             with default_storage.open(item.path, "rb") as file:
@@ -159,3 +211,19 @@ class MastodonConnector(BaseConnector):
         if response.status_code == 202:
             raise TransientError(f"Mastodon is still processing {name}; trying again later.")
         return media_id
+
+
+def _reads_statuses(account: SocialAccount) -> bool:
+    """Whether the account's token may list its statuses: `read:statuses`, or all of `read`."""
+    return bool({"read", "read:statuses"} & set(account.scopes.split()))
+
+
+def _seen(status: dict[str, Any]) -> lookup.Seen:
+    return lookup.Seen(
+        id=str(status.get("id", "")),
+        text=api.plain_text(str(status.get("content") or "")),
+        created=lookup.parsed_time(status.get("created_at")),
+        url=str(status.get("url") or status.get("uri") or ""),
+        shape=str(len(status.get("media_attachments") or [])),
+        parent=str(status.get("in_reply_to_id") or ""),
+    )
