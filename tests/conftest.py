@@ -1,7 +1,7 @@
 """The cast: alice is on Free, bob on Pro, carol on Business. Helpers create what a test needs, on the real DB."""
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -37,12 +37,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _forget_low_credit_alerts() -> None:
-    """The publishing path remembers, per process, whose low-credit alert exists. A rolled-back test leaves no
-    alert behind, and SQLite hands the next test the same user ids, so each test starts without that memory."""
-    from tidings.posts import publishing
+def _only_declared_status_writes() -> Iterator[None]:
+    """Every status change of a post target goes through `move_targets`: a test fails on any other write."""
+    from tests.support import status_guard
 
-    publishing._low_credit_alert_sent.clear()
+    status_guard.install_everywhere()
+    status_guard.violations.clear()
+    yield
+    found, status_guard.violations[:] = list(status_guard.violations), []
+    assert not found, "Post target status written outside move_targets:\n" + "\n".join(found)
 
 
 def make_user(username: str, tier: Tier, **kwargs: Any) -> User:
@@ -79,9 +82,12 @@ def create_account(user: User, platform: Platform = Platform.MASTODON, n: int = 
     )
 
 
-def create_scheduled_post(user: User, accounts: list[SocialAccount], *, minutes: int = 60, text: str = "Hello") -> Post:
+def create_scheduled_post(
+    user: User, accounts: list[SocialAccount], *, minutes: int = 60, days: int = 0, text: str = "Hello"
+) -> Post:
+    """A post scheduled `days` and `minutes` ahead (a day apart keeps Free's two posts a day from binding)."""
     post = create_post(user, text=text, account_ids=[a.pk for a in accounts])
-    return schedule_post(user, post.pk, at=timezone.now() + timedelta(minutes=minutes))
+    return schedule_post(user, post.pk, at=timezone.now() + timedelta(days=days, minutes=minutes))
 
 
 @pytest.fixture

@@ -175,6 +175,8 @@ TIDINGS_PUBLISH_RETRIES = int(os.environ.get("TIDINGS_PUBLISH_RETRIES", "3"))
 TIDINGS_PUBLISH_BACKOFF_SECONDS = float(os.environ.get("TIDINGS_PUBLISH_BACKOFF_SECONDS", "5"))
 TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS = int(os.environ.get("TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS", "5"))
 TIDINGS_LATE_WINDOW_SECONDS = int(os.environ.get("TIDINGS_LATE_WINDOW_SECONDS", "3600"))
+# How far ahead a post may be scheduled: a credit held for a post years away would be a credit out of circulation.
+TIDINGS_MAX_SCHEDULE_DAYS = int(os.environ.get("TIDINGS_MAX_SCHEDULE_DAYS", "400"))
 TIDINGS_PUBLISH_LEASE_SECONDS = int(os.environ.get("TIDINGS_PUBLISH_LEASE_SECONDS", "600"))
 
 # Durable jobs (DBOS): threads per process, publish workflows per platform queue per process, dispatch cadence.

@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import make_user
+from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.platforms.models import SocialAccount
-from tidings.posts import publishing
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
@@ -38,13 +38,5 @@ def ended_target(user: User, account: SocialAccount, status: TargetStatus, *, te
     """A target that went through scheduling and ended `status`, as the publishing worker leaves it."""
     post = create_post(user, text=text, account_ids=[account.pk])
     schedule_post(user, post.pk, at=timezone.now() + timedelta(hours=1))
-    target = PostTarget.objects.get(post=post)
-    PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.PUBLISHING, attempts=1)
-    if status == TargetStatus.UNCONFIRMED:
-        publishing.mark_unconfirmed(target.pk, reason="No answer came.")
-    elif status == TargetStatus.PUBLISHED:
-        publishing.complete_publish(target.pk, external_id="x-1", url="https://example.com/x-1")
-    else:
-        publishing.finish_unsuccessfully(target.pk, status=status, reason="The platform said no.")
-    target.refresh_from_db()
-    return target
+    reason = "No answer came." if status == TargetStatus.UNCONFIRMED else "The platform said no."
+    return bring_to(PostTarget.objects.get(post=post), status, reason=reason)

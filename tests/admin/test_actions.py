@@ -9,7 +9,8 @@ from tests.admin.conftest import ended_target, run_action
 from tests.conftest import create_account, create_scheduled_post
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
-from tidings.credits.services import available_credits, ledger_balance
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import ledger_balance
 from tidings.platforms.models import Platform
 from tidings.posts.models import TargetStatus
 

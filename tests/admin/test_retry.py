@@ -1,17 +1,19 @@
-"""`retry_target`: only failed, skipped or unconfirmed targets; a new dispatch round, due now, with a credit; a
-refusal keeps the target as it was with the reason and reserves nothing."""
+"""`retry_target`: only failed or skipped targets (an unconfirmed one is resolved first); a new dispatch round, due
+now, with a credit; a refusal keeps the target as it was with the reason and reserves nothing."""
 
 import pytest
 from django.utils import timezone
 
 from tests.admin.conftest import ended_target
 from tests.conftest import create_account
+from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.accounts.services import set_tier_limits
 from tidings.core.errors import Conflict, NotFound
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.services import adjust_credits, available_credits
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import adjust_credits
 from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms.models import Platform
 from tidings.platforms.services import mark_reconnect_needed
@@ -41,23 +43,21 @@ def test_a_failed_or_skipped_target_is_due_now_in_a_new_round(alice: User, statu
     assert retried.idempotency_key == target.idempotency_key
     assert pending(retried) == 1
     assert available_credits(alice) == 9
-    ended_again = PostTarget.objects.filter(pk=target.pk)
-    ended_again.update(status=TargetStatus.PUBLISHING)
-    from tidings.posts.publishing import finish_unsuccessfully
-
-    finish_unsuccessfully(target.pk, status=TargetStatus.FAILED, reason="Again.")
+    bring_to(retried, TargetStatus.FAILED, reason="Again.")
     assert retry_target(alice, target.pk).workflow_id == f"publish-{target.pk}-2"
 
 
-def test_an_unconfirmed_target_keeps_the_credit_it_holds(alice: User) -> None:
+def test_an_unconfirmed_target_is_not_sent_again_until_its_last_send_is_resolved(alice: User) -> None:
     target = ended_target(alice, create_account(alice, Platform.WEBHOOK), TargetStatus.UNCONFIRMED)
     assert pending(target) == 1
 
-    retried = retry_target(alice, target.pk)
+    with pytest.raises(Conflict, match="may already have gone out"):
+        retry_target(alice, target.pk)
 
-    assert retried.status == TargetStatus.SCHEDULED
-    assert pending(retried) == 1
-    assert CreditReservation.objects.filter(target=target).count() == 1
+    after = PostTarget.objects.get(pk=target.pk)
+    assert (after.status, after.dispatch_round) == (TargetStatus.UNCONFIRMED, 0)
+    assert after.sending_since is not None
+    assert pending(after) == 1
     assert available_credits(alice) == 9
 
 
@@ -71,7 +71,7 @@ def test_only_ended_unsuccessful_targets_can_be_retried(alice: User, status: Tar
 
         target = PostTarget.objects.get(post=create_scheduled_post(alice, [account]))
     credits_before = available_credits(alice)
-    with pytest.raises(Conflict, match="Only failed, skipped or unconfirmed"):
+    with pytest.raises(Conflict, match="Only failed or skipped"):
         retry_target(alice, target.pk)
     after = PostTarget.objects.get(pk=target.pk)
     assert (after.status, after.dispatch_round, after.error) == (status, 0, target.error)

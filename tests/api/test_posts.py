@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from tests.api.conftest import Api, error, token
 from tests.conftest import create_account, create_scheduled_post, make_user
+from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.services import available_credits
+from tidings.credits.selectors import available_credits
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, PostTarget, TargetStatus
-from tidings.posts.publishing import finish_unsuccessfully
 from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
 
@@ -234,8 +234,8 @@ def test_a_time_in_the_past_is_refused(bob: User, bob_api: Api) -> None:
 
 def test_a_full_queue_is_a_tier_refusal_with_limit_used_and_tier(alice: User, alice_api: Api) -> None:
     account = create_account(alice)
-    for _ in range(5):
-        create_scheduled_post(alice, [account])
+    for day in range(5):
+        create_scheduled_post(alice, [account], days=day)
     sixth = create_post(alice, text="One too many", account_ids=[account.pk])
     body = error(alice_api.post(f"/posts/{sixth.pk}/schedule", {"scheduled_at": soon()}), 403, "tier_limit_reached")
     assert (body["limit"], body["used"], body["tier"], body["limit_name"]) == (5, 5, "free", "queue_size")
@@ -282,7 +282,7 @@ def test_delete_releases_the_credits(bob: User, bob_api: Api) -> None:
 def test_retry_a_failed_target(bob: User, bob_api: Api) -> None:
     post = create_scheduled_post(bob, [create_account(bob)])
     target = post.targets.get()
-    finish_unsuccessfully(target.pk, status=TargetStatus.FAILED, reason="Boom", expected=(TargetStatus.SCHEDULED,))
+    bring_to(target, TargetStatus.FAILED, reason="Boom")
     assert pending(bob) == 0
     assert bob_api.get(f"/posts/{post.pk}").json()["status"] == "failed"
     body = bob_api.post(f"/posts/{post.pk}/targets/{target.pk}/retry", {}).json()

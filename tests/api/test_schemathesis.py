@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, settings
 from tests.api.conftest import token
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.generation.fake_openai import FakeOpenAI
+from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.api.models import ApiToken
 from tidings.api.routers import events
@@ -27,7 +28,6 @@ from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import Platform
 from tidings.posts.models import TargetStatus
-from tidings.posts.publishing import finish_unsuccessfully
 from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
 from tidings.wsgi import application
@@ -44,7 +44,7 @@ def caller(db: None, ai_model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> I
     create_post(user, text="A draft", account_ids=[accounts[0].pk])
     failed = create_scheduled_post(user, accounts, text="Went wrong")
     for target in failed.targets.all()[:1]:
-        finish_unsuccessfully(target.pk, status=TargetStatus.FAILED, reason="Boom", expected=(TargetStatus.SCHEDULED,))
+        bring_to(target, TargetStatus.FAILED, reason="Boom")
     create_scheduled_post(user, [accounts[1]], minutes=600)
     save_rule(user, name="Daily", schedule="0 9 * * *", brief={"topic": "Bread"}, account_ids=[accounts[0].pk])
     notify(user, type=NotificationType.LOW_CREDITS, title="Low", message="Credits are low")

@@ -11,22 +11,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from tests.conftest import create_account, make_user
+from tests.support.credits import hold_credits, holding_account
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.renewal import renew_credits
-from tidings.credits.services import (
-    available_credits,
-    consume_reservation,
-    ledger_balance,
-    release_reservation,
-    reserve_credits,
-)
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import ledger_balance, lock_user
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
-from tidings.posts.models import TargetStatus
+from tidings.posts import publishing
+from tidings.posts.lifecycle import move_targets
+from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 from tidings.usage.models import Metric
@@ -70,9 +68,12 @@ def test_fifty_threads_scheduling_for_a_free_user_fill_the_queue_exactly() -> No
     alice = make_user("alice", Tier.FREE)
     account = create_account(alice)
     drafts = [create_post(alice, text=f"post {n}", account_ids=[account.pk]) for n in range(THREADS)]
-    at = timezone.now() + timedelta(hours=1)
+    # A day each, so the queue binds rather than the two posts a day.
+    at = [timezone.now() + timedelta(hours=1, days=n) for n in range(THREADS)]
 
-    outcomes = run_together([lambda pk=post.pk: schedule_post(alice, pk, at=at).pk and "scheduled" for post in drafts])
+    outcomes = run_together(
+        [lambda pk=post.pk, n=n: schedule_post(alice, pk, at=at[n]).pk and "scheduled" for n, post in enumerate(drafts)]
+    )
     report("schedule x50 (Free: queue 5, credits 10)", outcomes)
 
     assert outcomes == Counter({"'scheduled'": 5, "TierLimitReached": 45})
@@ -92,9 +93,11 @@ def test_when_credits_bind_first_exactly_the_balance_is_reserved() -> None:
     alice = make_user("alice", Tier.FREE, tier_limits={"queue_size": 100})
     account = create_account(alice)
     drafts = [create_post(alice, text=f"post {n}", account_ids=[account.pk]) for n in range(THREADS)]
-    at = timezone.now() + timedelta(hours=1)
+    at = [timezone.now() + timedelta(hours=1, days=n) for n in range(THREADS)]
 
-    outcomes = run_together([lambda pk=post.pk: schedule_post(alice, pk, at=at).pk and "scheduled" for post in drafts])
+    outcomes = run_together(
+        [lambda pk=post.pk, n=n: schedule_post(alice, pk, at=at[n]).pk and "scheduled" for n, post in enumerate(drafts)]
+    )
     report("schedule x50 (credits 10, queue 100)", outcomes)
 
     assert outcomes == Counter({"'scheduled'": 10, "InsufficientCredits": 40})
@@ -104,36 +107,48 @@ def test_when_credits_bind_first_exactly_the_balance_is_reserved() -> None:
     assert alice.credits == ledger_balance(alice) == 10
 
 
+def _publishing(target: PostTarget) -> PostTarget:
+    """The target as a worker leaves it between begin and completion: publishing, its send answered."""
+    with transaction.atomic():
+        owner = lock_user(target.post.user_id)
+        move_targets(None, [target.pk], to=TargetStatus.QUEUED)
+        move_targets(owner, [target.pk], to=TargetStatus.PUBLISHING)
+    return target
+
+
 def test_a_reservation_is_consumed_once_however_many_workers_try() -> None:
     bob = make_user("bob", Tier.PRO)
-    reservation = reserve_credits(bob, amount=1)
+    target = _publishing(hold_credits(bob))
 
-    outcomes = run_together([lambda: consume_reservation(reservation.pk)] * THREADS)
-    report("consume one reservation x50", outcomes)
+    outcomes = run_together([lambda: publishing.complete_publish(target.pk, external_id="x")] * THREADS)
+    report("complete one publish x50", outcomes)
 
     assert outcomes == Counter({"True": 1, "False": 49})
     bob.refresh_from_db()
     assert bob.credits == ledger_balance(bob) == 499
     assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.CONSUME).count() == 1
+    assert usage_on(bob, metric=Metric.POSTS, platform=target.platform, day=local_day(bob)) == 1
 
 
-def test_consume_racing_release_settles_the_reservation_exactly_once() -> None:
+def test_completion_racing_failure_settles_the_reservation_exactly_once() -> None:
     bob = make_user("bob", Tier.PRO)
-    reservation = reserve_credits(bob, amount=1)
+    target = _publishing(hold_credits(bob))
     calls: list[Callable[[], Any]] = []
     for n in range(THREADS):
         if n % 2:
-            calls.append(lambda: ("consumed", consume_reservation(reservation.pk)))
+            calls.append(lambda: ("consumed", publishing.complete_publish(target.pk, external_id="x")))
         else:
-            calls.append(lambda: ("released", release_reservation(reservation.pk, reason="race")))
+            calls.append(
+                lambda: ("released", publishing.end_target(target.pk, status=TargetStatus.FAILED, reason="race"))
+            )
 
     outcomes = run_together(calls)
-    report("consume x25 racing release x25", outcomes)
+    report("complete x25 racing fail x25", outcomes)
 
-    winners = [outcome for outcome, count in outcomes.items() if "True" in outcome for _ in range(count)]
+    winners = [o for o, count in outcomes.items() for _ in range(count) if "True" in o or "'failed'" in o]
     assert len(winners) == 1
     assert sum(outcomes.values()) == THREADS
-    reservation.refresh_from_db()
+    reservation = CreditReservation.objects.get(target=target)
     bob.refresh_from_db()
     if reservation.status == ReservationStatus.CONSUMED:
         assert bob.credits == 499
@@ -145,12 +160,14 @@ def test_consume_racing_release_settles_the_reservation_exactly_once() -> None:
 
 def test_concurrent_reservations_never_overdraw() -> None:
     alice = make_user("alice", Tier.FREE)
+    holding_account(alice)
 
-    outcomes = run_together([lambda: reserve_credits(alice, amount=3).amount] * 20)
+    outcomes = run_together([lambda: hold_credits(alice, 3).pk > 0] * 20)
     report("reserve 3 x20 (credits 10)", outcomes)
 
-    assert outcomes == Counter({"3": 3, "InsufficientCredits": 17})
+    assert outcomes == Counter({"True": 3, "InsufficientCredits": 17})
     assert available_credits(alice) == 1
+    assert CreditReservation.objects.filter(user=alice, status=ReservationStatus.PENDING).count() == 3
 
 
 def test_a_cycle_renews_once_under_concurrent_renewals() -> None:
@@ -197,10 +214,9 @@ def test_a_deduplicated_notification_is_created_once() -> None:
 @pytest.mark.postgres
 def test_lock_user_holds_a_row_lock_on_postgres() -> None:
     """The guarantee the services rely on: while one transaction holds the user, another cannot take it."""
-    from django.db import OperationalError, transaction
+    from django.db import OperationalError
 
     from tidings.accounts.models import User
-    from tidings.credits.services import lock_user
 
     alice = make_user("alice", Tier.FREE)
     holding = threading.Event()

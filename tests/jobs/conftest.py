@@ -14,7 +14,7 @@ from tidings.accounts.models import User
 from tidings.jobs import runtime
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.services import connect_account
-from tidings.posts.models import Post, PostTarget
+from tidings.posts.models import Post, PostTarget, TargetStatus
 
 FAST = {
     "TIDINGS_DISPATCH_EVERY_SECONDS": 1,
@@ -97,7 +97,14 @@ def target_status(post: Post) -> list[str]:
     return sorted(PostTarget.objects.filter(post=post).values_list("status", flat=True))
 
 
-def settled(post: Post) -> bool:
-    from tidings.posts.models import FINISHED
+ENDED = {
+    TargetStatus.PUBLISHED,
+    TargetStatus.FAILED,
+    TargetStatus.SKIPPED,
+    TargetStatus.CANCELLED,
+    TargetStatus.UNCONFIRMED,
+}
 
-    return all(status in FINISHED for status in target_status(post))
+
+def settled(post: Post) -> bool:
+    return all(status in ENDED for status in target_status(post))

@@ -6,7 +6,8 @@ from tests.conftest import make_user
 from tests.jobs.conftest import connect_webhook, due_post, settled, wait_for
 from tests.support.fake_platform import FakePlatform, random_faults
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
-from tidings.credits.services import available_credits, ledger_balance
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import ledger_balance
 from tidings.notifications.models import Notification, NotificationType
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.tiers.plans import Tier

@@ -9,9 +9,10 @@ from tests.conftest import create_scheduled_post
 from tests.jobs.conftest import connect_webhook, due_post, make_due, settled, wait_for
 from tests.support.fake_platform import FakePlatform
 from tidings.accounts.models import User
+from tidings.accounts.services import set_tier_limits
 from tidings.core.errors import Conflict
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
-from tidings.credits.services import available_credits
+from tidings.credits.selectors import available_credits
 from tidings.jobs.events import send
 from tidings.jobs.models import JobLog
 from tidings.notifications.models import Notification, NotificationType
@@ -170,8 +171,12 @@ def test_without_idempotency_an_unknown_outcome_is_unconfirmed_not_resent(
 
 
 def test_the_daily_limit_skips_posts_beyond_it(alice: User, fake: FakePlatform) -> None:
+    """Scheduling keeps a day within the limit; when the limit shrinks later (a plan change), publishing still
+    holds it and skips what no longer fits."""
     account = connect_webhook(alice, fake)
+    set_tier_limits(alice, overrides={"posts_per_platform_per_day": 3})
     posts = [due_post(alice, [account], text=f"post {n}") for n in range(3)]
+    set_tier_limits(alice, overrides={})
 
     wait_for(lambda: all(settled(p) for p in posts), what="three posts to settle")
 

@@ -8,7 +8,8 @@ from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.services import available_credits, ledger_balance
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import ledger_balance
 from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
@@ -41,8 +42,8 @@ def test_scheduling_reserves_one_credit_per_target(bob: User) -> None:
 
 def test_a_full_queue_keeps_the_post_a_draft_with_the_reason_and_reserves_nothing(alice: User) -> None:
     account = create_account(alice)
-    for _ in range(5):
-        create_scheduled_post(alice, [account])
+    for day in range(5):
+        create_scheduled_post(alice, [account], days=day)
     sixth = create_post(alice, text="One too many", account_ids=[account.pk])
     with pytest.raises(TierLimitReached) as refusal:
         schedule_post(alice, sixth.pk, at=timezone.now() + timedelta(hours=1))
@@ -66,8 +67,8 @@ def test_a_full_queue_keeps_the_post_a_draft_with_the_reason_and_reserves_nothin
 
 def test_a_second_refusal_on_the_same_day_does_not_notify_twice(alice: User) -> None:
     account = create_account(alice)
-    for _ in range(5):
-        create_scheduled_post(alice, [account])
+    for day in range(5):
+        create_scheduled_post(alice, [account], days=day)
     for _ in range(3):
         extra = create_post(alice, text="again", account_ids=[account.pk])
         with pytest.raises(TierLimitReached):
@@ -79,11 +80,11 @@ def test_scheduling_without_enough_credits_is_refused_and_stays_a_draft(alice: U
     alice.tier_limits = {"queue_size": 100}
     alice.save()
     account = create_account(alice)
-    for _ in range(10):
-        create_scheduled_post(alice, [account])
+    for day in range(10):
+        create_scheduled_post(alice, [account], days=day)
     post = create_post(alice, text="no credit left", account_ids=[account.pk])
     with pytest.raises(InsufficientCredits) as refusal:
-        schedule_post(alice, post.pk, at=timezone.now() + timedelta(hours=1))
+        schedule_post(alice, post.pk, at=timezone.now() + timedelta(days=10, hours=1))
     assert refusal.value.details == {"available": 0, "needed": 1, "tier": "free"}
     post.refresh_from_db()
     assert statuses(post) == ["draft"]

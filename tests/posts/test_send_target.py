@@ -1,5 +1,6 @@
 """One send attempt after an earlier send got no answer: look it up first, and never resend on a failed lookup."""
 
+from datetime import datetime
 from typing import ClassVar
 
 import pytest
@@ -25,7 +26,9 @@ class LookupConnector(WebhookConnector):
     lookups: ClassVar[list[object]] = []
     sends: ClassVar[int] = 0
 
-    def find_published(self, account: SocialAccount, *, idempotency_key: str) -> Published | None:
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
         answer = self.lookups.pop(0)
         if isinstance(answer, Exception):
             raise answer

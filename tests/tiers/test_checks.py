@@ -300,8 +300,8 @@ def test_can_schedule_counts_posts_not_targets(bob: User, carol: User) -> None:
 
 def test_a_full_queue_of_multi_target_posts_is_counted_by_post(alice: User) -> None:
     accounts = [create_account(alice, Platform.MASTODON), create_account(alice, Platform.BLUESKY)]
-    for _ in range(4):
-        create_scheduled_post(alice, accounts)
+    for day in range(4):
+        create_scheduled_post(alice, accounts, days=day)
     assert PostTarget.objects.filter(post__user=alice, status=TargetStatus.SCHEDULED).count() == 8
     decision = can_schedule(alice)
     assert (decision.allowed, decision.used) == (True, 4)
@@ -309,7 +309,7 @@ def test_a_full_queue_of_multi_target_posts_is_counted_by_post(alice: User) -> N
 
 def test_leaving_the_queue_frees_a_place(alice: User) -> None:
     account = create_account(alice)
-    posts = [create_scheduled_post(alice, [account]) for _ in range(5)]
+    posts = [create_scheduled_post(alice, [account], days=day) for day in range(5)]
     assert (can_schedule(alice).allowed, can_schedule(alice).used) == (False, 5)
     cancel_post(alice, posts[0].pk)
     unschedule_post(alice, posts[1].pk)

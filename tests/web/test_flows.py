@@ -5,10 +5,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
+from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation
 from tidings.notifications.models import Notification, NotificationType
@@ -20,7 +22,14 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
 
 
-def test_sign_up_creates_a_free_user_in_their_time_zone_and_signs_in(client: Client) -> None:
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """Sign-up and reset throttles count in the process's cache, which outlives each test's transaction."""
+    cache.clear()
+
+
+def test_sign_up_creates_a_free_user_in_their_time_zone_and_signs_in(client: Client, settings) -> None:
+    settings.TIDINGS_SIGNUP = "open"
     response = client.post(
         "/signup/",
         {
@@ -70,10 +79,10 @@ def test_composing_schedules_in_the_users_time_zone(client: Client, bob: User) -
 
 def test_a_refused_schedule_keeps_the_draft_and_explains(client: Client, alice: User) -> None:
     account = create_account(alice)
-    for _ in range(5):
-        create_scheduled_post(alice, [account])
+    for day in range(5):
+        create_scheduled_post(alice, [account], days=day)
     client.force_login(alice)
-    local = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    local = (timezone.now() + timedelta(days=6)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         "/compose/", {"text": "Sixth", "accounts": [account.pk], "when": local, "action": "schedule"}, follow=True
     )
@@ -162,9 +171,7 @@ def test_pages_need_a_login(client: Client) -> None:
 def test_a_failed_target_can_be_retried_from_the_queue(client: Client, bob: User) -> None:
     post = create_scheduled_post(bob, [create_account(bob)])
     target = post.targets.get()
-    from tidings.posts.publishing import finish_unsuccessfully
-
-    finish_unsuccessfully(target.pk, status=TargetStatus.FAILED, reason="Server trouble", expected=("scheduled",))
+    bring_to(target, TargetStatus.FAILED, reason="Server trouble")
     client.force_login(bob)
     assert "Retry</button>" in client.get("/queue/").content.decode()
     client.post(f"/queue/targets/{target.pk}/retry/")

@@ -6,7 +6,7 @@ rest are in final states. So a demo install never publishes anything anywhere.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +17,9 @@ from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import connect_account, mark_reconnect_needed
+from tidings.credits.services import lock_user
 from tidings.posts import publishing
+from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.posts.services import cancel_post, create_post, schedule_post
 from tidings.tiers.plans import Tier
@@ -54,10 +56,13 @@ def seed_demo(*, password: str) -> SeedReport:
         user, created = _demo_user(username, tier, password)
         (report.created if created else report.kept).append(f"{username} ({tier.value})")
         accounts = _demo_accounts(user, tier)
-        for status, text in DEMO_POSTS.items():
+        for day, (status, text) in enumerate(DEMO_POSTS.items()):
             if not user.posts.filter(text=text).exists():
                 with transaction.atomic():
-                    _demo_post(user, accounts[0], status, text)
+                    # A day each, so that even Free's two posts a day leave room for every example.
+                    _demo_post(
+                        user, accounts[0], status, text, at=timezone.now() + SCHEDULED_AHEAD + timedelta(days=day)
+                    )
         _demo_notifications(user, accounts)
     return report
 
@@ -98,13 +103,13 @@ def _demo_accounts(user: User, tier: Tier) -> list[SocialAccount]:
     return accounts
 
 
-def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: str) -> None:
+def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: str, *, at: datetime) -> None:
     """Reach `status` through the services; the few moves only a publishing worker makes are made here directly,
     in the same transaction, and never with a due time."""
     post = create_post(user, text=text, account_ids=[account.pk])
     if status == TargetStatus.DRAFT:
         return
-    schedule_post(user, post.pk, at=timezone.now() + SCHEDULED_AHEAD)
+    schedule_post(user, post.pk, at=at)
     if status == TargetStatus.SCHEDULED:
         return
     if status == TargetStatus.CANCELLED:
@@ -113,24 +118,25 @@ def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: s
     target = PostTarget.objects.get(post=post)
     # As if a worker had claimed it a moment after its time (a plausible lateness on the staff dashboard).
     sent_at = timezone.now() - timedelta(seconds=3)
-    PostTarget.objects.filter(pk=target.pk).update(
-        status=TargetStatus.PUBLISHING, scheduled_at=sent_at, attempts=1, locked_until=None
-    )
-    Post.objects.filter(pk=post.pk).update(scheduled_at=sent_at)
+    with transaction.atomic():
+        locked = lock_user(user.pk)
+        move_targets(locked, [target.pk], to=TargetStatus.QUEUED, scheduled_at=sent_at)
+        move_targets(locked, [target.pk], to=TargetStatus.PUBLISHING, attempts=1, sending_since=sent_at)
+        Post.objects.filter(pk=post.pk).update(scheduled_at=sent_at)
     if status == TargetStatus.PUBLISHED:
         publishing.complete_publish(
             target.pk, external_id=f"demo-{target.pk}", url=f"https://demo.invalid/published/{target.pk}"
         )
-    elif status == TargetStatus.FAILED:
-        publishing.finish_unsuccessfully(
-            target.pk, status=TargetStatus.FAILED, reason="Demo: the platform answered 422, text rejected by policy."
-        )
-    elif status == TargetStatus.SKIPPED:
-        publishing.finish_unsuccessfully(
-            target.pk, status=TargetStatus.SKIPPED, reason="Demo: today's limit of posts to this account was reached."
-        )
-    elif status == TargetStatus.UNCONFIRMED:
-        publishing.mark_unconfirmed(target.pk, reason="Demo: the platform did not answer after the post was sent.")
+        return
+    if status != TargetStatus.UNCONFIRMED:
+        # The platform answered: nothing is in doubt.
+        PostTarget.objects.filter(pk=target.pk).update(sending_since=None)
+    reasons = {
+        TargetStatus.FAILED: "Demo: the platform answered 422, text rejected by policy.",
+        TargetStatus.SKIPPED: "Demo: today's limit of posts to this account was reached.",
+        TargetStatus.UNCONFIRMED: "Demo: the platform did not answer after the post was sent.",
+    }
+    publishing.end_target(target.pk, status=status, reason=reasons[status])
 
 
 def _demo_notifications(user: User, accounts: list[SocialAccount]) -> None:

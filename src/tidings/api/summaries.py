@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count
 
 from tidings.accounts.models import User
-from tidings.credits.services import reserved_credits
+from tidings.credits.selectors import reserved_credits
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.tiers.checks import can_generate, can_schedule, can_use_automation
 from tidings.tiers.plans import Limit

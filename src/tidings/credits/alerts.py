@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.services import available_credits
+from tidings.credits.selectors import available_credits
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.tiers.plans import Limit
@@ -22,10 +22,20 @@ def is_low(available: int, monthly: int) -> bool:
     return monthly > 0 and available * 100 <= monthly * LOW_CREDIT_SHARE_PERCENT
 
 
-def check_low_credits(user: User) -> bool:
-    """Notify `low_credits` when available credits are low; True when a notification was created."""
+def check_low_credits(user: User, *, available: int | None = None) -> bool:
+    """Notify `low_credits` when available credits are low, once per cycle; True when a notification was created.
+
+    The caller holds the user's lock. The cycle already alerted is kept on the user's row, so once the alert is
+    out every later check answers from the row it already has, without a query.
+    """
+    if user.low_credits_alerted_cycle == user.last_credit_reset:
+        return False
     monthly = user.limits[Limit.MONTHLY_CREDITS] or 0
-    available = available_credits(user)
+    # Available credits never exceed the balance, so a balance that is not low answers without summing anything.
+    if available is None and not is_low(user.credits, monthly):
+        available = user.credits
+    if available is None:
+        available = available_credits(user)
     if not is_low(available, monthly):
         return False
     created = notify(
@@ -37,6 +47,8 @@ def check_low_credits(user: User) -> bool:
         dedupe_key=f"low_credits:{user.last_credit_reset.isoformat()}",
         data={"available": available, "monthly": monthly},
     )
+    User.objects.filter(pk=user.pk).update(low_credits_alerted_cycle=user.last_credit_reset)
+    user.low_credits_alerted_cycle = user.last_credit_reset
     return created is not None
 
 

@@ -37,6 +37,12 @@ class CreditReservation(models.Model):
                 name="one_pending_reservation_per_target",
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="reservation_amount_positive"),
+            # A pending credit always has its post target: deleting a target that still holds one fails loudly
+            # instead of leaving a credit held for nothing.
+            models.CheckConstraint(
+                condition=~models.Q(status="pending") | models.Q(target__isnull=False),
+                name="pending_reservation_has_target",
+            ),
         ]
 
     def __str__(self) -> str:

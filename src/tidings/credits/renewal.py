@@ -9,7 +9,8 @@ from django.utils import timezone
 from tidings.accounts.models import User
 from tidings.core.months import cycle_start, next_cycle_start
 from tidings.credits.models import LedgerKind
-from tidings.credits.services import available_credits, lock_user, write_ledger
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import lock_user, write_ledger
 from tidings.tiers.plans import Limit
 
 

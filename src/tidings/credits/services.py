@@ -5,6 +5,7 @@ is BEGIN IMMEDIATE, which serialises writers), then changes state with condition
 can neither spend a credit twice nor lose one.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -13,9 +14,10 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
+from tidings.credits.alerts import check_low_credits
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
-from tidings.posts.models import PostTarget
+from tidings.credits.selectors import available_credits
 
 
 def lock_user(user_id: int) -> User:
@@ -38,16 +40,6 @@ def lock_target_owner(target_id: int) -> tuple[User, str]:
     # Annotated after the filter, so it reuses the filter's join to the one target rather than adding another.
     user = owner.annotate(target_platform=F("posts__targets__platform")).get()
     return user, user.target_platform
-
-
-def reserved_credits(user_id: int) -> int:
-    pending = CreditReservation.objects.filter(user_id=user_id, status=ReservationStatus.PENDING)
-    return pending.aggregate(total=Sum("amount"))["total"] or 0
-
-
-def available_credits(user: User) -> int:
-    """Credits that can still be reserved: the balance less what pending reservations hold."""
-    return user.credits - reserved_credits(user.pk)
 
 
 def write_ledger(
@@ -74,12 +66,14 @@ def write_ledger(
     )
 
 
-def settle_target_reservations(user: User, *, target_id: int, to: ReservationStatus, reason: str) -> int:
-    """Consume or release what a target holds, for a caller that already holds the user's lock (the publishing
-    path, where the lock is hot and every statement counts). Returns the credits settled."""
+def settle_reservations_of_targets(
+    user: User, *, target_ids: Sequence[int], to: ReservationStatus, reason: str
+) -> int:
+    """Consume or release what the targets hold, for a caller that already holds the user's lock (`move_targets`,
+    the only caller). Returns the credits settled."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("settle_target_reservations must run inside the transaction that locked the user.")
-    settled = _settle_pending_of_target(target_id, to=to, reason=reason, renewed_at=user.last_credit_reset)
+        raise RuntimeError("settle_reservations_of_targets must run inside the transaction that locked the user.")
+    settled = _settle_pending_of_targets(target_ids, to=to, reason=reason, renewed_at=user.last_credit_reset)
     for pk, amount, reserved_before_renewal in settled:
         if to == ReservationStatus.CONSUMED:
             write_ledger(user, kind=LedgerKind.CONSUME, amount=-amount, reservation_id=pk, reason=reason)
@@ -95,35 +89,41 @@ def settle_target_reservations(user: User, *, target_id: int, to: ReservationSta
 
 
 # Standard SQL that PostgreSQL and SQLite (3.35+) both run; table and columns are CreditReservation's.
-_SETTLE_PENDING_OF_TARGET = (
+_SETTLE_PENDING_OF_TARGETS = (
     'UPDATE "credits_creditreservation" SET "status" = %s, "settled_at" = %s, "reason" = %s '
-    'WHERE "target_id" = %s AND "status" = %s RETURNING "id", "amount", "cycle_start" < %s'
+    'WHERE "target_id" IN ({targets}) AND "status" = %s RETURNING "id", "amount", "cycle_start" < %s'
 )
 
 
-def _settle_pending_of_target(
-    target_id: int, *, to: ReservationStatus, reason: str, renewed_at: datetime
+def _settle_pending_of_targets(
+    target_ids: Sequence[int], *, to: ReservationStatus, reason: str, renewed_at: datetime
 ) -> list[tuple[int, int, bool]]:
-    """Settle the target's pending reservations in one statement (UPDATE ... RETURNING, which the ORM lacks), and
+    """Settle the targets' pending reservations in one statement (UPDATE ... RETURNING, which the ORM lacks), and
     return (id, amount, reserved before `renewed_at`) for each. The update itself is the claim: a reservation
     settled by a concurrent caller is not pending any more and comes back from no one else."""
+    if not target_ids:
+        return []
     connection = transaction.get_connection()
     ops = connection.ops
     params = [
         str(to),
         ops.adapt_datetimefield_value(timezone.now()),
         reason[:300],
-        target_id,
+        *target_ids,
         str(ReservationStatus.PENDING),
         ops.adapt_datetimefield_value(renewed_at),
     ]
+    sql = _SETTLE_PENDING_OF_TARGETS.format(targets=", ".join(["%s"] * len(target_ids)))
     with connection.cursor() as cursor:
-        cursor.execute(_SETTLE_PENDING_OF_TARGET, params)
+        cursor.execute(sql, params)
         return [(pk, amount, bool(earlier)) for pk, amount, earlier in cursor.fetchall()]
 
 
-def reserve_credits(user: User, *, target: PostTarget | None = None, amount: int = 1) -> CreditReservation:
-    """Hold `amount` credits, for a post target when given. Raises InsufficientCredits and holds nothing."""
+def reserve_credits(user: User, *, target_id: int, amount: int = 1) -> CreditReservation:
+    """Hold `amount` credits for a post target. Raises InsufficientCredits and holds nothing.
+
+    Only `move_targets` calls this, as a target enters a credit-holding state: a reservation always has its target.
+    """
     if amount <= 0:
         raise InvalidInput("A reservation must be for at least one credit.", field="amount")
     with transaction.atomic():
@@ -137,57 +137,38 @@ def reserve_credits(user: User, *, target: PostTarget | None = None, amount: int
                 needed=amount,
                 tier=locked.tier,
             )
-        return CreditReservation.objects.create(
-            user=locked, target=target, amount=amount, cycle_start=locked.last_credit_reset
+        reservation = CreditReservation.objects.create(
+            user=locked, target_id=target_id, amount=amount, cycle_start=locked.last_credit_reset
         )
+        check_low_credits(locked, available=available - amount)
+        return reservation
 
 
-def _settle(reservation_id: int, *, to: ReservationStatus, reason: str) -> tuple[User, CreditReservation] | None:
-    """Move a pending reservation to `to`, once. Returns None when it was already settled."""
-    user_id = CreditReservation.objects.values_list("user_id", flat=True).get(pk=reservation_id)
-    user = lock_user(user_id)
-    moved = CreditReservation.objects.filter(pk=reservation_id, status=ReservationStatus.PENDING).update(
-        status=to, settled_at=timezone.now(), reason=reason[:300]
-    )
-    if not moved:
-        return None
-    return user, CreditReservation.objects.get(pk=reservation_id)
+def renew_stale_reservations(user: User, *, target_ids: Sequence[int]) -> int:
+    """Reserve again from this cycle what the targets hold from an earlier one; returns how many moved.
 
-
-def consume_reservation(reservation_id: int, *, reason: str = "Published") -> bool:
-    """Spend a pending reservation's credits. True when this call spent them, False when already settled."""
-    from tidings.credits.alerts import check_low_credits
-
-    with transaction.atomic():
-        settled = _settle(reservation_id, to=ReservationStatus.CONSUMED, reason=reason)
-        if settled is None:
-            return False
-        user, reservation = settled
-        write_ledger(user, kind=LedgerKind.CONSUME, amount=-reservation.amount, reservation=reservation, reason=reason)
-        check_low_credits(user)
-    return True
-
-
-def release_reservation(reservation_id: int, *, reason: str) -> bool:
-    """Give a pending reservation's credits back. True when this call released them, False when already settled.
-
-    Credits reserved in a cycle that has since been renewed were held over the renewal for their post; when the
-    post does not use them they expire rather than join the new cycle's allowance.
+    A credit reserved before a renewal stays with its post over the renewal only while the post is unchanged; an
+    edit or a reschedule after it pays from this cycle's balance and the old credit expires (on the ledger), so
+    placeholder posts cannot carry credits past the carryover cap. Raises InsufficientCredits when this cycle is
+    short; the caller's transaction then rolls back the edit.
     """
-    with transaction.atomic():
-        settled = _settle(reservation_id, to=ReservationStatus.RELEASED, reason=reason)
-        if settled is None:
-            return False
-        user, reservation = settled
-        if reservation.cycle_start < user.last_credit_reset:
-            write_ledger(
-                user,
-                kind=LedgerKind.EXPIRE,
-                amount=-reservation.amount,
-                reservation=reservation,
-                reason="Reserved in an earlier cycle and released after renewal",
-            )
-    return True
+    stale = list(
+        CreditReservation.objects.filter(
+            target_id__in=list(target_ids), status=ReservationStatus.PENDING, cycle_start__lt=user.last_credit_reset
+        ).values_list("target_id", "amount")
+    )
+    if not stale:
+        return 0
+    settle_reservations_of_targets(
+        user,
+        target_ids=[target_id for target_id, _ in stale],
+        to=ReservationStatus.RELEASED,
+        reason="Post changed after renewal: reserved again from this cycle",
+    )
+    for target_id, amount in stale:
+        if target_id is not None:
+            reserve_credits(user, target_id=target_id, amount=amount)
+    return len(stale)
 
 
 def grant_credits(user: User, *, amount: int, reason: str) -> CreditLedgerEntry:
@@ -211,7 +192,9 @@ def adjust_credits(user: User, *, amount: int, reason: str) -> CreditLedgerEntry
                 f"Cannot remove {-amount} credits: only {available} are not held by scheduled posts.",
                 field="amount",
             )
-        return write_ledger(locked, kind=LedgerKind.ADJUST, amount=amount, reason=reason)
+        entry = write_ledger(locked, kind=LedgerKind.ADJUST, amount=amount, reason=reason)
+        check_low_credits(locked, available=available + amount)
+        return entry
 
 
 def ledger_balance(user: User) -> int:

@@ -22,13 +22,6 @@ class TargetStatus(models.TextChoices):
 IN_QUEUE = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING)
 # Claimed by the dispatcher: a publish workflow owns the target until it ends.
 IN_FLIGHT = (TargetStatus.QUEUED, TargetStatus.PUBLISHING)
-FINISHED = (
-    TargetStatus.PUBLISHED,
-    TargetStatus.FAILED,
-    TargetStatus.SKIPPED,
-    TargetStatus.CANCELLED,
-    TargetStatus.UNCONFIRMED,
-)
 
 
 class Post(models.Model):
@@ -102,8 +95,44 @@ class PostTarget(models.Model):
         return self.text_override or self.post.text
 
     @property
+    def safe_external_url(self) -> str:
+        """The published post's address, only when it is a web address: a platform's answer is not trusted to be."""
+        return self.external_url if self.external_url.lower().startswith(("https://", "http://")) else ""
+
+    @property
     def workflow_id(self) -> str:
         return publish_workflow_id(self.pk, self.dispatch_round)
+
+
+class AttemptOutcome(models.TextChoices):
+    PUBLISHED = "published", "Published"
+    TRANSIENT = "transient", "Temporary error"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    AUTH = "auth", "Sign-in refused"
+    PERMANENT = "permanent", "Refused"
+    UNKNOWN = "unknown", "No answer"
+    FOUND = "found", "Found on the platform"
+    NOT_FOUND = "not_found", "Not found on the platform"
+
+
+class PublishAttempt(models.Model):
+    """One call to the platform for a target (a send, or a lookup of an earlier send): the evidence the user and
+    the operator see for every outcome."""
+
+    target = models.ForeignKey(PostTarget, on_delete=models.CASCADE, related_name="attempt_history")
+    number = models.PositiveIntegerField(help_text="The send this call made or checked, counting from 1.")
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices)
+    # The platform's answer in short; never a token, and never the post's text.
+    detail = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["target", "started_at", "id"]
+        indexes = [models.Index(fields=["target", "started_at"], name="attempt_target_idx")]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} of target {self.target_id}: {self.outcome}"
 
 
 def publish_workflow_id(target_id: int, dispatch_round: int = 0) -> str:

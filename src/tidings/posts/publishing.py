@@ -1,12 +1,16 @@
-"""Publishing one target, step by step: claim, begin, send, and finish as published, failed, skipped or unconfirmed.
+"""Publishing one target, step by step: claim, begin, send, and end as published, failed, skipped or unconfirmed.
 
-These are plain services; the durable workflow in `tidings.jobs` calls them as steps. Steps run at least once, so
-every write here is conditional on the state it expects, and sending reuses the target's idempotency key.
+These are plain services; the durable workflow in `tidings.jobs` calls them as steps and keeps only retries and
+waits. Steps run at least once, so every state change goes through `move_targets` (which moves a target only from
+the state it expects) and sending reuses the target's idempotency key. Every call to the platform leaves a
+`PublishAttempt` row and one structured log line.
 """
 
+import logging
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,10 +19,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.credits.alerts import check_low_credits, is_low
-from tidings.credits.models import ReservationStatus
-from tidings.credits.services import available_credits, lock_target_owner, lock_user, settle_target_reservations
-from tidings.notifications.models import Notification, NotificationType
+from tidings.credits.alerts import check_low_credits
+from tidings.credits.services import lock_target_owner
+from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.base import (
     Content,
@@ -32,10 +35,14 @@ from tidings.platforms.media import MediaItem
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.registry import connector_for
 from tidings.platforms.services import mark_reconnect_needed
-from tidings.posts.models import IN_FLIGHT, PostTarget, TargetStatus
+from tidings.posts.lifecycle import move_targets
+from tidings.posts.models import IN_FLIGHT, AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
+from tidings.tiers.checks import accounts_over_plan, local_day_start, over_plan_reason
 from tidings.tiers.plans import Limit
 from tidings.usage.models import DailyUsage, Metric
 from tidings.usage.services import add_usage, local_day
+
+logger = logging.getLogger("tidings.publish")
 
 OutcomeKind = Literal["published", "transient", "rate_limited", "auth", "permanent", "unknown"]
 
@@ -58,6 +65,16 @@ def _lease(now: datetime) -> datetime:
     return now + timedelta(seconds=settings.TIDINGS_PUBLISH_LEASE_SECONDS)
 
 
+def log_decision(target: PostTarget | int, *, platform: str, attempt: int, outcome: str, duration_ms: int = 0) -> None:
+    """The one log line per publish decision, for operators: ids and outcomes only, never tokens or post text."""
+    target_id = target if isinstance(target, int) else target.pk
+    fields = {"target": target_id, "platform": platform, "attempt": attempt, "outcome": outcome}
+    fields["duration_ms"] = duration_ms
+    logger.info(
+        "publish.decision %s", " ".join(f"{key}={value}" for key, value in fields.items()), extra={"publish": fields}
+    )
+
+
 def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, str, int]]:
     """Move due targets from scheduled to queued; return (id, platform, dispatch round) of each one claimed.
 
@@ -67,12 +84,11 @@ def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[
     too_late = now - timedelta(seconds=settings.TIDINGS_LATE_WINDOW_SECONDS)
     overdue = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lt=too_late)
     for target_id in overdue.values_list("pk", flat=True)[:limit]:
-        finish_unsuccessfully(
+        end_target(
             target_id,
             status=TargetStatus.SKIPPED,
             reason="Not published: it was due while publishing was stopped, and is now later than "
             f"{settings.TIDINGS_LATE_WINDOW_SECONDS // 60} minutes past its time.",
-            expected=(TargetStatus.SCHEDULED,),
         )
     with transaction.atomic():
         due = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lte=now).order_by(
@@ -81,10 +97,19 @@ def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         claimed = list(due.values_list("pk", "platform", "dispatch_round")[:limit])
-        PostTarget.objects.filter(pk__in=[row[0] for row in claimed], status=TargetStatus.SCHEDULED).update(
-            status=TargetStatus.QUEUED, locked_until=_lease(now)
-        )
-    return claimed
+        # Scheduled to queued holds the same credit, so it needs no owner's lock: the row locks order it against
+        # an unschedule or a cancel, and only the rows still scheduled move.
+        moved = {
+            m.target_id
+            for m in move_targets(
+                None,
+                [row[0] for row in claimed],
+                to=TargetStatus.QUEUED,
+                only_from=(TargetStatus.SCHEDULED,),
+                locked_until=_lease(now),
+            )
+        }
+    return [row for row in claimed if row[0] in moved]
 
 
 def stale_targets(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, str, int]]:
@@ -115,14 +140,17 @@ class Begin:
 
 
 def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
-    """Check the target, its account and the daily limit, and mark it publishing; or say why not.
+    """Check the target, its account, the plan and the daily limit, and mark it publishing; or say why not.
 
     The first attempt also marks a send as started (`sending_since`) in the same transaction, so a crash between
     here and the platform's answer is seen as a send in doubt when the step runs again.
     """
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
-        user, _ = lock_target_owner(target_id)
+        try:
+            user, _ = lock_target_owner(target_id)
+        except User.DoesNotExist:  # the target's post was deleted
+            return Begin("done", "The post was deleted.")
         # Read after the lock, so a change committed by its previous holder (a cancel, say) is seen.
         target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
         if target.status not in IN_FLIGHT:
@@ -135,6 +163,8 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         if account.status != AccountStatus.ACTIVE:
             why = account.status_reason or account.get_status_display()
             return Begin("skip", f"{account} cannot be used: {why}. Reconnect it, then retry this post.")
+        if account.pk in accounts_over_plan(user, platform=target.platform):
+            return Begin("skip", f"{account}: {over_plan_reason(user, target.platform)}")
         if connector is None:
             return Begin("fail", f"Publishing to {target.platform} is not available on this server.")
         content = target_content(target)
@@ -148,27 +178,34 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
                 f"Today's limit of {limit} posts to {account.get_platform_display()} on the "
                 f"{user.get_tier_display()} plan was reached.",
             )
-        fields = {
-            "status": TargetStatus.PUBLISHING,
+        fields: dict[str, Any] = {
             "attempts": target.attempts + 1,
             "locked_until": _lease(now),
             "sending_since": now,
             "updated_at": now,
         }
-        PostTarget.objects.filter(pk=target_id, status__in=IN_FLIGHT).update(**fields)
+        move_targets(user, [target_id], to=TargetStatus.PUBLISHING, only_from=(TargetStatus.QUEUED,), **fields)
+        target.status = TargetStatus.PUBLISHING
         for name, value in fields.items():
             setattr(target, name, value)
     return Begin("publish", first=True, target=target, content=content)
 
 
 def _posts_counted_today(user: User, platform: str, now: datetime) -> int:
-    """Posts that count against today's limit: published today plus publishing now, in one query.
+    """Posts that count against today's limit: published today plus those being published for today, in one query.
 
-    Exact only under the user's lock, which every begin and completion holds."""
-    published = DailyUsage.objects.filter(
-        user=user, day=local_day(user, now), metric=Metric.POSTS, platform=platform
-    ).values("count")[:1]
-    in_flight = PostTarget.objects.filter(post__user=user, platform=platform, status=TargetStatus.PUBLISHING)
+    A target stuck in flight counts toward the day it was due, never toward later days. Exact only under the
+    user's lock, which every begin and completion holds."""
+    today = local_day(user, now)
+    published = DailyUsage.objects.filter(user=user, day=today, metric=Metric.POSTS, platform=platform).values("count")[
+        :1
+    ]
+    in_flight = PostTarget.objects.filter(
+        post__user=user,
+        platform=platform,
+        status=TargetStatus.PUBLISHING,
+        scheduled_at__gte=local_day_start(user, today),
+    )
     counted = in_flight.aggregate(
         total=Count("pk") + Coalesce(Subquery(published, output_field=IntegerField()), Value(0))
     )
@@ -193,6 +230,22 @@ def target_content(target: PostTarget) -> Content:
     return Content(text=target.text, link=target.post.link, media=media, scheduled_at=target.scheduled_at)
 
 
+def record_attempt(
+    target: PostTarget, *, number: int, started: datetime, began: float, outcome: str, detail: str = ""
+) -> None:
+    """Keep the evidence of one call to the platform and write its log line."""
+    duration_ms = max(0, round((time.monotonic() - began) * 1000))
+    PublishAttempt.objects.create(
+        target_id=target.pk,
+        number=number,
+        started_at=started,
+        duration_ms=duration_ms,
+        outcome=outcome,
+        detail=detail[:500],
+    )
+    log_decision(target, platform=target.platform, attempt=number, outcome=outcome, duration_ms=duration_ms)
+
+
 def send_target(
     target_id: int, *, first: bool = False, target: PostTarget | None = None, content: Content | None = None
 ) -> Outcome:
@@ -209,34 +262,69 @@ def send_target(
     connector = connector_for(target.platform)
     if connector is None:
         return Outcome("permanent", f"Publishing to {target.platform} is not available on this server.")
+    content = content or target_content(target)
     key = str(target.idempotency_key)
     earlier_send_unresolved = not first and target.sending_since is not None
     if earlier_send_unresolved:
         if connector.capabilities.can_find_published:
-            try:
-                found = connector.find_published(target.account, idempotency_key=key)
-            except PublishFailure as error:
-                # The lookup failed, so the earlier send is still in doubt: never send again before it answers.
-                failed = outcome_for(error)
-                return failed if failed.kind in ("rate_limited", "auth") else Outcome("unknown", error.message)
+            found = look_up_earlier_send(target, content)
             if found is not None:
-                return Outcome("published", external_id=found.external_id, url=found.url)
+                return found
         elif not connector.capabilities.idempotent_publish:
             return Outcome("unknown", "An earlier attempt may have been published; the platform cannot tell us.")
+    number = target.attempts if first else target.attempts + 1
+    started, began = timezone.now(), time.monotonic()
     if not first:
-        PostTarget.objects.filter(pk=target_id).update(sending_since=timezone.now())
+        PostTarget.objects.filter(pk=target_id).update(sending_since=started, attempts=number)
+        target.attempts = number
     try:
-        published = connector.publish(target.account, content or target_content(target), idempotency_key=key)
+        published = connector.publish(target.account, content, idempotency_key=key)
     except PublishFailure as error:
         outcome = outcome_for(error)
     else:
+        record_attempt(target, number=number, started=started, began=began, outcome=AttemptOutcome.PUBLISHED)
         return Outcome("published", external_id=published.external_id, url=published.url)
+    record_attempt(target, number=number, started=started, began=began, outcome=outcome.kind, detail=outcome.message)
     if outcome.kind == "unknown":
         return outcome
     if not earlier_send_unresolved:
         # This attempt was answered, so nothing is in doubt; an earlier unanswered send stays in doubt.
         PostTarget.objects.filter(pk=target_id).update(sending_since=None)
     return outcome
+
+
+def look_up_earlier_send(target: PostTarget, content: Content) -> Outcome | None:
+    """Ask the platform whether the earlier, unanswered send went out: an outcome when that settles it or when
+    the lookup itself failed (then the send stays in doubt and is never repeated before it answers); None when
+    the post is not there and sending is safe."""
+    connector = connector_for(target.platform)
+    assert connector is not None
+    started, began = timezone.now(), time.monotonic()
+    try:
+        found = connector.find_published(
+            target.account,
+            idempotency_key=str(target.idempotency_key),
+            content=content,
+            sent_after=target.sending_since,
+        )
+    except PublishFailure as error:
+        failed = outcome_for(error)
+        record_attempt(
+            target,
+            number=target.attempts,
+            started=started,
+            began=began,
+            outcome=failed.kind,
+            detail=f"Looking for the earlier send: {error.message}",
+        )
+        return failed if failed.kind in ("rate_limited", "auth") else Outcome("unknown", error.message)
+    if found is None:
+        record_attempt(target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.NOT_FOUND)
+        return None
+    record_attempt(
+        target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.FOUND, detail=found.url
+    )
+    return Outcome("published", external_id=found.external_id, url=found.url)
 
 
 def outcome_for(error: PublishFailure) -> Outcome:
@@ -277,12 +365,13 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         user, platform = lock_target_owner(target_id)
-        moved = PostTarget.objects.filter(
-            pk=target_id, status__in=(TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED)
-        ).update(
-            status=TargetStatus.PUBLISHED,
+        moved = move_targets(
+            user,
+            [target_id],
+            to=TargetStatus.PUBLISHED,
+            reason=f"Published to {platform}",
             external_id=external_id[:255],
-            external_url=url[:2000],
+            external_url=url[:2000] if url.lower().startswith(("https://", "http://")) else "",
             published_at=now,
             sending_since=None,
             locked_until=None,
@@ -290,94 +379,69 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
         )
         if not moved:
             return False
-        settle_target_reservations(
-            user, target_id=target_id, to=ReservationStatus.CONSUMED, reason=f"Published to {platform}"
-        )
         add_usage(user, metric=Metric.POSTS, platform=platform, day=local_day(user, now))
-        _check_low_credits(user)
+        check_low_credits(user)
     return True
 
 
-# (user id, cycle start) of users whose low-credit alert for that cycle exists. The alert is sent once per cycle,
-# so once it exists this process stops asking: otherwise every publish by a low user costs two more queries.
-_low_credit_alert_sent: set[tuple[int, datetime]] = set()
-
-
-def _check_low_credits(user: User) -> None:
-    """`check_low_credits`, minus its cost once this cycle's alert exists: it notifies once per cycle, so from then
-    on every publish by a low user would try the insert in a savepoint, fail, and look the alert up again."""
-    cycle = (user.pk, user.last_credit_reset)
-    if cycle in _low_credit_alert_sent:
-        return
-    monthly = user.limits[Limit.MONTHLY_CREDITS] or 0
-    # Available credits never exceed the balance, so a low balance answers without summing the reservations.
-    if not (is_low(user.credits, monthly) or is_low(available_credits(user), monthly)):
-        return
-    # The key check_low_credits dedupes on. Were its format to change, this would find nothing and every publish
-    # would go on to check_low_credits: slower, never wrong.
-    dedupe_key = f"low_credits:{user.last_credit_reset.isoformat()}"
-    if Notification.objects.filter(user=user, dedupe_key=dedupe_key).exists():
-        _remember_low_credit_alert(cycle)
-    elif check_low_credits(user):
-        # Only once the alert is committed: a rolled-back completion takes its alert with it.
-        transaction.on_commit(lambda: _remember_low_credit_alert(cycle))
-
-
-def _remember_low_credit_alert(cycle: tuple[int, datetime]) -> None:
-    if len(_low_credit_alert_sent) >= 100_000:  # a bound on memory; forgetting only costs the queries again
-        _low_credit_alert_sent.clear()
-    _low_credit_alert_sent.add(cycle)
-
-
-def finish_unsuccessfully(
+def end_target(
     target_id: int,
     *,
-    status: Literal[TargetStatus.FAILED, TargetStatus.SKIPPED],
+    status: TargetStatus,
     reason: str,
-    expected: tuple[str, ...] = IN_FLIGHT,
-) -> bool:
-    """Failed or skipped: keep the reason, release the credit, tell the user. Idempotent."""
+) -> str:
+    """End a target that will not be published, and say how it ended (or "" when it had already ended).
+
+    The ending rule lives here: a target whose send is unresolved (a request that got no answer) ends
+    *unconfirmed*, keeping its credit for the user or a lookup to settle, whatever the failure that followed;
+    otherwise it ends failed or skipped with its credit returned. Idempotent.
+    """
+    if status not in (TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.UNCONFIRMED):
+        raise ValueError(f"{status} is not an ending.")
     with transaction.atomic():
-        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
-        user = lock_user(user_id)
-        moved = PostTarget.objects.filter(pk=target_id, status__in=expected).update(
-            status=status, error=reason, sending_since=None, locked_until=None
-        )
-        if not moved:
-            return False
-        settle_target_reservations(user, target_id=target_id, to=ReservationStatus.RELEASED, reason=reason)
+        try:
+            user, _ = lock_target_owner(target_id)
+        except User.DoesNotExist:  # the target's post was deleted
+            return ""
         target = PostTarget.objects.select_related("account").get(pk=target_id)
-        failed = status == TargetStatus.FAILED
+        if target.sending_since is not None and target.status == TargetStatus.PUBLISHING:
+            if status != TargetStatus.UNCONFIRMED:
+                reason = f"{reason} An earlier attempt got no answer, so the post may have been published."
+            status = TargetStatus.UNCONFIRMED
+        if status == TargetStatus.UNCONFIRMED:
+            moved = move_targets(user, [target_id], to=status, error=reason, locked_until=None)
+        else:
+            moved = move_targets(
+                user, [target_id], to=status, reason=reason, error=reason, sending_since=None, locked_until=None
+            )
+        if not moved:
+            return ""
+        _notify_ending(user, target, status, reason)
+        log_decision(target, platform=target.platform, attempt=target.attempts, outcome=str(status))
+    return str(status)
+
+
+def _notify_ending(user: User, target: PostTarget, status: str, reason: str) -> None:
+    data = {"target_id": target.pk, "post_id": target.post_id, "platform": target.platform}
+    if status == TargetStatus.UNCONFIRMED:
         notify(
             user,
-            type=NotificationType.POST_FAILED if failed else NotificationType.POST_SKIPPED,
-            title=f"Post to {target.account} {'failed' if failed else 'skipped'}",
-            message=f"{reason} Your text and media are kept; the credit was returned.",
-            dedupe_key=f"{status}:{target_id}:{target.attempts}",
-            data={"target_id": target_id, "post_id": target.post_id, "platform": target.platform},
+            type=NotificationType.POST_FAILED,
+            title=f"Check whether your post to {target.account} went out",
+            message=f'{reason} Look at the account, then mark the post as "it went out" or "it did not go out".',
+            dedupe_key=f"unconfirmed:{target.pk}:{target.attempts}",
+            data=data,
         )
-    return True
-
-
-def mark_unconfirmed(target_id: int, *, reason: str) -> bool:
-    """Sent, outcome unknown, and the platform cannot be asked: the user decides. The credit stays reserved."""
-    with transaction.atomic():
-        user_id = PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target_id)
-        user = lock_user(user_id)
-        moved = PostTarget.objects.filter(pk=target_id, status=TargetStatus.PUBLISHING).update(
-            status=TargetStatus.UNCONFIRMED, error=reason, locked_until=None
-        )
-        if moved:
-            target = PostTarget.objects.select_related("account").get(pk=target_id)
-            notify(
-                user,
-                type=NotificationType.POST_FAILED,
-                title=f"Check whether your post to {target.account} went out",
-                message=f"{reason} Look at the account, then mark the post as published or not published.",
-                dedupe_key=f"unconfirmed:{target_id}:{target.attempts}",
-                data={"target_id": target_id, "post_id": target.post_id, "platform": target.platform},
-            )
-    return bool(moved)
+        return
+    failed = status == TargetStatus.FAILED
+    notify(
+        user,
+        type=NotificationType.POST_FAILED if failed else NotificationType.POST_SKIPPED,
+        title=f"Post to {target.account} {'failed' if failed else 'skipped'}",
+        message=f"{reason} Your text and media are kept; the credit was returned.",
+        dedupe_key=f"{status}:{target.pk}:{target.attempts}",
+        data=data,
+    )
 
 
 def mark_account_for_reconnect(target_id: int, *, reason: str) -> None:

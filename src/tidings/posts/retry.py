@@ -1,8 +1,7 @@
-"""Sending a target again after it failed, was skipped, or ended unconfirmed: a new dispatch round, due now.
+"""Sending a target again after it failed or was skipped: a new dispatch round, due now or at a chosen time.
 
 The new round runs under its own workflow id (`publish-<id>-<round>`), so it is a new run rather than a replay of
-the finished one, while a re-drive of the same round still cannot run twice. The target keeps its idempotency key:
-a platform that deduplicates by key answers a resend of an unconfirmed post with the post it already has.
+the finished one, while a re-drive of the same round still cannot run twice. The target keeps its idempotency key.
 """
 
 from datetime import datetime
@@ -12,41 +11,40 @@ from django.db.models import F
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.services import lock_user, reserve_credits
-from tidings.platforms.models import AccountStatus
+from tidings.core.errors import Conflict, DomainError, NotFound
+from tidings.credits.services import lock_user
 from tidings.platforms.registry import connector_for
+from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import IN_QUEUE, PostTarget, TargetStatus
-from tidings.tiers.checks import can_post, can_schedule
+from tidings.posts.services import check_schedule_time, check_targets_can_go_out
+from tidings.tiers.checks import can_schedule
 from tidings.tiers.services import TierLimitReached, refuse
 
-RETRYABLE = (TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.UNCONFIRMED)
+RETRYABLE = (TargetStatus.FAILED, TargetStatus.SKIPPED)
 
 
 def retry_target(user: User, target_id: int, *, at: datetime | None = None) -> PostTarget:
-    """Put one of the user's failed, skipped or unconfirmed targets back in the queue, due at `at` (default now).
+    """Put one of the user's failed or skipped targets back in the queue, due at `at` (default now).
 
-    The plan's queue and daily post limits and the credit balance are checked as for scheduling, and a credit is
-    reserved again (an unconfirmed target still holds its own). A refusal changes nothing but the target's error,
-    which then starts with why the retry was refused; the earlier reason is kept after it.
+    The plan's queue limit, the daily post limit of the day it is due and the credit balance are checked as for
+    scheduling, and a credit is reserved again. An unconfirmed target is not sent again until its last send is
+    resolved (it went out, or it did not), so nothing goes out twice. A refusal changes nothing but the target's
+    error, which then starts with why the retry was refused; the earlier reason is kept after it.
     """
-    if at is not None and at <= timezone.now():
-        raise InvalidInput("The scheduled time is in the past; pick a time from now on.", field="scheduled_at")
+    if at is not None:
+        check_schedule_time(at)
     target = _get_target(user, target_id)
     try:
         with transaction.atomic():
             locked = lock_user(user.pk)
-            target = PostTarget.objects.select_related("account", "post").select_for_update().get(pk=target.pk)
-            _check(locked, target)
-            holds_credit = CreditReservation.objects.filter(
-                target_id=target.pk, status=ReservationStatus.PENDING
-            ).exists()
-            if not holds_credit:
-                reserve_credits(locked, target=target)
+            target = PostTarget.objects.select_related("account", "post").get(pk=target.pk)
             now = timezone.now()
-            moved = PostTarget.objects.filter(pk=target.pk, status__in=RETRYABLE).update(
-                status=TargetStatus.SCHEDULED,
+            _check(locked, target, at=at or now)
+            moved = move_targets(
+                locked,
+                [target.pk],
+                to=TargetStatus.SCHEDULED,
+                only_from=RETRYABLE,
                 scheduled_at=at or now,
                 dispatch_round=F("dispatch_round") + 1,
                 error="",
@@ -72,19 +70,21 @@ def _get_target(user: User, target_id: int) -> PostTarget:
         raise NotFound("No such post target.") from None
 
 
-def _check(user: User, target: PostTarget) -> None:
-    if target.status not in RETRYABLE:
+def _check(user: User, target: PostTarget, *, at: datetime) -> None:
+    if target.status == TargetStatus.UNCONFIRMED:
         raise Conflict(
-            f"Only failed, skipped or unconfirmed posts can be sent again; this one is {target.get_status_display()}."
+            "This post may already have gone out. Check the account, then mark whether it went out; "
+            "if it did not, you can send it again."
         )
-    if target.account.status != AccountStatus.ACTIVE:
-        raise Conflict(f"Reconnect {target.account} before sending to it again.")
+    if target.status not in RETRYABLE:
+        raise Conflict(f"Only failed or skipped posts can be sent again; this one is {target.get_status_display()}.")
     if connector_for(target.platform) is None:
         raise Conflict(f"Publishing to {target.platform} is not available on this server.")
+    check_targets_can_go_out(user, [target], at=at)
     already_queued = PostTarget.objects.filter(post_id=target.post_id, status__in=IN_QUEUE).exists()
-    for decision in (can_schedule(user, adding=0 if already_queued else 1), can_post(user, platform=target.platform)):
-        if not decision.allowed:
-            raise TierLimitReached(decision)
+    decision = can_schedule(user, adding=0 if already_queued else 1)
+    if not decision.allowed:
+        raise TierLimitReached(decision)
 
 
 def _record_refusal(target: PostTarget, reason: str) -> None:
@@ -93,4 +93,4 @@ def _record_refusal(target: PostTarget, reason: str) -> None:
     if previous.startswith("Retry refused: "):
         previous = previous.split("\n", 1)[1] if "\n" in previous else ""
     text = f"Retry refused: {reason}" + (f"\n{previous}" if previous else "")
-    PostTarget.objects.filter(pk=target.pk, status__in=RETRYABLE).update(error=text)
+    PostTarget.objects.filter(pk=target.pk, status__in=(*RETRYABLE, TargetStatus.UNCONFIRMED)).update(error=text)

@@ -1,8 +1,10 @@
 """Drafts, scheduling and taking posts out of the queue. Scheduling holds a queue place and one credit per target."""
 
+from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -11,12 +13,12 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.services import lock_user, release_reservation, reserve_credits
+from tidings.credits.services import lock_user, renew_stale_reservations
 from tidings.platforms.models import AccountStatus, SocialAccount
+from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.posts.publishing import content_problems
-from tidings.tiers.checks import can_schedule
+from tidings.tiers.checks import accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
 from tidings.tiers.services import TierLimitReached, refuse
 
 
@@ -40,111 +42,155 @@ def get_post(user: User, post_id: int) -> Post:
         raise NotFound("No such post.") from None
 
 
+def check_schedule_time(at: datetime, *, field: str = "scheduled_at") -> None:
+    """A time to publish at must be ahead of now and within the scheduling horizon."""
+    now = timezone.now()
+    if at <= now:
+        raise InvalidInput("The scheduled time is in the past; pick a time from now on.", field=field)
+    days = settings.TIDINGS_MAX_SCHEDULE_DAYS
+    if at > now + timedelta(days=days):
+        raise InvalidInput(f"Posts can be scheduled at most {days} days ahead; pick an earlier time.", field=field)
+
+
+def check_targets_can_go_out(user: User, targets: Iterable[PostTarget], *, at: datetime) -> None:
+    """What must hold before targets take a place in the queue for `at`: each account usable and within the plan,
+    the content within each platform's rules, and room in each platform's daily limit on that local day."""
+    targets = list(targets)
+    needing_reconnect = [t.account for t in targets if t.account.status != AccountStatus.ACTIVE]
+    if needing_reconnect:
+        raise Conflict(f"Reconnect {needing_reconnect[0]} before scheduling to it.")
+    over = accounts_over_plan(user)
+    for target in targets:
+        if target.account_id in over:
+            raise Conflict(f"{target.account}: {over_plan_reason(user, target.platform)}")
+    problems = [f"{t.account}: {problem}" for t in targets for problem in content_problems(t)]
+    if problems:
+        raise InvalidInput(" ".join(problems), field="text")
+    per_platform = Counter(t.platform for t in targets)
+    moving = [t.pk for t in targets]
+    for platform, adding in per_platform.items():
+        decision = can_plan_post(user, platform=platform, at=at, adding=adding, excluding=moving)
+        if not decision.allowed:
+            raise TierLimitReached(decision)
+
+
+def _remember_refusal(user: User, post: Post, refusal: DomainError) -> None:
+    """Keep the post as it is, with why it could not be scheduled; a plan refusal also notifies the user."""
+    Post.objects.filter(pk=post.pk).update(draft_reason=refusal.message[:500])
+    if isinstance(refusal, TierLimitReached):
+        refuse(user, refusal.decision)
+
+
 def schedule_post(user: User, post_id: int, *, at: datetime) -> Post:
     """Put a draft in the queue for `at` (UTC), reserving a credit per target.
 
-    A refusal (time in the past, queue full, not enough credits, account needing reconnect) leaves the post a
-    draft, records the reason on it, and raises; nothing is reserved.
+    A refusal (time in the past or too far ahead, queue full, a day's posts at the limit, not enough credits, an
+    account needing reconnect or over the plan) leaves the post a draft, records the reason on it, and raises;
+    nothing is reserved.
     """
     post = get_post(user, post_id)
     try:
-        if at <= timezone.now():
-            raise InvalidInput("The scheduled time is in the past; pick a time from now on.", field="scheduled_at")
+        check_schedule_time(at)
         with transaction.atomic():
             locked_user = lock_user(user.pk)
             post = Post.objects.select_for_update().get(pk=post.pk)
             targets = list(post.targets.select_related("account").filter(status=TargetStatus.DRAFT))
             if not targets:
                 raise Conflict("This post has no draft targets to schedule; choose at least one account.")
-            needing_reconnect = [t.account for t in targets if t.account.status != AccountStatus.ACTIVE]
-            if needing_reconnect:
-                raise Conflict(f"Reconnect {needing_reconnect[0]} before scheduling to it.")
-            problems = [f"{t.account}: {problem}" for t in targets for problem in content_problems(t)]
-            if problems:
-                raise InvalidInput(" ".join(problems), field="text")
+            check_targets_can_go_out(locked_user, targets, at=at)
             already_queued = post.targets.filter(status__in=IN_QUEUE).exists()
             decision = can_schedule(locked_user, adding=0 if already_queued else 1)
             if not decision.allowed:
                 raise TierLimitReached(decision)
-            for target in targets:
-                reserve_credits(locked_user, target=target)
-            PostTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
-                status=TargetStatus.SCHEDULED, scheduled_at=at
+            move_targets(
+                locked_user,
+                [t.pk for t in targets],
+                to=TargetStatus.SCHEDULED,
+                only_from=(TargetStatus.DRAFT,),
+                scheduled_at=at,
             )
             post.scheduled_at = at
             post.draft_reason = ""
             post.save(update_fields=["scheduled_at", "draft_reason", "updated_at"])
     except DomainError as refusal:
-        Post.objects.filter(pk=post.pk).update(draft_reason=refusal.message[:500])
-        if isinstance(refusal, TierLimitReached):
-            refuse(user, refusal.decision)
+        _remember_refusal(user, post, refusal)
         raise
     return post
 
 
 def reschedule_post(user: User, post_id: int, *, at: datetime) -> Post:
-    """Move the post's waiting targets to a new time; targets already being published keep their course."""
-    if at <= timezone.now():
-        raise InvalidInput("The new time is in the past; pick a time from now on.", field="scheduled_at")
+    """Move the post's waiting targets to a new time; targets already being published keep their course.
+
+    The new day's limits are checked as for scheduling, and a credit reserved before the last renewal is reserved
+    again from this cycle (the old one expires): a post moved after a renewal pays from the new month.
+    """
     post = get_post(user, post_id)
+    check_schedule_time(at)
     with transaction.atomic():
-        moved = PostTarget.objects.filter(post=post, status=TargetStatus.SCHEDULED).update(scheduled_at=at)
-        if not moved:
+        locked_user = lock_user(user.pk)
+        targets = list(post.targets.select_related("account").filter(status=TargetStatus.SCHEDULED))
+        if not targets:
             raise Conflict("Nothing in this post is waiting to be published, so there is nothing to reschedule.")
+        check_targets_can_go_out(locked_user, targets, at=at)
+        renew_stale_reservations(locked_user, target_ids=[t.pk for t in targets])
+        PostTarget.objects.filter(pk__in=[t.pk for t in targets], status=TargetStatus.SCHEDULED).update(
+            scheduled_at=at, updated_at=timezone.now()
+        )
         Post.objects.filter(pk=post.pk).update(scheduled_at=at, updated_at=timezone.now())
     post.refresh_from_db()
     return post
 
 
-def _take_out_of_queue(user: User, post_id: int, *, to: TargetStatus, statuses: tuple[str, ...], reason: str) -> int:
-    """Move the post's targets in `statuses` to `to` and release their credits; returns targets moved."""
+def unschedule_post(user: User, post_id: int) -> int:
+    """Back to a draft: waiting targets leave the queue and their credits are released; failed, skipped and
+    cancelled targets become drafts again. Refused when nothing in the post can go back."""
     post = get_post(user, post_id)
     with transaction.atomic():
-        lock_user(user.pk)
-        target_ids = list(post.targets.filter(status__in=statuses).values_list("pk", flat=True))
-        moved = PostTarget.objects.filter(pk__in=target_ids, status__in=statuses).update(status=to)
-        pending = CreditReservation.objects.filter(target_id__in=target_ids, status=ReservationStatus.PENDING)
-        for reservation_id in pending.values_list("pk", flat=True):
-            release_reservation(reservation_id, reason=reason)
-        if to == TargetStatus.DRAFT:
+        locked_user = lock_user(user.pk)
+        moved = move_targets(
+            locked_user, post.targets.values_list("pk", flat=True), to=TargetStatus.DRAFT, reason="Moved back to draft"
+        )
+        if not moved:
+            raise Conflict("Nothing in this post can go back to a draft: it is published or being published.")
+        if not post.targets.filter(status__in=IN_QUEUE).exists():
             Post.objects.filter(pk=post.pk).update(scheduled_at=None, updated_at=timezone.now())
-    return moved
-
-
-def unschedule_post(user: User, post_id: int) -> int:
-    """Back to a draft: waiting targets leave the queue and their credits are released."""
-    return _take_out_of_queue(
-        user, post_id, to=TargetStatus.DRAFT, statuses=(TargetStatus.SCHEDULED,), reason="Moved back to draft"
-    )
+    return len(moved)
 
 
 def cancel_post(user: User, post_id: int) -> int:
     """Cancel what has not gone out yet and release its credits."""
-    moved = _take_out_of_queue(
-        user,
-        post_id,
-        to=TargetStatus.CANCELLED,
-        statuses=(TargetStatus.DRAFT, TargetStatus.SCHEDULED, TargetStatus.QUEUED),
-        reason="Cancelled by the user",
-    )
+    post = get_post(user, post_id)
+    with transaction.atomic():
+        locked_user = lock_user(user.pk)
+        moved = move_targets(
+            locked_user,
+            post.targets.values_list("pk", flat=True),
+            to=TargetStatus.CANCELLED,
+            reason="Cancelled by the user",
+        )
     if not moved:
         raise Conflict("Nothing in this post can be cancelled: it is published, being published, or ended.")
-    return moved
+    return len(moved)
 
 
 def delete_post(user: User, post_id: int) -> None:
-    """Delete a post that is not being published right now, releasing any credits it holds."""
+    """Delete a post, releasing any credits it holds; refused while a target is being published or its send is
+    unresolved, since its credit must follow the outcome."""
     post = get_post(user, post_id)
-    if post.targets.filter(status=TargetStatus.PUBLISHING).exists():
-        raise Conflict("This post is being published right now; wait for it to finish, then delete it.")
-    _take_out_of_queue(
-        user,
-        post_id,
-        to=TargetStatus.CANCELLED,
-        statuses=(TargetStatus.SCHEDULED, TargetStatus.QUEUED),
-        reason="Post deleted",
-    )
-    post.delete()
+    with transaction.atomic():
+        locked_user = lock_user(user.pk)
+        unsettled = post.targets.filter(status__in=(TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED))
+        if unsettled.filter(status=TargetStatus.PUBLISHING).exists():
+            raise Conflict("This post is being published right now; wait for it to finish, then delete it.")
+        if unsettled.exists():
+            raise Conflict(
+                "This post may have gone out and its outcome is not known yet. Mark whether it went out, "
+                "then delete it."
+            )
+        move_targets(
+            locked_user, post.targets.values_list("pk", flat=True), to=TargetStatus.CANCELLED, reason="Post deleted"
+        )
+        post.delete()
 
 
 def post_status(statuses: Iterable[str]) -> str:
@@ -212,8 +258,9 @@ def update_post(
     """Edit a draft or a scheduled post; None leaves a field as it is.
 
     A scheduled post stays scheduled: an added account's target is scheduled with it and reserves a credit, a
-    removed one's credit is released. Posts with anything queued, being published or finished are not editable.
-    A refusal (not enough credits, an account needing reconnect) changes nothing.
+    removed one's credit is released, and credits reserved before the last renewal are reserved again from this
+    cycle. Posts with anything queued, being published or finished are not editable. A refusal (not enough
+    credits, an account needing reconnect, a day at its limit) changes nothing.
     """
     post = get_post(user, post_id)
     link = None if link is None else _check_link(link)
@@ -231,6 +278,8 @@ def update_post(
         post.save(update_fields=["text", "link", "updated_at"])
         if wanted is not None:
             _retarget(locked_user, post, targets, wanted)
+        scheduled = list(post.targets.filter(status=TargetStatus.SCHEDULED).values_list("pk", flat=True))
+        renew_stale_reservations(locked_user, target_ids=scheduled)
     post.refresh_from_db()
     return post
 
@@ -242,24 +291,22 @@ def _retarget(user: User, post: Post, targets: list[PostTarget], wanted: set[int
     scheduled = any(t.status == TargetStatus.SCHEDULED for t in targets)
     if scheduled and not wanted:
         raise InvalidInput("A scheduled post needs at least one account; unschedule it first.", field="account_ids")
-    for target in targets:
-        if target.account_id not in wanted:
-            pending = CreditReservation.objects.filter(target=target, status=ReservationStatus.PENDING)
-            for reservation_id in pending.values_list("pk", flat=True):
-                release_reservation(reservation_id, reason="Account removed from the post")
-            target.delete()
+    removed = [t.pk for t in targets if t.account_id not in wanted]
+    if removed:
+        move_targets(user, removed, to=TargetStatus.CANCELLED, reason="Account removed from the post")
+        PostTarget.objects.filter(pk__in=removed).delete()
     have = {t.account_id for t in targets}
-    for account in accounts:
-        if account.pk in have:
-            continue
-        if scheduled and account.status != AccountStatus.ACTIVE:
-            raise Conflict(f"Reconnect {account} before scheduling to it.")
-        target = PostTarget.objects.create(
-            post=post,
-            account=account,
-            platform=account.platform,
-            status=TargetStatus.SCHEDULED if scheduled else TargetStatus.DRAFT,
-            scheduled_at=post.scheduled_at if scheduled else None,
+    added = [
+        PostTarget.objects.create(post=post, account=account, platform=account.platform)
+        for account in accounts
+        if account.pk not in have
+    ]
+    if scheduled and added and post.scheduled_at is not None:
+        check_targets_can_go_out(user, added, at=post.scheduled_at)
+        move_targets(
+            user,
+            [t.pk for t in added],
+            to=TargetStatus.SCHEDULED,
+            only_from=(TargetStatus.DRAFT,),
+            scheduled_at=post.scheduled_at,
         )
-        if scheduled:
-            reserve_credits(user, target=target)

@@ -4,15 +4,17 @@ Callers that act on an allowed decision run the check inside the same transactio
 the count cannot move between the check and the action.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
-from tidings.posts.models import IN_QUEUE, Post
+from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.tiers.plans import Limit
-from tidings.usage.models import Metric
+from tidings.usage.models import DailyUsage, Metric
 from tidings.usage.services import local_day, usage_on
 
 
@@ -26,6 +28,8 @@ class Decision:
     tier: str
     reason: str
     platform: str = ""
+    # For a refused day: the first later local day with room (ISO date), so the refusal says where to go instead.
+    next_open_day: str = ""
 
     def details(self) -> dict[str, object]:
         """What a refusal tells the UI and the API."""
@@ -38,6 +42,8 @@ class Decision:
         }
         if self.platform:
             details["platform"] = self.platform
+        if self.next_open_day:
+            details["next_open_day"] = self.next_open_day
         return details
 
 
@@ -136,4 +142,94 @@ def can_use_automation(user: User, *, adding: int = 1) -> Decision:
         adding,
         "Enabled automation rules are at the limit",
         feature="Automation",
+    )
+
+
+# Targets that count against their day's publishing limit before they are published: planned, going out, or
+# possibly out. Published ones are counted by the day's usage row.
+PLANNED = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED)
+# How far a refusal looks for the next day with room.
+NEXT_DAY_SEARCH_DAYS = 62
+
+
+def local_day_start(user: User, day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=user.zone)
+
+
+def posts_per_day(
+    user: User, *, platform: str, first_day: date, days: int, excluding: Collection[int] = ()
+) -> Counter[date]:
+    """Posts to `platform` on each of `days` local days from `first_day`: published (the usage rows) plus planned
+    (targets scheduled for that day, `excluding` some target ids, such as those being moved)."""
+    last_day = first_day + timedelta(days=days)
+    planned = PostTarget.objects.filter(
+        post__user=user,
+        platform=platform,
+        status__in=PLANNED,
+        scheduled_at__gte=local_day_start(user, first_day),
+        scheduled_at__lt=local_day_start(user, last_day),
+    ).exclude(pk__in=list(excluding))
+    counts = Counter(local_day(user, at) for at in planned.values_list("scheduled_at", flat=True) if at)
+    published = DailyUsage.objects.filter(
+        user=user, metric=Metric.POSTS, platform=platform, day__gte=first_day, day__lt=last_day
+    )
+    for day, count in published.values_list("day", "count"):
+        counts[day] += count
+    return counts
+
+
+def can_plan_post(
+    user: User, *, platform: str, at: datetime, adding: int = 1, excluding: Collection[int] = ()
+) -> Decision:
+    """The daily publishing limit, checked when scheduling for `at`: what is published or planned for that local day
+    plus `adding` must fit; a refusal names the next day with room."""
+    day = local_day(user, at)
+    label = _platform_label(platform)
+    limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
+    counts = posts_per_day(
+        user, platform=platform, first_day=day, days=1 if limit is None else NEXT_DAY_SEARCH_DAYS, excluding=excluding
+    )
+    decision = _decide(
+        user,
+        "can_post",
+        Limit.POSTS_PER_PLATFORM_PER_DAY,
+        counts[day],
+        adding,
+        f"Posts to {label} on {day:%A %d %B %Y} are at the daily limit",
+        feature=f"Publishing to {label}",
+        platform=platform,
+    )
+    if decision.allowed or not limit or adding > limit:
+        return decision
+    for offset in range(1, NEXT_DAY_SEARCH_DAYS):
+        later = day + timedelta(days=offset)
+        if counts[later] + adding <= limit:
+            reason = f"{decision.reason} The next day with room is {later:%A %d %B %Y}."
+            return replace(decision, reason=reason, next_open_day=later.isoformat())
+    return decision
+
+
+def accounts_over_plan(user: User, *, platform: str | None = None) -> set[int]:
+    """Connected accounts beyond the plan's per-platform count (after a downgrade, say): the earliest connected stay
+    usable, the later ones are shown "over your plan" and are neither scheduled to nor published to."""
+    limit = user.limits[Limit.ACCOUNTS_PER_PLATFORM]
+    if limit is None:
+        return set()
+    accounts = SocialAccount.objects.filter(user=user).exclude(status=AccountStatus.DISCONNECTED)
+    if platform is not None:
+        accounts = accounts.filter(platform=platform)
+    seen: Counter[str] = Counter()
+    over = set()
+    for pk, account_platform in accounts.order_by("created_at", "pk").values_list("pk", "platform"):
+        seen[account_platform] += 1
+        if seen[account_platform] > limit:
+            over.add(pk)
+    return over
+
+
+def over_plan_reason(user: User, platform: str) -> str:
+    limit = user.limits[Limit.ACCOUNTS_PER_PLATFORM]
+    return (
+        f"This account is over your plan: the {user.get_tier_display()} plan includes {limit} "
+        f"{_platform_label(platform)} account{'' if limit == 1 else 's'}. Disconnect another or upgrade to use it."
     )

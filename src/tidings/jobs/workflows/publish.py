@@ -6,6 +6,7 @@ platform's answer and the completion leaves the send in doubt (`sending_since`),
 checkpoint would, and the step's next run resolves it the same way.
 """
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +23,18 @@ from tidings.posts import publishing
 from tidings.posts.models import PostTarget, TargetStatus, publish_workflow_id
 
 EVENT = "post/scheduled.process"
+logger = logging.getLogger("tidings.publish")
+
+
+FINISHED_LOGS = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 def _log(workflow_id: str, target_id: int, status: JobStatus, *, outcome: str = "", error: str = "") -> None:
-    """Move the run's job log on; part of the caller's transaction. Runs started by send-event have no row yet."""
+    """Move the run's job log on; part of the caller's transaction. Runs started by send-event have no row yet.
+
+    A finished log is never rewritten as "cancelled": a step replayed after a crash finds its target already
+    settled ("nothing to do"), and that says nothing about how the run really ended.
+    """
     now = timezone.now()
     fields: dict[str, Any] = {"status": status}
     if status == JobStatus.RUNNING:
@@ -34,14 +43,19 @@ def _log(workflow_id: str, target_id: int, status: JobStatus, *, outcome: str = 
         fields["finished_at"] = now
         fields["error"] = error[:5000]
         fields["data"] = {"target_id": target_id, "outcome": outcome}
-    if not JobLog.objects.filter(workflow_id=workflow_id).update(**fields):
+    logs = JobLog.objects.filter(workflow_id=workflow_id)
+    if status == JobStatus.CANCELLED:
+        logs = logs.exclude(status__in=FINISHED_LOGS)
+        if JobLog.objects.filter(workflow_id=workflow_id, status__in=FINISHED_LOGS).exists():
+            return
+    if not logs.update(**fields):
         fields.setdefault("data", {"target_id": target_id})
         JobLog.objects.create(event=EVENT, workflow_id=workflow_id, **fields)
 
 
 @orm_step("publish.attempt")
 def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
-    """Begin, send and, when published, complete. The outcome says `completed` so the workflow knows not to."""
+    """Begin, send and, when published, complete, in one step (one checkpoint for a successful publish)."""
     with transaction.atomic():
         begin = publishing.begin_publish(target_id)
         if begin.first:
@@ -52,41 +66,27 @@ def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
     # meanwhile, so a pool smaller than the worker's concurrency does not make publishes wait for each other.
     close_old_connections()
     outcome = publishing.send_target(target_id, first=begin.first, target=begin.target, content=begin.content)
-    result = outcome.as_dict()
     if outcome.kind == "published":
-        _complete_published(target_id, workflow_id, outcome.external_id, outcome.url)
-        result["completed"] = True
-    return result
+        with transaction.atomic():
+            publishing.complete_publish(target_id, external_id=outcome.external_id, url=outcome.url)
+            _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
+    return outcome.as_dict()
 
 
-def _complete_published(target_id: int, workflow_id: str, external_id: str, url: str) -> None:
-    with transaction.atomic():
-        publishing.complete_publish(target_id, external_id=external_id, url=url)
-        _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
-
-
-@orm_step("publish.complete")
-def _complete(target_id: int, workflow_id: str, external_id: str, url: str) -> None:
-    """The completion as a step of its own: only for attempts recorded before `_attempt` completed publishes."""
-    _complete_published(target_id, workflow_id, external_id, url)
+ENDINGS = {"skip": TargetStatus.SKIPPED, "fail": TargetStatus.FAILED, "unconfirmed": TargetStatus.UNCONFIRMED}
 
 
 @orm_step("publish.end")
 def _end(target_id: int, workflow_id: str, ending: str, reason: str) -> str:
-    """Settle a target that will not be published: skipped, failed, unconfirmed, or nothing to do."""
+    """Settle a target that will not be published; `publishing.end_target` decides how it really ends (a send in
+    doubt ends unconfirmed whatever followed it)."""
     with transaction.atomic():
-        if ending == "fail" and publishing.has_unresolved_send(target_id):
-            ending = "unconfirmed"
-            reason = f"{reason} An earlier attempt got no answer, so the post may have been published."
-        if ending == "unconfirmed":
-            publishing.mark_unconfirmed(target_id, reason=reason)
-        elif ending == "skip":
-            publishing.finish_unsuccessfully(target_id, status=TargetStatus.SKIPPED, reason=reason)
-        elif ending == "fail":
-            publishing.finish_unsuccessfully(target_id, status=TargetStatus.FAILED, reason=reason)
-        job_status = {"done": JobStatus.CANCELLED, "fail": JobStatus.FAILED}.get(ending, JobStatus.COMPLETED)
-        outcome = {"done": "nothing to do", "skip": "skipped", "fail": "failed"}.get(ending, ending)
-        _log(workflow_id, target_id, job_status, outcome=outcome, error=reason if ending == "fail" else "")
+        ended = publishing.end_target(target_id, status=ENDINGS[ending], reason=reason) if ending in ENDINGS else ""
+        outcome = {"skipped": "skipped", "failed": "failed", "unconfirmed": "unconfirmed"}.get(ended, "nothing to do")
+        job_status = {"failed": JobStatus.FAILED, "nothing to do": JobStatus.CANCELLED}.get(
+            outcome, JobStatus.COMPLETED
+        )
+        _log(workflow_id, target_id, job_status, outcome=outcome, error=reason if outcome == "failed" else "")
     return outcome
 
 
@@ -116,10 +116,6 @@ def process_scheduled_post(target_id: int) -> str:
         outcome = _attempt(target_id, workflow_id)
         kind, message = outcome["kind"], outcome["message"]
         if kind == "published":
-            if not outcome.get("completed"):
-                # An attempt recorded by the earlier two-step version of this workflow: replay takes this branch
-                # for it, so its history still matches, and completes the publish as that version did.
-                _complete(target_id, workflow_id, outcome["external_id"], outcome["url"])
             return "published"
         if kind in ("done", "skip", "fail"):
             return _end(target_id, workflow_id, kind, message)
@@ -187,22 +183,37 @@ def _claim_and_enqueue() -> int:
     return len(claimed)
 
 
+ABNORMAL_ENDS = ("ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "SUCCESS")
+
+
 @orm_step("dispatch.stale")
 def _redrive_stale() -> int:
-    """Targets held past their lease: start their workflow if it is missing; fail them if it ended abnormally."""
-    missing = []
+    """Targets held past their lease: start their workflow if it is missing, resume it on a live worker if its
+    executor stopped driving it, and end the target if the workflow ended without settling it."""
+    missing, abandoned = [], []
     for target_id, platform, dispatch_round in publishing.stale_targets(limit=settings.TIDINGS_DISPATCH_BATCH):
-        status = DBOS.get_workflow_status(publish_workflow_id(target_id, dispatch_round))
+        workflow_id = publish_workflow_id(target_id, dispatch_round)
+        status = DBOS.get_workflow_status(workflow_id)
         if status is None:
             missing.append((target_id, platform, dispatch_round))
-        elif status.status in ("ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "SUCCESS"):
-            publishing.finish_unsuccessfully(
+        elif status.status in ABNORMAL_ENDS:
+            publishing.end_target(
                 target_id,
                 status=TargetStatus.FAILED,
                 reason=f"The publishing job ended without a result ({status.status.lower()}); retry the post.",
             )
+        elif status.status == "PENDING":
+            # Its executor has not touched the target for a whole lease (waits extend it): an executor id that
+            # never came back, such as a renamed container. Back on its queue, any live worker resumes it from
+            # its last checkpoint; a send in doubt stays in doubt there.
+            abandoned.append((workflow_id, platform))
     enqueue_publishes(missing)
-    return len(missing)
+    if abandoned:
+        client = runtime.client()
+        for workflow_id, platform in abandoned:
+            client.resume_workflow(workflow_id, queue_name=publish_queue(platform))
+            logger.warning("publish.resumed workflow=%s platform=%s reason=lease_expired", workflow_id, platform)
+    return len(missing) + len(abandoned)
 
 
 @DBOS.workflow(name="post/dispatch")

@@ -1,0 +1,149 @@
+"""The way out of *unconfirmed*: a send whose answer never came is settled by the platform or by the user.
+
+Where the platform can be asked (a lookup by key or among the account's recent posts), the product asks it first;
+otherwise the user, who can see the account, marks the target "it went out" (the credit is spent) or "it did not go
+out" (the credit comes back and the post can be sent again).
+"""
+
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from tidings.accounts.models import User
+from tidings.core.errors import Conflict, InvalidInput, NotFound
+from tidings.credits.services import lock_user
+from tidings.platforms.base import PublishFailure
+from tidings.platforms.registry import connector_for
+from tidings.posts.lifecycle import move_targets
+from tidings.posts.models import AttemptOutcome, PostTarget, TargetStatus
+from tidings.posts.publishing import (
+    complete_publish,
+    log_decision,
+    outcome_for,
+    record_attempt,
+    target_content,
+)
+from tidings.usage.models import Metric
+from tidings.usage.services import add_usage, local_day
+
+
+def _unconfirmed_target(user: User, target_id: int) -> PostTarget:
+    try:
+        target = PostTarget.objects.select_related("post", "account").get(pk=target_id, post__user=user)
+    except PostTarget.DoesNotExist:
+        raise NotFound("No such post target.") from None
+    if target.status != TargetStatus.UNCONFIRMED:
+        raise Conflict(
+            f"Only a post whose outcome is unknown can be marked; this one is {target.get_status_display()}."
+        )
+    return target
+
+
+def mark_went_out(user: User, target_id: int, *, url: str = "") -> PostTarget:
+    """The user saw the post on the platform: it is published, its credit is spent and the day's usage counted."""
+    url = url.strip()
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise InvalidInput("The post's address must start with https:// or http://.", field="url")
+    target = _unconfirmed_target(user, target_id)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = lock_user(user.pk)
+        moved = move_targets(
+            locked,
+            [target.pk],
+            to=TargetStatus.PUBLISHED,
+            only_from=(TargetStatus.UNCONFIRMED,),
+            reason="Marked as published by the user",
+            external_url=url[:2000],
+            published_at=target.sending_since or now,
+            sending_since=None,
+            error="",
+        )
+        if not moved:
+            raise Conflict("This post changed meanwhile; look at it again.")
+        add_usage(locked, metric=Metric.POSTS, platform=target.platform, day=local_day(locked, target.sending_since))
+    log_decision(target, platform=target.platform, attempt=target.attempts, outcome="marked_published")
+    target.refresh_from_db()
+    return target
+
+
+def mark_did_not_go_out(user: User, target_id: int) -> PostTarget:
+    """The user looked and the post is not there: it failed, its credit comes back, and Retry is allowed."""
+    target = _unconfirmed_target(user, target_id)
+    with transaction.atomic():
+        locked = lock_user(user.pk)
+        moved = move_targets(
+            locked,
+            [target.pk],
+            to=TargetStatus.FAILED,
+            only_from=(TargetStatus.UNCONFIRMED,),
+            reason="Marked as not published by the user",
+            error="You marked this post as not published; the credit was returned. Retry it when you like.",
+            sending_since=None,
+        )
+        if not moved:
+            raise Conflict("This post changed meanwhile; look at it again.")
+    log_decision(target, platform=target.platform, attempt=target.attempts, outcome="marked_not_published")
+    target.refresh_from_db()
+    return target
+
+
+def can_check(platform: str) -> bool:
+    """Whether the platform can be asked about an earlier send."""
+    connector = connector_for(platform)
+    return connector is not None and connector.capabilities.can_find_published
+
+
+def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
+    """Ask the platform whether an unconfirmed target went out, and settle it when the answer is sure.
+
+    Returns "published" (found: published, credit spent), "not_published" (the platform says it is not there:
+    failed, credit returned, retry allowed) or "unknown" (the platform cannot be asked, or the lookup failed; the
+    target stays unconfirmed). With `user`, the target must be theirs.
+    """
+    targets = PostTarget.objects.select_related("post", "account")
+    if user is not None:
+        targets = targets.filter(post__user=user)
+    target = targets.filter(pk=target_id).first()
+    if target is None:
+        raise NotFound("No such post target.")
+    if target.status != TargetStatus.UNCONFIRMED:
+        return str(target.status)
+    connector = connector_for(target.platform)
+    if connector is None or not connector.capabilities.can_find_published:
+        return "unknown"
+    started, began = timezone.now(), time.monotonic()
+    try:
+        found = connector.find_published(
+            target.account,
+            idempotency_key=str(target.idempotency_key),
+            content=target_content(target),
+            sent_after=target.sending_since,
+        )
+    except PublishFailure as error:
+        failed = outcome_for(error)
+        record_attempt(
+            target, number=target.attempts, started=started, began=began, outcome=failed.kind, detail=error.message
+        )
+        return "unknown"
+    if found is not None:
+        record_attempt(
+            target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.FOUND, detail=found.url
+        )
+        complete_publish(target.pk, external_id=found.external_id, url=found.url)
+        return "published"
+    record_attempt(target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.NOT_FOUND)
+    with transaction.atomic():
+        locked = lock_user(target.post.user_id)
+        moved = move_targets(
+            locked,
+            [target.pk],
+            to=TargetStatus.FAILED,
+            only_from=(TargetStatus.UNCONFIRMED,),
+            reason="Not found on the platform",
+            error=f"{target.account} has no such post: it did not go out, and the credit was returned. "
+            "Retry it when you like.",
+            sending_since=None,
+        )
+    return "not_published" if moved else str(PostTarget.objects.values_list("status", flat=True).get(pk=target.pk))
