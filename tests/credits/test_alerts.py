@@ -1,17 +1,27 @@
-"""Low-credit and expiring-credit alerts: the exact thresholds, once per cycle, and again in the next one."""
+"""Low-credit and expiring-credit alerts: the exact thresholds, on a reservation, an adjustment and a publish, once
+per cycle, and again in the next one."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
+from pytest_django import DjangoAssertNumQueries
 
-from tests.conftest import make_user
+from tests.conftest import create_account, make_user
+from tests.support.credits import hold_credits, spend
 from tidings.accounts.models import User
+from tidings.accounts.services import change_tier
+from tidings.core.errors import InvalidInput
 from tidings.credits.alerts import check_low_credits, notify_expiring_credits
+from tidings.credits.errors import InsufficientCredits
+from tidings.credits.models import CreditLedgerEntry, CreditReservation
 from tidings.credits.renewal import renew_credits
-from tidings.credits.services import available_credits, consume_reservation, reserve_credits
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import adjust_credits
 from tidings.notifications.models import Notification, NotificationType
+from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +31,7 @@ T1 = datetime(2026, 4, 15, 9, 30, tzinfo=UTC)  # and renews then
 T2 = datetime(2026, 5, 15, 9, 30, tzinfo=UTC)
 LOW = NotificationType.LOW_CREDITS
 EXPIRING = NotificationType.CREDITS_EXPIRING
+MONTHLY = {"alice": 10, "bob": 500, "carol": 2000}
 
 
 @pytest.fixture(autouse=True)
@@ -38,97 +49,217 @@ def alerts(user: User, kind: NotificationType) -> list[Notification]:
     return list(Notification.objects.filter(user=user, type=kind).order_by("pk"))
 
 
-@pytest.mark.parametrize(
-    ("name", "held", "available", "fires"),
-    [
-        ("alice", 8, 2, True),
-        ("alice", 7, 3, False),
-        ("alice", 10, 0, True),
-        ("bob", 400, 100, True),
-        ("bob", 399, 101, False),
-        ("carol", 1600, 400, True),
-        ("carol", 1599, 401, False),
-    ],
-)
-def test_low_credits_fires_at_twenty_percent_of_the_monthly_credits_or_below(
+def low_alerts(user: User) -> list[dict[str, int]]:
+    return [row.data for row in alerts(user, LOW)]
+
+
+def alerted_cycle(user: User) -> datetime | None:
+    return fresh(user).low_credits_alerted_cycle
+
+
+def assert_the_alert(row: Notification, *, available: int, monthly: int, cycle: datetime, renews: str) -> None:
+    assert row.data == {"available": available, "monthly": monthly}
+    assert row.title == "Credits are running low"
+    assert row.message == f"{available} of your {monthly} monthly credits are left. They renew on {renews}."
+    assert row.dedupe_key == f"low_credits:{cycle.isoformat()}"
+
+
+THRESHOLDS = [
+    ("alice", 8, 2, True),
+    ("alice", 7, 3, False),
+    ("alice", 10, 0, True),
+    ("bob", 400, 100, True),
+    ("bob", 399, 101, False),
+    ("carol", 1600, 400, True),
+    ("carol", 1599, 401, False),
+]
+
+
+@pytest.mark.parametrize(("name", "held", "available", "fires"), THRESHOLDS)
+def test_a_reservation_that_brings_available_credits_to_twenty_percent_or_below_fires_the_alert(
     request: pytest.FixtureRequest, name: str, held: int, available: int, fires: bool
 ) -> None:
     user: User = request.getfixturevalue(name)
-    reserve_credits(user, amount=held)
+    hold_credits(user, held)
     user = fresh(user)
+    assert user.credits == MONTHLY[name]
     assert available_credits(user) == available
-    assert check_low_credits(user) is fires
     rows = alerts(user, LOW)
     assert len(rows) == int(fires)
+    assert user.low_credits_alerted_cycle == (T0 if fires else None)
     if fires:
-        monthly = {"alice": 10, "bob": 500, "carol": 2000}[name]
-        assert rows[0].data == {"available": available, "monthly": monthly}
-        assert rows[0].title == "Credits are running low"
-        assert rows[0].message == (
-            f"{available} of your {monthly} monthly credits are left. They renew on 15 April 2026."
-        )
-        assert rows[0].dedupe_key == f"low_credits:{T0.isoformat()}"
+        assert_the_alert(rows[0], available=available, monthly=MONTHLY[name], cycle=T0, renews="15 April 2026")
+    # A check afterwards adds nothing: the alert is out, or credits are not low.
+    assert check_low_credits(user) is False
+    assert len(alerts(user, LOW)) == int(fires)
 
 
-def test_low_credits_fires_once_per_cycle(bob: User) -> None:
-    reserve_credits(bob, amount=400)
-    bob = fresh(bob)
-    assert check_low_credits(bob) is True
-    assert check_low_credits(bob) is False
-    reserve_credits(bob, amount=50)
-    assert check_low_credits(fresh(bob)) is False
-    assert len(alerts(bob, LOW)) == 1
-    assert alerts(bob, LOW)[0].data == {"available": 100, "monthly": 500}
-
-
-def test_low_credits_fires_again_in_the_next_cycle(alice: User) -> None:
-    reserve_credits(alice, amount=8)
-    assert check_low_credits(fresh(alice)) is True
-    # Renewal: the 2 unreserved credits expire (cap 0), the 8 held stay; 10 new ones are available.
-    renew_credits(alice.pk, now=T1)
-    alice = fresh(alice)
-    assert available_credits(alice) == 10
-    assert check_low_credits(alice) is False
-    reserve_credits(alice, amount=8)
-    alice = fresh(alice)
-    assert check_low_credits(alice) is True
-    assert check_low_credits(alice) is False
-    rows = alerts(alice, LOW)
-    assert [row.dedupe_key for row in rows] == [f"low_credits:{T0.isoformat()}", f"low_credits:{T1.isoformat()}"]
-    assert rows[1].message == "2 of your 10 monthly credits are left. They renew on 15 May 2026."
-
-
-@pytest.mark.parametrize(
-    ("name", "spent", "fires"), [("alice", 8, True), ("alice", 7, False), ("bob", 400, True), ("bob", 399, False)]
-)
-def test_consuming_a_reservation_checks_for_low_credits(
-    request: pytest.FixtureRequest, name: str, spent: int, fires: bool
+@pytest.mark.parametrize(("name", "removed", "available", "fires"), THRESHOLDS)
+def test_an_adjustment_that_brings_available_credits_to_twenty_percent_or_below_fires_the_alert(
+    request: pytest.FixtureRequest, name: str, removed: int, available: int, fires: bool
 ) -> None:
     user: User = request.getfixturevalue(name)
-    reservation = reserve_credits(user, amount=spent)
-    assert alerts(user, LOW) == []  # reserving alone does not check
-    assert consume_reservation(reservation.pk) is True
+    adjust_credits(user, amount=-removed, reason="Support correction")
+    user = fresh(user)
+    assert user.credits == available == available_credits(user)
     rows = alerts(user, LOW)
     assert len(rows) == int(fires)
+    assert user.low_credits_alerted_cycle == (T0 if fires else None)
     if fires:
-        monthly = {"alice": 10, "bob": 500}[name]
-        assert rows[0].data == {"available": monthly - spent, "monthly": monthly}
+        assert_the_alert(rows[0], available=available, monthly=MONTHLY[name], cycle=T0, renews="15 April 2026")
 
 
-def test_consuming_again_in_the_same_cycle_does_not_notify_twice(alice: User) -> None:
-    for _ in range(9):
-        assert consume_reservation(reserve_credits(alice, amount=1).pk) is True
+def test_an_adjustment_counts_what_scheduled_posts_hold(bob: User) -> None:
+    hold_credits(bob, 300)
+    assert low_alerts(bob) == []  # 200 available
+    adjust_credits(bob, amount=-100, reason="Refund reversed")
+    bob = fresh(bob)
+    assert (bob.credits, available_credits(bob)) == (400, 100)
+    assert low_alerts(bob) == [{"available": 100, "monthly": 500}]
+
+
+def test_an_adjustment_that_leaves_credits_above_the_threshold_does_not_fire(bob: User) -> None:
+    hold_credits(bob, 350)
+    adjust_credits(bob, amount=-49, reason="Support correction")  # 101 available
+    adjust_credits(bob, amount=40, reason="Support correction")  # 141 available
+    assert low_alerts(bob) == []
+    assert alerted_cycle(bob) is None
+
+
+def test_a_refused_reservation_or_adjustment_leaves_no_alert(alice: User) -> None:
+    with pytest.raises(InsufficientCredits):
+        hold_credits(alice, 11)
+    with pytest.raises(InvalidInput, match="Cannot remove 11 credits"):
+        adjust_credits(alice, amount=-11, reason="Support correction")
+    assert low_alerts(alice) == []
+    assert alerted_cycle(alice) is None
+    assert CreditReservation.objects.filter(user=alice).count() == 0
+    assert fresh(alice).credits == 10
+
+
+def test_scheduling_posts_fires_the_alert_on_the_reservation_that_reaches_the_threshold(alice: User) -> None:
+    hold_credits(alice, 6)
+    account = create_account(alice)
+    # Two posts to one platform on a Free plan go on different days.
+    for days, expected in ((1, []), (2, [{"available": 2, "monthly": 10}])):
+        post = create_post(alice, text=f"Day {days}", account_ids=[account.pk])
+        schedule_post(alice, post.pk, at=T0 + timedelta(days=days))
+        assert low_alerts(alice) == expected
+    assert available_credits(fresh(alice)) == 2
+
+
+def test_a_check_notices_credits_that_became_low_without_a_reservation(
+    alice: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    hold_credits(alice, 5)  # 5 of 10: not low on Free
+    alice = change_tier(alice, tier=Tier.PRO)  # 5 of 500 is
+    assert low_alerts(alice) == []
+    assert check_low_credits(alice) is True
+    assert_the_alert(alerts(alice, LOW)[0], available=5, monthly=500, cycle=T0, renews="15 April 2026")
+    assert alice.low_credits_alerted_cycle == T0 == alerted_cycle(alice)
+    # The second check of the cycle answers from the row it has.
+    with django_assert_num_queries(0):
+        assert check_low_credits(alice) is False
+    assert len(alerts(alice, LOW)) == 1
+
+
+def test_low_credits_fires_once_per_cycle(bob: User, django_assert_num_queries: DjangoAssertNumQueries) -> None:
+    first = hold_credits(bob, 400)
+    assert low_alerts(bob) == [{"available": 100, "monthly": 500}]
+    hold_credits(bob, 50)
+    adjust_credits(bob, amount=-10, reason="Support correction")
+    assert spend(first) is True
+    bob = fresh(bob)
+    assert available_credits(bob) == 40
+    with django_assert_num_queries(0):
+        assert check_low_credits(bob) is False
+    assert low_alerts(bob) == [{"available": 100, "monthly": 500}]
+    assert alerted_cycle(bob) == T0
+
+
+@pytest.mark.parametrize("how", ["reservation", "adjustment"])
+def test_low_credits_fires_again_in_the_next_cycle(alice: User, clock: time_machine.Traveller, how: str) -> None:
+    hold_credits(alice, 8)
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    # Renewal: the 2 unreserved credits expire (cap 0), the 8 held stay; 10 new ones are available.
+    clock.move_to(T1)
+    renew_credits(alice.pk)
+    alice = fresh(alice)
+    assert available_credits(alice) == 10
+    assert alice.low_credits_alerted_cycle == T0
+    assert check_low_credits(alice) is False
+    if how == "reservation":
+        hold_credits(alice, 8)
+    else:
+        adjust_credits(alice, amount=-8, reason="Support correction")
+    alice = fresh(alice)
+    assert available_credits(alice) == 2
+    assert alice.low_credits_alerted_cycle == T1
+    assert check_low_credits(alice) is False
+    hold_credits(alice, 1)
     rows = alerts(alice, LOW)
-    assert len(rows) == 1
-    assert rows[0].data == {"available": 2, "monthly": 10}  # the first consumption that reached the threshold
+    assert len(rows) == 2
+    assert_the_alert(rows[0], available=2, monthly=10, cycle=T0, renews="15 April 2026")
+    assert_the_alert(rows[1], available=2, monthly=10, cycle=T1, renews="15 May 2026")
 
 
-def test_a_consumption_that_was_already_settled_does_not_check_again(alice: User) -> None:
-    reservation = reserve_credits(alice, amount=8)
-    assert consume_reservation(reservation.pk) is True
+def test_a_rolled_back_reservation_leaves_no_alert_and_no_memo(alice: User) -> None:
+    class Abandoned(Exception):
+        pass
+
+    def hold_then_fail() -> None:
+        with transaction.atomic():
+            hold_credits(alice, 8)
+            assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+            assert alerted_cycle(alice) == T0
+            raise Abandoned
+
+    with pytest.raises(Abandoned):
+        hold_then_fail()
+    assert low_alerts(alice) == []
+    assert alerted_cycle(alice) is None
+    assert CreditReservation.objects.filter(user=alice).count() == 0
+    assert list(CreditLedgerEntry.objects.filter(user=alice).values_list("kind", "amount")) == [("grant", 10)]
+    assert available_credits(fresh(alice)) == 10
+    # The next reservation that reaches the threshold sends it.
+    hold_credits(alice, 8)
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    assert alerted_cycle(alice) == T0
+
+
+def test_a_publish_checks_for_low_credits(alice: User) -> None:
+    held = hold_credits(alice, 5)
+    alice = change_tier(alice, tier=Tier.PRO)  # low against the new plan, and nothing has checked yet
+    assert low_alerts(alice) == []
+    assert spend(held) is True
+    assert low_alerts(alice) == [{"available": 5, "monthly": 500}]
+    assert alerted_cycle(alice) == T0
+
+
+def test_a_publish_of_a_target_already_published_checks_nothing(alice: User) -> None:
+    held = hold_credits(alice, 5)
+    alice = change_tier(alice, tier=Tier.PRO)
+    assert spend(held) is True
+    # Forget the alert: a check now would send it again.
     Notification.objects.filter(user=alice).delete()
-    assert consume_reservation(reservation.pk) is False
-    assert alerts(alice, LOW) == []
+    User.objects.filter(pk=alice.pk).update(low_credits_alerted_cycle=None)
+    assert spend(held) is False
+    assert low_alerts(alice) == []
+    assert alerted_cycle(alice) is None
+    assert check_low_credits(fresh(alice)) is True
+
+
+def publish_one(user: User) -> None:
+    """A post that holds a credit and is published through the publishing path."""
+    assert spend(hold_credits(user)) is True
+
+
+def test_publishing_one_post_at_a_time_notifies_once(alice: User) -> None:
+    for _ in range(9):
+        publish_one(alice)
+    # The reservation of the eighth post reached the threshold.
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    assert available_credits(fresh(alice)) == 1
 
 
 def test_users_who_would_lose_credits_within_three_days_are_warned(cast: dict[Tier, User]) -> None:
@@ -164,14 +295,14 @@ def test_users_whose_renewal_is_within_three_days_are_warned(bob: User, now: dat
 @pytest.mark.parametrize(("held", "expiring"), [([250], None), ([100, 150], None), ([249], 1), ([100, 140], 10)])
 def test_users_at_or_under_the_carryover_cap_are_not_warned(bob: User, held: list[int], expiring: int | None) -> None:
     for amount in held:
-        reserve_credits(bob, amount=amount)
+        hold_credits(bob, amount)
     assert notify_expiring_credits(now=T1 - timedelta(days=2)) == int(expiring is not None)
     rows = alerts(bob, EXPIRING)
     assert [row.data["expiring"] for row in rows] == ([] if expiring is None else [expiring])
 
 
 def test_a_free_user_with_nothing_unreserved_is_not_warned(alice: User) -> None:
-    reserve_credits(alice, amount=10)
+    hold_credits(alice, 10)
     assert notify_expiring_credits(now=T1 - timedelta(days=1)) == 0
     assert alerts(alice, EXPIRING) == []
 
@@ -198,54 +329,45 @@ def test_expiring_credits_are_warned_once_per_cycle_and_again_in_the_next(bob: U
     ]
 
 
-def publish_one(user: User) -> None:
-    """A post published through the publishing path, whose completion checks for low credits."""
-    from tests.conftest import create_account, create_scheduled_post
-    from tidings.platforms.models import SocialAccount
-    from tidings.posts.models import TargetStatus
-    from tidings.posts.publishing import complete_publish
-
-    account = SocialAccount.objects.filter(user=user).first() or create_account(user)
-    target = create_scheduled_post(user, [account]).targets.get()
-    type(target).objects.filter(pk=target.pk).update(status=TargetStatus.PUBLISHING)
-    assert complete_publish(target.pk, external_id=f"ext-{target.pk}") is True
-
-
-def test_publishing_alerts_low_credits_once_per_cycle_and_again_after_renewal(alice: User) -> None:
+def test_publishing_alerts_low_credits_once_per_cycle_and_again_after_renewal(
+    alice: User, clock: time_machine.Traveller
+) -> None:
     for _ in range(3):
         publish_one(alice)
-    assert alerts(alice, LOW) == []  # 7 of 10 left
+    assert low_alerts(alice) == []  # 7 of 10 left
     for _ in range(7):  # down to 0: the alert comes at 2 left, and only then
         publish_one(alice)
-    assert [row.data for row in alerts(alice, LOW)] == [{"available": 2, "monthly": 10}]
-    renew_credits(alice.pk, now=T1)
-    with time_machine.travel(T1 + timedelta(days=1), tick=False):
-        for _ in range(8):
-            publish_one(fresh(alice))
-    assert [row.data for row in alerts(alice, LOW)] == [
-        {"available": 2, "monthly": 10},
-        {"available": 2, "monthly": 10},
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    clock.move_to(T1)
+    renew_credits(alice.pk)
+    clock.move_to(T1 + timedelta(days=1))
+    for _ in range(8):
+        publish_one(alice)
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10}, {"available": 2, "monthly": 10}]
+    assert [row.dedupe_key for row in alerts(alice, LOW)] == [
+        f"low_credits:{T0.isoformat()}",
+        f"low_credits:{T1.isoformat()}",
     ]
 
 
-def test_an_alert_rolled_back_with_its_publish_is_sent_by_the_next_publish(alice: User) -> None:
-    from django.db import transaction
-
+def test_an_alert_rolled_back_with_its_post_is_sent_by_the_next_post(alice: User) -> None:
     for _ in range(7):
         publish_one(alice)
-    assert alerts(alice, LOW) == []
+    assert low_alerts(alice) == []
 
     class Abandoned(Exception):
         pass
 
     def publish_then_fail() -> None:
         with transaction.atomic():
-            publish_one(alice)  # the eighth: this alert is created, then rolled back with the publish
+            publish_one(alice)  # the eighth: its alert is created, then rolled back with the post
             assert len(alerts(alice, LOW)) == 1
             raise Abandoned
 
     with pytest.raises(Abandoned):
         publish_then_fail()
-    assert alerts(alice, LOW) == []
+    assert low_alerts(alice) == []
+    assert alerted_cycle(alice) is None
+    assert available_credits(fresh(alice)) == 3
     publish_one(alice)
-    assert [row.data for row in alerts(alice, LOW)] == [{"available": 2, "monthly": 10}]
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]

@@ -1,5 +1,6 @@
 """The monthly credit cycle: renewal with carryover per plan, pending reservations over a renewal, idempotence,
-missed months, month ends and the set-based renewal of every due user."""
+missed months, month ends and the set-based renewal of every due user. Credits are held, spent and released the
+way the product moves them: through post targets."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -8,18 +9,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.conftest import make_user
+from tests.conftest import create_account, create_scheduled_post, make_user
+from tests.support.credits import hold_credits, release, spend
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier
+from tidings.core.errors import Conflict
+from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.renewal import Renewal, renew_credits, renew_due_users
-from tidings.credits.services import (
-    available_credits,
-    consume_reservation,
-    ledger_balance,
-    release_reservation,
-    reserve_credits,
-)
+from tidings.credits.selectors import available_credits, reserved_credits
+from tidings.credits.services import ledger_balance
+from tidings.posts.models import PostTarget, TargetStatus
+from tidings.posts.publishing import claim_due_targets, end_target
+from tidings.posts.services import cancel_post, reschedule_post, unschedule_post
 from tidings.tiers.plans import Tier
 
 pytestmark = pytest.mark.django_db
@@ -47,9 +49,13 @@ def renewal_cycles(user: User) -> list[datetime]:
     return list(rows.values_list("cycle_start", flat=True))
 
 
-def spend(user: User, amount: int) -> None:
-    """Reserve and consume `amount` credits, as a published post would."""
-    assert consume_reservation(reserve_credits(user, amount=amount).pk) is True
+def reservation_of(target: PostTarget) -> CreditReservation:
+    return CreditReservation.objects.get(target=target)
+
+
+def spend_credits(user: User, amount: int) -> None:
+    """Hold `amount` credits on a target and publish it, as a post that went out would."""
+    assert spend(hold_credits(user, amount)) is True
 
 
 def fresh(user: User) -> User:
@@ -99,7 +105,7 @@ def test_renewal_grants_the_monthly_credits_and_carries_over_up_to_the_cap(
     user: User = request.getfixturevalue(name)
     monthly = {"alice": 10, "bob": 500, "carol": 2000}[name]
     if spent:
-        spend(user, spent)
+        spend_credits(user, spent)
     assert ledger(user) == rows_after_spending
     renewal = renew_credits(user.pk, now=T1)
     assert renewal == Renewal(user.pk, T1, monthly, carried, expired, balance)
@@ -119,8 +125,8 @@ def test_renewal_grants_the_monthly_credits_and_carries_over_up_to_the_cap(
 
 
 def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> None:
-    held = reserve_credits(bob, amount=100)
-    spend(bob, 50)
+    held = hold_credits(bob, 100)
+    spend_credits(bob, 50)
     # Balance 450, of which 100 are held: 350 unreserved, 250 carried, 100 expire; the held 100 stay.
     renewal = renew_credits(bob.pk, now=T1)
     assert renewal == Renewal(bob.pk, T1, 500, 250, 100, 850)
@@ -131,60 +137,165 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
         ("renewal", 500, 850),
     ]
     bob = fresh(bob)
-    assert bob.credits == 850
+    assert bob.credits == 850 == ledger_balance(bob)
+    assert reserved_credits(bob.pk) == 100
     assert available_credits(bob) == 750  # monthly 500 + carried 250
+    reservation = reservation_of(held)
+    assert (reservation.status, reservation.amount, reservation.cycle_start) == (ReservationStatus.PENDING, 100, T0)
     held.refresh_from_db()
-    assert held.status == ReservationStatus.PENDING
-    assert held.cycle_start == T0
+    assert held.status == TargetStatus.SCHEDULED
 
 
 def test_a_free_users_pending_reservation_survives_the_zero_cap(alice: User) -> None:
-    reserve_credits(alice, amount=4)
-    spend(alice, 3)
+    held = hold_credits(alice, 4)
+    spend_credits(alice, 3)
     assert renew_credits(alice.pk, now=T1) == Renewal(alice.pk, T1, 10, 0, 3, 14)
     assert ledger(alice) == [("grant", 10, 10), ("consume", -3, 7), ("expire", -3, 4), ("renewal", 10, 14)]
     assert available_credits(fresh(alice)) == 10
+    assert reservation_of(held).status == ReservationStatus.PENDING
 
 
-def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bob: User) -> None:
-    held = reserve_credits(bob, amount=100)
+def _cancel(target: PostTarget) -> None:
+    assert release(target) == 1
+
+
+def _unschedule(target: PostTarget) -> None:
+    assert unschedule_post(target.post.user, target.post_id) == 1
+
+
+def _skip(target: PostTarget) -> None:
+    assert end_target(target.pk, status=TargetStatus.SKIPPED, reason="Too late to go out") == TargetStatus.SKIPPED
+
+
+def _fail(target: PostTarget) -> None:
+    target.refresh_from_db()
+    assert [row[0] for row in claim_due_targets(now=target.scheduled_at)] == [target.pk]
+    assert end_target(target.pk, status=TargetStatus.FAILED, reason="The platform refused it") == TargetStatus.FAILED
+
+
+# Every way out of a credit-holding state other than publishing: (leave, the target's state, the settle reason).
+RELEASES = {
+    "cancelled": (_cancel, TargetStatus.CANCELLED, "Cancelled by the user"),
+    "unscheduled": (_unschedule, TargetStatus.DRAFT, "Moved back to draft"),
+    "skipped": (_skip, TargetStatus.SKIPPED, "Too late to go out"),
+    "failed": (_fail, TargetStatus.FAILED, "The platform refused it"),
+}
+
+
+@pytest.mark.parametrize("how", list(RELEASES))
+def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bob: User, how: str) -> None:
+    leave, state, reason = RELEASES[how]
+    held = hold_credits(bob, 100)
     renew_credits(bob.pk, now=T1)  # 400 unreserved: 250 carried, 150 expire; balance 850
-    assert release_reservation(held.pk, reason="Cancelled by the user") is True
+    leave(held)
     rows = list(CreditLedgerEntry.objects.filter(user=bob).order_by("pk"))
+    reservation = reservation_of(held)
     assert [(r.kind, r.amount, r.balance_after) for r in rows] == [
         ("grant", 500, 500),
         ("expire", -150, 350),
         ("renewal", 500, 850),
         ("expire", -100, 750),
     ]
-    assert rows[-1].reservation_id == held.pk
+    assert rows[-1].reservation_id == reservation.pk
+    assert rows[-1].reason == "Reserved in an earlier cycle and released after renewal"
     bob = fresh(bob)
     assert bob.credits == 750 == ledger_balance(bob)
     assert available_credits(bob) == 750
+    assert (reservation.status, reservation.reason, reservation.settled_at) == (ReservationStatus.RELEASED, reason, T0)
     held.refresh_from_db()
-    assert held.status == ReservationStatus.RELEASED
-    # A second release changes nothing.
-    assert release_reservation(held.pk, reason="again") is False
+    assert held.status == state
+    # Released once: neither a second release nor a publish moves it again.
+    again = unschedule_post if state == TargetStatus.DRAFT else cancel_post
+    with pytest.raises(Conflict):
+        again(bob, held.post_id)
+    assert spend(held) is False
     assert len(ledger(bob)) == 4
+    assert reservation_of(held).status == ReservationStatus.RELEASED
+    assert fresh(bob).credits == 750
 
 
 def test_a_reservation_from_before_the_renewal_can_still_be_consumed_after_it(bob: User) -> None:
-    held = reserve_credits(bob, amount=100)
+    held = hold_credits(bob, 100)
     renew_credits(bob.pk, now=T1)
-    assert consume_reservation(held.pk) is True
-    assert ledger(bob)[-1] == ("consume", -100, 750)
+    assert spend(held) is True
+    reservation = reservation_of(held)
+    assert ledger(bob) == [("grant", 500, 500), ("expire", -150, 350), ("renewal", 500, 850), ("consume", -100, 750)]
+    assert CreditLedgerEntry.objects.filter(user=bob).order_by("pk").last().reservation_id == reservation.pk
     bob = fresh(bob)
-    assert bob.credits == 750
+    assert bob.credits == 750 == ledger_balance(bob)
     assert available_credits(bob) == 750
+    assert (reservation.status, reservation.cycle_start) == (ReservationStatus.CONSUMED, T0)
+    # Spent once: a second publish and a cancel change nothing.
+    assert spend(held) is False
+    with pytest.raises(Conflict):
+        release(held)
+    assert len(ledger(bob)) == 4
+    assert fresh(bob).credits == 750
 
 
-def test_a_reservation_made_and_released_in_the_same_cycle_writes_no_ledger_row(bob: User) -> None:
-    renew_credits(bob.pk, now=T1)
-    held = reserve_credits(bob, amount=5)
-    assert held.cycle_start == T1
-    assert release_reservation(held.pk, reason="Moved back to draft") is True
+def test_a_reservation_made_and_released_in_the_same_cycle_writes_no_ledger_row(
+    bob: User, clock: time_machine.Traveller
+) -> None:
+    clock.move_to(T1)
+    renew_credits(bob.pk)
+    held = hold_credits(bob, 5)
+    assert reservation_of(held).cycle_start == T1
+    assert available_credits(fresh(bob)) == 745
+    assert unschedule_post(bob, held.post_id) == 1
     assert ledger(bob) == [("grant", 500, 500), ("expire", -250, 250), ("renewal", 500, 750)]
     assert available_credits(fresh(bob)) == 750
+    assert reservation_of(held).status == ReservationStatus.RELEASED
+
+
+def test_a_post_rescheduled_after_the_renewal_pays_from_the_new_cycle(bob: User, clock: time_machine.Traveller) -> None:
+    post = create_scheduled_post(bob, [create_account(bob)])
+    target = post.targets.get()
+    old = reservation_of(target)
+    clock.move_to(T1 + timedelta(hours=1))
+    # 499 unreserved: 250 carried, 249 expire; the held credit stays.
+    assert renew_credits(bob.pk) == Renewal(bob.pk, T1, 500, 250, 249, 751)
+    reschedule_post(bob, post.pk, at=T1 + timedelta(days=2))
+    old.refresh_from_db()
+    assert (old.status, old.reason) == (
+        ReservationStatus.RELEASED,
+        "Post changed after renewal: reserved again from this cycle",
+    )
+    new = CreditReservation.objects.get(target=target, status=ReservationStatus.PENDING)
+    assert (new.amount, new.cycle_start) == (1, T1)
+    assert ledger(bob)[-1] == ("expire", -1, 750)
+    bob = fresh(bob)
+    assert bob.credits == 750 == ledger_balance(bob)
+    assert available_credits(bob) == 749
+    # Rescheduled again in the same cycle: the credit stays where it is.
+    reschedule_post(bob, post.pk, at=T1 + timedelta(days=3))
+    assert CreditReservation.objects.filter(target=target).count() == 2
+    assert len(ledger(bob)) == 4
+    # And publishing it spends the new cycle's credit once.
+    assert spend(target) is True
+    new.refresh_from_db()
+    assert new.status == ReservationStatus.CONSUMED
+    assert ledger(bob)[-1] == ("consume", -1, 749)
+    assert available_credits(fresh(bob)) == 749
+
+
+def test_a_reschedule_the_new_cycle_cannot_pay_for_changes_nothing(alice: User, clock: time_machine.Traveller) -> None:
+    post = create_scheduled_post(alice, [create_account(alice)])
+    target = post.targets.get()
+    before_at = PostTarget.objects.get(pk=target.pk).scheduled_at
+    clock.move_to(T1 + timedelta(hours=1))
+    assert renew_credits(alice.pk) == Renewal(alice.pk, T1, 10, 0, 9, 11)
+    hold_credits(alice, 10)  # the whole new cycle is spoken for
+    rows = ledger(alice)
+    with pytest.raises(InsufficientCredits):
+        reschedule_post(alice, post.pk, at=T1 + timedelta(days=2))
+    assert ledger(alice) == rows
+    old = reservation_of(target)
+    assert (old.status, old.cycle_start) == (ReservationStatus.PENDING, T0)
+    target.refresh_from_db()
+    assert (target.status, target.scheduled_at) == (TargetStatus.SCHEDULED, before_at)
+    alice = fresh(alice)
+    assert alice.credits == 11 == ledger_balance(alice)
+    assert available_credits(alice) == 0
 
 
 def test_renewing_twice_for_the_same_cycle_renews_once(bob: User) -> None:
@@ -214,7 +325,7 @@ def test_renewal_uses_the_clock_when_no_time_is_given(bob: User, clock: time_mac
 
 
 def test_a_cycle_not_due_yet_is_not_renewed_and_nothing_changes(bob: User) -> None:
-    spend(bob, 10)
+    spend_credits(bob, 10)
     before = ledger(bob)
     assert renew_credits(bob.pk, now=T1 - timedelta(seconds=1)) is None
     assert renew_due_users(now=T1 - timedelta(seconds=1)) == 0
@@ -356,53 +467,67 @@ def test_a_due_user_is_renewed_whatever_time_zone_now_is_given_in(clock: time_ma
 
 
 def test_renewal_leaves_reservations_untouched(bob: User) -> None:
-    first = reserve_credits(bob, amount=3)
-    second = reserve_credits(bob, amount=2)
-    assert consume_reservation(second.pk) is True
+    first = hold_credits(bob, 3)
+    second = hold_credits(bob, 2)
+    assert spend(second) is True
     renew_credits(bob.pk, now=T1)
-    assert dict(CreditReservation.objects.values_list("pk", "status")) == {
+    assert dict(CreditReservation.objects.values_list("target_id", "status")) == {
         first.pk: ReservationStatus.PENDING,
         second.pk: ReservationStatus.CONSUMED,
     }
+    assert list(PostTarget.objects.order_by("pk").values_list("status", flat=True)) == [
+        TargetStatus.SCHEDULED,
+        TargetStatus.PUBLISHED,
+    ]
 
 
-def settle_held(user: User, target_id: int, to: ReservationStatus) -> int:
-    """What the publishing path does on a final outcome: settle the target's credit under the user's lock."""
-    from django.db import transaction
+# How a scheduled target leaves its credit-holding state: (the reservation's end, its reason).
+EXITS = {
+    "published": (ReservationStatus.CONSUMED, "Published to mastodon"),
+    **{how: (ReservationStatus.RELEASED, reason) for how, (_, _, reason) in RELEASES.items()},
+}
 
-    from tidings.credits.services import lock_user, settle_target_reservations
 
-    with transaction.atomic():
-        return settle_target_reservations(lock_user(user.pk), target_id=target_id, to=to, reason="The outcome")
+def leave(target: PostTarget, how: str) -> None:
+    if how == "published":
+        assert spend(target) is True
+    else:
+        RELEASES[how][0](target)
 
 
 @pytest.mark.parametrize(
-    ("renewed", "to", "last_row", "balance"),
+    ("renewed", "how", "last_row", "balance"),
     [
         # Released in the cycle it was reserved in: the credit is simply available again, no ledger row.
-        (False, ReservationStatus.RELEASED, ("grant", 500, 500), 500),
-        (False, ReservationStatus.CONSUMED, ("consume", -1, 499), 499),
+        *[(False, how, ("grant", 500, 500), 500) for how in RELEASES],
+        (False, "published", ("consume", -1, 499), 499),
         # Reserved before the renewal and released after it: the credit expires instead of joining the new cycle.
-        (True, ReservationStatus.RELEASED, ("expire", -1, 750), 750),
-        (True, ReservationStatus.CONSUMED, ("consume", -1, 750), 750),
+        *[(True, how, ("expire", -1, 750), 750) for how in RELEASES],
+        (True, "published", ("consume", -1, 750), 750),
     ],
 )
-def test_settling_a_targets_credit_writes_the_ledger_row_its_cycle_calls_for(
-    bob: User, renewed: bool, to: ReservationStatus, last_row: tuple[str, int, int], balance: int
+def test_a_scheduled_targets_credit_is_settled_once_with_the_ledger_row_its_cycle_calls_for(
+    bob: User, renewed: bool, how: str, last_row: tuple[str, int, int], balance: int
 ) -> None:
-    from tests.conftest import create_account, create_scheduled_post
-
     target = create_scheduled_post(bob, [create_account(bob)]).targets.get()
-    held = CreditReservation.objects.get(target=target, status=ReservationStatus.PENDING)
+    held = reservation_of(target)
+    assert (held.status, held.amount, held.cycle_start) == (ReservationStatus.PENDING, 1, T0)
     if renewed:
         renew_credits(bob.pk, now=T1)
-    assert settle_held(bob, target.pk, to) == 1
+    leave(target, how)
+    to, reason = EXITS[how]
     assert ledger(bob)[-1] == last_row
     held.refresh_from_db()
-    assert (held.status, held.reason, held.settled_at) == (to, "The outcome", T0)
+    assert (held.status, held.reason, held.settled_at) == (to, reason, T0)
     bob = fresh(bob)
     assert bob.credits == balance == ledger_balance(bob) == available_credits(bob)
-    # Settled once: a second settle finds nothing pending and writes nothing.
+    assert reserved_credits(bob.pk) == 0
+    # Settled once: publishing it, ending it or cancelling it again finds nothing pending and writes nothing.
     rows = len(ledger(bob))
-    assert settle_held(bob, target.pk, ReservationStatus.CONSUMED) == 0
+    assert spend(target) is False
+    assert end_target(target.pk, status=TargetStatus.SKIPPED, reason="again") == ""
     assert len(ledger(bob)) == rows
+    assert CreditReservation.objects.filter(target=target).count() == 1
+    held.refresh_from_db()
+    assert (held.status, held.reason) == (to, reason)
+    assert fresh(bob).credits == balance

@@ -11,9 +11,10 @@ from django.core.management import CommandError, call_command
 
 from tests.conftest import make_user
 from tests.jobs.conftest import wait_for
+from tests.support.credits import hold_credits
 from tidings.accounts.models import User
-from tidings.credits.models import CreditLedgerEntry, LedgerKind
-from tidings.credits.services import reserve_credits
+from tidings.accounts.services import change_tier
+from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.jobs.models import JobLog
 from tidings.jobs.workflows import credits as credit_jobs
 from tidings.notifications.models import Notification, NotificationType
@@ -81,7 +82,7 @@ def test_monthly_renewal_at_month_end_happens_once_and_keeps_the_cycle_day() -> 
     bob = make_user("bob", Tier.PRO)
     anchor = datetime(2027, 1, 31, 10, tzinfo=UTC)
     set_cycle(bob, anchor=anchor, last=anchor, next_reset=datetime(2027, 2, 28, 10, tzinfo=UTC))
-    reserve_credits(bob, amount=100)
+    held = hold_credits(bob, 100)
 
     backfill("credits-reset-monthly", datetime(2027, 2, 28, 8, tzinfo=UTC), datetime(2027, 2, 28, 13, tzinfo=UTC))
 
@@ -90,8 +91,11 @@ def test_monthly_renewal_at_month_end_happens_once_and_keeps_the_cycle_day() -> 
     assert bob.next_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
     # 400 unreserved: 250 carried, 150 expired; 100 stay reserved; plus 500 new.
     assert bob.credits == 500 + 250 + 100
-    kinds = list(CreditLedgerEntry.objects.filter(user=bob).values_list("kind", "amount"))
+    kinds = list(CreditLedgerEntry.objects.filter(user=bob).order_by("pk").values_list("kind", "amount"))
     assert kinds == [(LedgerKind.GRANT, 500), (LedgerKind.EXPIRE, -150), (LedgerKind.RENEWAL, 500)]
+    reservation = CreditReservation.objects.get(target=held)
+    assert (reservation.status, reservation.amount) == (ReservationStatus.PENDING, 100)
+    assert reservation.cycle_start == anchor
 
     backfill("credits-reset-monthly", datetime(2027, 3, 31, 8, tzinfo=UTC), datetime(2027, 3, 31, 12, tzinfo=UTC))
 
@@ -119,14 +123,26 @@ def test_the_renewal_job_renews_every_due_user_across_batches(monkeypatch: pytes
 
 def test_send_event_starts_the_low_credit_check(capsys: pytest.CaptureFixture[str]) -> None:
     alice = make_user("alice", Tier.FREE)
-    reserve_credits(alice, amount=8)
+    hold_credits(alice, 5)  # 5 of 10 left: not low on Free, so the reservation sent nothing
+    alice = change_tier(alice, tier=Tier.PRO)  # 5 of 500 is low, and nothing has checked since
+    alerts = Notification.objects.filter(user=alice, type=NotificationType.LOW_CREDITS)
+    assert alerts.count() == 0
 
-    call_command("send_event", "credits/check.low", data=json.dumps({"user_id": alice.pk}))
+    def check_low() -> str:
+        call_command("send_event", "credits/check.low", data=json.dumps({"user_id": alice.pk}))
+        workflow_id = capsys.readouterr().out.strip()
+        DBOS.retrieve_workflow(workflow_id).get_result()
+        wait_for(lambda: JobLog.objects.filter(workflow_id=workflow_id, status="completed").exists(), what="job log")
+        return workflow_id
 
-    workflow_id = capsys.readouterr().out.strip()
-    DBOS.retrieve_workflow(workflow_id).get_result()
-    assert Notification.objects.filter(user=alice, type=NotificationType.LOW_CREDITS).count() == 1
-    wait_for(lambda: JobLog.objects.filter(workflow_id=workflow_id, status="completed").exists(), what="job log")
+    first = check_low()
+    assert list(alerts.values_list("data", flat=True)) == [{"available": 5, "monthly": 500}]
+    assert JobLog.objects.get(workflow_id=first).data == {"user_id": alice.pk, "notified": True}
+    # Once per cycle: a second check finds the alert out.
+    second = check_low()
+    assert second != first
+    assert alerts.count() == 1
+    assert JobLog.objects.get(workflow_id=second).data == {"user_id": alice.pk, "notified": False}
 
 
 @pytest.mark.parametrize(
