@@ -7,12 +7,16 @@ TIDINGS_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first, for OAuth to
 TIDINGS_DEBUG        1 for development error pages
 TIDINGS_ALLOWED_HOSTS comma-separated host names (default localhost names)
 TIDINGS_TIME_ZONE    the site's default time zone for new users (default UTC)
+TIDINGS_SIGNUP       open, verify (credits after the email is confirmed; default) or closed
+TIDINGS_PROXY_COUNT  proxies in front that append to X-Forwarded-For (default 0: the peer is the client)
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from tidings.core import local_secrets
 
@@ -45,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "tidings.accounts",
     "tidings.tiers",
     "tidings.credits",
@@ -71,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a log-in lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tidings.urls"
@@ -79,6 +86,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "home"
+# Axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 TEMPLATES = [
     {
@@ -194,6 +203,36 @@ TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")
 TIDINGS_EXPIRY_CHECK_CRON = os.environ.get("TIDINGS_EXPIRY_CHECK_CRON", "0 9 * * *")
 TIDINGS_EXPIRY_CHECK_TIME_ZONE = os.environ.get("TIDINGS_EXPIRY_CHECK_TIME_ZONE", "Africa/Johannesburg")
 TIDINGS_WORKFLOW_RETENTION_DAYS = int(os.environ.get("TIDINGS_WORKFLOW_RETENTION_DAYS", "14"))
+
+# Sign-up: "open" grants the plan's credits at once; "verify" grants them when the email address is confirmed
+# through a signed link valid for TIDINGS_EMAIL_CONFIRMATION_MAX_AGE seconds; "closed" lets only staff add users.
+TIDINGS_SIGNUP = os.environ.get("TIDINGS_SIGNUP", "verify").strip().lower()
+if TIDINGS_SIGNUP not in {"open", "verify", "closed"}:
+    raise ImproperlyConfigured(f"TIDINGS_SIGNUP must be open, verify or closed, not {TIDINGS_SIGNUP!r}.")
+TIDINGS_EMAIL_CONFIRMATION_MAX_AGE = 3 * 24 * 3600
+# Behind N proxies the client's address is the N-th from the right in X-Forwarded-For (the entries left of it are
+# whatever the client sent); both throttles below key on it.
+TIDINGS_PROXY_COUNT = int(os.environ.get("TIDINGS_PROXY_COUNT", "0"))
+# Log-in throttle (django-axes, failures kept in the database): five failed log-ins for one username, or from one
+# address, lock that username or address out for 15 minutes; a successful log-in clears the count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "tidings.web.auth.client_address"
+# Failures are what a lockout needs; a row per successful log-in would grow without bound.
+AXES_DISABLE_ACCESS_LOG = True
+# Sign-up, password reset and re-sending the confirmation: at most this many attempts per window (seconds), counted
+# per client address and, where there is one, per account. The counters live in the default cache: Django's
+# in-process memory cache, shared by the threads of `tidings serve`; with several web processes each counts alone,
+# so the effective limit is that many times higher (point CACHES at a shared cache there).
+TIDINGS_THROTTLES = {
+    "signup": (5, 3600),
+    "password_reset": (5, 3600),
+    "confirm_resend": (3, 3600),
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tidings"}}
 
 # Public API: requests per token per window.
 TIDINGS_API_RATE_LIMIT = int(os.environ.get("TIDINGS_API_RATE_LIMIT", "120"))

@@ -1,17 +1,39 @@
-"""Creating users and changing their plan."""
+"""Creating users, confirming their email, and changing their plan."""
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tidings.accounts.models import User, validate_time_zone
-from tidings.core.errors import InvalidInput
+from tidings.core.errors import Conflict, InvalidInput
 from tidings.core.months import add_months
 from tidings.credits.models import LedgerKind
 from tidings.credits.services import lock_user, write_ledger
 from tidings.tiers.plans import Limit, Tier, resolve_limits, validate_tier_limits
+
+# The credit cycle of a user who has not confirmed their email yet: it never comes due, so the renewal scan (on
+# next_credit_reset) passes them by and no credits arrive until confirm_email starts a real cycle.
+NO_CYCLE_YET = datetime(9999, 1, 1, tzinfo=UTC)
+_CONFIRM_SALT = "tidings.accounts.confirm-email"
+EMAIL_TAKEN = "An account already uses this email address."
+
+
+def normalize_email(email: str) -> str:
+    """One spelling per address, so the same mailbox cannot sign up twice in another case."""
+    return email.strip().lower()
+
+
+def email_in_use(email: str) -> bool:
+    email = normalize_email(email)
+    return bool(email) and User.objects.annotate(lower=Lower("email")).filter(lower=email).exists()
 
 
 def create_user(
@@ -23,8 +45,15 @@ def create_user(
     time_zone: str | None = None,
     tier_limits: dict[str, Any] | None = None,
     is_demo: bool = False,
+    email_confirmed: bool = True,
 ) -> User:
-    """A new user whose first credit cycle starts now, with the plan's monthly credits granted in the ledger."""
+    """A new user whose first credit cycle starts now, with the plan's monthly credits granted in the ledger.
+
+    With `email_confirmed=False` (self sign-up that must prove the address) the user gets no cycle and no credits
+    until `confirm_email`."""
+    email = normalize_email(email)
+    if email_in_use(email):
+        raise InvalidInput(EMAIL_TAKEN, field="email")
     now = timezone.now()
     fields: dict[str, Any] = {"tier": Tier(tier), "tier_limits": {}, "is_demo": is_demo}
     if time_zone:
@@ -33,19 +62,78 @@ def create_user(
     if tier_limits is not None:
         _check(validate_tier_limits, tier_limits, "tier_limits")
         fields["tier_limits"] = tier_limits
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username,
+                email=email,
+                password=password,
+                credit_cycle_anchor=now,
+                last_credit_reset=now,
+                next_credit_reset=add_months(now, 1) if email_confirmed else NO_CYCLE_YET,
+                **fields,
+            )
+            if email_confirmed:
+                _grant_first_credits(lock_user(user.pk))
+    except IntegrityError:
+        # A concurrent sign-up took the address between the check and the insert; the constraint refused it.
+        if email_in_use(email):
+            raise InvalidInput(EMAIL_TAKEN, field="email") from None
+        raise
+    user.refresh_from_db()
+    return user
+
+
+def _grant_first_credits(user: User) -> None:
+    monthly = resolve_limits(user.tier, user.tier_limits)[Limit.MONTHLY_CREDITS] or 0
+    if monthly:
+        write_ledger(user, kind=LedgerKind.GRANT, amount=monthly, reason="First month's credits")
+
+
+def awaiting_confirmation(user: User) -> bool:
+    return user.next_credit_reset >= NO_CYCLE_YET
+
+
+def confirmation_token(user: User) -> str:
+    """A signed token naming the user and the address; it expires after TIDINGS_EMAIL_CONFIRMATION_MAX_AGE."""
+    return signing.dumps({"user": user.pk, "email": user.email}, salt=_CONFIRM_SALT, compress=True)
+
+
+def send_confirmation(user: User, *, link: Callable[[str], str]) -> None:
+    """Email the confirmation link (`link` turns a token into an absolute URL). With the console backend the
+    message, link included, is printed in the server's log."""
+    send_mail(
+        "Tidings: confirm your email address",
+        f"Hello {user.username},\n\nConfirm your email address to receive your plan's credits:\n"
+        f"{link(confirmation_token(user))}\n\nIf you did not sign up for Tidings, ignore this email.",
+        None,
+        [user.email],
+    )
+
+
+def confirm_email(token: str) -> User:
+    """Start the first credit cycle of the user the token names and grant the plan's credits, once: under the
+    user's row lock, a token for an address already confirmed (or since changed) is refused and grants nothing."""
+    try:
+        data = signing.loads(token, salt=_CONFIRM_SALT, max_age=settings.TIDINGS_EMAIL_CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise InvalidInput("This confirmation link has expired. Log in and send a new one.") from None
+    except signing.BadSignature:
+        raise InvalidInput("This confirmation link is not valid. Copy the whole link from the email.") from None
+    now = timezone.now()
     with transaction.atomic():
-        user = User.objects.create_user(
-            username,
-            email=email,
-            password=password,
-            credit_cycle_anchor=now,
-            last_credit_reset=now,
-            next_credit_reset=add_months(now, 1),
-            **fields,
+        try:
+            user = lock_user(data["user"])
+        except User.DoesNotExist:
+            user = None
+        if user is None or user.email != data["email"]:
+            raise InvalidInput("This confirmation link is not valid. Copy the whole link from the email.")
+        if not awaiting_confirmation(user):
+            raise Conflict("This email address is confirmed already; the link has been used.")
+        User.objects.filter(pk=user.pk).update(
+            credit_cycle_anchor=now, last_credit_reset=now, next_credit_reset=add_months(now, 1)
         )
-        monthly = resolve_limits(user.tier, user.tier_limits)[Limit.MONTHLY_CREDITS] or 0
-        if monthly:
-            write_ledger(lock_user(user.pk), kind=LedgerKind.GRANT, amount=monthly, reason="First month's credits")
+        _grant_first_credits(user)
     user.refresh_from_db()
     return user
 

@@ -1,6 +1,25 @@
-from django.http import HttpRequest
+"""Who is asking: the signed-in user, the client's address, and the throttles on sign-up, log-in and password reset."""
+
+import hashlib
+import math
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 from tidings.accounts.models import User
+from tidings.accounts.services import awaiting_confirmation
+
+MESSAGES = {
+    "signup": "Too many sign-ups from your address.",
+    "password_reset": "Too many password reset requests from your address or for this email.",
+    "confirm_resend": "A confirmation link was sent several times already. Check your inbox and spam folder.",
+}
 
 
 def signed_in(request: HttpRequest) -> User:
@@ -9,3 +28,65 @@ def signed_in(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionError("This page needs a signed-in user.")
     return user
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's IP address. Behind TIDINGS_PROXY_COUNT proxies it is the entry the outermost one appended to
+    X-Forwarded-For; anything further left came from the client and is not trusted."""
+    proxies = settings.TIDINGS_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def throttle(request: HttpRequest, scope: str, *, account: str = "") -> HttpResponse | None:
+    """Count one attempt for the client's address (and the account, when given) in the current fixed window.
+    Past the scope's limit for either, the 429 page to return; else None."""
+    limit, seconds = settings.TIDINGS_THROTTLES[scope]
+    now = time.time()
+    window = int(now // seconds)
+    subjects = [f"ip:{client_address(request)}"] + ([f"account:{account.strip().lower()}"] if account.strip() else [])
+    over = False
+    for subject in subjects:
+        # Hashed: the account part is whatever the form was given, and cache keys must be short and plain.
+        key = f"throttle:{scope}:{window}:{hashlib.sha256(subject.encode()).hexdigest()}"
+        cache.add(key, 0, timeout=seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=seconds)
+            count = 1
+        over = over or count > limit
+    if not over:
+        return None
+    retry_after = max(1, math.ceil((window + 1) * seconds - now))
+    minutes = math.ceil(retry_after / 60)
+    context = {"message": MESSAGES[scope], "minutes": minutes}
+    response = render(request, "registration/throttled.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in (django-axes counts its failures); a user who has not confirmed the email is sent to the
+    page that says so."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if isinstance(user, User) and awaiting_confirmation(user):
+            messages.warning(self.request, "Confirm your email address to receive your plan's credits.")
+            return redirect("confirm-email-pending")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset (one answer whether or not an account uses the address), throttled per address and email."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        refusal = throttle(request, "password_reset", account=str(request.POST.get("email", "")))
+        if refusal is not None:
+            return refusal
+        return super().post(request, *args, **kwargs)

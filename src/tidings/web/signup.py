@@ -1,20 +1,33 @@
-"""Sign up and personal settings."""
+"""Sign up (open, with email confirmation, or closed), confirming the email, and personal settings."""
 
 from zoneinfo import available_timezones
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from tidings.accounts.models import User
-from tidings.accounts.services import create_user, set_notification_preferences, set_time_zone
+from tidings.accounts.services import (
+    EMAIL_TAKEN,
+    awaiting_confirmation,
+    confirm_email,
+    create_user,
+    email_in_use,
+    normalize_email,
+    send_confirmation,
+    set_notification_preferences,
+    set_time_zone,
+)
 from tidings.core.errors import DomainError
 from tidings.notifications.models import NotificationType
-from tidings.web.auth import signed_in
+from tidings.web.auth import signed_in, throttle
 
 TIME_ZONES = sorted(available_timezones())
 
@@ -27,20 +40,81 @@ class SignupForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
+    def clean_email(self) -> str:
+        email = normalize_email(self.cleaned_data["email"])
+        if email_in_use(email):
+            raise forms.ValidationError(EMAIL_TAKEN + " Log in, or reset its password.")
+        return email
+
 
 def signup(request: HttpRequest) -> HttpResponse:
+    """TIDINGS_SIGNUP decides: `open` grants the plan's credits now, `verify` when the emailed link is followed,
+    `closed` makes no account (staff add users in the admin)."""
+    mode = settings.TIDINGS_SIGNUP
+    if mode == "closed":
+        return render(request, "registration/signup_closed.html", status=403 if request.method == "POST" else 200)
+    if request.method == "POST" and (refusal := throttle(request, "signup")) is not None:
+        return refusal
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = create_user(
-            form.cleaned_data["username"],
-            email=form.cleaned_data["email"],
-            password=form.cleaned_data["password1"],
-            time_zone=form.cleaned_data["time_zone"],
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to Tidings. You are on the Free plan with {user.credits} credits.")
+        try:
+            user = create_user(
+                form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                time_zone=form.cleaned_data["time_zone"],
+                email_confirmed=mode == "open",
+            )
+        except DomainError as error:
+            field = error.details.get("field")
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if mode == "open":
+                messages.success(request, f"Welcome to Tidings. You are on the Free plan with {user.credits} credits.")
+                return redirect("dashboard")
+            _send_link(request, user)
+            return redirect("confirm-email-pending")
+    return render(request, "registration/signup.html", {"form": form, "verify": mode == "verify"})
+
+
+def _send_link(request: HttpRequest, user: User) -> None:
+    send_confirmation(
+        user, link=lambda token: request.build_absolute_uri(reverse("confirm-email", kwargs={"token": token}))
+    )
+
+
+@login_required
+def confirm_email_pending(request: HttpRequest) -> HttpResponse:
+    """What an unconfirmed user sees: where the link went, and a button to send it again."""
+    user = signed_in(request)
+    if not awaiting_confirmation(user):
         return redirect("dashboard")
-    return render(request, "registration/signup.html", {"form": form})
+    return render(request, "registration/confirm_email_pending.html", {"email": user.email})
+
+
+@login_required
+@require_POST
+def confirm_email_resend(request: HttpRequest) -> HttpResponse:
+    user = signed_in(request)
+    if not awaiting_confirmation(user):
+        return redirect("dashboard")
+    if (refusal := throttle(request, "confirm_resend", account=f"user:{user.pk}")) is not None:
+        return refusal
+    _send_link(request, user)
+    messages.success(request, f"A new confirmation link is on its way to {user.email}.")
+    return redirect("confirm-email-pending")
+
+
+def confirm_email_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: the first confirmation grants the plan's credits; a second, tampered or expired link
+    changes nothing and says why."""
+    try:
+        user = confirm_email(token)
+    except DomainError as error:
+        return render(request, "registration/confirm_email_done.html", {"refusal": error.message}, status=400)
+    messages.success(request, f"Email confirmed. Your {user.credits} credits for this month are in.")
+    return redirect("dashboard" if request.user.is_authenticated else "login")
 
 
 class SettingsForm(forms.Form):

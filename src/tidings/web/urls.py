@@ -1,13 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from tidings.web import automation, compose, inbox, pages, queue, signup
+from tidings.web import auth, automation, compose, inbox, pages, queue, signup
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("dashboard/", pages.dashboard, name="dashboard"),
     path("plan/", pages.plan, name="plan"),
     path("signup/", signup.signup, name="signup"),
+    path("signup/confirm/", signup.confirm_email_pending, name="confirm-email-pending"),
+    path("signup/confirm/resend/", signup.confirm_email_resend, name="confirm-email-resend"),
+    path("signup/confirm/<str:token>/", signup.confirm_email_link, name="confirm-email"),
     path("compose/", compose.compose, name="compose"),
     path("compose/preview/", compose.preview, name="compose-preview"),
     path("posts/<int:post_id>/edit/", compose.edit, name="post-edit"),
@@ -23,9 +26,9 @@ urlpatterns = [
     path("notifications/", inbox.notifications, name="notifications"),
     path("notifications/read/", inbox.read, name="notifications-read"),
     path("settings/", signup.settings_page, name="settings"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", auth.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "password-reset/<uidb64>/<token>/",
