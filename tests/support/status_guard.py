@@ -30,6 +30,8 @@ def _writes_status(sql: str, params: Any) -> bool:
             return False
         values = list(params)
         index = columns.index("status")
+        if "UNNEST" in sql.upper():  # PostgreSQL's bulk insert sends one array per column
+            return any(value != "draft" for value in values[index])
         return any(values[i] != "draft" for i in range(index, len(values), len(columns)))
     return False
 

@@ -15,7 +15,7 @@ from django.views.static import serve
 
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
-from tidings.credits.services import available_credits, reserved_credits
+from tidings.credits.selectors import available_credits, reserved_credits
 from tidings.platforms.models import AccountStatus
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.tiers.checks import Decision, can_connect, can_generate, can_post, can_schedule, can_use_automation

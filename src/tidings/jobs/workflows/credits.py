@@ -4,9 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from dbos import DBOS
+from django.db import transaction
 
 from tidings.accounts.models import User
 from tidings.credits import alerts, renewal
+from tidings.credits.services import lock_user
 from tidings.jobs.models import JobStatus
 from tidings.jobs.workflows.steps import current_workflow_id, finish_job_log, orm_step, start_job_log
 
@@ -54,8 +56,11 @@ def reset_monthly_credits(scheduled_at: datetime, context: Any = None) -> None:
 
 @orm_step("credits.check_low")
 def _check_low(user_id: int) -> bool:
-    user = User.objects.filter(pk=user_id).first()
-    return user is not None and alerts.check_low_credits(user)
+    """Under the user's lock, as every other check: the once-per-cycle memo is read and written in one place."""
+    if not User.objects.filter(pk=user_id).exists():
+        return False
+    with transaction.atomic():
+        return alerts.check_low_credits(lock_user(user_id))
 
 
 @DBOS.workflow(name="credits/check.low")

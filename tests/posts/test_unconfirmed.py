@@ -1,0 +1,144 @@
+"""The way out of unconfirmed: the user marks it, or the platform is asked; the credit follows the answer."""
+
+import pytest
+
+from tests.conftest import create_account, create_scheduled_post
+from tests.posts.test_send_target import LookupConnector
+from tests.support.states import bring_to
+from tidings.accounts.models import User
+from tidings.core.errors import Conflict, InvalidInput, NotFound
+from tidings.credits.models import CreditReservation, ReservationStatus
+from tidings.credits.selectors import available_credits
+from tidings.credits.services import ledger_balance
+from tidings.platforms.base import Published, TransientError
+from tidings.platforms.models import Platform
+from tidings.platforms.registry import CONNECTORS
+from tidings.posts.models import AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
+from tidings.posts.retry import retry_target
+from tidings.posts.services import delete_post
+from tidings.posts.unconfirmed import check_unconfirmed, mark_did_not_go_out, mark_went_out
+from tidings.usage.models import Metric
+from tidings.usage.services import local_day, usage_on
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def unconfirmed(bob: User) -> PostTarget:
+    target = create_scheduled_post(bob, [create_account(bob, Platform.WEBHOOK)]).targets.get()
+    return bring_to(target, TargetStatus.UNCONFIRMED, reason="No answer came.")
+
+
+def reservation(target: PostTarget) -> str:
+    return CreditReservation.objects.get(target=target).status
+
+
+def test_it_went_out_spends_the_credit_counts_the_day_and_keeps_the_link(bob: User, unconfirmed: PostTarget) -> None:
+    marked = mark_went_out(bob, unconfirmed.pk, url=" https://hooks.example/posts/7 ")
+
+    assert (marked.status, marked.external_url, marked.sending_since) == (
+        TargetStatus.PUBLISHED,
+        "https://hooks.example/posts/7",
+        None,
+    )
+    assert marked.published_at == unconfirmed.sending_since
+    assert reservation(marked) == ReservationStatus.CONSUMED
+    bob.refresh_from_db()
+    assert bob.credits == ledger_balance(bob) == 499 == available_credits(bob)
+    assert usage_on(bob, metric=Metric.POSTS, day=local_day(bob), platform=Platform.WEBHOOK) == 1
+    with pytest.raises(Conflict, match="Only a post whose outcome is unknown"):
+        mark_went_out(bob, unconfirmed.pk)
+
+
+def test_a_link_that_is_not_a_web_address_is_refused_and_nothing_changes(bob: User, unconfirmed: PostTarget) -> None:
+    with pytest.raises(InvalidInput) as refusal:
+        mark_went_out(bob, unconfirmed.pk, url="javascript:alert(1)")
+    assert refusal.value.details == {"field": "url"}
+    assert PostTarget.objects.get(pk=unconfirmed.pk).status == TargetStatus.UNCONFIRMED
+    assert reservation(unconfirmed) == ReservationStatus.PENDING
+
+
+def test_it_did_not_go_out_returns_the_credit_and_allows_a_retry(bob: User, unconfirmed: PostTarget) -> None:
+    marked = mark_did_not_go_out(bob, unconfirmed.pk)
+
+    assert (marked.status, marked.sending_since) == (TargetStatus.FAILED, None)
+    assert "credit was returned" in marked.error
+    assert reservation(marked) == ReservationStatus.RELEASED
+    bob.refresh_from_db()
+    assert available_credits(bob) == bob.credits == 500
+    retried = retry_target(bob, unconfirmed.pk)
+    assert (retried.status, retried.dispatch_round) == (TargetStatus.SCHEDULED, 1)
+    assert CreditReservation.objects.filter(target=retried, status=ReservationStatus.PENDING).count() == 1
+
+
+def test_another_users_target_is_not_found(alice: User, unconfirmed: PostTarget) -> None:
+    for mark in (mark_went_out, mark_did_not_go_out):
+        with pytest.raises(NotFound):
+            mark(alice, unconfirmed.pk)
+    with pytest.raises(NotFound):
+        check_unconfirmed(unconfirmed.pk, user=alice)
+    assert PostTarget.objects.get(pk=unconfirmed.pk).status == TargetStatus.UNCONFIRMED
+
+
+def test_an_unconfirmed_post_cannot_be_deleted_until_it_is_resolved(bob: User, unconfirmed: PostTarget) -> None:
+    with pytest.raises(Conflict, match="Mark whether it went out"):
+        delete_post(bob, unconfirmed.post_id)
+    assert reservation(unconfirmed) == ReservationStatus.PENDING
+    mark_did_not_go_out(bob, unconfirmed.pk)
+    delete_post(bob, unconfirmed.post_id)
+    assert CreditReservation.objects.get(user=bob).status == ReservationStatus.RELEASED
+
+
+def test_a_platform_that_cannot_be_asked_leaves_it_to_the_user(bob: User, unconfirmed: PostTarget) -> None:
+    assert check_unconfirmed(unconfirmed.pk, user=bob) == "unknown"
+    assert PostTarget.objects.get(pk=unconfirmed.pk).status == TargetStatus.UNCONFIRMED
+
+
+@pytest.fixture
+def askable(monkeypatch: pytest.MonkeyPatch) -> type[LookupConnector]:
+    monkeypatch.setitem(CONNECTORS, Platform.WEBHOOK, LookupConnector())
+    LookupConnector.sends = 0
+    return LookupConnector
+
+
+def test_a_post_the_platform_has_is_published(bob: User, unconfirmed: PostTarget, askable: type) -> None:
+    askable.lookups = [Published("found-9", "https://hooks.example/found-9")]
+
+    assert check_unconfirmed(unconfirmed.pk, user=bob) == "published"
+
+    target = PostTarget.objects.get(pk=unconfirmed.pk)
+    assert (target.status, target.external_id, target.external_url) == (
+        TargetStatus.PUBLISHED,
+        "found-9",
+        "https://hooks.example/found-9",
+    )
+    assert reservation(target) == ReservationStatus.CONSUMED
+    assert list(target.attempt_history.values_list("outcome", flat=True)) == [AttemptOutcome.FOUND]
+    assert askable.sends == 0
+
+
+def test_a_post_the_platform_lacks_fails_and_returns_its_credit(
+    bob: User, unconfirmed: PostTarget, askable: type
+) -> None:
+    askable.lookups = [None]
+
+    assert check_unconfirmed(unconfirmed.pk) == "not_published"
+
+    target = PostTarget.objects.get(pk=unconfirmed.pk)
+    assert (target.status, target.sending_since) == (TargetStatus.FAILED, None)
+    assert reservation(target) == ReservationStatus.RELEASED
+    assert askable.sends == 0
+
+
+def test_a_failed_lookup_keeps_it_unconfirmed_with_the_evidence(
+    bob: User, unconfirmed: PostTarget, askable: type
+) -> None:
+    askable.lookups = [TransientError("The platform is busy.")]
+
+    assert check_unconfirmed(unconfirmed.pk) == "unknown"
+
+    target = PostTarget.objects.get(pk=unconfirmed.pk)
+    assert target.status == TargetStatus.UNCONFIRMED
+    assert reservation(target) == ReservationStatus.PENDING
+    attempt = PublishAttempt.objects.get(target=target)
+    assert (attempt.outcome, attempt.detail, attempt.number) == ("transient", "The platform is busy.", 1)
