@@ -13,7 +13,7 @@ from tidings.platforms.connectors.webhook import WebhookConnector
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.registry import CONNECTORS
 from tidings.platforms.services import connect_account
-from tidings.posts.models import PostTarget, TargetStatus
+from tidings.posts.models import AttemptOutcome, PostTarget, TargetStatus
 from tidings.posts.publishing import send_target
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,9 @@ def in_doubt(bob: User, monkeypatch: pytest.MonkeyPatch) -> PostTarget:
         base_url="https://hooks.example/in",
     )
     post = create_scheduled_post(bob, [account])
-    PostTarget.objects.filter(post=post).update(status=TargetStatus.PUBLISHING, sending_since=timezone.now())
+    PostTarget.objects.filter(post=post).update(
+        status=TargetStatus.PUBLISHING, sending_since=timezone.now(), attempts=1
+    )
     return PostTarget.objects.get(post=post)
 
 
@@ -77,3 +79,26 @@ def test_when_the_lookup_finds_nothing_it_is_sent_again(in_doubt: PostTarget) ->
     outcome = send_target(in_doubt.pk)
     assert (outcome.kind, outcome.external_id) == ("published", "sent-again")
     assert LookupConnector.sends == 1
+
+
+def test_every_call_to_the_platform_leaves_evidence_and_one_log_line(
+    in_doubt: PostTarget, caplog: pytest.LogCaptureFixture
+) -> None:
+    LookupConnector.lookups = [None]
+    caplog.set_level("INFO", logger="tidings.publish")
+
+    send_target(in_doubt.pk)
+
+    attempts = list(in_doubt.attempt_history.values_list("number", "outcome", "detail"))
+    assert attempts == [(1, AttemptOutcome.NOT_FOUND, ""), (2, AttemptOutcome.PUBLISHED, "")]
+    assert all(a.duration_ms >= 0 and a.started_at is not None for a in in_doubt.attempt_history.all())
+    lines = [r.getMessage() for r in caplog.records if r.name == "tidings.publish"]
+    assert [line.rsplit(" duration_ms=", 1)[0] for line in lines] == [
+        f"publish.decision target={in_doubt.pk} platform=webhook attempt=1 outcome=not_found",
+        f"publish.decision target={in_doubt.pk} platform=webhook attempt=2 outcome=published",
+    ]
+    logged = " ".join(lines) + " ".join(str(r.__dict__.get("publish")) for r in caplog.records)
+    assert in_doubt.post.text not in logged
+    assert "s" * 20 not in logged
+    in_doubt.refresh_from_db()
+    assert in_doubt.attempts == 2
