@@ -16,7 +16,7 @@ from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.jobs import runtime
-from tidings.jobs.workflows.publish import EVENT
+from tidings.jobs.workflows.publish import EVENT, check_unconfirmed_sends
 from tidings.platforms.base import Capabilities, Content, Published, ReauthRequired
 from tidings.platforms.connectors.webhook import WebhookConnector
 from tidings.platforms.models import AccountStatus, SocialAccount
@@ -134,3 +134,23 @@ def test_a_workflow_left_pending_by_an_executor_that_never_returns_is_resumed(bo
     assert target.status == TargetStatus.PUBLISHED
     assert fake.received_for(str(target.idempotency_key)) == 1
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
+
+
+def test_the_recheck_cron_resolves_a_send_in_doubt_the_platform_can_be_asked_about(
+    bob: User, fake: FakePlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.posts.test_send_target import LookupConnector
+
+    monkeypatch.setitem(CONNECTORS, "webhook", LookupConnector())
+    LookupConnector.lookups = [Published("found-3", "https://fake.example/p/found-3")]
+    LookupConnector.sends = 0
+    post = create_scheduled_post(bob, [connect_webhook(bob, fake)], days=2)
+    target = bring_to(target_of(post), TargetStatus.UNCONFIRMED)
+
+    handle = DBOS.start_workflow(check_unconfirmed_sends, timezone.now(), None)
+    handle.get_result()
+
+    target = target_of(post)
+    assert (target.status, target.external_id) == (TargetStatus.PUBLISHED, "found-3")
+    assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
+    assert LookupConnector.sends == 0

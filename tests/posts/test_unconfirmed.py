@@ -1,6 +1,9 @@
 """The way out of unconfirmed: the user marks it, or the platform is asked; the credit follows the answer."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.posts.test_send_target import LookupConnector
@@ -16,7 +19,13 @@ from tidings.platforms.registry import CONNECTORS
 from tidings.posts.models import AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
 from tidings.posts.retry import retry_target
 from tidings.posts.services import delete_post
-from tidings.posts.unconfirmed import check_unconfirmed, mark_did_not_go_out, mark_went_out
+from tidings.posts.unconfirmed import (
+    RECHECK_FOR,
+    check_unconfirmed,
+    mark_did_not_go_out,
+    mark_went_out,
+    unconfirmed_to_check,
+)
 from tidings.usage.models import Metric
 from tidings.usage.services import local_day, usage_on
 
@@ -142,3 +151,14 @@ def test_a_failed_lookup_keeps_it_unconfirmed_with_the_evidence(
     assert reservation(target) == ReservationStatus.PENDING
     attempt = PublishAttempt.objects.get(target=target)
     assert (attempt.outcome, attempt.detail, attempt.number) == ("transient", "The platform is busy.", 1)
+
+
+def test_recent_sends_in_doubt_on_platforms_that_can_be_asked_are_rechecked(
+    bob: User, unconfirmed: PostTarget, askable: type
+) -> None:
+    linkedin = create_account(bob, Platform.LINKEDIN)
+    other = bring_to(create_scheduled_post(bob, [linkedin], days=1).targets.get(), TargetStatus.UNCONFIRMED)
+    assert other.status == TargetStatus.UNCONFIRMED
+    assert unconfirmed_to_check() == [unconfirmed.pk]  # LinkedIn gives this app no way to read posts back
+    later = timezone.now() + RECHECK_FOR + timedelta(minutes=1)
+    assert unconfirmed_to_check(now=later) == []

@@ -15,6 +15,11 @@ def apply_schedules() -> None:
             "schedule": f"*/{every} * * * * *",
         },
         {
+            "schedule_name": "unconfirmed-check",
+            "workflow_fn": publish.check_unconfirmed_sends,
+            "schedule": "*/15 * * * *",
+        },
+        {
             "schedule_name": "automation-dispatch",
             "workflow_fn": automation.dispatch_due_rules,
             "schedule": "0 * * * * *",

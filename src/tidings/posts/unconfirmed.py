@@ -6,6 +6,7 @@ out" (the credit comes back and the post can be sent again).
 """
 
 import time
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_user
 from tidings.platforms.base import PublishFailure
+from tidings.platforms.models import Platform
 from tidings.platforms.registry import connector_for
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import AttemptOutcome, PostTarget, TargetStatus
@@ -147,3 +149,17 @@ def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
             sending_since=None,
         )
     return "not_published" if moved else str(PostTarget.objects.values_list("status", flat=True).get(pk=target.pk))
+
+
+# A send in doubt is looked for again on this cadence (the cron's) for this long; after that the user decides.
+RECHECK_FOR = timedelta(days=2)
+
+
+def unconfirmed_to_check(*, now: datetime | None = None, limit: int = 50) -> list[int]:
+    """Unconfirmed targets on platforms that can be asked, whose send is recent enough to look for, oldest first."""
+    now = now or timezone.now()
+    platforms = [platform for platform in Platform.values if can_check(platform)]
+    found = PostTarget.objects.filter(
+        status=TargetStatus.UNCONFIRMED, platform__in=platforms, sending_since__gte=now - RECHECK_FOR
+    ).order_by("sending_since", "pk")
+    return list(found.values_list("pk", flat=True)[:limit])

@@ -19,7 +19,7 @@ from tidings.jobs import runtime
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.jobs.queues import publish_queue
 from tidings.jobs.workflows.steps import current_workflow_id, orm_step
-from tidings.posts import publishing
+from tidings.posts import publishing, unconfirmed
 from tidings.posts.models import PostTarget, TargetStatus, publish_workflow_id
 
 EVENT = "post/scheduled.process"
@@ -223,3 +223,21 @@ def dispatch_due_posts(scheduled_at: datetime, context: Any) -> None:
         if _claim_and_enqueue() < settings.TIDINGS_DISPATCH_BATCH:
             break
     _redrive_stale()
+
+
+@orm_step("unconfirmed.list")
+def _unconfirmed_to_check() -> list[int]:
+    return unconfirmed.unconfirmed_to_check()
+
+
+@orm_step("unconfirmed.check")
+def _check_unconfirmed(target_id: int) -> str:
+    return unconfirmed.check_unconfirmed(target_id)
+
+
+@DBOS.workflow(name="post/unconfirmed.check")
+def check_unconfirmed_sends(scheduled_at: datetime, context: Any) -> None:
+    """Look for sends in doubt on platforms that can be asked, so most resolve before anyone has to; one step per
+    target, so a restart goes on where it stopped."""
+    for target_id in _unconfirmed_to_check():
+        _check_unconfirmed(target_id)
