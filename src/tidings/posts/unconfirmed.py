@@ -7,6 +7,7 @@ out" (the credit comes back and the post can be sent again).
 
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,30 +43,44 @@ def _unconfirmed_target(user: User, target_id: int) -> PostTarget:
     return target
 
 
+def _resolve(user: User, target: PostTarget, *, to: TargetStatus, reason: str, **fields: Any) -> None:
+    """Move an unconfirmed target on the user's word, under their lock; refused when it changed meanwhile."""
+    with transaction.atomic():
+        locked = lock_user(user.pk)
+        moved = move_targets(
+            locked,
+            [target.pk],
+            to=to,
+            only_from=(TargetStatus.UNCONFIRMED,),
+            reason=reason,
+            sending_since=None,
+            **fields,
+        )
+        if not moved:
+            raise Conflict("This post changed meanwhile; look at it again.")
+        if to == TargetStatus.PUBLISHED:
+            add_usage(
+                locked, metric=Metric.POSTS, platform=target.platform, day=local_day(locked, target.sending_since)
+            )
+    log_decision(target, platform=target.platform, attempt=target.attempts, outcome=f"marked_{to}")
+
+
 def mark_went_out(user: User, target_id: int, *, url: str = "") -> PostTarget:
     """The user saw the post on the platform: it is published, its credit is spent and the day's usage counted."""
     url = url.strip()
     if url and not url.lower().startswith(("https://", "http://")):
         raise InvalidInput("The post's address must start with https:// or http://.", field="url")
     target = _unconfirmed_target(user, target_id)
-    now = timezone.now()
-    with transaction.atomic():
-        locked = lock_user(user.pk)
-        moved = move_targets(
-            locked,
-            [target.pk],
-            to=TargetStatus.PUBLISHED,
-            only_from=(TargetStatus.UNCONFIRMED,),
-            reason="Marked as published by the user",
-            external_url=url[:2000],
-            published_at=target.sending_since or now,
-            sending_since=None,
-            error="",
-        )
-        if not moved:
-            raise Conflict("This post changed meanwhile; look at it again.")
-        add_usage(locked, metric=Metric.POSTS, platform=target.platform, day=local_day(locked, target.sending_since))
-    log_decision(target, platform=target.platform, attempt=target.attempts, outcome="marked_published")
+    published_at = target.sending_since or timezone.now()
+    _resolve(
+        user,
+        target,
+        to=TargetStatus.PUBLISHED,
+        reason="Marked as published by the user",
+        external_url=url[:2000],
+        published_at=published_at,
+        error="",
+    )
     target.refresh_from_db()
     return target
 
@@ -73,20 +88,13 @@ def mark_went_out(user: User, target_id: int, *, url: str = "") -> PostTarget:
 def mark_did_not_go_out(user: User, target_id: int) -> PostTarget:
     """The user looked and the post is not there: it failed, its credit comes back, and Retry is allowed."""
     target = _unconfirmed_target(user, target_id)
-    with transaction.atomic():
-        locked = lock_user(user.pk)
-        moved = move_targets(
-            locked,
-            [target.pk],
-            to=TargetStatus.FAILED,
-            only_from=(TargetStatus.UNCONFIRMED,),
-            reason="Marked as not published by the user",
-            error="You marked this post as not published; the credit was returned. Retry it when you like.",
-            sending_since=None,
-        )
-        if not moved:
-            raise Conflict("This post changed meanwhile; look at it again.")
-    log_decision(target, platform=target.platform, attempt=target.attempts, outcome="marked_not_published")
+    _resolve(
+        user,
+        target,
+        to=TargetStatus.FAILED,
+        reason="Marked as not published by the user",
+        error="You marked this post as not published; the credit was returned. Retry it when you like.",
+    )
     target.refresh_from_db()
     return target
 
