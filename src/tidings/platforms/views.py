@@ -25,6 +25,7 @@ from tidings.platforms.connect import (
 from tidings.platforms.forms import CREDENTIAL_FORMS, StartConnectForm, form_fields
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import disconnect_account
+from tidings.tiers.checks import accounts_over_plan, over_plan_reason
 
 # How a refusal is answered: the one place these errors become HTTP statuses for the connections pages.
 STATUS = {
@@ -55,9 +56,14 @@ def _label(platform: str) -> str:
 def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     user = _user(request)
     accounts = SocialAccount.objects.filter(user=user).exclude(status=AccountStatus.DISCONNECTED)
+    over = accounts_over_plan(user)
     context = {
         "platforms": platform_statuses(user),
-        "accounts": accounts.order_by("platform", "handle", "pk"),
+        # Each account with the reason it is over the plan ("" when it is within it).
+        "accounts": [
+            (account, over_plan_reason(user, account.platform) if account.pk in over else "")
+            for account in accounts.order_by("platform", "handle", "pk")
+        ],
         "credential_platforms": set(CREDENTIAL_FORMS),
         "error": error,
     }

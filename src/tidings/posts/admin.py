@@ -1,4 +1,5 @@
-"""Posts and their targets. Nothing is edited by hand: cancel a post, or send a failed target again, by action."""
+"""Posts and their targets. Nothing is edited by hand: cancel a post, send a failed target again, or settle one whose
+send got no answer, by action; every call to the platform is shown on its target."""
 
 from collections import Counter
 
@@ -7,9 +8,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tidings.ops.adminkit import ReadOnlyAdmin, run_each
-from tidings.posts.models import MediaAsset, Post, PostTarget
+from tidings.posts.models import MediaAsset, Post, PostTarget, PublishAttempt
 from tidings.posts.retry import retry_target
 from tidings.posts.services import cancel_post
+from tidings.posts.unconfirmed import mark_did_not_go_out, mark_went_out
 
 
 class PostTargetInline(admin.TabularInline):
@@ -21,6 +23,20 @@ class PostTargetInline(admin.TabularInline):
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class PublishAttemptInline(admin.TabularInline):
+    model = PublishAttempt
+    fields = ("number", "started_at", "duration_ms", "outcome", "detail")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
 
@@ -75,19 +91,36 @@ class PostTargetAdmin(ReadOnlyAdmin):
     search_fields = ("post__text", "post__user__username", "account__handle", "external_id", "error")
     list_select_related = ("post", "account")
     raw_id_fields = ("post", "account")
-    actions = ("retry_action",)
+    inlines = (PublishAttemptInline,)
+    actions = ("retry_action", "went_out_action", "did_not_go_out_action")
 
     @admin.display(description="error")
     def short_error(self, target: PostTarget) -> str:
         return target.error[:120]
 
-    @admin.action(description="Send again (failed, skipped or unconfirmed; reserves a credit)", permissions=["change"])
+    @admin.action(description="Send again (failed or skipped; reserves a credit)", permissions=["change"])
     def retry_action(self, request: HttpRequest, queryset: QuerySet[PostTarget]) -> None:
         def retry(target: PostTarget) -> str:
             retried = retry_target(target.post.user, target.pk)
             return f"scheduled again as {retried.workflow_id}."
 
         run_each(self, request, queryset.select_related("post__user"), retry)
+
+    @admin.action(description="Mark: it went out (unconfirmed; its credit is spent)", permissions=["change"])
+    def went_out_action(self, request: HttpRequest, queryset: QuerySet[PostTarget]) -> None:
+        def went_out(target: PostTarget) -> str:
+            mark_went_out(target.post.user, target.pk)
+            return "marked as published; its credit is spent."
+
+        run_each(self, request, queryset.select_related("post__user"), went_out)
+
+    @admin.action(description="Mark: it did not go out (unconfirmed; its credit is released)", permissions=["change"])
+    def did_not_go_out_action(self, request: HttpRequest, queryset: QuerySet[PostTarget]) -> None:
+        def did_not_go_out(target: PostTarget) -> str:
+            mark_did_not_go_out(target.post.user, target.pk)
+            return "marked as not published; its credit is released and it can be sent again."
+
+        run_each(self, request, queryset.select_related("post__user"), did_not_go_out)
 
 
 @admin.register(MediaAsset)

@@ -1,6 +1,7 @@
 """The composer: write, preview per platform, pick accounts, then save a draft, schedule, or publish now."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -21,6 +22,7 @@ from tidings.platforms.registry import connector_for
 from tidings.platforms.rules import platform_name, rules_for, text_length
 from tidings.posts.media import attach_media
 from tidings.posts.services import create_post, get_post, schedule_post, update_post
+from tidings.tiers.checks import accounts_over_plan, over_plan_reason
 from tidings.web.auth import signed_in
 
 # "Publish now" goes through the queue like any post: the dispatcher picks it up within seconds.
@@ -40,12 +42,25 @@ class MultipleFileField(forms.FileField):
         return super().clean(data, initial)
 
 
+class AccountCheckboxes(forms.CheckboxSelectMultiple):
+    """The user's accounts; one beyond the plan's count is listed, marked, and cannot be ticked."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.over_plan: set[int] = set()
+
+    def create_option(self, name: str, value: Any, label: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, label, *args, **kwargs)
+        if getattr(value, "value", value) in self.over_plan:
+            option["attrs"]["disabled"] = True
+            option["label"] = f"{label} (over your plan)"
+        return option
+
+
 class ComposeForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
     link = forms.URLField(required=False, assume_scheme="https")
-    accounts = forms.ModelMultipleChoiceField(
-        queryset=SocialAccount.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
+    accounts = forms.ModelMultipleChoiceField(queryset=SocialAccount.objects.none(), widget=AccountCheckboxes)
     attachments = MultipleFileField(
         required=False,
         widget=MultipleFileInput(
@@ -62,6 +77,23 @@ class ComposeForm(forms.Form):
         field = self.fields["accounts"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = SocialAccount.objects.filter(user=user, status=AccountStatus.ACTIVE).order_by("platform")
+        over = accounts_over_plan(user)
+        assert isinstance(field.widget, AccountCheckboxes)
+        field.widget.over_plan = over
+        # Why each marked account cannot be chosen, shown under the list.
+        self.over_plan_notes = [
+            f"{account}: {over_plan_reason(user, account.platform)}" for account in field.queryset if account.pk in over
+        ]
+        self._over_plan = over
+
+    def clean_accounts(self) -> Any:
+        accounts = self.cleaned_data["accounts"]
+        refused = [str(account) for account in accounts if account.pk in self._over_plan]
+        if refused:
+            raise forms.ValidationError(
+                f"{', '.join(refused)} {'is' if len(refused) == 1 else 'are'} over your plan; choose another account."
+            )
+        return accounts
 
 
 @login_required

@@ -18,6 +18,7 @@ urlpatterns = [
     path("queue/", queue.queue, name="queue"),
     path("queue/<int:post_id>/<str:action>/", queue.post_action, name="post-action"),
     path("queue/targets/<int:target_id>/retry/", queue.retry, name="target-retry"),
+    path("queue/targets/<int:target_id>/<str:action>/", queue.resolve, name="target-resolve"),
     path("calendar/", queue.calendar, name="calendar"),
     path("automation/", automation.rules, name="automation"),
     path("automation/new/", automation.edit_rule, name="automation-new"),

@@ -1,17 +1,21 @@
 """Posts: create (idempotent), list with filters, read, edit, schedule, reschedule, unschedule, cancel, delete,
-and their targets (retry a failed or skipped one)."""
+and their targets (retry a failed or skipped one; settle one whose send got no answer)."""
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Path, Query, Router, Status
 
+from tidings.accounts.models import User
 from tidings.api.auth import needs, user_of
 from tidings.api.idempotency import HEADER, run_once
 from tidings.api.pagination import paginate
 from tidings.api.schemas import ERRORS, MAX_ID, ErrorOut
 from tidings.api.schemas.posts import (
+    CHECK_RESULTS,
     ChangedOut,
+    CheckOut,
+    CheckResult,
     PostCreateIn,
     PostFilters,
     PostOut,
@@ -21,10 +25,12 @@ from tidings.api.schemas.posts import (
     ScheduleIn,
     TargetList,
     TargetOut,
+    WentOutIn,
 )
 from tidings.api.times import to_utc
-from tidings.core.errors import NotFound
-from tidings.posts import retry, services
+from tidings.core.errors import Conflict, NotFound
+from tidings.posts import retry, services, unconfirmed
+from tidings.posts.models import PostTarget, TargetStatus
 
 router = Router(tags=["posts"])
 READ, WRITE = needs("posts:read"), needs("posts:write")
@@ -64,7 +70,7 @@ def list_posts(request: HttpRequest, filters: Query[PostFilters]) -> dict[str, o
         scheduled_before=to_utc(filters.scheduled_before, user, field="scheduled_before"),
         search=filters.q,
     )
-    return paginate(posts, filters, PostOut.of)
+    return paginate(posts.prefetch_related("targets__attempt_history"), filters, PostOut.of)
 
 
 @router.get("/posts/{post_id}", response={200: PostOut, **ERRORS}, auth=READ)
@@ -120,7 +126,7 @@ def delete_post(request: HttpRequest, post_id: PostId) -> Status[None]:
 def list_targets(request: HttpRequest, post_id: PostId) -> TargetList:
     """Each account's copy of the post, with its own status, attempts and outcome."""
     post = services.get_post(user_of(request), post_id)
-    return TargetList(items=[TargetOut.of(t) for t in post.targets.order_by("pk")])
+    return TargetList(items=[TargetOut.of(t) for t in post.targets.order_by("pk").prefetch_related("attempt_history")])
 
 
 @router.post("/posts/{post_id}/targets/{target_id}/retry", response={200: PostOut, **CHANGE}, auth=WRITE)
@@ -128,8 +134,49 @@ def retry_target(request: HttpRequest, post_id: PostId, target_id: TargetId, pay
     """Schedule a failed or skipped target again (a new credit is reserved)."""
     user = user_of(request)
     at = to_utc(payload.scheduled_at, user, field="scheduled_at")
-    post = services.get_post(user, post_id)
-    if not post.targets.filter(pk=target_id).exists():
-        raise NotFound("No such target on this post.")
+    _target_of(user, post_id, target_id)
     retry.retry_target(user, target_id, at=at)
     return PostOut.of(services.get_post(user, post_id))
+
+
+@router.post("/posts/{post_id}/targets/{target_id}/went-out", response={200: PostOut, **CHANGE}, auth=WRITE)
+def mark_went_out(
+    request: HttpRequest, post_id: PostId, target_id: TargetId, payload: WentOutIn | None = None
+) -> PostOut:
+    """An unconfirmed target is on the platform: it becomes published and its credit is spent."""
+    user = user_of(request)
+    _target_of(user, post_id, target_id)
+    unconfirmed.mark_went_out(user, target_id, url=payload.url if payload else "")
+    return PostOut.of(services.get_post(user, post_id))
+
+
+@router.post("/posts/{post_id}/targets/{target_id}/did-not-go-out", response={200: PostOut, **CHANGE}, auth=WRITE)
+def mark_did_not_go_out(request: HttpRequest, post_id: PostId, target_id: TargetId) -> PostOut:
+    """An unconfirmed target is not on the platform: it fails, its credit is released, and it can be retried."""
+    user = user_of(request)
+    _target_of(user, post_id, target_id)
+    unconfirmed.mark_did_not_go_out(user, target_id)
+    return PostOut.of(services.get_post(user, post_id))
+
+
+@router.post("/posts/{post_id}/targets/{target_id}/check", response={200: CheckOut, **CHANGE}, auth=WRITE)
+def check_target(request: HttpRequest, post_id: PostId, target_id: TargetId) -> CheckOut:
+    """Ask the platform whether an unconfirmed target went out, and settle it when the answer is sure."""
+    user = user_of(request)
+    target = _target_of(user, post_id, target_id)
+    # Asked first: for a target that has ended, the check answers its status, and "published" would read as found.
+    result = target.status
+    if target.status == TargetStatus.UNCONFIRMED:
+        result = unconfirmed.check_unconfirmed(target_id, user=user)
+    if target.status != TargetStatus.UNCONFIRMED or result not in CHECK_RESULTS:
+        status = TargetStatus(result).label
+        raise Conflict(f"Only a post whose outcome is unknown can be checked; this one is {status}.")
+    return CheckOut(result=cast(CheckResult, result), target=TargetOut.of(PostTarget.objects.get(pk=target_id)))
+
+
+def _target_of(user: User, post_id: int, target_id: int) -> PostTarget:
+    """The target, when it belongs to this post of this user; otherwise as absent as a missing one."""
+    target = services.get_post(user, post_id).targets.filter(pk=target_id).first()
+    if target is None:
+        raise NotFound("No such target on this post.")
+    return target

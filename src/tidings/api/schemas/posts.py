@@ -1,11 +1,12 @@
 from datetime import datetime
+from typing import Literal, get_args
 
 from ninja import Field, Schema
 
-from tidings.api.schemas import Id, Input, Link, PageQuery, Text
+from tidings.api.schemas import NO_NUL, Id, Input, Link, PageQuery, Text
 from tidings.api.times import IsoTime
 from tidings.platforms.models import Platform
-from tidings.posts.models import Post, PostTarget, TargetStatus
+from tidings.posts.models import AttemptOutcome, Post, PostTarget, PublishAttempt, TargetStatus
 from tidings.posts.services import post_status
 
 TIME_HELP = "ISO 8601; without a UTC offset it is read in your own time zone."
@@ -31,12 +32,36 @@ class RetryIn(Input):
     scheduled_at: IsoTime | None = Field(None, description=f"{TIME_HELP} Omitted: as soon as possible.")
 
 
+class WentOutIn(Input):
+    url: str = Field(
+        "", max_length=2000, pattern=NO_NUL, description="The post's address on the platform (http or https), if known."
+    )
+
+
 class PostFilters(PageQuery):
     status: TargetStatus | None = Field(None, description="Posts with at least one target in this status.")
     platform: Platform | None = Field(None, description="Posts with a target on this platform.")
     scheduled_after: IsoTime | None = Field(None, description=TIME_HELP)
     scheduled_before: IsoTime | None = Field(None, description=TIME_HELP)
     q: str = Field("", max_length=200, pattern=r"^[^\x00]*$", description="Text to look for in the text or link.")
+
+
+class AttemptOut(Schema):
+    number: int = Field(description="The send this call made or checked, counting from 1.")
+    started_at: datetime
+    duration_ms: int
+    outcome: AttemptOutcome
+    detail: str = Field(description="The platform's answer in short.")
+
+    @classmethod
+    def of(cls, attempt: PublishAttempt) -> "AttemptOut":
+        return cls(
+            number=attempt.number,
+            started_at=attempt.started_at,
+            duration_ms=attempt.duration_ms,
+            outcome=AttemptOutcome(attempt.outcome),
+            detail=attempt.detail,
+        )
 
 
 class TargetOut(Schema):
@@ -46,9 +71,10 @@ class TargetOut(Schema):
     status: str
     scheduled_at: datetime | None
     published_at: datetime | None
-    external_url: str
+    external_url: str = Field(description="The published post's address; empty unless it is an http(s) address.")
     error: str
     attempts: int
+    attempt_history: list[AttemptOut] = Field(description="Every call made to the platform for it, oldest first.")
 
     @classmethod
     def of(cls, target: PostTarget) -> "TargetOut":
@@ -59,10 +85,23 @@ class TargetOut(Schema):
             status=target.status,
             scheduled_at=target.scheduled_at,
             published_at=target.published_at,
-            external_url=target.external_url,
+            external_url=target.safe_external_url,
             error=target.error,
             attempts=target.attempts,
+            attempt_history=[AttemptOut.of(attempt) for attempt in target.attempt_history.all()],
         )
+
+
+CheckResult = Literal["published", "not_published", "unknown"]
+CHECK_RESULTS: tuple[CheckResult, ...] = get_args(CheckResult)
+
+
+class CheckOut(Schema):
+    result: CheckResult = Field(
+        description="published (it is there: published), not_published (it is not: failed, credit returned, "
+        "retry allowed) or unknown (the platform cannot be asked or did not answer: still unconfirmed)."
+    )
+    target: TargetOut
 
 
 class PostOut(Schema):
