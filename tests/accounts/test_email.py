@@ -81,3 +81,22 @@ def test_an_expired_tampered_or_stale_token_is_refused_and_grants_nothing() -> N
     erin.refresh_from_db()
     assert (erin.credits, awaiting_confirmation(erin)) == (0, True)
     assert not CreditLedgerEntry.objects.filter(user=erin).exists()
+
+
+def test_before_confirming_no_renewal_date_is_shown_anywhere() -> None:
+    from django.test import Client
+
+    from tests.api.conftest import Api, token
+
+    user = create_user("uma", password="correct horse battery staple", email="uma@example.org", email_confirmed=False)
+    client = Client()
+    client.force_login(user)
+    for page in ("/dashboard/", "/plan/"):
+        html = client.get(page).content.decode()
+        assert "9999" not in html
+        assert "when you confirm your email address" in html
+    assert Api(token(user)).get("/credits").json()["next_renewal_at"] is None
+    confirm_email(confirmation_token(user))
+    user.refresh_from_db()
+    renews = Api(token(user)).get("/credits").json()["next_renewal_at"]
+    assert renews.startswith(user.next_credit_reset.strftime("%Y-%m-%dT%H:%M:%S"))

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier, create_user
+from tidings.credits.services import lock_user
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import connect_account, mark_reconnect_needed
-from tidings.credits.services import lock_user
 from tidings.posts import publishing
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import Post, PostTarget, TargetStatus

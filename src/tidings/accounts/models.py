@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -31,6 +31,11 @@ def _one_month_from_now() -> datetime:
     return add_months(timezone.now(), 1)
 
 
+# The credit cycle of a user who has not confirmed their email yet: it never comes due, so the renewal scan (on
+# next_credit_reset) passes them by and no credits arrive until the confirmation starts a real cycle.
+NO_CYCLE_YET = datetime(9999, 1, 1, tzinfo=UTC)
+
+
 class User(AbstractUser):
     """A person with a plan. `credits` is the balance; the ledger in `credits` is its history."""
 
@@ -59,6 +64,11 @@ class User(AbstractUser):
     @property
     def limits(self) -> Limits:
         return resolve_limits(self.tier, self.tier_limits)
+
+    @property
+    def awaiting_email_confirmation(self) -> bool:
+        """Signed up but not confirmed: no credit cycle has started, so there is no renewal date to show."""
+        return self.next_credit_reset >= NO_CYCLE_YET
 
     @property
     def zone(self) -> ZoneInfo:

@@ -1,7 +1,6 @@
 """Creating users, confirming their email, and changing their plan."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,16 +11,13 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from tidings.accounts.models import User, validate_time_zone
+from tidings.accounts.models import NO_CYCLE_YET, User, validate_time_zone
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.core.months import add_months
 from tidings.credits.models import LedgerKind
 from tidings.credits.services import lock_user, write_ledger
 from tidings.tiers.plans import Limit, Tier, resolve_limits, validate_tier_limits
 
-# The credit cycle of a user who has not confirmed their email yet: it never comes due, so the renewal scan (on
-# next_credit_reset) passes them by and no credits arrive until confirm_email starts a real cycle.
-NO_CYCLE_YET = datetime(9999, 1, 1, tzinfo=UTC)
 _CONFIRM_SALT = "tidings.accounts.confirm-email"
 EMAIL_TAKEN = "An account already uses this email address."
 
@@ -91,7 +87,7 @@ def _grant_first_credits(user: User) -> None:
 
 
 def awaiting_confirmation(user: User) -> bool:
-    return user.next_credit_reset >= NO_CYCLE_YET
+    return user.awaiting_email_confirmation
 
 
 def confirmation_token(user: User) -> str:

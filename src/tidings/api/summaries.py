@@ -23,7 +23,8 @@ def credit_summary(user: User) -> dict[str, Any]:
         "monthly_credits": user.limits[Limit.MONTHLY_CREDITS],
         "carryover_cap": user.limits[Limit.CARRYOVER_CAP],
         "cycle_started_at": user.last_credit_reset,
-        "next_renewal_at": user.next_credit_reset,
+        # None until the user's first cycle starts (an email address still to confirm).
+        "next_renewal_at": None if user.awaiting_email_confirmation else user.next_credit_reset,
     }
 
 

@@ -13,7 +13,7 @@ class CreditsOut(Schema):
     monthly_credits: int | None
     carryover_cap: int | None
     cycle_started_at: datetime
-    next_renewal_at: datetime
+    next_renewal_at: datetime | None
 
 
 class ReservationFilters(PageQuery):
