@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,6 +176,24 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("TIDINGS_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy on every response (django-csp 4:
+# https://django-csp.readthedocs.io/en/latest/configuration.html): scripts only from our own static files, never
+# inline; no framing, plugins or <base>. Styles may be inline: Django admin's changelist, htmx's indicator style and a
+# few templates carry <style>. No form-action: connecting an account posts here and is redirected to the platform's
+# OAuth page, which browsers check against form-action too. Uploaded media get a sandbox policy (web.pages.media).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Publishing: HTTP timeout per platform call, retries for transient errors, and how late a post may still go out.
 # Plain-http webhook URLs are refused unless allowed (tests and a local receiver on the same box).

@@ -15,6 +15,8 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
+from tests.generation.fake_openai import FakeOpenAI, Reply
+from tests.web.test_security_headers import dbos_client_closed  # noqa: F401 - a fixture
 from tidings.posts.models import Post, TargetStatus
 from tidings.tiers.plans import Tier
 
@@ -143,3 +145,57 @@ def test_a_tier_refusal_keeps_the_draft_and_rings_the_bell(page: "playwright.Pag
     page.goto(f"{base}/plan/")
     assert "Free" in page.inner_text("h1")
     shoot(page, "plan")
+
+
+@pytest.mark.usefixtures("dbos_client_closed")
+def test_the_pages_run_under_the_content_security_policy(
+    page: "playwright.Page", live_server: object, ai_model: FakeOpenAI
+) -> None:
+    """Each page arrives with a policy that runs no inline script, the browser reports no violation of it, and the
+    behaviour that lives in our static scripts (a draft's "Use this", writing live) still works."""
+    base = str(live_server)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(f"{page.url}: {m.text}") if "Security Policy" in m.text else None)
+    policies: dict[str, str] = {}
+    page.on(
+        "response",
+        lambda r: (
+            policies.update({r.url: r.headers.get("content-security-policy", "")})
+            if r.request.resource_type == "document"
+            else None
+        ),
+    )
+    sam = make_user("sam", Tier.BUSINESS)
+    User.objects.filter(pk=sam.pk).update(is_staff=True, is_superuser=True)
+    account = create_account(sam, Platform.BLUESKY)
+    for url in ("/", "/signup/"):
+        page.goto(base + url)
+    log_in(page, base, "sam")
+
+    page.goto(f"{base}/compose/")
+    page.click("#ai summary")
+    page.fill("#ai-topic", "Coffee")
+    page.check(f"input[name=accounts][value='{account.pk}']")
+    page.click("#ai button")
+    page.click("[data-testid=draft] button")
+    assert page.input_value("#id_text") == Reply().text
+    page.wait_for_selector("[data-testid=preview]")
+
+    page.goto(f"{base}/generate/")
+    page.fill("#id_topic", "Coffee")
+    page.check("input[name=platforms][value=bluesky]")
+    page.click("#stream-button")
+    page.locator("#stream-output", has_text=Reply().text).wait_for()
+    shoot(page, "generate-live")
+
+    pages = ["/dashboard/", "/queue/", "/calendar/", "/automation/", "/connections/", "/plan/", "/settings/"]
+    pages += ["/notifications/", "/api/v1/tokens/ui/", "/ops/", "/admin/", "/admin/posts/post/", "/api/v1/docs"]
+    pages += [f"/admin/accounts/user/{sam.pk}/change/", "/admin/posts/post/add/"]
+    for url in pages:
+        page.goto(base + url)
+        page.wait_for_load_state("load")
+    assert violations == []
+    assert {base + url for url in ["/", "/signup/", "/login/", "/compose/", "/generate/", *pages]} <= set(policies)
+    for url, policy in policies.items():
+        assert "frame-ancestors 'none'" in policy, url
+        assert "'unsafe-inline'" not in next(d for d in policy.split(";") if d.strip().startswith("script-src")), url

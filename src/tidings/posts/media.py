@@ -1,13 +1,21 @@
-"""Attaching uploaded images and videos to a post, checked by their content, not by the name or claimed type."""
+"""Attaching uploaded images and videos to a post, checked by their content, not by the name or claimed type.
+
+A file is kept only when it parses fully as one of the kinds in `mediatypes.EXTENSIONS`, and it is stored under
+that kind's extension, so a polyglot (HTML behind a video's magic, SVG behind a PNG) keeps only its passive reading.
+"""
 
 import json
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
@@ -18,12 +26,24 @@ MB = 1024 * 1024
 MAX_IMAGE_BYTES = 20 * MB
 MAX_VIDEO_BYTES = 1024 * MB
 MAX_ITEMS = 10
-IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
-# ISO base media (mp4, mov) carry "ftyp" at byte 4; WebM starts with the EBML magic.
-VIDEO_SIGNATURES = (
-    (4, b"ftypqt", "video/quicktime"),
-    (4, b"ftyp", "video/mp4"),
-    (0, b"\x1a\x45\xdf\xa3", "video/webm"),
+# Pillow's names; MPO is the multi-picture JPEG some cameras write, a JPEG to every reader.
+IMAGE_FORMATS = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+}
+# The magic picks ffprobe's demuxer, so no other one (playlists, network protocols) ever reads an upload:
+# ISO base media (MP4, MOV) has "ftyp" at byte 4; Matroska (WebM) starts with the EBML magic.
+ISO_BMFF, MATROSKA = "mov", "matroska"
+VIDEO_CODECS = {ISO_BMFF: {"h264", "hevc", "av1", "mpeg4"}, MATROSKA: {"vp8", "vp9", "av1"}}
+# https://www.webmproject.org/docs/container/: WebM is Matroska with VP8/VP9/AV1 video and Vorbis/Opus audio.
+WEBM_AUDIO = {"vorbis", "opus"}
+FFPROBE_SHOW = ("-count_packets", "-show_format", "-show_streams", "-of", "json")
+FFPROBE_SECONDS = 60
+UNREADABLE = (
+    "{name} is not an image or video we can read; use JPEG, PNG, WebP or GIF images, or MP4, MOV or WebM videos."
 )
 
 
@@ -37,62 +57,104 @@ class Probe:
 
 
 def probe(upload: UploadedFile) -> Probe:
-    """What the file really is. Refuses anything that is not a readable image or a known video container."""
+    """What the file really is. Refuses anything that does not fully parse as an image or video we take."""
     head = upload.read(16)
     upload.seek(0)
-    for offset, magic, mime in VIDEO_SIGNATURES:
-        if head[offset : offset + len(magic)] == magic:
-            return _probe_video(upload, mime)
+    if head[4:8] == b"ftyp":
+        return _probe_video(upload, ISO_BMFF)
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return _probe_video(upload, MATROSKA)
+    return _probe_image(upload)
+
+
+def _probe_image(upload: UploadedFile) -> Probe:
+    # Only these decoders, never EPS (Ghostscript) or another exotic one; the JPEG decoder also reads MPO.
+    formats = ["JPEG", "PNG", "WEBP", "GIF"]
     try:
-        with Image.open(upload) as image:
-            image.verify()
+        with Image.open(upload, formats=formats) as image:
+            image.verify()  # structure and checksums; the image cannot be used after verify()
+        upload.seek(0)
+        with Image.open(upload, formats=formats) as image:
             fmt, (width, height) = image.format or "", image.size
             animated = getattr(image, "is_animated", False)
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise InvalidInput(f"{upload.name} is not an image or video we can read.", field="media") from None
+            # Decoding every frame refuses a truncated file (Pillow's ImageFile.LOAD_TRUNCATED_IMAGES stays False).
+            for frame in ImageSequence.Iterator(image):
+                frame.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InvalidInput(UNREADABLE.format(name=upload.name), field="media") from None
     finally:
         upload.seek(0)
-    if fmt not in IMAGE_TYPES:
-        raise InvalidInput(
-            f"{upload.name}: {fmt or 'this'} images are not supported; use JPEG, PNG, WebP or GIF.", field="media"
-        )
     kind = MediaKind.GIF if fmt == "GIF" and animated else MediaKind.IMAGE
-    return Probe(kind, IMAGE_TYPES[fmt], width, height)
+    return Probe(kind, IMAGE_FORMATS[fmt], width, height)
 
 
-def _probe_video(upload: UploadedFile, mime: str) -> Probe:
-    """Video size and length from ffprobe when the machine has it; without it they stay unknown (the platform
-    checks them again at publish time)."""
+def _probe_video(upload: UploadedFile, demuxer: str) -> Probe:
+    """Container, codecs, size and length from ffprobe, which demuxes every packet (a cut-off file fails)."""
     ffprobe = shutil.which("ffprobe")
-    path = getattr(upload, "temporary_file_path", None)
-    if ffprobe is None or path is None:
-        return Probe(MediaKind.VIDEO, mime)
-    result = subprocess.run(  # noqa: S603 - fixed arguments, the path is Django's own temporary file
-        [
-            ffprobe,
-            "-v",
-            "error",
-            "-select_streams",
-            "v:0",
-            "-show_entries",
-            "stream=width,height:format=duration",
-            "-of",
-            "json",
-            path(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    try:
-        data = json.loads(result.stdout)
-        stream = data["streams"][0]
-        return Probe(
-            MediaKind.VIDEO, mime, int(stream["width"]), int(stream["height"]), float(data["format"]["duration"])
+    if ffprobe is None:
+        raise InvalidInput(
+            f"{upload.name}: videos cannot be taken, because this server lacks ffmpeg (ffprobe) to check them.",
+            field="media",
         )
-    except (KeyError, IndexError, ValueError):
-        raise InvalidInput(f"{upload.name} is not a video we can read.", field="media") from None
+    with _on_disk(upload) as path:
+        try:
+            result = subprocess.run(  # noqa: S603 - fixed arguments; the path is our own temporary file
+                [ffprobe, "-v", "error", "-protocol_whitelist", "file", "-f", demuxer, *FFPROBE_SHOW, f"file:{path}"],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=FFPROBE_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise InvalidInput(f"{upload.name} took too long to check.", field="media") from None
+    try:
+        # At -v error, any output on stderr is a fault in the file.
+        if result.returncode or result.stderr.strip():
+            raise ValueError(result.stderr)
+        data = json.loads(result.stdout)
+        video = next(s for s in data["streams"] if s["codec_type"] == "video" and not _is_cover(s))
+        width, height = int(video["width"]), int(video["height"])
+        duration = float(data["format"].get("duration") or video["duration"])
+    except (KeyError, StopIteration, ValueError, TypeError):
+        raise InvalidInput(UNREADABLE.format(name=upload.name), field="media") from None
+    return Probe(MediaKind.VIDEO, _video_type(upload.name, demuxer, data, video), width, height, duration)
+
+
+def _is_cover(stream: dict[str, Any]) -> bool:
+    return bool(stream.get("disposition", {}).get("attached_pic"))
+
+
+def _video_type(name: str | None, demuxer: str, data: dict[str, Any], video: dict[str, Any]) -> str:
+    codec = video.get("codec_name", "unknown")
+    if demuxer == MATROSKA:
+        audio = {s.get("codec_name") for s in data["streams"] if s["codec_type"] == "audio"}
+        if codec not in VIDEO_CODECS[MATROSKA] or not audio <= WEBM_AUDIO:
+            raise InvalidInput(
+                f"{name}: this Matroska video is not WebM; use MP4, MOV or WebM (VP8, VP9 or AV1).", field="media"
+            )
+        return "video/webm"
+    if codec not in VIDEO_CODECS[ISO_BMFF]:
+        raise InvalidInput(f"{name}: {codec} video is not taken; use H.264, HEVC, AV1 or MPEG-4 video.", field="media")
+    # QuickTime files name the brand "qt  "; every other ISO brand (isom, mp41, mp42, avc1, ...) is MP4.
+    brand = data["format"].get("tags", {}).get("major_brand", "").strip()
+    return "video/quicktime" if brand == "qt" else "video/mp4"
+
+
+@contextmanager
+def _on_disk(upload: UploadedFile) -> Iterator[str]:
+    """A path ffprobe can seek in (an MP4's index may sit at the end): Django's temporary file for a large upload,
+    else a copy of the in-memory one."""
+    path = getattr(upload, "temporary_file_path", None)
+    if path is not None:
+        yield path()
+        return
+    with tempfile.NamedTemporaryFile(suffix=".video") as copy:
+        for chunk in upload.chunks():
+            copy.write(chunk)
+        copy.flush()
+        upload.seek(0)
+        yield copy.name
 
 
 def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_text: str = "") -> list[MediaAsset]:
@@ -103,12 +165,15 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
         raise InvalidInput(f"A post takes at most {MAX_ITEMS} files.", field="media")
     probes = []
     for upload in uploads:
+        if (upload.size or 0) > MAX_VIDEO_BYTES:
+            raise InvalidInput(f"{upload.name} is larger than {MAX_VIDEO_BYTES // MB} MB.", field="media")
         found = probe(upload)
         limit = MAX_VIDEO_BYTES if found.kind == MediaKind.VIDEO else MAX_IMAGE_BYTES
         if (upload.size or 0) > limit:
             raise InvalidInput(f"{upload.name} is larger than {limit // MB} MB.", field="media")
         probes.append(found)
     with transaction.atomic():
+        # `mime_type` is set before the file is saved: `media_path` names the file by it.
         return [
             MediaAsset.objects.create(
                 user=user,

@@ -146,9 +146,13 @@ class MediaKind(models.TextChoices):
 
 
 def media_path(asset: "MediaAsset", filename: str) -> str:
-    """An unguessable name: platforms that fetch media by URL (Instagram, Threads) see it before the post is out."""
-    suffix = filename.rsplit(".", 1)[-1].lower()[:8] if "." in filename else "bin"
-    return f"uploads/{uuid.uuid4().hex}.{suffix}"
+    """An unguessable name (platforms that fetch media by URL, Instagram and Threads, see it before the post is out)
+    whose extension is that of the sniffed type, `asset.mime_type`, set before saving; the client's name is ignored."""
+    from tidings.posts.mediatypes import EXTENSIONS
+
+    if asset.mime_type not in EXTENSIONS:
+        raise ValueError(f"Tidings does not store {asset.mime_type or 'untyped'} files.")
+    return f"uploads/{uuid.uuid4().hex}.{EXTENSIONS[asset.mime_type]}"
 
 
 class MediaAsset(models.Model):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from csp.decorators import csp
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -17,6 +18,7 @@ from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
 from tidings.credits.selectors import available_credits, reserved_credits
 from tidings.platforms.models import AccountStatus
+from tidings.posts.mediatypes import TYPES
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.tiers.checks import Decision, can_connect, can_generate, can_post, can_schedule, can_use_automation
 from tidings.web.auth import signed_in
@@ -84,9 +86,15 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@csp({"default-src": ["'none'"], "sandbox": True})  # type: ignore[arg-type]  # django-csp types views as (request)
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
-    """An uploaded file by its unguessable name (for platforms that fetch media by URL)."""
-    return serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    """An uploaded file by its unguessable name (for platforms that fetch media by URL), served only as the type
+    its allowlisted extension names, and sandboxed: nothing else the bytes might be read as can run."""
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
+    name = path.rsplit("/", 1)[-1]
+    response["Content-Type"] = TYPES[name.rsplit(".", 1)[-1]]
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 @require_GET
