@@ -4,19 +4,21 @@ Screenshots of the main pages land in `$TIDINGS_DATA_DIR/screenshots/`.
 """
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post, make_user
-from tidings.accounts.models import User
-from tidings.platforms.models import Platform
 from tests.generation.fake_openai import FakeOpenAI, Reply
 from tests.web.test_security_headers import dbos_client_closed  # noqa: F401 - a fixture
+from tidings.accounts.models import User
+from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
 from tidings.tiers.plans import Tier
 
@@ -75,7 +77,8 @@ def log_in(page: "playwright.Page", base: str, username: str) -> None:
     page.wait_for_url(f"{base}/dashboard/")
 
 
-def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: object) -> None:
+def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: object, settings: object) -> None:
+    settings.TIDINGS_SIGNUP = "verify"  # type: ignore[attr-defined]
     base = str(live_server)
     page.goto(f"{base}/signup/")
     page.fill("#id_username", "dana")
@@ -85,7 +88,14 @@ def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: objec
     page.select_option("#id_time_zone", "Europe/Lisbon")
     shoot(page, "signup")
     page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/signup/confirm/")
+    assert "dana@example.com" in page.inner_text("[data-testid=confirm-email]")
+    shoot(page, "confirm-email")
+    link = re.search(r"http://\S+/signup/confirm/\S+/", mail.outbox[-1].body)
+    assert link is not None
+    page.goto(link.group(0))
     page.wait_for_url(f"{base}/dashboard/")
+    assert "Email confirmed." in page.inner_text(".messages")
     assert page.inner_text("[data-testid=credits-available]") == "10"
     shoot(page, "dashboard")
 
@@ -116,8 +126,8 @@ def test_a_tier_refusal_keeps_the_draft_and_rings_the_bell(page: "playwright.Pag
     base = str(live_server)
     alice = make_user("alice", Tier.FREE)
     account = create_account(alice, Platform.MASTODON)
-    for _ in range(5):
-        create_scheduled_post(alice, [account])
+    for day in range(5):
+        create_scheduled_post(alice, [account], days=day)
     log_in(page, base, "alice")
     assert page.locator("[data-testid=unread-count]").count() == 0
 

@@ -18,8 +18,10 @@ from django.db import transaction
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from tidings.accounts.models import User
-from tidings.core.errors import InvalidInput
-from tidings.posts.models import MediaAsset, MediaKind
+from tidings.core.errors import Conflict, InvalidInput
+from tidings.credits.services import lock_user, renew_stale_reservations
+from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
+from tidings.posts.publishing import content_problems
 from tidings.posts.services import get_post
 
 MB = 1024 * 1024
@@ -158,7 +160,11 @@ def _on_disk(upload: UploadedFile) -> Iterator[str]:
 
 
 def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_text: str = "") -> list[MediaAsset]:
-    """Store the files and attach them to the user's post, in order; all or nothing."""
+    """Store the files and attach them to the user's post, in order; all or nothing.
+
+    Only drafts and scheduled posts take files. On a scheduled post the new content is checked against each
+    platform's rules, and a credit reserved before the last renewal is reserved again, as for any edit.
+    """
     post = get_post(user, post_id)
     existing = post.media.count()
     if existing + len(uploads) > MAX_ITEMS:
@@ -173,8 +179,12 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
             raise InvalidInput(f"{upload.name} is larger than {limit // MB} MB.", field="media")
         probes.append(found)
     with transaction.atomic():
+        locked = lock_user(user.pk)
+        targets = list(PostTarget.objects.select_related("account", "post").filter(post_id=post.pk))
+        if any(t.status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for t in targets):
+            raise Conflict("Files can be added only to drafts and scheduled posts; this one is being or has been sent.")
         # `mime_type` is set before the file is saved: `media_path` names the file by it.
-        return [
+        assets = [
             MediaAsset.objects.create(
                 user=user,
                 post=post,
@@ -190,3 +200,9 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
             )
             for index, (upload, found) in enumerate(zip(uploads, probes, strict=True))
         ]
+        scheduled = [t for t in targets if t.status == TargetStatus.SCHEDULED]
+        problems = [f"{t.account}: {problem}" for t in scheduled for problem in content_problems(t)]
+        if problems:
+            raise InvalidInput(" ".join(problems), field="media")
+        renew_stale_reservations(locked, target_ids=[t.pk for t in scheduled])
+        return assets
