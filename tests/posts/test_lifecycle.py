@@ -76,3 +76,12 @@ def test_the_guard_catches_a_status_write_by_product_code(bob: User) -> None:
     code = compile("PostTarget.objects.filter(pk=pk).update(error='only the error')", product_file, "exec")
     exec(code, {"PostTarget": PostTarget, "pk": target.pk})  # noqa: S102
     assert status_guard.violations == []
+
+
+def test_a_published_link_that_is_not_a_web_address_is_not_kept(bob: User) -> None:
+    target = bring_to(create_scheduled_post(bob, [create_account(bob)]).targets.get(), TargetStatus.PUBLISHING)
+    from tidings.posts.publishing import complete_publish
+
+    assert complete_publish(target.pk, external_id="1", url="javascript:alert(document.cookie)") is True
+    target.refresh_from_db()
+    assert (target.status, target.external_url, target.safe_external_url) == (TargetStatus.PUBLISHED, "", "")

@@ -66,9 +66,7 @@ def write_ledger(
     )
 
 
-def settle_reservations_of_targets(
-    user: User, *, target_ids: Sequence[int], to: ReservationStatus, reason: str
-) -> int:
+def settle_reservations_of_targets(user: User, *, target_ids: Sequence[int], to: ReservationStatus, reason: str) -> int:
     """Consume or release what the targets hold, for a caller that already holds the user's lock (`move_targets`,
     the only caller). Returns the credits settled."""
     if not transaction.get_connection().in_atomic_block:
