@@ -9,9 +9,9 @@ from django.test import Client
 
 from tests.admin.conftest import ended_target, run_action
 from tests.conftest import create_account
+from tests.support.unconfirmed import available, reservation
 from tidings.accounts.models import User
-from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.selectors import available_credits
+from tidings.credits.models import ReservationStatus
 from tidings.platforms.models import Platform
 from tidings.posts.models import AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
 
@@ -19,16 +19,8 @@ pytestmark = pytest.mark.django_db
 TARGETS = "/admin/posts/posttarget/"
 
 
-def reservation(target: PostTarget) -> str:
-    return CreditReservation.objects.get(target=target).status
-
-
 def shown(client: Client) -> list[str]:
     return [str(m) for m in client.get(TARGETS).context["messages"]]
-
-
-def available(user: User) -> int:
-    return available_credits(User.objects.get(pk=user.pk))
 
 
 @pytest.fixture

@@ -7,43 +7,20 @@ import pytest
 
 from tests.api.conftest import Api, error
 from tests.conftest import create_account, create_scheduled_post
-from tests.posts.test_send_target import LookupConnector
 from tests.support.states import bring_to
+from tests.support.unconfirmed import LookupConnector, available, reservation
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.selectors import available_credits
 from tidings.platforms.base import Published, TransientError
 from tidings.platforms.models import Platform
-from tidings.platforms.registry import CONNECTORS
 from tidings.posts.models import AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
 
 pytestmark = pytest.mark.django_db
 ACTIONS = ("went-out", "did-not-go-out", "check")
 
 
-@pytest.fixture
-def unconfirmed(bob: User) -> PostTarget:
-    target = create_scheduled_post(bob, [create_account(bob, Platform.WEBHOOK)]).targets.get()
-    return bring_to(target, TargetStatus.UNCONFIRMED, reason="No answer came.")
-
-
-@pytest.fixture
-def askable(monkeypatch: pytest.MonkeyPatch) -> type[LookupConnector]:
-    monkeypatch.setitem(CONNECTORS, Platform.WEBHOOK, LookupConnector())
-    LookupConnector.sends = 0
-    return LookupConnector
-
-
-def available(user: User) -> int:
-    return available_credits(User.objects.get(pk=user.pk))
-
-
 def url(target: PostTarget, action: str) -> str:
     return f"/posts/{target.post_id}/targets/{target.pk}/{action}"
-
-
-def reservation(target: PostTarget) -> str:
-    return CreditReservation.objects.get(target=target).status
 
 
 def assert_unchanged(target: PostTarget) -> None:

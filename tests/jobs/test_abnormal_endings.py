@@ -13,6 +13,7 @@ from tests.conftest import create_scheduled_post
 from tests.jobs.conftest import connect_webhook, due_post, settled, wait_for
 from tests.support.fake_platform import FakePlatform
 from tests.support.states import bring_to
+from tests.support.unconfirmed import LookupConnector
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.jobs import runtime
@@ -37,8 +38,8 @@ def expire_lease(target: PostTarget) -> None:
 def test_a_cancelled_workflow_with_a_send_in_doubt_ends_unconfirmed_holding_its_credit(
     bob: User, fake: FakePlatform
 ) -> None:
-    # The first send gets no answer; the resend is told to wait a minute, and the workflow is cancelled meanwhile.
-    fake.retry_after = "60"
+    # The first send gets no answer; the resend is told to wait, and the workflow is cancelled meanwhile.
+    fake.retry_after = "3"
     fake.decide_fault = lambda key, attempt: "timeout" if attempt == 1 else "429"
     post = due_post(bob, [connect_webhook(bob, fake)])
     wait_for(
@@ -59,7 +60,7 @@ def test_a_cancelled_workflow_with_a_send_in_doubt_ends_unconfirmed_holding_its_
 
 
 def test_a_cancelled_workflow_with_nothing_in_doubt_fails_and_returns_the_credit(bob: User, fake: FakePlatform) -> None:
-    fake.retry_after = "60"
+    fake.retry_after = "3"
     fake.decide_fault = lambda key, attempt: "429"
     post = due_post(bob, [connect_webhook(bob, fake)])
     wait_for(lambda: target_of(post).attempt_history.exists(), what="the first answer")
@@ -139,8 +140,6 @@ def test_a_workflow_left_pending_by_an_executor_that_never_returns_is_resumed(bo
 def test_the_recheck_cron_resolves_a_send_in_doubt_the_platform_can_be_asked_about(
     bob: User, fake: FakePlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.posts.test_send_target import LookupConnector
-
     monkeypatch.setitem(CONNECTORS, "webhook", LookupConnector())
     LookupConnector.lookups = [Published("found-3", "https://fake.example/p/found-3")]
     LookupConnector.sends = 0

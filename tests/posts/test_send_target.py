@@ -1,42 +1,19 @@
 """One send attempt after an earlier send got no answer: look it up first, and never resend on a failed lookup."""
 
-from datetime import datetime
-from typing import ClassVar
-
 import pytest
 from django.utils import timezone
 
 from tests.conftest import create_scheduled_post
+from tests.support.unconfirmed import LookupConnector
 from tidings.accounts.models import User
-from tidings.platforms.base import Capabilities, Content, Published, TransientError
-from tidings.platforms.connectors.webhook import WebhookConnector
-from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.base import Published, TransientError
+from tidings.platforms.models import Platform
 from tidings.platforms.registry import CONNECTORS
 from tidings.platforms.services import connect_account
 from tidings.posts.models import AttemptOutcome, PostTarget, TargetStatus
 from tidings.posts.publishing import send_target
 
 pytestmark = pytest.mark.django_db
-
-
-class LookupConnector(WebhookConnector):
-    """A platform that can be asked for a post by our key; it never sends in these tests."""
-
-    capabilities: ClassVar[Capabilities] = Capabilities(can_find_published=True)
-    lookups: ClassVar[list[object]] = []
-    sends: ClassVar[int] = 0
-
-    def find_published(
-        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
-    ) -> Published | None:
-        answer = self.lookups.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer  # type: ignore[return-value]
-
-    def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        type(self).sends += 1
-        return Published("sent-again")
 
 
 @pytest.fixture

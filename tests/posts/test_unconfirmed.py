@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
-from tests.posts.test_send_target import LookupConnector
 from tests.support.states import bring_to
+from tests.support.unconfirmed import reservation
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.models import CreditReservation, ReservationStatus
@@ -15,7 +15,6 @@ from tidings.credits.selectors import available_credits
 from tidings.credits.services import ledger_balance
 from tidings.platforms.base import Published, TransientError
 from tidings.platforms.models import Platform
-from tidings.platforms.registry import CONNECTORS
 from tidings.posts.models import AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
 from tidings.posts.retry import retry_target
 from tidings.posts.services import delete_post
@@ -30,16 +29,6 @@ from tidings.usage.models import Metric
 from tidings.usage.services import local_day, usage_on
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def unconfirmed(bob: User) -> PostTarget:
-    target = create_scheduled_post(bob, [create_account(bob, Platform.WEBHOOK)]).targets.get()
-    return bring_to(target, TargetStatus.UNCONFIRMED, reason="No answer came.")
-
-
-def reservation(target: PostTarget) -> str:
-    return CreditReservation.objects.get(target=target).status
 
 
 def test_it_went_out_spends_the_credit_counts_the_day_and_keeps_the_link(bob: User, unconfirmed: PostTarget) -> None:
@@ -101,13 +90,6 @@ def test_an_unconfirmed_post_cannot_be_deleted_until_it_is_resolved(bob: User, u
 def test_a_platform_that_cannot_be_asked_leaves_it_to_the_user(bob: User, unconfirmed: PostTarget) -> None:
     assert check_unconfirmed(unconfirmed.pk, user=bob) == "unknown"
     assert PostTarget.objects.get(pk=unconfirmed.pk).status == TargetStatus.UNCONFIRMED
-
-
-@pytest.fixture
-def askable(monkeypatch: pytest.MonkeyPatch) -> type[LookupConnector]:
-    monkeypatch.setitem(CONNECTORS, Platform.WEBHOOK, LookupConnector())
-    LookupConnector.sends = 0
-    return LookupConnector
 
 
 def test_a_post_the_platform_has_is_published(bob: User, unconfirmed: PostTarget, askable: type) -> None:

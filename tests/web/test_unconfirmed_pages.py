@@ -9,42 +9,18 @@ import pytest
 from django.test import Client
 
 from tests.conftest import create_account, create_scheduled_post, make_user
-from tests.posts.test_send_target import LookupConnector
 from tests.support.states import bring_to
+from tests.support.unconfirmed import LookupConnector, available, reservation
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier
-from tidings.credits.models import CreditReservation, ReservationStatus
-from tidings.credits.selectors import available_credits
+from tidings.credits.models import ReservationStatus
 from tidings.platforms.base import Published
 from tidings.platforms.models import Platform
-from tidings.platforms.registry import CONNECTORS
 from tidings.posts.models import AttemptOutcome, Post, PostTarget, PublishAttempt, TargetStatus
 from tidings.tiers.checks import over_plan_reason
 from tidings.tiers.plans import Tier
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def unconfirmed(bob: User) -> PostTarget:
-    target = create_scheduled_post(bob, [create_account(bob, Platform.WEBHOOK)]).targets.get()
-    return bring_to(target, TargetStatus.UNCONFIRMED, reason="No answer came.")
-
-
-@pytest.fixture
-def askable(monkeypatch: pytest.MonkeyPatch) -> type[LookupConnector]:
-    """Webhook targets become ones the platform can be asked about."""
-    monkeypatch.setitem(CONNECTORS, Platform.WEBHOOK, LookupConnector())
-    LookupConnector.sends = 0
-    return LookupConnector
-
-
-def available(user: User) -> int:
-    return available_credits(User.objects.get(pk=user.pk))
-
-
-def reservation(target: PostTarget) -> str:
-    return CreditReservation.objects.get(target=target).status
 
 
 def shown_messages(response: Any) -> list[str]:
