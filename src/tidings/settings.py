@@ -9,6 +9,8 @@ TIDINGS_ALLOWED_HOSTS comma-separated host names (default localhost names)
 TIDINGS_TIME_ZONE    the site's default time zone for new users (default UTC)
 TIDINGS_SIGNUP       open, verify (credits after the email is confirmed; default) or closed
 TIDINGS_PROXY_COUNT  proxies in front that append to X-Forwarded-For (default 0: the peer is the client)
+TIDINGS_METRICS_TOKEN  bearer token for /metrics (unset: staff sessions only)
+TIDINGS_LOG_FORMAT   plain (default) or json: one JSON object per log line
 """
 
 import os
@@ -257,10 +259,23 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 TIDINGS_API_RATE_LIMIT = int(os.environ.get("TIDINGS_API_RATE_LIMIT", "120"))
 TIDINGS_API_RATE_WINDOW = int(os.environ.get("TIDINGS_API_RATE_WINDOW", "60"))
 
+# Prometheus scrapes /metrics with this bearer token; staff sessions may read it too. Without a token only staff can.
+TIDINGS_METRICS_TOKEN = os.environ.get("TIDINGS_METRICS_TOKEN", "").strip()
+if TIDINGS_METRICS_TOKEN and len(TIDINGS_METRICS_TOKEN) < 16:
+    raise ImproperlyConfigured("TIDINGS_METRICS_TOKEN must be at least 16 characters (a long random value).")
+
+TIDINGS_LOG_FORMAT = os.environ.get("TIDINGS_LOG_FORMAT", "plain").strip().lower()
+if TIDINGS_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"TIDINGS_LOG_FORMAT must be plain or json, not {TIDINGS_LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "tidings.core.logformat.json_formatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": TIDINGS_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIDINGS_LOG_LEVEL", "INFO")},
+    # DBOS adds a console handler with its own line format unless its logger has one: in json, it is given ours.
+    "loggers": {"dbos": {"handlers": ["console"], "propagate": False}} if TIDINGS_LOG_FORMAT == "json" else {},
 }

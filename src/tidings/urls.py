@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from ninja.openapi.views import openapi_view
 
 from tidings.api.api import api
+from tidings.ops.views import metrics
 from tidings.posts.mediatypes import TYPES
 from tidings.web import pages
 
@@ -25,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/docs", api_docs),
     path("api/v1/", include("tidings.api.urls")),
     path("ops/", include("tidings.ops.urls")),
+    path("metrics", metrics, name="metrics"),
     path("connections/", include("tidings.platforms.urls")),
     path("", include("tidings.web.urls")),
 ]

@@ -28,7 +28,11 @@ class GenerationLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "created_at"], name="generation_user_created_idx")]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="generation_user_created_idx"),
+            # Calls in a recent window across all users (the /metrics scrape).
+            models.Index(fields=["created_at"], name="generation_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider}/{self.model} {self.outcome}"

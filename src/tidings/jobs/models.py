@@ -27,7 +27,11 @@ class JobLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["event", "status"], name="joblog_event_status_idx")]
+        indexes = [
+            models.Index(fields=["event", "status"], name="joblog_event_status_idx"),
+            # Runs that finished in a recent window, by status (the /metrics scrape).
+            models.Index(fields=["status", "finished_at"], name="joblog_status_finished_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["workflow_id"], condition=~models.Q(workflow_id=""), name="one_log_per_workflow"

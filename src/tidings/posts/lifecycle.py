@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
@@ -105,6 +106,8 @@ def move_targets(
     entering = [m.target_id for m in moved if m.from_status not in HOLDS_CREDIT and to in HOLDS_CREDIT]
     if owner is None and (leaving or entering):
         raise RuntimeError(f"Moving targets to {to} settles credits: it needs their owner's lock.")
+    # update() skips auto_now: the time of the move is set here, so `updated_at` says when a target ended.
+    fields.setdefault("updated_at", timezone.now())
     with _writing():
         PostTarget.objects.filter(pk__in=[m.target_id for m in moved], status__in=sources).update(status=to, **fields)
     if leaving and owner is not None:

@@ -85,7 +85,11 @@ class PostTarget(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "account"], name="one_target_per_account"),
         ]
-        indexes = [models.Index(fields=["status", "scheduled_at"], name="target_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at"], name="target_due_idx"),
+            # The targets that ended in a recent window, by status: the /metrics scrape reads no other rows.
+            models.Index(fields=["status", "updated_at"], name="target_status_updated_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Target {self.pk} ({self.platform}, {self.status})"
@@ -129,7 +133,10 @@ class PublishAttempt(models.Model):
 
     class Meta:
         ordering = ["target", "started_at", "id"]
-        indexes = [models.Index(fields=["target", "started_at"], name="attempt_target_idx")]
+        indexes = [
+            models.Index(fields=["target", "started_at"], name="attempt_target_idx"),
+            models.Index(fields=["started_at"], name="attempt_started_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Attempt {self.number} of target {self.target_id}: {self.outcome}"
