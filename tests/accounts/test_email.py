@@ -25,7 +25,7 @@ def test_an_email_is_stored_in_one_spelling_and_refused_in_another_case() -> Non
         create_user("dana2", password=PASSWORD, email="DANA@example.com")
     assert refusal.value.details == {"field": "email"}
     assert list(User.objects.values_list("username", flat=True)) == ["dana"]
-    assert CreditLedgerEntry.objects.count() == 1
+    assert CreditLedgerEntry.objects.count() == 2  # the first month of credits and of video credits
 
 
 def test_the_database_refuses_a_second_account_with_the_same_email_in_any_case() -> None:
@@ -59,7 +59,7 @@ def test_confirming_starts_the_cycle_and_grants_the_plans_credits_once() -> None
         confirm_email(token)
     with pytest.raises(Conflict):
         confirm_email(confirmation_token(confirmed))
-    grants = CreditLedgerEntry.objects.filter(user=erin)
+    grants = CreditLedgerEntry.objects.filter(user=erin, balance="credits")
     assert [(g.kind, g.amount, g.balance_after) for g in grants] == [(LedgerKind.GRANT, 500, 500)]
     erin.refresh_from_db()
     assert erin.credits == 500

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db
 def test_a_new_user_gets_the_first_months_credits_in_the_ledger(tier: Tier, monthly: int) -> None:
     user = create_user("dana", password="correct horse battery staple", tier=tier, time_zone="Asia/Tokyo")
     assert user.credits == monthly
-    entry = CreditLedgerEntry.objects.get(user=user)
+    entry = CreditLedgerEntry.objects.get(user=user, balance="credits")
     assert (entry.kind, entry.amount, entry.balance_after) == (LedgerKind.GRANT, monthly, monthly)
+    video = CreditLedgerEntry.objects.get(user=user, balance="video_credits")
+    assert (video.kind, video.amount, video.balance_after) == (LedgerKind.GRANT, user.video_credits, user.video_credits)
+    assert user.video_credits == {Tier.FREE: 2, Tier.PRO: 30, Tier.BUSINESS: 150}[tier]
     assert user.time_zone == "Asia/Tokyo"
     assert user.last_credit_reset == user.credit_cycle_anchor
     assert user.next_credit_reset.month != user.last_credit_reset.month

@@ -25,13 +25,13 @@ def test_adjusting_credits_asks_for_amount_and_reason_then_writes_one_ledger_row
     assert form.status_code == 200
     assert 'name="amount"' in form.content.decode()
     assert 'name="reason"' in form.content.decode()
-    assert CreditLedgerEntry.objects.filter(user=alice).count() == 1
+    assert CreditLedgerEntry.objects.filter(user=alice, balance="credits").count() == 1
 
     done = run_action(
         staff_client, USERS, "adjust_credits_action", [alice.pk], apply="1", amount="5", reason="Goodwill for outage"
     )
     assert done.status_code == 302
-    entry = CreditLedgerEntry.objects.filter(user=alice).last()
+    entry = CreditLedgerEntry.objects.filter(user=alice, balance="credits").last()
     assert entry is not None
     assert (entry.kind, entry.amount, entry.balance_after, entry.reason) == (
         LedgerKind.ADJUST,
@@ -47,7 +47,7 @@ def test_an_adjustment_without_a_reason_is_asked_again(staff_client: Client, ali
     page = run_action(staff_client, USERS, "adjust_credits_action", [alice.pk], apply="1", amount="5", reason="")
     assert page.status_code == 200
     assert "This field is required" in page.content.decode()
-    assert CreditLedgerEntry.objects.filter(user=alice).count() == 1
+    assert CreditLedgerEntry.objects.filter(user=alice, balance="credits").count() == 1
 
 
 def test_taking_away_reserved_credits_is_refused_and_changes_nothing(staff_client: Client, alice: User) -> None:
@@ -104,7 +104,10 @@ def test_adding_a_user_grants_the_first_months_credits(staff_client: Client) -> 
     assert response.status_code == 302
     dave = User.objects.get(username="dave")
     assert dave.check_password("a long pass phrase 42")
-    assert list(dave.ledger.values_list("kind", "amount")) == [("grant", 10)]
+    assert list(dave.ledger.values_list("kind", "balance", "amount")) == [
+        ("grant", "credits", 10),
+        ("grant", "video_credits", 2),
+    ]
     assert dave.credits == 10
 
 

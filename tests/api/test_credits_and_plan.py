@@ -21,7 +21,19 @@ def test_balance_reservations_and_ledger(alice: User, bob: User, bob_api: Api) -
     assert [(r["target_id"], r["status"]) for r in reservations["items"]] == [(post.targets.get().pk, "pending")]
     assert bob_api.get("/credits/reservations", {"status": "released"}).json()["count"] == 0
     ledger = bob_api.get("/credits/ledger").json()["items"]
-    assert [(e["kind"], e["amount"], e["balance_after"]) for e in ledger] == [("grant", 500, 500)]
+    assert [(e["kind"], e["balance"], e["amount"], e["balance_after"]) for e in ledger] == [
+        ("grant", "video_credits", 30, 30),
+        ("grant", "credits", 500, 500),
+    ]
+    ledger = bob_api.get("/credits/ledger", {"balance": "video_credits"}).json()["items"]
+    assert [(e["kind"], e["amount"]) for e in ledger] == [("grant", 30)]
+    assert [
+        (b["balance"], b["amount"], b["available"], b["monthly"], b["carryover_cap"]) for b in credits["balances"]
+    ] == [
+        ("credits", 500, 499, 500, 250),
+        ("video_credits", 30, 30, 30, 15),
+    ]
+    assert error(bob_api.get("/credits/ledger", {"balance": "gold"}), 400, "invalid_input")["field"] == "balance"
     assert error(bob_api.get("/credits/reservations", {"status": "lost"}), 400, "invalid_input")["field"] == "status"
 
 

@@ -180,7 +180,9 @@ def test_a_cycle_renews_once_under_concurrent_renewals() -> None:
     assert outcomes == Counter({"True": 1, "False": 19})
     bob.refresh_from_db()
     assert bob.credits == ledger_balance(bob) == 500 + 250
-    assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.RENEWAL).count() == 1
+    renewals = CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.RENEWAL)
+    assert sorted(renewals.values_list("balance", "amount")) == [("credits", 500), ("video_credits", 30)]
+    assert bob.video_credits == ledger_balance(bob, "video_credits") == 30 + 15
 
 
 def test_daily_usage_counts_every_concurrent_increment() -> None:
@@ -240,3 +242,33 @@ def test_lock_user_holds_a_row_lock_on_postgres() -> None:
         thread.join(timeout=30)
     with transaction.atomic():
         assert lock_user(alice.pk).pk == alice.pk
+
+
+def test_video_posts_scheduled_at_once_reserve_exactly_the_video_credits_and_no_credit() -> None:
+    from tidings.credits.models import Balance
+    from tidings.platforms.models import Platform
+    from tidings.posts.models import MediaAsset, MediaKind
+
+    alice = make_user("alice", Tier.FREE, tier_limits={"queue_size": 100})
+    account = create_account(alice, Platform.WEBHOOK)
+    drafts = [create_post(alice, text=f"clip {n}", account_ids=[account.pk]) for n in range(20)]
+    MediaAsset.objects.bulk_create(
+        MediaAsset(
+            user=alice, post=post, file="uploads/clip.mp4", kind=MediaKind.VIDEO, mime_type="video/mp4", size_bytes=1
+        )
+        for post in drafts
+    )
+    at = [timezone.now() + timedelta(hours=1, days=n) for n in range(20)]
+
+    outcomes = run_together(
+        [lambda pk=post.pk, n=n: schedule_post(alice, pk, at=at[n]).pk and "scheduled" for n, post in enumerate(drafts)]
+    )
+    report("schedule x20 video posts (Free: 2 video credits)", outcomes)
+
+    assert outcomes == Counter({"'scheduled'": 2, "InsufficientCredits": 18})
+    alice.refresh_from_db()
+    held = CreditReservation.objects.filter(user=alice, status=ReservationStatus.PENDING)
+    assert list(held.values_list("balance", flat=True)) == [Balance.VIDEO_CREDITS] * 2
+    assert available_credits(alice, Balance.VIDEO_CREDITS) == 0
+    assert alice.video_credits == ledger_balance(alice, Balance.VIDEO_CREDITS) == 2
+    assert available_credits(alice) == alice.credits == ledger_balance(alice) == 10

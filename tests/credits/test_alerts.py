@@ -45,8 +45,8 @@ def fresh(user: User) -> User:
     return user
 
 
-def alerts(user: User, kind: NotificationType) -> list[Notification]:
-    return list(Notification.objects.filter(user=user, type=kind).order_by("pk"))
+def alerts(user: User, kind: NotificationType, balance: str = "credits") -> list[Notification]:
+    return list(Notification.objects.filter(user=user, type=kind, data__balance=balance).order_by("pk"))
 
 
 def low_alerts(user: User) -> list[dict[str, int]]:
@@ -58,7 +58,7 @@ def alerted_cycle(user: User) -> datetime | None:
 
 
 def assert_the_alert(row: Notification, *, available: int, monthly: int, cycle: datetime, renews: str) -> None:
-    assert row.data == {"available": available, "monthly": monthly}
+    assert row.data == {"available": available, "monthly": monthly, "balance": "credits"}
     assert row.title == "Credits are running low"
     assert row.message == f"{available} of your {monthly} monthly credits are left. They renew on {renews}."
     assert row.dedupe_key == f"low_credits:{cycle.isoformat()}"
@@ -115,7 +115,7 @@ def test_an_adjustment_counts_what_scheduled_posts_hold(bob: User) -> None:
     adjust_credits(bob, amount=-100, reason="Refund reversed")
     bob = fresh(bob)
     assert (bob.credits, available_credits(bob)) == (400, 100)
-    assert low_alerts(bob) == [{"available": 100, "monthly": 500}]
+    assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
 
 
 def test_an_adjustment_that_leaves_credits_above_the_threshold_does_not_fire(bob: User) -> None:
@@ -141,7 +141,7 @@ def test_scheduling_posts_fires_the_alert_on_the_reservation_that_reaches_the_th
     hold_credits(alice, 6)
     account = create_account(alice)
     # Two posts to one platform on a Free plan go on different days.
-    for days, expected in ((1, []), (2, [{"available": 2, "monthly": 10}])):
+    for days, expected in ((1, []), (2, [{"available": 2, "monthly": 10, "balance": "credits"}])):
         post = create_post(alice, text=f"Day {days}", account_ids=[account.pk])
         schedule_post(alice, post.pk, at=T0 + timedelta(days=days))
         assert low_alerts(alice) == expected
@@ -165,7 +165,7 @@ def test_a_check_notices_credits_that_became_low_without_a_reservation(
 
 def test_low_credits_fires_once_per_cycle(bob: User, django_assert_num_queries: DjangoAssertNumQueries) -> None:
     first = hold_credits(bob, 400)
-    assert low_alerts(bob) == [{"available": 100, "monthly": 500}]
+    assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
     hold_credits(bob, 50)
     adjust_credits(bob, amount=-10, reason="Support correction")
     assert spend(first) is True
@@ -173,14 +173,14 @@ def test_low_credits_fires_once_per_cycle(bob: User, django_assert_num_queries: 
     assert available_credits(bob) == 40
     with django_assert_num_queries(0):
         assert check_low_credits(bob) is False
-    assert low_alerts(bob) == [{"available": 100, "monthly": 500}]
+    assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
     assert alerted_cycle(bob) == T0
 
 
 @pytest.mark.parametrize("how", ["reservation", "adjustment"])
 def test_low_credits_fires_again_in_the_next_cycle(alice: User, clock: time_machine.Traveller, how: str) -> None:
     hold_credits(alice, 8)
-    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
     # Renewal: the 2 unreserved credits expire (cap 0), the 8 held stay; 10 new ones are available.
     clock.move_to(T1)
     renew_credits(alice.pk)
@@ -210,7 +210,7 @@ def test_a_rolled_back_reservation_leaves_no_alert_and_no_memo(alice: User) -> N
     def hold_then_fail() -> None:
         with transaction.atomic():
             hold_credits(alice, 8)
-            assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+            assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
             assert alerted_cycle(alice) == T0
             raise Abandoned
 
@@ -219,11 +219,13 @@ def test_a_rolled_back_reservation_leaves_no_alert_and_no_memo(alice: User) -> N
     assert low_alerts(alice) == []
     assert alerted_cycle(alice) is None
     assert CreditReservation.objects.filter(user=alice).count() == 0
-    assert list(CreditLedgerEntry.objects.filter(user=alice).values_list("kind", "amount")) == [("grant", 10)]
+    assert list(CreditLedgerEntry.objects.filter(user=alice, balance="credits").values_list("kind", "amount")) == [
+        ("grant", 10)
+    ]
     assert available_credits(fresh(alice)) == 10
     # The next reservation that reaches the threshold sends it.
     hold_credits(alice, 8)
-    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
     assert alerted_cycle(alice) == T0
 
 
@@ -232,7 +234,7 @@ def test_a_publish_checks_for_low_credits(alice: User) -> None:
     alice = change_tier(alice, tier=Tier.PRO)  # low against the new plan, and nothing has checked yet
     assert low_alerts(alice) == []
     assert spend(held) is True
-    assert low_alerts(alice) == [{"available": 5, "monthly": 500}]
+    assert low_alerts(alice) == [{"available": 5, "monthly": 500, "balance": "credits"}]
     assert alerted_cycle(alice) == T0
 
 
@@ -258,17 +260,22 @@ def test_publishing_one_post_at_a_time_notifies_once(alice: User) -> None:
     for _ in range(9):
         publish_one(alice)
     # The reservation of the eighth post reached the threshold.
-    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
     assert available_credits(fresh(alice)) == 1
 
 
 def test_users_who_would_lose_credits_within_three_days_are_warned(cast: dict[Tier, User]) -> None:
-    assert notify_expiring_credits(now=T1 - timedelta(days=3)) == 3
+    # Each user also loses video credits over their cap (2 - 0, 30 - 15, 150 - 75): one warning each for those.
+    assert notify_expiring_credits(now=T1 - timedelta(days=3)) == 6
     expected = {Tier.FREE: 10, Tier.PRO: 250, Tier.BUSINESS: 1000}
     for tier, user in cast.items():
         rows = alerts(user, EXPIRING)
         assert len(rows) == 1
-        assert rows[0].data == {"expiring": expected[tier], "renews_at": "2026-04-15T09:30:00+00:00"}
+        assert rows[0].data == {
+            "expiring": expected[tier],
+            "renews_at": "2026-04-15T09:30:00+00:00",
+            "balance": "credits",
+        }
         assert rows[0].title == f"{expected[tier]} credits expire soon"
         assert rows[0].message == (
             f"{expected[tier]} unused credits expire when your plan renews on 15 April 2026. "
@@ -288,7 +295,7 @@ def test_users_whose_renewal_is_not_within_three_days_are_not_warned(bob: User, 
 
 @pytest.mark.parametrize("now", [T1 - timedelta(days=3), T1 - timedelta(days=1), T1 - timedelta(microseconds=1)])
 def test_users_whose_renewal_is_within_three_days_are_warned(bob: User, now: datetime) -> None:
-    assert notify_expiring_credits(now=now) == 1
+    assert notify_expiring_credits(now=now) == 2  # and 15 video credits
     assert alerts(bob, EXPIRING)[0].data["expiring"] == 250
 
 
@@ -296,36 +303,36 @@ def test_users_whose_renewal_is_within_three_days_are_warned(bob: User, now: dat
 def test_users_at_or_under_the_carryover_cap_are_not_warned(bob: User, held: list[int], expiring: int | None) -> None:
     for amount in held:
         hold_credits(bob, amount)
-    assert notify_expiring_credits(now=T1 - timedelta(days=2)) == int(expiring is not None)
+    assert notify_expiring_credits(now=T1 - timedelta(days=2)) == int(expiring is not None) + 1  # + video credits
     rows = alerts(bob, EXPIRING)
     assert [row.data["expiring"] for row in rows] == ([] if expiring is None else [expiring])
 
 
 def test_a_free_user_with_nothing_unreserved_is_not_warned(alice: User) -> None:
     hold_credits(alice, 10)
-    assert notify_expiring_credits(now=T1 - timedelta(days=1)) == 0
+    assert notify_expiring_credits(now=T1 - timedelta(days=1)) == 1  # her 2 video credits
     assert alerts(alice, EXPIRING) == []
 
 
 def test_only_users_renewing_soon_are_warned(bob: User, clock: time_machine.Traveller) -> None:
     clock.move_to(T0 + timedelta(days=5))
     dave = make_user("dave", Tier.PRO)  # renews on 20 April
-    assert notify_expiring_credits(now=T1 - timedelta(days=1)) == 1
+    assert notify_expiring_credits(now=T1 - timedelta(days=1)) == 2
     assert len(alerts(bob, EXPIRING)) == 1
     assert alerts(dave, EXPIRING) == []
 
 
 def test_expiring_credits_are_warned_once_per_cycle_and_again_in_the_next(bob: User) -> None:
-    assert notify_expiring_credits(now=T1 - timedelta(days=3)) == 1
+    assert notify_expiring_credits(now=T1 - timedelta(days=3)) == 2
     assert notify_expiring_credits(now=T1 - timedelta(days=2)) == 0
     assert len(alerts(bob, EXPIRING)) == 1
     renew_credits(bob.pk, now=T1)  # 250 carried, 500 granted: 750 available, 500 over the cap
-    assert notify_expiring_credits(now=T2 - timedelta(days=3)) == 1
+    assert notify_expiring_credits(now=T2 - timedelta(days=3)) == 2
     assert notify_expiring_credits(now=T2 - timedelta(days=1)) == 0
     rows = alerts(bob, EXPIRING)
     assert [row.data for row in rows] == [
-        {"expiring": 250, "renews_at": "2026-04-15T09:30:00+00:00"},
-        {"expiring": 500, "renews_at": "2026-05-15T09:30:00+00:00"},
+        {"expiring": 250, "renews_at": "2026-04-15T09:30:00+00:00", "balance": "credits"},
+        {"expiring": 500, "renews_at": "2026-05-15T09:30:00+00:00", "balance": "credits"},
     ]
 
 
@@ -337,13 +344,16 @@ def test_publishing_alerts_low_credits_once_per_cycle_and_again_after_renewal(
     assert low_alerts(alice) == []  # 7 of 10 left
     for _ in range(7):  # down to 0: the alert comes at 2 left, and only then
         publish_one(alice)
-    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
     clock.move_to(T1)
     renew_credits(alice.pk)
     clock.move_to(T1 + timedelta(days=1))
     for _ in range(8):
         publish_one(alice)
-    assert low_alerts(alice) == [{"available": 2, "monthly": 10}, {"available": 2, "monthly": 10}]
+    assert low_alerts(alice) == [
+        {"available": 2, "monthly": 10, "balance": "credits"},
+        {"available": 2, "monthly": 10, "balance": "credits"},
+    ]
     assert [row.dedupe_key for row in alerts(alice, LOW)] == [
         f"low_credits:{T0.isoformat()}",
         f"low_credits:{T1.isoformat()}",
@@ -370,4 +380,25 @@ def test_an_alert_rolled_back_with_its_post_is_sent_by_the_next_post(alice: User
     assert alerted_cycle(alice) is None
     assert available_credits(fresh(alice)) == 3
     publish_one(alice)
-    assert low_alerts(alice) == [{"available": 2, "monthly": 10}]
+    assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
+
+
+def test_video_credits_over_their_cap_are_warned_once_per_cycle_on_their_own(bob: User) -> None:
+    assert notify_expiring_credits(now=T1 - timedelta(days=2)) == 2
+    [video] = alerts(bob, EXPIRING, "video_credits")
+    assert video.data == {"expiring": 15, "renews_at": "2026-04-15T09:30:00+00:00", "balance": "video_credits"}
+    assert video.title == "15 video credits expire soon"
+    assert video.dedupe_key == f"video_credits_expiring:{T0.isoformat()}"
+    assert notify_expiring_credits(now=T1 - timedelta(days=1)) == 0
+
+
+def test_video_credits_running_low_alert_on_their_own_once_per_cycle(bob: User) -> None:
+    adjust_credits(bob, amount=-24, reason="Correction", balance="video_credits")  # 6 of 30 left: 20%
+    [video] = alerts(bob, LOW, "video_credits")
+    assert video.data == {"available": 6, "monthly": 30, "balance": "video_credits"}
+    assert video.title == "Video credits are running low"
+    assert alerts(bob, LOW) == []
+    adjust_credits(bob, amount=-1, reason="Correction", balance="video_credits")
+    assert len(alerts(bob, LOW, "video_credits")) == 1
+    assert fresh(bob).low_video_credits_alerted_cycle == T0
+    assert fresh(bob).low_credits_alerted_cycle is None

@@ -123,7 +123,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def expect_rows(self, expected: list[Row]) -> None:
         """The ledger rows written since the last step are exactly `expected`."""
-        rows = CreditLedgerEntry.objects.filter(user_id=self.user.pk, pk__gt=self.last_row).order_by("pk")
+        rows = CreditLedgerEntry.objects.filter(user_id=self.user.pk, pk__gt=self.last_row, balance="credits").order_by(
+            "pk"
+        )
         written = list(rows.values_list("pk", "kind", "amount", "balance_after", "reservation_id", "cycle_start"))
         assert [row[1:] for row in written] == expected
         if written:
@@ -135,7 +137,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.alerted_cycle == self.cycle or self.available * 100 > monthly * 20:
             return
         event("low credits")
-        self.low_alerts.append((self.cycle, {"available": self.available, "monthly": monthly}))
+        self.low_alerts.append((self.cycle, {"available": self.available, "monthly": monthly, "balance": "credits"}))
         self.alerted_cycle = self.cycle
 
     def reserved(self, target_id: int, amount: int) -> None:
@@ -190,7 +192,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if amount > self.available:
             with pytest.raises(InsufficientCredits) as refusal:
                 hold_credits(self.user, amount)
-            assert refusal.value.details == {"available": self.available, "needed": amount, "tier": self.tier}
+            assert refusal.value.details == {
+                "available": self.available,
+                "needed": amount,
+                "tier": self.tier,
+                "balance": "credits",
+            }
             event("hold refused")
             self.expect_rows([])
             return multiple()
@@ -366,9 +373,27 @@ class LedgerMachine(RuleBasedStateMachine):
     # What must hold after every step.
 
     @invariant()
+    def the_video_balance_is_its_ledger(self) -> None:
+        """Video credits ride the same ledger: granted, renewed and expired beside the credits, never mixed in."""
+        user = User.objects.get(pk=self.user.pk)
+        rows = CreditLedgerEntry.objects.filter(user=user, balance="video_credits").order_by("pk")
+        running = 0
+        for amount, balance_after in rows.values_list("amount", "balance_after"):
+            running += amount
+            assert balance_after == running
+        assert user.video_credits == ledger_balance(user, "video_credits") == running >= 0
+        assert available_credits(user, "video_credits") == user.video_credits - reserved_credits(
+            user.pk, "video_credits"
+        )
+
+    @invariant()
     def the_balance_is_its_ledger(self) -> None:
         user = User.objects.get(pk=self.user.pk)
-        rows = list(CreditLedgerEntry.objects.filter(user=user).order_by("pk").values_list("amount", "balance_after"))
+        rows = list(
+            CreditLedgerEntry.objects.filter(user=user, balance="credits")
+            .order_by("pk")
+            .values_list("amount", "balance_after")
+        )
         running = 0
         for amount, balance_after in rows:
             running += amount
@@ -429,7 +454,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def low_credits_is_notified_once_per_cycle(self) -> None:
-        alerts = Notification.objects.filter(user_id=self.user.pk, type=NotificationType.LOW_CREDITS).order_by("pk")
+        alerts = Notification.objects.filter(
+            user_id=self.user.pk, type=NotificationType.LOW_CREDITS, data__balance="credits"
+        ).order_by("pk")
         assert list(alerts.values_list("dedupe_key", "data")) == [
             (f"low_credits:{months_after(self.anchor, cycle).isoformat()}", data) for cycle, data in self.low_alerts
         ]

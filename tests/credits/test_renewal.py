@@ -40,12 +40,14 @@ def clock() -> Iterator[time_machine.Traveller]:
 
 def ledger(user: User) -> list[tuple[str, int, int]]:
     return list(
-        CreditLedgerEntry.objects.filter(user=user).order_by("pk").values_list("kind", "amount", "balance_after")
+        CreditLedgerEntry.objects.filter(user=user, balance="credits")
+        .order_by("pk")
+        .values_list("kind", "amount", "balance_after")
     )
 
 
 def renewal_cycles(user: User) -> list[datetime]:
-    rows = CreditLedgerEntry.objects.filter(user=user, kind=LedgerKind.RENEWAL).order_by("pk")
+    rows = CreditLedgerEntry.objects.filter(user=user, kind=LedgerKind.RENEWAL, balance="credits").order_by("pk")
     return list(rows.values_list("cycle_start", flat=True))
 
 
@@ -188,7 +190,7 @@ def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bo
     held = hold_credits(bob, 100)
     renew_credits(bob.pk, now=T1)  # 400 unreserved: 250 carried, 150 expire; balance 850
     leave(held)
-    rows = list(CreditLedgerEntry.objects.filter(user=bob).order_by("pk"))
+    rows = list(CreditLedgerEntry.objects.filter(user=bob, balance="credits").order_by("pk"))
     reservation = reservation_of(held)
     assert [(r.kind, r.amount, r.balance_after) for r in rows] == [
         ("grant", 500, 500),
@@ -220,7 +222,10 @@ def test_a_reservation_from_before_the_renewal_can_still_be_consumed_after_it(bo
     assert spend(held) is True
     reservation = reservation_of(held)
     assert ledger(bob) == [("grant", 500, 500), ("expire", -150, 350), ("renewal", 500, 850), ("consume", -100, 750)]
-    assert CreditLedgerEntry.objects.filter(user=bob).order_by("pk").last().reservation_id == reservation.pk
+    assert (
+        CreditLedgerEntry.objects.filter(user=bob, balance="credits").order_by("pk").last().reservation_id
+        == reservation.pk
+    )
     bob = fresh(bob)
     assert bob.credits == 750 == ledger_balance(bob)
     assert available_credits(bob) == 750

@@ -72,7 +72,7 @@ def test_the_expiry_check_runs_daily_at_nine_in_johannesburg_and_warns_once() ->
         f"2027-0{month}-{day:02d}T07:00:00+00:00" for month, day in [(2, 26), (2, 27), (2, 28), (3, 1), (3, 2)]
     ]
     assert all(t.utcoffset() is not None and t.hour == 9 for t in ticks)  # 09:00 local, +02:00
-    warnings = Notification.objects.filter(user=bob, type=NotificationType.CREDITS_EXPIRING)
+    warnings = Notification.objects.filter(user=bob, type=NotificationType.CREDITS_EXPIRING, data__balance="credits")
     assert warnings.count() == 1
     assert warnings.get().data["expiring"] == 250
     assert JobLog.objects.filter(event="credits/check.expiry", status="completed").count() == 5
@@ -91,7 +91,9 @@ def test_monthly_renewal_at_month_end_happens_once_and_keeps_the_cycle_day() -> 
     assert bob.next_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
     # 400 unreserved: 250 carried, 150 expired; 100 stay reserved; plus 500 new.
     assert bob.credits == 500 + 250 + 100
-    kinds = list(CreditLedgerEntry.objects.filter(user=bob).order_by("pk").values_list("kind", "amount"))
+    kinds = list(
+        CreditLedgerEntry.objects.filter(user=bob, balance="credits").order_by("pk").values_list("kind", "amount")
+    )
     assert kinds == [(LedgerKind.GRANT, 500), (LedgerKind.EXPIRE, -150), (LedgerKind.RENEWAL, 500)]
     reservation = CreditReservation.objects.get(target=held)
     assert (reservation.status, reservation.amount) == (ReservationStatus.PENDING, 100)
@@ -101,7 +103,7 @@ def test_monthly_renewal_at_month_end_happens_once_and_keeps_the_cycle_day() -> 
 
     bob.refresh_from_db()
     assert bob.last_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
-    assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.RENEWAL).count() == 2
+    assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.RENEWAL, balance="credits").count() == 2
 
 
 def test_the_renewal_job_renews_every_due_user_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +117,9 @@ def test_the_renewal_job_renews_every_due_user_across_batches(monkeypatch: pytes
 
     backfill("credits-reset-monthly", datetime(2027, 5, 1, 0, 30, tzinfo=UTC), datetime(2027, 5, 1, 1, 30, tzinfo=UTC))
 
-    renewed = CreditLedgerEntry.objects.filter(kind=LedgerKind.RENEWAL).values_list("user__username", flat=True)
+    renewed = CreditLedgerEntry.objects.filter(kind=LedgerKind.RENEWAL, balance="credits").values_list(
+        "user__username", flat=True
+    )
     assert sorted(renewed) == ["user0", "user1", "user2", "user3"]
     renewals = JobLog.objects.filter(event="credits/reset.monthly").values_list("data", flat=True)
     assert sorted(data["renewed"] for data in renewals) == [4]
@@ -136,7 +140,7 @@ def test_send_event_starts_the_low_credit_check(capsys: pytest.CaptureFixture[st
         return workflow_id
 
     first = check_low()
-    assert list(alerts.values_list("data", flat=True)) == [{"available": 5, "monthly": 500}]
+    assert list(alerts.values_list("data", flat=True)) == [{"available": 5, "monthly": 500, "balance": "credits"}]
     assert JobLog.objects.get(workflow_id=first).data == {"user_id": alice.pk, "notified": True}
     # Once per cycle: a second check finds the alert out.
     second = check_low()

@@ -159,7 +159,7 @@ def test_a_reservation_that_brings_credits_to_a_fifth_sends_the_alert_once(alice
     hold_credits(alice, at=local_noon(alice, 9))  # 2 of 10 left: 20%
 
     alerts = Notification.objects.filter(user=alice, type=NotificationType.LOW_CREDITS)
-    assert list(alerts.values_list("data", flat=True)) == [{"available": 2, "monthly": 10}]
+    assert list(alerts.values_list("data", flat=True)) == [{"available": 2, "monthly": 10, "balance": "credits"}]
     hold_credits(alice, at=local_noon(alice, 10))
     assert alerts.count() == 1
     alice.refresh_from_db()

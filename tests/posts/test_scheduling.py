@@ -85,7 +85,7 @@ def test_scheduling_without_enough_credits_is_refused_and_stays_a_draft(alice: U
     post = create_post(alice, text="no credit left", account_ids=[account.pk])
     with pytest.raises(InsufficientCredits) as refusal:
         schedule_post(alice, post.pk, at=timezone.now() + timedelta(days=10, hours=1))
-    assert refusal.value.details == {"available": 0, "needed": 1, "tier": "free"}
+    assert refusal.value.details == {"available": 0, "needed": 1, "tier": "free", "balance": "credits"}
     post.refresh_from_db()
     assert statuses(post) == ["draft"]
     assert post.draft_reason.startswith("Not enough credits")

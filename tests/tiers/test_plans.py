@@ -23,6 +23,8 @@ DESIGN_TABLE: dict[str, dict[str, int]] = {
         "automation_rules": 0,
         "monthly_credits": 10,
         "carryover_cap": 0,
+        "monthly_video_credits": 2,
+        "video_carryover_cap": 0,
     },
     "pro": {
         "accounts_per_platform": 3,
@@ -32,6 +34,8 @@ DESIGN_TABLE: dict[str, dict[str, int]] = {
         "automation_rules": 5,
         "monthly_credits": 500,
         "carryover_cap": 250,
+        "monthly_video_credits": 30,
+        "video_carryover_cap": 15,
     },
     "business": {
         "accounts_per_platform": 10,
@@ -41,6 +45,8 @@ DESIGN_TABLE: dict[str, dict[str, int]] = {
         "automation_rules": 20,
         "monthly_credits": 2000,
         "carryover_cap": 1000,
+        "monthly_video_credits": 150,
+        "video_carryover_cap": 75,
     },
 }
 
@@ -56,6 +62,8 @@ INVALID_OVERRIDES = [
     pytest.param({"queue_size": [7]}, id="list-value"),
     pytest.param({"monthly_credits": None}, id="unlimited-monthly-credits"),
     pytest.param({"carryover_cap": None}, id="unlimited-carryover-cap"),
+    pytest.param({"monthly_video_credits": None}, id="unlimited-monthly-video-credits"),
+    pytest.param({"video_carryover_cap": None}, id="unlimited-video-carryover-cap"),
     pytest.param(["queue_size", 7], id="list"),
     pytest.param("queue_size=7", id="string-object"),
     pytest.param(7, id="number-object"),

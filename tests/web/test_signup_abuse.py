@@ -39,7 +39,7 @@ def log_in(client: Client, username: str, password: str, address: str = "10.0.0.
 
 
 def grants(user: User) -> list[tuple[str, int]]:
-    return list(CreditLedgerEntry.objects.filter(user=user).values_list("kind", "amount"))
+    return list(CreditLedgerEntry.objects.filter(user=user, balance="credits").values_list("kind", "amount"))
 
 
 def test_the_same_email_in_another_case_is_refused_with_a_clear_error(client: Client, settings) -> None:
@@ -51,7 +51,7 @@ def test_the_same_email_in_another_case_is_refused_with_a_clear_error(client: Cl
     assert response.status_code == 200
     assert "An account already uses this email address." in response.content.decode()
     assert list(User.objects.values_list("username", flat=True)) == ["dana"]
-    assert CreditLedgerEntry.objects.count() == 1
+    assert CreditLedgerEntry.objects.filter(balance="credits").count() == 1
 
 
 def test_verify_grants_the_credits_when_the_link_is_followed_once(client: Client, settings) -> None:

@@ -10,13 +10,15 @@ from django.http import HttpRequest, HttpResponse
 
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier, create_user, set_tier_limits, set_time_zone
+from tidings.credits.models import Balance, balance_label
 from tidings.credits.services import adjust_credits
 from tidings.ops.adminkit import with_form
 from tidings.tiers.plans import Tier
 
 
 class AdjustCreditsForm(forms.Form):
-    amount = forms.IntegerField(help_text="Credits to add; negative to take away. Written to the ledger.")
+    balance = forms.ChoiceField(choices=Balance.choices, initial=Balance.CREDITS, required=False)
+    amount = forms.IntegerField(help_text="How many to add; negative to take away. Written to the ledger.")
     reason = forms.CharField(max_length=300, help_text="Why; kept in the ledger entry.")
 
 
@@ -26,12 +28,29 @@ class ChangeTierForm(forms.Form):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "tier", "credits", "next_credit_reset", "is_demo", "is_staff", "date_joined")
+    list_display = (
+        "username",
+        "email",
+        "tier",
+        "credits",
+        "video_credits",
+        "next_credit_reset",
+        "is_demo",
+        "is_staff",
+        "date_joined",
+    )
     list_filter = ("tier", "is_demo", "is_staff", "is_active")
     search_fields = ("username", "email", "first_name", "last_name")
     ordering = ("username",)
     actions = ("adjust_credits_action", "change_tier_action")
-    readonly_fields = ("tier", "credits", "credit_cycle_anchor", "last_credit_reset", "next_credit_reset")
+    readonly_fields = (
+        "tier",
+        "credits",
+        "video_credits",
+        "credit_cycle_anchor",
+        "last_credit_reset",
+        "next_credit_reset",
+    )
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (
@@ -42,6 +61,7 @@ class UserAdmin(DjangoUserAdmin):
                     "tier_limits",
                     "time_zone",
                     "credits",
+                    "video_credits",
                     "credit_cycle_anchor",
                     "last_credit_reset",
                     "next_credit_reset",
@@ -75,11 +95,14 @@ class UserAdmin(DjangoUserAdmin):
         obj._state.adding = False
         obj.refresh_from_db()
 
-    @admin.action(description="Adjust credits (ledger entry with a reason)", permissions=["change"])
+    @admin.action(description="Adjust credits or video credits (ledger entry with a reason)", permissions=["change"])
     def adjust_credits_action(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
         def adjust(user: Any, data: dict[str, Any]) -> str:
-            entry = adjust_credits(user, amount=data["amount"], reason=data["reason"])
-            return f"{entry.amount:+d} credits, balance {entry.balance_after}."
+            entry = adjust_credits(
+                user, amount=data["amount"], reason=data["reason"], balance=data["balance"] or Balance.CREDITS
+            )
+            noun = balance_label(entry.balance, abs(entry.amount))
+            return f"{entry.amount:+d} {noun}, balance {entry.balance_after}."
 
         return with_form(self, request, queryset, form_class=AdjustCreditsForm, title="Adjust credits", call=adjust)
 

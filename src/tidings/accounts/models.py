@@ -42,6 +42,8 @@ class User(AbstractUser):
     tier = models.CharField(max_length=16, choices=[(t.value, t.name.title()) for t in Tier], default=Tier.FREE)
     time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
     credits = models.IntegerField(default=0)
+    # The second balance: a post whose media includes a video spends one of these instead of a credit.
+    video_credits = models.IntegerField(default=0)
     # The cycle repeats monthly from the anchor; last_credit_reset is the start of the current cycle.
     credit_cycle_anchor = models.DateTimeField(default=timezone.now)
     last_credit_reset = models.DateTimeField(default=timezone.now)
@@ -53,10 +55,12 @@ class User(AbstractUser):
     # The start of the cycle whose low-credit alert has been sent: the alert goes once per cycle, so the publish
     # path reads this off the row it already locks instead of looking the notification up on every post.
     low_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
+    low_video_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(credits__gte=0), name="user_credits_not_negative"),
+            models.CheckConstraint(condition=models.Q(video_credits__gte=0), name="user_video_credits_not_negative"),
             # One account per mailbox, whatever the case; users without an email (staff-made, demo) are exempt.
             models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci"),
         ]

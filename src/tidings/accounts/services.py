@@ -14,9 +14,9 @@ from django.utils import timezone
 from tidings.accounts.models import NO_CYCLE_YET, User, validate_time_zone
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.core.months import add_months
-from tidings.credits.models import LedgerKind
+from tidings.credits.models import MONTHLY, Balance, LedgerKind
 from tidings.credits.services import lock_user, write_ledger
-from tidings.tiers.plans import Limit, Tier, resolve_limits, validate_tier_limits
+from tidings.tiers.plans import Tier, resolve_limits, validate_tier_limits
 
 _CONFIRM_SALT = "tidings.accounts.confirm-email"
 EMAIL_TAKEN = "An account already uses this email address."
@@ -81,9 +81,18 @@ def create_user(
 
 
 def _grant_first_credits(user: User) -> None:
-    monthly = resolve_limits(user.tier, user.tier_limits)[Limit.MONTHLY_CREDITS] or 0
-    if monthly:
-        write_ledger(user, kind=LedgerKind.GRANT, amount=monthly, reason="First month's credits")
+    """The first month of both balances, on the ledger."""
+    limits = resolve_limits(user.tier, user.tier_limits)
+    for balance in Balance:
+        monthly = limits[MONTHLY[balance]] or 0
+        if monthly:
+            write_ledger(
+                user,
+                kind=LedgerKind.GRANT,
+                amount=monthly,
+                balance=balance,
+                reason=f"First month's {balance.label.lower()}",
+            )
 
 
 def awaiting_confirmation(user: User) -> bool:

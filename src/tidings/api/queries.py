@@ -30,13 +30,18 @@ def list_notifications(user: User, *, unread: bool | None = None) -> QuerySet[No
     return notifications
 
 
-def list_reservations(user: User, *, status: str | None = None) -> QuerySet[CreditReservation]:
+def list_reservations(
+    user: User, *, status: str | None = None, balance: str | None = None
+) -> QuerySet[CreditReservation]:
     reservations = CreditReservation.objects.filter(user=user).order_by("-created_at", "-id")
-    return reservations.filter(status=status) if status else reservations
+    if status:
+        reservations = reservations.filter(status=status)
+    return reservations.filter(balance=balance) if balance else reservations
 
 
-def list_ledger(user: User) -> QuerySet[CreditLedgerEntry]:
-    return CreditLedgerEntry.objects.filter(user=user).order_by("-id")
+def list_ledger(user: User, *, balance: str | None = None) -> QuerySet[CreditLedgerEntry]:
+    rows = CreditLedgerEntry.objects.filter(user=user).order_by("-id")
+    return rows.filter(balance=balance) if balance else rows
 
 
 def list_tokens(user: User) -> QuerySet[ApiToken]:

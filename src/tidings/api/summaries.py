@@ -6,7 +6,8 @@ from typing import Any
 from django.db.models import Count
 
 from tidings.accounts.models import User
-from tidings.credits.selectors import reserved_credits
+from tidings.credits.models import Balance
+from tidings.credits.selectors import balance_summaries
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.tiers.checks import can_generate, can_schedule, can_use_automation
 from tidings.tiers.plans import Limit
@@ -15,13 +16,16 @@ from tidings.usage.services import local_day
 
 
 def credit_summary(user: User) -> dict[str, Any]:
-    reserved = reserved_credits(user.pk)
+    """The credits (top-level fields, as before video credits) and both balances side by side."""
+    balances = balance_summaries(user)
+    credits = balances[Balance.CREDITS]
     return {
-        "balance": user.credits,
-        "reserved": reserved,
-        "available": user.credits - reserved,
-        "monthly_credits": user.limits[Limit.MONTHLY_CREDITS],
-        "carryover_cap": user.limits[Limit.CARRYOVER_CAP],
+        "balance": credits.amount,
+        "reserved": credits.reserved,
+        "available": credits.available,
+        "monthly_credits": credits.monthly,
+        "carryover_cap": credits.carryover_cap,
+        "balances": [vars(summary) for summary in balances.values()],
         "cycle_started_at": user.last_credit_reset,
         # None until the user's first cycle starts (an email address still to confirm).
         "next_renewal_at": None if user.awaiting_email_confirmation else user.next_credit_reset,

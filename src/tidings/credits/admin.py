@@ -10,8 +10,8 @@ from tidings.ops.adminkit import ReadOnlyAdmin
 
 @admin.register(CreditLedgerEntry)
 class CreditLedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "kind", "amount", "balance_after", "reason", "created_at")
-    list_filter = ("kind", "created_at")
+    list_display = ("id", "user", "kind", "balance", "amount", "balance_after", "reason", "created_at")
+    list_filter = ("kind", "balance", "created_at")
     search_fields = ("user__username", "reason")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
@@ -23,8 +23,8 @@ class CreditLedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditReservation)
 class CreditReservationAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "target", "amount", "status", "cycle_start", "created_at", "settled_at")
-    list_filter = ("status", "created_at")
+    list_display = ("id", "user", "target", "balance", "amount", "status", "cycle_start", "created_at", "settled_at")
+    list_filter = ("status", "balance", "created_at")
     search_fields = ("user__username", "reason")
     list_select_related = ("user", "target")
     raw_id_fields = ("user", "target")

@@ -3,6 +3,27 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.db import models
 
+from tidings.tiers.plans import Limit
+
+
+class Balance(models.TextChoices):
+    """The two allowances on one ledger: a credit pays for a post, a video credit for a post whose media includes a
+    video (what costs a platform and an operator most). Each value is also the name of the user's balance field."""
+
+    CREDITS = "credits", "Credits"
+    VIDEO_CREDITS = "video_credits", "Video credits"
+
+
+# Each balance's plan limits: its monthly amount and its carryover cap at renewal.
+MONTHLY = {Balance.CREDITS: Limit.MONTHLY_CREDITS, Balance.VIDEO_CREDITS: Limit.MONTHLY_VIDEO_CREDITS}
+CARRYOVER = {Balance.CREDITS: Limit.CARRYOVER_CAP, Balance.VIDEO_CREDITS: Limit.VIDEO_CARRYOVER_CAP}
+
+
+def balance_label(balance: str, amount: int = 2) -> str:
+    """ "credit", "credits", "video credit", "video credits": how a message names an amount of a balance."""
+    noun = "video credit" if balance == Balance.VIDEO_CREDITS else "credit"
+    return noun if amount == 1 else f"{noun}s"
+
 
 class ReservationStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -21,6 +42,7 @@ class CreditReservation(models.Model):
         "posts.PostTarget", on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
     )
     amount = models.PositiveIntegerField(default=1)
+    balance = models.CharField(max_length=16, choices=Balance.choices, default=Balance.CREDITS)
     status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.PENDING)
     # The credit cycle the reservation was paid from; releasing it after a renewal expires it instead.
     cycle_start = models.DateTimeField()
@@ -66,10 +88,11 @@ class AppendOnlyQuerySet(models.QuerySet["CreditLedgerEntry"]):
 
 
 class CreditLedgerEntry(models.Model):
-    """Every change of a user's balance, signed; the balance is the sum of these rows."""
+    """Every change of one of a user's balances, signed; each balance is the sum of its rows."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger")
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
+    balance = models.CharField(max_length=16, choices=Balance.choices, default=Balance.CREDITS)
     amount = models.IntegerField()
     balance_after = models.IntegerField()
     reservation = models.ForeignKey(
@@ -86,9 +109,9 @@ class CreditLedgerEntry(models.Model):
         verbose_name_plural = "credit ledger entries"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "cycle_start"],
+                fields=["user", "cycle_start", "balance"],
                 condition=models.Q(kind="renewal"),
-                name="one_renewal_per_cycle",
+                name="one_renewal_per_cycle_and_balance",
             ),
             models.UniqueConstraint(
                 fields=["reservation", "kind"],

@@ -1,6 +1,6 @@
-"""The monthly credit cycle: renew, carry over up to the plan's cap, expire the rest."""
+"""The monthly credit cycle, for both balances: renew, carry over up to the plan's cap, expire the rest."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
@@ -8,29 +8,39 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.months import cycle_start, next_cycle_start
-from tidings.credits.models import LedgerKind
+from tidings.credits.models import CARRYOVER, MONTHLY, Balance, LedgerKind, balance_label
 from tidings.credits.selectors import available_credits
 from tidings.credits.services import lock_user, write_ledger
-from tidings.tiers.plans import Limit
 
 
 @dataclass(frozen=True)
-class Renewal:
-    user_id: int
-    cycle_start: datetime
+class BalanceRenewal:
     granted: int
     carried_over: int
     expired: int
     balance: int
 
 
+@dataclass(frozen=True)
+class Renewal:
+    """What a renewal did to the credits (the fields) and to the video credits (`video`)."""
+
+    user_id: int
+    cycle_start: datetime
+    granted: int
+    carried_over: int
+    expired: int
+    balance: int
+    video: BalanceRenewal = field(default=BalanceRenewal(0, 0, 0, 0), compare=False)
+
+
 def renew_credits(user_id: int, *, now: datetime | None = None) -> Renewal | None:
     """Start the user's current cycle if it has not started yet; None when nothing is due.
 
-    The new balance is the plan's monthly credits, plus unreserved credits up to the carryover cap, plus what
-    pending reservations hold (those posts were paid for in the old cycle and keep their credits). Missed months
-    renew once, into the cycle that contains `now`. Idempotent per cycle: the lock orders callers and a unique
-    renewal row per (user, cycle) backs it up.
+    Each balance (credits, video credits) becomes the plan's monthly amount, plus unreserved credits up to its
+    carryover cap, plus what its pending reservations hold (those posts were paid for in the old cycle and keep
+    their credits). Missed months renew once, into the cycle that contains `now`. Idempotent per cycle: the lock
+    orders callers and a unique renewal row per (user, cycle, balance) backs it up.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -38,27 +48,43 @@ def renew_credits(user_id: int, *, now: datetime | None = None) -> Renewal | Non
         start = cycle_start(user.credit_cycle_anchor, now)
         if start <= user.last_credit_reset:
             return None
-        limits = user.limits
-        monthly = limits[Limit.MONTHLY_CREDITS] or 0
-        cap = limits[Limit.CARRYOVER_CAP] or 0
-        unreserved = available_credits(user)
-        carried = min(unreserved, cap)
-        expired = unreserved - carried
-        if expired:
-            write_ledger(user, kind=LedgerKind.EXPIRE, amount=-expired, reason=f"Cycle ended; carryover cap {cap}")
-        write_ledger(
-            user,
-            kind=LedgerKind.RENEWAL,
-            amount=monthly,
-            cycle_start=start,
-            reason=f"{user.tier} monthly credits",
-        )
+        renewed = {balance: _renew_balance(user, balance, start) for balance in Balance}
         user.last_credit_reset = start
         user.next_credit_reset = next_cycle_start(user.credit_cycle_anchor, now)
         User.objects.filter(pk=user.pk).update(
             last_credit_reset=user.last_credit_reset, next_credit_reset=user.next_credit_reset
         )
-        return Renewal(user.pk, start, monthly, carried, expired, user.credits)
+        credits = renewed[Balance.CREDITS]
+        return Renewal(
+            user.pk,
+            start,
+            credits.granted,
+            credits.carried_over,
+            credits.expired,
+            credits.balance,
+            video=renewed[Balance.VIDEO_CREDITS],
+        )
+
+
+def _renew_balance(user: User, balance: Balance, start: datetime) -> BalanceRenewal:
+    monthly = user.limits[MONTHLY[balance]] or 0
+    cap = user.limits[CARRYOVER[balance]] or 0
+    unreserved = available_credits(user, balance)
+    carried = min(unreserved, cap)
+    expired = unreserved - carried
+    if expired:
+        write_ledger(
+            user, kind=LedgerKind.EXPIRE, amount=-expired, balance=balance, reason=f"Cycle ended; carryover cap {cap}"
+        )
+    write_ledger(
+        user,
+        kind=LedgerKind.RENEWAL,
+        amount=monthly,
+        balance=balance,
+        cycle_start=start,
+        reason=f"{user.tier} monthly {balance_label(balance)}",
+    )
+    return BalanceRenewal(monthly, carried, expired, getattr(user, balance.value))
 
 
 def renew_due_users(*, now: datetime | None = None, batch_size: int = 500) -> int:

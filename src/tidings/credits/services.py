@@ -5,7 +5,7 @@ is BEGIN IMMEDIATE, which serialises writers), then changes state with condition
 can neither spend a credit twice nor lose one.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -16,7 +16,14 @@ from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.credits.alerts import check_low_credits
 from tidings.credits.errors import InsufficientCredits
-from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
+from tidings.credits.models import (
+    Balance,
+    CreditLedgerEntry,
+    CreditReservation,
+    LedgerKind,
+    ReservationStatus,
+    balance_label,
+)
 from tidings.credits.selectors import available_credits
 
 
@@ -47,19 +54,22 @@ def write_ledger(
     *,
     kind: LedgerKind,
     amount: int,
+    balance: str = Balance.CREDITS,
     reason: str = "",
     reservation: CreditReservation | None = None,
     reservation_id: int | None = None,
     cycle_start: datetime | None = None,
 ) -> CreditLedgerEntry:
-    """Apply `amount` to the locked user's balance and record it. Callers hold the user's lock."""
-    User.objects.filter(pk=user.pk).update(credits=F("credits") + amount)
-    user.credits += amount
+    """Apply `amount` to one of the locked user's balances and record it. Callers hold the user's lock."""
+    balance = Balance(balance)
+    User.objects.filter(pk=user.pk).update(**{balance.value: F(balance.value) + amount})
+    setattr(user, balance.value, getattr(user, balance.value) + amount)
     return CreditLedgerEntry.objects.create(
         user=user,
         kind=kind,
+        balance=balance,
         amount=amount,
-        balance_after=user.credits,
+        balance_after=getattr(user, balance.value),
         reservation_id=reservation.pk if reservation is not None else reservation_id,
         cycle_start=cycle_start,
         reason=reason[:300],
@@ -72,32 +82,35 @@ def settle_reservations_of_targets(user: User, *, target_ids: Sequence[int], to:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("settle_reservations_of_targets must run inside the transaction that locked the user.")
     settled = _settle_pending_of_targets(target_ids, to=to, reason=reason, renewed_at=user.last_credit_reset)
-    for pk, amount, reserved_before_renewal in settled:
+    for pk, amount, balance, reserved_before_renewal in settled:
         if to == ReservationStatus.CONSUMED:
-            write_ledger(user, kind=LedgerKind.CONSUME, amount=-amount, reservation_id=pk, reason=reason)
+            write_ledger(
+                user, kind=LedgerKind.CONSUME, amount=-amount, balance=balance, reservation_id=pk, reason=reason
+            )
         elif reserved_before_renewal:
             write_ledger(
                 user,
                 kind=LedgerKind.EXPIRE,
                 amount=-amount,
+                balance=balance,
                 reservation_id=pk,
                 reason="Reserved in an earlier cycle and released after renewal",
             )
-    return sum(amount for _, amount, _ in settled)
+    return sum(amount for _, amount, _, _ in settled)
 
 
 # Standard SQL that PostgreSQL and SQLite (3.35+) both run; table and columns are CreditReservation's.
 _SETTLE_PENDING_OF_TARGETS = (
     'UPDATE "credits_creditreservation" SET "status" = %s, "settled_at" = %s, "reason" = %s '
-    'WHERE "target_id" IN ({targets}) AND "status" = %s RETURNING "id", "amount", "cycle_start" < %s'
+    'WHERE "target_id" IN ({targets}) AND "status" = %s RETURNING "id", "amount", "balance", "cycle_start" < %s'
 )
 
 
 def _settle_pending_of_targets(
     target_ids: Sequence[int], *, to: ReservationStatus, reason: str, renewed_at: datetime
-) -> list[tuple[int, int, bool]]:
+) -> list[tuple[int, int, str, bool]]:
     """Settle the targets' pending reservations in one statement (UPDATE ... RETURNING, which the ORM lacks), and
-    return (id, amount, reserved before `renewed_at`) for each. The update itself is the claim: a reservation
+    return (id, amount, balance, reserved before `renewed_at`) for each. The update itself is the claim: a reservation
     settled by a concurrent caller is not pending any more and comes back from no one else."""
     if not target_ids:
         return []
@@ -114,11 +127,14 @@ def _settle_pending_of_targets(
     sql = _SETTLE_PENDING_OF_TARGETS.format(targets=", ".join(["%s"] * len(target_ids)))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(pk, amount, bool(earlier)) for pk, amount, earlier in cursor.fetchall()]
+        return [(pk, amount, balance, bool(earlier)) for pk, amount, balance, earlier in cursor.fetchall()]
 
 
-def reserve_credits(user: User, *, target_id: int, amount: int = 1) -> CreditReservation:
-    """Hold `amount` credits for a post target. Raises InsufficientCredits and holds nothing.
+def reserve_credits(
+    user: User, *, target_id: int, amount: int = 1, balance: str = Balance.CREDITS
+) -> CreditReservation:
+    """Hold `amount` of a balance for a post target. Raises InsufficientCredits, naming the balance, and holds
+    nothing.
 
     Only `move_targets` calls this, as a target enters a credit-holding state: a reservation always has its target.
     """
@@ -126,75 +142,77 @@ def reserve_credits(user: User, *, target_id: int, amount: int = 1) -> CreditRes
         raise InvalidInput("A reservation must be for at least one credit.", field="amount")
     with transaction.atomic():
         locked = lock_user(user.pk)
-        available = available_credits(locked)
+        available = available_credits(locked, balance)
         if available < amount:
+            noun = balance_label(balance)
             raise InsufficientCredits(
-                f"Not enough credits: {available} available, {amount} needed. "
-                "Credits renew monthly; cancel a scheduled post or upgrade to free some.",
+                f"Not enough {noun}: {available} available, {amount} needed. "
+                f"{noun.capitalize()} renew monthly; cancel a scheduled post or upgrade to free some.",
                 available=available,
                 needed=amount,
                 tier=locked.tier,
+                balance=str(balance),
             )
         reservation = CreditReservation.objects.create(
-            user=locked, target_id=target_id, amount=amount, cycle_start=locked.last_credit_reset
+            user=locked, target_id=target_id, amount=amount, balance=balance, cycle_start=locked.last_credit_reset
         )
-        check_low_credits(locked, available=available - amount)
+        check_low_credits(locked, balance=balance, available=available - amount)
         return reservation
 
 
-def renew_stale_reservations(user: User, *, target_ids: Sequence[int]) -> int:
-    """Reserve again from this cycle what the targets hold from an earlier one; returns how many moved.
+def refresh_reservations(user: User, *, target_ids: Sequence[int], needs: Mapping[int, str] | None = None) -> int:
+    """Reserve again what the targets hold when it no longer fits them; returns how many moved.
 
-    A credit reserved before a renewal stays with its post over the renewal only while the post is unchanged; an
-    edit or a reschedule after it pays from this cycle's balance and the old credit expires (on the ledger), so
-    placeholder posts cannot carry credits past the carryover cap. Raises InsufficientCredits when this cycle is
-    short; the caller's transaction then rolls back the edit.
+    Two reasons, both for an edited post: the credit was reserved before a renewal (it stays with its post over the
+    renewal only while the post is unchanged, so placeholder posts cannot carry credits past the carryover cap), or
+    the post now needs the other balance (`needs`, per target: a video added or taken out). The old reservation is
+    released (expiring on the ledger when it came from an earlier cycle) and the new one reserved from this cycle,
+    in the caller's transaction; InsufficientCredits, naming the balance, rolls the whole edit back.
     """
-    stale = list(
-        CreditReservation.objects.filter(
-            target_id__in=list(target_ids), status=ReservationStatus.PENDING, cycle_start__lt=user.last_credit_reset
-        ).values_list("target_id", "amount")
-    )
-    if not stale:
-        return 0
-    settle_reservations_of_targets(
-        user,
-        target_ids=[target_id for target_id, _ in stale],
-        to=ReservationStatus.RELEASED,
-        reason="Post changed after renewal: reserved again from this cycle",
-    )
-    for target_id, amount in stale:
-        if target_id is not None:
-            reserve_credits(user, target_id=target_id, amount=amount)
-    return len(stale)
+    needs = needs or {}
+    held = CreditReservation.objects.filter(target_id__in=list(target_ids), status=ReservationStatus.PENDING)
+    moving = []
+    for target_id, amount, had, cycle in held.values_list("target_id", "amount", "balance", "cycle_start"):
+        wanted = needs.get(target_id, had)
+        if target_id is not None and wanted != had:
+            moving.append((target_id, amount, wanted, f"Post media changed: reserved again as {balance_label(wanted)}"))
+        elif target_id is not None and cycle < user.last_credit_reset:
+            moving.append((target_id, amount, wanted, "Post changed after renewal: reserved again from this cycle"))
+    for target_id, _, _, reason in moving:
+        settle_reservations_of_targets(user, target_ids=[target_id], to=ReservationStatus.RELEASED, reason=reason)
+    for target_id, amount, balance, _ in moving:
+        reserve_credits(user, target_id=target_id, amount=amount, balance=balance)
+    return len(moving)
 
 
-def grant_credits(user: User, *, amount: int, reason: str) -> CreditLedgerEntry:
+def grant_credits(user: User, *, amount: int, reason: str, balance: str = Balance.CREDITS) -> CreditLedgerEntry:
     if amount <= 0:
-        raise InvalidInput("A grant must be a positive number of credits.", field="amount")
+        raise InvalidInput(f"A grant must be a positive number of {balance_label(balance)}.", field="amount")
     with transaction.atomic():
-        return write_ledger(lock_user(user.pk), kind=LedgerKind.GRANT, amount=amount, reason=reason)
+        return write_ledger(lock_user(user.pk), kind=LedgerKind.GRANT, amount=amount, balance=balance, reason=reason)
 
 
-def adjust_credits(user: User, *, amount: int, reason: str) -> CreditLedgerEntry:
-    """A manual correction by staff. It may not take away credits that pending reservations hold."""
+def adjust_credits(user: User, *, amount: int, reason: str, balance: str = Balance.CREDITS) -> CreditLedgerEntry:
+    """A manual correction by staff, to either balance. It may not take away what pending reservations hold."""
     if amount == 0:
         raise InvalidInput("An adjustment must change the balance.", field="amount")
     if not reason.strip():
         raise InvalidInput("An adjustment needs a reason.", field="reason")
     with transaction.atomic():
         locked = lock_user(user.pk)
-        available = available_credits(locked)
+        available = available_credits(locked, balance)
         if available + amount < 0:
             raise InvalidInput(
-                f"Cannot remove {-amount} credits: only {available} are not held by scheduled posts.",
+                f"Cannot remove {-amount} {balance_label(balance, -amount)}: only {available} are not held by "
+                "scheduled posts.",
                 field="amount",
             )
-        entry = write_ledger(locked, kind=LedgerKind.ADJUST, amount=amount, reason=reason)
-        check_low_credits(locked, available=available + amount)
+        entry = write_ledger(locked, kind=LedgerKind.ADJUST, amount=amount, balance=balance, reason=reason)
+        check_low_credits(locked, balance=balance, available=available + amount)
         return entry
 
 
-def ledger_balance(user: User) -> int:
-    """The balance rebuilt from history; equals `user.credits` whenever the ledger is whole."""
-    return CreditLedgerEntry.objects.filter(user=user).aggregate(total=Sum("amount"))["total"] or 0
+def ledger_balance(user: User, balance: str = Balance.CREDITS) -> int:
+    """A balance rebuilt from history; equals the user's field whenever the ledger is whole."""
+    rows = CreditLedgerEntry.objects.filter(user=user, balance=balance)
+    return rows.aggregate(total=Sum("amount"))["total"] or 0

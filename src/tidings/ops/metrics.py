@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.credits.models import CreditLedgerEntry, LedgerKind
+from tidings.credits.models import Balance, CreditLedgerEntry, LedgerKind
 from tidings.generation.models import GenerationLog, GenerationOutcome
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.platforms.models import AccountStatus, SocialAccount
@@ -42,9 +42,10 @@ class CreditFlow:
         return {"granted": self.granted, "used": self.used, "expired": self.expired, "adjusted": self.adjusted}
 
 
-def credits_this_month(now: datetime) -> CreditFlow:
-    """From the ledger alone, so it agrees with the balances."""
-    rows = CreditLedgerEntry.objects.filter(created_at__gte=month_start(now), created_at__lte=now).aggregate(
+def credits_this_month(now: datetime, balance: str = Balance.CREDITS) -> CreditFlow:
+    """From the ledger alone, so it agrees with the balances; one balance at a time."""
+    month = CreditLedgerEntry.objects.filter(created_at__gte=month_start(now), created_at__lte=now, balance=balance)
+    rows = month.aggregate(
         granted=Coalesce(Sum("amount", filter=Q(kind__in=(LedgerKind.GRANT, LedgerKind.RENEWAL))), 0),
         used=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.CONSUME)), 0),
         expired=Coalesce(Sum("amount", filter=Q(kind=LedgerKind.EXPIRE)), 0),

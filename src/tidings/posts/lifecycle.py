@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.credits.models import CreditReservation, ReservationStatus
+from tidings.credits.models import Balance, CreditReservation, ReservationStatus
 from tidings.credits.services import reserve_credits, settle_reservations_of_targets
-from tidings.posts.models import PostTarget, TargetStatus
+from tidings.posts.models import MediaKind, PostTarget, TargetStatus
 
 S = TargetStatus
 
@@ -119,7 +119,18 @@ def move_targets(
                 "target_id", flat=True
             )
         )
+        needs = balances_needed(entering)
         for target_id in entering:
             if target_id not in holding:
-                reserve_credits(owner, target_id=target_id)
+                reserve_credits(owner, target_id=target_id, balance=needs[target_id])
     return moved
+
+
+def balances_needed(target_ids: Collection[int]) -> dict[int, str]:
+    """Which balance each target pays from: a video credit when its post's media includes a video, else a credit."""
+    with_video = set(
+        PostTarget.objects.filter(pk__in=list(target_ids), post__media__kind=MediaKind.VIDEO).values_list(
+            "pk", flat=True
+        )
+    )
+    return {pk: Balance.VIDEO_CREDITS if pk in with_video else Balance.CREDITS for pk in target_ids}

@@ -18,8 +18,9 @@ from django.db import transaction
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from tidings.accounts.models import User
-from tidings.core.errors import Conflict, InvalidInput
-from tidings.credits.services import lock_user, renew_stale_reservations
+from tidings.core.errors import Conflict, InvalidInput, NotFound
+from tidings.credits.services import lock_user, refresh_reservations
+from tidings.posts.lifecycle import balances_needed
 from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
 from tidings.posts.publishing import content_problems
 from tidings.posts.services import get_post
@@ -204,5 +205,25 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
         problems = [f"{t.account}: {problem}" for t in scheduled for problem in content_problems(t)]
         if problems:
             raise InvalidInput(" ".join(problems), field="media")
-        renew_stale_reservations(locked, target_ids=[t.pk for t in scheduled])
+        # A video added to a scheduled post moves its reservations to video credits, in this transaction.
+        ids = [t.pk for t in scheduled]
+        refresh_reservations(locked, target_ids=ids, needs=balances_needed(ids))
         return assets
+
+
+def remove_media(user: User, asset_id: int) -> None:
+    """Take a file off the user's draft or scheduled post. Taking the last video off a scheduled post moves its
+    reservations back to credits, in the same transaction (refused, changing nothing, when credits are short)."""
+    asset = MediaAsset.objects.filter(pk=asset_id, user=user, post__isnull=False).first()
+    if asset is None or asset.post_id is None:
+        raise NotFound("No such file on your posts.")
+    with transaction.atomic():
+        locked = lock_user(user.pk)
+        targets = list(PostTarget.objects.filter(post_id=asset.post_id).values_list("pk", "status"))
+        if any(status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for _, status in targets):
+            raise Conflict(
+                "Files can be taken off only drafts and scheduled posts; this one is being or has been sent."
+            )
+        asset.delete()
+        scheduled = [pk for pk, status in targets if status == TargetStatus.SCHEDULED]
+        refresh_reservations(locked, target_ids=scheduled, needs=balances_needed(scheduled))

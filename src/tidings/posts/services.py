@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from tidings.credits.services import lock_user, renew_stale_reservations
+from tidings.credits.services import lock_user, refresh_reservations
 from tidings.platforms.models import AccountStatus, SocialAccount
-from tidings.posts.lifecycle import move_targets
+from tidings.posts.lifecycle import balances_needed, move_targets
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.posts.publishing import content_problems
 from tidings.tiers.checks import accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
@@ -132,7 +132,7 @@ def reschedule_post(user: User, post_id: int, *, at: datetime) -> Post:
         if not targets:
             raise Conflict("Nothing in this post is waiting to be published, so there is nothing to reschedule.")
         check_targets_can_go_out(locked_user, targets, at=at)
-        renew_stale_reservations(locked_user, target_ids=[t.pk for t in targets])
+        refresh_reservations(locked_user, target_ids=[t.pk for t in targets])
         PostTarget.objects.filter(pk__in=[t.pk for t in targets], status=TargetStatus.SCHEDULED).update(
             scheduled_at=at, updated_at=timezone.now()
         )
@@ -279,7 +279,7 @@ def update_post(
         if wanted is not None:
             _retarget(locked_user, post, targets, wanted)
         scheduled = list(post.targets.filter(status=TargetStatus.SCHEDULED).values_list("pk", flat=True))
-        renew_stale_reservations(locked_user, target_ids=scheduled)
+        refresh_reservations(locked_user, target_ids=scheduled, needs=balances_needed(scheduled))
     post.refresh_from_db()
     return post
 

@@ -21,6 +21,8 @@ class Limit(StrEnum):
     AUTOMATION_RULES = "automation_rules"
     MONTHLY_CREDITS = "monthly_credits"
     CARRYOVER_CAP = "carryover_cap"
+    MONTHLY_VIDEO_CREDITS = "monthly_video_credits"
+    VIDEO_CARRYOVER_CAP = "video_carryover_cap"
 
 
 # None would mean unlimited; no plan uses it today, overrides may.
@@ -35,6 +37,8 @@ PLANS: dict[Tier, Limits] = {
         Limit.AUTOMATION_RULES: 0,
         Limit.MONTHLY_CREDITS: 10,
         Limit.CARRYOVER_CAP: 0,
+        Limit.MONTHLY_VIDEO_CREDITS: 2,
+        Limit.VIDEO_CARRYOVER_CAP: 0,
     },
     Tier.PRO: {
         Limit.ACCOUNTS_PER_PLATFORM: 3,
@@ -44,6 +48,8 @@ PLANS: dict[Tier, Limits] = {
         Limit.AUTOMATION_RULES: 5,
         Limit.MONTHLY_CREDITS: 500,
         Limit.CARRYOVER_CAP: 250,
+        Limit.MONTHLY_VIDEO_CREDITS: 30,
+        Limit.VIDEO_CARRYOVER_CAP: 15,
     },
     Tier.BUSINESS: {
         Limit.ACCOUNTS_PER_PLATFORM: 10,
@@ -53,11 +59,13 @@ PLANS: dict[Tier, Limits] = {
         Limit.AUTOMATION_RULES: 20,
         Limit.MONTHLY_CREDITS: 2000,
         Limit.CARRYOVER_CAP: 1000,
+        Limit.MONTHLY_VIDEO_CREDITS: 150,
+        Limit.VIDEO_CARRYOVER_CAP: 75,
     },
 }
 
 # Credits are a budget, not a ceiling: "unlimited" has no meaning for them.
-_MUST_BE_FINITE = {Limit.MONTHLY_CREDITS, Limit.CARRYOVER_CAP}
+_MUST_BE_FINITE = {Limit.MONTHLY_CREDITS, Limit.CARRYOVER_CAP, Limit.MONTHLY_VIDEO_CREDITS, Limit.VIDEO_CARRYOVER_CAP}
 
 
 def validate_tier_limits(overrides: Any) -> None:

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
 from tidings.core.errors import DomainError, InvalidInput
+from tidings.credits.models import Balance
+from tidings.credits.selectors import available_credits
 from tidings.generation.brief import Brief
 from tidings.generation.services import generate_posts
 from tidings.platforms.base import Content
@@ -151,7 +153,8 @@ def compose(request: HttpRequest) -> HttpResponse:
             return redirect("queue")
         messages.success(request, "Publishing now." if action == "now" else "Scheduled.")
         return redirect("queue")
-    return render(request, "web/compose.html", {"form": form, "time_zone": user.time_zone})
+    costs = {"credits": available_credits(user), "video_credits": available_credits(user, Balance.VIDEO_CREDITS)}
+    return render(request, "web/compose.html", {"form": form, "time_zone": user.time_zone, "available": costs})
 
 
 def _when(user: User, raw: str) -> datetime:

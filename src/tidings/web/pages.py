@@ -1,12 +1,9 @@
 """Home, dashboard, plan: what a signed-in user sees first."""
 
-from dataclasses import dataclass
-
 from csp.decorators import csp
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -15,8 +12,8 @@ from django.views.decorators.http import require_GET
 from django.views.static import serve
 
 from tidings.accounts.models import User
-from tidings.credits.models import CreditLedgerEntry, LedgerKind
-from tidings.credits.selectors import available_credits, reserved_credits
+from tidings.credits.models import Balance
+from tidings.credits.selectors import balance_summary
 from tidings.platforms.models import AccountStatus
 from tidings.posts.mediatypes import TYPES
 from tidings.posts.models import PostTarget, TargetStatus
@@ -30,21 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {"demo_users": demo_users})
 
 
-@dataclass(frozen=True)
-class CreditSummary:
-    available: int
-    reserved: int
-    used_this_cycle: int
-    balance: int
-
-
-def credit_summary(user: User) -> CreditSummary:
-    consumed = CreditLedgerEntry.objects.filter(
-        user=user, kind=LedgerKind.CONSUME, created_at__gte=user.last_credit_reset
-    ).aggregate(total=Sum("amount"))["total"]
-    return CreditSummary(available_credits(user), reserved_credits(user.pk), -(consumed or 0), user.credits)
-
-
 def _platforms_in_use(user: User) -> list[str]:
     active = user.social_accounts.exclude(status=AccountStatus.DISCONNECTED)
     return sorted(set(active.values_list("platform", flat=True)))
@@ -56,7 +38,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     targets = PostTarget.objects.filter(post__user=user).select_related("post", "account")
     context = {
-        "credits": credit_summary(user),
+        "credits": balance_summary(user),
+        "video_credits": balance_summary(user, Balance.VIDEO_CREDITS),
         "schedule_decision": can_schedule(user),
         "generate_decision": can_generate(user),
         "post_decisions": [can_post(user, platform=p) for p in _platforms_in_use(user)],
@@ -81,7 +64,13 @@ def plan(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/plan.html",
-        {"limits": limits, "decisions": decisions, "credits": credit_summary(user), "now": timezone.now()},
+        {
+            "limits": limits,
+            "decisions": decisions,
+            "credits": balance_summary(user),
+            "video_credits": balance_summary(user, Balance.VIDEO_CREDITS),
+            "now": timezone.now(),
+        },
     )
 
 

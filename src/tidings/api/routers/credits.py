@@ -6,9 +6,10 @@ from ninja import Query, Router
 from tidings.api import queries, summaries
 from tidings.api.auth import needs, user_of
 from tidings.api.pagination import paginate
-from tidings.api.schemas import ERRORS, PageQuery
+from tidings.api.schemas import ERRORS
 from tidings.api.schemas.credits import (
     CreditsOut,
+    LedgerFilters,
     LedgerOut,
     LedgerPage,
     ReservationFilters,
@@ -29,14 +30,14 @@ def get_credits(request: HttpRequest) -> dict[str, object]:
 
 @router.get("/credits/reservations", response={200: ReservationPage, **ERRORS}, auth=AUTH)
 def list_reservations(request: HttpRequest, filters: Query[ReservationFilters]) -> dict[str, object]:
-    reservations = queries.list_reservations(user_of(request), status=filters.status)
+    reservations = queries.list_reservations(user_of(request), status=filters.status, balance=filters.balance)
     return paginate(reservations, filters, ReservationOut.of)
 
 
 @router.get("/credits/ledger", response={200: LedgerPage, **ERRORS}, auth=AUTH)
-def list_ledger(request: HttpRequest, page: Query[PageQuery]) -> dict[str, object]:
-    """Every change of the balance, newest first."""
-    return paginate(queries.list_ledger(user_of(request)), page, LedgerOut.of)
+def list_ledger(request: HttpRequest, filters: Query[LedgerFilters]) -> dict[str, object]:
+    """Every change of the balances (or of one, with `balance`), newest first."""
+    return paginate(queries.list_ledger(user_of(request), balance=filters.balance), filters, LedgerOut.of)
 
 
 @router.get("/usage", response={200: UsageOut, **ERRORS}, auth=AUTH)

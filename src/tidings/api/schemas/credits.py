@@ -3,27 +3,45 @@ from datetime import date, datetime
 from ninja import Field, Schema
 
 from tidings.api.schemas import PageQuery
-from tidings.credits.models import CreditLedgerEntry, CreditReservation, ReservationStatus
+from tidings.credits.models import Balance, CreditLedgerEntry, CreditReservation, ReservationStatus
+
+
+class BalanceOut(Schema):
+    balance: Balance = Field(description="credits, or video_credits (spent instead of a credit by a post with video)")
+    label: str
+    amount: int
+    reserved: int = Field(description="Held by scheduled posts.")
+    available: int = Field(description="amount - reserved")
+    used_this_cycle: int
+    monthly: int | None
+    carryover_cap: int | None
 
 
 class CreditsOut(Schema):
-    balance: int
+    balance: int = Field(description="The credits; video credits are in `balances`.")
     reserved: int = Field(description="Held by scheduled posts.")
     available: int = Field(description="balance - reserved")
     monthly_credits: int | None
     carryover_cap: int | None
+    balances: list[BalanceOut]
     cycle_started_at: datetime
     next_renewal_at: datetime | None
 
 
 class ReservationFilters(PageQuery):
     status: ReservationStatus | None = None
+    balance: Balance | None = None
+
+
+class LedgerFilters(PageQuery):
+    balance: Balance | None = Field(None, description="Only the rows of one balance.")
 
 
 class ReservationOut(Schema):
     id: int
     target_id: int | None
     amount: int
+    balance: str
     status: str
     reason: str
     created_at: datetime
@@ -35,6 +53,7 @@ class ReservationOut(Schema):
             id=row.pk,
             target_id=row.target_id,
             amount=row.amount,
+            balance=row.balance,
             status=row.status,
             reason=row.reason,
             created_at=row.created_at,
@@ -52,6 +71,7 @@ class ReservationPage(Schema):
 class LedgerOut(Schema):
     id: int
     kind: str
+    balance: str = Field(description="Which balance the row moves: credits or video_credits.")
     amount: int
     balance_after: int
     reservation_id: int | None
@@ -63,6 +83,7 @@ class LedgerOut(Schema):
         return cls(
             id=row.pk,
             kind=row.kind,
+            balance=row.balance,
             amount=row.amount,
             balance_after=row.balance_after,
             reservation_id=row.reservation_id,
