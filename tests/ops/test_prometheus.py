@@ -214,7 +214,7 @@ def test_a_scrape_reports_exactly_the_dataset(dataset: dict[str, PostTarget], cl
     assert value(samples, "tidings_generation_latency_1h_seconds_gcount", provider="anthropic") == 1
 
     # The two posts published in the hour consumed a credit each, on the ledger.
-    assert nonzero(samples, "tidings_credits_consumed_1h") == {(("platform", "webhook"),): 2}
+    assert nonzero(samples, "tidings_credits_consumed_1h") == {(("balance", "credits"), ("platform", "webhook")): 2}
 
 
 def test_the_queries_are_a_fixed_few_and_a_snapshot_is_reused(dataset: dict[str, PostTarget]) -> None:

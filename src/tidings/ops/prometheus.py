@@ -21,7 +21,7 @@ from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector, CollectorRegistry
 from prometheus_client.utils import floatToGoString
 
-from tidings.credits.models import CreditLedgerEntry, LedgerKind
+from tidings.credits.models import Balance, CreditLedgerEntry, LedgerKind
 from tidings.generation.models import GenerationLog, GenerationOutcome
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.platforms.models import Platform
@@ -200,15 +200,18 @@ def credit_metrics(since: datetime) -> Iterator[Metric]:
             reservation__target__updated_at__gte=since,
             reservation__target__published_at__gte=since,
         )
-        .values("reservation__target__platform")
+        .values("reservation__target__platform", "balance")
         .annotate(total=Sum("amount"))
     )
-    consumed = {row["reservation__target__platform"]: -row["total"] for row in rows}
+    consumed = {(row["reservation__target__platform"], row["balance"]): -row["total"] for row in rows}
     family = GaugeMetricFamily(
-        "tidings_credits_consumed_1h", "Credits consumed by the posts published in the last hour.", labels=["platform"]
+        "tidings_credits_consumed_1h",
+        "Credits and video credits consumed by the posts published in the last hour.",
+        labels=["platform", "balance"],
     )
-    for platform in _platforms(consumed):
-        family.add_metric([platform], consumed.get(platform, 0))
+    for platform in _platforms({platform for platform, _ in consumed}):
+        for balance in Balance:
+            family.add_metric([platform, balance.value], consumed.get((platform, balance.value), 0))
     yield family
 
 
