@@ -4,6 +4,8 @@ TIDINGS_DATA_DIR     where the SQLite files, uploads and generated secrets live 
 DATABASE_URL         PostgreSQL (or another SQLite file) instead of the embedded default
 TIDINGS_SECRET_KEY   Django's secret key; generated into the data dir when unset
 TIDINGS_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first, for OAuth tokens at rest
+TIDINGS_BACKUP_DIR   a nightly `tidings backup` into this directory when set (default: none)
+TIDINGS_BACKUP_KEEP  how many nightly backups to keep there (default 7)
 TIDINGS_DEBUG        1 for development error pages
 TIDINGS_ALLOWED_HOSTS comma-separated host names (default localhost names)
 TIDINGS_TIME_ZONE    the site's default time zone for new users (default UTC)
@@ -224,6 +226,11 @@ TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")
 TIDINGS_EXPIRY_CHECK_CRON = os.environ.get("TIDINGS_EXPIRY_CHECK_CRON", "0 9 * * *")
 TIDINGS_EXPIRY_CHECK_TIME_ZONE = os.environ.get("TIDINGS_EXPIRY_CHECK_TIME_ZONE", "Africa/Johannesburg")
 TIDINGS_WORKFLOW_RETENTION_DAYS = int(os.environ.get("TIDINGS_WORKFLOW_RETENTION_DAYS", "14"))
+# Nightly backups (03:00 UTC), off unless a directory is given; the oldest beyond KEEP are deleted.
+TIDINGS_BACKUP_DIR = os.environ.get("TIDINGS_BACKUP_DIR", "").strip()
+TIDINGS_BACKUP_KEEP = int(os.environ.get("TIDINGS_BACKUP_KEEP", "7"))
+if TIDINGS_BACKUP_KEEP < 1:
+    raise ImproperlyConfigured("TIDINGS_BACKUP_KEEP must be 1 or more.")
 
 # Sign-up: "open" grants the plan's credits at once; "verify" grants them when the email address is confirmed
 # through a signed link valid for TIDINGS_EMAIL_CONFIRMATION_MAX_AGE seconds; "closed" lets only staff add users.

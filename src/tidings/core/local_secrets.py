@@ -11,6 +11,16 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
+# The files this module (and `tidings seed-demo`) writes, with the variable that replaces each one when set: a backup
+# archives a file unless its variable is set.
+FILES = {
+    "secret_key": "TIDINGS_SECRET_KEY",
+    "encryption_keys": "TIDINGS_ENCRYPTION_KEYS",
+    "demo_password": "TIDINGS_DEMO_PASSWORD",
+}
+# Paths this process created: a restore may replace secrets made by its own start-up, never ones found there.
+created_here: set[Path] = set()
+
 
 def read_or_create(path: Path, make: Callable[[], str]) -> str:
     if path.exists():
@@ -24,6 +34,7 @@ def read_or_create(path: Path, make: Callable[[], str]) -> str:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
+    created_here.add(path.resolve())
     return value
 
 

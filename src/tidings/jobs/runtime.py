@@ -9,6 +9,7 @@ import logging
 import socket
 import sqlite3
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,10 +49,16 @@ def system_database_url() -> str:
             database=db["NAME"],
         )
         return url.render_as_string(hide_password=False)
-    return f"sqlite:///{settings.DATA_DIR / 'dbos.sqlite3'}"
+    return f"sqlite:///{sqlite_system_database()}"
 
 
-def _sqlite_module() -> Any:
+def sqlite_system_database() -> Path:
+    """The file DBOS keeps its state in when Django is on SQLite."""
+    return settings.DATA_DIR / "dbos.sqlite3"
+
+
+def sqlite_module() -> Any:
+    """The SQLite driver DBOS's schema needs: the standard one when new enough, else pysqlite3's newer SQLite."""
     if sqlite3.sqlite_version_info >= MIN_SQLITE_FOR_DBOS:
         return sqlite3
     try:
@@ -69,7 +76,7 @@ def system_database_engine() -> sa.Engine | None:
     """For SQLite, our own engine: a new enough SQLite, WAL, IMMEDIATE transactions and a busy timeout."""
     if _uses_postgres():
         return None
-    engine = sa.create_engine(system_database_url(), module=_sqlite_module(), poolclass=sa.pool.QueuePool)
+    engine = sa.create_engine(system_database_url(), module=sqlite_module(), poolclass=sa.pool.QueuePool)
 
     @sa.event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

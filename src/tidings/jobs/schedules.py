@@ -5,6 +5,8 @@ from django.conf import settings
 
 from tidings.jobs.workflows import automation, credits, maintenance, publish, tokens
 
+BACKUP_SCHEDULE = "backup-nightly"
+
 
 def apply_schedules() -> None:
     every = max(1, settings.TIDINGS_DISPATCH_EVERY_SECONDS)
@@ -48,4 +50,16 @@ def apply_schedules() -> None:
             "cron_timezone": "UTC",
         },
     ]
+    # Schedules outlive the code that made them: turning nightly backups off must delete theirs.
+    if settings.TIDINGS_BACKUP_DIR:
+        schedules.append(
+            {
+                "schedule_name": BACKUP_SCHEDULE,
+                "workflow_fn": maintenance.back_up_nightly,
+                "schedule": "0 3 * * *",
+                "cron_timezone": "UTC",
+            }
+        )
+    else:
+        DBOS.delete_schedule(BACKUP_SCHEDULE)
     DBOS.apply_schedules(schedules)

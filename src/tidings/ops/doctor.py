@@ -9,6 +9,7 @@ from typing import Literal
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from tidings.core import encryption
 
@@ -283,6 +284,30 @@ def check_data_dir() -> Check:
     return Check("data directory", "ok", str(path))
 
 
+def check_backups() -> list[Check]:
+    """How old the last `tidings backup` is, and whether the keys generated here are in one."""
+    from tidings.ops.backup import backup_status
+
+    now = timezone.now()
+    status = backup_status(now=now)
+    fix = "Run `tidings backup PATH` (or set TIDINGS_BACKUP_DIR for a nightly one) and keep copies off this machine."
+    if _uses_postgres():
+        fix += " The database itself is pg_dump's to back up."
+    age = status.age_warning(now)
+    if age:
+        checks = [Check("backups", "warn", age, fix)]
+    else:
+        assert status.last is not None
+        checks = [Check("backups", "ok", f"last {status.last.created_at:%Y-%m-%d %H:%M} UTC, {status.last.location}")]
+    if status.unarchived_keys:
+        checks.append(Check("keys backed up", "warn", status.keys_warning(), fix))
+    elif status.generated_keys:
+        checks.append(Check("keys backed up", "ok", f"{', '.join(status.generated_keys)} in a recorded backup"))
+    else:
+        checks.append(Check("keys backed up", "ok", "from the environment: keep them in your secret store"))
+    return checks
+
+
 def run_checks(*, web: int = 1, workers: int = 1) -> list[Check]:
     """Every check; those that need the database (or its tables) are left out when it is unreachable (or empty)."""
     checks = [check_data_dir(), check_django(), check_database()]
@@ -296,5 +321,7 @@ def run_checks(*, web: int = 1, workers: int = 1) -> list[Check]:
     if database_ok:
         checks.append(check_dbos())
     checks += [check_secret_key(), check_encryption_keys(stored=migrated)]
+    if migrated:
+        checks += check_backups()
     checks += [*check_debug_and_hosts(), check_ai_provider(), check_platforms()]
     return checks

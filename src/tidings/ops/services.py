@@ -7,6 +7,8 @@ from typing import Any
 from django.utils import timezone
 
 from tidings.ops import charts, metrics, workflows
+from tidings.ops.backup import backup_status
+from tidings.ops.models import BackupRecord
 from tidings.ops.workflows import WorkflowStoreUnavailable
 from tidings.platforms.registry import CONNECTORS
 
@@ -27,6 +29,8 @@ class Dashboard:
     stuck_workflows: list[workflows.Workflow] = field(default_factory=list)
     workflow_problem: str = ""
     platforms: list[str] = field(default_factory=list)
+    last_backup: BackupRecord | None = None
+    backup_warnings: list[str] = field(default_factory=list)
 
 
 def build_dashboard(*, now: datetime | None = None) -> Dashboard:
@@ -48,6 +52,9 @@ def build_dashboard(*, now: datetime | None = None) -> Dashboard:
         reconnect_accounts=reconnect_accounts,
         platforms=sorted(name for name, connector in CONNECTORS.items() if connector.is_configured()),
     )
+    backups = backup_status(now=now)
+    board.last_backup = backups.last
+    board.backup_warnings = [text for text in (backups.age_warning(now), backups.keys_warning()) if text]
     try:
         board.workflow_counts = workflows.counts_by_status(now)
         board.stuck_workflows = workflows.stuck(now)

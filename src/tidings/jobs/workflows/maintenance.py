@@ -1,10 +1,15 @@
-"""Housekeeping: DBOS keeps every finished workflow forever unless told otherwise."""
+"""Housekeeping: DBOS keeps every finished workflow forever unless told otherwise; the nightly backup."""
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from dbos import DBOS
 from django.conf import settings
+
+from tidings.jobs.workflows.steps import orm_step
+from tidings.ops.backup import create_backup, prune_backups
+from tidings.ops.models import BackupKind
 
 PAGE = 1000
 
@@ -30,3 +35,20 @@ def cleanup_finished_workflows(scheduled_at: datetime, context: Any) -> None:
     cutoff = (scheduled_at - timedelta(days=settings.TIDINGS_WORKFLOW_RETENTION_DAYS)).isoformat()
     while _delete_page(cutoff) > 0:
         pass
+
+
+@orm_step("maintenance.backup")
+def _back_up(directory: str, tick_iso: str, keep: int) -> str:
+    """Named by the tick, so a step run again after a crash rewrites the same archive rather than adding one."""
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    made = create_backup(folder, kind=BackupKind.NIGHTLY, at=datetime.fromisoformat(tick_iso))
+    prune_backups(folder, keep=keep)
+    return str(made.path)
+
+
+@DBOS.workflow(name="maintenance/backup")
+def back_up_nightly(scheduled_at: datetime, context: Any) -> None:
+    """A dated `tidings backup` into TIDINGS_BACKUP_DIR, keeping the newest TIDINGS_BACKUP_KEEP."""
+    if settings.TIDINGS_BACKUP_DIR:
+        _back_up(settings.TIDINGS_BACKUP_DIR, scheduled_at.isoformat(), settings.TIDINGS_BACKUP_KEEP)

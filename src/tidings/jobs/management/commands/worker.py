@@ -1,8 +1,10 @@
 import signal
 import threading
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tidings.core import data_dir
 from tidings.jobs import runtime
 
 
@@ -17,6 +19,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
+        try:
+            data_dir.hold_shared(settings.DATA_DIR)  # `tidings restore` refuses a data dir in use
+        except data_dir.DataDirInUse as error:
+            raise CommandError(error.message) from None
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -1,8 +1,10 @@
 import logging
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from waitress import serve
 
+from tidings.core import data_dir
 from tidings.jobs import runtime
 
 
@@ -22,6 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         host, port = str(options["host"]), int(str(options["port"]))
+        try:
+            data_dir.hold_shared(settings.DATA_DIR)  # `tidings restore` refuses a data dir in use
+        except data_dir.DataDirInUse as error:
+            raise CommandError(error.message) from None
         logging.getLogger("waitress").setLevel(logging.INFO)
         from tidings.wsgi import application
 
