@@ -154,6 +154,8 @@ def test_the_numbers_reach_the_page(
         ('id="credits-used">1<', ""),
         ('id="credits-expired">4<', ""),
         ('id="credits-adjusted">2<', ""),
+        ('id="video-credits-granted">34<', "first months' video credits: alice 2, bob 30, sam 2"),
+        ('id="video-credits-used">0<', ""),
         ('id="queue-scheduled">2<', ""),
         ('id="queue-due">1<', ""),
         ('id="queue-queued">1<', ""),

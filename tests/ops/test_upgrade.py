@@ -158,6 +158,10 @@ def test_scheduled_posts_and_an_in_flight_workflow_survive_the_upgrade(fake: Fak
         )
         wait_for(lambda: JobLog.objects.get(workflow_id=in_flight).status == JobStatus.COMPLETED, what="its job log")
         client = runtime.client()
+        # The job log closes inside the workflow's last step; DBOS records the workflow's end just after it.
+        wait_for(
+            lambda: client.list_workflows(workflow_ids=[in_flight])[0].status == "SUCCESS", what="the workflow's end"
+        )
         [ran] = client.list_workflows(workflow_ids=[in_flight])
         assert (ran.status, ran.app_version) == ("SUCCESS", runtime.APPLICATION_VERSION)
         [left] = client.list_workflows(workflow_ids=[stranded])

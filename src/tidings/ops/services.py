@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from tidings.credits.models import Balance
 from tidings.ops import charts, metrics, workflows
 from tidings.ops.backup import backup_status
 from tidings.ops.models import BackupRecord
@@ -18,6 +19,7 @@ class Dashboard:
     now: datetime
     users_per_tier: dict[str, int]
     credits: metrics.CreditFlow
+    video_credits: metrics.CreditFlow
     outcome_charts: list[charts.BarChart]
     queue: dict[str, int]
     lateness: dict[str, Any]
@@ -40,6 +42,7 @@ def build_dashboard(*, now: datetime | None = None) -> Dashboard:
         now=now,
         users_per_tier=metrics.users_per_tier(),
         credits=metrics.credits_this_month(now),
+        video_credits=metrics.credits_this_month(now, Balance.VIDEO_CREDITS),
         outcome_charts=[
             charts.daily_bars(platform, per_day)
             for platform, per_day in metrics.outcomes_per_platform_per_day(now).items()
