@@ -178,8 +178,9 @@ def refresh_reservations(user: User, *, target_ids: Sequence[int], needs: Mappin
             moving.append((target_id, amount, wanted, f"Post media changed: reserved again as {balance_label(wanted)}"))
         elif target_id is not None and cycle < user.last_credit_reset:
             moving.append((target_id, amount, wanted, "Post changed after renewal: reserved again from this cycle"))
-    for target_id, _, _, reason in moving:
-        settle_reservations_of_targets(user, target_ids=[target_id], to=ReservationStatus.RELEASED, reason=reason)
+    for reason in {reason for _, _, _, reason in moving}:
+        ids = [target_id for target_id, _, _, why in moving if why == reason]
+        settle_reservations_of_targets(user, target_ids=ids, to=ReservationStatus.RELEASED, reason=reason)
     for target_id, amount, balance, _ in moving:
         reserve_credits(user, target_id=target_id, amount=amount, balance=balance)
     return len(moving)

@@ -181,9 +181,7 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
         probes.append(found)
     with transaction.atomic():
         locked = lock_user(user.pk)
-        targets = list(PostTarget.objects.select_related("account", "post").filter(post_id=post.pk))
-        if any(t.status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for t in targets):
-            raise Conflict("Files can be added only to drafts and scheduled posts; this one is being or has been sent.")
+        scheduled = _scheduled_targets_of_editable(post.pk, refusal="Files can be added only to")
         # `mime_type` is set before the file is saved: `media_path` names the file by it.
         assets = [
             MediaAsset.objects.create(
@@ -201,13 +199,10 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
             )
             for index, (upload, found) in enumerate(zip(uploads, probes, strict=True))
         ]
-        scheduled = [t for t in targets if t.status == TargetStatus.SCHEDULED]
         problems = [f"{t.account}: {problem}" for t in scheduled for problem in content_problems(t)]
         if problems:
             raise InvalidInput(" ".join(problems), field="media")
-        # A video added to a scheduled post moves its reservations to video credits, in this transaction.
-        ids = [t.pk for t in scheduled]
-        refresh_reservations(locked, target_ids=ids, needs=balances_needed(ids))
+        _pay_for_media(locked, scheduled)
         return assets
 
 
@@ -219,11 +214,21 @@ def remove_media(user: User, asset_id: int) -> None:
         raise NotFound("No such file on your posts.")
     with transaction.atomic():
         locked = lock_user(user.pk)
-        targets = list(PostTarget.objects.filter(post_id=asset.post_id).values_list("pk", "status"))
-        if any(status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for _, status in targets):
-            raise Conflict(
-                "Files can be taken off only drafts and scheduled posts; this one is being or has been sent."
-            )
+        scheduled = _scheduled_targets_of_editable(asset.post_id, refusal="Files can be taken off only")
         asset.delete()
-        scheduled = [pk for pk, status in targets if status == TargetStatus.SCHEDULED]
-        refresh_reservations(locked, target_ids=scheduled, needs=balances_needed(scheduled))
+        _pay_for_media(locked, scheduled)
+
+
+def _scheduled_targets_of_editable(post_id: int, *, refusal: str) -> list[PostTarget]:
+    """The post's scheduled targets, once it is known that nothing of it is being or has been sent."""
+    targets = list(PostTarget.objects.select_related("account", "post").filter(post_id=post_id))
+    if any(t.status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for t in targets):
+        raise Conflict(f"{refusal} drafts and scheduled posts; this one is being or has been sent.")
+    return [t for t in targets if t.status == TargetStatus.SCHEDULED]
+
+
+def _pay_for_media(locked: User, scheduled: list[PostTarget]) -> None:
+    """Media changed: a video added or taken off moves the reservations between credits and video credits, and a
+    credit from before the last renewal is reserved again, in the caller's transaction."""
+    ids = [t.pk for t in scheduled]
+    refresh_reservations(locked, target_ids=ids, needs=balances_needed(ids))

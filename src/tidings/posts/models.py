@@ -101,7 +101,7 @@ class PostTarget(models.Model):
     @property
     def safe_external_url(self) -> str:
         """The published post's address, only when it is a web address: a platform's answer is not trusted to be."""
-        return self.external_url if self.external_url.lower().startswith(("https://", "http://")) else ""
+        return self.external_url if is_web_address(self.external_url) else ""
 
     @property
     def workflow_id(self) -> str:
@@ -140,6 +140,11 @@ class PublishAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"Attempt {self.number} of target {self.target_id}: {self.outcome}"
+
+
+def is_web_address(url: str) -> bool:
+    """An http(s) address: the only kind a link from a platform or a user is kept and shown as."""
+    return url.lower().startswith(("https://", "http://"))
 
 
 def publish_workflow_id(target_id: int, dispatch_round: int = 0) -> str:

@@ -36,7 +36,7 @@ from tidings.platforms.models import AccountStatus
 from tidings.platforms.registry import connector_for
 from tidings.platforms.services import mark_reconnect_needed
 from tidings.posts.lifecycle import move_targets
-from tidings.posts.models import IN_FLIGHT, AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
+from tidings.posts.models import IN_FLIGHT, AttemptOutcome, PostTarget, PublishAttempt, TargetStatus, is_web_address
 from tidings.tiers.checks import accounts_over_plan, local_day_start, over_plan_reason
 from tidings.tiers.plans import Limit
 from tidings.usage.models import DailyUsage, Metric
@@ -315,7 +315,7 @@ def look_up_earlier_send(target: PostTarget, content: Content) -> Outcome | None
             started=started,
             began=began,
             outcome=failed.kind,
-            detail=f"Looking for the earlier send: {error.message}",
+            detail=error.message,
         )
         return failed if failed.kind in ("rate_limited", "auth") else Outcome("unknown", error.message)
     if found is None:
@@ -371,7 +371,7 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
             to=TargetStatus.PUBLISHED,
             reason=f"Published to {platform}",
             external_id=external_id[:255],
-            external_url=url[:2000] if url.lower().startswith(("https://", "http://")) else "",
+            external_url=url[:2000] if is_web_address(url) else "",
             published_at=now,
             sending_since=None,
             locked_until=None,

@@ -179,10 +179,10 @@ def delete_post(user: User, post_id: int) -> None:
     post = get_post(user, post_id)
     with transaction.atomic():
         locked_user = lock_user(user.pk)
-        unsettled = post.targets.filter(status__in=(TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED))
-        if unsettled.filter(status=TargetStatus.PUBLISHING).exists():
+        statuses = set(post.targets.values_list("status", flat=True))
+        if TargetStatus.PUBLISHING in statuses:
             raise Conflict("This post is being published right now; wait for it to finish, then delete it.")
-        if unsettled.exists():
+        if TargetStatus.UNCONFIRMED in statuses:
             raise Conflict(
                 "This post may have gone out and its outcome is not known yet. Mark whether it went out, "
                 "then delete it."

@@ -5,7 +5,6 @@ otherwise the user, who can see the account, marks the target "it went out" (the
 out" (the credit comes back and the post can be sent again).
 """
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,18 +14,11 @@ from django.utils import timezone
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_user
-from tidings.platforms.base import PublishFailure
 from tidings.platforms.models import Platform
 from tidings.platforms.registry import connector_for
 from tidings.posts.lifecycle import move_targets
-from tidings.posts.models import AttemptOutcome, PostTarget, TargetStatus
-from tidings.posts.publishing import (
-    complete_publish,
-    log_decision,
-    outcome_for,
-    record_attempt,
-    target_content,
-)
+from tidings.posts.models import PostTarget, TargetStatus, is_web_address
+from tidings.posts.publishing import complete_publish, log_decision, look_up_earlier_send, target_content
 from tidings.usage.models import Metric
 from tidings.usage.services import add_usage, local_day
 
@@ -68,7 +60,7 @@ def _resolve(user: User, target: PostTarget, *, to: TargetStatus, reason: str, *
 def mark_went_out(user: User, target_id: int, *, url: str = "") -> PostTarget:
     """The user saw the post on the platform: it is published, its credit is spent and the day's usage counted."""
     url = url.strip()
-    if url and not url.lower().startswith(("https://", "http://")):
+    if url and not is_web_address(url):
         raise InvalidInput("The post's address must start with https:// or http://.", field="url")
     target = _unconfirmed_target(user, target_id)
     published_at = target.sending_since or timezone.now()
@@ -123,27 +115,12 @@ def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
     connector = connector_for(target.platform)
     if connector is None or not connector.capabilities.can_find_published:
         return "unknown"
-    started, began = timezone.now(), time.monotonic()
-    try:
-        found = connector.find_published(
-            target.account,
-            idempotency_key=str(target.idempotency_key),
-            content=target_content(target),
-            sent_after=target.sending_since,
-        )
-    except PublishFailure as error:
-        failed = outcome_for(error)
-        record_attempt(
-            target, number=target.attempts, started=started, began=began, outcome=failed.kind, detail=error.message
-        )
-        return "unknown"
-    if found is not None:
-        record_attempt(
-            target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.FOUND, detail=found.url
-        )
-        complete_publish(target.pk, external_id=found.external_id, url=found.url)
+    outcome = look_up_earlier_send(target, target_content(target))
+    if outcome is not None and outcome.kind == "published":
+        complete_publish(target.pk, external_id=outcome.external_id, url=outcome.url)
         return "published"
-    record_attempt(target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.NOT_FOUND)
+    if outcome is not None:
+        return "unknown"
     with transaction.atomic():
         locked = lock_user(target.post.user_id)
         moved = move_targets(
