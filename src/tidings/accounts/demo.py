@@ -5,6 +5,7 @@ https://demo.invalid/ (a name that never resolves), and no demo post is ever due
 rest are in final states. So a demo install never publishes anything anywhere.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import connect_account, mark_reconnect_needed
 from tidings.posts import publishing
 from tidings.posts.lifecycle import move_targets
-from tidings.posts.models import Post, PostTarget, TargetStatus
+from tidings.posts.models import AttemptOutcome, Post, PostTarget, TargetStatus
 from tidings.posts.services import cancel_post, create_post, schedule_post
 from tidings.tiers.plans import Tier
 
@@ -123,6 +124,18 @@ def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: s
         move_targets(locked, [target.pk], to=TargetStatus.QUEUED, scheduled_at=sent_at)
         move_targets(locked, [target.pk], to=TargetStatus.PUBLISHING, attempts=1, sending_since=sent_at)
         Post.objects.filter(pk=post.pk).update(scheduled_at=sent_at)
+    # The evidence a real send leaves on the post (a skip never reached the platform).
+    answers = {
+        TargetStatus.PUBLISHED: (AttemptOutcome.PUBLISHED, ""),
+        TargetStatus.FAILED: (AttemptOutcome.PERMANENT, "422: text rejected by policy"),
+        TargetStatus.UNCONFIRMED: (AttemptOutcome.UNKNOWN, "No answer within 30 seconds"),
+    }
+    if status in answers:
+        outcome, detail = answers[status]
+        target.refresh_from_db()
+        publishing.record_attempt(
+            target, number=1, started=sent_at, began=time.monotonic() - 0.4, outcome=outcome, detail=detail
+        )
     if status == TargetStatus.PUBLISHED:
         publishing.complete_publish(
             target.pk, external_id=f"demo-{target.pk}", url=f"https://demo.invalid/published/{target.pk}"

@@ -17,7 +17,14 @@ from tidings.credits.selectors import balance_summary
 from tidings.platforms.models import AccountStatus
 from tidings.posts.mediatypes import TYPES
 from tidings.posts.models import PostTarget, TargetStatus
-from tidings.tiers.checks import Decision, can_connect, can_generate, can_post, can_schedule, can_use_automation
+from tidings.tiers.checks import (
+    Decision,
+    can_connect,
+    can_generate,
+    can_plan_post,
+    can_schedule,
+    can_use_automation,
+)
 from tidings.web.auth import signed_in
 
 
@@ -25,6 +32,13 @@ from tidings.web.auth import signed_in
 def home(request: HttpRequest) -> HttpResponse:
     demo_users = User.objects.filter(is_demo=True).order_by("credits", "username")
     return render(request, "web/home.html", {"demo_users": demo_users})
+
+
+def _posts_today(user: User) -> list[Decision]:
+    """Today's posts per platform as scheduling counts them (published and planned), so the numbers shown are the
+    ones a refusal would quote."""
+    now = timezone.now()
+    return [can_plan_post(user, platform=p, at=now) for p in _platforms_in_use(user)]
 
 
 def _platforms_in_use(user: User) -> list[str]:
@@ -42,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "video_credits": balance_summary(user, Balance.VIDEO_CREDITS),
         "schedule_decision": can_schedule(user),
         "generate_decision": can_generate(user),
-        "post_decisions": [can_post(user, platform=p) for p in _platforms_in_use(user)],
+        "post_decisions": _posts_today(user),
         "upcoming": targets.filter(status=TargetStatus.SCHEDULED).order_by("scheduled_at")[:8],
         "failures": targets.filter(
             status__in=(TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.UNCONFIRMED)
@@ -59,7 +73,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     decisions: list[Decision] = [can_schedule(user), can_generate(user), can_use_automation(user, adding=0)]
     decisions += [can_connect(user, platform=p) for p in _platforms_in_use(user)]
-    decisions += [can_post(user, platform=p) for p in _platforms_in_use(user)]
+    decisions += _posts_today(user)
     limits = [(name.value.replace("_", " "), value) for name, value in user.limits.items()]
     return render(
         request,
