@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Only for the static files of the API docs page (Swagger UI), so it needs no CDN.
+    "ninja",
     "axes",
     "tidings.accounts",
     "tidings.tiers",
@@ -105,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tidings.web.context_processors.notifications",
+                "tidings.web.context_processors.navigation",
             ],
         },
     },

@@ -3,19 +3,16 @@
 Screenshots of the main pages land in `$TIDINGS_DATA_DIR/screenshots/`.
 """
 
-import os
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.generation.fake_openai import FakeOpenAI, Reply
+from tests.support.browser import PASSWORD, log_in, needs_browser, shoot
 from tests.web.test_security_headers import dbos_client_closed  # noqa: F401 - a fixture
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
@@ -23,58 +20,7 @@ from tidings.posts.models import Post, TargetStatus
 from tidings.tiers.plans import Tier
 
 playwright = pytest.importorskip("playwright.sync_api")
-CHROMIUM = os.environ.get("TIDINGS_CHROMIUM", "/usr/bin/chromium")
-# CI (TIDINGS_REQUIRE_BROWSER=1) installs Chromium and must run these; elsewhere they skip when it is missing.
-MISSING = not Path(CHROMIUM).exists() and os.environ.get("TIDINGS_REQUIRE_BROWSER") != "1"
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(MISSING, reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)"),
-]
-PASSWORD = "correct horse battery staple"
-# Playwright's sync API runs an event loop in this thread; the ORM calls below are plain synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["playwright.Browser"]:
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def shoot(page: "playwright.Page", name: str) -> None:
-    folder = Path(settings.DATA_DIR) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-
-
-def log_in(page: "playwright.Page", base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/dashboard/")
+pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
 
 
 def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: object, settings: object) -> None:
@@ -95,7 +41,7 @@ def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: objec
     assert link is not None
     page.goto(link.group(0))
     page.wait_for_url(f"{base}/dashboard/")
-    assert "Email confirmed." in page.inner_text(".messages")
+    assert "Email confirmed." in page.inner_text("#toasts")
     assert page.inner_text("[data-testid=credits-available]") == "10"
     shoot(page, "dashboard")
 
@@ -138,14 +84,16 @@ def test_a_tier_refusal_keeps_the_draft_and_rings_the_bell(page: "playwright.Pag
     page.click("button[value=schedule]")
     page.wait_for_url(f"{base}/queue/")
 
-    refusal = page.inner_text(".messages")
+    refusal = page.inner_text("#toasts")
     assert "Your queue of scheduled posts is full: 5 of 5 used on the Free plan." in refusal
     assert "kept as a draft" in refusal
     assert Post.objects.get(user=alice, text="One post too many").targets.get().status == TargetStatus.DRAFT
     shoot(page, "refusal")
 
     assert page.inner_text("[data-testid=unread-count]") == "1"
-    page.click(".bell")
+    page.click(".bell:visible > a")
+    page.locator("[data-testid=menu-notification]", has_text="Plan limit reached").wait_for()
+    page.click("text=See all notifications")
     page.wait_for_url(f"{base}/notifications/")
     assert "Plan limit reached" in page.inner_text("[data-testid=notification]")
     shoot(page, "notifications")

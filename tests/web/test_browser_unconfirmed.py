@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post, make_user
+from tests.support.browser import CHROMIUM, MISSING, log_in, shoot
 from tests.support.states import bring_to
-from tests.web.test_browser import CHROMIUM, MISSING, browser, log_in, page, shoot  # noqa: F401 - fixtures
 from tidings.accounts.services import change_tier
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.platforms.models import Platform
@@ -40,12 +40,12 @@ def unconfirmed_post(username: str, text: str) -> PostTarget:
     return target
 
 
-def credits_available(page: "playwright.Page", base: str) -> str:  # noqa: F811
+def credits_available(page: "playwright.Page", base: str) -> str:
     page.goto(f"{base}/dashboard/")
     return page.inner_text("[data-testid=credits-available]")
 
 
-def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: object) -> None:  # noqa: F811
+def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: object) -> None:
     base = str(live_server)
     target = unconfirmed_post("erin", "A post in doubt")
     log_in(page, base, "erin")
@@ -68,7 +68,7 @@ def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: obje
 
     row.get_by_role("button", name="It did not go out").click()
     page.wait_for_url(f"{base}/queue/")
-    assert page.inner_text(".messages") == "Marked as not published; its credit is back. Retry it when you like."
+    assert page.inner_text("#toasts") == "Marked as not published; its credit is back. Retry it when you like."
     row = page.locator(f"#target-{target.pk}")
     assert row.locator("[data-testid=target-status]").inner_text() == "Failed"
     assert row.get_by_role("button", name="It did not go out").count() == 0
@@ -79,7 +79,7 @@ def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: obje
     page.goto(f"{base}/queue/")
     page.locator(f"#target-{target.pk}").get_by_role("button", name="Retry").click()
     page.wait_for_url(f"{base}/queue/")
-    assert page.inner_text(".messages") == "Queued again; it goes out within seconds."
+    assert page.inner_text("#toasts") == "Queued again; it goes out within seconds."
     assert page.locator(f"#target-{target.pk} [data-testid=target-status]").inner_text() == "Scheduled"
     assert credits_available(page, base) == "9"
     retried = PostTarget.objects.get(pk=target.pk)
@@ -87,7 +87,7 @@ def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: obje
     assert CreditReservation.objects.filter(target=target, status=ReservationStatus.PENDING).count() == 1
 
 
-def test_it_went_out_with_its_address(page: "playwright.Page", live_server: object) -> None:  # noqa: F811
+def test_it_went_out_with_its_address(page: "playwright.Page", live_server: object) -> None:
     base = str(live_server)
     target = unconfirmed_post("fred", "A post that made it")
     log_in(page, base, "fred")
@@ -98,7 +98,7 @@ def test_it_went_out_with_its_address(page: "playwright.Page", live_server: obje
     row.get_by_label("Its address (optional)").fill("https://mastodon.example/@fred1/1234")
     row.get_by_role("button", name="It went out").click()
     page.wait_for_url(f"{base}/queue/?show=problems")
-    assert page.inner_text(".messages") == "Marked as published on Mastodon; its credit is spent."
+    assert page.inner_text("#toasts") == "Marked as published on Mastodon; its credit is spent."
 
     page.goto(f"{base}/queue/?show=published")
     row = page.locator(f"#target-{target.pk}")
@@ -112,7 +112,7 @@ def test_it_went_out_with_its_address(page: "playwright.Page", live_server: obje
 
 
 def test_accounts_over_the_plan_are_marked_and_cannot_be_chosen(
-    page: "playwright.Page",  # noqa: F811
+    page: "playwright.Page",
     live_server: object,
 ) -> None:
     base = str(live_server)

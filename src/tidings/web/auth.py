@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import path
 
 from tidings.accounts.models import User
 from tidings.accounts.services import awaiting_confirmation
@@ -90,3 +91,18 @@ class PasswordResetView(auth_views.PasswordResetView):
         if refusal is not None:
             return refusal
         return super().post(request, *args, **kwargs)
+
+
+# Mounted at / by tidings.web.urls.
+urls = [
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.views.decorators.http import require_POST
 
 from tidings.accounts.models import User
@@ -112,3 +113,12 @@ def rule_action(request: HttpRequest, rule_id: int, action: str) -> HttpResponse
     except DomainError as refusal:
         messages.error(request, refusal.message)
     return redirect("automation")
+
+
+# Mounted at / by tidings.web.urls.
+urls = [
+    path("automation/", rules, name="automation"),
+    path("automation/new/", edit_rule, name="automation-new"),
+    path("automation/<int:rule_id>/", edit_rule, name="automation-edit"),
+    path("automation/<int:rule_id>/<str:action>/", rule_action, name="automation-action"),
+]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -213,3 +214,12 @@ def generate(request: HttpRequest) -> HttpResponse:
         return render(request, "web/partials/drafts.html", {"refusal": refusal.message})
     named = [{"name": platform_name(d.platform), "text": d.text, "problems": d.problems} for d in drafts]
     return render(request, "web/partials/drafts.html", {"drafts": named})
+
+
+# Mounted at / by tidings.web.urls.
+urls = [
+    path("compose/", compose, name="compose"),
+    path("compose/preview/", preview, name="compose-preview"),
+    path("posts/<int:post_id>/edit/", edit, name="post-edit"),
+    path("compose/generate/", generate, name="compose-generate"),
+]

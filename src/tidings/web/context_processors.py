@@ -1,6 +1,29 @@
+from dataclasses import dataclass
+
 from django.http import HttpRequest
+from django.urls import reverse
 
 from tidings.notifications.services import unread_count
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    icon: str
+    active: bool
+
+
+# The app's sections in the order the navigation shows them: (label, URL, icon, the paths that belong to it).
+SECTIONS = [
+    ("Dashboard", "/dashboard/", "layout-dashboard", ("/dashboard/",)),
+    ("Compose", "/compose/", "edit", ("/compose/", "/posts/")),
+    ("Queue", "/queue/", "list-details", ("/queue/",)),
+    ("Calendar", "/calendar/", "calendar", ("/calendar/",)),
+    ("Write with AI", "/generate/", "sparkles", ("/generate/",)),
+    ("Automation", "/automation/", "robot", ("/automation/",)),
+    ("Accounts", "/connections/", "plug-connected", ("/connections/",)),
+]
 
 
 def notifications(request: HttpRequest) -> dict[str, int]:
@@ -9,3 +32,16 @@ def notifications(request: HttpRequest) -> dict[str, int]:
     if user is None or not user.is_authenticated:
         return {}
     return {"unread_notifications": unread_count(user)}
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """The sidebar's sections, the current one marked, for a signed-in user."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_items": [
+            NavItem(label, url, icon, request.path.startswith(paths)) for label, url, icon, paths in SECTIONS
+        ],
+        "settings_url": reverse("settings"),
+    }

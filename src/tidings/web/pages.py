@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.static import serve
@@ -105,3 +106,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# Mounted at / by tidings.web.urls.
+urls = [
+    path("", home, name="home"),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("plan/", plan, name="plan"),
+    path("healthz", healthz, name="healthz"),
+]

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -192,3 +193,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
     }
     return render(request, "web/calendar.html", context)
+
+
+# Mounted at / by tidings.web.urls.
+urls = [
+    path("queue/", queue, name="queue"),
+    path("queue/<int:post_id>/<str:action>/", post_action, name="post-action"),
+    path("queue/targets/<int:target_id>/retry/", retry, name="target-retry"),
+    path("queue/targets/<int:target_id>/<str:action>/", resolve, name="target-resolve"),
+    path("calendar/", calendar, name="calendar"),
+]

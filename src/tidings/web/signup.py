@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from tidings.accounts.models import User
@@ -142,3 +142,13 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect("settings")
     return render(request, "web/settings.html", {"form": form})
+
+
+# Mounted at / by tidings.web.urls.
+urls = [
+    path("signup/", signup, name="signup"),
+    path("signup/confirm/", confirm_email_pending, name="confirm-email-pending"),
+    path("signup/confirm/resend/", confirm_email_resend, name="confirm-email-resend"),
+    path("signup/confirm/<str:token>/", confirm_email_link, name="confirm-email"),
+    path("settings/", settings_page, name="settings"),
+]

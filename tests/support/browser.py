@@ -1,0 +1,124 @@
+"""The web app in a real browser: Debian's Chromium driven by Playwright against the live server, with the checks
+every journey makes on the pages it visits (axe-core finds no serious accessibility problem; nothing scrolls
+sideways at the width in use).
+
+Import the fixtures into a test module: `from tests.support.browser import browser, page, phone  # noqa: F401`.
+Screenshots land in `$TIDINGS_DATA_DIR/screenshots/`; `scripts/screenshots.py` copies the main ones to the docs.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+playwright = pytest.importorskip("playwright.sync_api")
+CHROMIUM = os.environ.get("TIDINGS_CHROMIUM", "/usr/bin/chromium")
+# CI (TIDINGS_REQUIRE_BROWSER=1) installs Chromium and must run these; elsewhere they skip when it is missing.
+MISSING = not Path(CHROMIUM).exists() and os.environ.get("TIDINGS_REQUIRE_BROWSER") != "1"
+needs_browser = pytest.mark.skipif(MISSING, reason=f"no Chromium at {CHROMIUM} (.ci/run installs it)")
+PASSWORD = "correct horse battery staple"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+# Playwright's sync API runs an event loop in this thread; the ORM calls in tests are plain synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["playwright.Browser"]:
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def _page(browser: "playwright.Browser", viewport: dict[str, int]) -> Iterator["playwright.Page"]:
+    context = browser.new_context(viewport=viewport, timezone_id="Europe/Lisbon", locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
+    yield from _page(browser, DESKTOP)
+
+
+@pytest.fixture
+def phone(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
+    """A phone-sized page (390 x 844), as most people open the app on the move."""
+    yield from _page(browser, PHONE)
+
+
+def shoot(page: "playwright.Page", name: str) -> None:
+    folder = Path(settings.DATA_DIR) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def log_in(page: "playwright.Page", base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/dashboard/")
+
+
+def accessibility_problems(page: "playwright.Page", *, impact: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """axe-core's violations of the given impact on the page as it is now, one line per rule and element."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{page.url} {violation['id']} ({violation['impact']}): {node['target']} {node['failureSummary'][:160]}"
+        for violation in result["violations"]
+        if violation["impact"] in impact
+        for node in violation["nodes"]
+    ]
+
+
+def sideways_overflow(page: "playwright.Page") -> list[str]:
+    """Elements that stick out past the right edge of the viewport (what would make a phone scroll sideways)."""
+    return page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const out = [];
+          const full = document.documentElement.scrollWidth;
+          if (full > width) out.push(`page is ${full}px wide in ${width}px`);
+          for (const el of document.querySelectorAll('body *')) {
+            const box = el.getBoundingClientRect();
+            if (box.width === 0 || box.height === 0) continue;
+            const style = getComputedStyle(el);
+            const hidden = '.dropdown-menu:not(.show), .modal:not(.show), .collapse:not(.show), [hidden]';
+            if (style.position === 'fixed' || el.closest(hidden)) continue;
+            let clipped = false;
+            for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+              const ov = getComputedStyle(p).overflowX;
+              if (ov === 'auto' || ov === 'scroll' || ov === 'hidden' || ov === 'clip') { clipped = true; break; }
+            }
+            const name = `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
+            if (!clipped && box.right > width + 1) out.push(`${name} ends at ${Math.round(box.right)}px`);
+          }
+          return out.slice(0, 10);
+        }"""
+    )
+
+
+def check_page(page: "playwright.Page") -> None:
+    """The checks every visited page passes: no serious accessibility violation, nothing past the right edge."""
+    assert accessibility_problems(page) == []
+    assert sideways_overflow(page) == []
