@@ -42,6 +42,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	BENCH_PG_ADMIN_URL=$(BENCH_PG_ADMIN_URL) $(BIN)/python bench/publish.py all
+	$(BIN)/python bench/pages.py
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
