@@ -9,10 +9,15 @@ class NotificationType(models.TextChoices):
     POST_FAILED = "post_failed", "Post failed"
     TIER_LIMIT_REACHED = "tier_limit_reached", "Plan limit reached"
     ACCOUNT_RECONNECT = "account_reconnect", "Account needs reconnecting"
+    RULE_FAILED = "rule_failed", "Automation rule failed"
 
 
 class Notification(models.Model):
-    """Something the user should know. `dedupe_key` names the period an alert belongs to, so it exists once."""
+    """Something the user should know. `dedupe_key` names the period an alert belongs to, so it exists once.
+
+    `data` names what it is about, so the notification can lead there: `post_id` (and `target_id`), `account_id`,
+    `rule_id`, or for a plan limit the decision's `limit_name` (see `notifications.links`).
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     type = models.CharField(max_length=32, choices=NotificationType.choices)
