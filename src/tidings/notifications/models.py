@@ -10,6 +10,7 @@ class NotificationType(models.TextChoices):
     TIER_LIMIT_REACHED = "tier_limit_reached", "Plan limit reached"
     ACCOUNT_RECONNECT = "account_reconnect", "Account needs reconnecting"
     RULE_FAILED = "rule_failed", "Automation rule failed"
+    POST_REVIEW = "post_review", "Post waiting for review"
 
 
 class Notification(models.Model):
