@@ -120,5 +120,7 @@ def sideways_overflow(page: "playwright.Page") -> list[str]:
 
 def check_page(page: "playwright.Page") -> None:
     """The checks every visited page passes: no serious accessibility violation, nothing past the right edge."""
-    assert accessibility_problems(page) == []
-    assert sideways_overflow(page) == []
+    problems = accessibility_problems(page)
+    assert not problems, "\n".join(problems)
+    overflow = sideways_overflow(page)
+    assert not overflow, f"{page.url}: " + "\n".join(overflow)
