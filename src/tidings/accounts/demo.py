@@ -153,17 +153,46 @@ def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: s
 
 
 def _demo_notifications(user: User, accounts: list[SocialAccount]) -> None:
-    """One of every type the posts above did not already produce, each under a fixed key so it exists once."""
+    """One of every type the posts above did not already produce, each under a fixed key so it exists once, and
+    each naming what it is about (as real ones do) so that following it leads somewhere true."""
     have = set(Notification.objects.filter(user=user).values_list("type", flat=True))
-    reconnect = next((a for a in accounts if a.status == AccountStatus.RECONNECT_NEEDED), accounts[0])
-    examples = {
-        NotificationType.LOW_CREDITS: ("Credits are running low", "Demo: 2 of your monthly credits are left."),
-        NotificationType.CREDITS_EXPIRING: ("Credits expire soon", "Demo: unused credits expire at the renewal."),
-        NotificationType.POST_SKIPPED: ("Post skipped", "Demo: a post was skipped."),
-        NotificationType.POST_FAILED: ("Post failed", "Demo: a post failed."),
-        NotificationType.TIER_LIMIT_REACHED: ("Plan limit reached", "Demo: the queue of scheduled posts is full."),
-        NotificationType.ACCOUNT_RECONNECT: (f"Reconnect {reconnect}", "Demo: sign in to the account again."),
+    reconnect = next((a for a in accounts if a.status == AccountStatus.RECONNECT_NEEDED), None)
+    draft = user.posts.filter(text=DEMO_POSTS[TargetStatus.DRAFT]).values_list("pk", flat=True).first()
+    example = "Demo: this is how it reads when"
+    examples: dict[NotificationType, tuple[str, str, dict[str, object]]] = {
+        NotificationType.LOW_CREDITS: (
+            "Credits are running low",
+            f"{example} a fifth of the month's credits are left.",
+            {"balance": "credits"},
+        ),
+        NotificationType.CREDITS_EXPIRING: (
+            "Credits expire soon",
+            f"{example} unused credits are three days from expiring at the renewal.",
+            {"balance": "credits"},
+        ),
+        NotificationType.POST_SKIPPED: ("Post skipped", f"{example} a post is skipped.", {}),
+        NotificationType.POST_FAILED: ("Post failed", f"{example} a post fails.", {}),
+        NotificationType.TIER_LIMIT_REACHED: (
+            "Plan limit reached",
+            f"{example} a plan limit refuses something, such as a full queue of scheduled posts.",
+            {"check": "can_schedule", "limit_name": "queue_size"},
+        ),
+        NotificationType.ACCOUNT_RECONNECT: (
+            f"Reconnect {reconnect}" if reconnect else "An account needs signing in again",
+            "Demo: sign in to the account again." if reconnect else f"{example} a platform refuses a saved sign-in.",
+            {"account_id": reconnect.pk, "platform": reconnect.platform} if reconnect else {},
+        ),
+        NotificationType.RULE_FAILED: (
+            "An automation rule did not schedule a post",
+            f"{example} a rule's run cannot schedule the post it wrote.",
+            {},
+        ),
+        NotificationType.POST_REVIEW: (
+            "A post waits for your review",
+            f"{example} an automation rule's post waits in your drafts for you to read and schedule it.",
+            {"post_id": draft} if draft else {},
+        ),
     }
-    for kind, (title, message) in examples.items():
+    for kind, (title, message, data) in examples.items():
         if kind not in have:
-            notify(user, type=kind, title=title, message=message, dedupe_key=f"demo:{kind}")
+            notify(user, type=kind, title=title, message=message, dedupe_key=f"demo:{kind}", data=data)
