@@ -164,7 +164,7 @@ def test_the_numbers_reach_the_page(
         ('id="reconnect-count">1<', ""),
     ]:
         assert cell in page, value or cell
-    assert page.count("<svg") == 2
+    assert page.count('<svg role="img"') == 2
     assert 'class="published"' in page
     assert "<td>post/scheduled.process</td><td>4</td><td>2</td><td>1</td><td>0</td><td>1</td>" in page
     assert "<td>openai</td><td>4</td><td>1</td><td>100 ms</td>" in page
