@@ -5,16 +5,26 @@ import json
 import pytest
 from django.test import Client
 
+from tests.conftest import create_account
 from tests.generation.conftest import API_KEY, MODEL
 from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
 from tidings.accounts.models import User
 from tidings.generation.models import AIProviderConfig
+from tidings.platforms.models import Platform
 from tidings.usage.models import Metric
 from tidings.usage.services import count_usage, local_day, usage_on
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.generation.urls")]
 
 BRIEF = {"topic": "A new bakery", "tone": "warm", "language": "English", "platforms": ["bluesky"], "variants": "1"}
+
+
+@pytest.fixture(autouse=True)
+def connected(alice: User, bob: User) -> None:
+    """Drafts are written only for platforms the user posts to: both have Bluesky and X connected."""
+    for user in (alice, bob):
+        create_account(user, Platform.BLUESKY)
+        create_account(user, Platform.X)
 
 
 def used(user: User) -> int:
@@ -202,3 +212,45 @@ def test_a_users_provider_at_an_internal_service_is_refused_and_its_answer_never
     assert len(server.requests) == 2
     assert "hunter2" not in page + response.content.decode()
     assert used(bob) == 0
+
+
+def test_only_connected_platforms_are_offered_and_none_is_ticked_for_the_user(
+    client: Client, alice: User, carol: User, site_provider: FakeOpenAI
+) -> None:
+    client.force_login(alice)
+    page = client.get("/generate/").content.decode()
+    assert 'name="platforms" value="bluesky">' in page
+    assert 'name="platforms" value="x">' in page
+    assert 'value="mastodon"' not in page
+    assert "checked" not in page.split('id="brief"')[1].split("</fieldset>")[0]
+
+    client.force_login(carol)
+    create_account(carol, Platform.MASTODON)
+    page = client.get("/generate/").content.decode()
+    assert 'name="platforms" value="mastodon" checked>' in page
+
+
+def test_a_platform_without_an_account_is_refused_and_costs_nothing(
+    client: Client, alice: User, site_provider: FakeOpenAI
+) -> None:
+    client.force_login(alice)
+    page = client.post("/generate/", {**BRIEF, "platforms": ["mastodon"]}).content.decode()
+    assert "Connect an account on mastodon first: drafts are written for yours." in page
+    response = client.post("/generate/stream/", {**BRIEF, "platforms": ["mastodon"]})
+    assert response.status_code == 400
+    assert site_provider.requests == []
+    assert used(alice) == 0
+
+
+def test_a_rewrite_from_the_page_changes_only_its_own_draft(
+    client: Client, bob: User, site_provider: FakeOpenAI
+) -> None:
+    site_provider.then(Reply("Formal version."))
+    client.force_login(bob)
+    form = {"platform": "x", "text": "hey, new shop!!", "instruction": "more formal", "action": "rewrite"}
+    card = client.post("/generate/revise/", form, HTTP_HX_REQUEST="true").content.decode()
+    assert card.lstrip().startswith('<section class="card mb-3 draft"')
+    assert "Formal version." in card
+    assert 'id="brief"' not in card
+    assert "<h1" not in card
+    assert used(bob) == 1

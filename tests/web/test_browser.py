@@ -50,8 +50,7 @@ def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: objec
     page.goto(f"{base}/compose/")
     page.fill("#id_text", "Our first post, written in the browser.")
     page.check(f"input[name=accounts][value='{account.pk}']")
-    page.wait_for_selector("[data-testid=preview]")
-    assert "39 / 300" in page.inner_text("[data-testid=preview]")
+    page.locator("[data-testid=preview]", has_text="39 / 300").wait_for()
     local = (timezone.now() + timedelta(days=1)).astimezone(dana.zone)
     page.fill("#id_when", local.strftime("%Y-%m-%dT%H:%M"))
     shoot(page, "compose")
@@ -79,15 +78,17 @@ def test_a_tier_refusal_keeps_the_draft_and_rings_the_bell(page: "playwright.Pag
 
     page.goto(f"{base}/compose/")
     page.fill("#id_text", "One post too many")
-    page.check(f"input[name=accounts][value='{account.pk}']")
+    assert page.is_checked(f"input[name=accounts][value='{account.pk}']")  # the lone account is chosen
     page.fill("#id_when", (datetime.now(alice.zone) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     page.click("button[value=schedule]")
-    page.wait_for_url(f"{base}/queue/")
+    draft = Post.objects.get(user=alice, text="One post too many")
+    page.wait_for_url(f"{base}/posts/{draft.pk}/edit/")
 
-    refusal = page.inner_text("#toasts")
+    refusal = page.inner_text("[data-testid=refusal]")
     assert "Your queue of scheduled posts is full: 5 of 5 used on the Free plan." in refusal
     assert "kept as a draft" in refusal
-    assert Post.objects.get(user=alice, text="One post too many").targets.get().status == TargetStatus.DRAFT
+    assert page.input_value("#id_text") == "One post too many"
+    assert draft.targets.get().status == TargetStatus.DRAFT
     shoot(page, "refusal")
 
     assert page.inner_text("[data-testid=unread-count]") == "1"
@@ -131,11 +132,11 @@ def test_the_pages_run_under_the_content_security_policy(
     log_in(page, base, "sam")
 
     page.goto(f"{base}/compose/")
-    page.click("#ai summary")
+    page.click("[data-testid=ai-toggle]")
     page.fill("#ai-topic", "Coffee")
-    page.check(f"input[name=accounts][value='{account.pk}']")
-    page.click("#ai button")
-    page.click("[data-testid=draft] button")
+    assert page.is_checked(f"input[name=accounts][value='{account.pk}']")
+    page.click("[data-testid=ai-write]")
+    page.click("[data-testid=draft] button[data-use-draft]")
     assert page.input_value("#id_text") == Reply().text
     page.wait_for_selector("[data-testid=preview]")
 

@@ -296,7 +296,10 @@ def test_the_composer_does_not_let_an_account_over_the_plan_be_chosen(client: Cl
         assert "disabled" in checkbox.group(0)
         assert f"{account} (over your plan)" in page
         reason = over_plan_reason(user, Platform.MASTODON)
-        assert f'<p class="muted over-plan" data-testid="over-plan">{account}: {reason}</p>' in page
+        assert (
+            f'<p class="small text-secondary mt-1 mb-0 over-plan" data-testid="over-plan">{account}: {reason}</p>'
+            in page
+        )
     first = re.search(rf'<input type="checkbox" name="accounts" value="{accounts[0].pk}"[^>]*>', page)
     assert first is not None
     assert "disabled" not in first.group(0)

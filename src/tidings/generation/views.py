@@ -3,8 +3,9 @@
 import json
 from collections.abc import Iterator, Sequence
 
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,6 +18,7 @@ from tidings.generation.forms import GenerateForm, ProviderForm, ReviseForm
 from tidings.generation.models import AIProviderConfig
 from tidings.generation.services import generate_posts, rewrite_text, shorten_text, stream_generation
 from tidings.generation.streaming import GenerationStream
+from tidings.platforms.models import AccountStatus, Platform
 from tidings.platforms.rules import platform_name, rules_for
 from tidings.tiers.checks import can_generate
 from tidings.tiers.services import TierLimitReached
@@ -38,6 +40,28 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def connected_platforms(user: User) -> list[str]:
+    """The platforms the user has a connected account on: the only ones a draft is written for."""
+    found = set(user.social_accounts.filter(status=AccountStatus.ACTIVE).values_list("platform", flat=True))
+    return [platform for platform in Platform.values if platform in found]
+
+
+def brief_form(user: User, data: QueryDict | None = None) -> GenerateForm:
+    """The brief, offering only connected platforms; a lone one is ticked, none is ticked for the user."""
+    platforms = connected_platforms(user)
+    initial = {"platforms": platforms} if len(platforms) == 1 else {}
+    form = GenerateForm(data, initial=initial) if data is not None else GenerateForm(initial=initial)
+    field = form.fields["platforms"]
+    assert isinstance(field, forms.MultipleChoiceField)
+    field.choices = [(p, platform_name(p)) for p in platforms]
+    field.error_messages["invalid_choice"] = "Connect an account on %(value)s first: drafts are written for yours."
+    return form
+
+
+def _item(draft: Draft) -> dict[str, object]:
+    return {"draft": draft, "label": platform_name(draft.platform), "limit": rules_for(draft.platform).max_length}
+
+
 def _page(request: HttpRequest, *, drafts: Sequence[Draft] = (), **context: object) -> HttpResponse:
     user = _user(request)
     try:
@@ -48,14 +72,12 @@ def _page(request: HttpRequest, *, drafts: Sequence[Draft] = (), **context: obje
         request,
         "generation/generate.html",
         {
-            "form": GenerateForm(initial={"platforms": ["bluesky"]}),
+            "form": brief_form(user),
             "provider": config,
             "provider_problem": provider_problem,
             "decision": can_generate(user),
-            "drafts": [
-                {"draft": d, "label": platform_name(d.platform), "limit": rules_for(d.platform).max_length}
-                for d in drafts
-            ],
+            "platforms": connected_platforms(user),
+            "drafts": [_item(d) for d in drafts],
             "several": any(d.variant > 1 for d in drafts),
             **context,
         },
@@ -73,7 +95,7 @@ def _explain(error: DomainError, *, needed: int = 1) -> str:
 def generate(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
-    form = GenerateForm(request.POST)
+    form = brief_form(_user(request), request.POST)
     if not form.is_valid():
         return _page(request, form=form)
     platforms, variants = form.cleaned_data["platforms"], form.cleaned_data["variants"]
@@ -87,9 +109,11 @@ def generate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revise(request: HttpRequest) -> HttpResponse:
+    """One draft rewritten or shortened. From the page (htmx) only that draft's card changes, so the brief and the
+    other drafts stay; without htmx the page shows the new draft."""
     form = ReviseForm(request.POST)
     if not form.is_valid():
-        return _page(request, error="Nothing to rewrite: the text or the platform is missing.")
+        return _revised(request, error="Nothing to rewrite: the text or the platform is missing.")
     data = form.cleaned_data
     try:
         if data["action"] == "shorten":
@@ -99,15 +123,25 @@ def revise(request: HttpRequest) -> HttpResponse:
                 _user(request), text=data["text"], instruction=data["instruction"], platform=data["platform"]
             )
     except DomainError as error:
-        return _page(request, error=error.message)
+        return _revised(request, error=error.message, text=data["text"], platform=data["platform"])
+    if getattr(request, "htmx", False):
+        return render(request, "generation/draft.html", {"item": _item(draft), "several": False})
     return _page(request, drafts=[draft])
+
+
+def _revised(request: HttpRequest, *, error: str, text: str = "", platform: str = "") -> HttpResponse:
+    """A refused rewrite: on the page, the draft stays as it was with the reason under it."""
+    if not getattr(request, "htmx", False) or not platform:
+        return _page(request, error=error)
+    draft = Draft(platform=platform, text=text, parts=(text,))
+    return render(request, "generation/draft.html", {"item": _item(draft), "several": False, "error": error})
 
 
 @login_required
 @require_POST
 def stream(request: HttpRequest) -> HttpResponseBase:
     """One platform's draft as server-sent events: text chunks, then `done` with the draft, or `error`."""
-    form = GenerateForm(request.POST)
+    form = brief_form(_user(request), request.POST)
     if not form.is_valid():
         return JsonResponse({"code": "invalid_input", "message": "Check the brief.", "errors": form.errors}, status=400)
     if len(form.cleaned_data["platforms"]) != 1:

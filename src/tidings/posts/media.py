@@ -8,7 +8,7 @@ import json
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +23,7 @@ from tidings.credits.services import lock_user, refresh_reservations
 from tidings.posts.lifecycle import balances_needed
 from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
 from tidings.posts.publishing import content_problems
-from tidings.posts.services import get_post
+from tidings.posts.services import EDITABLE, get_post
 
 MB = 1024 * 1024
 MAX_IMAGE_BYTES = 20 * MB
@@ -163,7 +163,7 @@ def _on_disk(upload: UploadedFile) -> Iterator[str]:
 def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_text: str = "") -> list[MediaAsset]:
     """Store the files and attach them to the user's post, in order; all or nothing.
 
-    Only drafts and scheduled posts take files. On a scheduled post the new content is checked against each
+    Only posts that have not gone out take files. On a scheduled post the new content is checked against each
     platform's rules, and a credit reserved before the last renewal is reserved again, as for any edit.
     """
     post = get_post(user, post_id)
@@ -206,8 +206,35 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
         return assets
 
 
+def arrange_media(
+    user: User, post_id: int, *, order: Sequence[int] = (), alt_texts: Mapping[int, str] | None = None
+) -> list[MediaAsset]:
+    """Put the post's files in `order` (asset ids; files not named keep their turn after those named) and set
+    their descriptions (alt text) from `alt_texts`. On a scheduled post the platforms' rules are checked again."""
+    post = get_post(user, post_id)
+    alt_texts = alt_texts or {}
+    with transaction.atomic():
+        lock_user(user.pk)
+        scheduled = _scheduled_targets_of_editable(post.pk, refusal="Files can be arranged only on")
+        assets = list(MediaAsset.objects.select_for_update().filter(post=post).order_by("position", "pk"))
+        known = {asset.pk: asset for asset in assets}
+        if any(pk not in known for pk in [*order, *alt_texts]):
+            raise NotFound("No such file on this post.")
+        ranked = [known[pk] for pk in dict.fromkeys(order)]
+        ranked += [asset for asset in assets if asset not in ranked]
+        for position, asset in enumerate(ranked):
+            alt = alt_texts.get(asset.pk, asset.alt_text).strip()[:1500]
+            if (asset.position, asset.alt_text) != (position, alt):
+                asset.position, asset.alt_text = position, alt
+                asset.save(update_fields=["position", "alt_text"])
+        problems = [f"{t.account}: {problem}" for t in scheduled for problem in content_problems(t)]
+        if problems:
+            raise InvalidInput(" ".join(problems), field="media")
+        return ranked
+
+
 def remove_media(user: User, asset_id: int) -> None:
-    """Take a file off the user's draft or scheduled post. Taking the last video off a scheduled post moves its
+    """Take a file off the user's post that has not gone out. Taking the last video off a scheduled post moves its
     reservations back to credits, in the same transaction (refused, changing nothing, when credits are short)."""
     asset = MediaAsset.objects.filter(pk=asset_id, user=user, post__isnull=False).first()
     if asset is None or asset.post_id is None:
@@ -222,8 +249,10 @@ def remove_media(user: User, asset_id: int) -> None:
 def _scheduled_targets_of_editable(post_id: int, *, refusal: str) -> list[PostTarget]:
     """The post's scheduled targets, once it is known that nothing of it is being or has been sent."""
     targets = list(PostTarget.objects.select_related("account", "post").filter(post_id=post_id))
-    if any(t.status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for t in targets):
-        raise Conflict(f"{refusal} drafts and scheduled posts; this one is being or has been sent.")
+    if any(t.status not in EDITABLE for t in targets):
+        raise Conflict(
+            f"{refusal} drafts and scheduled posts, or posts that did not go out; this one is being or has been sent."
+        )
     return [t for t in targets if t.status == TargetStatus.SCHEDULED]
 
 

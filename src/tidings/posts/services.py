@@ -1,14 +1,14 @@
 """Drafts, scheduling and taking posts out of the queue. Scheduling holds a queue place and one credit per target."""
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from tidings.accounts.models import User
@@ -21,17 +21,46 @@ from tidings.posts.publishing import content_problems
 from tidings.tiers.checks import accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
 from tidings.tiers.services import TierLimitReached, refuse
 
+# A post whose targets are all in these has not gone out: it opens in the composer, and every part of it can change.
+EDITABLE = (
+    TargetStatus.DRAFT,
+    TargetStatus.SCHEDULED,
+    TargetStatus.FAILED,
+    TargetStatus.SKIPPED,
+    TargetStatus.CANCELLED,
+)
+# Out of the queue and not sent: what scheduling puts (back) in the queue.
+READY = (TargetStatus.DRAFT, TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.CANCELLED)
 
-def create_post(user: User, *, text: str, account_ids: Iterable[int], link: str = "") -> Post:
-    """A draft with one target per chosen account; the accounts must be the user's own."""
+
+def create_post(
+    user: User,
+    *,
+    text: str,
+    account_ids: Iterable[int],
+    link: str = "",
+    overrides: Mapping[int, str] | None = None,
+) -> Post:
+    """A draft with one target per chosen account; the accounts must be the user's own. `overrides` maps an
+    account id to the text that account publishes instead of the post's own."""
     wanted = set(account_ids)
     accounts = list(SocialAccount.objects.filter(user=user, pk__in=wanted).exclude(status=AccountStatus.DISCONNECTED))
     if len(accounts) != len(wanted):
         raise InvalidInput("One of the chosen accounts is not connected to your profile.", field="account_ids")
+    overrides = overrides or {}
     with transaction.atomic():
         post = Post.objects.create(user=user, text=text, link=link)
-        PostTarget.objects.bulk_create(PostTarget(post=post, account=a, platform=a.platform) for a in accounts)
+        PostTarget.objects.bulk_create(
+            PostTarget(post=post, account=a, platform=a.platform, text_override=_override(overrides, a.pk, text))
+            for a in accounts
+        )
     return post
+
+
+def _override(overrides: Mapping[int, str], account_id: int, text: str) -> str:
+    """An account's own text, kept only when it differs from the post's (blank means "the post's text")."""
+    own = overrides.get(account_id, "").strip()
+    return "" if not own or own == text.strip() else overrides[account_id]
 
 
 def get_post(user: User, post_id: int) -> Post:
@@ -74,15 +103,17 @@ def check_targets_can_go_out(user: User, targets: Iterable[PostTarget], *, at: d
             raise TierLimitReached(decision)
 
 
-def _remember_refusal(user: User, post: Post, refusal: DomainError) -> None:
-    """Keep the post as it is, with why it could not be scheduled; a plan refusal also notifies the user."""
-    Post.objects.filter(pk=post.pk).update(draft_reason=refusal.message[:500])
+def remember_refusal(user: User, post_id: int, refusal: DomainError) -> None:
+    """Keep the post as it is, with why it could not be scheduled (a time refused before scheduling was tried, say);
+    a plan refusal also notifies the user."""
+    Post.objects.filter(pk=post_id, user=user).update(draft_reason=refusal.message[:500])
     if isinstance(refusal, TierLimitReached):
         refuse(user, refusal.decision)
 
 
 def schedule_post(user: User, post_id: int, *, at: datetime) -> Post:
-    """Put a draft in the queue for `at` (UTC), reserving a credit per target.
+    """Put a draft in the queue for `at` (UTC), reserving a credit per target. Targets that failed, were skipped or
+    were cancelled go back in the queue too, each under a new dispatch round (as a retry does).
 
     A refusal (time in the past or too far ahead, queue full, a day's posts at the limit, not enough credits, an
     account needing reconnect or over the plan) leaves the post a draft, records the reason on it, and raises;
@@ -94,7 +125,7 @@ def schedule_post(user: User, post_id: int, *, at: datetime) -> Post:
         with transaction.atomic():
             locked_user = lock_user(user.pk)
             post = Post.objects.select_for_update().get(pk=post.pk)
-            targets = list(post.targets.select_related("account").filter(status=TargetStatus.DRAFT))
+            targets = list(post.targets.select_related("account").filter(status__in=READY))
             if not targets:
                 raise Conflict("This post has no draft targets to schedule; choose at least one account.")
             check_targets_can_go_out(locked_user, targets, at=at)
@@ -102,20 +133,44 @@ def schedule_post(user: User, post_id: int, *, at: datetime) -> Post:
             decision = can_schedule(locked_user, adding=0 if already_queued else 1)
             if not decision.allowed:
                 raise TierLimitReached(decision)
-            move_targets(
-                locked_user,
-                [t.pk for t in targets],
-                to=TargetStatus.SCHEDULED,
-                only_from=(TargetStatus.DRAFT,),
-                scheduled_at=at,
-            )
+            _queue_targets(locked_user, targets, at=at)
             post.scheduled_at = at
             post.draft_reason = ""
             post.save(update_fields=["scheduled_at", "draft_reason", "updated_at"])
     except DomainError as refusal:
-        _remember_refusal(user, post, refusal)
+        remember_refusal(user, post.pk, refusal)
         raise
     return post
+
+
+def _queue_targets(user: User, targets: list[PostTarget], *, at: datetime) -> None:
+    """Move ready targets to scheduled for `at`. One that was handed to a publish workflow before (it ended, or
+    went back to a draft afterwards) starts a new dispatch round: its old workflow id has run and never runs again."""
+    fresh = [t.pk for t in targets if not _was_dispatched(t)]
+    again = [t.pk for t in targets if _was_dispatched(t)]
+    move_targets(user, fresh, to=TargetStatus.SCHEDULED, only_from=(TargetStatus.DRAFT,), scheduled_at=at)
+    move_targets(
+        user,
+        again,
+        to=TargetStatus.SCHEDULED,
+        only_from=READY,
+        scheduled_at=at,
+        dispatch_round=F("dispatch_round") + 1,
+        error="",
+        sending_since=None,
+        locked_until=None,
+    )
+
+
+def _was_dispatched(target: PostTarget) -> bool:
+    # A workflow leaves a trace on every target it held: a lease, an attempt, or the reason it ended.
+    return (
+        target.status != TargetStatus.DRAFT
+        or target.attempts > 0
+        or target.locked_until is not None
+        or target.sending_since is not None
+        or bool(target.error)
+    )
 
 
 def reschedule_post(user: User, post_id: int, *, at: datetime) -> Post:
@@ -254,12 +309,14 @@ def update_post(
     text: str | None = None,
     link: str | None = None,
     account_ids: Iterable[int] | None = None,
+    overrides: Mapping[int, str] | None = None,
 ) -> Post:
-    """Edit a draft or a scheduled post; None leaves a field as it is.
+    """Edit a post that has not gone out (a draft, a scheduled post, or one that failed, was skipped or was
+    cancelled); None leaves a field as it is. `overrides` maps account ids to their own text (blank: the post's).
 
     A scheduled post stays scheduled: an added account's target is scheduled with it and reserves a credit, a
     removed one's credit is released, and credits reserved before the last renewal are reserved again from this
-    cycle. Posts with anything queued, being published or finished are not editable. A refusal (not enough
+    cycle. Posts with anything queued, being published or published are not editable. A refusal (not enough
     credits, an account needing reconnect, a day at its limit) changes nothing.
     """
     post = get_post(user, post_id)
@@ -269,8 +326,8 @@ def update_post(
         locked_user = lock_user(user.pk)
         post = Post.objects.select_for_update().get(pk=post.pk)
         targets = list(post.targets.select_related("account"))
-        if any(t.status not in (TargetStatus.DRAFT, TargetStatus.SCHEDULED) for t in targets):
-            raise Conflict("Only drafts and scheduled posts can be edited; this one is being or has been published.")
+        if any(t.status not in EDITABLE for t in targets):
+            raise Conflict("Only posts that have not gone out can be edited; this one is being or has been published.")
         if text is not None:
             post.text = text
         if link is not None:
@@ -278,6 +335,11 @@ def update_post(
         post.save(update_fields=["text", "link", "updated_at"])
         if wanted is not None:
             _retarget(locked_user, post, targets, wanted)
+        if overrides is not None:
+            for target in post.targets.all():
+                own = _override(overrides, target.account_id, post.text)
+                if own != target.text_override:
+                    PostTarget.objects.filter(pk=target.pk).update(text_override=own, updated_at=timezone.now())
         scheduled = list(post.targets.filter(status=TargetStatus.SCHEDULED).values_list("pk", flat=True))
         refresh_reservations(locked_user, target_ids=scheduled, needs=balances_needed(scheduled))
     post.refresh_from_db()

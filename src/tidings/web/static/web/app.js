@@ -83,13 +83,3 @@ function buildConfirmDialog() {
   document.body.append(dialog);
   return dialog;
 }
-
-// "Use this" on an AI draft (web/partials/drafts.html, swapped in by htmx) copies it into the composer's text;
-// the input event refreshes the per-platform previews.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-use-draft]");
-  if (!button) return;
-  const text = document.getElementById("id_text");
-  text.value = button.dataset.useDraft;
-  text.dispatchEvent(new Event("input", {bubbles: true}));
-});

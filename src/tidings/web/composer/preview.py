@@ -1,0 +1,219 @@
+"""What the composer shows beside the text as it changes: each chosen account's post as its network shows it (its
+own text, counted as the platform counts it, the link, the files, the thread the connector would send), and what
+scheduling it costs (credits, queue places, the day's posts per platform) before anything is pressed."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils import timezone
+
+from tidings.accounts.models import User
+from tidings.credits.models import Balance, CreditReservation, ReservationStatus
+from tidings.credits.selectors import available_credits
+from tidings.platforms.base import Content
+from tidings.platforms.media import MediaItem
+from tidings.platforms.models import SocialAccount
+from tidings.platforms.registry import connector_for
+from tidings.platforms.rules import platform_name, rules_for, split_into_thread, text_length
+from tidings.posts.models import IN_QUEUE, MediaAsset, MediaKind, Post
+from tidings.tiers.checks import Decision, can_plan_post, can_schedule
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    length: int
+    over: bool
+
+
+@dataclass(frozen=True)
+class Preview:
+    account: SocialAccount
+    parts: list[Part]
+    total: int
+    limit: int | None
+    link: str
+    media: int
+    own_text: bool
+    problems: list[str]
+
+    @property
+    def name(self) -> str:
+        return platform_name(self.account.platform)
+
+    @property
+    def initial(self) -> str:
+        return ((self.account.display_name or self.account.handle).lstrip("@") or "?")[0].upper()
+
+    @property
+    def over(self) -> bool:
+        return any(part.over for part in self.parts)
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.link).hostname or self.link
+
+
+def media_items(user: User, info: list[dict[str, Any]]) -> tuple[MediaItem, ...]:
+    """The composer's files as the platforms' rules see them: stored ones as stored, new ones as the browser read
+    them (their content is checked for real once they are uploaded)."""
+    ids = [int(i["id"]) for i in info if str(i.get("id", "")).isdigit()]
+    stored = {asset.pk: asset for asset in MediaAsset.objects.filter(user=user, pk__in=ids)}
+    items = []
+    for item in info:
+        if str(item.get("id", "")).isdigit():
+            asset = stored.get(int(item["id"]))
+            if asset is not None:
+                items.append(_stored(asset))
+            continue
+        mime = str(item.get("mime", ""))[:100]
+        kind = MediaKind.VIDEO if mime.startswith("video/") else MediaKind.IMAGE
+        items.append(
+            MediaItem(
+                path=str(item.get("name", "file"))[:200],
+                kind=kind,
+                mime_type=mime,
+                size_bytes=_number(item.get("size")),
+                width=_number(item.get("width")) or None,
+                height=_number(item.get("height")) or None,
+            )
+        )
+    return tuple(items)
+
+
+def _stored(asset: MediaAsset) -> MediaItem:
+    return MediaItem(
+        path=asset.file.name,
+        kind=asset.kind,
+        mime_type=asset.mime_type,
+        size_bytes=asset.size_bytes,
+        width=asset.width,
+        height=asset.height,
+        duration_seconds=asset.duration_seconds,
+        alt_text=asset.alt_text,
+    )
+
+
+def _number(value: object) -> int:
+    try:
+        return max(0, int(float(str(value))))
+    except ValueError:
+        return 0
+
+
+# Where the link goes beside the text (a link card, a pin's destination), not at its end as every other connector
+# sends it (their `full_text`).
+LINK_APART = frozenset({"facebook", "pinterest", "webhook"})
+
+
+def shown_text(platform: str, text: str, link: str) -> str:
+    """The text as the platform's post reads, with the link at its end where the connector puts it there."""
+    if link and link not in text and platform not in LINK_APART:
+        return f"{text.rstrip()}\n\n{link}".strip()
+    return text
+
+
+def build_previews(
+    accounts: list[SocialAccount], *, text: str, link: str, overrides: dict[int, str], media: tuple[MediaItem, ...]
+) -> list[Preview]:
+    previews = []
+    for account in accounts:
+        own = overrides.get(account.pk, "").strip()
+        body = own or text
+        connector = connector_for(account.platform)
+        content = Content(text=body, link=link, media=media)
+        problems = (
+            connector.validate(account, content)
+            if connector
+            else [f"Publishing to {platform_name(account.platform)} is not available on this server."]
+        )
+        rules = rules_for(account.platform)
+        full = shown_text(account.platform, body, link)
+        pieces = [full]
+        limit = rules.max_length
+        if rules.supports_threads and limit is not None and text_length(account.platform, full) > limit:
+            pieces = split_into_thread(account.platform, full) or [full]
+        parts = []
+        for piece in pieces:
+            length = text_length(account.platform, piece)
+            parts.append(Part(piece, length, rules.max_length is not None and length > rules.max_length))
+        previews.append(
+            Preview(
+                account=account,
+                parts=parts,
+                total=text_length(account.platform, full),
+                limit=rules.max_length,
+                link=link,
+                media=len(media),
+                own_text=bool(own),
+                problems=problems,
+            )
+        )
+    return previews
+
+
+@dataclass(frozen=True)
+class DayRoom:
+    platform: str
+    day: date
+    decision: Decision
+
+    @property
+    def name(self) -> str:
+        return platform_name(self.platform)
+
+
+@dataclass
+class Budget:
+    """What scheduling the post would take, and whether the plan has room for it."""
+
+    balance: str
+    needed: int
+    available: int
+    queue: Decision
+    days: list[DayRoom] = field(default_factory=list)
+
+    @property
+    def balance_label(self) -> str:
+        return "video credits" if self.balance == Balance.VIDEO_CREDITS else "credits"
+
+    @property
+    def credits_ok(self) -> bool:
+        return self.needed <= self.available
+
+
+def build_budget(
+    user: User, accounts: list[SocialAccount], *, media: tuple[MediaItem, ...], at: datetime | None, post: Post | None
+) -> Budget:
+    """Credits needed (a video credit per account when a video is attached) against what is available, counting
+    what this post already holds; the queue's room; and each platform's posts on the chosen day (today when none)."""
+    balance = Balance.VIDEO_CREDITS if any(m.kind == MediaKind.VIDEO for m in media) else Balance.CREDITS
+    held = 0
+    target_ids: list[int] = []
+    in_queue = False
+    if post is not None:
+        target_ids = list(post.targets.values_list("pk", flat=True))
+        held = CreditReservation.objects.filter(
+            target_id__in=target_ids, status=ReservationStatus.PENDING, balance=balance
+        ).count()
+        in_queue = post.targets.filter(status__in=IN_QUEUE).exists()
+    when = at or timezone.now()
+    per_platform = Counter(account.platform for account in accounts)
+    days = [
+        DayRoom(
+            platform,
+            when.astimezone(user.zone).date(),
+            can_plan_post(user, platform=platform, at=when, adding=count, excluding=target_ids),
+        )
+        for platform, count in sorted(per_platform.items())
+    ]
+    return Budget(
+        balance=balance,
+        needed=len(accounts),
+        available=available_credits(user, balance) + held,
+        queue=can_schedule(user, adding=0 if in_queue else 1),
+        days=days,
+    )
