@@ -14,7 +14,7 @@ from tidings.accounts.models import User
 from tidings.core.encryption import decrypt
 from tidings.core.errors import ConnectFailed, InvalidInput, OAuthStateMismatch, PlatformUnavailable
 from tidings.notifications.models import Notification, NotificationType
-from tidings.platforms import connect
+from tidings.platforms import connect, renewal
 from tidings.platforms.models import AccountStatus, MastodonApp, Platform, SocialAccount
 from tidings.platforms.services import connect_account, mark_reconnect_needed
 from tidings.tiers.services import TierLimitReached
@@ -191,7 +191,7 @@ def test_a_refresh_stores_the_new_tokens(alice: User) -> None:
     account = bluesky_account(alice, 1, expires_in=timedelta(minutes=5))
     fresh = session(access=jwt(nonce="new"), refresh=jwt(scope="com.atproto.refresh", nonce="new-r"))
     respx.post(xrpc("com.atproto.server.refreshSession")).respond(200, json=fresh)
-    assert connect.refresh_account(account.pk) == "refreshed"
+    assert renewal.refresh_account(account.pk) == "refreshed"
     account.refresh_from_db()
     assert (account.access_token, account.refresh_token) == (fresh["accessJwt"], fresh["refreshJwt"])
     assert account.token_expires_at > timezone.now() + timedelta(hours=1)
@@ -204,14 +204,14 @@ def test_a_refused_refresh_marks_the_account_and_notifies_once_a_day(alice: User
     respx.post(xrpc("com.atproto.server.refreshSession")).respond(
         400, json={"error": "ExpiredToken", "message": "Token has expired"}
     )
-    assert connect.refresh_account(account.pk) == "reconnect_needed"
+    assert renewal.refresh_account(account.pk) == "reconnect_needed"
     account.refresh_from_db()
     assert account.status == AccountStatus.RECONNECT_NEEDED
     assert "reconnect" in account.status_reason.lower()
     # Not active any more: the next sweep leaves it alone; reactivated and refused again the same day, still one.
-    assert connect.refresh_account(account.pk) == "skipped"
+    assert renewal.refresh_account(account.pk) == "skipped"
     SocialAccount.objects.filter(pk=account.pk).update(status=AccountStatus.ACTIVE)
-    assert connect.refresh_account(account.pk) == "reconnect_needed"
+    assert renewal.refresh_account(account.pk) == "reconnect_needed"
     notes = Notification.objects.filter(user=alice, type=NotificationType.ACCOUNT_RECONNECT)
     assert notes.count() == 1
     assert notes.get().data == {"account_id": account.pk, "platform": "bluesky"}
@@ -221,7 +221,7 @@ def test_a_refused_refresh_marks_the_account_and_notifies_once_a_day(alice: User
 def test_a_transient_refresh_failure_changes_nothing(alice: User) -> None:
     account = bluesky_account(alice, 1, expires_in=timedelta(minutes=5))
     respx.post(xrpc("com.atproto.server.refreshSession")).respond(503, json={"error": "Unavailable"})
-    assert connect.refresh_account(account.pk) == "failed"
+    assert renewal.refresh_account(account.pk) == "failed"
     account.refresh_from_db()
     assert (account.status, account.access_token) == (AccountStatus.ACTIVE, "at-1")
     assert not Notification.objects.exists()
@@ -243,7 +243,7 @@ def test_the_sweep_refreshes_only_active_accounts_whose_tokens_expire_soon(alice
         return httpx.Response(200, json=session(access=jwt(nonce=n), refresh=f"rt-{n}-new"))
 
     route = respx.post(xrpc("com.atproto.server.refreshSession")).mock(side_effect=refresh)
-    counts = connect.refresh_expiring_tokens(now=timezone.now(), within=timedelta(minutes=30))
+    counts = renewal.refresh_expiring_tokens(now=timezone.now(), within=timedelta(minutes=30))
     assert counts == {"refreshed": 2, "reconnect_needed": 0, "failed": 0, "skipped": 0}
     assert sorted(call.request.headers["Authorization"] for call in route.calls) == ["Bearer rt-1", "Bearer rt-2"]
     for account in (soon, expired):

@@ -1,7 +1,7 @@
 """The publishing interface every platform module implements, and the errors that carry the retry decision."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar, Protocol
 
 from tidings.platforms.media import MediaItem
@@ -45,7 +45,15 @@ class RateLimited(PublishFailure):
 
 
 class ReauthRequired(PublishFailure):
-    """The credentials stopped working: the account needs reconnecting; publishing is skipped."""
+    """The credentials stopped working: the account needs reconnecting; publishing is skipped.
+
+    `refreshable` says whether new tokens could help (an expired or refused token) or not (a permission the user
+    took away, a refresh already refused): only then is a refresh tried before the account is marked.
+    """
+
+    def __init__(self, message: str, *, refreshable: bool = True) -> None:
+        super().__init__(message)
+        self.refreshable = refreshable
 
 
 class PermanentError(PublishFailure):
@@ -110,6 +118,9 @@ class Connector(Protocol):
     capabilities: ClassVar[Capabilities]
     # "oauth" or "credentials": which of the connect methods below this platform implements.
     connect_method: ClassVar[str]
+    # How long before expiry the sweep refreshes a token, and whether a refresh uses the access token itself.
+    refresh_ahead: ClassVar[timedelta]
+    refreshes_with_access_token: ClassVar[bool]
 
     def is_configured(self) -> bool:
         """False when the server lacks what this platform needs (an OAuth client id, say): shown as unavailable."""
@@ -131,6 +142,10 @@ class Connector(Protocol):
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
         """New tokens before the old expire; ReauthRequired when the platform refuses (the user must reconnect)."""
+        ...
+
+    def can_refresh(self, account: SocialAccount, *, now: datetime) -> bool:
+        """Whether `refresh_credentials` can give new tokens now, without the user."""
         ...
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:

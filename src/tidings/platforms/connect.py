@@ -1,30 +1,21 @@
-"""Connecting accounts (OAuth sign-in or credentials) and keeping their tokens fresh.
+"""Connecting accounts (OAuth sign-in or credentials); keeping their tokens fresh is `renewal`'s.
 
 The connectors talk to the platforms; these services check the plan, the OAuth `state`, store what comes back
 (`connect_account` encrypts the tokens) and turn a platform's refusal into a `DomainError` the UI can show.
 """
 
-import logging
 import secrets
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from tidings.accounts.models import User
 from tidings.core.errors import ConnectFailed, InvalidInput, OAuthStateMismatch, PlatformUnavailable
-from tidings.notifications.models import NotificationType
-from tidings.notifications.services import notify
-from tidings.platforms.base import AuthorizationRequest, Connector, Identity, PublishFailure, ReauthRequired, TokenSet
+from tidings.platforms.base import AuthorizationRequest, Connector, Identity, PublishFailure, TokenSet
 from tidings.platforms.config import availability, redirect_uri
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.registry import connector_for
-from tidings.platforms.services import connect_account, mark_reconnect_needed
-from tidings.platforms.tokens import store_tokens
+from tidings.platforms.services import connect_account
 from tidings.tiers.checks import Decision, can_connect
 from tidings.tiers.services import refuse
-from tidings.usage.services import local_day
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,48 +122,3 @@ def _store(user: User, platform: str, identity: Identity, tokens: TokenSet) -> S
         token_expires_at=tokens.expires_at,
         scopes=tokens.scope,
     )
-
-
-def refresh_account(account_id: int) -> str:
-    """Refresh one account's tokens: "refreshed", "reconnect_needed" (the platform refused; the user is told once
-    a day), "failed" (try again next sweep) or "skipped" (not active, or no connector)."""
-    account = SocialAccount.objects.select_related("user").filter(pk=account_id, status=AccountStatus.ACTIVE).first()
-    connector = connector_for(account.platform) if account else None
-    if account is None or connector is None:
-        return "skipped"
-    try:
-        tokens = connector.refresh_credentials(account)
-    except ReauthRequired as error:
-        if mark_reconnect_needed(account.pk, reason=error.message):
-            _notify_reconnect(account, reason=error.message)
-        return "reconnect_needed"
-    except PublishFailure as error:
-        logger.warning("Refreshing account %s failed: %s", account.pk, error.message)
-        return "failed"
-    return "refreshed" if store_tokens(account, tokens=tokens) else "skipped"
-
-
-def _notify_reconnect(account: SocialAccount, *, reason: str) -> None:
-    user = account.user
-    notify(
-        user,
-        type=NotificationType.ACCOUNT_RECONNECT,
-        title=f"Reconnect {account}",
-        message=f"{reason} Posts to this account are skipped until you reconnect it on the Connections page.",
-        dedupe_key=f"account_reconnect:{account.pk}:{local_day(user).isoformat()}",
-        data={"account_id": account.pk, "platform": account.platform},
-    )
-
-
-def expiring_account_ids(*, now: datetime, within: timedelta) -> list[int]:
-    """Active accounts with a refresh token whose access token expires before `now + within`."""
-    due = SocialAccount.objects.filter(
-        status=AccountStatus.ACTIVE, token_expires_at__isnull=False, token_expires_at__lte=now + within
-    ).exclude(refresh_token="")
-    return list(due.order_by("token_expires_at", "pk").values_list("pk", flat=True))
-
-
-def refresh_expiring_tokens(*, now: datetime, within: timedelta) -> dict[str, int]:
-    """The sweep: refresh every account whose token runs out soon; how many ended which way."""
-    counts = Counter(refresh_account(account_id) for account_id in expiring_account_ids(now=now, within=within))
-    return {outcome: counts[outcome] for outcome in ("refreshed", "reconnect_needed", "failed", "skipped")}

@@ -25,7 +25,8 @@ def connect_account(
     display_name: str = "",
     scopes: str = "",
 ) -> SocialAccount:
-    """Connect an account, or refresh the tokens of one already connected (reconnecting is not a new account)."""
+    """Connect an account, or refresh the tokens of one already connected: reconnecting keeps the same row, so its
+    posts and history stay with it."""
     credentials = {
         "handle": handle,
         "display_name": display_name,
@@ -49,6 +50,9 @@ def connect_account(
                 return SocialAccount.objects.create(
                     user=user, platform=platform, external_id=external_id, **credentials
                 )
+            # A platform that did not send a new refresh token (Google on a repeated consent, LinkedIn) left the
+            # stored one valid: reconnecting keeps it.
+            credentials["refresh_token"] = refresh_token or existing.refresh_token
             for name, value in credentials.items():
                 setattr(existing, name, value)
             existing.save()

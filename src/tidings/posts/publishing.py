@@ -24,8 +24,10 @@ from tidings.credits.services import lock_target_owner
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.base import (
+    Connector,
     Content,
     OutcomeUnknown,
+    Published,
     PublishFailure,
     RateLimited,
     ReauthRequired,
@@ -34,6 +36,7 @@ from tidings.platforms.base import (
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.registry import connector_for
+from tidings.platforms.renewal import renew_for_publish
 from tidings.platforms.services import mark_reconnect_needed
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import IN_FLIGHT, AttemptOutcome, PostTarget, PublishAttempt, TargetStatus, is_web_address
@@ -278,7 +281,7 @@ def send_target(
         PostTarget.objects.filter(pk=target_id).update(sending_since=started, attempts=number)
         target.attempts = number
     try:
-        published = connector.publish(target.account, content, idempotency_key=key)
+        published = _publish(connector, target, content, key)
     except PublishFailure as error:
         outcome = outcome_for(error)
     else:
@@ -291,6 +294,23 @@ def send_target(
         # This attempt was answered, so nothing is in doubt; an earlier unanswered send stays in doubt.
         PostTarget.objects.filter(pk=target_id).update(sending_since=None)
     return outcome
+
+
+def _publish(connector: Connector, target: PostTarget, content: Content, key: str) -> Published:
+    """Publish, renewing the account's tokens first when they are found expired or are refused: only a renewal
+    the platform refuses ends in "reconnect needed" (raised as ReauthRequired by `renew_for_publish`)."""
+    account, now = target.account, timezone.now()
+    expired = account.token_expires_at is not None and account.token_expires_at <= now
+    if expired and connector.can_refresh(account, now=now):
+        account = target.account = renew_for_publish(account, stale_token=account.access_token)
+    try:
+        return connector.publish(account, content, idempotency_key=key)
+    except ReauthRequired as error:
+        # A refused token sent nothing: after a renewal the post is sent once more.
+        if not error.refreshable or not connector.can_refresh(account, now=timezone.now()):
+            raise
+    account = target.account = renew_for_publish(account, stale_token=account.access_token)
+    return connector.publish(account, content, idempotency_key=key)
 
 
 def look_up_earlier_send(target: PostTarget, content: Content) -> Outcome | None:

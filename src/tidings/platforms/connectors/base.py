@@ -3,7 +3,7 @@ sign-in of the platforms that connect through the operator's app."""
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from tidings.platforms.base import (
@@ -25,6 +25,11 @@ class BaseConnector:
     platform: ClassVar[str]
     capabilities: ClassVar[Capabilities] = Capabilities()
     connect_method: ClassVar[str] = "oauth"
+    # How long before its token expires the 10-minute sweep refreshes an account, set from the platform's token
+    # lifetime: several sweeps before the end, so a passing outage of the platform does not let a sign-in run out.
+    refresh_ahead: ClassVar[timedelta] = timedelta(minutes=30)
+    # Whether a refresh needs a stored refresh token (most OAuth platforms) or uses the access token itself.
+    refreshes_with_access_token: ClassVar[bool] = False
 
     @property
     def label(self) -> str:
@@ -47,6 +52,11 @@ class BaseConnector:
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
         """Platforms whose tokens do not expire keep what they have."""
         return TokenSet(access_token=account.access_token, refresh_token=account.refresh_token)
+
+    def can_refresh(self, account: SocialAccount, *, now: datetime) -> bool:
+        """Whether new tokens can be had without the user: a refused token is then refreshed before the account
+        is marked "reconnect needed". Most platforms need a stored refresh token for it."""
+        return bool(account.refresh_token)
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None

@@ -12,6 +12,7 @@
 
 import os
 import re
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from tidings.platforms.base import (
@@ -55,6 +56,9 @@ class LinkedInConnector(ApiConnector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         notes=("LinkedIn has no idempotency key: a post whose answer was lost is left for you to confirm.",)
     )
+    # Access tokens last 60 days; refresh tokens (for apps LinkedIn enabled) a year ("Refresh Tokens with OAuth
+    # 2.0", https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens).
+    refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         organizations = os.environ.get("TIDINGS_LINKEDIN_ORGANIZATIONS", "") in ("1", "true", "yes")

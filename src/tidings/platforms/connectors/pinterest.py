@@ -11,7 +11,7 @@ board's newest Pins and tell whether it arrived. Video Pins need Pinterest's sep
 
 import base64
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -80,6 +80,8 @@ class PinterestConnector(ApiConnector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         can_find_published=True, notes=("Pins go to the board chosen at connect time.",)
     )
+    # Access tokens last 30 days (refresh tokens a year): https://developers.pinterest.com/docs/getting-started/authentication-and-scopes/
+    refresh_ahead: ClassVar[timedelta] = timedelta(days=3)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         return OAuth2App(

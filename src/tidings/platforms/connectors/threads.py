@@ -1,7 +1,9 @@
 """Threads (graph.threads.net): text, images, a video or a carousel, and threads of posts as a chain of replies.
 
 - Connect: Threads OAuth; the short-lived token is exchanged for a 60-day one, refreshed with
-  GET /refresh_access_token before it expires. https://developers.facebook.com/docs/threads/get-started/long-lived-tokens
+  GET /refresh_access_token a week before it expires. There is no refresh token: the access token refreshes itself,
+  once it is at least 24 hours old and while it has not expired ("Get Started" > "Long-Lived Tokens",
+  https://developers.facebook.com/docs/threads/get-started/long-lived-tokens).
 - Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), polled until
   FINISHED, then POST /{user-id}/threads_publish. Meta fetches media from `TIDINGS_PUBLIC_URL`.
   https://developers.facebook.com/docs/threads/posts
@@ -9,7 +11,7 @@
   the send (`find_published`, GET /{user-id}/threads).
 """
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 from tidings.platforms.base import (
@@ -21,6 +23,7 @@ from tidings.platforms.base import (
     PublishFailure,
     ReauthRequired,
     TokenSet,
+    TransientError,
 )
 from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import full_text, thread_parts, thread_problems
@@ -40,6 +43,9 @@ HOST = "https://graph.threads.net"
 API = f"{HOST}/v1.0"
 AUTHORIZE_URL = "https://threads.net/oauth/authorize"
 SCOPES = ("threads_basic", "threads_content_publish")
+# A long-lived token lasts 60 days from its exchange or refresh, and can be refreshed once a day old.
+TOKEN_LIFETIME = timedelta(days=60)
+MIN_TOKEN_AGE = timedelta(hours=24)
 
 # https://developers.facebook.com/docs/threads/posts#media-specifications: images JPEG or PNG up to 8 MB; video MP4
 # or MOV up to 1 GB and 5 minutes, aspect 0.01:1 to 10:1; a carousel has 2 to 20 items.
@@ -64,6 +70,8 @@ class ThreadsConnector(GraphConnector):
         threads=True,
         notes=("Threads has no idempotency key: a post whose answer was lost is looked for among your recent posts.",),
     )
+    refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
+    refreshes_with_access_token: ClassVar[bool] = True
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         return meta_app(
@@ -88,8 +96,16 @@ class ThreadsConnector(GraphConnector):
         handle = f"@{me.get('username') or me['id']}"
         return Identity(external_id=str(me["id"]), handle=handle, display_name=str(me.get("name") or ""))
 
+    def can_refresh(self, account: SocialAccount, *, now: datetime) -> bool:
+        return bool(account.access_token) and _refusal(account, now) == ""
+
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
         """A long-lived token at least a day old is swapped for a fresh 60-day one; an expired one cannot be."""
+        refusal = _refusal(account, datetime.now(tz=UTC))
+        if refusal == "expired":
+            raise ReauthRequired("The Threads sign-in expired and cannot be renewed; reconnect it.", refreshable=False)
+        if refusal == "too young":
+            raise TransientError("Threads renews a sign-in only once it is a day old; it will be renewed later.")
         params = {"grant_type": "th_refresh_token", "access_token": account.access_token}
         try:
             response = self.request("GET", f"{HOST}/refresh_access_token", params=params)
@@ -176,6 +192,16 @@ class ThreadsConnector(GraphConnector):
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:
         return self.create_container(f"{API}/{user}/threads", token=token, params=params)
+
+
+def _refusal(account: SocialAccount, now: datetime) -> str:
+    """Why Meta would refuse to refresh this token now: "expired", "too young", or "" when it would not."""
+    expires = account.token_expires_at
+    if expires is None:
+        return ""
+    if expires <= now:
+        return "expired"
+    return "too young" if now - (expires - TOKEN_LIFETIME) < MIN_TOKEN_AGE else ""
 
 
 def _seen(post: dict[str, object]) -> lookup.Seen:

@@ -11,6 +11,7 @@ to check. Apps that have not passed TikTok's audit may only post SELF_ONLY to pr
 
 import os
 import time
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -94,6 +95,8 @@ def tiktok_failure(response: httpx.Response) -> PublishFailure:
 
 class TikTokConnector(ApiConnector):
     platform: ClassVar[str] = Platform.TIKTOK
+    # Access tokens last 24 hours (refresh tokens a year): https://developers.tiktok.com/doc/oauth-user-access-token-management
+    refresh_ahead: ClassVar[timedelta] = timedelta(hours=6)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         return OAuth2App(

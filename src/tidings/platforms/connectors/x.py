@@ -12,7 +12,7 @@
 
 import html
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -66,6 +66,8 @@ class XConnector(ApiConnector):
         threads=True,
         notes=("X has no idempotency key: a post whose answer was lost is looked for among your recent posts.",),
     )
+    # Access tokens last two hours: refreshed in their second hour, six sweeps before they end.
+    refresh_ahead: ClassVar[timedelta] = timedelta(hours=1)
     # Video processing: how long to wait between status checks when X does not say, and how many checks at most.
     poll_interval: ClassVar[float] = 5.0
     poll_attempts: ClassVar[int] = 60
