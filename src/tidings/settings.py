@@ -169,6 +169,10 @@ MEDIA_URL = "/media/"
 TIDINGS_PUBLIC_URL = os.environ.get("TIDINGS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Serve uploaded media from this process (the embedded default); behind a proxy that serves /media/, turn it off.
 TIDINGS_SERVE_MEDIA = _env_bool("TIDINGS_SERVE_MEDIA", default=True)
+# The platform API versions called, one setting each (tidings.platforms.versions): `tidings doctor` warns two
+# months before the version's sunset, the time to move to a newer one.
+TIDINGS_GRAPH_API_VERSION = os.environ.get("TIDINGS_GRAPH_API_VERSION", "v24.0").strip()
+TIDINGS_LINKEDIN_VERSION = os.environ.get("TIDINGS_LINKEDIN_VERSION", "202605").strip()
 
 # Password resets and notification emails. The console backend prints them, which is right for one box.
 EMAIL_BACKEND = os.environ.get("TIDINGS_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -286,6 +290,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": TIDINGS_LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("TIDINGS_LOG_LEVEL", "INFO")},
-    # DBOS adds a console handler with its own line format unless its logger has one: in json, it is given ours.
-    "loggers": {"dbos": {"handlers": ["console"], "propagate": False}} if TIDINGS_LOG_FORMAT == "json" else {},
+    "loggers": {
+        # httpx logs every request's URL at INFO, and Meta's APIs carry the access token in the query: kept quiet.
+        "httpx": {"level": "WARNING"},
+        # DBOS adds a console handler with its own line format unless its logger has one: in json, it is given ours.
+        **({"dbos": {"handlers": ["console"], "propagate": False}} if TIDINGS_LOG_FORMAT == "json" else {}),
+    },
 }

@@ -118,3 +118,58 @@ def test_the_command_exits_0_when_only_warnings(tmp_path: Path) -> None:
     result = run_doctor(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All checks passed" in result.stdout
+
+
+# --- platform API versions (tidings.platforms.versions) ------------------------------------------------------
+
+
+def api_checks(settings, today: str, *, graph: str = "v24.0", linkedin: str = "202605") -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    settings.TIDINGS_GRAPH_API_VERSION, settings.TIDINGS_LINKEDIN_VERSION = graph, linkedin
+    return {c.name: (c.level, c.message) for c in doctor.check_api_versions(today=date.fromisoformat(today))}
+
+
+def test_api_versions_are_ok_while_far_from_their_sunset(settings) -> None:  # type: ignore[no-untyped-def]
+    # Graph API v24.0 expires on 18 February 2028 (https://developers.facebook.com/docs/graph-api/changelog/versions);
+    # LinkedIn's 202605 about a year after May 2026.
+    assert api_checks(settings, "2026-12-01") == {
+        "Graph API version": ("ok", "v24.0, supported until 18 February 2028"),
+        "LinkedIn API version": ("ok", "202605, supported until about 15 May 2027"),
+    }
+
+
+def test_api_versions_warn_within_two_months_of_their_sunset_and_fail_after(settings) -> None:  # type: ignore[no-untyped-def]
+    assert api_checks(settings, "2027-03-20", graph="v22.0") == {
+        "Graph API version": ("warn", "v22.0 is retired on 20 May 2027"),
+        "LinkedIn API version": ("warn", "202605 is retired on about 15 May 2027"),
+    }
+    assert api_checks(settings, "2027-03-14", graph="v22.0")["LinkedIn API version"][0] == "ok"
+    assert api_checks(settings, "2027-03-19", graph="v22.0")["Graph API version"][0] == "ok"
+    assert api_checks(settings, "2027-05-21", graph="v22.0") == {
+        "Graph API version": ("fail", "v22.0 was retired on 20 May 2027"),
+        "LinkedIn API version": ("fail", "202605 was retired on about 15 May 2027"),
+    }
+    from datetime import date
+
+    fixes = {c.fix for c in doctor.check_api_versions(today=date(2027, 5, 21))}
+    assert "Set TIDINGS_GRAPH_API_VERSION to a newer version, after reading its changelog." in fixes
+
+
+def test_an_api_version_that_is_not_one_fails_and_an_undated_one_says_so(settings) -> None:  # type: ignore[no-untyped-def]
+    assert api_checks(settings, "2026-12-01", graph="24", linkedin="2026-05") == {
+        "Graph API version": ("fail", "TIDINGS_GRAPH_API_VERSION='24' is not a version"),
+        "LinkedIn API version": ("fail", "TIDINGS_LINKEDIN_VERSION='2026-05' is not a version"),
+    }
+    assert api_checks(settings, "2026-12-01", graph="v26.0")["Graph API version"] == (
+        "ok",
+        "v26.0: no sunset announced yet",
+    )
+    assert api_checks(settings, "2026-12-01", graph="v99.0")["Graph API version"] == (
+        "warn",
+        "v99.0: its sunset is unknown to this release",
+    )
+
+
+def test_the_doctor_runs_the_api_version_checks() -> None:
+    assert {"Graph API version", "LinkedIn API version"} <= set(levels())

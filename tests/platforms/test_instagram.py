@@ -211,6 +211,8 @@ def test_errors_when_publishing(account: SocialAccount, response: httpx.Response
     respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
     respx.get(f"{GRAPH}/c1").mock(return_value=status("FINISHED"))
     respx.post(f"{GRAPH}/{IG}/media_publish").mock(return_value=response)
+    # The publishing limit reads the day's posts to learn when it frees a place (none here: an hour).
+    respx.get(f"{GRAPH}/{IG}/media").respond(json={"data": []})
     with pytest.raises(error):
         instagram.publish(account, Content(text="x", media=(PHOTO,)), idempotency_key="k")
 

@@ -311,3 +311,19 @@ def test_reconnecting_keeps_the_row_and_a_refresh_token_the_platform_did_not_rep
     replaced.refresh_from_db()
     assert (replaced.pk, replaced.refresh_token) == (first.pk, "li-rt-new")
     assert SocialAccount.objects.filter(user=carol).count() == 1
+
+
+@respx.mock
+def test_request_addresses_that_carry_tokens_are_not_logged(carol: User, caplog: pytest.LogCaptureFixture) -> None:
+    """Meta's APIs take the access token in the query string, and httpx logs each request's address at INFO."""
+    import logging
+
+    assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+    account = threads_account(carol, expires_in=timedelta(days=3))
+    respx.get(THREADS_REFRESH).respond(json={"access_token": "th-long-new", "expires_in": 5183944})
+    with caplog.at_level(logging.INFO, logger="tidings"):
+        assert renewal.refresh_account(account.pk) == "refreshed"
+    assert [r.getMessage() for r in caplog.records if r.name == "tidings.tokens"] == [
+        f"tokens.refresh account={account.pk} platform=threads trigger=sweep outcome=refreshed"
+    ]
+    assert not any("th-long" in r.getMessage() for r in caplog.records)

@@ -4,6 +4,7 @@ import os
 import sqlite3
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from django.conf import settings
@@ -235,6 +236,33 @@ def check_platforms() -> Check:
     return Check("platforms", "ok", message)
 
 
+def check_api_versions(*, today: date | None = None) -> list[Check]:
+    """The Graph API and LinkedIn versions this server calls: a warning within two months of a sunset, a failure
+    past it (the platform then refuses every call)."""
+    from tidings.platforms.versions import GRAPH_NOT_YET_DATED, graph_version, linkedin_version, two_months_after
+
+    today = today or timezone.localdate()
+    checks = []
+    for found in (graph_version(), linkedin_version()):
+        name, fix = f"{found.api} version", f"Set {found.setting} to a newer version, after reading its changelog."
+        if not found.valid:
+            checks.append(Check(name, "fail", f"{found.setting}={found.version!r} is not a version", fix))
+            continue
+        if found.sunset is None:
+            level: Level = "ok" if found.version in GRAPH_NOT_YET_DATED else "warn"
+            known = "no sunset announced yet" if level == "ok" else "its sunset is unknown to this release"
+            checks.append(Check(name, level, f"{found.version}: {known}", "" if level == "ok" else fix))
+            continue
+        when = f"{'about ' if found.approximate else ''}{found.sunset:%d %B %Y}"
+        if found.sunset < today:
+            checks.append(Check(name, "fail", f"{found.version} was retired on {when}", fix))
+        elif found.sunset <= two_months_after(today):
+            checks.append(Check(name, "warn", f"{found.version} is retired on {when}", fix))
+        else:
+            checks.append(Check(name, "ok", f"{found.version}, supported until {when}"))
+    return checks
+
+
 def check_postgres_connections(*, web: int, workers: int) -> Check:
     if not _uses_postgres():
         return Check("connections", "ok", "SQLite: no connection limit")
@@ -323,5 +351,5 @@ def run_checks(*, web: int = 1, workers: int = 1) -> list[Check]:
     checks += [check_secret_key(), check_encryption_keys(stored=migrated)]
     if migrated:
         checks += check_backups()
-    checks += [*check_debug_and_hosts(), check_ai_provider(), check_platforms()]
+    checks += [*check_debug_and_hosts(), check_ai_provider(), check_platforms(), *check_api_versions()]
     return checks

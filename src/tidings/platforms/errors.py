@@ -1,5 +1,6 @@
 """HTTP answers mapped to the publish error classes, shared by every connector."""
 
+import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -8,6 +9,16 @@ from tidings.platforms.base import PermanentError, PublishFailure, RateLimited, 
 
 DEFAULT_RETRY_AFTER = 60.0
 MAX_RETRY_AFTER = 3600.0
+
+logger = logging.getLogger("tidings.platforms")
+
+
+def operator_problem(platform: str, problem: str, *, status: int) -> None:
+    """A refusal only the server's operator can fix (the app lacks an API product or access level, a spent usage
+    cap): one warning line for them, beside the user's message. Ids and codes only."""
+    fields = {"platform": platform, "problem": problem, "status": status}
+    line = " ".join(f"{key}={value}" for key, value in fields.items())
+    logger.warning("platform.app_problem %s", line, extra={"platform_problem": fields})
 
 
 def classify_status(status: int) -> type[PublishFailure]:

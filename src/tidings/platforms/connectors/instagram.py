@@ -10,16 +10,26 @@
   the send (`find_published`). Everything before it (containers) is invisible, so failures there are retried safely.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from tidings.platforms.base import Capabilities, Content, Identity, PermanentError, Published, TokenSet
+from tidings.platforms.base import (
+    Capabilities,
+    Content,
+    Identity,
+    PermanentError,
+    Published,
+    PublishFailure,
+    RateLimited,
+    TokenSet,
+)
 from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import full_text
 from tidings.platforms.connectors.meta import (
     GRAPH,
     GRAPH_HOST,
     PageLoginConnector,
+    PublishingLimit,
     next_page,
     public_media_url,
     public_url_problems,
@@ -45,6 +55,8 @@ MEDIA_RULES = MediaRules(
     requires_media=True,
 )
 IMAGE_ASPECT = (4 / 5, 1.91)
+# Instagram counts API-published posts over a moving 24 hours.
+WINDOW = timedelta(hours=24)
 
 
 class InstagramConnector(PageLoginConnector):
@@ -103,11 +115,38 @@ class InstagramConnector(PageLoginConnector):
             container = self._create(user, token, params)
         self.wait_for_container(f"{GRAPH}/{container}", token=token, field="status_code", error_field="status")
         data = {"creation_id": container, "access_token": token}
-        response = self.request("POST", f"{GRAPH}/{user}/media_publish", data=data, sends=True)
+        try:
+            response = self.request("POST", f"{GRAPH}/{user}/media_publish", data=data, sends=True)
+        except PublishingLimit as limit:
+            raise RateLimited(
+                f"{limit.message} It will be published when the 24-hour window frees a place.",
+                retry_after=self._window_frees_in(account),
+            ) from None
         media_id = str(self.data(response).get("id", ""))
         if not media_id:
             raise PermanentError("Instagram published without saying the post's id.")
         return Published(media_id, self.permalink(f"{GRAPH}/{media_id}", token=token))
+
+    def _window_frees_in(self, account: SocialAccount) -> float:
+        """Seconds until the oldest post of the last 24 hours leaves Instagram's moving publishing window ("Rate
+        Limit" in https://developers.facebook.com/docs/instagram-platform/content-publishing): the account's media
+        since a day ago, oldest last; an hour when they cannot be read."""
+        now = datetime.now(tz=UTC)
+        params = {
+            "fields": "timestamp",
+            "since": str(int((now - WINDOW).timestamp())),
+            "limit": "100",
+            "access_token": account.access_token,
+        }
+        try:
+            data = self.data(self.request("GET", f"{GRAPH}/{account.external_id}/media", params=params))
+        except PublishFailure:
+            return 3600.0
+        times = [lookup.parsed_time(post.get("timestamp")) for post in data.get("data") or [] if isinstance(post, dict)]
+        oldest = min((t for t in times if t is not None and t > now - WINDOW), default=None)
+        if oldest is None:
+            return 3600.0
+        return min(max((oldest + WINDOW - now).total_seconds() + 60, 60.0), WINDOW.total_seconds())
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None

@@ -15,16 +15,21 @@ import re
 from datetime import timedelta
 from typing import Any, ClassVar
 
+import httpx
+from django.conf import settings
+
 from tidings.platforms.base import (
     Capabilities,
     Content,
     Identity,
     PermanentError,
     Published,
+    PublishFailure,
     TokenSet,
 )
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file
 from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.errors import operator_problem
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import URL_RE, text_problems
@@ -34,9 +39,9 @@ AUTHORIZE_URL = "https://www.linkedin.com/oauth/v2/authorization"
 TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105
 MEMBER_SCOPES = ("openid", "profile", "w_member_social")
 ORGANIZATION_SCOPE = "w_organization_social"
-# LinkedIn retires each monthly version about a year after its release.
-# https://learn.microsoft.com/en-us/linkedin/marketing/versioning
-LINKEDIN_VERSION = "202605"
+# The monthly API version (`TIDINGS_LINKEDIN_VERSION`), each supported about a year after its release
+# (https://learn.microsoft.com/en-us/linkedin/marketing/versioning); `tidings doctor` warns before its sunset.
+LINKEDIN_VERSION = settings.TIDINGS_LINKEDIN_VERSION
 
 # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api (JPG, PNG, GIF) and
 # .../multiimage-post-api (2 to 20 images). LinkedIn states a pixel limit, not a byte limit: 10 MB is our bound.
@@ -128,6 +133,25 @@ class LinkedInConnector(ApiConnector):
         auth = {"Authorization": headers["Authorization"], "Content-Type": item.mime_type}
         self.request("PUT", value["uploadUrl"], content=read_file(item), headers=auth)
         return str(value["image"])
+
+    def failure(self, response: httpx.Response) -> PublishFailure:
+        """401 is the member's token (renewed, else reconnect); 403 ACCESS_DENIED is a permission the app or the
+        member lacks, which a new token cannot give; 426 is a sunset `LinkedIn-Version`. "Error Handling":
+        https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling"""
+        said = f"LinkedIn answered {response.status_code}: {self.error_message(response)}"
+        if response.status_code == 403:
+            operator_problem(self.platform, "access_denied", status=403)
+            return PermanentError(
+                f"{said} This server's LinkedIn app lacks the product this needs, or the member lacks the role on "
+                "the page; reconnecting will not help. The server's operator can add the product to the app."
+            )
+        if response.status_code == 426:
+            operator_problem(self.platform, "version_sunset", status=426)
+            return PermanentError(
+                f"{said} LinkedIn no longer accepts API version {LINKEDIN_VERSION}; the server's operator must set "
+                "TIDINGS_LINKEDIN_VERSION to a current one."
+            )
+        return super().failure(response)
 
     @staticmethod
     def _headers(token: str) -> dict[str, str]:

@@ -25,16 +25,32 @@ from tidings.platforms.errors import MAX_RETRY_AFTER
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import SocialAccount
 
-# One pinned Graph API version; Meta keeps each for about two years. https://developers.facebook.com/docs/graph-api/changelog
-GRAPH_VERSION = "v24.0"
+# The Graph API version (`TIDINGS_GRAPH_API_VERSION`); Meta keeps each for about two years, and `tidings doctor`
+# warns before its expiry (https://developers.facebook.com/docs/graph-api/changelog/versions).
+GRAPH_VERSION = settings.TIDINGS_GRAPH_API_VERSION
 GRAPH_HOST = "https://graph.facebook.com"
 GRAPH = f"{GRAPH_HOST}/{GRAPH_VERSION}"
 FACEBOOK_DIALOG = f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth"
 
-# https://developers.facebook.com/docs/graph-api/guides/error-handling
-_REAUTH_CODES = {102, 190, 10}  # plus 200-299, the permission errors
+# "Error Codes" in https://developers.facebook.com/docs/graph-api/guides/error-handling
+_TOKEN_CODES = {102, 190}  # the token expired or was invalidated: renewed where it can be, else reconnect
+_PERMISSION_CODE = 10  # plus 200-299: a permission not granted or taken away, which a new token does not bring
 _RATE_CODES = {4, 17, 32, 613}  # plus 80001-80014, the business use case limits
+_APP_LIMIT = 341  # "Application limit reached" (Pages: feed action limit): wait, then retry
+_APP_LIMIT_WAIT = 15 * 60.0
 _PUBLISHING_LIMIT = 2207042  # Instagram's 24-hour publishing limit (error_subcode)
+# A container looked up or published right after it was made can be unknown for a moment: code 100, subcode 33
+# ("Unsupported get/post request. Object ... does not exist"); Instagram's 9007 / 2207027 is "media not ready".
+# https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes
+_NOT_READY = {(100, 33), (9007, 2207027)}
+
+
+class PublishingLimit(RateLimited):
+    """Instagram's 24-hour publishing limit: the wait is until the oldest post of the window is a day old."""
+
+
+class NotReady(TransientError):
+    """A freshly made container Meta does not show yet: look again (or make it again) shortly."""
 
 
 class GraphConnector(ApiConnector):
@@ -50,9 +66,19 @@ class GraphConnector(ApiConnector):
             return super().failure(response)
         code, subcode = int(error.get("code") or 0), int(error.get("error_subcode") or 0)
         message = f"{self.label}: {error.get('error_user_msg') or error.get('message') or response.text[:300]}"
-        if code in _REAUTH_CODES or 200 <= code <= 299:
+        if code in _TOKEN_CODES:
             return ReauthRequired(message)
-        if code in _RATE_CODES or 80001 <= code <= 80014 or subcode == _PUBLISHING_LIMIT:
+        if code == _PERMISSION_CODE or 200 <= code <= 299:
+            return ReauthRequired(
+                f"{message} Reconnect the account and grant every permission Tidings asks for.", refreshable=False
+            )
+        if (code, subcode) in _NOT_READY:
+            return NotReady(message)
+        if subcode == _PUBLISHING_LIMIT:
+            return PublishingLimit(message, retry_after=self.retry_after(response))
+        if code == _APP_LIMIT:
+            return RateLimited(message, retry_after=max(self.retry_after(response), _APP_LIMIT_WAIT))
+        if code in _RATE_CODES or 80001 <= code <= 80014:
             return RateLimited(message, retry_after=self.retry_after(response))
         if code in (1, 2) or error.get("is_transient") or response.status_code >= 500:
             return TransientError(message)
@@ -80,7 +106,10 @@ class GraphConnector(ApiConnector):
         """Poll a media container until Meta has fetched and processed it; ERROR or EXPIRED is final."""
         for attempt in range(self.poll_attempts):
             params = {"fields": f"{field},{error_field}", "access_token": token}
-            data = self.data(self.request("GET", url, params=params))
+            try:
+                data = self.data(self.request("GET", url, params=params))
+            except NotReady:
+                data = {}
             status = data.get(field)
             if status in ("FINISHED", "PUBLISHED"):
                 return

@@ -31,7 +31,7 @@ from tidings.platforms.base import (
 from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file, thread_parts, thread_problems
 from tidings.platforms.connectors.oauth2 import OAuth2App
-from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds
+from tidings.platforms.errors import MAX_RETRY_AFTER, operator_problem, retry_after_seconds
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import text_problems
@@ -190,11 +190,26 @@ class XConnector(ApiConnector):
             raise TransientError("X was still processing the media; it will be uploaded again on the next attempt.")
 
     def failure(self, response: httpx.Response) -> PublishFailure:
+        """X's problem types (https://docs.x.com/x-api/fundamentals/response-codes-and-errors, "Problem types"):
+        `client-forbidden` (403) and `usage-capped` (429) are the operator's app, not the user's sign-in."""
         message = f"X answered {response.status_code}: {self.error_message(response)}"
-        if response.status_code == 403 and "forbidden" not in str(self.data(response).get("type", "")):
+        problem = str(self.data(response).get("type", "")).rsplit("/", 1)[-1]
+        if problem == "client-forbidden":
+            operator_problem(self.platform, problem, status=response.status_code)
+            return PermanentError(
+                f"{message} This server's X app lacks the API access this needs (X: client-forbidden); the "
+                "server's operator must change the app in the X developer portal. Reconnecting will not help."
+            )
+        if problem == "usage-capped":
+            # The app's monthly post cap is spent: retrying before the cap resets only repeats the refusal.
+            operator_problem(self.platform, problem, status=response.status_code)
+            return PermanentError(
+                f"{message} This server's X app has used up its posting allowance (X: usage-capped); the "
+                "server's operator must raise it. Not retried."
+            )
+        if response.status_code == 403:
             # X answers 403 for content it refuses (a duplicate post, a reply it does not allow), which
-            # reconnecting cannot fix; an app without the right access gets a "client-forbidden" problem type.
-            # https://docs.x.com/x-api/fundamentals/response-codes-and-errors
+            # reconnecting cannot fix.
             return PermanentError(message)
         if response.status_code == 401:
             return ReauthRequired("X no longer accepts this account's sign-in; reconnect it.")

@@ -102,6 +102,10 @@ def plain_text(content: str) -> str:
     return "".join(parser.parts)
 
 
+# Mastodon's words (config/locales/en.yml, media_attachments.validations.not_ready).
+NOT_READY = "have not finished processing"
+
+
 def error_for(response: httpx.Response) -> PublishFailure:
     try:
         payload = response.json()
@@ -115,6 +119,11 @@ def error_for(response: httpx.Response) -> PublishFailure:
         return ReauthRequired(f"{said}. Reconnect the account.")
     if response.status_code >= 500 or response.status_code == 408:
         return TransientError(said)
+    if response.status_code == 422 and NOT_READY in str(described or ""):
+        # A status whose attachments are still being processed is refused with 422 and Mastodon's
+        # `media_attachments.validations.not_ready` text; nothing was posted, so it is sent again later.
+        # https://docs.joinmastodon.org/methods/statuses/#create (422) and /methods/media/#v2 (202: processing)
+        return TransientError(f"{said} It will be sent again once Mastodon has processed the media.")
     return PermanentError(said)
 
 
