@@ -43,20 +43,34 @@ def test_every_page_needs_a_login(client: Client, method: str, path: str) -> Non
     assert response["Location"].startswith("/login/")
 
 
+def tile(page: str, platform: str) -> str:
+    """The platform's tile on the connections page, up to the next tile."""
+    return page.split(f'data-testid="platform-{platform}"')[1].split('data-testid="platform-')[0]
+
+
 def test_the_page_shows_platforms_their_availability_and_the_plan_limit(alice: User, no_linkedin: None) -> None:
     create_account(alice, Platform.MASTODON)
     page = logged_in(alice).get("/connections/").content.decode()
-    assert "Unavailable: LinkedIn is not supported on this server yet." in page
-    mastodon_row = page.split('data-testid="platform-mastodon"')[1].split("</tr>")[0]
-    assert "Available" in mastodon_row
-    assert "1 of 1 accounts" in mastodon_row
-    assert "Connected Mastodon accounts are at the limit" in mastodon_row
-    bluesky_row = page.split('data-testid="platform-bluesky"')[1].split("</tr>")[0]
-    assert "0 of 1 accounts" in bluesky_row
-    assert "/connections/bluesky/credentials/" in bluesky_row
-    linkedin_row = page.split('data-testid="platform-linkedin"')[1].split("</tr>")[0]
-    assert "<button" not in linkedin_row
-    assert "<a href" not in linkedin_row
+    linkedin = tile(page, "linkedin")
+    assert "LinkedIn is not supported on this server yet." in linkedin
+    assert "<button" not in linkedin
+    assert "<a " not in linkedin
+    mastodon = tile(page, "mastodon")
+    assert "1 of 1 accounts" in mastodon
+    # At the limit: Connect is there but disabled, and the tile says why.
+    assert "Connected Mastodon accounts are at the limit" in mastodon
+    assert '<button type="button" class="btn btn-sm w-100" disabled' in mastodon
+    assert "/connections/mastodon/start/" not in mastodon
+    bluesky = tile(page, "bluesky")
+    assert "0 of 1 accounts" in bluesky
+    assert "/connections/bluesky/credentials/" in bluesky
+
+
+def test_an_unconfigured_platform_tells_users_whom_to_ask_not_which_setting(alice: User, monkeypatch) -> None:
+    monkeypatch.delenv("TIDINGS_X_CLIENT_ID", raising=False)
+    page = logged_in(alice).get("/connections/").content.decode()
+    assert "X is not available on this server yet; ask the person who runs it." in tile(page, "x")
+    assert "TIDINGS_" not in page
 
 
 def test_the_page_lists_only_the_users_accounts_and_escapes_the_reason(alice: User, bob: User) -> None:

@@ -251,4 +251,7 @@ def test_a_platform_without_a_connector_or_configuration_is_unavailable(monkeypa
     monkeypatch.setattr(registry, "CONNECTORS", {"linkedin": Unconfigured()})
     unset = config.availability("linkedin")
     assert not unset.available
-    assert "TIDINGS_LINKEDIN_CLIENT_ID and TIDINGS_LINKEDIN_CLIENT_SECRET" in unset.reason
+    # The user is told whom to ask; only the operator is told which settings to set.
+    assert unset.reason == "LinkedIn is not available on this server yet; ask the person who runs it."
+    assert "TIDINGS_" not in unset.reason
+    assert "TIDINGS_LINKEDIN_CLIENT_ID and TIDINGS_LINKEDIN_CLIENT_SECRET" in unset.setup

@@ -155,7 +155,8 @@ def test_the_bell_counts_unread_and_mark_read_clears_it(client: Client, bob: Use
 def test_settings_choose_email_notifications(client: Client, bob: User) -> None:
     User.objects.filter(pk=bob.pk).update(email="bob@example.com")
     client.force_login(bob)
-    client.post("/settings/", {"time_zone": "Asia/Tokyo", "email_types": ["post_failed"]})
+    client.post("/settings/", {"time_zone": "Asia/Tokyo"})
+    client.post("/settings/notifications/", {"email_types": ["post_failed"]})
     bob.refresh_from_db()
     assert bob.time_zone == "Asia/Tokyo"
     assert bob.notification_preferences == {"email": ["post_failed"]}

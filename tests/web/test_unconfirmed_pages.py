@@ -277,13 +277,14 @@ def test_accounts_over_the_plan_are_marked_on_the_connections_page(client: Clien
         "Disconnect another or upgrade to use it."
     )
     rows = {
-        account.pk: re.search(rf'data-testid="account-{account.pk}">(.*?)</tr>', page, re.S) for account in accounts
+        account.pk: re.search(rf'data-testid="account-{account.pk}"[^>]*>(.*?)</article>', page, re.S)
+        for account in accounts
     }
     first, *others = (row.group(1) if row else "" for row in rows.values())
     assert "Over your plan" not in first
     for row in others:
         assert '<strong class="over-plan" data-testid="over-plan">Over your plan</strong>' in row
-        assert f"<small>{reason}</small>" in row
+        assert f'<div class="small">{reason}</div>' in row
 
 
 def test_the_composer_does_not_let_an_account_over_the_plan_be_chosen(client: Client, downgraded: tuple) -> None:

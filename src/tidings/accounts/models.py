@@ -56,6 +56,10 @@ class User(AbstractUser):
     # path reads this off the row it already locks instead of looking the notification up on every post.
     low_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
     low_video_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
+    # First-run checklist: when the user confirmed their time zone (detected from the browser or chosen), and when
+    # they put the checklist away.
+    time_zone_confirmed_at = models.DateTimeField(null=True, blank=True)
+    onboarding_dismissed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

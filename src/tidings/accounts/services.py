@@ -1,4 +1,4 @@
-"""Creating users, confirming their email, and changing their plan."""
+"""Creating users, confirming and changing their email, their profile and time zone, and changing their plan."""
 
 from collections.abc import Callable
 from typing import Any
@@ -7,11 +7,13 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tidings.accounts.models import NO_CYCLE_YET, User, validate_time_zone
+from tidings.accounts.timezones import canonical_zone
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.core.months import add_months
 from tidings.credits.models import MONTHLY, Balance, LedgerKind
@@ -19,6 +21,7 @@ from tidings.credits.services import lock_user, write_ledger
 from tidings.tiers.plans import Tier, resolve_limits, validate_tier_limits
 
 _CONFIRM_SALT = "tidings.accounts.confirm-email"
+_CHANGE_SALT = "tidings.accounts.change-email"
 EMAIL_TAKEN = "An account already uses this email address."
 
 
@@ -53,6 +56,7 @@ def create_user(
     now = timezone.now()
     fields: dict[str, Any] = {"tier": Tier(tier), "tier_limits": {}, "is_demo": is_demo}
     if time_zone:
+        time_zone = canonical_zone(time_zone) or time_zone
         _check(validate_time_zone, time_zone, "time_zone")
         fields["time_zone"] = time_zone
     if tier_limits is not None:
@@ -158,8 +162,92 @@ def set_tier_limits(user: User, *, overrides: dict[str, Any]) -> User:
 
 
 def set_time_zone(user: User, *, time_zone: str) -> User:
+    """The zone every day and time of the user's is read in; choosing one also settles the checklist's step.
+    A browser's old name for a zone (Asia/Calcutta) is stored under its current one."""
+    time_zone = canonical_zone(time_zone) or time_zone
     _check(validate_time_zone, time_zone, "time_zone")
-    User.objects.filter(pk=user.pk).update(time_zone=time_zone)
+    User.objects.filter(pk=user.pk).update(time_zone=time_zone, time_zone_confirmed_at=timezone.now())
+    user.refresh_from_db()
+    return user
+
+
+def dismiss_onboarding(user: User) -> User:
+    """Put the first-run checklist away for good (its steps stay where they are)."""
+    User.objects.filter(pk=user.pk, onboarding_dismissed_at__isnull=True).update(onboarding_dismissed_at=timezone.now())
+    user.refresh_from_db()
+    return user
+
+
+def set_profile(user: User, *, first_name: str, last_name: str) -> User:
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if len(first_name) > 150 or len(last_name) > 150:
+        raise InvalidInput("A name can be at most 150 characters.", field="first_name")
+    User.objects.filter(pk=user.pk).update(first_name=first_name, last_name=last_name)
+    user.refresh_from_db()
+    return user
+
+
+def request_email_change(user: User, *, new_email: str, link: Callable[[str], str]) -> str:
+    """Send a confirmation link to `new_email`; the address changes only when it is followed (`confirm_email_change`),
+    so an account never moves to a mailbox its owner cannot read. Returns the normalised address."""
+    email = normalize_email(new_email)
+    _check(validate_email, email, "email")
+    if email == normalize_email(user.email):
+        raise InvalidInput("That is the address the account uses already.", field="email")
+    if email_in_use(email):
+        raise InvalidInput(EMAIL_TAKEN, field="email")
+    token = signing.dumps({"user": user.pk, "from": user.email, "to": email}, salt=_CHANGE_SALT, compress=True)
+    send_mail(
+        "Tidings: confirm your new email address",
+        f"Hello {user.username},\n\nFollow this link to use {email} for your Tidings account:\n{link(token)}\n\n"
+        "If you did not ask for this, ignore this email; your account keeps its current address.",
+        None,
+        [email],
+    )
+    return email
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the address the token names, once, if it still uses the address the link was sent
+    from and no other account took the new one meanwhile. An account still waiting to confirm its sign-up address
+    has now proven one: its first credit cycle starts as `confirm_email` would start it."""
+    try:
+        data = signing.loads(token, salt=_CHANGE_SALT, max_age=settings.TIDINGS_EMAIL_CONFIRMATION_MAX_AGE)
+    except signing.SignatureExpired:
+        raise InvalidInput("This link has expired. Ask for the change again in Settings.") from None
+    except signing.BadSignature:
+        raise InvalidInput("This link is not valid. Copy the whole link from the email.") from None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            try:
+                user = lock_user(data["user"])
+            except User.DoesNotExist:
+                raise InvalidInput("This link is not valid. Copy the whole link from the email.") from None
+            if normalize_email(user.email) == data["to"]:
+                raise Conflict("This address is in use on your account already; the link has been used.")
+            if user.email != data["from"]:
+                raise Conflict("The account's address changed since this link was sent. Ask for the change again.")
+            if email_in_use(data["to"]):
+                raise Conflict(EMAIL_TAKEN)
+            fields: dict[str, Any] = {"email": data["to"]}
+            starts_cycle = awaiting_confirmation(user)
+            if starts_cycle:
+                fields |= {"credit_cycle_anchor": now, "last_credit_reset": now}
+                fields["next_credit_reset"] = add_months(now, 1)
+            User.objects.filter(pk=user.pk).update(**fields)
+            if starts_cycle:
+                _grant_first_credits(user)
+    except IntegrityError:
+        raise Conflict(EMAIL_TAKEN) from None
+    if data["from"]:
+        send_mail(
+            "Tidings: your email address was changed",
+            f"Hello {user.username},\n\nYour Tidings account now uses {data['to']} instead of this address. "
+            "If you did not do this, reset your password and contact the people who run this Tidings.",
+            None,
+            [data["from"]],
+        )
     user.refresh_from_db()
     return user
 

@@ -1,7 +1,12 @@
-"""Turning a wall-clock time in the user's zone into UTC, refusing times that DST makes unclear."""
+"""Time zones: turning a wall-clock time in the user's zone into UTC, refusing times that DST makes unclear, and
+the list of current IANA names people pick from."""
 
+from contextlib import suppress
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+from zoneinfo import TZPATH, ZoneInfo, available_timezones
 
 from tidings.core.errors import InvalidInput
 
@@ -26,3 +31,79 @@ def local_to_utc(wall_time: datetime, zone_name: str, *, field: str = "scheduled
             field=field,
         )
     return earlier.astimezone(UTC)
+
+
+# The regions people live in; tzdata's other names (Etc/GMT+5, EST5EDT, Factory) are for programs, not people.
+_AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific"}
+)
+
+
+@cache
+def _tzdata() -> tuple[frozenset[str], dict[str, str]]:
+    """The zones the time zone database defines (its `Z` lines and each country's zone in zone.tab) and its
+    links, alias to target, read from the copy zoneinfo itself uses."""
+    for folder in _folders():
+        compiled, countries = folder / "tzdata.zi", folder / "zone.tab"
+        if compiled.is_file():
+            zones: set[str] = set()
+            links: dict[str, str] = {}
+            for line in compiled.read_text().splitlines():
+                parts = line.split()
+                if len(parts) >= 2 and parts[0] == "Z":
+                    zones.add(parts[1])
+                elif len(parts) >= 3 and parts[0] == "L":
+                    links[parts[2]] = parts[1]
+            if countries.is_file():
+                zones |= {
+                    line.split("\t")[2]
+                    for line in countries.read_text().splitlines()
+                    if line and not line.startswith("#") and line.count("\t") >= 2
+                }
+            return frozenset(zones), links
+    # No database source to read: every name that looks like a place, unmapped.
+    return frozenset(available_timezones()), {}
+
+
+def _folders() -> list[Path]:
+    folders = [Path(path) for path in TZPATH]
+    with suppress(ModuleNotFoundError):
+        folders.append(Path(str(files("tzdata") / "zoneinfo")))
+    return folders
+
+
+@cache
+def canonical_time_zones() -> tuple[str, ...]:
+    """Current IANA names for places, without aliases (Asia/Kolkata, not Asia/Calcutta or US/Eastern), plus UTC;
+    sorted, and each one known to zoneinfo."""
+    zones, _ = _tzdata()
+    usable = available_timezones()
+    return tuple(sorted({z for z in zones if z.split("/", 1)[0] in _AREAS and z in usable} | {"UTC"}))
+
+
+def canonical_zone(name: str) -> str | None:
+    """The current name for `name` (browsers report some old ones: Asia/Calcutta, America/Buenos_Aires), or None
+    when it is not a place's zone at all."""
+    listed = set(canonical_time_zones())
+    _, links = _tzdata()
+    seen = 0
+    while name not in listed and name in links and seen < 8:
+        name, seen = links[name], seen + 1
+    if name in ("Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu"):
+        name = "UTC"
+    return name if name in listed else None
+
+
+def zone_choices(*, keep: str = "") -> list[tuple[str, str]]:
+    """Options for a time zone picker: each canonical name with its offset now (for searching by "+05:30" too),
+    and `keep` (the user's current zone) even when it is an alias, so saving a form never changes it silently."""
+    names = list(canonical_time_zones())
+    if keep and keep not in names and keep in available_timezones():
+        names.append(keep)
+    now = datetime.now(UTC)
+    return [(name, f"{name.replace('_', ' ')} (UTC{_offset(now, name)})") for name in names]
+
+
+def _offset(now: datetime, name: str) -> str:
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return f"{offset[0]}{offset[1:3]}:{offset[3:]}"

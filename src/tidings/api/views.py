@@ -40,7 +40,14 @@ def tokens(request: HttpRequest) -> HttpResponse:
             form.add_error(field if field in form.fields else None, error.message)
         else:
             form = TokenForm(is_staff=user.is_staff)
-    context = {"form": form, "tokens": list_tokens(user), "created": created, "secret": secret, "now": timezone.now()}
+    context = {
+        "form": form,
+        "tokens": list_tokens(user),
+        "created": created,
+        "secret": secret,
+        "now": timezone.now(),
+        "section": "tokens",
+    }
     response = render(request, "api/tokens.html", context)
     # The secret is in this page only: no cache may keep a copy.
     response["Cache-Control"] = "no-store"

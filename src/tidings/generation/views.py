@@ -12,7 +12,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tidings.accounts.models import User
 from tidings.core.errors import DomainError
-from tidings.generation.config import provider_config, remove_provider_config, save_provider_config
+from tidings.generation.config import (
+    provider_config,
+    remove_provider_config,
+    save_provider_config,
+    site_config_or_none,
+)
 from tidings.generation.drafts import Draft
 from tidings.generation.forms import GenerateForm, ProviderForm, ReviseForm
 from tidings.generation.models import AIProviderConfig
@@ -196,5 +201,12 @@ def provider_settings(request: HttpRequest) -> HttpResponse:
     else:
         initial = {"kind": stored.kind, "base_url": stored.base_url, "model": stored.model} if stored else {}
         form = ProviderForm(initial=initial)
-    context = {"form": form, "stored": stored, "has_key": bool(stored and stored.api_key), "error": error}
+    context = {
+        "form": form,
+        "stored": stored,
+        "has_key": bool(stored and stored.api_key),
+        "site": site_config_or_none(),
+        "error": error,
+        "section": "ai",
+    }
     return render(request, "generation/provider.html", context)

@@ -6,7 +6,8 @@ For a platform P (upper case, as in `TIDINGS_X_CLIENT_ID`):
 - `TIDINGS_<P>_REDIRECT_URL` (optional): the callback registered with it, by default
   `{TIDINGS_PUBLIC_URL}/connections/<platform>/callback/`, with `TIDINGS_PUBLIC_URL` http://127.0.0.1:8000 by default.
 
-A platform without its app is shown as unavailable (with what to set), not as broken.
+A platform without its app is shown to users as unavailable (ask the operator), not as broken; the settings it
+needs are named only to the operator.
 
 `TIDINGS_ALLOW_LOCAL_SERVERS=1` (development, or servers on the operator's own network) lets users name a server on
 this machine, over plain http, as their Mastodon server or Bluesky PDS, and lets any platform call reach private
@@ -33,7 +34,10 @@ class OAuthApp:
 @dataclass(frozen=True)
 class Availability:
     available: bool
+    # For the people who use the app: what is missing, in their words, never a setting's name.
     reason: str = ""
+    # For the operator (`tidings doctor`, /ops/): the settings that would make it available.
+    setup: str = ""
 
 
 def _env(platform: str, name: str) -> str:
@@ -77,8 +81,8 @@ def availability(platform: str) -> Availability:
         prefix = f"TIDINGS_{platform.upper()}"
         return Availability(
             False,
-            f"The server's operator has not set up {platform_name(platform)}: "
-            f"{prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET are needed.",
+            f"{platform_name(platform)} is not available on this server yet; ask the person who runs it.",
+            f"Set {prefix}_CLIENT_ID and {prefix}_CLIENT_SECRET (an app registered with {platform_name(platform)}).",
         )
     return Availability(True)
 

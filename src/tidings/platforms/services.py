@@ -1,13 +1,18 @@
-"""Connected accounts: adding one under the plan's per-platform limit, marking and disconnecting."""
+"""Connected accounts: adding one under the plan's per-platform limit, marking, disconnecting, testing a webhook."""
 
+import time
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
 from tidings.accounts.models import User
-from tidings.core.errors import Conflict, NotFound
+from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_user
+from tidings.platforms.base import PublishFailure
+from tidings.platforms.connectors.webhook import WebhookConnector
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
+from tidings.platforms.registry import connector_for
 from tidings.tiers.checks import can_connect
 from tidings.tiers.services import TierLimitReached, refuse
 
@@ -80,10 +85,40 @@ def mark_reconnect_needed(account_id: int, *, reason: str) -> bool:
 
 
 def disconnect_account(user: User, account_id: int) -> SocialAccount:
-    """Forget the account's tokens; its post history stays."""
+    """Forget the account's tokens; its post history stays. Posts scheduled to it stay scheduled, holding their
+    credits: when each comes due it is skipped (the account cannot be used) and its credit returned, unless the
+    same account is connected again before then (`platforms.selectors.disconnect_effects` lists them)."""
     account = get_account(user, account_id)
     SocialAccount.objects.filter(pk=account.pk).update(
         status=AccountStatus.DISCONNECTED, access_token="", refresh_token="", token_expires_at=None
     )
     account.refresh_from_db()
     return account
+
+
+@dataclass(frozen=True)
+class WebhookTest:
+    ok: bool
+    message: str
+
+
+def send_webhook_test(user: User, account_id: int) -> WebhookTest:
+    """POST a signed test event to one of the user's webhooks, through the same client and address guard as its
+    posts, and say how it answered. Nothing is published or charged."""
+    account = get_account(user, account_id)
+    connector = connector_for(account.platform)
+    if not isinstance(connector, WebhookConnector):
+        raise InvalidInput("Only webhook accounts can be sent a test.")
+    if account.status == AccountStatus.DISCONNECTED:
+        raise Conflict("This webhook is disconnected; connect it again to send it a test.")
+    started = time.monotonic()
+    try:
+        response = connector.send_test(account)
+    except PublishFailure as error:
+        return WebhookTest(False, error.message)
+    took = round((time.monotonic() - started) * 1000)
+    if response.is_success:
+        return WebhookTest(True, f"The webhook answered {response.status_code} in {took} ms: it is ready for posts.")
+    if response.status_code in (401, 403):
+        return WebhookTest(False, f"The webhook answered {response.status_code}: it did not accept the signature.")
+    return WebhookTest(False, f"The webhook answered {response.status_code}: {response.text[:200]}".strip())

@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<str:platform>/callback/", views.callback, name="connections-callback"),
     path("<str:platform>/credentials/", views.credentials, name="connections-credentials"),
     path("accounts/<int:account_id>/disconnect/", views.disconnect, name="connections-disconnect"),
+    path("accounts/<int:account_id>/test/", views.send_test, name="connections-test"),
 ]

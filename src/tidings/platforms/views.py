@@ -1,10 +1,13 @@
-"""The connections pages: platforms and accounts, OAuth start and callback, credential forms, disconnecting.
+"""The connections pages: platforms and accounts, OAuth start and callback, credential forms, disconnecting and
+sending a webhook a test.
 
 Every query is scoped to the signed-in user; every change is a POST with CSRF. The OAuth `state` and PKCE verifier
 live in the server-side session between the redirect and the callback, and are used once.
 """
 
 import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +27,9 @@ from tidings.platforms.connect import (
 )
 from tidings.platforms.forms import CREDENTIAL_FORMS, StartConnectForm, form_fields
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
-from tidings.platforms.services import disconnect_account
+from tidings.platforms.registry import connector_for
+from tidings.platforms.selectors import DisconnectEffect, disconnect_effects
+from tidings.platforms.services import WebhookTest, disconnect_account, send_webhook_test
 from tidings.tiers.checks import accounts_over_plan, over_plan_reason
 
 # How a refusal is answered: the one place these errors become HTTP statuses for the connections pages.
@@ -53,17 +58,39 @@ def _label(platform: str) -> str:
     return str(Platform(platform).label) if platform in Platform.values else platform
 
 
+@dataclass(frozen=True)
+class AccountCard:
+    """One connected account as its card shows it."""
+
+    account: SocialAccount
+    over_plan: str  # why it is over the plan, or ""
+    effect: DisconnectEffect
+    connect_method: str  # how it reconnects: "oauth", "credentials" or "" (no connector here)
+    instance: str  # the Mastodon server to sign in at again
+
+
 def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     user = _user(request)
-    accounts = SocialAccount.objects.filter(user=user).exclude(status=AccountStatus.DISCONNECTED)
+    accounts = list(SocialAccount.objects.filter(user=user).order_by("platform", "handle", "pk"))
+    live = [a for a in accounts if a.status != AccountStatus.DISCONNECTED]
     over = accounts_over_plan(user)
+    effects = disconnect_effects(user, live)
+    cards = [
+        AccountCard(
+            account,
+            over_plan_reason(user, account.platform) if account.pk in over else "",
+            effects.get(account.pk) or DisconnectEffect(account, []),
+            connector.connect_method if (connector := connector_for(account.platform)) else "",
+            (urlsplit(account.base_url).hostname or "") if account.platform == Platform.MASTODON else "",
+        )
+        for account in accounts
+    ]
+    platforms = platform_statuses(user)
     context = {
-        "platforms": platform_statuses(user),
-        # Each account with the reason it is over the plan ("" when it is within it).
-        "accounts": [
-            (account, over_plan_reason(user, account.platform) if account.pk in over else "")
-            for account in accounts.order_by("platform", "handle", "pk")
-        ],
+        "platforms": platforms,
+        "unavailable": [row for row in platforms if not row.available],
+        "cards": [c for c in cards if c.account.status != AccountStatus.DISCONNECTED],
+        "disconnected": [c for c in cards if c.account.status == AccountStatus.DISCONNECTED],
         "credential_platforms": set(CREDENTIAL_FORMS),
         "error": error,
     }
@@ -146,9 +173,40 @@ def credentials(request: HttpRequest, platform: str) -> HttpResponse:
 @login_required
 @require_POST
 def disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = _user(request)
     try:
-        account = disconnect_account(_user(request), account_id)
+        account = disconnect_account(user, account_id)
     except NotFound:
         raise Http404("No such connected account.") from None
-    messages.success(request, f"Disconnected {account}. Its post history is kept.")
+    waiting = disconnect_effects(user, [account])[account.pk].count
+    if waiting == 1:
+        messages.success(
+            request,
+            f"Disconnected {account}. Its scheduled post stays in the queue until its time, then is skipped with "
+            "its credit returned, unless you connect the account again before then.",
+        )
+    elif waiting:
+        messages.success(
+            request,
+            f"Disconnected {account}. Its {waiting} scheduled posts stay in the queue until their time, then are "
+            "skipped with their credits returned, unless you connect the account again before then.",
+        )
+    else:
+        messages.success(request, f"Disconnected {account}. Its post history is kept.")
+    return redirect("connections")
+
+
+@login_required
+@require_POST
+def send_test(request: HttpRequest, account_id: int) -> HttpResponse:
+    """A signed test POST to a webhook; htmx swaps the result into the account's card."""
+    try:
+        result = send_webhook_test(_user(request), account_id)
+    except NotFound:
+        raise Http404("No such connected account.") from None
+    except DomainError as refusal:
+        result = WebhookTest(False, refusal.message)
+    if request.htmx:  # type: ignore[attr-defined]  # set by django_htmx's middleware
+        return render(request, "platforms/test_result.html", {"result": result, "account_id": account_id})
+    (messages.success if result.ok else messages.error)(request, result.message)
     return redirect("connections")

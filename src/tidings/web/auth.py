@@ -74,6 +74,10 @@ class LoginView(auth_views.LoginView):
     """Django's log-in (django-axes counts its failures); a user who has not confirmed the email is sent to the
     page that says so."""
 
+    def get_initial(self) -> dict[str, Any]:
+        """The landing page's "Log in as demo-free" fills the username in."""
+        return {**super().get_initial(), "username": str(self.request.GET.get("username", ""))[:150]}
+
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
@@ -84,7 +88,14 @@ class LoginView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset (one answer whether or not an account uses the address), throttled per address and email."""
+    """Django's reset (one answer whether or not an account uses the address), throttled per address and email.
+
+    Our templates have names of their own: Django's admin, listed first among the apps, ships templates under
+    `registration/password_reset_*`, which would win over ours."""
+
+    template_name = "registration/reset_request.html"
+    email_template_name = "registration/reset_email.txt"
+    subject_template_name = "registration/reset_subject.txt"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         refusal = throttle(request, "password_reset", account=str(request.POST.get("email", "")))
@@ -98,11 +109,19 @@ urls = [
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="registration/reset_sent.html"),
+        name="password_reset_done",
+    ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        auth_views.PasswordResetConfirmView.as_view(template_name="registration/reset_choose.html"),
         name="password_reset_confirm",
     ),
-    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/reset_done.html"),
+        name="password_reset_complete",
+    ),
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -27,12 +27,15 @@ from tidings.tiers.checks import (
     can_use_automation,
 )
 from tidings.web.auth import signed_in
+from tidings.web.landing import landing_context
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    demo_users = User.objects.filter(is_demo=True).order_by("credits", "username")
-    return render(request, "web/home.html", {"demo_users": demo_users})
+    """The landing page; a signed-in user goes straight to the dashboard."""
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return render(request, "web/home.html", landing_context())
 
 
 def _posts_today(user: User) -> list[Decision]:

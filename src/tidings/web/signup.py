@@ -1,6 +1,6 @@
-"""Sign up (open, with email confirmation, or closed), confirming the email, and personal settings."""
+"""Sign up (open, with email confirmation, or closed) and confirming the email."""
 
-from zoneinfo import available_timezones
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from tidings.accounts.models import User
+from tidings.accounts.models import User, validate_time_zone
 from tidings.accounts.services import (
     EMAIL_TAKEN,
     awaiting_confirmation,
@@ -22,23 +22,40 @@ from tidings.accounts.services import (
     email_in_use,
     normalize_email,
     send_confirmation,
-    set_notification_preferences,
-    set_time_zone,
 )
+from tidings.accounts.timezones import canonical_zone
 from tidings.core.errors import DomainError
-from tidings.notifications.models import NotificationType
+from tidings.tiers.plans import PLANS, Tier
 from tidings.web.auth import signed_in, throttle
-
-TIME_ZONES = sorted(available_timezones())
 
 
 class SignupForm(UserCreationForm):
-    email = forms.EmailField(required=True)
-    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES], initial="UTC")
+    email = forms.EmailField(required=True, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    # The browser's zone, filled in by accounts.js; the server's default when it sends none.
+    time_zone = forms.CharField(required=False, max_length=64)
 
     class Meta:
         model = User
         fields = ("username", "email")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].help_text = "Letters, digits and @ . + - _ only; you log in with it."
+        self.fields["password1"].help_text = "At least 8 characters, not all digits, and not a common password."
+        self.fields["password2"].label = "Password again"
+        self.fields["password2"].help_text = ""
+
+    def clean_time_zone(self) -> str:
+        """An unknown or missing zone falls back to the default: nobody is refused an account over it."""
+        raw = self.cleaned_data.get("time_zone", "").strip()
+        zone = canonical_zone(raw) if raw else None
+        if zone is None and raw:
+            try:
+                validate_time_zone(raw)
+            except forms.ValidationError:
+                return ""
+            return raw
+        return zone or ""
 
     def clean_email(self) -> str:
         email = normalize_email(self.cleaned_data["email"])
@@ -62,7 +79,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
-                time_zone=form.cleaned_data["time_zone"],
+                time_zone=form.cleaned_data["time_zone"] or None,
                 email_confirmed=mode == "open",
             )
         except DomainError as error:
@@ -72,10 +89,11 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if mode == "open":
                 messages.success(request, f"Welcome to Tidings. You are on the Free plan with {user.credits} credits.")
-                return redirect("dashboard")
+                return redirect("onboarding")
             _send_link(request, user)
             return redirect("confirm-email-pending")
-    return render(request, "registration/signup.html", {"form": form, "verify": mode == "verify"})
+    free = {limit.value: value for limit, value in PLANS[Tier.FREE].items()}
+    return render(request, "registration/signup.html", {"form": form, "verify": mode == "verify", "free": free})
 
 
 def _send_link(request: HttpRequest, user: User) -> None:
@@ -117,38 +135,10 @@ def confirm_email_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("dashboard" if request.user.is_authenticated else "login")
 
 
-class SettingsForm(forms.Form):
-    time_zone = forms.ChoiceField(choices=[(z, z) for z in TIME_ZONES])
-    email_types = forms.MultipleChoiceField(
-        choices=NotificationType.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Also email me about",
-    )
-
-
-@login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    initial = {"time_zone": user.time_zone, "email_types": user.notification_preferences.get("email", [])}
-    form = SettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            set_time_zone(user, time_zone=form.cleaned_data["time_zone"])
-            set_notification_preferences(user, email_types=form.cleaned_data["email_types"])
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, "Settings saved.")
-            return redirect("settings")
-    return render(request, "web/settings.html", {"form": form})
-
-
 # Mounted at / by tidings.web.urls.
 urls = [
     path("signup/", signup, name="signup"),
     path("signup/confirm/", confirm_email_pending, name="confirm-email-pending"),
     path("signup/confirm/resend/", confirm_email_resend, name="confirm-email-resend"),
     path("signup/confirm/<str:token>/", confirm_email_link, name="confirm-email"),
-    path("settings/", settings_page, name="settings"),
 ]

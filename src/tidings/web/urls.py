@@ -1,6 +1,6 @@
 """The web app's pages; each area's module lists its own routes."""
 
-from tidings.web import auth, automation, calendar, composer, inbox, pages, queue, signup
+from tidings.web import account, auth, automation, calendar, composer, inbox, onboarding, pages, queue, signup
 
 urlpatterns = [
     *pages.urls,
@@ -11,4 +11,6 @@ urlpatterns = [
     *automation.urls,
     *inbox.urls,
     *auth.urls,
+    *account.urls,
+    *onboarding.urls,
 ]

@@ -4,14 +4,16 @@ Contract for receivers: the body is signed with the account's secret as
 `X-Tidings-Signature: sha256=<hex HMAC-SHA256 of "<X-Tidings-Timestamp>.<body>">`; the `Idempotency-Key` header
 (also in the body) is the same on every retry of one post, so a receiver that stores it publishes each post once.
 A 2xx answer may carry JSON `{"id": ..., "url": ...}`; 429 with Retry-After asks us to wait; 401/403 mean the secret
-was rejected; other 4xx are final; 5xx are retried.
+was rejected; other 4xx are final; 5xx are retried. "Send a test" on the Connections page sends the same, signed,
+with `"test": true` in the body and an `X-Tidings-Test: 1` header: check the signature, answer 2xx, publish nothing.
 """
 
 import hashlib
 import hmac
 import json
 import time
-from typing import ClassVar
+import uuid
+from typing import Any, ClassVar
 
 import httpx
 from django.conf import settings
@@ -69,17 +71,36 @@ class WebhookConnector(BaseConnector):
         return []
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        body = json.dumps(
-            {
-                "idempotency_key": idempotency_key,
-                "account": {"id": account.external_id, "handle": account.handle},
-                "text": content.text,
-                "link": content.link,
-                "media": [{"path": m.path, "type": m.mime_type, "alt": m.alt_text} for m in content.media],
-                "scheduled_at": content.scheduled_at.isoformat() if content.scheduled_at else None,
-            },
-            separators=(",", ":"),
-        ).encode()
+        payload = {
+            "idempotency_key": idempotency_key,
+            "account": {"id": account.external_id, "handle": account.handle},
+            "text": content.text,
+            "link": content.link,
+            "media": [{"path": m.path, "type": m.mime_type, "alt": m.alt_text} for m in content.media],
+            "scheduled_at": content.scheduled_at.isoformat() if content.scheduled_at else None,
+        }
+        return self._result(self._post(account, payload, idempotency_key), idempotency_key)
+
+    def send_test(self, account: SocialAccount) -> httpx.Response:
+        """A signed test event, as a post is sent but marked `"test": true` (and `X-Tidings-Test: 1`) so the
+        receiver can check its signature handling without publishing anything. Raises as `publish` does when
+        the webhook cannot be reached; any answer is returned for the caller to show."""
+        key = f"test-{uuid.uuid4()}"
+        payload = {
+            "test": True,
+            "idempotency_key": key,
+            "account": {"id": account.external_id, "handle": account.handle},
+            "text": "A test from Tidings: if you can read this, posts will arrive here. Do not publish it.",
+            "link": "",
+            "media": [],
+            "scheduled_at": None,
+        }
+        return self._post(account, payload, key, test=True)
+
+    def _post(
+        self, account: SocialAccount, payload: dict[str, Any], idempotency_key: str, *, test: bool = False
+    ) -> httpx.Response:
+        body = json.dumps(payload, separators=(",", ":")).encode()
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
@@ -87,8 +108,10 @@ class WebhookConnector(BaseConnector):
             "X-Tidings-Timestamp": timestamp,
             "X-Tidings-Signature": signature(account.access_token, timestamp, body),
         }
+        if test:
+            headers["X-Tidings-Test"] = "1"
         try:
-            response = http.shared_client().post(
+            return http.shared_client().post(
                 account.base_url, content=body, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
@@ -97,7 +120,6 @@ class WebhookConnector(BaseConnector):
         except httpx.TransportError as error:
             # The request may have arrived: a timeout or a dropped connection after sending.
             raise OutcomeUnknown(f"No answer from the webhook after sending ({type(error).__name__}).") from None
-        return self._result(response, idempotency_key)
 
     def _result(self, response: httpx.Response, idempotency_key: str) -> Published:
         if response.is_success:

@@ -1,0 +1,123 @@
+"""Everything Tidings keeps about a user, as one JSON document they can download and keep (their right to a copy).
+
+Secrets stay out: no password hash, no platform tokens, no AI key, no API token secrets. Files are listed with
+their address and details; the files themselves stay where they are.
+"""
+
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from tidings.accounts.models import User
+from tidings.api.models import ApiToken
+from tidings.automation.models import AutomationRule
+from tidings.credits.models import CreditLedgerEntry, CreditReservation
+from tidings.notifications.models import Notification
+from tidings.platforms.models import SocialAccount
+from tidings.posts.models import MediaAsset, Post, PostTarget
+
+FORMAT = "tidings-export/1"
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """The user's profile, accounts, posts and their targets, media, ledger, reservations, notifications, rules and
+    API tokens: one query per kind, each list in the order it happened."""
+    return {
+        "format": FORMAT,
+        "exported_at": timezone.now(),
+        "profile": _profile(user),
+        "accounts": list(
+            SocialAccount.objects.filter(user=user)
+            .order_by("pk")
+            .values("id", "platform", "handle", "display_name", "base_url", "status", "status_reason", "created_at")
+        ),
+        "posts": list(
+            Post.objects.filter(user=user)
+            .order_by("pk")
+            .values("id", "text", "link", "scheduled_at", "draft_reason", "automation_rule_id", "created_at")
+        ),
+        "targets": list(
+            PostTarget.objects.filter(post__user=user)
+            .order_by("pk")
+            .values(
+                "id",
+                "post_id",
+                "account_id",
+                "platform",
+                "text_override",
+                "status",
+                "scheduled_at",
+                "attempts",
+                "external_id",
+                "external_url",
+                "error",
+                "published_at",
+                "updated_at",
+            )
+        ),
+        "media": [
+            {**row, "file": _media_url(str(row["file"]))}
+            for row in MediaAsset.objects.filter(user=user)
+            .order_by("pk")
+            .values(
+                "id",
+                "post_id",
+                "position",
+                "file",
+                "kind",
+                "mime_type",
+                "size_bytes",
+                "width",
+                "height",
+                "duration_seconds",
+                "alt_text",
+                "created_at",
+            )
+        ],
+        "ledger": list(
+            CreditLedgerEntry.objects.filter(user=user)
+            .order_by("pk")
+            .values("id", "kind", "balance", "amount", "balance_after", "reason", "cycle_start", "created_at")
+        ),
+        "reservations": list(
+            CreditReservation.objects.filter(user=user)
+            .order_by("pk")
+            .values("id", "target_id", "balance", "amount", "status", "reason", "created_at", "settled_at")
+        ),
+        "notifications": list(
+            Notification.objects.filter(user=user)
+            .order_by("pk")
+            .values("id", "type", "title", "message", "data", "created_at", "read_at")
+        ),
+        "automation_rules": list(
+            AutomationRule.objects.filter(user=user)
+            .order_by("pk")
+            .values("id", "name", "enabled", "schedule", "brief", "review", "last_run_at", "created_at")
+        ),
+        "api_tokens": list(
+            ApiToken.objects.filter(user=user)
+            .order_by("pk")
+            .values("id", "name", "prefix", "scopes", "created_at", "last_used_at", "expires_at", "revoked_at")
+        ),
+    }
+
+
+def _profile(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "time_zone": user.time_zone,
+        "plan": user.tier,
+        "credits": user.credits,
+        "video_credits": user.video_credits,
+        "next_credit_reset": None if user.awaiting_email_confirmation else user.next_credit_reset,
+        "notification_preferences": user.notification_preferences,
+        "date_joined": user.date_joined,
+    }
+
+
+def _media_url(name: str) -> str:
+    return default_storage.url(name) if name else ""
