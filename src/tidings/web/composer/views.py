@@ -150,7 +150,11 @@ def _finish(request: HttpRequest, user: User, post: Post, form: ComposeForm, *, 
         if post.targets.filter(status=TargetStatus.SCHEDULED).exists():
             found.kept = "Your changes are saved; the post is still scheduled for its earlier time."
         else:
-            found.kept = "Your post is kept as a draft." if "draft" in kept else kept
+            found.kept = (
+                "Your post is kept as a draft."
+                if "draft" in kept
+                else "Your changes are saved; the post is kept as a draft."
+            )
         return _again(request, user, post, found, raw_when)
     messages.success(request, said)
     return redirect("queue")
