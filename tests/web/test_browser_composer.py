@@ -214,6 +214,7 @@ def test_the_ai_fills_the_composer_only_when_chosen(
     assert page.input_value("#id_text") == "Fresh bread at 9, every day."
     page.locator("[data-testid=draft]", has_text="#bread").locator("button[data-use-draft]").click()
     assert page.input_value("#id_text") == "Fresh bread at 9. #bread"
+    page.locator("[data-testid=preview]", has_text="#bread").wait_for()
     shoot(page, "compose-ai")
     check_page(page)
 
@@ -229,7 +230,8 @@ def test_the_composer_works_at_phone_width(phone: "playwright.Page", live_server
     phone.locator(".account-toggle").first.click()
     phone.locator(".account-toggle").nth(1).click()
     phone.set_input_files("#id_attachments", pictures[:1])
-    phone.locator("[data-testid=thread-note]").first.wait_for()
+    phone.locator("[data-testid=preview]", has_text="X").wait_for()
+    phone.locator("[data-testid=budget-credits]", has_text="2 credits needed").wait_for()
     phone.set_viewport_size(PHONE)
     shoot(phone, "compose-phone")
     check_page(phone)
