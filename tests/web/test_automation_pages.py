@@ -1,22 +1,45 @@
+"""The automation pages: the rules list, the rule form with its schedule picker and live preview, pause and
+resume, delete, "Run now" refused upfront where it cannot work, and a failed run shown on the rule."""
+
+import re
+from datetime import UTC, datetime
+
 import pytest
 from django.test import Client
 
-from tests.conftest import create_account
+from tests.conftest import create_account, make_user
 from tidings.accounts.models import User
-from tidings.automation.models import AutomationRule
+from tidings.automation.models import AutomationRule, Review
+from tidings.automation.services import record_rule_failure, save_rule
+from tidings.core.errors import InvalidInput
 from tidings.platforms.models import Platform
+from tidings.posts.models import Post
+from tidings.posts.services import create_post
+from tidings.tiers.plans import Tier
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lisbon(db: None) -> User:
+    return make_user("lena", Tier.PRO, time_zone="Europe/Lisbon")
 
 
 def rule_form(account_id: int, **overrides: object) -> dict[str, object]:
     return {
         "name": "Morning tip",
-        "schedule": "0 9 * * 1-5",
+        "schedule_mode": "days",
+        "days": ["1", "4"],
+        "times": ["09:00"],
+        "every": "3",
+        "start": "08:00",
+        "end": "20:00",
+        "cron": "",
         "topic": "A scheduling tip",
         "language": "English",
         "hashtags": "tips scheduling",
         "accounts": [account_id],
+        "review": "none",
         "enabled": "on",
         **overrides,
     }
@@ -32,28 +55,164 @@ def test_free_sees_why_automation_is_not_available(client: Client, alice: User) 
     assert not AutomationRule.objects.exists()
 
 
-def test_pro_creates_pauses_and_resumes_a_rule(client: Client, bob: User) -> None:
-    account = create_account(bob, Platform.BLUESKY)
-    client.force_login(bob)
+def test_days_and_times_become_the_rules_cron_and_read_back_in_words(client: Client, lisbon: User) -> None:
+    account = create_account(lisbon, Platform.BLUESKY)
+    client.force_login(lisbon)
     assert client.post("/automation/new/", rule_form(account.pk)).status_code == 302
-    rule = AutomationRule.objects.get(user=bob)
-    assert (rule.enabled, rule.brief["hashtags"]) == (True, ["#tips", "#scheduling"])
+    rule = AutomationRule.objects.get(user=lisbon)
+    assert (rule.schedule, rule.enabled, rule.review) == ("0 9 * * 1,4", True, Review.NONE)
+    assert rule.brief["hashtags"] == ["#tips", "#scheduling"]
+
+    listing = client.get("/automation/").content.decode()
+    assert "Mondays and Thursdays at 09:00, Europe/Lisbon" in listing
+    assert "Active" in listing
+    assert "Not run yet" in listing
+
+    page = client.get(f"/automation/{rule.pk}/").content.decode()
+    assert re.search(r'id="mode-days" value="days" checked', page)
+    assert re.search(r'id="day-1" value="1" checked', page)
+    assert re.search(r'id="day-4" value="4" checked', page)
+    assert not re.search(r'id="day-2" value="2" checked', page)
+    assert 'name="times" value="09:00"' in page
+
+
+def test_several_times_with_other_minutes_are_kept_as_one_schedule(client: Client, lisbon: User) -> None:
+    account = create_account(lisbon)
+    client.force_login(lisbon)
+    form = rule_form(account.pk, days=["1", "2", "3", "4", "5"], times=["17:00", "09:00", "12:30"])
+    assert client.post("/automation/new/", form).status_code == 302
+    rule = AutomationRule.objects.get(user=lisbon)
+    assert rule.schedule == "0 9,17 * * 1-5; 30 12 * * 1-5"
+    assert "Weekdays at 09:00, 12:30 and 17:00, Europe/Lisbon" in client.get("/automation/").content.decode()
+    page = client.get(f"/automation/{rule.pk}/").content.decode()
+    assert re.findall(r'name="times" value="([^"]+)"', page) == ["09:00", "12:30", "17:00", "12:00"]
+
+
+def test_every_few_hours_and_an_advanced_cron(client: Client, lisbon: User) -> None:
+    account = create_account(lisbon)
+    client.force_login(lisbon)
+    hours = rule_form(account.pk, name="Hourly", schedule_mode="hours", every="3", days=["0", "6"])
+    assert client.post("/automation/new/", hours).status_code == 302
+    monthly = rule_form(account.pk, name="Monthly", schedule_mode="cron", cron="0  9 1 * *")
+    assert client.post("/automation/new/", monthly).status_code == 302
+    assert dict(AutomationRule.objects.values_list("name", "schedule")) == {
+        "Hourly": "0 8-20/3 * * 0,6",
+        "Monthly": "0 9 1 * *",
+    }
+    listing = client.get("/automation/").content.decode()
+    assert "Every 3 hours from 08:00 to 20:00 at weekends, Europe/Lisbon" in listing
+    assert "Custom schedule (0 9 1 * *), Europe/Lisbon" in listing
+    monthly_rule = AutomationRule.objects.get(name="Monthly")
+    page = client.get(f"/automation/{monthly_rule.pk}/").content.decode()
+    assert re.search(r'id="mode-cron" value="cron" checked', page)
+    assert 'value="0 9 1 * *"' in page
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"schedule_mode": "cron", "cron": "every morning"}, "five cron fields"),
+        ({"days": []}, "Choose at least one day of the week."),
+        ({"times": []}, "Add at least one time of day."),
+        ({"times": ["9 o'clock"]}, "is not a time of day"),
+        ({"schedule_mode": "hours", "start": "20:00", "end": "08:00"}, "The last time of the day must be after"),
+    ],
+)
+def test_a_bad_schedule_is_explained_inline_and_nothing_is_saved(
+    client: Client, lisbon: User, changes: dict[str, object], message: str
+) -> None:
+    client.force_login(lisbon)
+    response = client.post("/automation/new/", rule_form(create_account(lisbon).pk, **changes))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert 'data-testid="schedule-problem"' in response.content.decode()
+    assert not AutomationRule.objects.exists()
+
+
+def test_the_preview_names_the_next_three_runs_in_the_users_zone(client: Client, lisbon: User) -> None:
+    client.force_login(lisbon)
+    page = client.post(
+        "/automation/schedule-preview/", {"schedule_mode": "days", "days": ["1", "4"], "times": ["09:00"]}
+    ).content.decode()
+    assert "Mondays and Thursdays at 09:00, Europe/Lisbon" in page
+    runs = re.findall(r'<time datetime="([^"]+)">', page)
+    assert len(runs) == 3
+    for run in runs:
+        local = datetime.fromisoformat(run)
+        assert (local.strftime("%H:%M"), local.isoweekday() in (1, 4)) == ("09:00", True)
+        assert local.utcoffset() == lisbon.zone.utcoffset(local.replace(tzinfo=None))
+    assert runs == sorted(runs)
+    assert 'data-cron="0 9 * * 1,4"' in page
+
+    wrong = client.post("/automation/schedule-preview/", {"schedule_mode": "cron", "cron": "61 * * * *"})
+    assert "five cron fields" in wrong.content.decode()
+    assert "<time" not in wrong.content.decode()
+
+
+def test_review_first_is_saved_and_shown(client: Client, lisbon: User) -> None:
+    client.force_login(lisbon)
+    client.post("/automation/new/", rule_form(create_account(lisbon).pk, review="review_first"))
+    rule = AutomationRule.objects.get(user=lisbon)
+    assert rule.review == Review.REVIEW_FIRST
+    assert 'data-testid="rule-review"' in client.get("/automation/").content.decode()
+    assert re.search(r'value="review_first"[^>]*checked', client.get(f"/automation/{rule.pk}/").content.decode())
+
+
+def test_pause_resume_and_delete_keeps_the_posts_it_wrote(client: Client, lisbon: User) -> None:
+    account = create_account(lisbon)
+    client.force_login(lisbon)
+    client.post("/automation/new/", rule_form(account.pk))
+    rule = AutomationRule.objects.get(user=lisbon)
+    post = create_post(lisbon, text="Written by the rule", account_ids=[account.pk])
+    Post.objects.filter(pk=post.pk).update(automation_rule=rule, automation_run_at=datetime(2026, 12, 1, tzinfo=UTC))
+
     client.post(f"/automation/{rule.pk}/pause/")
     rule.refresh_from_db()
-    assert rule.enabled is False
-    client.post(f"/automation/{rule.pk}/resume/")
+    assert (rule.enabled, rule.next_run_at) == (False, None)
+    assert "None while paused" in client.get("/automation/").content.decode()
+    back = client.post(f"/automation/{rule.pk}/resume/", {"next": f"/automation/{rule.pk}/"})
+    assert back["Location"] == f"/automation/{rule.pk}/"
     rule.refresh_from_db()
     assert rule.enabled is True
-    page = client.get(f"/automation/{rule.pk}/").content.decode()
-    assert "History" in page
-    assert 'value="0 9 * * 1-5"' in page
 
-
-def test_a_bad_schedule_is_explained_on_the_field(client: Client, bob: User) -> None:
-    client.force_login(bob)
-    response = client.post("/automation/new/", rule_form(create_account(bob).pk, schedule="every morning"))
-    assert "five cron fields" in response.content.decode()
+    listing = client.get("/automation/").content.decode()
+    assert 'data-confirm="Delete “Morning tip”?"' in listing
+    response = client.post(f"/automation/{rule.pk}/delete/", follow=True)
+    assert "“Morning tip” deleted. The posts it wrote stay in your queue." in response.content.decode()
     assert not AutomationRule.objects.exists()
+    post.refresh_from_db()
+    assert (post.text, post.automation_rule_id) == ("Written by the rule", None)
+
+
+def test_run_now_is_refused_upfront_when_it_cannot_work(client: Client, alice: User, lisbon: User) -> None:
+    mine = create_account(alice)
+    paused = save_rule(alice, name="Free rule", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[mine.pk])
+    client.force_login(alice)
+    response = client.post(f"/automation/{paused.pk}/run/", follow=True)
+    assert "Automation is not part of the Free plan" in response.content.decode()
+    assert "Running" not in response.content.decode()
+
+    account = create_account(lisbon)
+    rule = save_rule(lisbon, name="Gone", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
+    account.status = "disconnected"
+    account.save()
+    client.force_login(lisbon)
+    response = client.post(f"/automation/{rule.pk}/run/", follow=True)
+    assert "None of this rule&#x27;s accounts is connected any more" in response.content.decode()
+
+
+def test_a_failed_run_shows_on_the_rule_with_the_way_forward(client: Client, lisbon: User) -> None:
+    account = create_account(lisbon)
+    rule = save_rule(lisbon, name="Tips", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
+    refused = type("Refused", (InvalidInput,), {"code": "ai_provider_error"})
+    record_rule_failure(rule.pk, refused("The AI provider refused the request: model not found."))
+    client.force_login(lisbon)
+    listing = client.get("/automation/").content.decode()
+    assert "The AI provider refused the request: model not found." in listing
+    assert "Failed" in listing
+    page = client.get(f"/automation/{rule.pk}/").content.decode()
+    assert "The last run did not schedule a post" in page
+    assert 'href="/generate/provider/"' in page
 
 
 def test_another_users_rule_is_not_found(client: Client, bob: User, carol: User) -> None:
@@ -63,6 +222,10 @@ def test_another_users_rule_is_not_found(client: Client, bob: User, carol: User)
     client.force_login(bob)
     response = client.get(f"/automation/{rule.pk}/", follow=True)
     assert "No such automation rule." in response.content.decode()
-    client.post(f"/automation/{rule.pk}/pause/")
+    for action in ("pause", "delete", "run"):
+        assert (
+            "No such automation rule." in client.post(f"/automation/{rule.pk}/{action}/", follow=True).content.decode()
+        )
+    assert client.get(f"/automation/{rule.pk}/runs/").status_code == 404
     rule.refresh_from_db()
     assert rule.enabled is True

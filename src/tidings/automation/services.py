@@ -1,6 +1,5 @@
 """Automation rules: standing briefs that write and schedule posts on a schedule, within every plan limit."""
 
-from contextlib import suppress
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,21 +8,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.automation.models import AutomationRule
+from tidings.automation.errors import RulePaused
+from tidings.automation.models import AutomationRule, Review, RunOutcome
 from tidings.automation.schedule import check_schedule, next_run
 from tidings.core.errors import DomainError, InvalidInput, NotFound
 from tidings.credits.services import lock_user
 from tidings.generation.brief import Brief, clean_brief
 from tidings.generation.drafts import Draft
 from tidings.generation.services import generate_posts
+from tidings.notifications.models import NotificationType
+from tidings.notifications.services import notify
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.models import Post, PostTarget
 from tidings.posts.services import schedule_post
-from tidings.tiers.checks import can_use_automation
+from tidings.tiers.checks import Decision, can_use_automation
+from tidings.tiers.plans import Limit
 from tidings.tiers.services import TierLimitReached, refuse
 
 # A rule's post goes out this long after it was written, so the dispatcher's next tick picks it up.
 PUBLISH_AFTER = timedelta(seconds=30)
+EVENT = "automation/rule.execute"
 
 
 def _brief(data: dict[str, Any]) -> Brief:
@@ -57,12 +61,15 @@ def save_rule(
     brief: dict[str, Any],
     account_ids: list[int],
     enabled: bool = False,
+    review: str = Review.NONE,
     rule_id: int | None = None,
 ) -> AutomationRule:
     """Create or edit a rule. Enabling it counts against the plan's enabled rules; a refusal changes nothing."""
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("Give the rule a name of up to 200 characters.", field="name")
+    if review not in Review.values:
+        raise InvalidInput(f"Review is one of: {', '.join(Review.values)}.", field="review")
     schedule = check_schedule(schedule)
     cleaned = asdict(_brief(brief))
     accounts = _accounts(user, account_ids)
@@ -75,6 +82,7 @@ def save_rule(
                 if not decision.allowed:
                     raise TierLimitReached(decision)
             rule.name, rule.schedule, rule.brief, rule.enabled = name, schedule, cleaned, enabled
+            rule.review = review
             rule.next_run_at = next_run(schedule, after=timezone.now(), time_zone=locked.time_zone) if enabled else None
             rule.save()
             rule.accounts.set(accounts)
@@ -93,8 +101,43 @@ def set_rule_enabled(user: User, rule_id: int, *, enabled: bool) -> AutomationRu
         brief=rule.brief,
         account_ids=list(rule.accounts.values_list("pk", flat=True)),
         enabled=enabled,
+        review=rule.review,
         rule_id=rule.pk,
     )
+
+
+def delete_rule(user: User, rule_id: int) -> None:
+    """Delete the user's rule. The posts it wrote stay, no longer linked to it; a run already under way finds the
+    rule gone and writes nothing more."""
+    get_rule(user, rule_id).delete()
+
+
+def _may_automate(user: User) -> Decision:
+    # A plan without automation refuses every run, a manual one of a paused rule too; a plan with it lets its
+    # enabled rules run while they are within the limit (a downgrade can leave more enabled than it allows).
+    adding = 1 if user.limits[Limit.AUTOMATION_RULES] == 0 else 0
+    return can_use_automation(user, adding=adding)
+
+
+def _connected_platforms(rule: AutomationRule) -> list[str]:
+    return sorted(set(rule.accounts.exclude(status=AccountStatus.DISCONNECTED).values_list("platform", flat=True)))
+
+
+def run_rule_now(user: User, rule_id: int) -> str:
+    """Start one run of the rule now, paused or not (a manual run does not enable it); returns the run's workflow
+    id. Refused upfront, with the reason, when the plan has no automation or none of its accounts is connected."""
+    from tidings.jobs.events import send
+
+    rule = get_rule(user, rule_id)
+    decision = _may_automate(user)
+    if not decision.allowed:
+        refuse(user, decision)
+    if not _connected_platforms(rule):
+        raise InvalidInput(
+            "None of this rule's accounts is connected any more: reconnect one or choose another.",
+            field="account_ids",
+        )
+    return send(EVENT, {"rule_id": rule.pk, "manual": True})
 
 
 def claim_due_rules(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, datetime]]:
@@ -114,41 +157,54 @@ def claim_due_rules(*, now: datetime | None = None, limit: int = 500) -> list[tu
     return claimed
 
 
-def check_rule_may_run(rule_id: int) -> AutomationRule:
-    """The rule, if it is enabled and the owner's plan still allows it; otherwise a DomainError saying why."""
+def check_rule_may_run(rule_id: int, *, manual: bool = False) -> AutomationRule:
+    """The rule, if it is enabled (or run by hand) and the owner's plan still allows it; otherwise a DomainError
+    saying why."""
     rule = AutomationRule.objects.select_related("user").filter(pk=rule_id).first()
     if rule is None:
         raise NotFound("The automation rule no longer exists.")
-    if not rule.enabled:
-        raise InvalidInput("The rule is paused.", field="enabled")
-    decision = can_use_automation(rule.user, adding=0)
+    if not rule.enabled and not manual:
+        raise RulePaused("The rule is paused.", field="enabled")
+    decision = _may_automate(rule.user)
     if not decision.allowed:
         refuse(rule.user, decision)
     return rule
 
 
-def write_rule_posts(rule_id: int) -> list[dict[str, Any]]:
+def write_rule_posts(rule_id: int, *, manual: bool = False) -> list[dict[str, Any]]:
     """Ask the user's AI provider for one draft per platform of the rule's accounts (counts as generations)."""
-    rule = check_rule_may_run(rule_id)
-    platforms = sorted(set(rule.accounts.exclude(status=AccountStatus.DISCONNECTED).values_list("platform", flat=True)))
+    rule = check_rule_may_run(rule_id, manual=manual)
+    platforms = _connected_platforms(rule)
     if not platforms:
         raise InvalidInput("None of the rule's accounts is connected any more.", field="account_ids")
     drafts = generate_posts(rule.user, brief=_brief(rule.brief), platforms=platforms)
     return [asdict(draft) for draft in drafts]
 
 
-def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str, Any]]) -> Post:
+def last_outcome(rule_id: int) -> str:
+    """What the rule's last finished run did (a RunOutcome value; empty when it never ran or is gone)."""
+    return AutomationRule.objects.filter(pk=rule_id).values_list("last_outcome", flat=True).first() or ""
+
+
+def review_reason(rule: AutomationRule) -> str:
+    return f"Waiting for your review from rule “{rule.name}”."[:500]
+
+
+def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str, Any]], manual: bool = False) -> Post:
     """Create the run's post with each platform's draft and schedule it; once per rule and run time.
 
-    A refusal (queue full, no credits) leaves the post a draft with the reason, as any other post.
+    A rule set to review first keeps the post a draft, waiting for the user, and tells them. A refusal (queue
+    full, no credits) leaves the post a draft with the reason, as any other post, and notifies the user once
+    per rule and cause. The run's outcome is recorded on the rule.
     """
-    rule = check_rule_may_run(rule_id)
+    rule = check_rule_may_run(rule_id, manual=manual)
     by_platform = {draft["platform"]: Draft(**{**draft, "parts": tuple(draft["parts"])}) for draft in drafts}
     accounts = [a for a in rule.accounts.filter(status=AccountStatus.ACTIVE) if a.platform in by_platform]
-    existing = Post.objects.filter(automation_rule=rule, automation_run_at=run_at).first()
-    if existing is not None:
-        return existing
+    post = Post.objects.filter(automation_rule=rule, automation_run_at=run_at).first()
+    if post is not None:
+        return post
     first = next(iter(by_platform.values()))
+    waits = rule.review == Review.REVIEW_FIRST
     try:
         with transaction.atomic():
             post = Post.objects.create(
@@ -157,6 +213,7 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
                 link=rule.brief.get("link", ""),
                 automation_rule=rule,
                 automation_run_at=run_at,
+                draft_reason=review_reason(rule) if waits else "",
             )
             PostTarget.objects.bulk_create(
                 PostTarget(
@@ -171,8 +228,87 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
             )
     except IntegrityError:
         return Post.objects.get(automation_rule=rule, automation_run_at=run_at)
-    # A refusal leaves the post a draft with the reason recorded on it.
-    with suppress(DomainError):
-        schedule_post(rule.user, post.pk, at=timezone.now() + PUBLISH_AFTER)
+    if waits:
+        _hold_for_review(rule, post)
+    else:
+        try:
+            schedule_post(rule.user, post.pk, at=timezone.now() + PUBLISH_AFTER)
+        except DomainError as refusal:
+            record_rule_failure(rule.pk, refusal, run_at=run_at, post=post)
+        else:
+            _record(rule, RunOutcome.SCHEDULED, run_at=run_at, post=post)
     post.refresh_from_db()
     return post
+
+
+def _hold_for_review(rule: AutomationRule, post: Post) -> None:
+    _record(rule, RunOutcome.REVIEW, run_at=post.automation_run_at, post=post)
+    notify(
+        rule.user,
+        type=NotificationType.POST_REVIEW,
+        title=f"A post from “{rule.name}” waits for your review"[:200],
+        message="It is in your drafts: read it, change what you like, then schedule it.",
+        dedupe_key=f"post_review:{post.pk}",
+        data={"post_id": post.pk, "rule_id": rule.pk},
+    )
+
+
+def _record(rule: AutomationRule, outcome: RunOutcome, *, run_at: datetime | None, post: Post | None) -> None:
+    """A run that did what it should: its outcome on the rule, and the end of any run of failures."""
+    AutomationRule.objects.filter(pk=rule.pk).update(
+        last_outcome=outcome,
+        last_error="",
+        last_post=post,
+        last_run_at=run_at or timezone.now(),
+        failure_cause="",
+        failing_since=None,
+    )
+
+
+def _cause(refusal: DomainError) -> str:
+    detail = refusal.details.get("check") or refusal.details.get("field") or ""
+    return f"{refusal.code}:{detail}" if detail else refusal.code
+
+
+def record_rule_failure(
+    rule_id: int, refusal: DomainError, *, run_at: datetime | None = None, post: Post | None = None
+) -> None:
+    """Show on the rule why its run did not schedule a post, and tell the user: once per rule and cause until a run
+    works again. A rule that is gone or paused has nothing to report. Safe to repeat (a step runs at least once)."""
+    if isinstance(refusal, NotFound | RulePaused):
+        return
+    cause = _cause(refusal)[:100]
+    with transaction.atomic():
+        rule = AutomationRule.objects.select_for_update().select_related("user").filter(pk=rule_id).first()
+        if rule is None:
+            return
+        rule.failing_since = rule.failing_since or timezone.now()
+        rule.failure_cause = cause
+        rule.last_outcome = RunOutcome.DRAFT if post is not None else RunOutcome.FAILED
+        rule.last_error = refusal.message[:500]
+        rule.last_post = post
+        rule.last_run_at = run_at or timezone.now()
+        rule.save(
+            update_fields=[
+                "failing_since",
+                "failure_cause",
+                "last_outcome",
+                "last_error",
+                "last_post",
+                "last_run_at",
+                "updated_at",
+            ]
+        )
+    kept = " The post it wrote waits in your drafts." if post is not None else ""
+    notify(
+        rule.user,
+        type=NotificationType.RULE_FAILED,
+        title=f"“{rule.name}” did not schedule a post"[:200],
+        message=f"{refusal.message}{kept}",
+        dedupe_key=f"rule_failed:{rule.pk}:{cause}:{rule.failing_since.isoformat()}"[:200],
+        data={
+            "rule_id": rule.pk,
+            "cause": cause,
+            **({"post_id": post.pk} if post is not None else {}),
+        },
+    )

@@ -11,6 +11,7 @@ from tidings.api.idempotency import HEADER, run_once
 from tidings.api.pagination import paginate
 from tidings.api.schemas import ERRORS, MAX_ID, ErrorOut, PageQuery
 from tidings.api.schemas.automation import RuleIn, RuleOut, RulePage
+from tidings.automation import services
 from tidings.automation.services import get_rule, save_rule, set_rule_enabled
 
 router = Router(tags=["automation"])
@@ -27,6 +28,7 @@ def _save(request: HttpRequest, payload: RuleIn, rule_id: int | None = None) -> 
         brief=payload.brief.model_dump(),
         account_ids=payload.account_ids,
         enabled=payload.enabled,
+        review=payload.review,
         rule_id=rule_id,
     )
     return RuleOut.of(rule)
@@ -69,3 +71,23 @@ def enable_rule(request: HttpRequest, rule_id: RuleId) -> RuleOut:
 @router.post("/automation/rules/{rule_id}/disable", response={200: RuleOut, **CHANGE}, auth=AUTH)
 def disable_rule(request: HttpRequest, rule_id: RuleId) -> RuleOut:
     return RuleOut.of(set_rule_enabled(user_of(request), rule_id, enabled=False))
+
+
+@router.delete("/automation/rules/{rule_id}", response={204: None, **CHANGE}, auth=AUTH)
+def delete_rule(
+    request: HttpRequest,
+    response: HttpResponse,
+    rule_id: RuleId,
+    idempotency_key: Annotated[str | None, Header(alias=HEADER, max_length=255)] = None,
+) -> Status[None]:
+    """Delete the rule; the posts it already wrote stay. With an Idempotency-Key, a retried delete answers 204
+    again instead of 404."""
+
+    def delete() -> tuple[int, dict[str, object]]:
+        services.delete_rule(user_of(request), rule_id)
+        return 204, {}
+
+    answer = run_once(request, idempotency_key, delete)
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(204, None)

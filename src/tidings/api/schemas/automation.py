@@ -1,21 +1,39 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
 from tidings.api.schemas import NO_NUL, Id, Input
 from tidings.api.schemas.generation import BriefFields
-from tidings.automation.models import AutomationRule
+from tidings.automation.models import AutomationRule, RunOutcome
+
+
+Outcome = Literal["", "scheduled", "review", "draft", "failed"]
+OUTCOMES: dict[RunOutcome, Outcome] = {
+    RunOutcome.NONE: "",
+    RunOutcome.SCHEDULED: "scheduled",
+    RunOutcome.REVIEW: "review",
+    RunOutcome.DRAFT: "draft",
+    RunOutcome.FAILED: "failed",
+}
 
 
 class RuleIn(Input):
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     schedule: str = Field(
-        max_length=100, pattern=NO_NUL, description="Five cron fields in your time zone, e.g. 0 9 * * 1-5."
+        max_length=200,
+        pattern=NO_NUL,
+        description="Five cron fields in your time zone, e.g. 0 9 * * 1-5; several separated by a semicolon "
+        "(0 9 * * 1,4; 30 12 * * 1,4).",
     )
     brief: BriefFields
     account_ids: list[Id] = Field(min_length=1, max_length=100)
     enabled: bool = Field(False, description="Enabled rules count against the plan's limit.")
+    review: Literal["none", "review_first"] = Field(
+        "none",
+        description="none: each run schedules its post. review_first: each run's post waits as a draft for your "
+        "review (you are notified) instead of being scheduled.",
+    )
 
 
 class RuleOut(Schema):
@@ -25,7 +43,14 @@ class RuleOut(Schema):
     schedule: str
     brief: dict[str, Any]
     account_ids: list[int]
+    review: str
     last_run_at: datetime | None
+    last_outcome: Outcome = Field(
+        description="What the last run did: scheduled its post, left it waiting for review, kept it as a draft "
+        "(scheduling was refused: see last_error), or failed to write one; empty before the first run."
+    )
+    last_error: str = Field(description="Why the last run did not schedule its post; empty when it did.")
+    last_post_id: int | None
     next_run_at: datetime | None
     created_at: datetime
     updated_at: datetime
@@ -39,7 +64,11 @@ class RuleOut(Schema):
             schedule=rule.schedule,
             brief=rule.brief,
             account_ids=sorted(a.pk for a in rule.accounts.all()),
+            review=rule.review,
             last_run_at=rule.last_run_at,
+            last_outcome=OUTCOMES[RunOutcome(rule.last_outcome)],
+            last_error=rule.last_error,
+            last_post_id=rule.last_post_id,
             next_run_at=rule.next_run_at,
             created_at=rule.created_at,
             updated_at=rule.updated_at,

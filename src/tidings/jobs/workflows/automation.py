@@ -1,4 +1,5 @@
-"""`automation/rule.execute`: write a rule's posts with the user's AI provider and schedule them."""
+"""`automation/rule.execute`: write a rule's posts with the user's AI provider and schedule them (or hold them for
+the user's review)."""
 
 from datetime import datetime
 from typing import Any
@@ -7,48 +8,58 @@ from dbos import DBOS, EnqueueOptions
 from django.utils import timezone
 
 from tidings.automation import services as automation
+from tidings.automation.models import RunOutcome
 from tidings.core.errors import DomainError
 from tidings.jobs import runtime
 from tidings.jobs.models import JobStatus
 from tidings.jobs.queues import JOBS_QUEUE
 from tidings.jobs.workflows.steps import current_workflow_id, finish_job_log, orm_step, start_job_log
 
-EVENT = "automation/rule.execute"
+EVENT = automation.EVENT
 
 
 @orm_step("automation.write")
-def _write(rule_id: int) -> dict[str, Any]:
+def _write(rule_id: int, run_at: datetime, manual: bool) -> dict[str, Any]:
     try:
-        return {"drafts": automation.write_rule_posts(rule_id)}
+        return {"drafts": automation.write_rule_posts(rule_id, manual=manual)}
     except DomainError as refusal:
+        automation.record_rule_failure(rule_id, refusal, run_at=run_at)
         return {"refused": refusal.as_dict()}
 
 
 @orm_step("automation.schedule")
-def _schedule(rule_id: int, run_at: datetime, drafts: list[dict[str, Any]]) -> dict[str, Any]:
+def _schedule(rule_id: int, run_at: datetime, drafts: list[dict[str, Any]], manual: bool) -> dict[str, Any]:
     try:
-        post = automation.schedule_rule_post(rule_id, run_at=run_at, drafts=drafts)
+        post = automation.schedule_rule_post(rule_id, run_at=run_at, drafts=drafts, manual=manual)
     except DomainError as refusal:
+        automation.record_rule_failure(rule_id, refusal, run_at=run_at)
         return {"refused": refusal.as_dict()}
-    return {"post_id": post.pk, "scheduled": post.scheduled_at is not None, "draft_reason": post.draft_reason}
+    return {
+        "post_id": post.pk,
+        "scheduled": post.scheduled_at is not None,
+        "outcome": automation.last_outcome(rule_id),
+        "draft_reason": post.draft_reason,
+    }
 
 
 @DBOS.workflow(name=EVENT)
 def execute_automation_rule(at: datetime, data: Any = None) -> None:
-    """Check the plan allows automation, write the posts, schedule them (reserving credits). Every refusal is
-    recorded on the job log; a post that cannot be scheduled stays a draft with the reason."""
+    """Check the plan allows automation, write the posts, schedule them (reserving credits) or hold them for
+    review. Every refusal is recorded on the job log and the rule; a post that cannot be scheduled stays a draft
+    with the reason. A manual run ("Run now") runs a paused rule too."""
     rule_id = int((data or {})["rule_id"])
     run_at = datetime.fromisoformat(data["run_at"]) if data.get("run_at") else at
+    manual = bool(data.get("manual"))
     workflow_id = current_workflow_id()
-    start_job_log(EVENT, workflow_id, {"rule_id": rule_id, "run_at": run_at.isoformat()})
-    written = _write(rule_id)
+    start_job_log(EVENT, workflow_id, {"rule_id": rule_id, "run_at": run_at.isoformat(), "manual": manual})
+    written = _write(rule_id, run_at, manual)
     if "refused" in written:
         finish_job_log(workflow_id, JobStatus.FAILED, result=written, error=written["refused"]["message"])
         return
-    result = _schedule(rule_id, run_at, written["drafts"])
+    result = _schedule(rule_id, run_at, written["drafts"], manual)
     if "refused" in result:
         finish_job_log(workflow_id, JobStatus.FAILED, result=result, error=result["refused"]["message"])
-    elif not result["scheduled"]:
+    elif result["outcome"] == RunOutcome.DRAFT:
         finish_job_log(workflow_id, JobStatus.FAILED, result=result, error=result["draft_reason"])
     else:
         finish_job_log(workflow_id, JobStatus.COMPLETED, result=result)

@@ -1,0 +1,29 @@
+"""Reads the automation pages and the API share: a user's rules with what their cards show, and a rule's runs."""
+
+from django.db.models import Prefetch, QuerySet
+
+from tidings.accounts.models import User
+from tidings.automation.models import AutomationRule
+from tidings.automation.services import EVENT
+from tidings.jobs.models import JobLog, JobStatus
+from tidings.platforms.models import SocialAccount
+
+FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+def rules_for(user: User) -> QuerySet[AutomationRule]:
+    """The user's rules with their accounts and last post, in two queries more whatever their number."""
+    accounts = Prefetch("accounts", queryset=SocialAccount.objects.order_by("platform", "handle"))
+    return AutomationRule.objects.filter(user=user).select_related("last_post").prefetch_related(accounts)
+
+
+def runs_of(rule: AutomationRule, *, limit: int = 20) -> list[JobLog]:
+    """The rule's latest runs, newest first."""
+    return list(JobLog.objects.filter(event=EVENT, data__rule_id=rule.pk).order_by("-created_at", "-id")[:limit])
+
+
+def run_finished(rule: AutomationRule, workflow_id: str) -> bool:
+    """Whether the rule's run under `workflow_id` has ended (a run not started yet has not)."""
+    return JobLog.objects.filter(
+        event=EVENT, workflow_id=workflow_id, data__rule_id=rule.pk, status__in=FINISHED
+    ).exists()
