@@ -1,9 +1,16 @@
+from datetime import UTC, datetime
+
 import pytest
 
 from tests.api.conftest import Api, error
 from tests.conftest import create_account
 from tidings.accounts.models import User
+from tidings.api.models import IdempotencyRecord
 from tidings.automation.models import AutomationRule
+from tidings.automation.services import record_rule_failure
+from tidings.generation.config import NoProviderConfigured
+from tidings.posts.models import Post
+from tidings.posts.services import create_post
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +74,79 @@ def test_another_users_rule_is_404(alice: User, bob: User, alice_api: Api, bob_a
     error(alice_api.post(f"/automation/rules/{rule_id}/enable"), 404, "not_found")
     assert alice_api.get("/automation/rules").json()["items"] == []
     assert AutomationRule.objects.get(pk=rule_id).name == "Daily bread"
+
+
+def test_review_first_is_set_read_and_changed(bob: User, bob_api: Api) -> None:
+    account = create_account(bob)
+    created = bob_api.post("/automation/rules", rule(account.pk, review="review_first")).json()
+    assert (created["review"], created["last_outcome"], created["last_error"], created["last_post_id"]) == (
+        "review_first",
+        "",
+        "",
+        None,
+    )
+    assert bob_api.get(f"/automation/rules/{created['id']}").json()["review"] == "review_first"
+    assert bob_api.put(f"/automation/rules/{created['id']}", rule(account.pk)).json()["review"] == "none"
+    assert AutomationRule.objects.get().review == "none"
+
+
+def test_an_unknown_review_is_400_and_creates_nothing(bob: User, bob_api: Api) -> None:
+    account = create_account(bob)
+    body = error(bob_api.post("/automation/rules", rule(account.pk, review="approval")), 400, "invalid_input")
+    assert body["field"] == "review"
+    assert not AutomationRule.objects.exists()
+
+
+def test_several_crons_in_one_schedule(bob: User, bob_api: Api) -> None:
+    account = create_account(bob)
+    body = bob_api.post("/automation/rules", rule(account.pk, schedule="0 9 * * 1,4;30 12 * * 1,4")).json()
+    assert body["schedule"] == "0 9 * * 1,4; 30 12 * * 1,4"
+
+
+def test_delete_keeps_the_posts_and_a_second_delete_is_404(bob: User, bob_api: Api) -> None:
+    account = create_account(bob)
+    rule_id = bob_api.post("/automation/rules", rule(account.pk)).json()["id"]
+    post = create_post(bob, text="From the rule", account_ids=[account.pk])
+    Post.objects.filter(pk=post.pk).update(
+        automation_rule_id=rule_id, automation_run_at=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+
+    deleted = bob_api.delete(f"/automation/rules/{rule_id}")
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert not AutomationRule.objects.exists()
+    post.refresh_from_db()
+    assert (post.text, post.automation_rule_id) == ("From the rule", None)
+    error(bob_api.delete(f"/automation/rules/{rule_id}"), 404, "not_found")
+    error(bob_api.get(f"/automation/rules/{rule_id}"), 404, "not_found")
+
+
+def test_a_delete_with_an_idempotency_key_replays_204(bob: User, bob_api: Api) -> None:
+    account = create_account(bob)
+    first_id = bob_api.post("/automation/rules", rule(account.pk)).json()["id"]
+    second_id = bob_api.post("/automation/rules", rule(account.pk, name="Other")).json()["id"]
+    key = {"Idempotency-Key": "delete-rule-1"}
+
+    first = bob_api.send("delete", f"/automation/rules/{first_id}", headers=key)
+    again = bob_api.send("delete", f"/automation/rules/{first_id}", headers=key)
+    assert first.status_code == again.status_code == 204
+    assert "Idempotent-Replayed" not in first
+    assert again["Idempotent-Replayed"] == "true"
+    body = error(bob_api.send("delete", f"/automation/rules/{second_id}", headers=key), 409, "conflict")
+    assert body["field"] == "Idempotency-Key"
+    assert list(AutomationRule.objects.values_list("pk", flat=True)) == [second_id]
+
+
+def test_another_users_rule_cannot_be_deleted(alice: User, bob: User, alice_api: Api, bob_api: Api) -> None:
+    rule_id = bob_api.post("/automation/rules", rule(create_account(bob).pk)).json()["id"]
+    error(alice_api.delete(f"/automation/rules/{rule_id}"), 404, "not_found")
+    assert not IdempotencyRecord.objects.exists()
+    assert AutomationRule.objects.filter(pk=rule_id).exists()
+
+
+def test_the_last_runs_outcome_is_read(bob: User, bob_api: Api) -> None:
+    account = create_account(bob)
+    rule_id = bob_api.post("/automation/rules", rule(account.pk)).json()["id"]
+    record_rule_failure(rule_id, NoProviderConfigured())
+    body = bob_api.get(f"/automation/rules/{rule_id}").json()
+    assert (body["last_outcome"], body["last_error"]) == ("failed", NoProviderConfigured().message)
+    assert body["last_run_at"] is not None

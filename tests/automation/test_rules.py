@@ -7,20 +7,27 @@ from tests.conftest import create_account, create_scheduled_post
 from tests.generation.fake_openai import FakeOpenAI, Reply
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier, set_time_zone
-from tidings.automation.models import AutomationRule
+from tidings.automation.errors import RulePaused
+from tidings.automation.models import AutomationRule, Review, RunOutcome
 from tidings.automation.services import (
     check_rule_may_run,
     claim_due_rules,
+    delete_rule,
+    record_rule_failure,
+    run_rule_now,
     save_rule,
     schedule_rule_post,
     set_rule_enabled,
     write_rule_posts,
 )
-from tidings.core.errors import InvalidInput
+from tidings.core.errors import InvalidInput, NotFound
 from tidings.credits.models import CreditReservation, ReservationStatus
+from tidings.generation.config import NoProviderConfigured
+from tidings.jobs.models import JobLog
 from tidings.notifications.models import Notification, NotificationType
-from tidings.platforms.models import Platform
+from tidings.platforms.models import AccountStatus, Platform
 from tidings.posts.models import Post, TargetStatus
+from tidings.posts.services import schedule_post
 from tidings.tiers.plans import Tier
 from tidings.tiers.services import TierLimitReached
 
@@ -139,3 +146,160 @@ def test_a_run_with_a_full_queue_keeps_the_post_as_a_draft(bob: User, ai_model: 
     assert "queue" in post.draft_reason
     assert post.text == "A post written by the fake model."
     assert not CreditReservation.objects.filter(user=bob, target__post=post).exists()
+
+
+def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_user(bob: User, ai_model: FakeOpenAI) -> None:
+    ai_model.default = lambda request: Reply(text="Spring sale starts now! #sale")
+    account = create_account(bob, Platform.MASTODON)
+    rule = save_rule(
+        bob,
+        name="Sale",
+        schedule="0 9 * * *",
+        brief=BRIEF,
+        account_ids=[account.pk],
+        enabled=True,
+        review=Review.REVIEW_FIRST,
+    )
+    run_at = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+    post = schedule_rule_post(rule.pk, run_at=run_at, drafts=write_rule_posts(rule.pk))
+
+    assert (post.text, post.scheduled_at) == ("Spring sale starts now! #sale", None)
+    assert post.draft_reason == "Waiting for your review from rule “Sale”."
+    assert post.targets.get().status == TargetStatus.DRAFT
+    assert not CreditReservation.objects.filter(user=bob).exists()
+    note = Notification.objects.get(user=bob, type=NotificationType.POST_REVIEW)
+    assert (note.title, note.data) == (
+        "A post from “Sale” waits for your review",
+        {"post_id": post.pk, "rule_id": rule.pk},
+    )
+    rule.refresh_from_db()
+    assert (rule.last_outcome, rule.last_post_id, rule.last_run_at, rule.last_error) == (
+        RunOutcome.REVIEW,
+        post.pk,
+        run_at,
+        "",
+    )
+    # The user schedules it as any draft: the note goes, the credit is reserved.
+    scheduled = schedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+    assert scheduled.draft_reason == ""
+    assert CreditReservation.objects.get(target__post=post).status == ReservationStatus.PENDING
+
+
+def test_an_unknown_review_choice_is_refused(bob: User) -> None:
+    account = create_account(bob)
+    with pytest.raises(InvalidInput) as refusal:
+        save_rule(bob, name="x", schedule="0 9 * * *", brief=BRIEF, account_ids=[account.pk], review="approval")
+    assert refusal.value.details == {"field": "review"}
+    assert not AutomationRule.objects.exists()
+
+
+def test_a_failure_notifies_once_per_rule_and_cause_until_a_run_works(bob: User) -> None:
+    rule = make_rule(bob)
+    other = make_rule(bob)
+    no_ai = NoProviderConfigured()
+
+    record_rule_failure(rule.pk, no_ai)
+    record_rule_failure(rule.pk, no_ai)
+    record_rule_failure(other.pk, no_ai)
+    failures = Notification.objects.filter(user=bob, type=NotificationType.RULE_FAILED)
+    assert failures.count() == 2
+    note = failures.get(data__rule_id=rule.pk)
+    assert note.title == "“Morning post” did not schedule a post"
+    assert note.message == no_ai.message
+    assert note.data == {"rule_id": rule.pk, "cause": "no_ai_provider"}
+    rule.refresh_from_db()
+    assert (rule.last_outcome, rule.last_error, rule.failure_cause) == (
+        RunOutcome.FAILED,
+        no_ai.message,
+        "no_ai_provider",
+    )
+    assert rule.failing_since is not None
+
+    record_rule_failure(
+        rule.pk, InvalidInput("None of the rule's accounts is connected any more.", field="account_ids")
+    )
+    assert failures.count() == 3
+    assert failures.filter(data__cause="invalid_input:account_ids").count() == 1
+
+    # A run that works ends the streak: the same cause later is news again.
+    run_at = datetime(2026, 12, 2, 9, tzinfo=UTC)
+    post = schedule_rule_post(rule.pk, run_at=run_at, drafts=[{"platform": "mastodon", "text": "Hi", "parts": []}])
+    rule.refresh_from_db()
+    assert (rule.last_outcome, rule.last_post_id, rule.failing_since, rule.failure_cause) == (
+        RunOutcome.SCHEDULED,
+        post.pk,
+        None,
+        "",
+    )
+    record_rule_failure(rule.pk, no_ai)
+    assert failures.filter(data__rule_id=rule.pk, data__cause="no_ai_provider").count() == 2
+
+
+def test_a_paused_or_deleted_rule_reports_nothing(bob: User) -> None:
+    rule = make_rule(bob, enabled=False)
+    with pytest.raises(RulePaused) as paused:
+        check_rule_may_run(rule.pk)
+    record_rule_failure(rule.pk, paused.value)
+    record_rule_failure(rule.pk + 1000, NoProviderConfigured())
+    assert not Notification.objects.filter(type=NotificationType.RULE_FAILED).exists()
+    rule.refresh_from_db()
+    assert rule.last_outcome == RunOutcome.NONE
+
+
+def test_a_run_with_a_full_queue_notifies_and_points_at_the_draft(bob: User, ai_model: FakeOpenAI) -> None:
+    bob.tier_limits = {"queue_size": 1}
+    bob.save()
+    rule = make_rule(bob)
+    create_scheduled_post(bob, [create_account(bob, Platform.BLUESKY)])
+
+    post = schedule_rule_post(rule.pk, run_at=datetime(2026, 12, 1, 9, tzinfo=UTC), drafts=write_rule_posts(rule.pk))
+
+    rule.refresh_from_db()
+    assert (rule.last_outcome, rule.last_post_id, rule.failure_cause) == (
+        RunOutcome.DRAFT,
+        post.pk,
+        "tier_limit_reached:can_schedule",
+    )
+    assert rule.last_error == post.draft_reason
+    note = Notification.objects.get(type=NotificationType.RULE_FAILED)
+    assert note.data == {"rule_id": rule.pk, "cause": "tier_limit_reached:can_schedule", "post_id": post.pk}
+    assert note.message == f"{post.draft_reason} The post it wrote waits in your drafts."
+
+
+def test_a_manual_run_runs_a_paused_rule_where_the_plan_has_automation(alice: User, bob: User) -> None:
+    rule = make_rule(bob, enabled=False)
+    assert check_rule_may_run(rule.pk, manual=True).pk == rule.pk
+    free = make_rule(alice, enabled=False)
+    with pytest.raises(TierLimitReached) as refusal:
+        check_rule_may_run(free.pk, manual=True)
+    assert "Automation is not part of the Free plan" in refusal.value.message
+
+
+def test_run_now_is_refused_upfront_on_free_and_without_a_connected_account(alice: User, bob: User) -> None:
+    free = make_rule(alice, enabled=False)
+    with pytest.raises(TierLimitReached):
+        run_rule_now(alice, free.pk)
+    rule = make_rule(bob, enabled=False)
+    rule.accounts.update(status=AccountStatus.DISCONNECTED)
+    with pytest.raises(InvalidInput) as refusal:
+        run_rule_now(bob, rule.pk)
+    assert refusal.value.details == {"field": "account_ids"}
+    with pytest.raises(NotFound):
+        run_rule_now(alice, rule.pk)
+    assert not JobLog.objects.exists()
+
+
+def test_deleting_a_rule_keeps_its_posts(alice: User, bob: User, ai_model: FakeOpenAI) -> None:
+    rule = make_rule(bob)
+    post = schedule_rule_post(rule.pk, run_at=datetime(2026, 12, 1, 9, tzinfo=UTC), drafts=write_rule_posts(rule.pk))
+    with pytest.raises(NotFound):
+        delete_rule(alice, rule.pk)
+    delete_rule(bob, rule.pk)
+    assert not AutomationRule.objects.exists()
+    post.refresh_from_db()
+    assert post.automation_rule_id is None
+    assert post.targets.get().status == TargetStatus.SCHEDULED
+    assert CreditReservation.objects.get(target__post=post).status == ReservationStatus.PENDING
+    with pytest.raises(NotFound):
+        delete_rule(bob, rule.pk)

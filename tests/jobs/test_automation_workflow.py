@@ -7,14 +7,15 @@ from dbos import DBOS
 from django.utils import timezone
 
 from tests.conftest import create_account
-from tests.generation.fake_openai import FakeOpenAI, Reply
+from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
 from tests.jobs.conftest import wait_for
 from tidings.accounts.models import User
-from tidings.automation.models import AutomationRule
-from tidings.automation.services import save_rule
+from tidings.automation.models import AutomationRule, Review, RunOutcome
+from tidings.automation.services import run_rule_now, save_rule, set_rule_enabled
 from tidings.generation.models import GenerationLog
 from tidings.jobs.events import send
 from tidings.jobs.models import JobLog
+from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
 
@@ -72,3 +73,58 @@ def test_the_dispatcher_starts_due_rules_once_per_run(bob: User, ai_model: FakeO
     assert rule.next_run_at is not None
     assert rule.next_run_at > timezone.now()
     assert len(ai_model.requests) == 1
+
+
+def run_now(user: User, rule: AutomationRule) -> JobLog:
+    workflow_id = run_rule_now(user, rule.pk)
+    DBOS.retrieve_workflow(workflow_id).get_result()
+    return JobLog.objects.get(workflow_id=workflow_id)
+
+
+def test_run_now_runs_a_paused_rule_and_leaves_it_paused(bob: User, ai_model: FakeOpenAI) -> None:
+    rule = rule_for(bob)
+    set_rule_enabled(bob, rule.pk, enabled=False)
+
+    log = run_now(bob, rule)
+
+    post = Post.objects.get(automation_rule=rule)
+    assert (log.status, log.data["manual"], log.data["outcome"]) == ("completed", True, "scheduled")
+    assert post.targets.get().status == TargetStatus.SCHEDULED
+    rule.refresh_from_db()
+    assert (rule.enabled, rule.next_run_at, rule.last_outcome, rule.last_post_id) == (
+        False,
+        None,
+        RunOutcome.SCHEDULED,
+        post.pk,
+    )
+
+
+def test_a_review_first_run_leaves_a_draft_waiting(bob: User, ai_model: FakeOpenAI) -> None:
+    rule = rule_for(bob)
+    AutomationRule.objects.filter(pk=rule.pk).update(review=Review.REVIEW_FIRST)
+
+    log = run(rule)
+
+    post = Post.objects.get(automation_rule=rule)
+    assert (log.status, log.data["outcome"], log.data["post_id"]) == ("completed", "review", post.pk)
+    assert post.draft_reason == "Waiting for your review from rule “Weekly tip”."
+    assert post.targets.get().status == TargetStatus.DRAFT
+    assert Notification.objects.filter(user=bob, type=NotificationType.POST_REVIEW, data__post_id=post.pk).count() == 1
+
+
+def test_a_provider_refusing_fails_the_run_notifies_once_and_shows_on_the_rule(bob: User, ai_model: FakeOpenAI) -> None:
+    ai_model.default = lambda request: Fail(400, "The model `gpt-x` does not exist.", type="invalid_request_error")
+    rule = rule_for(bob)
+
+    first, second = run(rule), run(rule)
+
+    assert (first.status, second.status) == ("failed", "failed")
+    assert first.data["refused"]["code"] == second.data["refused"]["code"]
+    assert not Post.objects.filter(automation_rule=rule).exists()
+    rule.refresh_from_db()
+    assert rule.last_outcome == RunOutcome.FAILED
+    assert rule.last_error == first.error
+    assert rule.failure_cause == first.data["refused"]["code"]
+    note = Notification.objects.get(user=bob, type=NotificationType.RULE_FAILED)
+    assert note.data == {"rule_id": rule.pk, "cause": rule.failure_cause}
+    assert note.message == first.error
