@@ -27,6 +27,8 @@ function zonePickers() {
     const picker = window.TomSelect
       ? new window.TomSelect(select, {maxOptions: null, create: false, selectOnTab: true})
       : null;
+    // The label now names Tom Select's own input; the select it hides stays only to be submitted.
+    if (picker) select.setAttribute("aria-hidden", "true");
     const suggest = select.closest("form")?.querySelector("[data-zone-suggest]");
     const listed = [...select.options].some((option) => option.value === browserZone);
     if (!suggest || !browserZone || !listed || select.value === browserZone) return;
