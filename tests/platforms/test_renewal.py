@@ -23,7 +23,7 @@ from tidings.posts.publishing import begin_publish, claim_due_targets, send_targ
 
 pytestmark = pytest.mark.django_db
 
-X_TOKEN = "https://api.x.com/2/oauth2/token"  # noqa: S105
+X_TOKEN = "https://api.x.com/2/oauth2/token"
 X_TWEETS = "https://api.x.com/2/tweets"
 THREADS_REFRESH = "https://graph.threads.net/refresh_access_token"
 
@@ -327,3 +327,49 @@ def test_request_addresses_that_carry_tokens_are_not_logged(carol: User, caplog:
         f"tokens.refresh account={account.pk} platform=threads trigger=sweep outcome=refreshed"
     ]
     assert not any("th-long" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_publishes_renewing_one_account_at_once_spend_its_refresh_token_once(bob: User) -> None:
+    """X rotates refresh tokens: the second of two racing refreshes would be refused and force a reconnect, so
+    one waits for the other and uses the tokens it stored (a row lock on PostgreSQL, a lock in the process on
+    SQLite)."""
+    import threading
+
+    from django.db import connection
+
+    account = x_account(bob, expires_in=timedelta(hours=1))
+    spent: list[str] = []
+
+    def token(request: httpx.Request) -> httpx.Response:
+        refresh = parse_qs(request.content.decode())["refresh_token"][0]
+        spent.append(refresh)
+        if refresh != "rt-1":
+            return httpx.Response(
+                400, json={"error": "invalid_request", "error_description": "Value passed was revoked"}
+            )
+        threading.Event().wait(0.3)  # the platform takes its time: the other publish arrives meanwhile
+        return httpx.Response(200, json=x_token_answer("2"))
+
+    results: list[tuple[str, str]] = []
+
+    def renew() -> None:
+        try:
+            stale = SocialAccount.objects.get(pk=account.pk)
+            renewed = renewal.renew_for_publish(stale, stale_token="at-1")
+            results.append((renewed.access_token, renewed.refresh_token))
+        finally:
+            connection.close()
+
+    with respx.mock:
+        respx.post(X_TOKEN).mock(side_effect=token)
+        threads = [threading.Thread(target=renew) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+
+    assert spent == ["rt-1"]
+    assert results == [("at-2", "rt-2"), ("at-2", "rt-2")]
+    account.refresh_from_db()
+    assert (account.status, account.access_token, account.refresh_token) == (AccountStatus.ACTIVE, "at-2", "rt-2")

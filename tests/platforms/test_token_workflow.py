@@ -46,19 +46,30 @@ def test_the_workflow_refreshes_each_expiring_account_in_its_own_step(
         n = request.headers["Authorization"].rsplit("-", 1)[-1]
         return httpx.Response(200, json=session(access=jwt(nonce=n), refresh=f"rt-{n}-new"))
 
+    # A LinkedIn sign-in without a refresh token cannot be renewed: its owner is warned instead.
+    connect_account(
+        carol,
+        platform=Platform.LINKEDIN,
+        external_id="li-carol",
+        handle="Carol",
+        access_token="li-at",
+        token_expires_at=timezone.now() + timedelta(days=3),
+    )
     respx_mock.post(xrpc("com.atproto.server.refreshSession")).mock(side_effect=refresh)
     handle = DBOS.start_workflow(tokens.refresh_expiring_tokens, timezone.now())
     handle.get_result()
     log = JobLog.objects.get(workflow_id=handle.get_workflow_id())
     assert (log.event, log.status) == ("tokens/refresh.expiring", JobStatus.COMPLETED)
-    assert {k: log.data[k] for k in ("refreshed", "reconnect_needed", "failed", "skipped")} == {
+    assert {k: log.data[k] for k in ("refreshed", "reconnect_needed", "failed", "skipped", "warned")} == {
         "refreshed": 2,
         "reconnect_needed": 0,
         "failed": 0,
         "skipped": 0,
+        "warned": 1,
     }
     steps = [step["function_name"] for step in DBOS.list_workflow_steps(handle.get_workflow_id())]
     assert steps.count("tokens.refresh_account") == 2
     assert "tokens.expiring_accounts" in steps
+    assert steps[-2:] == ["tokens.warn_expiring", "job_log.finish"]
     refreshed = [SocialAccount.objects.get(pk=a.pk).refresh_token for a in accounts]
     assert refreshed == ["rt-1-new", "rt-2-new", "rt-3"]
