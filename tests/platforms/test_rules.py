@@ -47,10 +47,44 @@ def test_every_platform_has_rules() -> None:
         ("x", "\u201cquotes\u201d \u2013 dash", 15),  # U+2010-201F count 1
         ("mastodon", "go https://example.com/" + "x" * 100, 3 + 23),
         ("bluesky", "go https://example.com/" + "x" * 10, 3 + 30),  # Bluesky counts links in full
+        # X recognises bare domains as twitter-text does (https://docs.x.com/fundamentals/counting-characters)
+        ("x", "menu at example.com today", 8 + 23 + 6),
+        ("x", "Read shop.example.co.uk/autumn.", 5 + 23 + 1),
+        ("x", "example.jp", 10),  # one name under a country code, no path: text
+        ("x", "example.jp/menu", 23),
+        ("x", "t.co", 23),
+        ("x", "node.js and file.py and me@example.com", 38),  # not domains, or an address
+        # Threads: "Emojis are counted as the number of UTF-8 bytes" (https://developers.facebook.com/docs/threads/posts)
+        ("threads", "👍", 4),
+        ("threads", "👍🏽 ok", 8 + 3),
+        ("threads", "👨‍👩‍👧", 18),
+        ("threads", "é and 你好", 8),  # other characters count one each
+        # YouTube's description is 5000 bytes; TikTok's caption and LinkedIn's commentary are UTF-16 units
+        ("youtube", "é👍", 2 + 4),
+        ("tiktok", "é👍", 1 + 2),
+        ("linkedin", "👍🏽", 4),
     ],
 )
 def test_text_length_counts_as_the_platform_does(platform: str, text: str, expected: int) -> None:
     assert text_length(platform, text) == expected
+
+
+def test_threads_takes_at_most_five_different_links() -> None:
+    # "The number of links is restricted to 5 or fewer", counting unique URLs, bare domains included:
+    # https://developers.facebook.com/documentation/threads/create-posts/text-attachments
+    five = "a.com b.com/x c.org https://d.net www.e.io/ and again https://a.com www.c.org/"
+    assert text_problems("threads", five) == []
+    assert text_problems("threads", five + " f.com") == ["The post has 6 different links; Threads allows at most 5."]
+    assert text_problems("x", five + " f.com") == []  # X has no such limit
+
+
+def test_a_limit_in_bytes_says_bytes() -> None:
+    assert text_problems("youtube", "é" * 2501) == [
+        "The description is 5002 bytes long; YouTube allows 5000. Shorten it."
+    ]
+    assert text_problems("tiktok", "👍" * 1101) == [
+        "The caption is 2202 characters long; TikTok allows 2200. Shorten it."
+    ]
 
 
 def test_hashtags_need_a_letter_and_ignore_entities() -> None:
@@ -152,3 +186,23 @@ def test_any_text_splits_into_parts_that_fit_and_lose_nothing(platform: str, tex
     assert limit is not None
     assert all(text_length(platform, part) <= limit for part in parts)
     assert "".join("".join(unnumbered(parts)).split()) == "".join(text.split())
+
+
+def test_the_connectors_count_as_compose_does_when_a_post_is_scheduled_and_sent() -> None:
+    from tidings.platforms.base import Content
+    from tidings.platforms.connectors.threads import ThreadsConnector
+    from tidings.platforms.connectors.x import XConnector
+    from tidings.platforms.models import SocialAccount
+
+    links = " ".join(f"site{n}.com" for n in range(6))
+    assert ThreadsConnector().validate(SocialAccount(platform="threads"), Content(text=links)) == [
+        "The post has 6 different links; Threads allows at most 5."
+    ]
+    # 11 bare domains: 11 * 23 + 10 spaces = 263 of X's 280, where their own length would be 110.
+    domains = " ".join(f"shop{n:02}.example.com/p" for n in range(11))
+    assert text_length("x", domains) == 11 * 23 + 10
+    assert XConnector().validate(SocialAccount(platform="x"), Content(text=domains + " " + "x" * 16)) == []
+    # 280 fits one post; one more character and it goes out as a thread of two.
+    assert text_length("x", domains + " " + "x" * 16) == 280
+    assert len(split_into_thread("x", domains + " " + "x" * 16)) == 1
+    assert len(split_into_thread("x", domains + " " + "x" * 17)) == 2

@@ -355,7 +355,7 @@ def test_validate_accepts_a_fitting_video(account: SocialAccount) -> None:
         (content(duration_seconds=13 * 3600.0), "talk.mp4 lasts 46800 s; YouTube takes at most 43200 s."),
         (content(mime_type="video/x-matroska"), "talk.mp4: YouTube does not take video/x-matroska video."),
         (content(size_bytes=300 * 1024 * MB), "talk.mp4 is 307200 MB; YouTube takes video up to 262144 MB."),
-        (content("é" * 2600), "YouTube descriptions hold 5000 bytes; this one needs 5225."),
+        (content("é" * 2600), "The description is 5225 bytes long; YouTube allows 5000. Shorten it."),
         (content("Use <b>bold</b>"), "YouTube does not allow < or > in a video's title or description."),
         (Content(text="No video"), "YouTube needs a video."),
     ],

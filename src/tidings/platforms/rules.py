@@ -7,11 +7,19 @@ Text only; media rules and publishing belong to the connectors. How each platfor
 - X: 280 "weighted" characters, an approximation of twitter-text v3: the text is NFC-normalised, every URL counts
   as 23, an emoji (a whole grapheme cluster, with modifiers and joiners) counts as 2, and every other code point
   counts 1 when it is below U+1100 or in a few punctuation ranges (U+2000-200D, U+2010-201F, U+2032-2037) and
-  2 otherwise (CJK and most non-Latin scripts beyond that). Unlike twitter-text, only links written with
-  http(s):// or www. are recognised; a bare domain counts as its own length.
-  https://docs.x.com/fundamentals/counting-characters
+  2 otherwise (CJK and most non-Latin scripts beyond that). As twitter-text does, a bare domain is a URL too
+  ("example.com/menu", "shop.example.co.uk"), except one name under a country code without a path
+  ("example.jp"), which X leaves as text ("t.co" excepted). https://docs.x.com/fundamentals/counting-characters
 - Mastodon: 500 graphemes, every URL counted as 23 (its StatusLengthValidator). Remote mentions are counted in
   full here, where Mastodon counts only the user name: the count errs on the safe side.
+- Threads: 500 characters, where an emoji counts as its UTF-8 bytes (👍 is 4, 👍🏽 8), and at most 5 distinct
+  links, bare domains included ("Limitations" in https://developers.facebook.com/docs/threads/posts; links as
+  counted in https://developers.facebook.com/documentation/threads/create-posts/text-attachments).
+- YouTube: the description holds 5000 UTF-8 bytes (`snippet.description` in
+  https://developers.google.com/youtube/v3/docs/videos#properties).
+- TikTok: the caption (`post_info.title`) holds 2200 UTF-16 code units ("runes"),
+  https://developers.tiktok.com/doc/content-posting-api-reference-direct-post; LinkedIn's commentary 3000
+  characters, counted the same way (LinkedIn's servers count Java characters), so an emoji is 2.
 - The others state a number of "characters" without saying how they count; we count Unicode code points.
 
 Hashtag maxima: Instagram refuses a caption with more than 30; YouTube ignores every hashtag on a video that has
@@ -34,6 +42,10 @@ class Counting(StrEnum):
     GRAPHEMES = "graphemes"
     CODE_POINTS = "code_points"
     X_WEIGHTED = "x_weighted"
+    # Code points, each emoji counted as its UTF-8 bytes (Threads).
+    EMOJI_BYTES = "emoji_bytes"
+    UTF8_BYTES = "utf8_bytes"
+    UTF16_UNITS = "utf16_units"
 
 
 @dataclass(frozen=True)
@@ -44,24 +56,62 @@ class TextRules:
     supports_threads: bool = False
     max_hashtags: int | None = None
     field: str = "post"
+    # Distinct links a post may carry, and whether a bare domain ("example.com") is a link.
+    max_links: int | None = None
+    bare_domains: bool = False
+
+    @property
+    def unit(self) -> str:
+        return "bytes" if self.counting == Counting.UTF8_BYTES else "characters"
 
 
 RULES: dict[str, TextRules] = {
     Platform.BLUESKY: TextRules(300, Counting.GRAPHEMES, supports_threads=True),
-    Platform.X: TextRules(280, Counting.X_WEIGHTED, url_length=23, supports_threads=True),
+    Platform.X: TextRules(280, Counting.X_WEIGHTED, url_length=23, supports_threads=True, bare_domains=True),
     Platform.MASTODON: TextRules(500, Counting.GRAPHEMES, url_length=23, supports_threads=True),
-    Platform.THREADS: TextRules(500, supports_threads=True),
-    Platform.LINKEDIN: TextRules(3000),
+    Platform.THREADS: TextRules(500, Counting.EMOJI_BYTES, supports_threads=True, max_links=5, bare_domains=True),
+    Platform.LINKEDIN: TextRules(3000, Counting.UTF16_UNITS),
     Platform.FACEBOOK: TextRules(63206),
     Platform.INSTAGRAM: TextRules(2200, max_hashtags=30, field="caption"),
-    Platform.TIKTOK: TextRules(2200, field="caption"),
+    Platform.TIKTOK: TextRules(2200, Counting.UTF16_UNITS, field="caption"),
     # The video's description; its title (at most 100 characters) is not generated text.
-    Platform.YOUTUBE: TextRules(5000, max_hashtags=60, field="description"),
+    Platform.YOUTUBE: TextRules(5000, Counting.UTF8_BYTES, max_hashtags=60, field="description"),
     Platform.PINTEREST: TextRules(500, field="description"),
     Platform.WEBHOOK: TextRules(None),
 }
 
 URL_RE = re.compile(r"\b(?:https?://|www\.)\S+?(?=[.,;:!?)\]}'\"\u2019\u201d]*(?:\s|$))", re.IGNORECASE)
+# Top-level domains a bare domain may end in: the country codes, and the generic names people write (twitter-text
+# knows every delegated name; a bare domain under a rarer one is counted here as plain text).
+_CCTLD_NAMES = (
+    "ac ad ae af ag ai al am ao aq ar as at au aw ax az ba bb bd be bf bg bh bi bj bm bn bo br bs bt bw by bz ca cc "
+    "cd cf cg ch ci ck cl cm cn co cr cu cv cw cx cy cz de dj dk dm do dz ec ee eg er es et eu fi fj fk fm fo fr ga "
+    "gb gd ge gf gg gh gi gl gm gn gp gq gr gs gt gu gw gy hk hm hn hr ht hu id ie il im in io iq ir is it je jm jo "
+    "jp ke kg kh ki km kn kp kr kw ky kz la lb lc li lk lr ls lt lu lv ly ma mc md me mg mh mk ml mm mn mo mp mq mr "
+    "ms mt mu mv mw mx my mz na nc ne nf ng ni nl no np nr nu nz om pa pe pf pg ph pk pl pm pn pr ps pt pw py qa re "
+    "ro rs ru rw sa sb sc sd se sg sh si sk sl sm sn so sr ss st su sv sx sy sz tc td tf tg th tj tk tl tm tn to tr "
+    "tt tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw"
+)
+_GTLD_NAMES = (
+    "com net org edu gov mil int info biz name pro aero asia cat coop jobs mobi museum post tel travel app dev page "
+    "blog shop store online site website tech xyz club top live news cloud email link art design media studio space "
+    "world today life social agency digital network group company center solutions services support systems "
+    "software tools zone academy africa bar berlin bike build business cafe city click coffee community computer "
+    "consulting cool directory education energy events exchange expert family finance fitness fun fund games "
+    "gallery global gmbh guide guru health help house inc institute international land legal love ltd management "
+    "market marketing menu money movie nyc one partners party photo photography photos pizza place plus press "
+    "productions pub recipes red reviews rocks run sale school science show ski studio style team technology tickets "
+    "tips tokyo tours town trade training university vacations ventures video vip vision vote watch web wiki win "
+    "wine work works yoga bio eco ngo"
+)
+_CCTLDS, _GTLDS = frozenset(_CCTLD_NAMES.split()), frozenset(_GTLD_NAMES.split())
+_SHORT_DOMAINS = frozenset({"t.co"})
+_TLD = "|".join(sorted(_CCTLDS | _GTLDS, key=len, reverse=True))
+_BARE_DOMAIN = re.compile(
+    rf"(?<![\w@#$./\-])(?P<host>(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_TLD}))(?![\w-])"
+    rf"(?P<path>(?::\d+)?/\S*?)?(?=[.,;:!?)\]}}'\"\u2019\u201d]*(?:\s|$))",
+    re.IGNORECASE,
+)
 HASHTAG_RE = re.compile(r"(?<![\w#&])#(?=\w*[^\W\d_])\w+")
 _GRAPHEME = regex.compile(r"\X")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
@@ -94,10 +144,34 @@ def _x_weight(grapheme: str) -> int:
 def _count(counting: Counting, text: str) -> int:
     if counting == Counting.CODE_POINTS:
         return len(text)
+    if counting == Counting.UTF8_BYTES:
+        return len(text.encode())
+    if counting == Counting.UTF16_UNITS:
+        return len(text.encode("utf-16-le")) // 2
     graphemes = _GRAPHEME.findall(text)
     if counting == Counting.GRAPHEMES:
         return len(graphemes)
+    if counting == Counting.EMOJI_BYTES:
+        return sum(len(g.encode()) if _EMOJI.search(g) else len(g) for g in graphemes)
     return sum(_x_weight(g) for g in graphemes)
+
+
+def links(platform: str, text: str) -> list[tuple[int, int]]:
+    """Where the platform sees links in `text`, as (start, end): written with http(s):// or www., and bare
+    domains where the platform takes them as links too."""
+    found = [(url.start(), url.end()) for url in URL_RE.finditer(text)]
+    if not RULES[platform].bare_domains:
+        return found
+    for bare in _BARE_DOMAIN.finditer(text):
+        start, end = bare.span()
+        if any(s <= start < e or start <= s < end for s, e in found):
+            continue
+        host = bare.group("host").lower()
+        labels = host.split(".")
+        if labels[-1] in _CCTLDS and len(labels) == 2 and not bare.group("path") and host not in _SHORT_DOMAINS:
+            continue  # "example.jp": twitter-text's invalid short domain
+        found.append((start, end))
+    return sorted(found)
 
 
 def text_length(platform: str, text: str) -> int:
@@ -108,9 +182,9 @@ def text_length(platform: str, text: str) -> int:
     if rules.url_length is None:
         return _count(rules.counting, text)
     total, position = 0, 0
-    for url in URL_RE.finditer(text):
-        total += _count(rules.counting, text[position : url.start()]) + rules.url_length
-        position = url.end()
+    for start, end in links(platform, text):
+        total += _count(rules.counting, text[position:start]) + rules.url_length
+        position = end
     return total + _count(rules.counting, text[position:])
 
 
@@ -127,11 +201,23 @@ def text_problems(platform: str, text: str) -> list[str]:
     length = text_length(platform, text)
     if rules.max_length is not None and length > rules.max_length:
         advice = " Split it into a thread or shorten it." if rules.supports_threads else " Shorten it."
-        problems.append(f"The {rules.field} is {length} characters long; {name} allows {rules.max_length}.{advice}")
+        problems.append(f"The {rules.field} is {length} {rules.unit} long; {name} allows {rules.max_length}.{advice}")
     tags = len(hashtags(text))
     if rules.max_hashtags is not None and tags > rules.max_hashtags:
         problems.append(f"The {rules.field} has {tags} hashtags; {name} allows at most {rules.max_hashtags}.")
+    if rules.max_links is not None:
+        distinct = {_link_key(text[start:end]) for start, end in links(platform, text)}
+        if len(distinct) > rules.max_links:
+            problems.append(
+                f"The {rules.field} has {len(distinct)} different links; {name} allows at most {rules.max_links}."
+            )
     return problems
+
+
+def _link_key(link: str) -> str:
+    """A link as the same link however it is written: without its scheme, "www." or a trailing slash."""
+    bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", link, flags=re.IGNORECASE)
+    return bare.rstrip("/").lower()
 
 
 def split_into_thread(platform: str, text: str) -> list[str]:

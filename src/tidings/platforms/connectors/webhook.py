@@ -4,7 +4,9 @@ Contract for receivers: the body is signed with the account's secret as
 `X-Tidings-Signature: sha256=<hex HMAC-SHA256 of "<X-Tidings-Timestamp>.<body>">`; the `Idempotency-Key` header
 (also in the body) is the same on every retry of one post, so a receiver that stores it publishes each post once.
 A 2xx answer may carry JSON `{"id": ..., "url": ...}`; 429 with Retry-After asks us to wait; 401/403 mean the secret
-was rejected; other 4xx are final; 5xx are retried. "Send a test" on the Connections page sends the same, signed,
+was rejected; other 4xx are final; 5xx are retried. Each media item comes as an absolute public URL the receiver
+can fetch (`TIDINGS_PUBLIC_URL` and the media path, or the storage's own URL). The full contract, with a
+verification example, is docs/webhooks.md. "Send a test" on the Connections page sends the same, signed,
 with `"test": true` in the body and an `X-Tidings-Test: 1` header: check the signature, answer 2xx, publish nothing.
 """
 
@@ -18,6 +20,7 @@ from typing import Any, ClassVar
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 
 from tidings import http
@@ -33,9 +36,31 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
+from tidings.platforms.config import public_url
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.errors import classify_status, retry_after_seconds, unreachable
+from tidings.platforms.media import MediaItem
 from tidings.platforms.models import Platform, SocialAccount
+
+
+def media_url(item: MediaItem) -> str:
+    """Where the receiver fetches a file: the storage's own address when it has one (S3 and the like), else this
+    server's public address with the media path."""
+    url = default_storage.url(item.path)
+    return url if url.startswith(("https://", "http://")) else f"{public_url()}/{url.lstrip('/')}"
+
+
+def _media(item: MediaItem) -> dict[str, Any]:
+    return {
+        "url": media_url(item),
+        "kind": item.kind,
+        "type": item.mime_type,
+        "size_bytes": item.size_bytes,
+        "width": item.width,
+        "height": item.height,
+        "duration_seconds": item.duration_seconds,
+        "alt": item.alt_text,
+    }
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -76,7 +101,7 @@ class WebhookConnector(BaseConnector):
             "account": {"id": account.external_id, "handle": account.handle},
             "text": content.text,
             "link": content.link,
-            "media": [{"path": m.path, "type": m.mime_type, "alt": m.alt_text} for m in content.media],
+            "media": [_media(item) for item in content.media],
             "scheduled_at": content.scheduled_at.isoformat() if content.scheduled_at else None,
         }
         return self._result(self._post(account, payload, idempotency_key), idempotency_key)

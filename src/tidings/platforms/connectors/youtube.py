@@ -57,8 +57,8 @@ RULES = MediaRules(
     max_video_seconds=12 * 3600,
     requires_video=True,
 )
-# https://developers.google.com/youtube/v3/docs/videos#properties: at most 100 characters / 5000 bytes, no < or >.
-TITLE_CHARS, DESCRIPTION_BYTES = 100, 5000
+# https://developers.google.com/youtube/v3/docs/videos#properties: a title of at most 100 characters, no < or >.
+TITLE_CHARS = 100
 # A multiple of 256 KB, as the protocol asks of every chunk but the last.
 CHUNK_BYTES = 32 * 256 * 1024
 MAX_RESUMES = 5
@@ -157,11 +157,8 @@ class YouTubeConnector(OAuthConnector):
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         title, description = title_and_description(content)
+        # The description's 5000 bytes are counted in `rules` (Counting.UTF8_BYTES), as compose counts them.
         problems = text_problems(Platform.YOUTUBE, description) + media_problems("YouTube", RULES, content.media)
-        if len(description.encode()) > DESCRIPTION_BYTES:
-            problems.append(
-                f"YouTube descriptions hold {DESCRIPTION_BYTES} bytes; this one needs {len(description.encode())}."
-            )
         if "<" in description or ">" in description:
             problems.append("YouTube does not allow < or > in a video's title or description.")
         return problems if title or problems else ["A YouTube video needs a title: write at least one line of text."]
