@@ -13,6 +13,8 @@ TIDINGS_SIGNUP       open, verify (credits after the email is confirmed; default
 TIDINGS_PROXY_COUNT  proxies in front that append to X-Forwarded-For (default 0: the peer is the client)
 TIDINGS_METRICS_TOKEN  bearer token for /metrics (unset: staff sessions only)
 TIDINGS_LOG_FORMAT   plain (default) or json: one JSON object per log line
+TIDINGS_UPGRADE_URL  the page where users change plans (the Plan page links to it; default: none)
+TIDINGS_UPGRADE_CONTACT  whom users ask to change plans: an email address, a web address or a name (default: none)
 """
 
 import os
@@ -248,6 +250,9 @@ TIDINGS_EMAIL_CONFIRMATION_MAX_AGE = 3 * 24 * 3600
 # Behind N proxies the client's address is the N-th from the right in X-Forwarded-For (the entries left of it are
 # whatever the client sent); both throttles below key on it.
 TIDINGS_PROXY_COUNT = int(os.environ.get("TIDINGS_PROXY_COUNT", "0"))
+# How users upgrade (tidings.tiers.upgrade): without either, the Plan page says to ask whoever runs the server.
+TIDINGS_UPGRADE_URL = os.environ.get("TIDINGS_UPGRADE_URL", "").strip()
+TIDINGS_UPGRADE_CONTACT = os.environ.get("TIDINGS_UPGRADE_CONTACT", "").strip()
 # Log-in throttle (django-axes, failures kept in the database): five failed log-ins for one username, or from one
 # address, lock that username or address out for 15 minutes; a successful log-in clears the count.
 AXES_FAILURE_LIMIT = 5

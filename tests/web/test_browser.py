@@ -99,9 +99,9 @@ def test_a_tier_refusal_keeps_the_draft_and_rings_the_bell(page: "playwright.Pag
     page.wait_for_url(f"{base}/notifications/")
     assert "Plan limit reached" in page.inner_text("[data-testid=notification]")
     shoot(page, "notifications")
-    page.click("text=Mark all read")
-    page.wait_for_url(f"{base}/notifications/")
-    assert page.locator("[data-testid=unread-count]").count() == 0
+    page.click("[data-testid=mark-all-read]")
+    page.locator("[data-testid=unread-count]").first.wait_for(state="detached")
+    assert page.locator("[data-testid=unread-mark]").count() == 0
     page.goto(f"{base}/plan/")
     assert "Free" in page.inner_text("h1")
     shoot(page, "plan")

@@ -20,8 +20,10 @@ def test_the_dashboard_plan_and_composer_show_both_balances(client: Client, bob:
     assert 'data-testid="video-credits-available">30<' in dashboard
     assert 'data-testid="credits-available">500<' in dashboard
     plan = client.get("/plan/").content.decode()
-    assert "30 video credits available (0 reserved, 0 used this cycle)" in plan
-    assert '<th scope="row">Monthly video credits</th><td>30</td>' in plan
+    assert 'data-testid="video_credits-available">30<' in plan
+    assert 'aria-label="Video credits: 0 used, 0 reserved, 30 available"' in plan
+    assert '<span class="d-block">Video credits each month</span>' in plan
+    assert '<td class="text-end bg-primary-lt fw-bold">30</td>' in plan
     compose = client.get("/compose/").content.decode()
     assert "one credit (500 available)" in compose
     assert "video credit (30 available) when the media includes a video" in compose

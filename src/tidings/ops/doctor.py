@@ -336,6 +336,32 @@ def check_backups() -> list[Check]:
     return checks
 
 
+def check_upgrade_path() -> Check:
+    """How the Plan page tells users to upgrade: the words only, so the operator learns here which setting is used."""
+    from tidings.tiers.upgrade import upgrade_path
+
+    path = upgrade_path()
+    if settings.TIDINGS_UPGRADE_URL and not path.url:
+        return Check(
+            "upgrade path",
+            "warn",
+            f"TIDINGS_UPGRADE_URL {settings.TIDINGS_UPGRADE_URL!r} is not a web address, so it is not shown",
+            "Give the full https:// address of your plans page.",
+        )
+    if path.url:
+        named = f"; questions to {path.contact}" if path.contact else ""
+        return Check("upgrade path", "ok", f"the Plan page links to {path.url}{named}")
+    if path.contact:
+        return Check("upgrade path", "ok", f"the Plan page says to ask {path.contact} to change plans")
+    return Check(
+        "upgrade path",
+        "ok",
+        "the Plan page says to ask the person who runs this server, without an address",
+        "Set TIDINGS_UPGRADE_URL to the page where users change plans, or TIDINGS_UPGRADE_CONTACT to an address "
+        "they can write to.",
+    )
+
+
 def run_checks(*, web: int = 1, workers: int = 1) -> list[Check]:
     """Every check; those that need the database (or its tables) are left out when it is unreachable (or empty)."""
     checks = [check_data_dir(), check_django(), check_database()]
@@ -352,4 +378,5 @@ def run_checks(*, web: int = 1, workers: int = 1) -> list[Check]:
     if migrated:
         checks += check_backups()
     checks += [*check_debug_and_hosts(), check_ai_provider(), check_platforms(), *check_api_versions()]
+    checks.append(check_upgrade_path())
     return checks

@@ -15,17 +15,12 @@ from django.views.static import serve
 from tidings.accounts.models import User
 from tidings.credits.models import Balance
 from tidings.credits.selectors import balance_summary
-from tidings.platforms.models import AccountStatus
+from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.mediatypes import TYPES
-from tidings.posts.models import PostTarget, TargetStatus
-from tidings.tiers.checks import (
-    Decision,
-    can_connect,
-    can_generate,
-    can_plan_post,
-    can_schedule,
-    can_use_automation,
-)
+from tidings.tiers.checks import Decision, can_generate, can_plan_post, can_schedule
+from tidings.tiers.plans import Tier
+from tidings.tiers.upgrade import upgrade_path
+from tidings.web import overview, plan_usage
 from tidings.web.auth import signed_in
 from tidings.web.landing import landing_context
 
@@ -38,35 +33,45 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", landing_context())
 
 
-def _posts_today(user: User) -> list[Decision]:
+def _posts_today(user: User, platforms: list[str]) -> list[Decision]:
     """Today's posts per platform as scheduling counts them (published and planned), so the numbers shown are the
     ones a refusal would quote."""
     now = timezone.now()
-    return [can_plan_post(user, platform=p, at=now) for p in _platforms_in_use(user)]
+    return [can_plan_post(user, platform=p, at=now) for p in platforms]
 
 
-def _platforms_in_use(user: User) -> list[str]:
-    active = user.social_accounts.exclude(status=AccountStatus.DISCONNECTED)
-    return sorted(set(active.values_list("platform", flat=True)))
+def _platforms_in_use(accounts: list[SocialAccount]) -> list[str]:
+    return sorted({a.platform for a in accounts if a.status != AccountStatus.DISCONNECTED})
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The state of things at a glance: what needs the user (each with its action), what goes out next, credits
+    this cycle and posts per day."""
     user = signed_in(request)
-    targets = PostTarget.objects.filter(post__user=user).select_related("post", "account")
+    accounts = list(user.social_accounts.all())
+    platforms = _platforms_in_use(accounts)
+    credits = balance_summary(user)
+    video_credits = balance_summary(user, Balance.VIDEO_CREDITS)
+    queue = can_schedule(user)
+    rings = {"credits": credits, "video-credits": video_credits}
     context = {
-        "credits": balance_summary(user),
-        "video_credits": balance_summary(user, Balance.VIDEO_CREDITS),
-        "schedule_decision": can_schedule(user),
+        "attention": overview.attention(
+            user, credits=credits, video_credits=video_credits, queue=queue, accounts=accounts
+        ),
+        "next_up": overview.next_up(user),
+        "credits": credits,
+        "video_credits": video_credits,
+        "credit_rings": [{"id": key, "summary": summary} for key, summary in rings.items()],
+        "credit_chart": [
+            {"id": key, "used": summary.used_this_cycle, "reserved": summary.reserved, "available": summary.available}
+            for key, summary in rings.items()
+        ],
+        "per_day": overview.posts_per_day(user),
+        "schedule_decision": queue,
         "generate_decision": can_generate(user),
-        "post_decisions": _posts_today(user),
-        "upcoming": targets.filter(status=TargetStatus.SCHEDULED).order_by("scheduled_at")[:8],
-        "failures": targets.filter(
-            status__in=(TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.UNCONFIRMED)
-        ).order_by("-updated_at")[:8],
-        "reconnect": user.social_accounts.filter(status=AccountStatus.RECONNECT_NEEDED),
-        "notifications": user.notifications.filter(read_at__isnull=True)[:5],
+        "post_decisions": _posts_today(user, platforms),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -74,22 +79,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def plan(request: HttpRequest) -> HttpResponse:
+    """The plan's limits in words with what is used of each, the credits and their ledger this cycle, the plans
+    side by side, and how to upgrade on this server."""
     user = signed_in(request)
-    decisions: list[Decision] = [can_schedule(user), can_generate(user), can_use_automation(user, adding=0)]
-    decisions += [can_connect(user, platform=p) for p in _platforms_in_use(user)]
-    decisions += _posts_today(user)
-    limits = [(name.value.replace("_", " "), value) for name, value in user.limits.items()]
-    return render(
-        request,
-        "web/plan.html",
-        {
-            "limits": limits,
-            "decisions": decisions,
-            "credits": balance_summary(user),
-            "video_credits": balance_summary(user, Balance.VIDEO_CREDITS),
-            "now": timezone.now(),
-        },
-    )
+    per_platform = plan_usage.connected_per_platform(user)
+    context = {
+        "usage": plan_usage.usage(user, sorted(per_platform), per_platform),
+        "comparison": plan_usage.comparison(user),
+        "tiers": [(tier.value, tier.name.title()) for tier in Tier],
+        "balances": [balance_summary(user), balance_summary(user, Balance.VIDEO_CREDITS)],
+        "has_accounts": bool(per_platform),
+        "cycle_ledger": plan_usage.cycle_ledger(user),
+        "recent_ledger": plan_usage.recent_ledger(user),
+        "upgrade": upgrade_path(),
+        "top_tier": user.tier == Tier.BUSINESS,
+    }
+    return render(request, "web/plan.html", context)
 
 
 @require_GET

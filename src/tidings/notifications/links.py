@@ -1,0 +1,120 @@
+"""Where a notification leads: the post, account, rule or plan limit it is about, read from its type and data.
+
+A link names its action from the notification alone (no query, so a list of them costs nothing); where it goes is
+decided when it is followed, from the state of the thing at that moment: a failed post that has since been moved
+back to drafts opens in the composer, not in the queue's list of problems.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from tidings.accounts.models import User
+from tidings.automation.models import AutomationRule
+from tidings.notifications.models import Notification, NotificationType
+from tidings.posts.models import Post, PostTarget, TargetStatus
+
+POST_TYPES = {NotificationType.POST_FAILED, NotificationType.POST_SKIPPED}
+CREDIT_TYPES = {NotificationType.LOW_CREDITS, NotificationType.CREDITS_EXPIRING}
+# Targets in these states are changed in the composer (text, accounts, time); the others are looked at, retried or
+# settled where the queue shows their attempts.
+IN_COMPOSER = {TargetStatus.DRAFT, TargetStatus.SCHEDULED}
+QUEUE_FILTER = {
+    TargetStatus.FAILED: "problems",
+    TargetStatus.SKIPPED: "problems",
+    TargetStatus.UNCONFIRMED: "problems",
+    TargetStatus.PUBLISHED: "published",
+    TargetStatus.QUEUED: "scheduled",
+    TargetStatus.PUBLISHING: "scheduled",
+}
+
+
+@dataclass(frozen=True)
+class Destination:
+    url: str
+    # Said once the user arrives when the thing is gone (a deleted post or rule); empty otherwise.
+    note: str = ""
+
+
+def action_label(notification: Notification) -> str:
+    """What following the notification does, in the words of a button."""
+    kind = notification.type
+    if kind in POST_TYPES:
+        if (notification.dedupe_key or "").startswith("unconfirmed:"):
+            return "Say whether it went out"
+        return "Open the post"
+    if kind in CREDIT_TYPES:
+        return "See your credits"
+    if kind == NotificationType.TIER_LIMIT_REACHED:
+        return "See your plan"
+    if kind == NotificationType.ACCOUNT_RECONNECT:
+        return "Reconnect"
+    if kind == NotificationType.RULE_FAILED:
+        return "Open the rule"
+    if kind == NotificationType.POST_REVIEW:
+        return "Review the post"
+    return "Open"
+
+
+def open_url(notification: Notification) -> str:
+    """The link shown: it marks the notification read and goes on to `destination`."""
+    return reverse("notification-open", args=[notification.pk])
+
+
+def queue_entry_url(target_id: int, status: str, account_id: int | None = None) -> str:
+    """A target's entry in the queue, in the view that lists targets in its state and narrowed to its account, so
+    it is near the top of the first page."""
+    query = {"show": QUEUE_FILTER.get(TargetStatus(status), "") if status in TargetStatus.values else ""}
+    query["account"] = str(account_id or "")
+    shown = urlencode({key: value for key, value in query.items() if value})
+    return f"{reverse('queue')}{'?' if shown else ''}{shown}#target-{target_id}"
+
+
+def _number(data: dict[str, object], key: str) -> int | None:
+    value = data.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def destination(user: User, notification: Notification) -> Destination:
+    """Where the notification's subject is now; at most one query, scoped to the user."""
+    data = notification.data if isinstance(notification.data, dict) else {}
+    kind = notification.type
+    if kind in POST_TYPES or kind == NotificationType.POST_REVIEW:
+        return _post_destination(user, data)
+    if kind in CREDIT_TYPES:
+        return Destination(f"{reverse('plan')}#credits")
+    if kind == NotificationType.TIER_LIMIT_REACHED:
+        limit = data.get("limit_name")
+        anchor = f"limit-{limit}" if isinstance(limit, str) and limit.isidentifier() else "limits"
+        return Destination(f"{reverse('plan')}#{anchor}")
+    if kind == NotificationType.ACCOUNT_RECONNECT:
+        account_id = _number(data, "account_id")
+        return Destination(reverse("connections") + (f"#account-{account_id}" if account_id else ""))
+    if kind == NotificationType.RULE_FAILED:
+        rule_id = _number(data, "rule_id")
+        if rule_id and AutomationRule.objects.filter(user=user, pk=rule_id).exists():
+            return Destination(reverse("automation-edit", args=[rule_id]))
+        return Destination(reverse("automation"), "That rule has since been deleted." if rule_id else "")
+    return Destination(reverse("notifications"))
+
+
+def _post_destination(user: User, data: dict[str, object]) -> Destination:
+    target_id, post_id = _number(data, "target_id"), _number(data, "post_id")
+    if target_id is not None:
+        target = (
+            PostTarget.objects.filter(pk=target_id, post__user=user)
+            .values_list("status", "post_id", "account_id")
+            .first()
+        )
+        if target is None:
+            return Destination(reverse("queue"), "That post has since been deleted.")
+        status, post_id, account_id = target
+        if status in IN_COMPOSER:
+            return Destination(reverse("post-edit", args=[post_id]))
+        return Destination(queue_entry_url(target_id, status, account_id))
+    if post_id is not None:
+        if not Post.objects.filter(pk=post_id, user=user).exists():
+            return Destination(reverse("queue"), "That post has since been deleted.")
+        return Destination(reverse("post-edit", args=[post_id]))
+    return Destination(f"{reverse('queue')}?show=problems")
