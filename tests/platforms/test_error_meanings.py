@@ -254,3 +254,32 @@ def test_mastodon_422_for_unprocessed_media_is_retried_and_other_422s_are_not() 
     )
     refused = mastodon.error_for(answer(422, {"error": "Validation failed: Text can't be blank"}))
     assert type(refused) is PermanentError
+
+
+def test_a_missing_scope_on_tiktok_or_youtube_is_not_fixed_by_a_new_token() -> None:
+    from tidings.platforms.connectors.tiktok import tiktok_failure
+    from tidings.platforms.connectors.youtube import youtube_failure
+
+    # https://developers.tiktok.com/doc/tiktok-api-v2-error-handling: error.code scope_not_authorized
+    tiktok = tiktok_failure(
+        answer(401, {"error": {"code": "scope_not_authorized", "message": "", "log_id": "2026120113"}})
+    )
+    # https://developers.google.com/youtube/v3/docs/errors: forbidden (403) insufficientPermissions
+    youtube = youtube_failure(
+        answer(
+            403,
+            {
+                "error": {
+                    "code": 403,
+                    "message": "Insufficient Permission",
+                    "errors": [{"reason": "insufficientPermissions"}],
+                }
+            },
+        )
+    )
+    for error in (tiktok, youtube):
+        assert isinstance(error, ReauthRequired)
+        assert error.refreshable is False
+    expired = tiktok_failure(answer(401, {"error": {"code": "access_token_invalid", "message": "expired"}}))
+    assert isinstance(expired, ReauthRequired)
+    assert expired.refreshable is True

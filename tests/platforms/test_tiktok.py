@@ -315,7 +315,7 @@ def test_no_answer_to_the_init_is_an_unknown_outcome(respx_mock: respx.MockRoute
     ("status", "code", "headers", "expected", "words"),
     [
         (401, "access_token_invalid", {}, ReauthRequired, "no longer accepts"),
-        (401, "scope_not_authorized", {}, ReauthRequired, "no longer accepts"),
+        (401, "scope_not_authorized", {}, ReauthRequired, "did not grant a permission"),
         (429, "rate_limit_exceeded", {"Retry-After": "30"}, RateLimited, "rate_limit_exceeded"),
         (500, "internal_error", {}, TransientError, "internal_error"),
         (403, "spam_risk_too_many_posts", {}, PermanentError, "daily cap on posts"),

@@ -288,7 +288,7 @@ def test_an_expired_session_is_transient(respx_mock: respx.MockRouter, account: 
     ("response", "expected", "words"),
     [
         (google_error(401, "authError", "Invalid Credentials"), ReauthRequired, "no longer accepts"),
-        (google_error(403, "insufficientPermissions"), ReauthRequired, "no longer accepts"),
+        (google_error(403, "insufficientPermissions"), ReauthRequired, "lacks a permission"),
         (google_error(403, "rateLimitExceeded", "Slow down."), RateLimited, "Slow down."),
         (google_error(503, "backendError", "Backend Error"), TransientError, "Backend Error"),
         (google_error(400, "invalidTitle", "The video title is invalid."), PermanentError, "title is invalid"),

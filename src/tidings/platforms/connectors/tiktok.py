@@ -82,6 +82,14 @@ def tiktok_failure(response: httpx.Response) -> PublishFailure:
         error = {}
     code, text = str(error.get("code") or ""), str(error.get("message") or response.text[:300])
     message = f"TikTok refused the post ({code or response.status_code}): {text}".strip()
+    if code == "scope_not_authorized":
+        # A permission the user did not grant: a new token has the same scopes, so only a reconnect helps.
+        # https://developers.tiktok.com/doc/tiktok-api-v2-error-handling
+        return ReauthRequired(
+            "TikTok says this account did not grant a permission Tidings needs; reconnect it and allow every "
+            "permission asked for.",
+            refreshable=False,
+        )
     if code in REAUTH_CODES or response.status_code == 401:
         return ReauthRequired(f"TikTok no longer accepts this account's sign-in ({code or 401}).")
     if code == "rate_limit_exceeded" or response.status_code == 429:

@@ -109,6 +109,13 @@ def youtube_failure(response: httpx.Response) -> PublishFailure:
         )
     if reasons & SLOW_DOWN_REASONS:
         return RateLimited(message, retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+    if "insufficientPermissions" in reasons:
+        # The grant lacks a scope: a refreshed token carries the same scopes, so only a reconnect helps.
+        # https://developers.google.com/youtube/v3/docs/errors ("forbidden (403)")
+        return ReauthRequired(
+            "YouTube says this sign-in lacks a permission Tidings needs; reconnect the account and allow it.",
+            refreshable=False,
+        )
     if reasons & REAUTH_REASONS or response.status_code == 401:
         return ReauthRequired("YouTube no longer accepts this account's sign-in.")
     kind = classify_status(response.status_code)
