@@ -41,7 +41,9 @@ def test_without_any_provider_every_action_says_so_and_nothing_is_counted(alice:
             call()
         assert refusal.value.code == "no_ai_provider"
         assert refusal.value.message.startswith("No AI provider is set up, so nothing can be written for you.")
-        assert "TIDINGS_AI_PROVIDER" in refusal.value.message
+        # Whom to ask, never which setting: `tidings doctor` names those to the operator.
+        assert "ask the person who runs this server" in refusal.value.message
+        assert "TIDINGS_" not in refusal.value.message
     assert not DailyUsage.objects.exists()
     assert not GenerationLog.objects.exists()
 

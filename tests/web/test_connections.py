@@ -206,3 +206,14 @@ def test_disconnected_accounts_are_listed_as_such(bob: User) -> None:
     listed = page.split(f'data-testid="account-{account.pk}"')[1].split("</li>")[0]
     assert 'data-testid="account-state">Disconnected<' in listed
     assert f'id="disconnect-{account.pk}"' not in page
+
+
+def test_the_operator_sees_the_settings_a_platform_needs(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIDINGS_X_CLIENT_ID", raising=False)
+    User.objects.filter(pk=alice.pk).update(is_staff=True)
+    page = logged_in(alice).get("/ops/").content.decode()
+    table = page.split('data-testid="unavailable-platforms"')[1].split("</table>")[0]
+    assert (
+        "<tr><td>X</td><td>Set TIDINGS_X_CLIENT_ID and TIDINGS_X_CLIENT_SECRET (an app registered with X).</td></tr>"
+        in table
+    )

@@ -12,6 +12,7 @@ from django.test import Client
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.states import bring_to
 from tidings.accounts.models import User
+from tidings.generation.config import NoProviderConfigured
 from tidings.posts.models import TargetStatus
 from tidings.tiers.plans import Tier
 
@@ -169,3 +170,17 @@ def test_while_a_post_is_being_sent_the_delete_button_waits(client: Client, dana
     refused = client.post("/settings/delete/", {"password": PASSWORD})
     assert refused.status_code == 400
     assert User.objects.filter(pk=dana.pk).exists()
+
+
+def test_the_ai_provider_page_says_where_writing_comes_from(
+    client: Client, dana: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIDINGS_AI_PROVIDER", raising=False)
+    page = client.get("/generate/provider/").content.decode()
+    assert "No model is set up yet" in page
+    assert 'aria-current="page">' in page.split("AI provider</a>")[0].rsplit("<a ", 1)[1]
+    assert "TIDINGS_" not in NoProviderConfigured().message
+    monkeypatch.setenv("TIDINGS_AI_PROVIDER", "openai")
+    monkeypatch.setenv("TIDINGS_AI_MODEL", "llama3.1")
+    page = client.get("/generate/provider/").content.decode()
+    assert "You write with this server's model, <strong>llama3.1</strong>." in page

@@ -33,8 +33,7 @@ class NoProviderConfigured(DomainError):
         super().__init__(
             "No AI provider is set up, so nothing can be written for you. Add your own provider (an "
             "OpenAI-compatible endpoint such as OpenAI, Ollama or OpenRouter, or Anthropic) in the AI provider "
-            "settings, or ask the site's operator to set TIDINGS_AI_PROVIDER, TIDINGS_AI_MODEL and "
-            "TIDINGS_AI_API_KEY."
+            "settings, or ask the person who runs this server to set one up for everyone."
         )
 
 

@@ -11,6 +11,8 @@ from tidings.ops import charts, metrics, workflows
 from tidings.ops.backup import backup_status
 from tidings.ops.models import BackupRecord
 from tidings.ops.workflows import WorkflowStoreUnavailable
+from tidings.platforms.config import availability
+from tidings.platforms.models import Platform
 from tidings.platforms.registry import CONNECTORS
 
 
@@ -31,6 +33,8 @@ class Dashboard:
     stuck_workflows: list[workflows.Workflow] = field(default_factory=list)
     workflow_problem: str = ""
     platforms: list[str] = field(default_factory=list)
+    # Platforms users cannot connect yet, each with the settings that would offer it (users are told to ask).
+    unavailable: list[tuple[str, str]] = field(default_factory=list)
     last_backup: BackupRecord | None = None
     backup_warnings: list[str] = field(default_factory=list)
 
@@ -54,6 +58,11 @@ def build_dashboard(*, now: datetime | None = None) -> Dashboard:
         reconnect_count=reconnect_count,
         reconnect_accounts=reconnect_accounts,
         platforms=sorted(name for name, connector in CONNECTORS.items() if connector.is_configured()),
+        unavailable=[
+            (str(platform.label), found.setup or found.reason)
+            for platform in Platform
+            if not (found := availability(platform)).available
+        ],
     )
     backups = backup_status(now=now)
     board.last_backup = backups.last
