@@ -63,8 +63,8 @@ def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: objec
     target = Post.objects.get(user=dana).targets.get()
     assert target.status == TargetStatus.SCHEDULED
     assert target.scheduled_at == local.replace(second=0, microsecond=0)
-    page.goto(f"{base}/calendar/?date={local.date().isoformat()}")
-    assert "Our first post" in page.inner_text(".calendar")
+    page.goto(f"{base}/calendar/?view=month&date={local.date().isoformat()}")
+    page.locator(f"td[data-date='{local.date()}'] [data-testid=entry]", has_text="Our first post").wait_for()
     shoot(page, "calendar")
 
 

@@ -132,17 +132,6 @@ def test_queue_actions_touch_only_the_users_own_posts(client: Client, alice: Use
     assert post.targets.get().status == TargetStatus.CANCELLED
 
 
-def test_calendar_shows_posts_on_their_local_day(client: Client, bob: User) -> None:
-    post = create_scheduled_post(bob, [create_account(bob)], minutes=60 * 24 * 3, text="Calendar entry")
-    client.force_login(bob)
-    at = post.targets.get().scheduled_at
-    assert at is not None
-    month = client.get(f"/calendar/?date={at.date().isoformat()}").content.decode()
-    week = client.get(f"/calendar/?date={at.date().isoformat()}&view=week").content.decode()
-    assert "Calendar entry" in month
-    assert "Calendar entry" in week
-
-
 def test_the_bell_counts_unread_and_mark_read_clears_it(client: Client, bob: User) -> None:
     notify(bob, type=NotificationType.POST_FAILED, title="Failed", message="It failed")
     client.force_login(bob)

@@ -1,61 +1,190 @@
-"""The calendar: the user's posts by day and week, in the user's time zone."""
+"""The calendar: the user's posts by month, week or as an agenda, in the user's own time zone, and dragged to a
+new time through the same services and checks as the forms.
 
-import calendar as calendar_module
-from datetime import date, datetime, time, timedelta
+FullCalendar runs in the browser on `timeZone: "UTC"` with wall-clock times: the feed gives each entry's time as
+the user's local time without an offset, and a dropped time comes back the same way, so the device's own zone
+(which need not be the user's setting) shifts nothing, and a local time that DST skips or repeats is refused as in
+the composer.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import path
-from django.views.decorators.http import require_GET
+from django.templatetags.static import static
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from tidings.posts.models import PostTarget
+from tidings.accounts.models import User
+from tidings.accounts.timezones import local_to_utc
+from tidings.api.errors import domain_error_response
+from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from tidings.platforms.rules import platform_name
+from tidings.posts.lifecycle import TRANSITIONS
+from tidings.posts.models import PostTarget, TargetStatus
+from tidings.posts.services import EDITABLE, READY, reschedule_post, schedule_post
 from tidings.web.auth import signed_in
+from tidings.web.templatetags.ui import PLATFORM_ICONS
+
+S = TargetStatus
+VIEWS = ("month", "week", "agenda")
+# A feed request covers one view (six weeks at most); longer ones are refused rather than read.
+MAX_SPAN = timedelta(days=62)
+TEXT_SHOWN = 120
+# The colours the page explains, in the order a post lives through them (queued looks as publishing does).
+LEGEND = (S.DRAFT, S.SCHEDULED, S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.SKIPPED, S.FAILED, S.CANCELLED)
+
+Mover = Callable[[User, int, datetime], str]
+
+
+def _reschedule(user: User, post_id: int, at: datetime) -> str:
+    reschedule_post(user, post_id, at=at)
+    return "Moved to {when}."
+
+
+def _schedule(user: User, post_id: int, at: datetime) -> str:
+    schedule_post(user, post_id, at=at)
+    return "Scheduled for {when}."
+
+
+# The service that gives an entry in each state a new time, as the queue's and the composer's forms do: a waiting
+# post is rescheduled; a draft, or one that failed, was skipped or was cancelled, is scheduled (again). Each takes
+# the post's targets in those states together, so their entries move together.
+MOVERS: dict[str, Mover] = {S.SCHEDULED: _reschedule, **dict.fromkeys(READY, _schedule)}
+# Draggable: a state the lifecycle lets reach "scheduled" (or that is scheduled), with a service above to move it.
+DRAGGABLE = frozenset(state for state in MOVERS if state == S.SCHEDULED or S.SCHEDULED in TRANSITIONS[state])
 
 
 @login_required
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
-    """A month (or, with ?view=week, a week) of the user's posts, in the user's time zone."""
+    """The page; the entries come from the feed. `?view=` and `?date=` open a view on a day (and are kept as the
+    user moves around, so a reload or a shared link shows the same place)."""
     user = signed_in(request)
-    zone = user.zone
+    view = request.GET.get("view", "")
     try:
-        anchor = date.fromisoformat(request.GET.get("date", ""))
+        opened = date.fromisoformat(request.GET.get("date", "")).isoformat()
     except ValueError:
-        anchor = datetime.now(zone).date()
-    week = request.GET.get("view") == "week"
-    if week:
-        first = anchor - timedelta(days=anchor.weekday())
-        days = [first + timedelta(days=i) for i in range(7)]
-        previous, following = first - timedelta(days=7), first + timedelta(days=7)
-    else:
-        weeks = calendar_module.Calendar().monthdatescalendar(anchor.year, anchor.month)
-        days = [day for row in weeks for day in row]
-        previous = (anchor.replace(day=1) - timedelta(days=1)).replace(day=1)
-        following = (anchor.replace(day=28) + timedelta(days=4)).replace(day=1)
-    start = datetime.combine(days[0], time.min, zone)
-    end = datetime.combine(days[-1] + timedelta(days=1), time.min, zone)
-    targets = (
-        PostTarget.objects.filter(post__user=user, scheduled_at__gte=start, scheduled_at__lt=end)
-        .select_related("post", "account")
-        .order_by("scheduled_at")
-    )
-    by_day: dict[date, list[PostTarget]] = {day: [] for day in days}
-    for target in targets:
-        assert target.scheduled_at is not None
-        by_day.setdefault(target.scheduled_at.astimezone(zone).date(), []).append(target)
-    context = {
-        "days": [(day, by_day[day], day.month == anchor.month or week) for day in days],
-        "anchor": anchor,
-        "week": week,
-        "previous": previous,
-        "following": following,
-        "weekdays": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+        opened = ""
+    config = {
+        "events": reverse("calendar-events"),
+        "move": reverse("calendar-move", args=[0]).replace("/0/", "/{id}/"),
+        "compose": reverse("compose"),
+        "zone": user.time_zone,
+        "view": view if view in VIEWS else "",
+        "date": opened,
+        "sprite": static("vendor/tabler-icons/sprite.svg"),
     }
-    return render(request, "web/calendar.html", context)
+    legend = [(state, S(state).label) for state in LEGEND]
+    return render(request, "web/calendar.html", {"config": config, "time_zone": user.time_zone, "legend": legend})
+
+
+@login_required
+@require_GET
+def events(request: HttpRequest) -> HttpResponse:
+    """The entries FullCalendar asks for, one per target, between `start` and `end` (wall-clock times in the
+    user's zone, as the calendar sends them); in one query, whatever the number of posts."""
+    user = signed_in(request)
+    try:
+        start, end = (_wall_clock(request.GET.get(name, "")) for name in ("start", "end"))
+        if not start < end <= start + MAX_SPAN:
+            raise ValueError
+    except ValueError:
+        return domain_error_response(InvalidInput("Give start and end as dates at most 62 days apart."))
+    zone = user.zone
+    # The composer opens a post only while none of it has gone out (or is going).
+    ended_or_sent = PostTarget.objects.filter(post_id=OuterRef("post_id")).exclude(status__in=EDITABLE)
+    targets = (
+        PostTarget.objects.filter(
+            post__user=user,
+            scheduled_at__gte=start.replace(tzinfo=zone),
+            scheduled_at__lt=end.replace(tzinfo=zone),
+        )
+        .select_related("post", "account")
+        .annotate(not_editable=Exists(ended_or_sent))
+        .order_by("scheduled_at", "platform", "pk")
+    )
+    return JsonResponse([_entry(target, user) for target in targets], safe=False)
+
+
+def _wall_clock(raw: str) -> datetime:
+    """A date or date-time as the calendar sends it (UTC-marked, but meaning the user's wall clock), naive."""
+    return datetime.fromisoformat(raw.strip().replace(" ", "+")).replace(tzinfo=None)
+
+
+def _entry(target: PostTarget, user: User) -> dict[str, Any]:
+    assert target.scheduled_at is not None
+    text = " ".join(target.text.split())
+    if len(text) > TEXT_SHOWN:
+        text = text[: TEXT_SHOWN - 1] + "…"
+    editable = not target.not_editable  # type: ignore[attr-defined]
+    url = reverse("post-edit", args=[target.post_id]) if editable else f"{reverse('queue')}#post-{target.post_id}"
+    entry: dict[str, Any] = {
+        "id": str(target.pk),
+        "title": f"{target.account.handle} · {text}" if text else target.account.handle,
+        "start": target.scheduled_at.astimezone(user.zone).replace(tzinfo=None).isoformat(timespec="seconds"),
+        "url": url,
+        "startEditable": target.status in DRAGGABLE,
+        "classNames": ["entry", f"entry-{target.platform}", f"entry-{target.status}"],
+        "extendedProps": {
+            "post": target.post_id,
+            "account": target.account.handle,
+            "platform": target.platform,
+            "platformName": platform_name(target.platform),
+            "icon": PLATFORM_ICONS.get(target.platform, "world"),
+            "status": target.status,
+            "statusLabel": S(target.status).label,
+            "text": text,
+        },
+    }
+    if target.status in DRAGGABLE:
+        entry["groupId"] = f"{target.post_id}-{'waiting' if target.status == S.SCHEDULED else 'ready'}"
+    return entry
+
+
+@login_required
+@require_POST
+def move(request: HttpRequest, target_id: int) -> HttpResponse:
+    """A dropped entry: its post goes to `at`, a local minute in the user's zone.
+
+    Answers JSON: `{"message"}` when it moved, else the refusal as the API gives it, and nothing has changed.
+    """
+    user = signed_in(request)
+    try:
+        target = PostTarget.objects.filter(pk=target_id, post__user=user).first()
+        if target is None:
+            raise NotFound("No such post.")
+        mover = MOVERS.get(target.status) if target.status in DRAGGABLE else None
+        if mover is None:
+            raise Conflict(f"A post that is {S(target.status).label.lower()} keeps its time.")
+        at = local_to_utc(_minute(request.POST.get("at", "")), user.time_zone, field="at")
+        done = mover(user, target.post_id, at)
+    except DomainError as refusal:
+        return domain_error_response(refusal)
+    return JsonResponse({"message": done.format(when=_shown(at, user))})
+
+
+def _minute(raw: str) -> datetime:
+    try:
+        return datetime.strptime(raw.strip()[:16], "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - wall-clock time, zoned after
+    except ValueError:
+        raise InvalidInput("Give the new time as a date and time.", field="at") from None
+
+
+def _shown(at: datetime, user: User) -> str:
+    """As the `moment` filter shows a time: "Tue 1 Dec, 14:05", with the year when it is not this year."""
+    local = at.astimezone(user.zone)
+    this_year = datetime.now(user.zone).year
+    return local.strftime("%a %-d %b, %H:%M" if local.year == this_year else "%a %-d %b %Y, %H:%M")
 
 
 # Mounted at / by tidings.web.urls.
 urls = [
     path("calendar/", calendar, name="calendar"),
+    path("calendar/events/", events, name="calendar-events"),
+    path("calendar/targets/<int:target_id>/move/", move, name="calendar-move"),
 ]
