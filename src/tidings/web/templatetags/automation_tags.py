@@ -13,11 +13,11 @@ from tidings.jobs.models import JobLog, JobStatus
 
 register = template.Library()
 
-OUTCOME_COLOURS = {
-    RunOutcome.SCHEDULED: "green",
-    RunOutcome.REVIEW: "purple",
-    RunOutcome.DRAFT: "orange",
-    RunOutcome.FAILED: "red",
+OUTCOME_STATUS = {
+    RunOutcome.SCHEDULED: "published",
+    RunOutcome.REVIEW: "review",
+    RunOutcome.DRAFT: "skipped",
+    RunOutcome.FAILED: "failed",
 }
 
 
@@ -34,11 +34,11 @@ def schedule_words(expression: str, zone: str) -> str:
 
 @register.simple_tag
 def outcome_badge(outcome: str) -> str:
-    if outcome not in OUTCOME_COLOURS:
+    if outcome not in OUTCOME_STATUS:
         return ""
     return format_html(
-        '<span class="badge bg-{}-lt" data-testid="rule-outcome">{}</span>',
-        OUTCOME_COLOURS[RunOutcome(outcome)],
+        '<span class="badge status-{}" data-testid="rule-outcome">{}</span>',
+        OUTCOME_STATUS[RunOutcome(outcome)],
         RunOutcome(outcome).label,
     )
 
@@ -66,13 +66,13 @@ def run_badge(run: JobLog) -> str:
     """A run's outcome from its job log: what the rule's own outcome would have said at the time."""
     data = run.data if isinstance(run.data, dict) else {}
     if run.status in (JobStatus.PENDING, JobStatus.RUNNING):
-        colour, label = "azure", "Running"
+        colour, label = "queued", "Running"
     elif run.status == JobStatus.FAILED:
-        colour, label = ("orange", "Kept as a draft") if data.get("post_id") else ("red", "Failed")
+        colour, label = ("skipped", "Kept as a draft") if data.get("post_id") else ("failed", "Failed")
     elif run.status == JobStatus.CANCELLED:
-        colour, label = "secondary", "Cancelled"
+        colour, label = "cancelled", "Cancelled"
     elif data.get("outcome") == RunOutcome.REVIEW:
-        colour, label = "purple", "Waiting for review"
+        colour, label = "review", "Waiting for review"
     else:
-        colour, label = "green", "Scheduled"
-    return format_html('<span class="badge bg-{}-lt" data-testid="run-outcome">{}</span>', colour, label)
+        colour, label = "published", "Scheduled"
+    return format_html('<span class="badge status-{}" data-testid="run-outcome">{}</span>', colour, label)
