@@ -51,12 +51,19 @@ def data(page: str, element_id: str) -> object:
     return json.loads(found.group(1))
 
 
-def test_a_new_user_is_asked_to_connect_an_account_and_nothing_else(client: Client) -> None:
+def test_a_new_user_gets_the_checklist_and_after_it_is_put_away_the_dashboard_asks_to_connect(
+    client: Client,
+) -> None:
     dana = make_user("dana", Tier.FREE)
     page = dashboard(client, dana)
-    assert items(page) == [("connect", "Connect an account", "/connections/")]
-    assert 'data-testid="next-up"' in page
+    assert 'data-testid="onboarding"' in page
+    assert items(page) == []
+    assert "the steps above get you started" in page
     assert "Nothing scheduled" in page
+    client.post("/getting-started/dismiss/", {"next": "/dashboard/"})
+    page = dashboard(client, dana)
+    assert 'data-testid="onboarding"' not in page
+    assert items(page) == [("connect", "Connect an account", "/connections/")]
 
 
 def test_all_clear_when_nothing_needs_the_user(client: Client, bob: User) -> None:
@@ -174,6 +181,8 @@ def renewal(user: User) -> str:
 def test_an_unconfirmed_email_asks_for_the_link_instead_of_warning_about_credits(client: Client) -> None:
     erin = make_user("erin", Tier.FREE, email="erin@example.com", email_confirmed=False)
     create_account(erin)
+    client.force_login(erin)
+    client.post("/getting-started/dismiss/", {"next": "/dashboard/"})
     page = dashboard(client, erin)
     assert items(page) == [("confirm", "Confirm your email address", "/signup/confirm/")]
     assert "Your plan's credits arrive when you confirm your email address." in page

@@ -38,7 +38,7 @@ def test_the_page_lists_the_users_own_with_links_and_counts(client: Client, alic
     client.force_login(alice)
     page = client.get("/notifications/").content.decode()
     assert page.count('data-testid="notification"') == 2
-    assert f'href="/notifications/{second.pk}/open/" class="btn btn-sm btn-outline-primary"' in page
+    assert f'href="/notifications/{second.pk}/open/" class="btn btn-sm"' in page
     assert ">Reconnect<" in page
     assert ">See your credits<" in page
     assert 'data-testid="unread-count" aria-hidden="true">2<' in page

@@ -23,7 +23,7 @@ def test_the_dashboard_plan_and_composer_show_both_balances(client: Client, bob:
     assert 'data-testid="video_credits-available">30<' in plan
     assert 'aria-label="Video credits: 0 used, 0 reserved, 30 available"' in plan
     assert '<span class="d-block">Video credits each month</span>' in plan
-    assert '<td class="text-end bg-primary-lt fw-bold">30</td>' in plan
+    assert '<td class="text-end plan-yours fw-bold">30</td>' in plan
     compose = client.get("/compose/").content.decode()
     assert "one credit (500 available)" in compose
     assert "video credit (30 available) when the media includes a video" in compose

@@ -86,10 +86,17 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
         for account in accounts
     ]
     platforms = platform_statuses(user)
+    live_cards = [c for c in cards if c.account.status != AccountStatus.DISCONNECTED]
     context = {
         "platforms": platforms,
         "unavailable": [row for row in platforms if not row.available],
-        "cards": [c for c in cards if c.account.status != AccountStatus.DISCONNECTED],
+        "cards": live_cards,
+        # The accounts per platform, each group with the plan's count for it.
+        "groups": [
+            (row, group)
+            for row in platforms
+            if (group := [c for c in live_cards if c.account.platform == row.platform])
+        ],
         "disconnected": [c for c in cards if c.account.status == AccountStatus.DISCONNECTED],
         "credential_platforms": set(CREDENTIAL_FORMS),
         "error": error,

@@ -54,10 +54,12 @@ def attention(
     video_credits: BalanceSummary,
     queue: Decision,
     accounts: list[SocialAccount],
+    checklist_shown: bool = False,
 ) -> list[Attention]:
-    """Everything that needs the user now, the most urgent first."""
+    """Everything that needs the user now, the most urgent first. While the first-run checklist is shown, the steps
+    it lists (connect an account, confirm the email address) are left to it."""
     items: list[Attention] = []
-    if not [a for a in accounts if a.status != AccountStatus.DISCONNECTED]:
+    if not checklist_shown and not [a for a in accounts if a.status != AccountStatus.DISCONNECTED]:
         items.append(
             Attention(
                 "connect",
@@ -87,35 +89,40 @@ def attention(
     items += _rule_items(user)
     items += _draft_items(user)
     if user.awaiting_email_confirmation:
-        items.append(
-            Attention(
-                "confirm",
-                "yellow",
-                "mail",
-                "Confirm your email address",
-                "Your plan's credits arrive once you follow the link we emailed you.",
-                "Send the link again",
-                reverse("confirm-email-pending"),
+        if not checklist_shown:
+            items.append(
+                Attention(
+                    "confirm",
+                    "yellow",
+                    "mail",
+                    "Confirm your email address",
+                    "Your plan's credits arrive once you follow the link we emailed you.",
+                    "Send the link again",
+                    reverse("confirm-email-pending"),
+                )
             )
-        )
     else:
         items += _credit_items(user, credits) + _credit_items(user, video_credits)
-    if queue.limit is not None and queue.used * 100 >= queue.limit * QUEUE_NEAR_FULL_PERCENT:
-        full = queue.used >= queue.limit
-        items.append(
-            Attention(
-                "queue",
-                "red" if full else "yellow",
-                "list-details",
-                f"Your queue is {'full' if full else 'nearly full'}: {queue.used} of {queue.limit} scheduled posts",
-                "New posts are kept as drafts until a place frees up (a post goes out, or you cancel one)."
-                if full
-                else f"{queue.limit - queue.used} more can be scheduled on the {user.get_tier_display()} plan.",
-                "Open the queue",
-                f"{reverse('queue')}?show=scheduled",
-            )
+    return items + _queue_items(user, queue)
+
+
+def _queue_items(user: User, queue: Decision) -> list[Attention]:
+    if queue.limit is None or queue.used * 100 < queue.limit * QUEUE_NEAR_FULL_PERCENT:
+        return []
+    full = queue.used >= queue.limit
+    return [
+        Attention(
+            "queue",
+            "red" if full else "yellow",
+            "list-details",
+            f"Your queue is {'full' if full else 'nearly full'}: {queue.used} of {queue.limit} scheduled posts",
+            "New posts are kept as drafts until a place frees up (a post goes out, or you cancel one)."
+            if full
+            else f"{queue.limit - queue.used} more can be scheduled on the {user.get_tier_display()} plan.",
+            "Open the queue",
+            f"{reverse('queue')}?show=scheduled",
         )
-    return items
+    ]
 
 
 def _target_items(user: User) -> list[Attention]:

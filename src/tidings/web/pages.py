@@ -23,6 +23,7 @@ from tidings.tiers.upgrade import upgrade_path
 from tidings.web import overview, plan_usage
 from tidings.web.auth import signed_in
 from tidings.web.landing import landing_context
+from tidings.web.onboarding import onboarding_steps
 
 
 @require_GET
@@ -56,9 +57,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     video_credits = balance_summary(user, Balance.VIDEO_CREDITS)
     queue = can_schedule(user)
     rings = {"credits": credits, "video-credits": video_credits}
+    checklist = onboarding_steps(user)
     context = {
+        "onboarding": checklist,
         "attention": overview.attention(
-            user, credits=credits, video_credits=video_credits, queue=queue, accounts=accounts
+            user,
+            credits=credits,
+            video_credits=video_credits,
+            queue=queue,
+            accounts=accounts,
+            checklist_shown=checklist.visible,
         ),
         "next_up": overview.next_up(user),
         "credits": credits,
