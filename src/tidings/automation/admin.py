@@ -9,8 +9,8 @@ from tidings.ops.adminkit import ReadOnlyAdmin, run_each
 
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(ReadOnlyAdmin):
-    list_display = ("id", "name", "user", "enabled", "schedule", "last_run_at", "next_run_at")
-    list_filter = ("enabled",)
+    list_display = ("id", "name", "user", "enabled", "review", "schedule", "last_run_at", "last_outcome", "next_run_at")
+    list_filter = ("enabled", "review", "last_outcome")
     search_fields = ("name", "user__username")
     list_select_related = ("user",)
     filter_horizontal = ("accounts",)
