@@ -229,3 +229,30 @@ def test_another_users_rule_is_not_found(client: Client, bob: User, carol: User)
     assert client.get(f"/automation/{rule.pk}/runs/").status_code == 404
     rule.refresh_from_db()
     assert rule.enabled is True
+
+
+def test_the_runs_panel_stops_asking_after_five_minutes(client: Client, lisbon: User) -> None:
+    account = create_account(lisbon)
+    rule = save_rule(lisbon, name="Tips", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
+    client.force_login(lisbon)
+    asking = client.get(f"/automation/{rule.pk}/runs/?run=rule-unstarted&n=3").content.decode()
+    assert 'hx-trigger="every 2s"' in asking
+    assert f"/automation/{rule.pk}/runs/?run=rule-unstarted&amp;n=4" in asking
+    done = client.get(f"/automation/{rule.pk}/runs/?run=rule-unstarted&n=150").content.decode()
+    assert "hx-trigger" not in done
+    assert "it waits for the background worker" in done
+
+
+def test_the_rules_list_reads_a_fixed_number_of_queries(
+    client: Client, lisbon: User, django_assert_max_num_queries: object
+) -> None:
+    accounts = [create_account(lisbon, platform) for platform in (Platform.MASTODON, Platform.BLUESKY)]
+    for n in range(12):
+        rule = save_rule(
+            lisbon, name=f"Rule {n}", schedule="0 9 * * 1", brief={"topic": "x"}, account_ids=[a.pk for a in accounts]
+        )
+        record_rule_failure(rule.pk, InvalidInput("No.", field="account_ids"))
+    client.force_login(lisbon)
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
+        page = client.get("/automation/").content.decode()
+    assert page.count('data-testid="rule"') == 12

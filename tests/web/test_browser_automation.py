@@ -95,6 +95,7 @@ def test_a_rule_from_the_picker_to_a_draft_waiting_for_review(
     expect(card.get_by_test_id("rule-review")).to_have_text("Review first")
     expect(card.get_by_test_id("rule-next").locator("time")).to_have_count(1)
     check(page)
+    shoot(page, "automation")
 
     card.get_by_role("button", name="Run now").click()
     page.wait_for_url(re.compile(r"/automation/\d+/\?run="))

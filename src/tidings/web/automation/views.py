@@ -101,9 +101,19 @@ def preview(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _runs_context(rule: AutomationRule, workflow_id: str) -> dict[str, Any]:
+# The runs panel asks every two seconds while a run is under way, for five minutes at most (a run that takes
+# longer waits for a worker; reloading the page shows where it is).
+MAX_POLLS = 150
+
+
+def _runs_context(rule: AutomationRule, workflow_id: str, polls: int = 0) -> dict[str, Any]:
     running = bool(workflow_id) and not selectors.run_finished(rule, workflow_id)
-    return {"runs": selectors.runs_of(rule), "running": workflow_id if running else ""}
+    return {
+        "runs": selectors.runs_of(rule),
+        "running": workflow_id if running and polls < MAX_POLLS else "",
+        "still_running": running and polls >= MAX_POLLS,
+        "polls": polls + 1,
+    }
 
 
 @login_required
@@ -115,7 +125,8 @@ def runs(request: HttpRequest, rule_id: int) -> HttpResponse:
         rule = selectors.rules_for(user).get(pk=rule_id)
     except AutomationRule.DoesNotExist:
         raise Http404("No such automation rule.") from None
-    context = {"rule": rule, **_runs_context(rule, request.GET.get("run", ""))}
+    polls = int(request.GET["n"]) if request.GET.get("n", "").isdigit() else 0
+    context = {"rule": rule, **_runs_context(rule, request.GET.get("run", ""), polls)}
     return render(request, "web/automation/runs.html", context)
 
 
