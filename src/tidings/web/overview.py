@@ -21,6 +21,8 @@ from tidings.notifications.links import queue_entry_url
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.tiers.checks import Decision, local_day_start
+from tidings.tiers.checks import posts_per_day as counted_per_day
+from tidings.tiers.plans import Limit
 from tidings.usage.models import DailyUsage, Metric
 from tidings.usage.services import local_day
 
@@ -203,7 +205,7 @@ def _rule_items(user: User) -> list[Attention]:
 def _draft_items(user: User) -> list[Attention]:
     """Drafts that a refusal kept (the text is safe, and the reason says what to change before scheduling again),
     and drafts a rule wrote for the user to review."""
-    drafts = Post.objects.filter(user=user, scheduled_at__isnull=True, targets__status=TargetStatus.DRAFT).distinct()
+    drafts = Post.objects.filter(user=user, scheduled_at__isnull=True)  # a post without a time is a draft
     kept = drafts.exclude(draft_reason="").order_by("-updated_at", "-pk").only("pk", "text", "draft_reason")
     to_review = (
         drafts.filter(draft_reason="", automation_rule__review=Review.REVIEW_FIRST)
@@ -286,6 +288,24 @@ def _credit_items(user: User, summary: BalanceSummary) -> list[Attention]:
             )
         )
     return items
+
+
+@dataclass(frozen=True)
+class PlatformToday:
+    platform: str
+    used: int
+    limit: int | None
+
+
+def posts_today(user: User, platforms: list[str]) -> list[PlatformToday]:
+    """Today's posts per platform as scheduling counts them (published and planned), so the numbers shown are the
+    ones a refusal would quote; today alone, where a refusal also looks ahead for the next day with room."""
+    today = local_day(user)
+    limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
+    return [
+        PlatformToday(platform, counted_per_day(user, platform=platform, first_day=today, days=1)[today], limit)
+        for platform in platforms
+    ]
 
 
 def next_up(user: User) -> QuerySet[PostTarget]:

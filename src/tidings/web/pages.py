@@ -8,16 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
-from tidings.accounts.models import User
 from tidings.credits.models import Balance
 from tidings.credits.selectors import balance_summary
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.mediatypes import TYPES
-from tidings.tiers.checks import Decision, can_generate, can_plan_post, can_schedule
+from tidings.tiers.checks import can_generate, can_schedule
 from tidings.tiers.plans import Tier
 from tidings.tiers.upgrade import upgrade_path
 from tidings.web import overview, plan_usage
@@ -32,13 +30,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "web/home.html", landing_context())
-
-
-def _posts_today(user: User, platforms: list[str]) -> list[Decision]:
-    """Today's posts per platform as scheduling counts them (published and planned), so the numbers shown are the
-    ones a refusal would quote."""
-    now = timezone.now()
-    return [can_plan_post(user, platform=p, at=now) for p in platforms]
 
 
 def _platforms_in_use(accounts: list[SocialAccount]) -> list[str]:
@@ -79,7 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "per_day": overview.posts_per_day(user),
         "schedule_decision": queue,
         "generate_decision": can_generate(user),
-        "post_decisions": _posts_today(user, platforms),
+        "post_decisions": overview.posts_today(user, platforms),
     }
     return render(request, "web/dashboard.html", context)
 
