@@ -14,13 +14,14 @@ from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, NotFound
 from tidings.credits.services import lock_user
 from tidings.platforms.registry import connector_for
+from tidings.posts.actions import RETRY
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import IN_QUEUE, PostTarget, TargetStatus
 from tidings.posts.services import check_schedule_time, check_targets_can_go_out
 from tidings.tiers.checks import can_schedule
 from tidings.tiers.services import TierLimitReached, refuse
 
-RETRYABLE = (TargetStatus.FAILED, TargetStatus.SKIPPED)
+RETRYABLE = tuple(sorted(RETRY))
 
 
 def retry_target(user: User, target_id: int, *, at: datetime | None = None) -> PostTarget:

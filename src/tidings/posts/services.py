@@ -15,6 +15,7 @@ from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from tidings.credits.services import lock_user, refresh_reservations
 from tidings.platforms.models import AccountStatus, SocialAccount
+from tidings.posts.actions import RESCHEDULE, RESTART
 from tidings.posts.lifecycle import balances_needed, move_targets
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.posts.publishing import content_problems
@@ -174,24 +175,44 @@ def _was_dispatched(target: PostTarget) -> bool:
 
 
 def reschedule_post(user: User, post_id: int, *, at: datetime) -> Post:
-    """Move the post's waiting targets to a new time; targets already being published keep their course.
+    """Move the post's waiting targets to a new time, and schedule its failed, skipped and cancelled ones again for
+    it; targets being published keep their course, and drafts stay drafts.
 
     The new day's limits are checked as for scheduling, and a credit reserved before the last renewal is reserved
-    again from this cycle (the old one expires): a post moved after a renewal pays from the new month.
+    again from this cycle (the old one expires): a post moved after a renewal pays from the new month. An ended
+    target reserves a credit again and goes out in a new dispatch round, as a retry does, but at `at`.
     """
     post = get_post(user, post_id)
     check_schedule_time(at)
     with transaction.atomic():
         locked_user = lock_user(user.pk)
-        targets = list(post.targets.select_related("account").filter(status=TargetStatus.SCHEDULED))
+        targets = list(post.targets.select_related("account").filter(status__in=RESCHEDULE))
         if not targets:
-            raise Conflict("Nothing in this post is waiting to be published, so there is nothing to reschedule.")
+            raise Conflict("Nothing in this post is waiting or ended, so there is nothing to reschedule.")
         check_targets_can_go_out(locked_user, targets, at=at)
-        refresh_reservations(locked_user, target_ids=[t.pk for t in targets])
-        PostTarget.objects.filter(pk__in=[t.pk for t in targets], status=TargetStatus.SCHEDULED).update(
-            scheduled_at=at, updated_at=timezone.now()
+        waiting = [t.pk for t in targets if t.status == TargetStatus.SCHEDULED]
+        ended = [t.pk for t in targets if t.status in RESTART]
+        if ended and not post.targets.filter(status__in=IN_QUEUE).exists():
+            decision = can_schedule(locked_user)
+            if not decision.allowed:
+                raise TierLimitReached(decision)
+        now = timezone.now()
+        refresh_reservations(locked_user, target_ids=waiting)
+        PostTarget.objects.filter(pk__in=waiting, status=TargetStatus.SCHEDULED).update(scheduled_at=at, updated_at=now)
+        move_targets(
+            locked_user,
+            ended,
+            to=TargetStatus.SCHEDULED,
+            only_from=RESTART,
+            reason="Rescheduled",
+            scheduled_at=at,
+            dispatch_round=F("dispatch_round") + 1,
+            error="",
+            sending_since=None,
+            locked_until=None,
+            updated_at=now,
         )
-        Post.objects.filter(pk=post.pk).update(scheduled_at=at, updated_at=timezone.now())
+        Post.objects.filter(pk=post.pk).update(scheduled_at=at, draft_reason="", updated_at=now)
     post.refresh_from_db()
     return post
 
@@ -206,6 +227,8 @@ def unschedule_post(user: User, post_id: int) -> int:
             locked_user, post.targets.values_list("pk", flat=True), to=TargetStatus.DRAFT, reason="Moved back to draft"
         )
         if not moved:
+            if set(post.targets.values_list("status", flat=True)) <= {TargetStatus.DRAFT}:
+                raise Conflict("This post is a draft already.")
             raise Conflict("Nothing in this post can go back to a draft: it is published or being published.")
         if not post.targets.filter(status__in=IN_QUEUE).exists():
             Post.objects.filter(pk=post.pk).update(scheduled_at=None, updated_at=timezone.now())
