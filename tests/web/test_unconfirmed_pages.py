@@ -49,7 +49,10 @@ def test_an_unconfirmed_target_offers_to_mark_it_and_no_retry(
     client.force_login(bob)
     block = target_block(client.get("/queue/").content.decode(), unconfirmed)
 
-    assert '<span class="status-unconfirmed" data-testid="target-status">Sent, outcome unknown</span>' in block
+    assert (
+        '<span class="badge bg-yellow-lt status-unconfirmed" data-testid="target-status">Sent, outcome unknown</span>'
+        in block
+    )
     assert f'action="/queue/targets/{unconfirmed.pk}/went-out/"' in block
     assert 'name="url"' in block
     assert "It went out</button>" in block
@@ -105,7 +108,8 @@ def test_it_went_out_with_its_address_shows_the_link(client: Client, bob: User, 
     assert shown_messages(page) == ["Marked as published on Webhook; its credit is spent."]
     block = target_block(page.content.decode(), target)
     assert (
-        '<a href="https://hooks.example/posts/7" rel="noopener noreferrer" data-testid="target-link">view</a>' in block
+        '<a href="https://hooks.example/posts/7" rel="noopener noreferrer" class="text-decoration-underline" '
+        'data-testid="target-link">View the post</a>' in block
     )
     assert "It did not go out" not in block
 
@@ -249,7 +253,7 @@ def test_a_link_that_is_not_a_web_address_is_never_rendered(client: Client, bob:
     page = client.get("/queue/").content.decode()
     assert "javascript:" not in page
     assert 'data-testid="target-link"' not in page
-    assert '<span class="status-published" data-testid="target-status">Published</span>' in page
+    assert '<span class="badge bg-green-lt status-published" data-testid="target-status">Published</span>' in page
 
 
 def test_the_dashboard_sends_an_unconfirmed_target_to_the_queue(

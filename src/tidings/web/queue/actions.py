@@ -1,73 +1,56 @@
-"""The queue: every post with each target's state, and what can be done with it."""
+"""What can be done from the queue: to one post, to one of its targets, or to the selected posts at once. Each form
+posts here and comes back to the page it was on, with a toast saying what happened."""
 
 from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import path
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
-from tidings.core.errors import DomainError, NotFound
-from tidings.platforms.models import Platform
+from tidings.core.errors import DomainError, InvalidInput, NotFound
 from tidings.platforms.rules import platform_name
-from tidings.posts.models import Post, PostTarget, TargetStatus
+from tidings.posts.duplicate import duplicate_post
+from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.retry import retry_target
-from tidings.posts.services import cancel_post, create_post, delete_post, get_post, reschedule_post, unschedule_post
-from tidings.posts.unconfirmed import can_check, check_unconfirmed, mark_did_not_go_out, mark_went_out
+from tidings.posts.services import cancel_post, delete_post, reschedule_post, schedule_post, unschedule_post
+from tidings.posts.unconfirmed import check_unconfirmed, mark_did_not_go_out, mark_went_out
 from tidings.web.auth import signed_in
 
-FILTERS = {
-    "scheduled": ("scheduled", "queued", "publishing"),
-    "published": ("published",),
-    "problems": ("failed", "skipped", "unconfirmed"),
-    "drafts": ("draft",),
-}
 
-
-def _posts(user: User) -> QuerySet[Post]:
-    targets = PostTarget.objects.select_related("account").prefetch_related("attempt_history").order_by("platform")
-    return Post.objects.filter(user=user).prefetch_related(Prefetch("targets", queryset=targets), "media")
-
-
-def _back(request: HttpRequest) -> HttpResponse:
+def back(request: HttpRequest) -> HttpResponse:
     """To the page the form was on (only a path on this site), else the queue."""
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
-        return redirect(back)
+    path = request.POST.get("next", "")
+    if path and url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}, require_https=False):
+        return redirect(path)
     return redirect("queue")
 
 
-@login_required
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    shown = request.GET.get("show", "")
-    posts = _posts(user)
-    if shown in FILTERS:
-        posts = posts.filter(targets__status__in=FILTERS[shown]).distinct()
-    context = {
-        "posts": posts[:100],
-        "shown": shown,
-        "filters": FILTERS,
-        "checkable": {platform for platform in Platform.values if can_check(platform)},
-        "time_zone": user.time_zone,
-    }
-    return render(request, "web/queue.html", context)
+def local_time(user: User, raw: str, *, field: str = "when") -> datetime:
+    """A minute in the user's zone from a datetime-local field, in UTC; DST gaps and repeats are refused."""
+    try:
+        local = datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - wall-clock time, zoned below
+    except ValueError:
+        raise InvalidInput("Pick a date and a time.", field=field) from None
+    return local_to_utc(local, user.time_zone, field=field)
 
 
 @login_required
 @require_POST
 def post_action(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
-    """Cancel, unschedule, delete, duplicate or reschedule one of the user's posts."""
+    """Schedule, reschedule, cancel, unschedule, duplicate or delete one of the user's posts."""
     user = signed_in(request)
     try:
-        if action == "cancel":
+        if action in ("schedule", "reschedule"):
+            mover = schedule_post if action == "schedule" else reschedule_post
+            mover(user, post_id, at=local_time(user, request.POST.get("when", "")))
+            messages.success(request, "Scheduled." if action == "schedule" else "Rescheduled.")
+        elif action == "cancel":
             cancel_post(user, post_id)
             messages.success(request, "Cancelled; its credits are back.")
         elif action == "unschedule":
@@ -77,34 +60,36 @@ def post_action(request: HttpRequest, post_id: int, action: str) -> HttpResponse
             delete_post(user, post_id)
             messages.success(request, "Deleted.")
         elif action == "duplicate":
-            original = get_post(user, post_id)
-            account_ids = list(original.targets.values_list("account_id", flat=True))
-            create_post(user, text=original.text, link=original.link, account_ids=account_ids)
-            messages.success(request, "Duplicated as a new draft.")
-        elif action == "reschedule":
-            local = datetime.fromisoformat(request.POST.get("when", ""))
-            reschedule_post(user, post_id, at=local_to_utc(local, user.time_zone, field="when"))
-            messages.success(request, "Rescheduled.")
+            return _duplicate(request, user, post_id)
         else:
             messages.error(request, "Unknown action.")
-    except ValueError:
-        messages.error(request, "Give the new time as a date and time.")
     except DomainError as refusal:
         messages.error(request, refusal.message)
-    return _back(request)
+    return back(request)
+
+
+def _duplicate(request: HttpRequest, user: User, post_id: int) -> HttpResponse:
+    copy = duplicate_post(user, post_id)
+    files = copy.post.media.count()
+    said = "Duplicated as a new draft" + (f", with its {files} file{'s' if files != 1 else ''}" if files else "") + "."
+    if copy.left_out:
+        said += f" {', '.join(copy.left_out)}: no longer connected, so the copy is not addressed to it."
+    messages.success(request, said)
+    # The copy is the newest draft: on top of the drafts.
+    return redirect(f"{reverse('queue')}?show=drafts#post-{copy.post.pk}")
 
 
 @login_required
 @require_POST
 def retry(request: HttpRequest, target_id: int) -> HttpResponse:
-    """Send a failed or skipped target again (a credit is reserved again)."""
+    """Send a failed or skipped target again now (a credit is reserved again)."""
     user = signed_in(request)
     try:
         retry_target(user, target_id)
         messages.success(request, "Queued again; it goes out within seconds.")
     except DomainError as refusal:
         messages.error(request, refusal.message)
-    return _back(request)
+    return back(request)
 
 
 CHECKED = {
@@ -133,7 +118,7 @@ def resolve(request: HttpRequest, target_id: int, action: str) -> HttpResponse:
             messages.error(request, "Unknown action.")
     except DomainError as refusal:
         messages.error(request, refusal.message)
-    return _back(request)
+    return back(request)
 
 
 def _check(request: HttpRequest, user: User, target_id: int) -> None:
@@ -150,12 +135,3 @@ def _check(request: HttpRequest, user: User, target_id: int) -> None:
         return
     level = messages.WARNING if result == "unknown" else messages.SUCCESS
     messages.add_message(request, level, CHECKED[result].format(platform=platform_name(target.platform)))
-
-
-# Mounted at / by tidings.web.urls.
-urls = [
-    path("queue/", queue, name="queue"),
-    path("queue/<int:post_id>/<str:action>/", post_action, name="post-action"),
-    path("queue/targets/<int:target_id>/retry/", retry, name="target-retry"),
-    path("queue/targets/<int:target_id>/<str:action>/", resolve, name="target-resolve"),
-]
