@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "screenshots"
 # shot name in the tests -> file name in the docs
 MAIN = {
-    "dashboard": "dashboard.png",
-    "dashboard-dark": "dashboard-dark.png",
+    "dashboard-attention": "dashboard.png",
+    "dashboard-attention-dark": "dashboard-dark.png",
+    "dashboard-phone": "dashboard-phone.png",
     "composer": "composer.png",
     "composer-phone": "composer-phone.png",
     "queue": "queue.png",
@@ -26,10 +27,11 @@ MAIN = {
     "calendar-month": "calendar.png",
     "calendar-phone": "calendar-phone.png",
     "connections": "connections.png",
-    "plan": "plan.png",
+    "plan-desktop": "plan.png",
     "automation": "automation.png",
     "settings": "settings.png",
-    "notifications": "notifications.png",
+    "notifications-page": "notifications.png",
+    "notifications-menu": "notifications-menu.png",
     "home": "home.png",
 }
 

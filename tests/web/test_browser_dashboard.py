@@ -80,6 +80,7 @@ def test_the_dashboard_says_what_needs_attention_and_draws_its_charts(
     light_ticks = page.evaluate("Chart.getChart('posts-chart').options.scales.y.ticks.color")
     page.click("header [data-theme-toggle]")
     page.wait_for_function("c => Chart.getChart('posts-chart').options.scales.y.ticks.color !== c", arg=light_ticks)
+    page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")  # the theme's colour transitions
     check_page(page)
     shoot(page, "dashboard-attention-dark")
     page.click("header [data-theme-toggle]")
