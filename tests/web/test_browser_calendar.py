@@ -182,6 +182,7 @@ def test_month_week_and_agenda_and_a_click_on_a_free_time_opens_the_composer_the
     assert lane is not None
     away.mouse.click(column["x"] + column["width"] / 2, lane["y"] + lane["height"] / 2)
     away.wait_for_url(f"{base}/compose/?at={soon}T14%3A00")
+    assert away.input_value("#id_when") == f"{soon}T14:00"
 
     away.goto(f"{base}/calendar/?view=month&date={soon}")
     later = soon + timedelta(days=1)
@@ -189,6 +190,7 @@ def test_month_week_and_agenda_and_a_click_on_a_free_time_opens_the_composer_the
     assert free_day is not None
     away.mouse.click(free_day["x"] + free_day["width"] / 2, free_day["y"] + free_day["height"] - 10)
     away.wait_for_url(f"{base}/compose/?at={later}T09%3A00")
+    assert away.input_value("#id_when") == f"{later}T09:00"
 
 
 def test_on_a_phone_the_calendar_opens_as_an_agenda(away_phone: "playwright.Page", live_server: object) -> None:

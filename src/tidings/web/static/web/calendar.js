@@ -143,6 +143,7 @@
     displayEventEnd: false,
     eventDisplay: "block",
     dayMaxEvents: 3,
+    moreLinkContent: (arg) => (phone ? `+${arg.num}` : `+${arg.num} more`),
     editable: false,
     eventDurationEditable: false,
     nowIndicator: true,
