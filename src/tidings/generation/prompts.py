@@ -5,7 +5,7 @@ from tidings.generation.brief import Brief
 from tidings.generation.writers.base import Message
 from tidings.platforms.rules import Counting, platform_name, rules_for
 
-PROMPT_VERSION = "2026-11-1"
+PROMPT_VERSION = "2026-12-1"
 
 SYSTEM = (
     "You are an experienced social media writer. You write posts that are ready to publish on {platform}, "
@@ -36,9 +36,14 @@ def length_rule(platform: str) -> str:
     how = ""
     if rules.counting == Counting.X_WEIGHTED:
         how = " (every link counts as 23 characters; emoji and Chinese, Japanese or Korean characters count as 2)"
+    elif rules.counting == Counting.EMOJI_BYTES:
+        how = " (each emoji counts as its UTF-8 bytes, up to 4 characters; at most 5 different links)"
     elif rules.url_length is not None:
         how = f" (every link counts as {rules.url_length} characters)"
-    return f"- Length: at most {rules.max_length} characters per {rules.field}{how}."
+    unit = "bytes" if rules.counting == Counting.UTF8_BYTES else "characters"
+    if unit == "bytes":
+        how = " (an accented letter counts as 2, an emoji as 4)"
+    return f"- Length: at most {rules.max_length} {unit} per {rules.field}{how}."
 
 
 def hashtag_rule(platform: str, hashtags: tuple[str, ...] = ()) -> str:
