@@ -46,6 +46,7 @@ PAGES = [
     "/queue/",
     "/queue/?page=2",
     "/calendar/",
+    "/calendar/events/?start={week_ago}&end={five_weeks}",
     "/automation/",
     "/connections/",
     "/plan/",
@@ -130,10 +131,13 @@ def main() -> None:
     )
     print("| page | 1,000 posts: median ms | p95 ms | queries | reference, 10 posts: median ms | queries | status |")
     print("|---|---|---|---|---|---|---|")
-    for url in PAGES:
+    today = timezone.localdate()
+    dates = {"week_ago": today - timedelta(days=7), "five_weeks": today + timedelta(days=35)}
+    for template in PAGES:
+        url = template.format(**{k: v.isoformat() for k, v in dates.items()})
         median, p95, queries, status = measure(big, url)
         ref_median, _, ref_queries, _ = measure(small, url)
-        print(f"| `{url}` | {median:.1f} | {p95:.1f} | {queries} | {ref_median:.1f} | {ref_queries} | {status} |")
+        print(f"| `{template}` | {median:.1f} | {p95:.1f} | {queries} | {ref_median:.1f} | {ref_queries} | {status} |")
 
 
 if __name__ == "__main__":
