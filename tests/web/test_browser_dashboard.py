@@ -4,6 +4,7 @@ the bell's count follows, each notification leading to its page, and the Plan pa
 at desktop and phone width, light and dark, each state checked with axe-core and for sideways scroll."""
 
 import json
+import time
 
 import pytest
 
@@ -21,6 +22,16 @@ from tidings.tiers.plans import Tier
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
+expect = playwright.expect
+
+
+def until(page: "playwright.Page", condition: str, *, seconds: float = 10) -> None:
+    """Wait until a JavaScript condition holds, asked over the debugging protocol (a predicate that the page
+    polls itself would be compiled from a string, which the page's CSP refuses)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(condition):
+        assert time.monotonic() < deadline, f"still not true after {seconds} s: {condition}"
+        page.wait_for_timeout(50)
 
 
 def busy_free_user() -> tuple[User, dict[str, int]]:
@@ -63,7 +74,7 @@ def test_the_dashboard_says_what_needs_attention_and_draws_its_charts(
     assert "Your queue is nearly full: 4 of 5 scheduled posts" in page.inner_text("[data-testid=attention]")
 
     # The charts are drawn (Chart.js owns each canvas) from the numbers in their json_script blocks.
-    page.wait_for_function("window.Chart && Chart.getChart('posts-chart') && Chart.getChart('credits-chart')")
+    until(page, "!!(window.Chart && Chart.getChart('posts-chart') && Chart.getChart('credits-chart'))")
     per_day = json.loads(page.inner_text("#posts-per-day-data"))
     assert (per_day["missed_total"], per_day["scheduled_total"], per_day["published_total"]) == (1, 4, 0)
     drawn = page.evaluate("Chart.getChart('posts-chart').data.datasets.map(d => d.data.reduce((a, b) => a + b, 0))")
@@ -79,7 +90,7 @@ def test_the_dashboard_says_what_needs_attention_and_draws_its_charts(
     # Dark: the charts are drawn again in the dark theme's colours, and the page still reads.
     light_ticks = page.evaluate("Chart.getChart('posts-chart').options.scales.y.ticks.color")
     page.click("header [data-theme-toggle]")
-    page.wait_for_function("c => Chart.getChart('posts-chart').options.scales.y.ticks.color !== c", arg=light_ticks)
+    until(page, f"Chart.getChart('posts-chart').options.scales.y.ticks.color !== {json.dumps(light_ticks)}")
     page.evaluate("Promise.all(document.getAnimations().map(a => a.finished))")  # the theme's colour transitions
     check_page(page)
     shoot(page, "dashboard-attention-dark")
@@ -94,7 +105,7 @@ def test_the_dashboard_on_a_phone(phone: "playwright.Page", live_server: object)
     base = str(live_server)
     busy_free_user()
     log_in(phone, base, "fay")
-    phone.wait_for_function("window.Chart && Chart.getChart('posts-chart')")
+    until(phone, "!!(window.Chart && Chart.getChart('posts-chart'))")
     assert phone.locator("[data-testid=attention-item]").count() == 4
     check_page(phone)
     shoot(phone, "dashboard-phone")
@@ -102,6 +113,12 @@ def test_the_dashboard_on_a_phone(phone: "playwright.Page", live_server: object)
     phone.locator("[data-testid=menu-notification]").first.wait_for()
     check_page(phone)
     shoot(phone, "notifications-menu-phone")
+    phone.click(".bell:visible [data-testid=menu-notification-link]")
+    phone.wait_for_url(f"{base}/queue/**")
+    phone.goto(f"{base}/notifications/")
+    assert phone.locator("[data-testid=notification]").count() == 1
+    check_page(phone)
+    shoot(phone, "notifications-phone")
 
 
 def test_the_bell_marks_read_and_its_count_drops(page: "playwright.Page", live_server: object) -> None:
@@ -127,7 +144,7 @@ def test_the_bell_marks_read_and_its_count_drops(page: "playwright.Page", live_s
     check_page(page)
     shoot(page, "notifications-menu")
     menu.locator("[data-testid=menu-mark-read]").first.click()
-    page.wait_for_function("document.querySelector('.bell [data-testid=unread-count]').textContent === '2'")
+    expect(page.locator(".bell:visible [data-testid=unread-count]")).to_have_text("2")
     assert menu.locator("[data-testid=menu-mark-read]").count() == 2
     assert page.get_attribute(".bell:visible > a", "aria-expanded") == "true"  # the dropdown stays open
 
@@ -162,7 +179,7 @@ def test_the_notifications_page_marks_read_in_place(page: "playwright.Page", liv
     check_page(page)
     shoot(page, "notifications-page")
     page.locator("[data-testid=notification]", has_text="Reconnect").locator("[data-testid=mark-read]").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=unread-mark]').length === 1")
+    expect(page.locator("[data-testid=unread-mark]")).to_have_count(1)
     assert page.inner_text(".bell:visible [data-testid=unread-count]") == "1"
     page.click("[data-testid=mark-all-read]")
     page.locator(".bell [data-testid=unread-count]").first.wait_for(state="detached")

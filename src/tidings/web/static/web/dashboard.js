@@ -41,8 +41,6 @@
     };
   }
 
-  const quiet = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-
   function postsChart(colours) {
     const data = read("posts-per-day-data");
     const canvas = document.getElementById("posts-chart");
@@ -59,7 +57,6 @@
         ],
       },
       options: {
-        animation: quiet ? false : undefined,
         maintainAspectRatio: false,
         plugins: {legend: {display: false}, tooltip: {mode: "index", intersect: false}},
         scales: {
@@ -102,8 +99,7 @@
           }],
         },
         options: {
-          animation: quiet ? false : undefined,
-          cutout: "72%",
+            cutout: "72%",
           plugins: {legend: {display: false}, tooltip: {enabled: !empty}},
         },
       }));
@@ -115,6 +111,8 @@
     while (charts.length) charts.pop().destroy();
     const colours = palette();
     window.Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
+    // Drawn at once: an overview is read, not watched (and a redraw on a theme switch should not replay).
+    window.Chart.defaults.animation = false;
     postsChart(colours);
     creditCharts(colours);
   }
