@@ -15,23 +15,16 @@ from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from tidings.credits.services import lock_user, refresh_reservations
 from tidings.platforms.models import AccountStatus, SocialAccount
-from tidings.posts.actions import RESCHEDULE, RESTART
+from tidings.posts.actions import EDITABLE, RESCHEDULE, RESTART, SCHEDULE
 from tidings.posts.lifecycle import balances_needed, move_targets
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.posts.publishing import content_problems
 from tidings.tiers.checks import accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
 from tidings.tiers.services import TierLimitReached, refuse
 
-# A post whose targets are all in these has not gone out: it opens in the composer, and every part of it can change.
-EDITABLE = (
-    TargetStatus.DRAFT,
-    TargetStatus.SCHEDULED,
-    TargetStatus.FAILED,
-    TargetStatus.SKIPPED,
-    TargetStatus.CANCELLED,
-)
-# Out of the queue and not sent: what scheduling puts (back) in the queue.
-READY = (TargetStatus.DRAFT, TargetStatus.FAILED, TargetStatus.SKIPPED, TargetStatus.CANCELLED)
+# A post whose targets are all in EDITABLE has not gone out: it opens in the composer, and every part can change.
+# READY: out of the queue and not sent, what scheduling puts (back) in the queue.
+READY = SCHEDULE | RESTART
 
 
 def create_post(
