@@ -7,7 +7,6 @@ from tidings.api.schemas import NO_NUL, Id, Input
 from tidings.api.schemas.generation import BriefFields
 from tidings.automation.models import AutomationRule, RunOutcome
 
-
 Outcome = Literal["", "scheduled", "review", "draft", "failed"]
 OUTCOMES: dict[RunOutcome, Outcome] = {
     RunOutcome.NONE: "",
