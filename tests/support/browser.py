@@ -45,8 +45,11 @@ def browser() -> Iterator["playwright.Browser"]:
         browser.close()
 
 
-def _page(browser: "playwright.Browser", viewport: dict[str, int]) -> Iterator["playwright.Page"]:
-    context = browser.new_context(viewport=viewport, timezone_id="Europe/Lisbon", locale="en-GB")
+def open_page(
+    browser: "playwright.Browser", viewport: dict[str, int], *, timezone_id: str = "Europe/Lisbon"
+) -> Iterator["playwright.Page"]:
+    """A page in a fresh browser context of that size, on that device time zone; closed after the test."""
+    context = browser.new_context(viewport=viewport, timezone_id=timezone_id, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
@@ -55,13 +58,13 @@ def _page(browser: "playwright.Browser", viewport: dict[str, int]) -> Iterator["
 
 @pytest.fixture
 def page(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
-    yield from _page(browser, DESKTOP)
+    yield from open_page(browser, DESKTOP)
 
 
 @pytest.fixture
 def phone(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
     """A phone-sized page (390 x 844), as most people open the app on the move."""
-    yield from _page(browser, PHONE)
+    yield from open_page(browser, PHONE)
 
 
 def shoot(page: "playwright.Page", name: str) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import create_account, make_user
-from tests.support.browser import DESKTOP, PHONE, check_page, log_in, needs_browser, shoot
+from tests.support.browser import DESKTOP, PHONE, check_page, log_in, needs_browser, open_page, shoot
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, PostTarget, TargetStatus
@@ -22,23 +22,15 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 DEVICE_ZONE = "America/Los_Angeles"
 
 
-def _context(browser: "playwright.Browser", viewport: dict[str, int]) -> Iterator["playwright.Page"]:
-    context = browser.new_context(viewport=viewport, timezone_id=DEVICE_ZONE, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
 @pytest.fixture
 def away(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
     """A desktop browser on Los Angeles time."""
-    yield from _context(browser, DESKTOP)
+    yield from open_page(browser, DESKTOP, timezone_id=DEVICE_ZONE)
 
 
 @pytest.fixture
 def away_phone(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
-    yield from _context(browser, PHONE)
+    yield from open_page(browser, PHONE, timezone_id=DEVICE_ZONE)
 
 
 def today() -> date:

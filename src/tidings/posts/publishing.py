@@ -39,7 +39,15 @@ from tidings.platforms.registry import connector_for
 from tidings.platforms.renewal import renew_for_publish
 from tidings.platforms.services import mark_reconnect_needed
 from tidings.posts.lifecycle import move_targets
-from tidings.posts.models import IN_FLIGHT, AttemptOutcome, PostTarget, PublishAttempt, TargetStatus, is_web_address
+from tidings.posts.models import (
+    IN_FLIGHT,
+    AttemptOutcome,
+    MediaAsset,
+    PostTarget,
+    PublishAttempt,
+    TargetStatus,
+    is_web_address,
+)
 from tidings.tiers.checks import accounts_over_plan, local_day_start, over_plan_reason
 from tidings.tiers.plans import Limit
 from tidings.usage.models import DailyUsage, Metric
@@ -215,21 +223,23 @@ def _posts_counted_today(user: User, platform: str, now: datetime) -> int:
     return int(counted["total"])
 
 
+def media_item(asset: MediaAsset) -> MediaItem:
+    """A stored file as connectors (and the composer's previews) see it."""
+    return MediaItem(
+        path=asset.file.name,
+        kind=asset.kind,
+        mime_type=asset.mime_type,
+        size_bytes=asset.size_bytes,
+        width=asset.width,
+        height=asset.height,
+        duration_seconds=asset.duration_seconds,
+        alt_text=asset.alt_text,
+    )
+
+
 def target_content(target: PostTarget) -> Content:
     """What goes out for this target: its text, the post's link and media, in order."""
-    media = tuple(
-        MediaItem(
-            path=asset.file.name,
-            kind=asset.kind,
-            mime_type=asset.mime_type,
-            size_bytes=asset.size_bytes,
-            width=asset.width,
-            height=asset.height,
-            duration_seconds=asset.duration_seconds,
-            alt_text=asset.alt_text,
-        )
-        for asset in target.post.media.all()
-    )
+    media = tuple(media_item(asset) for asset in target.post.media.all())
     return Content(text=target.text, link=target.post.link, media=media, scheduled_at=target.scheduled_at)
 
 

@@ -19,6 +19,7 @@ from tidings.platforms.models import SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.platforms.rules import platform_name, rules_for, split_into_thread, text_length
 from tidings.posts.models import IN_QUEUE, MediaAsset, MediaKind, Post
+from tidings.posts.publishing import media_item
 from tidings.tiers.checks import Decision, can_plan_post, can_schedule
 
 
@@ -67,7 +68,7 @@ def media_items(user: User, info: list[dict[str, Any]]) -> tuple[MediaItem, ...]
         if str(item.get("id", "")).isdigit():
             asset = stored.get(int(item["id"]))
             if asset is not None:
-                items.append(_stored(asset))
+                items.append(media_item(asset))
             continue
         mime = str(item.get("mime", ""))[:100]
         kind = MediaKind.VIDEO if mime.startswith("video/") else MediaKind.IMAGE
@@ -82,19 +83,6 @@ def media_items(user: User, info: list[dict[str, Any]]) -> tuple[MediaItem, ...]
             )
         )
     return tuple(items)
-
-
-def _stored(asset: MediaAsset) -> MediaItem:
-    return MediaItem(
-        path=asset.file.name,
-        kind=asset.kind,
-        mime_type=asset.mime_type,
-        size_bytes=asset.size_bytes,
-        width=asset.width,
-        height=asset.height,
-        duration_seconds=asset.duration_seconds,
-        alt_text=asset.alt_text,
-    )
 
 
 def _number(value: object) -> int:
