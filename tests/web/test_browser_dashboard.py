@@ -48,7 +48,13 @@ def busy_free_user() -> tuple[User, dict[str, int]]:
     kept = create_post(fay, text="Launch day!", account_ids=[mastodon.pk])
     kept.draft_reason = "Your queue of scheduled posts is full: 5 of 5 used on the Free plan."
     kept.save(update_fields=["draft_reason"])
-    return fay, {"failed": failed.pk, "kept": kept.pk, "bluesky": bluesky.pk, "mastodon": mastodon.pk}
+    return fay, {
+        "failed": failed.pk,
+        "failed_post": failed.post_id,
+        "kept": kept.pk,
+        "bluesky": bluesky.pk,
+        "mastodon": mastodon.pk,
+    }
 
 
 def test_the_dashboard_says_what_needs_attention_and_draws_its_charts(
@@ -67,7 +73,7 @@ def test_the_dashboard_says_what_needs_attention_and_draws_its_charts(
     actions = page.locator("[data-testid=attention-action]")
     assert [actions.nth(n).get_attribute("href") for n in range(actions.count())] == [
         f"/connections/#account-{ids['bluesky']}",
-        f"/queue/?show=problems&account={ids['mastodon']}#target-{ids['failed']}",
+        f"/queue/?post={ids['failed_post']}#target-{ids['failed']}",
         f"/posts/{ids['kept']}/edit/",
         "/queue/?show=scheduled",
     ]
@@ -159,7 +165,7 @@ def test_the_bell_marks_read_and_its_count_drops(page: "playwright.Page", live_s
     assert page.locator("#limit-queue_size").is_visible()
     page.goto(f"{base}/notifications/")
     page.locator("[data-testid=notification]", has_text="failed").locator("[data-testid=notification-link]").click()
-    page.wait_for_url(f"{base}/queue/?show=problems&account={ids['mastodon']}#target-{ids['failed']}")
+    page.wait_for_url(f"{base}/queue/?post={ids['failed_post']}#target-{ids['failed']}")
     page.locator(f"#target-{ids['failed']}").wait_for()
 
 

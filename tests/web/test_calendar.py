@@ -121,7 +121,7 @@ def test_the_feed_gives_each_target_at_its_wall_clock_time_in_the_users_zone(cli
             "id": str(published.pk),
             "title": "@tom1 · Went out",
             "start": f"{day}T12:00:00",
-            "url": f"/queue/#post-{sent.pk}",
+            "url": f"/queue/?post={sent.pk}#post-{sent.pk}",
             "startEditable": False,
             "classNames": ["entry", "entry-mastodon", "entry-published"],
             "extendedProps": {

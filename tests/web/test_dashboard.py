@@ -125,13 +125,13 @@ def test_posts_that_did_not_go_out_lead_to_their_queue_entry(client: Client, bob
         (
             "unconfirmed",
             "Did your post to Mastodon @bob1 go out?",
-            f"/queue/?show=problems&account={account.pk}#target-{unconfirmed.pk}",
+            f"/queue/?post={unconfirmed.post_id}#target-{unconfirmed.pk}",
         ),
-        ("failed", "Post to Mastodon @bob1 failed", f"/queue/?show=problems&account={account.pk}#target-{failed.pk}"),
+        ("failed", "Post to Mastodon @bob1 failed", f"/queue/?post={failed.post_id}#target-{failed.pk}"),
         (
             "skipped",
             "Post to Mastodon @bob1 was skipped",
-            f"/queue/?show=problems&account={account.pk}#target-{skipped.pk}",
+            f"/queue/?post={skipped.post_id}#target-{skipped.pk}",
         ),
     ]
 

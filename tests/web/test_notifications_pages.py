@@ -110,7 +110,7 @@ def test_a_post_notification_leads_to_the_post_as_it_is_now(client: Client, bob:
     target = bring_to(post.targets.get(), "failed")
     failed = Notification.objects.get(user=bob, type=NotificationType.POST_FAILED)
     client.force_login(bob)
-    assert open_(client, failed) == f"/queue/?show=problems&account={account.pk}#target-{target.pk}"
+    assert open_(client, failed) == f"/queue/?post={target.post_id}#target-{target.pk}"
 
     unschedule_post(bob, post.pk)  # back to drafts: now it is changed in the composer
     assert open_(client, failed) == f"/posts/{post.pk}/edit/"
@@ -127,7 +127,7 @@ def test_a_send_in_doubt_leads_to_where_it_is_settled(client: Client, bob: User)
     client.force_login(bob)
     page = client.get("/notifications/").content.decode()
     assert "Say whether it went out" in page
-    assert open_(client, doubt) == f"/queue/?show=problems&account={account.pk}#target-{target.pk}"
+    assert open_(client, doubt) == f"/queue/?post={target.post_id}#target-{target.pk}"
 
 
 def test_each_kind_leads_to_its_page(client: Client, bob: User) -> None:

@@ -99,6 +99,22 @@ def tab_counts(page: str) -> dict[str, str]:
     return dict(re.findall(r'data-testid="tab-(\w+)".*?data-testid="count">(\d+)<', page, re.S))
 
 
+def test_a_link_to_one_post_lands_on_it_whatever_its_page(client: Client, carol: User) -> None:
+    account = create_account(carol)
+    posts = [create_scheduled_post(carol, [account], text=f"Post {n}", days=n // 40, minutes=60 + n) for n in range(45)]
+    client.force_login(carol)
+    far = posts[44]
+    assert far.pk not in card_ids(page_of(client))
+    page = page_of(client, f"/queue/?post={far.pk}")
+    assert card_ids(page) == [far.pk]
+    # The view can be widened again, and another user's post is simply not there.
+    assert 'href="/queue/"' in page
+    assert "Clear filters" in page
+    dora = make_user("dora", Tier.PRO)
+    other = create_scheduled_post(dora, [create_account(dora)])
+    assert card_ids(page_of(client, f"/queue/?post={other.pk}")) == []
+
+
 def test_another_users_account_and_unknown_filters_match_nothing_of_theirs(client: Client, alice: User) -> None:
     bob = make_user("bob", Tier.PRO)
     theirs = create_account(bob)

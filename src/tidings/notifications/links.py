@@ -20,14 +20,6 @@ CREDIT_TYPES = {NotificationType.LOW_CREDITS, NotificationType.CREDITS_EXPIRING}
 # Targets in these states are changed in the composer (text, accounts, time); the others are looked at, retried or
 # settled where the queue shows their attempts.
 IN_COMPOSER = {TargetStatus.DRAFT, TargetStatus.SCHEDULED}
-QUEUE_FILTER = {
-    TargetStatus.FAILED: "problems",
-    TargetStatus.SKIPPED: "problems",
-    TargetStatus.UNCONFIRMED: "problems",
-    TargetStatus.PUBLISHED: "published",
-    TargetStatus.QUEUED: "scheduled",
-    TargetStatus.PUBLISHING: "scheduled",
-}
 
 
 @dataclass(frozen=True)
@@ -62,13 +54,9 @@ def open_url(notification: Notification) -> str:
     return reverse("notification-open", args=[notification.pk])
 
 
-def queue_entry_url(target_id: int, status: str, account_id: int | None = None) -> str:
-    """A target's entry in the queue, in the view that lists targets in its state and narrowed to its account, so
-    it is near the top of the first page."""
-    query = {"show": QUEUE_FILTER.get(TargetStatus(status), "") if status in TargetStatus.values else ""}
-    query["account"] = str(account_id or "")
-    shown = urlencode({key: value for key, value in query.items() if value})
-    return f"{reverse('queue')}{'?' if shown else ''}{shown}#target-{target_id}"
+def queue_entry_url(target_id: int, post_id: int) -> str:
+    """A target's entry in the queue: the queue narrowed to its post, so the link lands on it whatever its page."""
+    return f"{reverse('queue')}?{urlencode({'post': post_id})}#target-{target_id}"
 
 
 def _number(data: dict[str, object], key: str) -> int | None:
@@ -102,17 +90,13 @@ def destination(user: User, notification: Notification) -> Destination:
 def _post_destination(user: User, data: dict[str, object]) -> Destination:
     target_id, post_id = _number(data, "target_id"), _number(data, "post_id")
     if target_id is not None:
-        target = (
-            PostTarget.objects.filter(pk=target_id, post__user=user)
-            .values_list("status", "post_id", "account_id")
-            .first()
-        )
+        target = PostTarget.objects.filter(pk=target_id, post__user=user).values_list("status", "post_id").first()
         if target is None:
             return Destination(reverse("queue"), "That post has since been deleted.")
-        status, post_id, account_id = target
+        status, post_id = target
         if status in IN_COMPOSER:
             return Destination(reverse("post-edit", args=[post_id]))
-        return Destination(queue_entry_url(target_id, status, account_id))
+        return Destination(queue_entry_url(target_id, post_id))
     if post_id is not None:
         if not Post.objects.filter(pk=post_id, user=user).exists():
             return Destination(reverse("queue"), "That post has since been deleted.")

@@ -29,11 +29,13 @@ class QueueFilter:
     account: int | None = None
     platform: str = ""
     search: str = ""
+    # One post, for links that must land on it (a notification, the dashboard, the calendar), whatever its page.
+    post: int | None = None
 
     @property
     def narrowed(self) -> bool:
         """Whether anything but the view narrows the list (so an empty list means "nothing matches")."""
-        return bool(self.account or self.platform or self.search)
+        return bool(self.account or self.platform or self.search or self.post)
 
 
 def _has(statuses: tuple[str, ...]) -> Exists:
@@ -43,6 +45,8 @@ def _has(statuses: tuple[str, ...]) -> Exists:
 def _matching(user: User, filters: QueueFilter) -> QuerySet[Post]:
     """The user's posts narrowed by account, platform and words, before the view picks its states."""
     posts = Post.objects.filter(user=user)
+    if filters.post:
+        posts = posts.filter(pk=filters.post)
     if filters.account:
         posts = posts.filter(Exists(PostTarget.objects.filter(post=OuterRef("pk"), account_id=filters.account)))
     if filters.platform:

@@ -117,7 +117,10 @@ def events(request: HttpRequest) -> HttpResponse:
         # tokens that would be decrypted for nothing.
         .values(*ROW, "not_editable")
     )
-    links = {True: reverse("post-edit", args=[0]).replace("/0/", "/{}/"), False: reverse("queue") + "#post-{}"}
+    links = {
+        True: reverse("post-edit", args=[0]).replace("/0/", "/{0}/"),
+        False: reverse("queue") + "?post={0}#post-{0}",
+    }
     return JsonResponse([_entry(row, zone, links) for row in rows], safe=False)
 
 

@@ -141,7 +141,7 @@ def _target_items(user: User) -> list[Attention]:
             shown += latest[:SHOWN_PER_KIND]
     items = []
     for target in shown:
-        url = queue_entry_url(target.pk, target.status, target.account_id)
+        url = queue_entry_url(target.pk, target.post_id)
         if target.status == TargetStatus.UNCONFIRMED:
             items.append(
                 Attention(

@@ -37,7 +37,9 @@ def read_filters(query: QueryDict) -> QueueFilter:
     show = query.get("show", "")
     account = query.get("account", "")
     platform = query.get("platform", "")
+    post = query.get("post", "")
     return QueueFilter(
+        post=int(post) if post.isdigit() else None,
         show=show if show in VIEWS else "",
         account=int(account) if account.isdigit() else None,
         platform=platform if platform in Platform.values else "",
@@ -52,6 +54,7 @@ def address(filters: QueueFilter, **changes: Any) -> str:
         "account": filters.account or "",
         "platform": filters.platform,
         "q": filters.search,
+        "post": filters.post or "",
     } | changes
     query = urlencode({key: value for key, value in values.items() if value})
     return reverse("queue") + (f"?{query}" if query else "")
