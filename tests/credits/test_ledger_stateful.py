@@ -36,7 +36,7 @@ from tidings.credits.selectors import available_credits, reserved_credits
 from tidings.credits.services import adjust_credits, grant_credits, ledger_balance
 from tidings.notifications.models import Notification, NotificationType
 from tidings.posts.models import PostTarget
-from tidings.posts.services import schedule_post, unschedule_post
+from tidings.posts.services import READY, schedule_post, unschedule_post
 from tidings.tiers.plans import Tier
 from tidings.tiers.services import TierLimitReached
 
@@ -277,11 +277,12 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(target_id=targets)
     def schedule_again(self, target_id: int) -> None:
-        """A target back in a draft is scheduled again through `schedule_post`: a new reservation for it."""
+        """A target out of the queue and not sent (a draft, or one that failed, was skipped or was cancelled) is
+        scheduled again through `schedule_post`: a new reservation for it."""
         target = self.posts[target_id]
         at = timezone.now() + timedelta(days=self.next_day)
         self.next_day += 1
-        if target.status != DRAFT:
+        if target.status not in READY:
             event(f"schedule of a {target.status} target")
             with pytest.raises(Conflict):
                 schedule_post(self.user, target.post_id, at=at)

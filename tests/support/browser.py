@@ -21,6 +21,10 @@ needs_browser = pytest.mark.skipif(MISSING, reason=f"no Chromium at {CHROMIUM} (
 PASSWORD = "correct horse battery staple"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# No animation still running, except those that loop for ever (a spinner, a pulsing dot).
+SETTLED = (
+    "document.getAnimations().every(a => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity)"
+)
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 # Playwright's sync API runs an event loop in this thread; the ORM calls in tests are plain synchronous ones.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -122,7 +126,13 @@ def sideways_overflow(page: "playwright.Page") -> list[str]:
 
 
 def check_page(page: "playwright.Page") -> None:
-    """The checks every visited page passes: no serious accessibility violation, nothing past the right edge."""
+    """The checks every visited page passes: no serious accessibility violation, nothing past the right edge.
+    Measured once nothing is fading or sliding in: half-way through a dialog's fade its colours are not its own."""
+    # Polled from here: wait_for_function evaluates its predicate with eval, which the page's CSP forbids.
+    for _ in range(100):
+        if page.evaluate(SETTLED):
+            break
+        page.wait_for_timeout(50)
     problems = accessibility_problems(page)
     assert not problems, "\n".join(problems)
     overflow = sideways_overflow(page)

@@ -261,7 +261,7 @@ def test_the_dashboard_sends_an_unconfirmed_target_to_the_queue(
 ) -> None:
     client.force_login(bob)
     page = client.get("/dashboard/").content.decode()
-    entry = f"/queue/?show=problems&amp;account={unconfirmed.account_id}#target-{unconfirmed.pk}"
+    entry = f"/queue/?post={unconfirmed.post_id}#target-{unconfirmed.pk}"
     assert (
         f'<a href="{entry}" class="btn btn-sm w-100" data-testid="attention-action">Say whether it went out</a>' in page
     )
