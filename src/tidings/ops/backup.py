@@ -257,8 +257,12 @@ def prune_backups(directory: Path, *, keep: int) -> list[Path]:
     old = archives[:-keep]
     for path in old:
         path.unlink(missing_ok=True)
-    # An archive that is gone holds nobody's keys any more.
-    BackupRecord.objects.filter(location__in=[str(path.resolve()) for path in old]).delete()
+    # An archive that is gone holds nobody's keys any more; that includes one that a backup running at the same
+    # time recorded only after this folder was listed (nightly runs can overlap when a schedule is backfilled).
+    here = str(directory.resolve())
+    records = BackupRecord.objects.filter(location__startswith=here).values_list("pk", "location")
+    gone = {str(path.resolve()) for path in old} | {location for _, location in records if not Path(location).exists()}
+    BackupRecord.objects.filter(location__in=gone).delete()
     return old
 
 
