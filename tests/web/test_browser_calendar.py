@@ -17,6 +17,7 @@ from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
 TOKYO = ZoneInfo("Asia/Tokyo")
 DEVICE_ZONE = "America/Los_Angeles"
@@ -141,7 +142,7 @@ def test_month_week_and_agenda_and_a_click_on_a_free_time_opens_the_composer_the
 
     away.click("[data-calendar-view=week]")
     away.locator(".fc-timeGridWeek-view").wait_for()
-    assert away.get_attribute("[data-calendar-view=week]", "aria-pressed") == "true"
+    expect(away.locator("[data-calendar-view=week]")).to_have_attribute("aria-pressed", "true")
     week_entry = away.locator(f".fc-timegrid-col[data-date='{soon}'] [data-testid=entry]")
     assert "09:15" in week_entry.inner_text()
     assert "view=week" in away.url
@@ -194,7 +195,7 @@ def test_on_a_phone_the_calendar_opens_as_an_agenda(away_phone: "playwright.Page
     away_phone.locator(".fc-listWeek-view").wait_for()
     if today().weekday() != 6:  # tomorrow is in this week's agenda
         away_phone.locator(".fc-list-event", has_text="On the go").wait_for()
-    assert away_phone.get_attribute("[data-calendar-view=agenda]", "aria-pressed") == "true"
+    expect(away_phone.locator("[data-calendar-view=agenda]")).to_have_attribute("aria-pressed", "true")
     shoot(away_phone, "calendar-phone")
     check_page(away_phone)
 

@@ -2,6 +2,7 @@
 each plan refusal shown on the composer with the text kept, the AI filling the text, and the phone width."""
 
 import io
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tidings.posts.services import create_post, delete_post
 from tidings.tiers.plans import Tier
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
 FIELD = "%Y-%m-%dT%H:%M"
 
@@ -133,7 +135,8 @@ def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", li
     page.fill("#id_text", "Spring forward")
     page.fill("#id_when", "2027-03-28T02:30")
     page.locator("[data-testid=when-problem]", has_text="does not exist in Europe/Berlin").wait_for()
-    assert "is-invalid" in (page.get_attribute("#id_when", "class") or "")
+    # compose.js marks the field after htmx settles the message, so wait for the mark rather than read it once.
+    expect(page.locator("#id_when")).to_have_class(re.compile(r"\bis-invalid\b"))
     page.click("button[value=schedule]")
     dst = Post.objects.get(user=alice, text="Spring forward")
     page.wait_for_url(f"{base}/posts/{dst.pk}/edit/")

@@ -18,6 +18,7 @@ from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
 
 
@@ -57,7 +58,7 @@ def test_bulk_reschedule_to_drafts_and_delete(page: "playwright.Page", live_serv
     log_in(page, base, "alice")
     page.goto(f"{base}/queue/")
     bar = page.locator("[data-queue-bulk]")
-    assert bar.get_by_role("button", name="To drafts").is_disabled()
+    expect(bar.get_by_role("button", name="To drafts")).to_be_disabled()
     checked_at_both_widths(page, "queue")
 
     page.get_by_label("Select all on this page").check()
