@@ -33,6 +33,8 @@ class AutomationRule(models.Model):
     brief = models.JSONField(default=dict, blank=True, help_text="Topic, tone, audience, call to action, ...")
     accounts = models.ManyToManyField("platforms.SocialAccount", blank=True, related_name="automation_rules")
     review = models.CharField(max_length=16, choices=Review.choices, default=Review.NONE)
+    # Per-platform post options for what the rule writes, keyed by platform, validated like a post's.
+    platform_options = models.JSONField(default=dict, blank=True)
     last_run_at = models.DateTimeField(null=True, blank=True)
     next_run_at = models.DateTimeField(null=True, blank=True)
     # What the last finished run did, and why when it did not schedule its post (shown on the rule).

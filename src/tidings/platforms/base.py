@@ -1,21 +1,34 @@
 """The publishing interface every platform module implements, and the errors that carry the retry decision."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import SocialAccount
 
 
 @dataclass(frozen=True)
+class ThreadPart:
+    """A post written by hand after the first one of a thread, with its own files."""
+
+    text: str
+    media: tuple[MediaItem, ...] = ()
+
+
+@dataclass(frozen=True)
 class Content:
-    """What goes out for one target: the text, an optional link, the attached media in order."""
+    """What goes out for one target: the text, an optional link, the attached media in order; the hand-written
+    thread parts after it, a first comment, and this platform's validated options."""
 
     text: str
     link: str = ""
     media: tuple[MediaItem, ...] = ()
     scheduled_at: datetime | None = None
+    parts: tuple[ThreadPart, ...] = ()
+    first_comment: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ class SocialAccount(models.Model):
     refresh_token = EncryptedTextField(blank=True, default="")
     token_expires_at = models.DateTimeField(null=True, blank=True)
     scopes = models.CharField(max_length=500, blank=True, default="")
+    # What the account is where a sign-in can post as several (a person or an organisation on LinkedIn, a Page),
+    # and its standing choices (the default Pinterest board): set by the connector at connect time.
+    options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=32, choices=AccountStatus.choices, default=AccountStatus.ACTIVE)
     status_reason = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -51,6 +54,22 @@ class SocialAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.handle}"
+
+
+class PendingConnection(models.Model):
+    """What a sign-in found to post as (Pages, organisations, channels, boards), kept until the user picks.
+
+    Each choice can carry its own token (a Facebook Page's), so the list is encrypted like the tokens it holds;
+    a pick turns each chosen entry into its own `SocialAccount`.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_connections")
+    platform = models.CharField(max_length=32, choices=Platform.choices)
+    choices = EncryptedTextField(help_text="JSON: each choice's identity and tokens.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Pending {self.platform} connection of {self.user_id}"
 
 
 class MastodonApp(models.Model):

@@ -30,6 +30,11 @@ class Post(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
     text = models.TextField(blank=True, default="")
     link = models.URLField(blank=True, default="", max_length=2000)
+    # The posts written by hand after the first, in order, on platforms that thread (a file's `part` says which
+    # post it belongs to). Text that is simply too long is still split automatically.
+    thread_parts = models.JSONField(default=list, blank=True)
+    # Posted as a reply (or a comment) right after the post, and tracked like a thread part.
+    first_comment = models.TextField(blank=True, default="")
     scheduled_at = models.DateTimeField(null=True, blank=True, help_text="UTC; null while a draft.")
     # Why the post is still a draft after a refused attempt to schedule it, so nothing the user wrote is lost.
     draft_reason = models.CharField(max_length=500, blank=True, default="")
@@ -63,6 +68,9 @@ class PostTarget(models.Model):
     account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="targets")
     platform = models.CharField(max_length=32)
     text_override = models.TextField(blank=True, default="", help_text="Platform-specific text, if edited.")
+    # This platform's own choices for the post (a YouTube title and privacy, a Pinterest board, a Mastodon content
+    # warning), validated by `tidings.platforms.options` before they are stored.
+    options = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=TargetStatus.choices, default=TargetStatus.DRAFT)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     # Sent with every publish, so a retry after a crash is recognised by platforms that support it.
@@ -155,6 +163,7 @@ class MediaKind(models.TextChoices):
     IMAGE = "image", "Image"
     VIDEO = "video", "Video"
     GIF = "gif", "Animated GIF"
+    DOCUMENT = "document", "Document"
 
 
 def media_path(asset: "MediaAsset", filename: str) -> str:
@@ -173,6 +182,8 @@ class MediaAsset(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media")
     post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="media")
     position = models.PositiveSmallIntegerField(default=0)
+    # Which post of a hand-written thread the file goes with: 0 for the first, k for `post.thread_parts[k - 1]`.
+    part = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to=media_path, max_length=200)
     kind = models.CharField(max_length=8, choices=MediaKind.choices)
     mime_type = models.CharField(max_length=100)

@@ -31,6 +31,7 @@ from tidings.platforms.base import (
     PublishFailure,
     RateLimited,
     ReauthRequired,
+    ThreadPart,
     TransientError,
 )
 from tidings.platforms.media import MediaItem
@@ -238,9 +239,25 @@ def media_item(asset: MediaAsset) -> MediaItem:
 
 
 def target_content(target: PostTarget) -> Content:
-    """What goes out for this target: its text, the post's link and media, in order."""
-    media = tuple(media_item(asset) for asset in target.post.media.all())
-    return Content(text=target.text, link=target.post.link, media=media, scheduled_at=target.scheduled_at)
+    """What goes out for this target: its text, the post's link and media in order, the hand-written thread parts
+    with their own files, the first comment and this platform's options."""
+    post = target.post
+    by_part: dict[int, list[MediaItem]] = {}
+    for asset in post.media.all():
+        by_part.setdefault(asset.part, []).append(media_item(asset))
+    parts = tuple(
+        ThreadPart(text=text, media=tuple(by_part.get(number, ())))
+        for number, text in enumerate(post.thread_parts or [], start=1)
+    )
+    return Content(
+        text=target.text,
+        link=post.link,
+        media=tuple(by_part.get(0, ())),
+        scheduled_at=target.scheduled_at,
+        parts=parts,
+        first_comment=post.first_comment,
+        options=dict(target.options or {}),
+    )
 
 
 def record_attempt(
