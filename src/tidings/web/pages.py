@@ -18,7 +18,7 @@ from tidings.posts.mediatypes import TYPES
 from tidings.tiers.checks import can_generate, can_schedule
 from tidings.tiers.plans import Tier
 from tidings.tiers.upgrade import upgrade_path
-from tidings.web import overview, plan_usage
+from tidings.web import attention, overview, plan_usage
 from tidings.web.auth import signed_in
 from tidings.web.landing import landing_context
 from tidings.web.onboarding import onboarding_steps
@@ -51,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     checklist = onboarding_steps(user)
     context = {
         "onboarding": checklist,
-        "attention": overview.attention(
+        "attention": attention.attention(
             user,
             credits=credits,
             video_credits=video_credits,
