@@ -2,6 +2,7 @@
 refused and the post kept as a draft without them."""
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -10,8 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
+from tests.conftest import create_account
 from tests.web.test_media_upload import HTML, UNREADABLE, assert_refused, upload
 from tidings.accounts.models import User
+from tidings.platforms.models import Platform
+from tidings.platforms.services import connect_account
 from tidings.posts import media
 from tidings.posts.models import MediaAsset, MediaKind
 from tidings.posts.pdf import is_pdf
@@ -85,3 +89,19 @@ def test_a_document_over_linkedins_limit_is_refused(
     monkeypatch.setitem(media.LIMITS, MediaKind.DOCUMENT, len(data) - 1)
     assert media.MAX_DOCUMENT_BYTES == 100 * 1024 * 1024
     assert_refused(upload(client, bob, "deck.pdf", data), "deck.pdf is larger than 0 MB.", tmp_path)
+
+
+def test_the_composers_live_check_refuses_a_new_pdf_everywhere_but_linkedin(client: Client, bob: User) -> None:
+    bluesky = create_account(bob, Platform.BLUESKY)
+    linkedin = connect_account(bob, platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at")
+    client.force_login(bob)
+    page = client.post(
+        "/compose/preview/",
+        {
+            "text": "Our report",
+            "accounts": [bluesky.pk, linkedin.pk],
+            "media_info": json.dumps([{"name": "report.pdf", "mime": "application/pdf", "size": 50_000}]),
+        },
+    ).content.decode()
+    assert page.count("does not take documents") == 1
+    assert "report.pdf: Bluesky does not take documents; only LinkedIn posts PDFs. Remove it here." in page
