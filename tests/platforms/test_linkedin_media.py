@@ -187,6 +187,23 @@ def test_a_pdf_is_uploaded_awaited_and_posted_as_a_document_with_its_title(organ
     assert json.loads(post.calls.last.request.content)["content"] == {"media": {"title": "Q3", "id": DOCUMENT}}
 
 
+@respx.mock
+def test_a_document_linkedin_could_not_process_is_not_posted_and_says_the_limits(organization: SocialAccount) -> None:
+    document = stored("deck.pdf", b"%PDF-1.7\n%%EOF\n", "document", "application/pdf")
+    respx.post(f"{API}/documents", params={"action": "initializeUpload"}).respond(
+        json={"value": {"uploadUrl": "https://www.linkedin.com/dms-uploads/d/0", "document": DOCUMENT}}
+    )
+    respx.put("https://www.linkedin.com/dms-uploads/d/0").respond(201)
+    respx.get(url__startswith=f"{API}/documents/").respond(json={"status": "PROCESSING_FAILED"})
+    post = respx.post(f"{API}/posts").respond(201)
+    with pytest.raises(PermanentError) as refused:
+        linkedin.publish(organization, Content(text="Deck", media=(document,)), idempotency_key="k")
+    assert refused.value.message == (
+        "LinkedIn could not process the document. It takes PDFs of up to 100 MB and 300 pages."
+    )
+    assert not post.called
+
+
 def test_a_document_goes_to_linkedin_alone_and_within_its_limit(organization: SocialAccount) -> None:
     document = MediaItem(path="uploads/d.pdf", kind="document", mime_type="application/pdf", size_bytes=1000)
     image = MediaItem(path="uploads/a.jpg", kind="image", mime_type="image/jpeg", size_bytes=1000)

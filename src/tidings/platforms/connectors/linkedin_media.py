@@ -100,11 +100,16 @@ def upload_document(api: ApiConnector, item: MediaItem, *, author: str, headers:
     return urn
 
 
+# What LinkedIn says a document must be; a PDF over 300 pages is refused only once LinkedIn has processed it.
+DOCUMENT_HINT = " It takes PDFs of up to 100 MB and 300 pages."
+
+
 def wait_available(api: ApiConnector, url: str, *, headers: dict[str, str], what: str) -> None:
     def ready() -> bool:
         status = api.data(api.request("GET", url, headers=headers)).get("status")
         if status == FAILED:
-            raise PermanentError(f"LinkedIn could not process the {what}.")
+            hint = DOCUMENT_HINT if what == "document" else ""
+            raise PermanentError(f"LinkedIn could not process the {what}.{hint}")
         return status == READY
 
     api.wait_until_processed(ready, what=what)
