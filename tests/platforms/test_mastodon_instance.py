@@ -97,6 +97,16 @@ def test_a_server_without_v2_is_asked_for_v1() -> None:
 
 
 @respx.mock
+def test_what_v2_says_is_kept_when_v1_is_asked_for_the_length_and_fails() -> None:
+    media_only = {"configuration": {"media_attachments": V2["configuration"]["media_attachments"]}}
+    respx.get(f"{BASE}/api/v2/instance").respond(200, json=media_only)
+    respx.get(f"{BASE}/api/v1/instance").respond(500)
+    assert fetch_limits(BASE) == {key: LIMITS[key] for key in ("image_size_limit", "video_size_limit")} | {
+        "supported_mime_types": LIMITS["supported_mime_types"]
+    }
+
+
+@respx.mock
 def test_a_v2_server_is_not_asked_for_v1() -> None:
     respx.get(f"{BASE}/api/v2/instance").respond(200, json=V2)
     v1 = respx.get(f"{BASE}/api/v1/instance").respond(200, json={"max_toot_chars": 5000})

@@ -62,7 +62,11 @@ def fetch_limits(base_url: str) -> dict[str, Any]:
     except PublishFailure:
         limits = {}
     if "max_characters" not in limits:
-        limits = read_limits(api.json_of(api.request("GET", f"{base_url}/api/v1/instance"))) | limits
+        try:
+            limits = read_limits(api.json_of(api.request("GET", f"{base_url}/api/v1/instance"))) | limits
+        except PublishFailure:
+            if not limits:
+                raise
     return limits
 
 
