@@ -166,6 +166,21 @@ def test_a_page_with_only_a_title_gets_a_card_without_a_thumbnail(alice: User) -
     assert upload.call_count == 0
 
 
+@respx.mock
+def test_a_page_in_its_own_charset_is_read_in_it(alice: User) -> None:
+    html = '<meta name="description" content="Caf\xe9 cr\xe8me"><title>Caf\xe9</title>'.encode("latin-1")
+    respx.get("https://example.com/a").respond(
+        200, content=html, headers={"content-type": "text/html; charset=ISO-8859-1"}
+    )
+    create = respx.post(xrpc("com.atproto.repo.createRecord")).respond(200, json=CREATED)
+    bluesky.publish(connect_bluesky(alice), Content(text="See https://example.com/a"), idempotency_key=KEY)
+    assert record(create)["embed"]["external"] == {
+        "uri": "https://example.com/a",
+        "title": "Café",
+        "description": "Café crème",
+    }
+
+
 @pytest.mark.parametrize(
     "page",
     [

@@ -60,7 +60,15 @@ class _Meta(HTMLParser):
             self.title += data
 
 
-def _get(url: str, *, limit: int) -> tuple[str, httpx.Headers, bytes] | None:
+@dataclass(frozen=True)
+class _Fetched:
+    url: str  # after redirects
+    content_type: str
+    charset: str
+    body: bytes
+
+
+def _get(url: str, *, limit: int) -> _Fetched | None:
     """GET through the guard, following a few redirects (each connection checked again: a name that resolves to
     this machine or a private network is refused there); None on any failure or past `limit` bytes."""
     with http.client(timeout=TIMEOUT, public_only=True) as client:
@@ -74,12 +82,13 @@ def _get(url: str, *, limit: int) -> tuple[str, httpx.Headers, bytes] | None:
                         continue
                     if response.status_code != 200:
                         return None
-                    body = b""
+                    body = bytearray()
                     for chunk in response.iter_bytes():
                         body += chunk
                         if len(body) > limit:
                             return None
-                    return url, response.headers, body
+                    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                    return _Fetched(url, kind, response.charset_encoding or "utf-8", bytes(body))
             except httpx.HTTPError:
                 return None
     return None
@@ -87,19 +96,21 @@ def _get(url: str, *, limit: int) -> tuple[str, httpx.Headers, bytes] | None:
 
 def page_preview(url: str) -> Preview | None:
     """Title, description and image address of the page at `url`, or None when there is nothing to show."""
-    fetched = _get(url, limit=MAX_PAGE_BYTES)
-    if fetched is None or "html" not in fetched[1].get("content-type", "text/html"):
+    page = _get(url, limit=MAX_PAGE_BYTES)
+    if page is None or (page.content_type and "html" not in page.content_type):
         return None
-    final_url, headers, body = fetched
     parser = _Meta()
-    parser.feed(body.decode(httpx.Response(200, headers=headers).charset_encoding or "utf-8", errors="replace"))
+    try:
+        parser.feed(page.body.decode(page.charset, errors="replace"))
+    except LookupError:  # a charset Python does not know
+        parser.feed(page.body.decode("utf-8", errors="replace"))
     meta = parser.meta
     title = meta.get("og:title") or meta.get("twitter:title") or parser.title.strip()
     description = meta.get("og:description") or meta.get("twitter:description") or meta.get("description", "")
     image = meta.get("og:image") or meta.get("og:image:url") or meta.get("twitter:image", "")
     if not title and not description:
         return None
-    return Preview(url, title[:MAX_TITLE], description[:MAX_DESCRIPTION], urljoin(final_url, image) if image else "")
+    return Preview(url, title[:MAX_TITLE], description[:MAX_DESCRIPTION], urljoin(page.url, image) if image else "")
 
 
 def link_card(account: SocialAccount, url: str) -> dict[str, Any] | None:
@@ -115,13 +126,10 @@ def link_card(account: SocialAccount, url: str) -> dict[str, Any] | None:
 
 def _thumb(account: SocialAccount, image_url: str) -> dict[str, Any] | None:
     fetched = _get(image_url, limit=MAX_IMAGE_SOURCE_BYTES)
-    if fetched is None:
-        return None
-    mime_type = fetched[1].get("content-type", "").split(";")[0].strip().lower()
-    if not mime_type.startswith("image/"):
+    if fetched is None or not fetched.content_type.startswith("image/"):
         return None
     try:
-        image = blobs.fit_image(fetched[2], mime_type)
+        image = blobs.fit_image(fetched.body, fetched.content_type)
     except PermanentError:
         return None  # not a picture we can read or shrink: the card goes without one
     return blobs.upload_blob(account, image.data, image.mime_type)
