@@ -11,6 +11,7 @@ replies and the account's statuses. Install it in a virtual environment of its o
 Without it these tests are skipped with that reason; the respx tests in test_mastodon*.py cover the same requests.
 """
 
+import io
 import os
 import shutil
 import socket
@@ -27,8 +28,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from PIL import Image
 
-from tests.platforms.test_bluesky_pds import png
 from tidings.accounts.models import User
 from tidings.platforms.base import Content
 from tidings.platforms.connectors.mastodon import MastodonConnector
@@ -51,6 +52,12 @@ mastodon = MastodonConnector()
 @pytest.fixture(autouse=True)
 def local_servers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIDINGS_ALLOW_LOCAL_SERVERS", "1")
+
+
+def png(width: int = 3, height: int = 2) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (255, 128, 0)).save(out, format="PNG")
+    return out.getvalue()
 
 
 def free_port() -> int:
