@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 
+from tests.support.waits import QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -34,7 +35,7 @@ def _app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIDINGS_THREADS_CLIENT_ID", "th-app")
     monkeypatch.setenv("TIDINGS_THREADS_CLIENT_SECRET", "th-secret")
     monkeypatch.setenv("TIDINGS_PUBLIC_URL", "https://tidings.example")
-    monkeypatch.setattr(ThreadsConnector, "poll_interval", 0)
+    monkeypatch.setattr(ThreadsConnector, "patience", QUICK)
 
 
 @pytest.fixture

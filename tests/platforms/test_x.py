@@ -14,6 +14,7 @@ import respx
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from tests.support.waits import QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -40,7 +41,7 @@ x = XConnector()
 def _app(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:
     monkeypatch.setenv("TIDINGS_X_CLIENT_ID", "x-client")
     monkeypatch.setenv("TIDINGS_X_CLIENT_SECRET", "x-secret")
-    monkeypatch.setattr(XConnector, "poll_interval", 0)
+    monkeypatch.setattr(XConnector, "patience", QUICK)
     settings.MEDIA_ROOT = tmp_path
 
 

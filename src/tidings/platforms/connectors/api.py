@@ -2,7 +2,8 @@
 into the classified publish errors (the sign-in is `OAuthConnector`'s), and the small content helpers (link, thread,
 files)."""
 
-from typing import Any
+from collections.abc import Iterator
+from typing import IO, Any
 
 import httpx
 from django.conf import settings
@@ -30,13 +31,16 @@ MAX_THREAD_PARTS = 25
 class ApiConnector(OAuthConnector):
     """Calls through `request`; a platform with its own error shape overrides `failure`."""
 
-    def request(self, method: str, url: str, *, sends: bool = False, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, url: str, *, sends: bool = False, timeout: httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """One call; `sends` marks the request that makes a post public, whose lost answer leaves it in doubt.
 
         Any other lost answer (an upload, an unpublished container) leaves nothing public, so it is safe to retry.
+        An upload passes `upload_timeout()`.
         """
         try:
-            response = http.shared_client().request(method, url, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kwargs)
+            response = http.shared_client().request(method, url, timeout=timeout or publish_timeout(), **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             raise TransientError(f"Could not reach {self.label}: {type(error).__name__}") from None
         except httpx.TransportError as error:
@@ -103,9 +107,46 @@ def thread_problems(platform: str, text: str) -> list[str]:
     return []
 
 
-def read_file(item: MediaItem) -> bytes:
-    with default_storage.open(item.path, "rb") as handle:
-        return bytes(handle.read())
+def publish_timeout() -> httpx.Timeout:
+    """Each phase of a platform call bounded on its own: a server that does not accept the connection is given
+    up on sooner than one that is working on its answer (`TIDINGS_PUBLISH_TIMEOUT`)."""
+    whole = settings.TIDINGS_PUBLISH_TIMEOUT
+    return httpx.Timeout(whole, connect=min(whole, 10.0), pool=min(whole, 10.0))
+
+
+def upload_timeout() -> httpx.Timeout:
+    """For a request that carries a file: each write of the body (a block of at most 64 KiB) may take up to
+    `TIDINGS_UPLOAD_WRITE_TIMEOUT`, so a large file on a slow link is not cut off by a limit on the whole
+    transfer, while a link that stops moving is; the answer after the body gets `TIDINGS_PUBLISH_TIMEOUT`."""
+    whole = settings.TIDINGS_PUBLISH_TIMEOUT
+    return httpx.Timeout(whole, connect=min(whole, 10.0), write=settings.TIDINGS_UPLOAD_WRITE_TIMEOUT, pool=10.0)
+
+
+def open_stored(item: MediaItem) -> IO[bytes]:
+    """The file in the media store, opened for reading in blocks: no upload holds a whole video in memory."""
+    try:
+        return default_storage.open(item.path, "rb")
+    except OSError:
+        raise PermanentError(
+            f"The {item.kind} {item.path.rsplit('/', 1)[-1]} is missing from the media store."
+        ) from None
+
+
+# The block an upload body is read and sent in.
+BLOCK_BYTES = 256 * 1024
+
+
+def file_range(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
+    """`length` bytes of an open file from `start`, in blocks: an upload body (httpx `content=`) for one chunk of
+    a chunked upload. Give the request a Content-Length, which httpx then sends instead of chunked encoding."""
+    handle.seek(start)
+    left = length
+    while left > 0:
+        block = handle.read(min(BLOCK_BYTES, left))
+        if not block:
+            raise PermanentError("The file in the media store is shorter than when it was uploaded.")
+        left -= len(block)
+        yield block
 
 
 def stored_size(item: MediaItem) -> int:

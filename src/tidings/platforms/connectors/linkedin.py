@@ -5,15 +5,18 @@
   LinkedIn refuses the whole sign-in when an app asks for a scope it was not granted.
 - The author is the account's external id: a member id (`urn:li:person:{id}`) or an organisation URN.
 - Publish: POST /rest/posts with the `LinkedIn-Version` and `X-Restli-Protocol-Version` headers; the new post's URN
-  comes back in `x-restli-id`. Images go up first through the Images API (initializeUpload, then PUT).
+  comes back in `x-restli-id`. Images go up first through the Images API (initializeUpload, then PUT, then
+  awaited until AVAILABLE without holding a worker: `waiting`).
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
 - No idempotency key and no lookup by one: a lost answer leaves the post unconfirmed.
 """
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -27,8 +30,16 @@ from tidings.platforms.base import (
     PublishFailure,
     TokenSet,
 )
-from tidings.platforms.connectors.api import ApiConnector, full_text, read_file
+from tidings.platforms.connectors.api import (
+    ApiConnector,
+    file_range,
+    full_text,
+    open_stored,
+    stored_size,
+    upload_timeout,
+)
 from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import operator_problem
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -64,6 +75,8 @@ class LinkedInConnector(ApiConnector):
     # Access tokens last 60 days; refresh tokens (for apps LinkedIn enabled) a year ("Refresh Tokens with OAuth
     # 2.0", https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens).
     refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
+    # An uploaded image is usually AVAILABLE within seconds.
+    patience: ClassVar[Patience] = Patience(first=5.0, longest=30.0, most=10 * 60.0, inline=5.0)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         organizations = os.environ.get("TIDINGS_LINKEDIN_ORGANIZATIONS", "") in ("1", "true", "yes")
@@ -110,7 +123,12 @@ class LinkedInConnector(ApiConnector):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        images = [_image(self._upload(item, author, headers), item) for item in content.media]
+        urns = [str(urn) for urn in content.progress.get("images") or []] or [
+            self._upload(item, author, headers) for item in content.media
+        ]
+        if urns:
+            self._await_images(urns, headers, content.progress)
+        images = [_image(urn, item) for urn, item in zip(urns, content.media, strict=True)]
         if len(images) == 1:
             body["content"] = {"media": images[0]}
         elif images:
@@ -130,9 +148,31 @@ class LinkedInConnector(ApiConnector):
         value = self.data(response).get("value") or {}
         if not value.get("uploadUrl") or not value.get("image"):
             raise PermanentError("LinkedIn did not give an address to upload the image to.")
-        auth = {"Authorization": headers["Authorization"], "Content-Type": item.mime_type}
-        self.request("PUT", value["uploadUrl"], content=read_file(item), headers=auth)
+        size = stored_size(item)
+        auth = {"Authorization": headers["Authorization"], "Content-Type": item.mime_type, "Content-Length": str(size)}
+        with open_stored(item) as handle:
+            self.request(
+                "PUT", value["uploadUrl"], content=file_range(handle, 0, size), headers=auth, timeout=upload_timeout()
+            )
         return str(value["image"])
+
+    def _await_images(self, urns: list[str], headers: dict[str, str], progress: Mapping[str, Any]) -> None:
+        """Post only once every image is AVAILABLE; PROCESSING_FAILED is final. GET /rest/images/{urn} gives its
+        `status` (PROCESSING, PROCESSING_FAILED, AVAILABLE, WAITING_UPLOAD): "Get a Single Image" in
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api."""
+        pending = list(urns)
+
+        def check() -> bool | NotYet:
+            for urn in list(pending):
+                image = self.data(self.request("GET", f"{API}/rest/images/{quote(urn)}", headers=headers))
+                if image.get("status") == "AVAILABLE":
+                    pending.remove(urn)
+                elif image.get("status") == "PROCESSING_FAILED":
+                    raise PermanentError("LinkedIn could not process one of the images; try another file.")
+            return True if not pending else NotYet()
+
+        made = {"images": urns}
+        until_ready(check, patience=self.patience, progress=progress, made=made, label=self.label, what="the images")
 
     def failure(self, response: httpx.Response) -> PublishFailure:
         """401 is the member's token (renewed, else reconnect); 403 ACCESS_DENIED is a permission the app or the

@@ -4,8 +4,9 @@
   GET /refresh_access_token a week before it expires. There is no refresh token: the access token refreshes itself,
   once it is at least 24 hours old and while it has not expired ("Get Started" > "Long-Lived Tokens",
   https://developers.facebook.com/docs/threads/get-started/long-lived-tokens).
-- Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), polled until
-  FINISHED, then POST /{user-id}/threads_publish. Meta fetches media from `TIDINGS_PUBLIC_URL`.
+- Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), checked until
+  FINISHED (without holding a worker meanwhile: `waiting`), then POST /{user-id}/threads_publish. Meta fetches
+  media from `TIDINGS_PUBLIC_URL`.
   https://developers.facebook.com/docs/threads/posts
 - No idempotency key: after a lost answer to threads_publish the post is looked for among the account's posts since
   the send (`find_published`, GET /{user-id}/threads).
@@ -22,6 +23,7 @@ from tidings.platforms.base import (
     Published,
     PublishFailure,
     ReauthRequired,
+    StillProcessing,
     TokenSet,
     TransientError,
 )
@@ -125,23 +127,38 @@ class ThreadsConnector(GraphConnector):
         return list(dict.fromkeys(problems))
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        user, token = account.external_id, account.access_token
+        """Each post's container is made once: a check handed back while Meta processes it resumes from its id,
+        after the posts of the thread already out (`done`)."""
+        user, token, progress = account.external_id, account.access_token, content.progress
         parts = thread_parts(self.platform, full_text(content))
-        done: list[Published] = []
-        for index, text in enumerate(parts):
+        done = [Published(str(post_id), str(url)) for post_id, url in progress.get("done") or []]
+        for index, text in enumerate(parts[len(done) :], start=len(done)):
             try:
-                media = content.media if index == 0 else ()
-                reply_to = done[-1].external_id if done else ""
-                container = self._container(user, token, text, media, reply_to=reply_to)
-                self.wait_for_container(f"{API}/{container}", token=token, field="status", error_field="error_message")
+                container = str(progress.get("container") or "") if index == len(done) else ""
+                if not container:
+                    media = content.media if index == 0 else ()
+                    reply_to = done[-1].external_id if done else ""
+                    container = self._container(user, token, text, media, reply_to=reply_to)
+                made = {"done": [[p.external_id, p.url] for p in done], "container": container}
+                self.await_containers(
+                    [f"{API}/{container}"],
+                    token=token,
+                    field="status",
+                    error_field="error_message",
+                    progress=progress,
+                    made=made,
+                )
                 data = {"creation_id": container, "access_token": token}
                 response = self.request("POST", f"{API}/{user}/threads_publish", data=data, sends=True)
+            except StillProcessing:
+                raise
             except PublishFailure as error:
                 if done:
                     raise self.partial_thread(done, len(parts), error) from None
                 raise
             post_id = str(self.data(response).get("id", ""))
             done.append(Published(post_id, self.permalink(f"{API}/{post_id}", token=token)))
+            progress = {}
         return done[0]
 
     def find_published(
