@@ -2,6 +2,7 @@
 into the classified publish errors (the sign-in is `OAuthConnector`'s), and the small content helpers (link, thread,
 files)."""
 
+import os
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -136,17 +137,37 @@ def open_stored(item: MediaItem) -> IO[bytes]:
 BLOCK_BYTES = 256 * 1024
 
 
-def file_range(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
-    """`length` bytes of an open file from `start`, in blocks: an upload body (httpx `content=`) for one chunk of
-    a chunked upload. Give the request a Content-Length, which httpx then sends instead of chunked encoding."""
-    handle.seek(start)
-    left = length
-    while left > 0:
-        block = handle.read(min(BLOCK_BYTES, left))
+class FileRange:
+    """`length` bytes of an open file from `start`, read in blocks as httpx sends them: the body (`content=`) or
+    multipart file of one chunk of a chunked upload. Its `seek`/`tell` give httpx the range's own length."""
+
+    def __init__(self, handle: IO[bytes], start: int, length: int) -> None:
+        self.handle, self.start, self.length, self.position = handle, start, length, 0
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.length - self.position
+        size = left if size < 0 else min(size, left)
+        if size <= 0:
+            return b""
+        self.handle.seek(self.start + self.position)
+        block = self.handle.read(size)
         if not block:
             raise PermanentError("The file in the media store is shorter than when it was uploaded.")
-        left -= len(block)
-        yield block
+        self.position += len(block)
+        return block
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self.position, os.SEEK_END: self.length}[whence]
+        self.position = min(max(base + offset, 0), self.length)
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.seek(0)
+        while block := self.read(BLOCK_BYTES):
+            yield block
 
 
 def stored_size(item: MediaItem) -> int:

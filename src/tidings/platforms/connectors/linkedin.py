@@ -32,7 +32,7 @@ from tidings.platforms.base import (
 )
 from tidings.platforms.connectors.api import (
     ApiConnector,
-    file_range,
+    FileRange,
     full_text,
     open_stored,
     stored_size,
@@ -152,7 +152,7 @@ class LinkedInConnector(ApiConnector):
         auth = {"Authorization": headers["Authorization"], "Content-Type": item.mime_type, "Content-Length": str(size)}
         with open_stored(item) as handle:
             self.request(
-                "PUT", value["uploadUrl"], content=file_range(handle, 0, size), headers=auth, timeout=upload_timeout()
+                "PUT", value["uploadUrl"], content=FileRange(handle, 0, size), headers=auth, timeout=upload_timeout()
             )
         return str(value["image"])
 

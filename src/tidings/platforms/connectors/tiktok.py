@@ -33,7 +33,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors.api import ApiConnector, file_range, open_stored, stored_size, upload_timeout
+from tidings.platforms.connectors.api import ApiConnector, FileRange, open_stored, stored_size, upload_timeout
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import retry_after_seconds
@@ -290,7 +290,7 @@ def _put_chunk(url: str, file: IO[bytes], mime_type: str, start: int, length: in
     for attempt in range(CHUNK_RETRIES + 1):
         try:
             response = http.shared_client().put(
-                url, content=file_range(file, start, length), headers=headers, timeout=upload_timeout()
+                url, content=FileRange(file, start, length), headers=headers, timeout=upload_timeout()
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
             continue

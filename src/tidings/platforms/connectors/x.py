@@ -30,6 +30,7 @@ from tidings.platforms.base import (
 from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.api import (
     ApiConnector,
+    FileRange,
     full_text,
     open_stored,
     stored_size,
@@ -201,7 +202,9 @@ class XConnector(ApiConnector):
         media_id = str((self.data(response).get("data") or {}).get("id", ""))
         with open_stored(item) as handle:
             for segment in range(max(1, -(-size // CHUNK_BYTES))):
-                files = {"media": ("chunk", handle.read(CHUNK_BYTES), "application/octet-stream")}
+                start = segment * CHUNK_BYTES
+                chunk = FileRange(handle, start, min(CHUNK_BYTES, size - start))
+                files = {"media": ("chunk", chunk, "application/octet-stream")}
                 self.request(
                     "POST",
                     f"{API}/media/upload/{media_id}/append",

@@ -33,7 +33,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors.api import file_range, open_stored, publish_timeout, stored_size, upload_timeout
+from tidings.platforms.connectors.api import FileRange, open_stored, publish_timeout, stored_size, upload_timeout
 from tidings.platforms.connectors.base import OAuthConnector
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import classify_status, retry_after_seconds
@@ -224,7 +224,7 @@ class YouTubeConnector(OAuthConnector):
                 }
                 try:
                     response = self._request(
-                        "PUT", session, token, content=file_range(file, offset, length), headers=headers
+                        "PUT", session, token, content=FileRange(file, offset, length), headers=headers
                     )
                 except httpx.TransportError:
                     in_doubt = True
