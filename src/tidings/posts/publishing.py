@@ -183,6 +183,9 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         if target.status == TargetStatus.PUBLISHING:
             if _too_late_to_resume(target, now):
                 return Begin("skip", _late_reason(f"was still processing on {target.account.get_platform_display()}"))
+            if target.progress:
+                # A check resumed from the queue: its lease runs from now, not from when the wait began.
+                PostTarget.objects.filter(pk=target_id).update(locked_until=_lease(now))
             content = target_content(target) if connector is not None else None
             return Begin("publish", target=target, content=content)
         account = target.account

@@ -13,7 +13,6 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tidings.platforms.base import (
@@ -28,6 +27,7 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors.api import open_stored
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.mastodon import api
 from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code
@@ -188,19 +188,16 @@ class MastodonConnector(BaseConnector):
             raise
 
     def _upload(self, account: SocialAccount, item: MediaItem) -> str:
-        try:
-            with default_storage.open(item.path, "rb") as file:
-                data = file.read()
-        except OSError:
-            raise PermanentError(f"The file {item.path} is missing from storage.") from None
         name = item.path.rsplit("/", 1)[-1]
-        response = api.request(
-            "POST",
-            f"{account.base_url}/api/v2/media",
-            token=account.access_token,
-            files={"file": (name, data, item.mime_type)},
-            data={"description": item.alt_text} if item.alt_text else None,
-        )
+        # Streamed from the file in blocks: a video may be tens of megabytes.
+        with open_stored(item) as file:
+            response = api.request(
+                "POST",
+                f"{account.base_url}/api/v2/media",
+                token=account.access_token,
+                files={"file": (name, file, item.mime_type)},
+                data={"description": item.alt_text} if item.alt_text else None,
+            )
         media_id = str(api.json_of(response)["id"])
         # 202: still processing; GET /api/v1/media/:id answers 206 until it is ready, then 200.
         for _ in range(self.media_poll_attempts if response.status_code == 202 else 0):
