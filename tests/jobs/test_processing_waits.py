@@ -282,3 +282,29 @@ def test_a_tiktok_post_still_processing_after_the_longest_wait_is_settled_later_
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
     bob.refresh_from_db()
     assert bob.video_credits == 30 - 1
+
+
+def test_a_wait_that_resumes_past_the_late_window_is_skipped_and_its_credit_returned(
+    one_slot_worker: str, bob: User
+) -> None:
+    account = _instagram(bob)
+    with respx.mock(assert_all_called=False) as router:
+        graph = FakeGraph(router, slow={"Too late": 1})
+        post = _due_with_media(bob, account, "Too late")
+        wait_for(lambda: bool(_target(post).progress), what="the first check to hand back")
+        # As if the workers had been down meanwhile: the post is now past the late window (600 s here).
+        PostTarget.objects.filter(post=post).update(scheduled_at=timezone.now() - timedelta(minutes=11))
+        wait_for(lambda: _target(post).status == TargetStatus.SKIPPED, what="the resumed check to skip it")
+
+    target = _target(post)
+    assert (
+        target.error
+        == "Not published: it was still processing on Instagram, and is now later than 10 minutes past its time."
+    )
+    assert (target.progress, target.sending_since) == ({}, None)
+    assert graph.published == []
+    assert graph.checks == {"Too late": 1}
+    assert _attempts(post) == [(1, "processing")]
+    assert CreditReservation.objects.get(target=target).status == ReservationStatus.RELEASED
+    bob.refresh_from_db()
+    assert bob.credits == 500
