@@ -14,13 +14,14 @@ from django.utils import timezone
 
 from tests.support.waits import HAND_BACK
 from tidings.accounts.models import User
+from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.platforms.connectors.meta import GRAPH
 from tidings.platforms.connectors.tiktok import API as TIKTOK_API
 from tidings.platforms.connectors.tiktok import TikTokConnector
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.services import connect_account
 from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
-from tidings.posts.publishing import send_target
+from tidings.posts.publishing import end_target, send_target
 from tidings.posts.services import create_post, schedule_post
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +123,23 @@ def test_a_resumed_tiktok_post_only_asks_its_status_and_stays_in_doubt_while_pro
     assert (outcome.kind, outcome.external_id) == ("published", "v_pub.3")
     assert (init.call_count, status.call_count) == (0, 2)
     assert list(target.attempt_history.values_list("number", "outcome")) == [(1, "processing"), (1, "published")]
+
+
+@respx.mock
+def test_a_resumed_tiktok_post_that_tiktok_failed_ends_failed_with_nothing_in_doubt(
+    bob: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TikTokConnector, "patience", HAND_BACK)
+    account = connect_account(bob, platform=Platform.TIKTOK, external_id="open-1", handle="bob.tt", access_token="t")
+    target = waiting_target(bob, account, kind=MediaKind.VIDEO, progress={"publish_id": "v_pub.4", "sent": True})
+    respx.post(STATUS_URL).respond(
+        json={"data": {"status": "FAILED", "fail_reason": "video_pull_failed"}, "error": {"code": "ok"}}
+    )
+
+    outcome = send_target(target.pk)
+
+    assert (outcome.kind, outcome.message) == ("permanent", "TikTok did not publish the video: video_pull_failed.")
+    target.refresh_from_db()
+    assert (target.sending_since, target.progress) == (None, {})
+    assert end_target(target.pk, status=TargetStatus.FAILED, reason=outcome.message) == "failed"
+    assert CreditReservation.objects.get(target=target).status == ReservationStatus.RELEASED

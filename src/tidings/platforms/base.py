@@ -79,7 +79,8 @@ class StillProcessing(PublishFailure):
     """The platform is still processing what was sent (a video, a media container): look again in `check_after`
     seconds, resuming from `progress` (the ids made so far, JSON, never a token) rather than sending again.
 
-    `sent` says the post already exists on the platform (TikTok's init), so only the status may be asked again.
+    `sent` says the post already exists on the platform (TikTok's init), so only the status may be asked again;
+    a later failure other than OutcomeUnknown then means the platform says the post did not go out.
     Raised through `tidings.platforms.connectors.waiting`, which also enforces the longest total wait.
     """
 

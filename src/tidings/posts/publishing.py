@@ -339,6 +339,10 @@ def send_target(
         record_attempt(target, number=number, started=started, began=began, outcome=AttemptOutcome.PUBLISHED)
         return Outcome("published", external_id=published.external_id, url=published.url)
     record_attempt(target, number=number, started=started, began=began, outcome=outcome.kind, detail=outcome.message)
+    if sent_before and outcome.kind != "unknown":
+        # The platform had the post and says it failed: nothing went out, and a retry starts afresh.
+        PostTarget.objects.filter(pk=target_id).update(sending_since=None, progress={})
+        return outcome
     if outcome.kind == "unknown":
         return outcome
     if not earlier_send_unresolved and not sent_before:

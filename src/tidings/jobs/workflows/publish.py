@@ -129,6 +129,8 @@ def process_scheduled_post(target_id: int, carried: dict[str, Any] | None = None
         if kind == "published":
             return "published"
         if kind == "processing":
+            if int(run["checks"]) >= MAX_CHECKS:
+                return _end(target_id, workflow_id, "fail", f"Gave up after {MAX_CHECKS} checks: {message}")
             counts = {"retries": retries, "rate_limit_waits": rate_limit_waits}
             return _check_later(target_id, {**run, **counts}, float(outcome["retry_after"]))
         if kind in ("done", "skip", "fail"):
@@ -154,6 +156,8 @@ def process_scheduled_post(target_id: int, carried: dict[str, Any] | None = None
 
 
 CHECKING = "waiting for the platform"
+# Each connector bounds its own total wait (`waiting.Patience.most`); this only stops a run that never ends.
+MAX_CHECKS = 200
 
 
 def _check_later(target_id: int, run: dict[str, Any], seconds: float) -> str:
@@ -229,7 +233,6 @@ def _claim_and_enqueue() -> int:
 
 
 ABNORMAL_ENDS = ("ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "SUCCESS")
-# A continuation waiting for its start on the queue: not stale, only late.
 
 
 @orm_step("dispatch.stale")
@@ -241,7 +244,8 @@ def _redrive_stale() -> int:
         workflow_id = publish_workflow_id(target_id, dispatch_round)
         status = DBOS.get_workflow_status(workflow_id)
         if status is not None and status.status == "SUCCESS":
-            # A run that handed back to wait for processing goes on in its newest continuation.
+            # A run that handed back to wait for processing goes on in its newest continuation; one still waiting
+            # for its start on the queue (ENQUEUED, DELAYED) is late, not stale, and is left to start.
             status = latest_check(workflow_id) or status
             workflow_id = status.workflow_id
         if status is None:
