@@ -116,7 +116,7 @@ def publish_timeout() -> httpx.Timeout:
 
 
 def upload_timeout() -> httpx.Timeout:
-    """For a request that carries a file: each write of the body (a block of at most 64 KiB) may take up to
+    """For a request that carries a file: each write of the body (one block of the file) may take up to
     `TIDINGS_UPLOAD_WRITE_TIMEOUT`, so a large file on a slow link is not cut off by a limit on the whole
     transfer, while a link that stops moving is; the answer after the body gets `TIDINGS_PUBLISH_TIMEOUT`."""
     whole = settings.TIDINGS_PUBLISH_TIMEOUT

@@ -7,10 +7,16 @@ uploaded twice. Past the platform's longest wait the send fails with a clear rea
 
     def publish(self, account, content, *, idempotency_key):
         container = content.progress.get("container") or self.create(...)
-        ready = waiting.until_ready(
-            lambda: self.status(container), patience=self.patience, progress=content.progress,
+        until_ready(
+            lambda: True if self.finished(container) else NotYet(),
+            patience=self.patience, progress=content.progress,
             made={"container": container}, label=self.label, what="the video",
         )
+        ...  # publish the container
+
+`made` holds ids only (JSON), never a token. Two keys mean something to the workflow: `sent` (set by `sent=True`:
+the post already exists, so only its status is asked again and it is never resent) and `done` (posts of a thread
+already out, so a late resume is finished rather than skipped).
 """
 
 import time
