@@ -214,6 +214,8 @@ CONTENT_SECURITY_POLICY = {
 # Plain-http webhook URLs are refused unless allowed (tests and a local receiver on the same box).
 TIDINGS_ALLOW_HTTP_WEBHOOKS = _env_bool("TIDINGS_ALLOW_HTTP_WEBHOOKS")
 TIDINGS_PUBLISH_TIMEOUT = float(os.environ.get("TIDINGS_PUBLISH_TIMEOUT", "30"))
+# Seconds each write of an upload's body may take (a block, not the whole file): a stalled link is given up on.
+TIDINGS_UPLOAD_WRITE_TIMEOUT = float(os.environ.get("TIDINGS_UPLOAD_WRITE_TIMEOUT", "60"))
 TIDINGS_PUBLISH_RETRIES = int(os.environ.get("TIDINGS_PUBLISH_RETRIES", "3"))
 TIDINGS_PUBLISH_BACKOFF_SECONDS = float(os.environ.get("TIDINGS_PUBLISH_BACKOFF_SECONDS", "5"))
 TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS = int(os.environ.get("TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS", "5"))

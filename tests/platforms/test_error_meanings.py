@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from tests.support.waits import QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -139,7 +140,7 @@ THREADS_API = "https://graph.threads.net/v1.0"
 
 @respx.mock
 def test_threads_keeps_polling_a_container_it_does_not_show_yet(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ThreadsConnector, "poll_interval", 0)
+    monkeypatch.setattr(ThreadsConnector, "patience", QUICK)
     account = connect_account(alice, platform=Platform.THREADS, external_id="th1", handle="@a", access_token="tok")
     respx.post(f"{THREADS_API}/th1/threads").respond(json={"id": "c1"})
     poll = respx.get(f"{THREADS_API}/c1").mock(
@@ -167,7 +168,7 @@ def test_instagrams_publishing_limit_waits_until_the_window_frees_a_place(
     alice: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TIDINGS_PUBLIC_URL", "https://tidings.example")
-    monkeypatch.setattr(InstagramConnector, "poll_interval", 0)
+    monkeypatch.setattr(InstagramConnector, "patience", QUICK)
     account = connect_account(alice, platform=Platform.INSTAGRAM, external_id=IG, handle="@b", access_token="pt")
     respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
     respx.get(f"{GRAPH}/c1").respond(json={"status_code": "FINISHED", "id": "c1"})

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from tests.support.waits import HAND_BACK, QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -16,6 +17,7 @@ from tidings.platforms.base import (
     Published,
     RateLimited,
     ReauthRequired,
+    StillProcessing,
     TransientError,
 )
 from tidings.platforms.connectors.instagram import InstagramConnector
@@ -37,7 +39,7 @@ def _app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIDINGS_INSTAGRAM_CLIENT_ID", "ig-app")
     monkeypatch.setenv("TIDINGS_INSTAGRAM_CLIENT_SECRET", "ig-secret")
     monkeypatch.setenv("TIDINGS_PUBLIC_URL", "https://tidings.example/")
-    monkeypatch.setattr(InstagramConnector, "poll_interval", 0)
+    monkeypatch.setattr(InstagramConnector, "patience", QUICK)
 
 
 @pytest.fixture
@@ -139,14 +141,43 @@ def test_container_error_is_permanent_and_nothing_is_published(account: SocialAc
 
 
 @respx.mock
-def test_container_still_processing_is_transient(account: SocialAccount, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(InstagramConnector, "poll_attempts", 3)
-    respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
+def test_a_container_still_processing_hands_the_wait_back_and_resumes_without_a_new_container(
+    account: SocialAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(InstagramConnector, "patience", HAND_BACK)
+    create = respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
+    publish, poll = published_routes()
+    poll.side_effect = [status("IN_PROGRESS"), status("IN_PROGRESS"), status("FINISHED")]
+    reel = Content(text="x", media=(PHOTO,))
+
+    with pytest.raises(StillProcessing) as first:
+        instagram.publish(account, reel, idempotency_key="k")
+    assert (first.value.progress["container"], first.value.progress["checks"], first.value.sent) == ("c1", 1, False)
+    assert first.value.check_after == 7.0
+    with pytest.raises(StillProcessing) as second:
+        instagram.publish(account, replace(reel, progress=first.value.progress), idempotency_key="k")
+    # The wait grows between checks and keeps counting from the first "not yet".
+    assert (second.value.progress["checks"], second.value.check_after) == (2, 10.5)
+    assert second.value.progress["since"] == first.value.progress["since"]
+    published = instagram.publish(account, replace(reel, progress=second.value.progress), idempotency_key="k")
+
+    assert published.external_id == "1790"
+    assert (create.call_count, poll.call_count, publish.call_count) == (1, 3, 1)
+
+
+@respx.mock
+def test_a_container_still_processing_past_the_longest_wait_fails_clearly(
+    account: SocialAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(InstagramConnector, "patience", HAND_BACK)
     publish, poll = published_routes()
     poll.mock(return_value=status("IN_PROGRESS"))
-    with pytest.raises(TransientError, match="still processing"):
-        instagram.publish(account, Content(text="x", media=(PHOTO,)), idempotency_key="k")
-    assert (poll.call_count, publish.call_count) == (3, 0)
+    since = (datetime.now(tz=UTC) - timedelta(minutes=10, seconds=5)).isoformat()
+    progress = {"container": "c1", "since": since, "checks": 6}
+
+    with pytest.raises(PermanentError, match="still processing the media after 10 minutes, so it was not posted"):
+        instagram.publish(account, Content(text="x", media=(PHOTO,), progress=progress), idempotency_key="k")
+    assert (poll.call_count, publish.call_count) == (1, 0)
 
 
 @respx.mock
@@ -210,10 +241,11 @@ def test_a_mixed_carousel_makes_every_item_awaits_each_then_makes_and_publishes_
         f"POST /{IG}/media",
         f"POST /{IG}/media",
         f"POST /{IG}/media",
+        # One pass over the items, then the one not ready yet again.
         "GET /c10",
         "GET /c11",
-        "GET /c11",
         "GET /c12",
+        "GET /c11",
         f"POST /{IG}/media",
         "GET /c1",
         f"POST /{IG}/media_publish",

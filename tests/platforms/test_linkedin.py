@@ -1,6 +1,7 @@
 """LinkedIn connector: Posts API requests with the version headers, images, OAuth and the error classes."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,7 @@ import respx
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from tests.support.waits import HAND_BACK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -17,6 +19,7 @@ from tidings.platforms.base import (
     PermanentError,
     RateLimited,
     ReauthRequired,
+    StillProcessing,
     TransientError,
 )
 from tidings.platforms.connectors.linkedin import LINKEDIN_VERSION, LinkedInConnector, escape_little
@@ -156,6 +159,14 @@ def test_little_format_escaping() -> None:
     )
 
 
+def image_status(n: int, status: str) -> respx.Route:
+    """GET /rest/images/{urn}: "Get a Single Image" in
+    https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api."""
+    return respx.get(f"https://api.linkedin.com/rest/images/urn%3Ali%3Aimage%3AC{n}").respond(
+        json={"id": f"urn:li:image:C{n}", "status": status, "owner": "urn:li:person:yrZCpj2Z12"}
+    )
+
+
 @respx.mock
 def test_images_are_initialized_put_and_attached(member: SocialAccount) -> None:
     paths = [default_storage.save(f"uploads/p{n}.png", ContentFile(b"png%d" % n)) for n in range(2)]
@@ -171,6 +182,7 @@ def test_images_are_initialized_put_and_attached(member: SocialAccount) -> None:
         ]
     )
     puts = [respx.put(f"https://www.linkedin.com/dms-uploads/{n}").respond(201) for n in range(2)]
+    statuses = [image_status(n, "AVAILABLE") for n in range(2)]
     post = respx.post(POSTS).respond(201, headers={"x-restli-id": "urn:li:share:2"})
     media = tuple(
         MediaItem(path=p, kind="image", mime_type="image/png", size_bytes=4, alt_text="alt" if n == 0 else "")
@@ -182,7 +194,10 @@ def test_images_are_initialized_put_and_attached(member: SocialAccount) -> None:
     }
     assert init.calls[0].request.headers["LinkedIn-Version"] == LINKEDIN_VERSION
     assert puts[0].calls.last.request.content == b"png0"
+    assert puts[0].calls.last.request.headers["Content-Length"] == "4"
     assert puts[1].calls.last.request.headers["Authorization"] == "Bearer li-at"
+    assert [route.call_count for route in statuses] == [1, 1]
+    assert statuses[0].calls.last.request.headers["LinkedIn-Version"] == LINKEDIN_VERSION
     assert json.loads(post.calls.last.request.content)["content"] == {
         "multiImage": {"images": [{"id": "urn:li:image:C0", "altText": "alt"}, {"id": "urn:li:image:C1"}]}
     }
@@ -197,6 +212,49 @@ def test_images_are_initialized_put_and_attached(member: SocialAccount) -> None:
     assert json.loads(post.calls.last.request.content)["content"] == {
         "media": {"id": "urn:li:image:C0", "altText": "alt"}
     }
+
+
+@respx.mock
+def test_images_still_processing_are_awaited_without_uploading_them_again(
+    member: SocialAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LinkedInConnector, "patience", HAND_BACK)
+    path = default_storage.save("uploads/late.png", ContentFile(b"png9"))
+    init = respx.post("https://api.linkedin.com/rest/images", params={"action": "initializeUpload"}).respond(
+        json={"value": {"uploadUrl": "https://www.linkedin.com/dms-uploads/0", "image": "urn:li:image:C0"}}
+    )
+    put = respx.put("https://www.linkedin.com/dms-uploads/0").respond(201)
+    image = respx.get("https://api.linkedin.com/rest/images/urn%3Ali%3Aimage%3AC0")
+    image.side_effect = [
+        httpx.Response(200, json={"id": "urn:li:image:C0", "status": "PROCESSING"}),
+        httpx.Response(200, json={"id": "urn:li:image:C0", "status": "AVAILABLE"}),
+    ]
+    post = respx.post(POSTS).respond(201, headers={"x-restli-id": "urn:li:share:3"})
+    content = Content(text="Later", media=(MediaItem(path=path, kind="image", mime_type="image/png", size_bytes=4),))
+
+    with pytest.raises(StillProcessing) as waiting:
+        linkedin.publish(member, content, idempotency_key="k")
+    assert (waiting.value.progress["images"], post.call_count) == (["urn:li:image:C0"], 0)
+    published = linkedin.publish(member, replace(content, progress=waiting.value.progress), idempotency_key="k")
+
+    assert published.external_id == "urn:li:share:3"
+    assert (init.call_count, put.call_count, image.call_count, post.call_count) == (1, 1, 2, 1)
+
+
+@respx.mock
+def test_an_image_linkedin_could_not_process_fails_the_post(member: SocialAccount) -> None:
+    path = default_storage.save("uploads/bad.png", ContentFile(b"png0"))
+    respx.post("https://api.linkedin.com/rest/images", params={"action": "initializeUpload"}).respond(
+        json={"value": {"uploadUrl": "https://www.linkedin.com/dms-uploads/0", "image": "urn:li:image:C0"}}
+    )
+    respx.put("https://www.linkedin.com/dms-uploads/0").respond(201)
+    image_status(0, "PROCESSING_FAILED")
+    post = respx.post(POSTS).respond(201, headers={"x-restli-id": "urn:li:share:4"})
+    content = Content(text="Bad", media=(MediaItem(path=path, kind="image", mime_type="image/png", size_bytes=4),))
+
+    with pytest.raises(PermanentError, match="could not process one of the images"):
+        linkedin.publish(member, content, idempotency_key="k")
+    assert post.call_count == 0
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,10 @@ import respx
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from tests.support.waits import HAND_BACK, QUICK
 from tidings.accounts.models import User
-from tidings.platforms.base import Content, PermanentError, TransientError
+from tidings.platforms.base import Content, PermanentError, StillProcessing
+from tidings.platforms.connectors import linkedin_media
 from tidings.platforms.connectors.linkedin import LINKEDIN_VERSION, LinkedInConnector
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import Platform, SocialAccount
@@ -26,7 +28,8 @@ linkedin = LinkedInConnector()
 @pytest.fixture(autouse=True)
 def _setup(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(LinkedInConnector, "poll_interval", 0.0)
+    monkeypatch.setattr(linkedin_media, "PATIENCE", QUICK)
+    monkeypatch.setattr(LinkedInConnector, "patience", QUICK)
 
 
 @pytest.fixture
@@ -128,12 +131,12 @@ def test_a_video_linkedin_could_not_process_is_not_posted(organization: SocialAc
 
 
 @respx.mock
-def test_a_video_still_processing_after_every_check_is_retried_later_and_not_posted(
+def test_a_video_still_processing_is_handed_back_and_the_resumed_check_posts_it_without_uploading_again(
     organization: SocialAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(LinkedInConnector, "poll_attempts", 3)
+    monkeypatch.setattr(linkedin_media, "PATIENCE", HAND_BACK)
     video = stored("clip.mp4", b"v" * 10, "video", "video/mp4")
-    respx.post(f"{API}/videos", params={"action": "initializeUpload"}).respond(
+    init = respx.post(f"{API}/videos", params={"action": "initializeUpload"}).respond(
         json={
             "value": {
                 "video": VIDEO,
@@ -141,14 +144,20 @@ def test_a_video_still_processing_after_every_check_is_retried_later_and_not_pos
             }
         }
     )
-    respx.put("https://www.linkedin.com/u/0").respond(200, headers={"ETag": "e0"})
+    part = respx.put("https://www.linkedin.com/u/0").respond(200, headers={"ETag": "e0"})
     respx.post(f"{API}/videos", params={"action": "finalizeUpload"}).respond(200)
-    status = respx.get(url__startswith=f"{API}/videos/").mock(side_effect=statuses(*["PROCESSING"] * 3))
-    post = respx.post(f"{API}/posts").respond(201)
-    with pytest.raises(TransientError, match=r"^LinkedIn was still processing the video; it will be sent again\.$"):
+    status = respx.get(url__startswith=f"{API}/videos/").mock(side_effect=statuses("PROCESSING", "AVAILABLE"))
+    post = respx.post(f"{API}/posts").respond(201, headers={"x-restli-id": "urn:li:share:7"})
+    with pytest.raises(StillProcessing) as waiting:
         linkedin.publish(organization, Content(text="Hi", media=(video,)), idempotency_key="k")
-    assert status.call_count == 3
+    assert waiting.value.progress["video"] == VIDEO
+    assert waiting.value.check_after == 7.0
     assert not post.called
+
+    resumed = Content(text="Hi", media=(video,), progress=waiting.value.progress)
+    assert linkedin.publish(organization, resumed, idempotency_key="k").external_id == "urn:li:share:7"
+    assert (init.call_count, part.call_count, status.call_count, post.call_count) == (1, 1, 2, 1)
+    assert json.loads(post.calls.last.request.content)["content"] == {"media": {"id": VIDEO}}
 
 
 @respx.mock

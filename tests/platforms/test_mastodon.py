@@ -2,6 +2,7 @@
 statuses, media) and https://docs.joinmastodon.org/spec/oauth/ (PKCE since 4.3)."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +13,7 @@ import respx
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from tests.support.waits import HAND_BACK, QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -20,6 +22,7 @@ from tidings.platforms.base import (
     Published,
     RateLimited,
     ReauthRequired,
+    StillProcessing,
     TransientError,
 )
 from tidings.platforms.connectors.mastodon import MastodonConnector
@@ -196,7 +199,7 @@ def test_media_is_uploaded_waited_for_and_attached_to_the_first_status(
     alice: User, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(MastodonConnector, "media_poll_seconds", 0)
+    monkeypatch.setattr(MastodonConnector, "patience", QUICK)
     name = default_storage.save("uploads/clip.mp4", ContentFile(b"video-bytes"))
     upload = respx.post(f"{BASE}/api/v2/media").respond(202, json={"id": "m1", "type": "video", "url": None})
     poll = respx.get(f"{BASE}/api/v1/media/m1").mock(
@@ -216,21 +219,28 @@ def test_media_is_uploaded_waited_for_and_attached_to_the_first_status(
 
 
 @respx.mock
-def test_media_still_processing_after_the_wait_is_transient(
+def test_media_still_processing_hands_the_wait_back_and_resumes_without_uploading_again(
     alice: User, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(MastodonConnector, "media_poll_seconds", 0)
-    monkeypatch.setattr(MastodonConnector, "media_poll_attempts", 3)
+    monkeypatch.setattr(MastodonConnector, "patience", HAND_BACK)
     name = default_storage.save("uploads/big.mp4", ContentFile(b"v"))
-    respx.post(f"{BASE}/api/v2/media").respond(202, json={"id": "m1"})
-    respx.get(f"{BASE}/api/v1/media/m1").respond(206, json={"id": "m1"})
-    statuses = respx.post(f"{BASE}/api/v1/statuses")
-    with pytest.raises(TransientError, match="processing"):
-        mastodon.publish(
-            connect(alice), Content(text="x", media=(MediaItem(name, "video", "video/mp4", 1),)), idempotency_key=KEY
-        )
+    upload = respx.post(f"{BASE}/api/v2/media").respond(202, json={"id": "m1"})
+    poll = respx.get(f"{BASE}/api/v1/media/m1").mock(
+        side_effect=[httpx.Response(206, json={"id": "m1"}), httpx.Response(200, json={"id": "m1", "url": "u"})]
+    )
+    statuses = respx.post(f"{BASE}/api/v1/statuses").respond(200, json=status("2"))
+    account = connect(alice)
+    big = Content(text="x", media=(MediaItem(name, "video", "video/mp4", 1),))
+
+    with pytest.raises(StillProcessing) as waiting:
+        mastodon.publish(account, big, idempotency_key=KEY)
+    assert (waiting.value.progress["media_ids"], waiting.value.progress["pending"]) == (["m1"], ["m1"])
     assert not statuses.called
+    mastodon.publish(account, replace(big, progress=waiting.value.progress), idempotency_key=KEY)
+
+    assert (upload.call_count, poll.call_count, statuses.call_count) == (1, 2, 1)
+    assert json.loads(statuses.calls.last.request.content) == {"status": "x", "media_ids": ["m1"]}
 
 
 @pytest.mark.parametrize(

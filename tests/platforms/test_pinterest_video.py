@@ -12,8 +12,10 @@ import httpx
 import pytest
 import respx
 
+from tests.support.waits import QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, PermanentError, Published
+from tidings.platforms.connectors import pinterest_video
 from tidings.platforms.connectors.pinterest import PinterestConnector
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import Platform, SocialAccount
@@ -40,7 +42,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None
     settings.MEDIA_ROOT = tmp_path
     (tmp_path / "uploads").mkdir()
     (tmp_path / "uploads" / "clip.mp4").write_bytes(VIDEO)
-    monkeypatch.setattr(PinterestConnector, "poll_interval", 0.0)
+    monkeypatch.setattr(pinterest_video, "PATIENCE", QUICK)
 
 
 @pytest.fixture

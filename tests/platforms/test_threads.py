@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 
+from tests.support.waits import HAND_BACK, QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -15,6 +16,7 @@ from tidings.platforms.base import (
     Published,
     RateLimited,
     ReauthRequired,
+    StillProcessing,
     TransientError,
 )
 from tidings.platforms.connectors.threads import ThreadsConnector
@@ -34,7 +36,7 @@ def _app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIDINGS_THREADS_CLIENT_ID", "th-app")
     monkeypatch.setenv("TIDINGS_THREADS_CLIENT_SECRET", "th-secret")
     monkeypatch.setenv("TIDINGS_PUBLIC_URL", "https://tidings.example")
-    monkeypatch.setattr(ThreadsConnector, "poll_interval", 0)
+    monkeypatch.setattr(ThreadsConnector, "patience", QUICK)
 
 
 @pytest.fixture
@@ -151,6 +153,35 @@ def test_long_text_is_a_thread_of_replies_with_media_on_the_first(account: Socia
 
 
 @respx.mock
+def test_a_reply_still_processing_resumes_after_the_posts_already_out(
+    account: SocialAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ThreadsConnector, "patience", HAND_BACK)
+    text = "\n\n".join(f"Part {n}. " + "word " * 80 for n in range(2))
+    create = respx.post(f"{API}/{USER}/threads").mock(
+        side_effect=[httpx.Response(200, json={"id": "c0"}), httpx.Response(200, json={"id": "c1"})]
+    )
+    respx.get(f"{API}/c0").mock(return_value=status("FINISHED"))
+    second = respx.get(f"{API}/c1").mock(side_effect=[status("IN_PROGRESS"), status("FINISHED")])
+    publish = respx.post(f"{API}/{USER}/threads_publish").mock(
+        side_effect=[httpx.Response(200, json={"id": "m0"}), httpx.Response(200, json={"id": "m1"})]
+    )
+    for n in range(2):
+        respx.get(f"{API}/m{n}").respond(json={"permalink": f"https://www.threads.net/@alice/post/{n}"})
+
+    with pytest.raises(StillProcessing) as waiting:
+        threads.publish(account, Content(text=text), idempotency_key="k")
+    progress = waiting.value.progress
+    assert (progress["done"], progress["container"]) == ([["m0", "https://www.threads.net/@alice/post/0"]], "c1")
+    published = threads.publish(account, Content(text=text, progress=progress), idempotency_key="k")
+
+    assert (published.external_id, published.url) == ("m0", "https://www.threads.net/@alice/post/0")
+    # Neither the first post nor the reply's container was made or published again.
+    assert (create.call_count, second.call_count, publish.call_count) == (2, 2, 2)
+    assert [form(call.request)["creation_id"] for call in publish.calls] == ["c0", "c1"]
+
+
+@respx.mock
 def test_thread_cut_short_is_not_retried(account: SocialAccount) -> None:
     text = "\n\n".join("word " * 80 for _ in range(2))
     respx.post(f"{API}/{USER}/threads").mock(
@@ -239,11 +270,12 @@ def test_a_mixed_carousel_awaits_every_item_before_the_carousel_is_made(account:
         f"POST /{USER}/threads",
         f"POST /{USER}/threads",
         f"POST /{USER}/threads",
+        # One pass over the items, then the one not ready yet again until it is.
         "GET /i0",
         "GET /i1",
-        "GET /i1",
-        "GET /i1",
         "GET /i2",
+        "GET /i1",
+        "GET /i1",
         f"POST /{USER}/threads",
         "GET /c1",
         f"POST /{USER}/threads_publish",

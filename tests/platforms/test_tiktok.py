@@ -1,6 +1,8 @@
 """TikTok connector against the Content Posting API at the HTTP edge (respx): the exact requests and each answer."""
 
 import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -9,6 +11,7 @@ import httpx
 import pytest
 import respx
 
+from tests.support.waits import HAND_BACK, QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -16,6 +19,7 @@ from tidings.platforms.base import (
     PermanentError,
     RateLimited,
     ReauthRequired,
+    StillProcessing,
     TransientError,
 )
 from tidings.platforms.connectors import tiktok
@@ -47,7 +51,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_ID", "key-123")
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_SECRET", "secret-456")
     monkeypatch.delenv("TIDINGS_TIKTOK_PRIVACY_LEVEL", raising=False)
-    monkeypatch.setattr(tiktok, "POLL_SECONDS", 0.0)
+    monkeypatch.setattr(TikTokConnector, "patience", QUICK)
     settings.MEDIA_ROOT = tmp_path
     (tmp_path / "uploads").mkdir()
     (tmp_path / "uploads" / "clip.mp4").write_bytes(VIDEO)
@@ -280,17 +284,85 @@ def test_status_answers_that_fail_keep_the_poll_going(respx_mock: respx.MockRout
     assert TikTokConnector().publish(account, content(), idempotency_key="key-7").external_id == "42"
 
 
-def test_a_post_still_processing_when_the_poll_ends_is_an_unknown_outcome(
+def test_a_post_still_processing_hands_the_wait_back_with_its_publish_id_and_resumes_by_status_alone(
     respx_mock: respx.MockRouter, account: SocialAccount, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tiktok, "POLL_ATTEMPTS", 3)
-    respx_mock.post(CREATOR_URL).mock(return_value=api(CREATOR))
-    respx_mock.post(INIT_URL).mock(return_value=api({"publish_id": "v_pub.8", "upload_url": UPLOAD_URL}))
-    respx_mock.put(UPLOAD_URL).respond(201)
-    status = respx_mock.post(STATUS_URL).mock(return_value=api({"status": "PROCESSING_UPLOAD"}))
-    with pytest.raises(OutcomeUnknown, match=r"v_pub\.8"):
+    monkeypatch.setattr(TikTokConnector, "patience", HAND_BACK)
+    creator = respx_mock.post(CREATOR_URL).mock(return_value=api(CREATOR))
+    init = respx_mock.post(INIT_URL).mock(return_value=api({"publish_id": "v_pub.8", "upload_url": UPLOAD_URL}))
+    upload = respx_mock.put(UPLOAD_URL).respond(201)
+    status = respx_mock.post(STATUS_URL)
+    status.side_effect = [
+        api({"status": "PROCESSING_DOWNLOAD"}),
+        api({"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [7001]}),
+    ]
+    with pytest.raises(StillProcessing) as waiting:
         TikTokConnector().publish(account, content(), idempotency_key="key-8")
-    assert status.call_count == 3
+
+    assert waiting.value.sent is True
+    assert waiting.value.check_after == 7.0
+    progress = waiting.value.progress
+    assert {key: progress[key] for key in ("publish_id", "checks", "sent")} == {
+        "publish_id": "v_pub.8",
+        "checks": 1,
+        "sent": True,
+    }
+    published = TikTokConnector().publish(account, replace(content(), progress=progress), idempotency_key="key-8")
+
+    assert (published.external_id, published.url) == ("7001", "https://www.tiktok.com/@alice.tt/video/7001")
+    # The resumed call only asked the status: nothing was sent or uploaded again.
+    assert (creator.call_count, init.call_count, upload.call_count, status.call_count) == (1, 1, 1, 2)
+
+
+def test_a_post_still_processing_past_the_longest_wait_is_an_unknown_outcome(
+    respx_mock: respx.MockRouter, account: SocialAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(TikTokConnector, "patience", HAND_BACK)
+    status = respx_mock.post(STATUS_URL).mock(return_value=api({"status": "PROCESSING_UPLOAD"}))
+    since = (datetime.now(tz=UTC) - timedelta(minutes=11)).isoformat()
+    progress = {"publish_id": "v_pub.8", "since": since, "checks": 9, "sent": True}
+
+    with pytest.raises(OutcomeUnknown, match="still processing the video after 11 minutes"):
+        TikTokConnector().publish(account, replace(content(), progress=progress), idempotency_key="key-8")
+    assert status.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "found"),
+    [
+        ({"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [7002]}, "7002"),
+        ({"status": "PUBLISH_COMPLETE"}, "v_pub.5"),
+        ({"status": "FAILED", "fail_reason": "file_format_check_failed"}, None),
+    ],
+)
+def test_a_send_in_doubt_is_settled_by_its_publish_id(
+    respx_mock: respx.MockRouter, account: SocialAccount, answer: dict[str, object], found: str | None
+) -> None:
+    status = respx_mock.post(STATUS_URL).mock(return_value=api(answer))
+    progress = {"publish_id": "v_pub.5", "sent": True}
+
+    result = TikTokConnector().find_published(
+        account, idempotency_key="k", content=replace(content(), progress=progress), sent_after=None
+    )
+
+    assert (result.external_id if result else None) == found
+    assert json.loads(status.calls.last.request.content) == {"publish_id": "v_pub.5"}
+
+
+def test_a_send_in_doubt_stays_in_doubt_while_processing_or_without_a_publish_id(
+    respx_mock: respx.MockRouter, account: SocialAccount
+) -> None:
+    status = respx_mock.post(STATUS_URL).mock(return_value=api({"status": "PROCESSING_UPLOAD"}))
+    with pytest.raises(OutcomeUnknown, match=r"still processing the video \(publish id v_pub\.6\)"):
+        TikTokConnector().find_published(
+            account,
+            idempotency_key="k",
+            content=replace(content(), progress={"publish_id": "v_pub.6"}),
+            sent_after=None,
+        )
+    with pytest.raises(OutcomeUnknown, match="never gave this send a publish id"):
+        TikTokConnector().find_published(account, idempotency_key="k", content=content(), sent_after=None)
+    assert status.call_count == 1
 
 
 def test_a_chunk_that_keeps_failing_is_transient_and_nothing_is_polled(

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -14,6 +15,7 @@ import respx
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from tests.support.waits import HAND_BACK, QUICK
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -22,8 +24,10 @@ from tidings.platforms.base import (
     Published,
     RateLimited,
     ReauthRequired,
+    StillProcessing,
     TransientError,
 )
+from tidings.platforms.connectors import x as x_module
 from tidings.platforms.connectors.api import MAX_THREAD_PARTS
 from tidings.platforms.connectors.x import XConnector
 from tidings.platforms.media import MB, MediaItem
@@ -40,7 +44,7 @@ x = XConnector()
 def _app(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:
     monkeypatch.setenv("TIDINGS_X_CLIENT_ID", "x-client")
     monkeypatch.setenv("TIDINGS_X_CLIENT_SECRET", "x-secret")
-    monkeypatch.setattr(XConnector, "poll_interval", 0)
+    monkeypatch.setattr(XConnector, "patience", QUICK)
     settings.MEDIA_ROOT = tmp_path
 
 
@@ -271,6 +275,48 @@ def test_video_processing_is_awaited_and_failure_is_permanent(account: SocialAcc
     )
     with pytest.raises(PermanentError, match="Unsupported video"):
         x.publish(account, Content(text="Clip", media=(video,)), idempotency_key="k")
+
+
+@respx.mock
+def test_a_video_still_processing_is_checked_again_when_x_says_without_uploading_it_again(
+    account: SocialAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(XConnector, "patience", HAND_BACK)
+    monkeypatch.setattr(x_module, "CHUNK_BYTES", 4)
+    path = stored("long.mp4", b"0123456789")
+    video = MediaItem(path=path, kind="video", mime_type="video/mp4", size_bytes=10, duration_seconds=10)
+    init = respx.post(f"{API}/media/upload/initialize").respond(json={"data": {"id": "9"}})
+    append = respx.post(f"{API}/media/upload/9/append").respond(204)
+    respx.post(f"{API}/media/upload/9/finalize").respond(
+        json={"data": {"id": "9", "processing_info": {"state": "pending", "check_after_secs": 12}}}
+    )
+    status = respx.get(f"{API}/media/upload", params={"command": "STATUS", "media_id": "9"}).mock(
+        side_effect=[
+            httpx.Response(200, json={"data": {"processing_info": {"state": "in_progress", "check_after_secs": 20}}}),
+            httpx.Response(200, json={"data": {"processing_info": {"state": "succeeded"}}}),
+        ]
+    )
+    tweet = respx.post(f"{API}/tweets").respond(201, json={"data": {"id": "6"}})
+    clip = Content(text="Clip", media=(video,))
+
+    with pytest.raises(StillProcessing) as waiting:
+        x.publish(account, clip, idempotency_key="k")
+    # X's own `check_after_secs` sets the next check.
+    assert (waiting.value.check_after, waiting.value.progress["media_ids"], waiting.value.progress["pending"]) == (
+        20.0,
+        ["9"],
+        [0],
+    )
+    assert tweet.call_count == 0
+    published = x.publish(account, replace(clip, progress=waiting.value.progress), idempotency_key="k")
+
+    assert published.external_id == "6"
+    # Read and sent chunk by chunk (10 bytes in chunks of 4), once.
+    for segment, (call, chunk) in enumerate(zip(append.calls, (b"0123", b"4567", b"89"), strict=True)):
+        assert f'name="segment_index"\r\n\r\n{segment}'.encode() in call.request.content
+        assert b"\r\n\r\n" + chunk + b"\r\n" in call.request.content
+    assert (init.call_count, append.call_count, status.call_count, tweet.call_count) == (1, 3, 2, 1)
+    assert json.loads(tweet.calls.last.request.content)["media"] == {"media_ids": ["9"]}
 
 
 def test_validation_messages(account: SocialAccount) -> None:

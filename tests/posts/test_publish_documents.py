@@ -13,9 +13,11 @@ from PIL import Image
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
+from tests.support.waits import QUICK
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
+from tidings.platforms.connectors import linkedin_media
 from tidings.platforms.connectors.linkedin import LinkedInConnector
 from tidings.platforms.models import Platform
 from tidings.platforms.services import connect_account
@@ -32,7 +34,8 @@ DOCUMENT = "urn:li:document:D5F10AQH4zhSbg9pV-Q"
 @pytest.fixture(autouse=True)
 def _setup(settings: object, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
-    monkeypatch.setattr(LinkedInConnector, "poll_interval", 0.0)
+    monkeypatch.setattr(linkedin_media, "PATIENCE", QUICK)
+    monkeypatch.setattr(LinkedInConnector, "patience", QUICK)
 
 
 def pdf() -> SimpleUploadedFile:

@@ -30,6 +30,8 @@ class Content:
     parts: tuple[ThreadPart, ...] = ()
     first_comment: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
+    # What an earlier check of this send left (`StillProcessing.progress`): the connector resumes from it.
+    progress: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,22 @@ class ReauthRequired(PublishFailure):
 
 class PermanentError(PublishFailure):
     """The platform refused this content for good (validation, policy); fail with its message."""
+
+
+class StillProcessing(PublishFailure):
+    """The platform is still processing what was sent (a video, a media container): look again in `check_after`
+    seconds, resuming from `progress` (the ids made so far, JSON, never a token) rather than sending again.
+
+    `sent` says the post already exists on the platform (TikTok's init), so only the status may be asked again;
+    a later failure other than OutcomeUnknown then means the platform says the post did not go out.
+    Raised through `tidings.platforms.connectors.waiting`, which also enforces the longest total wait.
+    """
+
+    def __init__(self, message: str, *, progress: Mapping[str, Any], check_after: float, sent: bool = False) -> None:
+        super().__init__(message)
+        self.progress = dict(progress)
+        self.check_after = check_after
+        self.sent = sent
 
 
 class OutcomeUnknown(PublishFailure):

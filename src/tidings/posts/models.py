@@ -83,6 +83,10 @@ class PostTarget(models.Model):
     # Set just before a request goes to the platform and cleared once its answer is known: if it is still set
     # when the publish step runs again (after a crash or a timeout), that send may have reached the platform.
     sending_since = models.DateTimeField(null=True, blank=True)
+    # What a send made on the platform while it waits for the platform to process it (media container ids, an
+    # upload's media ids, TikTok's publish id) and since when: the next check resumes from here instead of
+    # uploading again. Ids only, never tokens; cleared when the target ends, kept while it is unconfirmed.
+    progress = models.JSONField(default=dict, blank=True)
     external_id = models.CharField(max_length=255, blank=True, default="")
     external_url = models.URLField(blank=True, default="", max_length=2000)
     error = models.TextField(blank=True, default="")
@@ -125,6 +129,7 @@ class AttemptOutcome(models.TextChoices):
     UNKNOWN = "unknown", "No answer"
     FOUND = "found", "Found on the platform"
     NOT_FOUND = "not_found", "Not found on the platform"
+    PROCESSING = "processing", "Still processing"
 
 
 class PublishAttempt(models.Model):

@@ -31,6 +31,7 @@ from tidings.platforms.base import (
     PublishFailure,
     RateLimited,
     ReauthRequired,
+    StillProcessing,
     ThreadPart,
     TransientError,
 )
@@ -56,7 +57,7 @@ from tidings.usage.services import add_usage, local_day
 
 logger = logging.getLogger("tidings.publish")
 
-OutcomeKind = Literal["published", "transient", "rate_limited", "auth", "permanent", "unknown"]
+OutcomeKind = Literal["published", "transient", "rate_limited", "auth", "permanent", "unknown", "processing"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Outcome:
     message: str = ""
     external_id: str = ""
     url: str = ""
+    # Seconds to wait: a rate limit's Retry-After, or when to check again on media still processing.
     retry_after: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
@@ -96,12 +98,7 @@ def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[
     too_late = now - timedelta(seconds=settings.TIDINGS_LATE_WINDOW_SECONDS)
     overdue = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lt=too_late)
     for target_id in overdue.values_list("pk", flat=True)[:limit]:
-        end_target(
-            target_id,
-            status=TargetStatus.SKIPPED,
-            reason="Not published: it was due while publishing was stopped, and is now later than "
-            f"{settings.TIDINGS_LATE_WINDOW_SECONDS // 60} minutes past its time.",
-        )
+        end_target(target_id, status=TargetStatus.SKIPPED, reason=_late_reason("was due while publishing was stopped"))
     with transaction.atomic():
         due = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lte=now).order_by(
             "scheduled_at", "pk"
@@ -122,6 +119,21 @@ def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[
             )
         }
     return [row for row in claimed if row[0] in moved]
+
+
+def _late_reason(why: str) -> str:
+    minutes = settings.TIDINGS_LATE_WINDOW_SECONDS // 60
+    return f"Not published: it {why}, and is now later than {minutes} minutes past its time."
+
+
+def _too_late_to_resume(target: PostTarget, now: datetime) -> bool:
+    """A wait for processing resumed beyond the late window (the workers were down meanwhile) is not published so
+    late, as a due post would not be; a post the platform already has (`sent`), or a thread partly out (`done`),
+    is only ever finished or settled."""
+    progress = target.progress or {}
+    if not progress or progress.get("sent") or progress.get("done") or target.scheduled_at is None:
+        return False
+    return target.scheduled_at < now - timedelta(seconds=settings.TIDINGS_LATE_WINDOW_SECONDS)
 
 
 def stale_targets(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, str, int]]:
@@ -169,6 +181,11 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
             return Begin("done", f"Target is {target.status}")
         connector = connector_for(target.platform)
         if target.status == TargetStatus.PUBLISHING:
+            if _too_late_to_resume(target, now):
+                return Begin("skip", _late_reason(f"was still processing on {target.account.get_platform_display()}"))
+            if target.progress:
+                # A check resumed from the queue: its lease runs from now, not from when the wait began.
+                PostTarget.objects.filter(pk=target_id).update(locked_until=_lease(now))
             content = target_content(target) if connector is not None else None
             return Begin("publish", target=target, content=content)
         account = target.account
@@ -257,6 +274,7 @@ def target_content(target: PostTarget) -> Content:
         parts=parts,
         first_comment=post.first_comment,
         options=dict(target.options or {}),
+        progress=dict(target.progress or {}),
     )
 
 
@@ -294,7 +312,11 @@ def send_target(
         return Outcome("permanent", f"Publishing to {target.platform} is not available on this server.")
     content = content or target_content(target)
     key = str(target.idempotency_key)
-    earlier_send_unresolved = not first and target.sending_since is not None
+    # A send resumed after "still processing" carries on the same attempt; when the platform already has the post
+    # (`sent`), the connector only asks its status, so the earlier send is not looked for or repeated.
+    resuming = bool(content.progress)
+    sent_before = resuming and bool(content.progress.get("sent"))
+    earlier_send_unresolved = not first and target.sending_since is not None and not sent_before
     if earlier_send_unresolved:
         if connector.capabilities.can_find_published:
             found = look_up_earlier_send(target, content)
@@ -302,25 +324,46 @@ def send_target(
                 return found
         elif not connector.capabilities.idempotent_publish:
             return Outcome("unknown", "An earlier attempt may have been published; the platform cannot tell us.")
-    number = target.attempts if first else target.attempts + 1
+    number = target.attempts if first or resuming else target.attempts + 1
     started, began = timezone.now(), time.monotonic()
-    if not first:
+    if not first and not sent_before:
         PostTarget.objects.filter(pk=target_id).update(sending_since=started, attempts=number)
         target.attempts = number
     try:
         published = _publish(connector, target, content, key)
+    except StillProcessing as waiting:
+        return _still_processing(target, waiting, number=number, started=started, began=began)
     except PublishFailure as error:
         outcome = outcome_for(error)
     else:
         record_attempt(target, number=number, started=started, began=began, outcome=AttemptOutcome.PUBLISHED)
         return Outcome("published", external_id=published.external_id, url=published.url)
     record_attempt(target, number=number, started=started, began=began, outcome=outcome.kind, detail=outcome.message)
+    if sent_before and outcome.kind != "unknown":
+        # The platform had the post and says it failed: nothing went out, and a retry starts afresh.
+        PostTarget.objects.filter(pk=target_id).update(sending_since=None, progress={})
+        return outcome
     if outcome.kind == "unknown":
         return outcome
-    if not earlier_send_unresolved:
+    if not earlier_send_unresolved and not sent_before:
         # This attempt was answered, so nothing is in doubt; an earlier unanswered send stays in doubt.
         PostTarget.objects.filter(pk=target_id).update(sending_since=None)
     return outcome
+
+
+def _still_processing(
+    target: PostTarget, waiting: StillProcessing, *, number: int, started: datetime, began: float
+) -> Outcome:
+    """Keep what the send made for the next check. Unless the post already exists there (`sent`), nothing is
+    public yet, so no send is in doubt meanwhile."""
+    fields: dict[str, Any] = {"progress": waiting.progress}
+    if not waiting.sent:
+        fields["sending_since"] = None
+    PostTarget.objects.filter(pk=target.pk, status=TargetStatus.PUBLISHING).update(**fields)
+    record_attempt(
+        target, number=number, started=started, began=began, outcome=AttemptOutcome.PROCESSING, detail=waiting.message
+    )
+    return Outcome("processing", waiting.message, retry_after=waiting.check_after)
 
 
 def _publish(connector: Connector, target: PostTarget, content: Content, key: str) -> Published:
@@ -400,11 +443,14 @@ def has_unresolved_send(target_id: int) -> bool:
     return PostTarget.objects.filter(pk=target_id, sending_since__isnull=False).exists()
 
 
-def can_resend_after_unknown(platform: str) -> bool:
+def can_resend_after_unknown(target_id: int) -> bool:
+    """Whether a send in doubt may be looked for and sent again. Not when the platform already has the post and is
+    processing it (TikTok): its status settles it later, from the unconfirmed checks."""
+    platform, progress = PostTarget.objects.values_list("platform", "progress").get(pk=target_id)
     connector = connector_for(platform)
-    return connector is not None and (
-        connector.capabilities.idempotent_publish or connector.capabilities.can_find_published
-    )
+    if connector is None or (progress or {}).get("sent"):
+        return False
+    return connector.capabilities.idempotent_publish or connector.capabilities.can_find_published
 
 
 def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool:
@@ -422,6 +468,7 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
             published_at=now,
             sending_since=None,
             locked_until=None,
+            progress={},
             error="",
         )
         if not moved:
@@ -459,7 +506,14 @@ def end_target(
             moved = move_targets(user, [target_id], to=status, error=reason, locked_until=None)
         else:
             moved = move_targets(
-                user, [target_id], to=status, reason=reason, error=reason, sending_since=None, locked_until=None
+                user,
+                [target_id],
+                to=status,
+                reason=reason,
+                error=reason,
+                sending_since=None,
+                locked_until=None,
+                progress={},
             )
         if not moved:
             return ""

@@ -51,6 +51,7 @@ def retry_target(user: User, target_id: int, *, at: datetime | None = None) -> P
                 error="",
                 sending_since=None,
                 locked_until=None,
+                progress={},
                 updated_at=now,
             )
             if not moved:

@@ -153,6 +153,7 @@ def _queue_targets(user: User, targets: list[PostTarget], *, at: datetime) -> No
         error="",
         sending_since=None,
         locked_until=None,
+        progress={},
     )
 
 
@@ -203,6 +204,7 @@ def reschedule_post(user: User, post_id: int, *, at: datetime) -> Post:
             error="",
             sending_since=None,
             locked_until=None,
+            progress={},
             updated_at=now,
         )
         Post.objects.filter(pk=post.pk).update(scheduled_at=at, draft_reason="", updated_at=now)

@@ -46,6 +46,7 @@ def _resolve(user: User, target: PostTarget, *, to: TargetStatus, reason: str, *
             only_from=(TargetStatus.UNCONFIRMED,),
             reason=reason,
             sending_since=None,
+            progress={},
             **fields,
         )
         if not moved:
@@ -132,6 +133,7 @@ def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
             error=f"{target.account} has no such post: it did not go out, and the credit was returned. "
             "Retry it when you like.",
             sending_since=None,
+            progress={},
         )
     return "not_published" if moved else str(PostTarget.objects.values_list("status", flat=True).get(pk=target.pk))
 

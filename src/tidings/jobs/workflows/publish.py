@@ -10,7 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from dbos import DBOS, EnqueueOptions
+from dbos import DBOS, EnqueueOptions, SetEnqueueOptions, SetWorkflowID
 from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
@@ -102,21 +102,37 @@ def _extend_lease(target_id: int, seconds: float) -> None:
 
 @orm_step("publish.resend_safe")
 def _can_resend_after_unknown(target_id: int) -> bool:
-    platform = PostTarget.objects.values_list("platform", flat=True).get(pk=target_id)
-    return publishing.can_resend_after_unknown(platform)
+    return publishing.can_resend_after_unknown(target_id)
+
+
+@orm_step("publish.hold_for_check")
+def _hold_for_check(target_id: int, seconds: float) -> str:
+    """Keep the target from looking stale until its next check; the platform, whose queue the check runs on."""
+    publishing.extend_lease(target_id, seconds=seconds)
+    return PostTarget.objects.values_list("platform", flat=True).get(pk=target_id)
 
 
 @DBOS.workflow(name=EVENT)
-def process_scheduled_post(target_id: int) -> str:
+def process_scheduled_post(target_id: int, carried: dict[str, Any] | None = None) -> str:
     """Publish one target: transient errors retry with exponential backoff, a rate limit waits its Retry-After,
-    an auth error marks the account for reconnect and skips, and the final state always settles the credit."""
-    workflow_id = current_workflow_id()
-    retries = rate_limit_waits = 0
+    media still processing is checked again later by a continuation of this run (`_check_later`), an auth error
+    marks the account for reconnect and skips, and the final state always settles the credit.
+
+    `carried` is a continuation's: the run's own workflow id (its job log) and counts so far.
+    """
+    run = carried or {"workflow_id": current_workflow_id(), "retries": 0, "rate_limit_waits": 0, "checks": 0}
+    workflow_id = str(run["workflow_id"])
+    retries, rate_limit_waits = int(run["retries"]), int(run["rate_limit_waits"])
     while True:
         outcome = _attempt(target_id, workflow_id)
         kind, message = outcome["kind"], outcome["message"]
         if kind == "published":
             return "published"
+        if kind == "processing":
+            if int(run["checks"]) >= MAX_CHECKS:
+                return _end(target_id, workflow_id, "fail", f"Gave up after {MAX_CHECKS} checks: {message}")
+            counts = {"retries": retries, "rate_limit_waits": rate_limit_waits}
+            return _check_later(target_id, {**run, **counts}, float(outcome["retry_after"]))
         if kind in ("done", "skip", "fail"):
             return _end(target_id, workflow_id, kind, message)
         if kind == "unknown" and not _can_resend_after_unknown(target_id):
@@ -137,6 +153,39 @@ def process_scheduled_post(target_id: int) -> str:
             _needs_reconnect(target_id, message)
             return _end(target_id, workflow_id, "skip", f"{message} The account needs reconnecting.")
         return _end(target_id, workflow_id, "fail", message)
+
+
+CHECKING = "waiting for the platform"
+# Each connector bounds its own total wait (`waiting.Patience.most`); this only stops a run that never ends.
+MAX_CHECKS = 200
+
+
+def _check_later(target_id: int, run: dict[str, Any], seconds: float) -> str:
+    """End this run and enqueue its continuation to start in `seconds`, on the same queue.
+
+    A workflow in `DBOS.sleep` keeps its place in the queue's concurrency (measured in
+    tests/jobs/test_processing_waits.py): a delayed enqueue gives the slot to other posts meanwhile. The
+    continuation's id follows from the run's, so a replay after a crash finds it rather than making another; what
+    the platform made so far waits on the target (`progress`).
+    """
+    run = {**run, "checks": int(run["checks"]) + 1}
+    platform = _hold_for_check(target_id, seconds)
+    check_id = check_workflow_id(str(run["workflow_id"]), run["checks"])
+    with SetWorkflowID(check_id), SetEnqueueOptions(delay_seconds=seconds, app_version=runtime.APPLICATION_VERSION):
+        DBOS.enqueue_workflow(publish_queue(platform), process_scheduled_post, target_id, run)
+    return CHECKING
+
+
+def check_workflow_id(workflow_id: str, check: int) -> str:
+    return f"{workflow_id}-check-{check}"
+
+
+def latest_check(workflow_id: str) -> Any:
+    """The newest continuation of a run that handed back to wait for processing, or None."""
+    found = DBOS.list_workflows(
+        workflow_id_prefix=f"{workflow_id}-check-", sort_desc=True, limit=1, load_input=False, load_output=False
+    )
+    return found[0] if found else None
 
 
 def _wait(target_id: int, seconds: float) -> None:
@@ -194,6 +243,11 @@ def _redrive_stale() -> int:
     for target_id, platform, dispatch_round in publishing.stale_targets(limit=settings.TIDINGS_DISPATCH_BATCH):
         workflow_id = publish_workflow_id(target_id, dispatch_round)
         status = DBOS.get_workflow_status(workflow_id)
+        if status is not None and status.status == "SUCCESS":
+            # A run that handed back to wait for processing goes on in its newest continuation; one still waiting
+            # for its start on the queue (ENQUEUED, DELAYED) is late, not stale, and is left to start.
+            status = latest_check(workflow_id) or status
+            workflow_id = status.workflow_id
         if status is None:
             missing.append((target_id, platform, dispatch_round))
         elif status.status in ABNORMAL_ENDS:

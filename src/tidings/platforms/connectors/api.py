@@ -2,9 +2,9 @@
 into the classified publish errors (the sign-in is `OAuthConnector`'s), and the small content helpers (link, thread,
 files)."""
 
-import time
-from collections.abc import Callable
-from typing import Any, ClassVar
+import os
+from collections.abc import Iterator
+from typing import IO, Any
 
 import httpx
 from django.conf import settings
@@ -32,17 +32,16 @@ MAX_THREAD_PARTS = 25
 class ApiConnector(OAuthConnector):
     """Calls through `request`; a platform with its own error shape overrides `failure`."""
 
-    # How long to wait between checks of an upload the platform is processing, and how many checks at most.
-    poll_interval: ClassVar[float] = 3.0
-    poll_attempts: ClassVar[int] = 100
-
-    def request(self, method: str, url: str, *, sends: bool = False, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, url: str, *, sends: bool = False, timeout: httpx.Timeout | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """One call; `sends` marks the request that makes a post public, whose lost answer leaves it in doubt.
 
         Any other lost answer (an upload, an unpublished container) leaves nothing public, so it is safe to retry.
+        An upload passes `upload_timeout()`.
         """
         try:
-            response = http.shared_client().request(method, url, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kwargs)
+            response = http.shared_client().request(method, url, timeout=timeout or publish_timeout(), **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             raise TransientError(f"Could not reach {self.label}: {type(error).__name__}") from None
         except httpx.TransportError as error:
@@ -78,17 +77,6 @@ class ApiConnector(OAuthConnector):
             return {}
         return data if isinstance(data, dict) else {}
 
-    def wait_until_processed(self, ready: Callable[[], bool], *, what: str) -> None:
-        """Ask `ready` until the platform has processed an upload (`ready` raises when it failed for good).
-
-        Nothing is public while an upload is processed, so running out of checks is a transient failure."""
-        for attempt in range(self.poll_attempts):
-            if ready():
-                return
-            if attempt + 1 < self.poll_attempts:
-                time.sleep(self.poll_interval)
-        raise TransientError(f"{self.label} was still processing the {what}; it will be sent again.")
-
     def partial_thread(self, done: list[Published], total: int, error: PublishFailure) -> OutcomeUnknown:
         """A thread cut short: resending would repeat the posts already out, so the user finishes it by hand."""
         first = done[0].url or done[0].external_id
@@ -120,9 +108,66 @@ def thread_problems(platform: str, text: str) -> list[str]:
     return []
 
 
-def read_file(item: MediaItem) -> bytes:
-    with default_storage.open(item.path, "rb") as handle:
-        return bytes(handle.read())
+def publish_timeout() -> httpx.Timeout:
+    """Each phase of a platform call bounded on its own: a server that does not accept the connection is given
+    up on sooner than one that is working on its answer (`TIDINGS_PUBLISH_TIMEOUT`)."""
+    whole = settings.TIDINGS_PUBLISH_TIMEOUT
+    return httpx.Timeout(whole, connect=min(whole, 10.0), pool=min(whole, 10.0))
+
+
+def upload_timeout() -> httpx.Timeout:
+    """For a request that carries a file: each write of the body (one block of the file) may take up to
+    `TIDINGS_UPLOAD_WRITE_TIMEOUT`, so a large file on a slow link is not cut off by a limit on the whole
+    transfer, while a link that stops moving is; the answer after the body gets `TIDINGS_PUBLISH_TIMEOUT`."""
+    whole = settings.TIDINGS_PUBLISH_TIMEOUT
+    return httpx.Timeout(whole, connect=min(whole, 10.0), write=settings.TIDINGS_UPLOAD_WRITE_TIMEOUT, pool=10.0)
+
+
+def open_stored(item: MediaItem) -> IO[bytes]:
+    """The file in the media store, opened for reading in blocks: no upload holds a whole video in memory."""
+    try:
+        return default_storage.open(item.path, "rb")
+    except OSError:
+        raise PermanentError(
+            f"The {item.kind} {item.path.rsplit('/', 1)[-1]} is missing from the media store."
+        ) from None
+
+
+# The block an upload body is read and sent in.
+BLOCK_BYTES = 256 * 1024
+
+
+class FileRange:
+    """`length` bytes of an open file from `start`, read in blocks as httpx sends them: the body (`content=`) or
+    multipart file of one chunk of a chunked upload. Its `seek`/`tell` give httpx the range's own length."""
+
+    def __init__(self, handle: IO[bytes], start: int, length: int) -> None:
+        self.handle, self.start, self.length, self.position = handle, start, length, 0
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.length - self.position
+        size = left if size < 0 else min(size, left)
+        if size <= 0:
+            return b""
+        self.handle.seek(self.start + self.position)
+        block = self.handle.read(size)
+        if not block:
+            raise PermanentError("The file in the media store is shorter than when it was uploaded.")
+        self.position += len(block)
+        return block
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self.position, os.SEEK_END: self.length}[whence]
+        self.position = min(max(base + offset, 0), self.length)
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.seek(0)
+        while block := self.read(BLOCK_BYTES):
+            yield block
 
 
 def stored_size(item: MediaItem) -> int:

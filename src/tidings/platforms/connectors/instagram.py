@@ -3,16 +3,17 @@
 - Connect: Facebook Login; the account is the Instagram account linked to the first Page that has one
   (`instagram_business_account`), posting with that Page's token, which does not expire.
 - Publish: Meta fetches every file from our server, so the media must be reachable at `TIDINGS_PUBLIC_URL` over
-  https. A container is made (POST /{ig-user-id}/media), polled until FINISHED, then published
-  (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item containers (images and videos
-  mixed), made once every item is FINISHED.
+  https. A container is made (POST /{ig-user-id}/media), checked until FINISHED (waiting without holding a worker:
+  `waiting`), then published (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item
+  containers (images and videos mixed), made once every item is FINISHED.
   https://developers.facebook.com/docs/instagram-platform/content-publishing
 - No idempotency key: after a lost answer to media_publish the post is looked for among the account's media since
   the send (`find_published`). Everything before it (containers) is invisible, so failures there are retried safely.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tidings.platforms.base import (
     Capabilities,
@@ -106,14 +107,23 @@ class InstagramConnector(PageLoginConnector):
         return problems
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        user, token = account.external_id, account.access_token
+        """Containers are made once: a check handed back while Meta processes them resumes from their ids."""
+        user, token, progress = account.external_id, account.access_token, content.progress
         caption = full_text(content)
-        if len(content.media) == 1:
+        container = str(progress.get("container") or "")
+        if not container and len(content.media) == 1:
             container = self._container(user, token, content.media[0], caption=caption)
-        else:
-            children = [self._container(user, token, item, carousel_item=True) for item in content.media]
-            container = self._carousel(user, token, children, caption=caption)
-        self.wait_for_container(f"{GRAPH}/{container}", token=token, field="status_code", error_field="status")
+        elif not container:
+            # Meta processes the items (a video takes a while) in parallel, and refuses a carousel whose items are
+            # not FINISHED ("Carousel Posts", step 2, in
+            # https://developers.facebook.com/docs/instagram-platform/content-publishing).
+            children = [str(c) for c in progress.get("children") or []] or [
+                self._container(user, token, item, carousel_item=True) for item in content.media
+            ]
+            self._await([f"{GRAPH}/{child}" for child in children], token, progress, {"children": children})
+            params = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
+            container = self._create(user, token, params)
+        self._await([f"{GRAPH}/{container}"], token, progress, {"container": container})
         data = {"creation_id": container, "access_token": token}
         try:
             response = self.request("POST", f"{GRAPH}/{user}/media_publish", data=data, sends=True)
@@ -188,17 +198,13 @@ class InstagramConnector(PageLoginConnector):
             params["caption"] = caption
         return self._create(user, token, params)
 
-    def _carousel(self, user: str, token: str, children: list[str], *, caption: str) -> str:
-        """The carousel container over item containers already made, once each is FINISHED: Meta processes the
-        items (a video takes a while) in parallel, and refuses a carousel whose items are not ready ("Carousel
-        Posts", step 2, in https://developers.facebook.com/docs/instagram-platform/content-publishing)."""
-        for child in children:
-            self.wait_for_container(f"{GRAPH}/{child}", token=token, field="status_code", error_field="status")
-        params = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
-        return self._create(user, token, params)
-
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:
         return self.create_container(f"{GRAPH}/{user}/media", token=token, params=params)
+
+    def _await(self, urls: list[str], token: str, progress: Mapping[str, Any], made: dict[str, Any]) -> None:
+        self.await_containers(
+            urls, token=token, field="status_code", error_field="status", progress=progress, made=made
+        )
 
 
 def _seen(post: dict[str, object]) -> lookup.Seen:

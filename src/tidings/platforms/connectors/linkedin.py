@@ -6,15 +6,18 @@
 - The author is the account's external id: a member id (`urn:li:person:{id}`) or an organisation URN.
 - Publish: POST /rest/posts with the `LinkedIn-Version` and `X-Restli-Protocol-Version` headers; the new post's URN
   comes back in `x-restli-id`. Images go up first through the Images API (initializeUpload, then PUT); a video or a
-  PDF document through the Videos or Documents API (`linkedin_media`).
+  PDF document through the Videos or Documents API (`linkedin_media`); each is awaited until AVAILABLE without
+  holding a worker (`waiting`).
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
 - No idempotency key and no lookup by one: a lost answer leaves the post unconfirmed.
 """
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -28,9 +31,17 @@ from tidings.platforms.base import (
     PublishFailure,
     TokenSet,
 )
-from tidings.platforms.connectors.api import ApiConnector, full_text, read_file
+from tidings.platforms.connectors.api import (
+    ApiConnector,
+    FileRange,
+    full_text,
+    open_stored,
+    stored_size,
+    upload_timeout,
+)
 from tidings.platforms.connectors.linkedin_media import upload_document, upload_video
 from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import operator_problem
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -77,6 +88,8 @@ class LinkedInConnector(ApiConnector):
     # Access tokens last 60 days; refresh tokens (for apps LinkedIn enabled) a year ("Refresh Tokens with OAuth
     # 2.0", https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens).
     refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
+    # An uploaded image is usually AVAILABLE within seconds.
+    patience: ClassVar[Patience] = Patience(first=5.0, longest=30.0, most=10 * 60.0, inline=5.0)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         organizations = os.environ.get("TIDINGS_LINKEDIN_ORGANIZATIONS", "") in ("1", "true", "yes")
@@ -136,13 +149,17 @@ class LinkedInConnector(ApiConnector):
 
     def _media_content(self, content: Content, author: str, headers: dict[str, str]) -> dict[str, Any]:
         """The post's `content`: one document, one video, one image, or several images (`multiImage`)."""
-        first = content.media[0]
+        first, progress = content.media[0], content.progress
         if first.kind == "document":
-            urn = upload_document(self, first, author=author, headers=headers)
+            urn = upload_document(self, first, author=author, headers=headers, progress=progress)
             return {"media": {"title": document_title(content), "id": urn}}
         if first.kind == "video":
-            return {"media": {"id": upload_video(self, first, author=author, headers=headers)}}
-        images = [_image(self._upload(item, author, headers), item) for item in content.media]
+            return {"media": {"id": upload_video(self, first, author=author, headers=headers, progress=progress)}}
+        urns = [str(urn) for urn in progress.get("images") or []] or [
+            self._upload(item, author, headers) for item in content.media
+        ]
+        self._await_images(urns, headers, progress)
+        images = [_image(urn, item) for urn, item in zip(urns, content.media, strict=True)]
         return {"media": images[0]} if len(images) == 1 else {"multiImage": {"images": images}}
 
     def _upload(self, item: MediaItem, author: str, headers: dict[str, str]) -> str:
@@ -154,9 +171,31 @@ class LinkedInConnector(ApiConnector):
         value = self.data(response).get("value") or {}
         if not value.get("uploadUrl") or not value.get("image"):
             raise PermanentError("LinkedIn did not give an address to upload the image to.")
-        auth = {"Authorization": headers["Authorization"], "Content-Type": item.mime_type}
-        self.request("PUT", value["uploadUrl"], content=read_file(item), headers=auth)
+        size = stored_size(item)
+        auth = {"Authorization": headers["Authorization"], "Content-Type": item.mime_type, "Content-Length": str(size)}
+        with open_stored(item) as handle:
+            self.request(
+                "PUT", value["uploadUrl"], content=FileRange(handle, 0, size), headers=auth, timeout=upload_timeout()
+            )
         return str(value["image"])
+
+    def _await_images(self, urns: list[str], headers: dict[str, str], progress: Mapping[str, Any]) -> None:
+        """Post only once every image is AVAILABLE; PROCESSING_FAILED is final. GET /rest/images/{urn} gives its
+        `status` (PROCESSING, PROCESSING_FAILED, AVAILABLE, WAITING_UPLOAD): "Get a Single Image" in
+        https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api."""
+        pending = list(urns)
+
+        def check() -> bool | NotYet:
+            for urn in list(pending):
+                image = self.data(self.request("GET", f"{API}/rest/images/{quote(urn)}", headers=headers))
+                if image.get("status") == "AVAILABLE":
+                    pending.remove(urn)
+                elif image.get("status") == "PROCESSING_FAILED":
+                    raise PermanentError("LinkedIn could not process one of the images; try another file.")
+            return True if not pending else NotYet()
+
+        made = {"images": urns}
+        until_ready(check, patience=self.patience, progress=progress, made=made, label=self.label, what="the images")
 
     def failure(self, response: httpx.Response) -> PublishFailure:
         """401 is the member's token (renewed, else reconnect); 403 ACCESS_DENIED is a permission the app or the

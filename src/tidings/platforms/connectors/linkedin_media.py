@@ -15,18 +15,20 @@
 Each step takes what the step before made (a URN, the ETags), so a resumed publish can go on from there.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from django.core.files.storage import default_storage
-
 from tidings.platforms.base import PermanentError
-from tidings.platforms.connectors.api import ApiConnector, stored_size
+from tidings.platforms.connectors.api import ApiConnector, FileRange, open_stored, stored_size, upload_timeout
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.media import MediaItem
 
 API = "https://api.linkedin.com"
 READY, FAILED = "AVAILABLE", "PROCESSING_FAILED"
+# A long video can take LinkedIn several minutes to process; checked without holding a worker meanwhile.
+PATIENCE = Patience(first=10.0, longest=60.0, most=30 * 60.0, inline=5.0)
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,20 @@ class VideoUpload:
     parts: tuple[tuple[str, int, int], ...]  # (upload URL, first byte, last byte), in order
 
 
-def upload_video(api: ApiConnector, item: MediaItem, *, author: str, headers: dict[str, str]) -> str:
-    """The video uploaded, finalized and processed; its URN for the post."""
-    upload = start_video(api, item, author=author, headers=headers)
-    etags = [upload_part(api, item, url, first, last) for url, first, last in upload.parts]
-    finish_video(api, upload, etags, headers=headers)
-    wait_available(api, f"{API}/rest/videos/{quote(upload.urn, safe='')}", headers=headers, what="video")
-    return upload.urn
+def upload_video(
+    api: ApiConnector, item: MediaItem, *, author: str, headers: dict[str, str], progress: Mapping[str, Any]
+) -> str:
+    """The video uploaded, finalized and processed; its URN for the post. A resumed check (`progress`) only asks
+    about the video already uploaded."""
+    urn = str(progress.get("video") or "")
+    if not urn:
+        upload = start_video(api, item, author=author, headers=headers)
+        etags = [upload_part(api, item, url, first, last) for url, first, last in upload.parts]
+        finish_video(api, upload, etags, headers=headers)
+        urn = upload.urn
+    url = f"{API}/rest/videos/{quote(urn, safe='')}"
+    wait_available(api, url, headers=headers, what="video", progress=progress, made={"video": urn})
+    return urn
 
 
 def start_video(api: ApiConnector, item: MediaItem, *, author: str, headers: dict[str, str]) -> VideoUpload:
@@ -65,14 +74,12 @@ def start_video(api: ApiConnector, item: MediaItem, *, author: str, headers: dic
 
 
 def upload_part(api: ApiConnector, item: MediaItem, url: str, first: int, last: int) -> str:
-    """One byte range read from the media store and PUT to its address (pre-signed: no token goes with it)."""
-    try:
-        with default_storage.open(item.path, "rb") as handle:
-            handle.seek(first)
-            chunk = handle.read(last - first + 1)
-    except OSError:
-        raise PermanentError(f"The video {item.path.rsplit('/', 1)[-1]} is missing from the media store.") from None
-    response = api.request("PUT", url, content=chunk, headers={"Content-Type": "application/octet-stream"})
+    """One byte range streamed from the media store and PUT to its address (pre-signed: no token goes with it)."""
+    length = last - first + 1
+    headers = {"Content-Type": "application/octet-stream", "Content-Length": str(length)}
+    with open_stored(item) as handle:
+        body = FileRange(handle, first, length)
+        response = api.request("PUT", url, content=body, headers=headers, timeout=upload_timeout())
     etag = response.headers.get("etag", "")
     if not etag:
         raise PermanentError("LinkedIn took a part of the video without confirming it (no ETag).")
@@ -84,19 +91,27 @@ def finish_video(api: ApiConnector, upload: VideoUpload, etags: list[str], *, he
     api.request("POST", f"{API}/rest/videos", params={"action": "finalizeUpload"}, json=body, headers=headers)
 
 
-def upload_document(api: ApiConnector, item: MediaItem, *, author: str, headers: dict[str, str]) -> str:
+def upload_document(
+    api: ApiConnector, item: MediaItem, *, author: str, headers: dict[str, str], progress: Mapping[str, Any]
+) -> str:
     """The document uploaded (streamed from the media store) and processed; its URN for the post."""
-    value = _initialize(api, "documents", {"initializeUploadRequest": {"owner": author}}, headers)
-    if not value.get("uploadUrl") or not value.get("document"):
-        raise PermanentError("LinkedIn did not give an address to upload the document to.")
-    urn = str(value["document"])
-    put_headers = {"Authorization": headers["Authorization"], "Content-Type": item.mime_type}
-    try:
-        with default_storage.open(item.path, "rb") as handle:
-            api.request("PUT", str(value["uploadUrl"]), content=handle, headers=put_headers)
-    except OSError:
-        raise PermanentError(f"The document {item.path.rsplit('/', 1)[-1]} is missing from the media store.") from None
-    wait_available(api, f"{API}/rest/documents/{quote(urn, safe='')}", headers=headers, what="document")
+    urn = str(progress.get("document") or "")
+    if not urn:
+        value = _initialize(api, "documents", {"initializeUploadRequest": {"owner": author}}, headers)
+        if not value.get("uploadUrl") or not value.get("document"):
+            raise PermanentError("LinkedIn did not give an address to upload the document to.")
+        urn = str(value["document"])
+        size = stored_size(item)
+        put_headers = {
+            "Authorization": headers["Authorization"],
+            "Content-Type": item.mime_type,
+            "Content-Length": str(size),
+        }
+        with open_stored(item) as handle:
+            body = FileRange(handle, 0, size)
+            api.request("PUT", str(value["uploadUrl"]), content=body, headers=put_headers, timeout=upload_timeout())
+    url = f"{API}/rest/documents/{quote(urn, safe='')}"
+    wait_available(api, url, headers=headers, what="document", progress=progress, made={"document": urn})
     return urn
 
 
@@ -104,15 +119,25 @@ def upload_document(api: ApiConnector, item: MediaItem, *, author: str, headers:
 DOCUMENT_HINT = " It takes PDFs of up to 100 MB and 300 pages."
 
 
-def wait_available(api: ApiConnector, url: str, *, headers: dict[str, str], what: str) -> None:
-    def ready() -> bool:
+def wait_available(
+    api: ApiConnector,
+    url: str,
+    *,
+    headers: dict[str, str],
+    what: str,
+    progress: Mapping[str, Any],
+    made: dict[str, Any],
+) -> None:
+    """Until LinkedIn has processed the upload; meanwhile the check is handed back (`waiting`) with its URN."""
+
+    def check() -> bool | NotYet:
         status = api.data(api.request("GET", url, headers=headers)).get("status")
         if status == FAILED:
             hint = DOCUMENT_HINT if what == "document" else ""
             raise PermanentError(f"LinkedIn could not process the {what}.{hint}")
-        return status == READY
+        return True if status == READY else NotYet()
 
-    api.wait_until_processed(ready, what=what)
+    until_ready(check, patience=PATIENCE, progress=progress, made=made, label=api.label, what=f"the {what}")
 
 
 def _initialize(api: ApiConnector, resource: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:

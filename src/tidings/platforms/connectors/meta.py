@@ -3,7 +3,7 @@ containers that Meta fetches from our public URL, and waiting for them to be pro
 
 import json
 import os
-import time
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -21,6 +21,7 @@ from tidings.platforms.base import (
 from tidings.platforms.connectors.api import ApiConnector
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.oauth2 import OAuth2App, token_set
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import MAX_RETRY_AFTER
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import SocialAccount
@@ -56,9 +57,11 @@ class NotReady(TransientError):
 class GraphConnector(ApiConnector):
     """Graph API errors carry their meaning in `error.code`, not the HTTP status (most answers are 400)."""
 
-    # How long to wait between checks of a media container, and how many checks at most.
-    poll_interval: ClassVar[float] = 3.0
-    poll_attempts: ClassVar[int] = 100
+    # Images are usually ready at once; a video container takes minutes. Meta suggests checking a container's
+    # status about once a minute ("Troubleshooting" in
+    # https://developers.facebook.com/docs/instagram-platform/content-publishing); an unpublished container
+    # expires after 24 hours, long after our limit.
+    patience: ClassVar[Patience] = Patience(first=15.0, longest=60.0, most=20 * 60.0, inline=5.0)
 
     def failure(self, response: httpx.Response) -> PublishFailure:
         error = self.data(response).get("error")
@@ -102,23 +105,46 @@ class GraphConnector(ApiConnector):
             return min(minutes * 60, MAX_RETRY_AFTER)
         return super().retry_after(response)
 
-    def wait_for_container(self, url: str, *, token: str, field: str, error_field: str) -> None:
-        """Poll a media container until Meta has fetched and processed it; ERROR or EXPIRED is final."""
-        for attempt in range(self.poll_attempts):
-            params = {"fields": f"{field},{error_field}", "access_token": token}
-            try:
-                data = self.data(self.request("GET", url, params=params))
-            except NotReady:
-                data = {}
-            status = data.get(field)
-            if status in ("FINISHED", "PUBLISHED"):
-                return
-            if status in ("ERROR", "EXPIRED"):
-                raise PermanentError(f"{self.label} could not use the media: {data.get(error_field) or status}")
-            if attempt + 1 < self.poll_attempts:
-                time.sleep(self.poll_interval)
-        # Nothing is public yet; the next attempt makes a new container (an unused one expires after 24 hours).
-        raise TransientError(f"{self.label} was still processing the media; it will be sent again.")
+    def container_ready(self, url: str, *, token: str, field: str, error_field: str) -> bool | NotYet:
+        """One look at a media container: True once processed, NotYet meanwhile; ERROR or EXPIRED is final.
+
+        IG Container `status_code` (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/
+        reference/ig-container, "Fields"): EXPIRED, ERROR, FINISHED, IN_PROGRESS, PUBLISHED; Threads' `status`
+        takes the same values (https://developers.facebook.com/docs/threads/troubleshooting).
+        """
+        params = {"fields": f"{field},{error_field}", "access_token": token}
+        try:
+            data = self.data(self.request("GET", url, params=params))
+        except NotReady:
+            return NotYet()
+        status = data.get(field)
+        if status in ("FINISHED", "PUBLISHED"):
+            return True
+        if status in ("ERROR", "EXPIRED"):
+            raise PermanentError(f"{self.label} could not use the media: {data.get(error_field) or status}")
+        return NotYet()
+
+    def await_containers(
+        self,
+        urls: list[str],
+        *,
+        token: str,
+        field: str,
+        error_field: str,
+        progress: Mapping[str, Any],
+        made: Mapping[str, Any],
+    ) -> None:
+        """Return once every container is processed, or hand the wait back (`waiting.until_ready`) with `made`,
+        the containers made so far, so the next check resumes from them."""
+        pending = list(urls)
+
+        def check() -> bool | NotYet:
+            for url in list(pending):
+                if self.container_ready(url, token=token, field=field, error_field=error_field) is True:
+                    pending.remove(url)
+            return True if not pending else NotYet()
+
+        until_ready(check, patience=self.patience, progress=progress, made=made, label=self.label, what="the media")
 
     def create_container(self, url: str, *, token: str, params: dict[str, str]) -> str:
         """A media container, invisible until published: safe to make again after a failure."""

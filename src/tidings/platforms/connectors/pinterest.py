@@ -133,7 +133,9 @@ class PinterestConnector(ApiConnector):
             raise PermanentError("Pinterest needs an image or a video.")
         item, board = content.media[0], _board_id(account)
         if item.kind == "video":
-            source = video_source(upload_video(self, item, token=account.access_token), dict(content.options))
+            source = video_source(
+                upload_video(self, item, token=account.access_token, progress=content.progress), dict(content.options)
+            )
         else:
             source = _image_source(item)
         first_line = content.text.strip().splitlines()[0] if content.text.strip() else ""

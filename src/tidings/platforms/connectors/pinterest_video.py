@@ -10,16 +10,18 @@ the file last, as `file`), streamed from the media store; GET /v5/media/{media_i
 Each step takes what the one before made (the registration, the media id), so a resumed publish can go on.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.files.storage import default_storage
-
 from tidings.platforms.base import PermanentError
-from tidings.platforms.connectors.api import ApiConnector
+from tidings.platforms.connectors.api import ApiConnector, open_stored, upload_timeout
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.media import MediaItem
 
 API = "https://api.pinterest.com/v5"
+# Checked without holding a worker while Pinterest processes the video.
+PATIENCE = Patience(first=10.0, longest=60.0, most=30 * 60.0, inline=5.0)
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,16 @@ class Registration:
     parameters: dict[str, str]
 
 
-def upload_video(api: ApiConnector, item: MediaItem, *, token: str) -> str:
-    """The video registered, uploaded and processed by Pinterest; its media id for the Pin."""
-    registration = register_video(api, token=token)
-    send_file(api, registration, item)
-    wait_processed(api, registration.media_id, token=token)
-    return registration.media_id
+def upload_video(api: ApiConnector, item: MediaItem, *, token: str, progress: Mapping[str, Any]) -> str:
+    """The video registered, uploaded and processed by Pinterest; its media id for the Pin. A resumed check
+    (`progress`) only asks about the video already uploaded."""
+    media_id = str(progress.get("video") or "")
+    if not media_id:
+        registration = register_video(api, token=token)
+        send_file(api, registration, item)
+        media_id = registration.media_id
+    wait_processed(api, media_id, token=token, progress=progress)
+    return media_id
 
 
 def register_video(api: ApiConnector, *, token: str) -> Registration:
@@ -50,24 +56,24 @@ def register_video(api: ApiConnector, *, token: str) -> Registration:
 def send_file(api: ApiConnector, registration: Registration, item: MediaItem) -> None:
     """The S3 form, the file streamed last; no Pinterest token goes to S3 (the form's policy is the permission)."""
     name = item.path.rsplit("/", 1)[-1]
-    try:
-        with default_storage.open(item.path, "rb") as handle:
-            files = {"file": (name, handle, item.mime_type)}
-            api.request("POST", registration.upload_url, data=registration.parameters, files=files)
-    except OSError:
-        raise PermanentError(f"The video {name} is missing from the media store.") from None
+    with open_stored(item) as handle:
+        files = {"file": (name, handle, item.mime_type)}
+        api.request(
+            "POST", registration.upload_url, data=registration.parameters, files=files, timeout=upload_timeout()
+        )
 
 
-def wait_processed(api: ApiConnector, media_id: str, *, token: str) -> None:
+def wait_processed(api: ApiConnector, media_id: str, *, token: str, progress: Mapping[str, Any]) -> None:
     headers = {"Authorization": f"Bearer {token}"}
 
-    def ready() -> bool:
+    def check() -> bool | NotYet:
         status = api.data(api.request("GET", f"{API}/media/{media_id}", headers=headers)).get("status")
         if status == "failed":
             raise PermanentError("Pinterest could not process the video.")
-        return status == "succeeded"
+        return True if status == "succeeded" else NotYet()
 
-    api.wait_until_processed(ready, what="video")
+    made = {"video": media_id}
+    until_ready(check, patience=PATIENCE, progress=progress, made=made, label=api.label, what="the video")
 
 
 def video_source(media_id: str, options: dict[str, Any]) -> dict[str, Any]:

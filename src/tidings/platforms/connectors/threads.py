@@ -4,16 +4,18 @@
   GET /refresh_access_token a week before it expires. There is no refresh token: the access token refreshes itself,
   once it is at least 24 hours old and while it has not expired ("Get Started" > "Long-Lived Tokens",
   https://developers.facebook.com/docs/threads/get-started/long-lived-tokens).
-- Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), polled until
-  FINISHED, then POST /{user-id}/threads_publish; a carousel's item containers are each awaited first. Meta fetches
+- Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), checked until
+  FINISHED (without holding a worker meanwhile: `waiting`), then POST /{user-id}/threads_publish; a carousel's item
+  containers are each awaited first. Meta fetches
   media from `TIDINGS_PUBLIC_URL`.
   https://developers.facebook.com/docs/threads/posts
 - No idempotency key: after a lost answer to threads_publish the post is looked for among the account's posts since
   the send (`find_published`, GET /{user-id}/threads).
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from tidings.platforms.base import (
     Capabilities,
@@ -23,6 +25,7 @@ from tidings.platforms.base import (
     Published,
     PublishFailure,
     ReauthRequired,
+    StillProcessing,
     TokenSet,
     TransientError,
 )
@@ -126,23 +129,41 @@ class ThreadsConnector(GraphConnector):
         return list(dict.fromkeys(problems))
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        user, token = account.external_id, account.access_token
+        """Each post's container is made once: a check handed back while Meta processes it resumes from its id,
+        after the posts of the thread already out (`done`)."""
+        user, token, progress = account.external_id, account.access_token, content.progress
         parts = thread_parts(self.platform, full_text(content))
-        done: list[Published] = []
-        for index, text in enumerate(parts):
+        done = [Published(str(post_id), str(url)) for post_id, url in progress.get("done") or []]
+        for index, text in enumerate(parts[len(done) :], start=len(done)):
             try:
-                media = content.media if index == 0 else ()
-                reply_to = done[-1].external_id if done else ""
-                container = self._container(user, token, text, media, reply_to=reply_to)
-                self.wait_for_container(f"{API}/{container}", token=token, field="status", error_field="error_message")
+                container = str(progress.get("container") or "") if index == len(done) else ""
+                so_far = {"done": [[p.external_id, p.url] for p in done]}
+                if not container:
+                    media = content.media if index == 0 else ()
+                    reply_to = done[-1].external_id if done else ""
+                    container = self._container(
+                        user, token, text, media, reply_to=reply_to, progress=progress, made=so_far
+                    )
+                made = so_far | {"container": container}
+                self.await_containers(
+                    [f"{API}/{container}"],
+                    token=token,
+                    field="status",
+                    error_field="error_message",
+                    progress=progress,
+                    made=made,
+                )
                 data = {"creation_id": container, "access_token": token}
                 response = self.request("POST", f"{API}/{user}/threads_publish", data=data, sends=True)
+            except StillProcessing:
+                raise
             except PublishFailure as error:
                 if done:
                     raise self.partial_thread(done, len(parts), error) from None
                 raise
             post_id = str(self.data(response).get("id", ""))
             done.append(Published(post_id, self.permalink(f"{API}/{post_id}", token=token)))
+            progress = {}
         return done[0]
 
     def find_published(
@@ -178,25 +199,46 @@ class ThreadsConnector(GraphConnector):
         listing = lookup.recent(page, since=since)
         return lookup.resolve(self.label, listing, parts, shape=shape, sees_replies=False)
 
-    def _container(self, user: str, token: str, text: str, media: tuple[MediaItem, ...], *, reply_to: str) -> str:
+    def _container(
+        self,
+        user: str,
+        token: str,
+        text: str,
+        media: tuple[MediaItem, ...],
+        *,
+        reply_to: str,
+        progress: Mapping[str, Any],
+        made: dict[str, Any],
+    ) -> str:
         params = {"text": text} if text else {}
         if reply_to:
             params["reply_to_id"] = reply_to
         if len(media) > 1:
-            children = [self._create(user, token, _media_params(item) | {"is_carousel_item": "true"}) for item in media]
-            params |= {"media_type": "CAROUSEL", "children": ",".join(self._ready(children, token=token))}
+            params |= {"media_type": "CAROUSEL", "children": ",".join(self._items(user, token, media, progress, made))}
         elif media:
             params |= _media_params(media[0])
         else:
             params["media_type"] = "TEXT"
         return self._create(user, token, params)
 
-    def _ready(self, children: list[str], *, token: str) -> list[str]:
-        """Item containers already made, each awaited until FINISHED before the carousel names them: a video item
-        is processed first ("Carousel Posts", https://developers.facebook.com/docs/threads/posts#carousel-posts:
+    def _items(
+        self, user: str, token: str, media: tuple[MediaItem, ...], progress: Mapping[str, Any], made: dict[str, Any]
+    ) -> list[str]:
+        """A carousel's item containers, made once and each awaited until FINISHED before the carousel names them:
+        a video item is processed first ("Carousel Posts", https://developers.facebook.com/docs/threads/posts#carousel-posts:
         2 to 20 images, videos or a mix)."""
-        for child in children:
-            self.wait_for_container(f"{API}/{child}", token=token, field="status", error_field="error_message")
+        children = [str(c) for c in progress.get("children") or []] or [
+            self._create(user, token, _media_params(item) | {"is_carousel_item": "true"}) for item in media
+        ]
+        urls = [f"{API}/{child}" for child in children]
+        self.await_containers(
+            urls,
+            token=token,
+            field="status",
+            error_field="error_message",
+            progress=progress,
+            made=made | {"children": children},
+        )
         return children
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:

@@ -2,24 +2,26 @@
 
 Flow (https://developers.tiktok.com/doc/content-posting-api-reference-direct-post): ask for the creator's info
 (privacy options, longest allowed video), init the post with source FILE_UPLOAD, PUT the file in chunks to the
-returned upload_url, then poll the publish status until PUBLISH_COMPLETE or FAILED.
+returned upload_url, streamed from the file, then check the publish status until PUBLISH_COMPLETE or FAILED, handing
+the wait back to the workflow meanwhile (`waiting`) with the publish id kept on the target.
 
-TikTok takes no idempotency key and cannot be asked for a post by one, so an unanswered send is left for the user
-to check. Apps that have not passed TikTok's audit may only post SELF_ONLY to private accounts; set
+TikTok takes no idempotency key: a post still processing, or one whose status could not be read, is settled later
+by its publish id (`find_published`); an init whose answer was lost has none, and is left for the user to check.
+
+Apps that have not passed TikTok's audit may only post SELF_ONLY to private accounts; set
 `TIDINGS_TIKTOK_PRIVACY_LEVEL=SELF_ONLY` for those (https://developers.tiktok.com/doc/content-sharing-guidelines).
 """
 
 import os
-import time
-from datetime import timedelta
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import IO, Any, ClassVar
 
 import httpx
-from django.conf import settings
-from django.core.files.storage import default_storage
 
 from tidings import http
 from tidings.platforms.base import (
+    Capabilities,
     Content,
     Identity,
     OutcomeUnknown,
@@ -31,8 +33,9 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors.api import ApiConnector, stored_size
+from tidings.platforms.connectors.api import ApiConnector, FileRange, open_stored, stored_size, upload_timeout
 from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -56,8 +59,9 @@ RULES = MediaRules(
 )
 MIN_SIDE, MAX_SIDE = 360, 4096
 PRIVACY_PREFERENCE = ("PUBLIC_TO_EVERYONE", "FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY")
-POLL_SECONDS = 5.0
-POLL_ATTEMPTS = 120
+# The status of a post in processing (no polling cadence is documented; processing a video takes minutes).
+PATIENCE = Patience(first=10.0, longest=60.0, most=30 * 60.0, inline=5.0, inline_every=2.0)
+STATUS_PATH = "/v2/post/publish/status/fetch/"
 # Chunks of 5-64 MB, the last up to 128 MB; a file up to one chunk goes whole (the media transfer guide).
 CHUNK_BYTES = 10 * MB
 CHUNK_RETRIES = 2
@@ -103,6 +107,14 @@ def tiktok_failure(response: httpx.Response) -> PublishFailure:
 
 class TikTokConnector(ApiConnector):
     platform: ClassVar[str] = Platform.TIKTOK
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        can_find_published=True,
+        notes=(
+            "TikTok has no idempotency key: a post whose answer was lost is settled by its publish id, or left for "
+            "you to confirm when TikTok never gave one.",
+        ),
+    )
+    patience: ClassVar[Patience] = PATIENCE
     # Access tokens last 24 hours (refresh tokens a year): https://developers.tiktok.com/doc/oauth-user-access-token-management
     refresh_ahead: ClassVar[timedelta] = timedelta(hours=6)
 
@@ -148,6 +160,9 @@ class TikTokConnector(ApiConnector):
         if not content.media:
             raise PermanentError("TikTok needs a video.")
         token, video = account.access_token, content.media[0]
+        if content.progress.get("publish_id"):
+            # Sent already and processing: only its status is asked again.
+            return self._await(token, content.progress, handle=account.handle)
         creator = self._call(token, "POST", "/v2/post/publish/creator_info/query/")
         longest = creator.get("max_video_post_duration_sec")
         if longest and video.duration_seconds and video.duration_seconds > float(longest):
@@ -166,45 +181,72 @@ class TikTokConnector(ApiConnector):
             token, "POST", "/v2/post/publish/video/init/", body={"post_info": post_info, "source_info": source}
         )
         publish_id = str(init["publish_id"])
-        # The post exists once the last chunk arrives; an unanswered last chunk is settled by polling its status.
-        with default_storage.open(video.path, "rb") as file:
+        # The post exists once the last chunk arrives; an unanswered last chunk is settled by its status.
+        with open_stored(video) as file:
             for index in range(chunks):
                 start = index * chunk_size
                 end = size if index == chunks - 1 else start + chunk_size
-                file.seek(start)
-                _put_chunk(str(init["upload_url"]), file.read(end - start), video.mime_type, start, size)
-        return self._await(token, publish_id, handle=account.handle)
+                _put_chunk(str(init["upload_url"]), file, video.mime_type, start, end - start, size)
+        return self._await(token, {"publish_id": publish_id}, handle=account.handle)
 
-    def _await(self, token: str, publish_id: str, *, handle: str) -> Published:
-        """Poll until TikTok has published or refused.
+    def _await(self, token: str, progress: Mapping[str, Any], *, handle: str) -> Published:
+        """The post once TikTok has published it; while it processes, the wait is handed back with the publish id
+        (`sent`: the post exists, so it is never sent again), and after the longest wait left unconfirmed."""
+        publish_id = str(progress["publish_id"])
+        return until_ready(
+            lambda: self._status(token, publish_id, handle=handle),
+            patience=self.patience,
+            progress=progress,
+            made={"publish_id": publish_id},
+            label=self.label,
+            what="the video",
+            sent=True,
+        )
 
-        https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status
+    def _status(self, token: str, publish_id: str, *, handle: str) -> Published | NotYet:
+        """One status fetch: the post when complete, NotYet while processing (or when TikTok did not answer).
+
+        https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status: PROCESSING_UPLOAD,
+        PROCESSING_DOWNLOAD, SEND_TO_USER_INBOX, PUBLISH_COMPLETE, FAILED (with `fail_reason`).
         """
-        for attempt in range(POLL_ATTEMPTS):
-            if attempt:
-                time.sleep(POLL_SECONDS)
-            try:
-                data = self._call(token, "POST", "/v2/post/publish/status/fetch/", body={"publish_id": publish_id})
-            except (TransientError, RateLimited):
-                continue
-            except PublishFailure as error:
-                # The video is with TikTok: a post that may be published must not be sent again.
-                raise OutcomeUnknown(f"TikTok would not say how the post went ({error.message}).") from None
-            status = data.get("status")
-            if status == "PUBLISH_COMPLETE":
-                # Public posts get their id after moderation; private ones never do.
-                post_ids = data.get("publicaly_available_post_id") or []
-                if post_ids:
-                    return Published(str(post_ids[0]), f"https://www.tiktok.com/@{handle}/video/{post_ids[0]}")
-                return Published(publish_id)
-            if status == "FAILED":
-                reason = str(data.get("fail_reason") or "unknown")
-                if reason == "auth_removed":
-                    raise ReauthRequired("The TikTok account removed this app's access during the upload.")
-                if reason == "internal":
-                    raise TransientError("TikTok failed to process the video (internal); it was not posted.")
-                raise PermanentError(f"TikTok did not publish the video: {reason}.")
-        raise OutcomeUnknown(f"TikTok was still processing the video (publish id {publish_id}); check the profile.")
+        try:
+            data = self._call(token, "POST", STATUS_PATH, body={"publish_id": publish_id})
+        except (TransientError, RateLimited):
+            return NotYet()
+        except PublishFailure as error:
+            # The video is with TikTok: a post that may be published must not be sent again.
+            raise OutcomeUnknown(f"TikTok would not say how the post went ({error.message}).") from None
+        status = data.get("status")
+        if status == "PUBLISH_COMPLETE":
+            # Public posts get their id after moderation; private ones never do.
+            post_ids = data.get("publicaly_available_post_id") or []
+            if post_ids:
+                return Published(str(post_ids[0]), f"https://www.tiktok.com/@{handle}/video/{post_ids[0]}")
+            return Published(publish_id)
+        if status == "FAILED":
+            reason = str(data.get("fail_reason") or "unknown")
+            if reason == "auth_removed":
+                raise ReauthRequired("The TikTok account removed this app's access during the upload.")
+            if reason == "internal":
+                raise TransientError("TikTok failed to process the video (internal); it was not posted.")
+            raise PermanentError(f"TikTok did not publish the video: {reason}.")
+        return NotYet()
+
+    def find_published(
+        self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
+    ) -> Published | None:
+        """A send in doubt, settled by the publish id kept on the target: the post once complete, None when TikTok
+        says it failed (nothing went out); still processing, or without a publish id, it stays in doubt."""
+        publish_id = str(content.progress.get("publish_id") or "")
+        if not publish_id:
+            raise OutcomeUnknown("TikTok never gave this send a publish id, so it cannot be asked about it.")
+        try:
+            found = self._status(account.access_token, publish_id, handle=account.handle)
+        except (PermanentError, TransientError):
+            return None
+        if isinstance(found, NotYet):
+            raise OutcomeUnknown(f"TikTok is still processing the video (publish id {publish_id}).")
+        return found
 
     def _call(
         self,
@@ -236,14 +278,19 @@ class TikTokConnector(ApiConnector):
         return tiktok_failure(response)
 
 
-def _put_chunk(url: str, data: bytes, mime_type: str, start: int, total: int) -> None:
-    """One chunk, retried on a 5xx or a lost connection; an unanswered last chunk is left to the status poll."""
-    last = start + len(data) == total
-    headers = {"Content-Type": mime_type, "Content-Range": f"bytes {start}-{start + len(data) - 1}/{total}"}
+def _put_chunk(url: str, file: IO[bytes], mime_type: str, start: int, length: int, total: int) -> None:
+    """One chunk, streamed from the file and retried on a 5xx or a lost connection; an unanswered last chunk is
+    left to the status check. (https://developers.tiktok.com/doc/content-posting-api-media-transfer-guide)"""
+    last = start + length == total
+    headers = {
+        "Content-Type": mime_type,
+        "Content-Length": str(length),
+        "Content-Range": f"bytes {start}-{start + length - 1}/{total}",
+    }
     for attempt in range(CHUNK_RETRIES + 1):
         try:
             response = http.shared_client().put(
-                url, content=data, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT
+                url, content=FileRange(file, start, length), headers=headers, timeout=upload_timeout()
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
             continue

@@ -26,11 +26,20 @@ from tidings.platforms.base import (
     PublishFailure,
     ReauthRequired,
     TokenSet,
-    TransientError,
 )
 from tidings.platforms.connectors import lookup
-from tidings.platforms.connectors.api import ApiConnector, full_text, read_file, thread_parts, thread_problems
+from tidings.platforms.connectors.api import (
+    ApiConnector,
+    FileRange,
+    full_text,
+    open_stored,
+    stored_size,
+    thread_parts,
+    thread_problems,
+    upload_timeout,
+)
 from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import MAX_RETRY_AFTER, operator_problem, retry_after_seconds
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
@@ -68,9 +77,9 @@ class XConnector(ApiConnector):
     )
     # Access tokens last two hours: refreshed in their second hour, six sweeps before they end.
     refresh_ahead: ClassVar[timedelta] = timedelta(hours=1)
-    # Video processing: how long to wait between status checks when X does not say, and how many checks at most.
-    poll_interval: ClassVar[float] = 5.0
-    poll_attempts: ClassVar[int] = 60
+    # Video processing: X says when to check again (`check_after_secs`); a video of up to 140 s is processed in
+    # minutes.
+    patience: ClassVar[Patience] = Patience(first=5.0, longest=60.0, most=15 * 60.0, inline=5.0)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         return OAuth2App(client_id, client_secret, authorize_url=AUTHORIZE_URL, token_url=TOKEN_URL, scopes=SCOPES)
@@ -103,7 +112,7 @@ class XConnector(ApiConnector):
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         headers = _bearer(account.access_token)
-        media_ids = [self._upload(item, headers) for item in content.media]
+        media_ids = self._media(content, headers)
         parts = thread_parts(self.platform, full_text(content))
         done: list[Published] = []
         for index, text in enumerate(parts):
@@ -150,44 +159,67 @@ class XConnector(ApiConnector):
         listing = lookup.recent(page, since=since)
         return lookup.resolve(self.label, listing, parts, shape=str(len(content.media)))
 
-    def _upload(self, item: MediaItem, headers: dict[str, str]) -> str:
-        """Initialize, append in chunks, finalize, wait for processing; nothing is public until the post."""
-        data = read_file(item)
-        init = {"media_type": item.mime_type, "total_bytes": len(data), "media_category": CATEGORY[item.kind]}
+    def _media(self, content: Content, headers: dict[str, str]) -> list[str]:
+        """Every file uploaded once, then awaited while X processes it: a check handed back (`waiting`) resumes
+        from the media ids, which X keeps for a day, instead of uploading again."""
+        progress = content.progress
+        media_ids = [str(m) for m in progress.get("media_ids") or []]
+        pending = [int(i) for i in progress.get("pending") or []]
+        if not media_ids:
+            for index, item in enumerate(content.media):
+                media_id, info = self._upload(item, headers)
+                media_ids.append(media_id)
+                if _processing(info):
+                    pending.append(index)
+        if pending:
+
+            def check() -> bool | NotYet:
+                after = None
+                for index in list(pending):
+                    info = self._status(media_ids[index], headers)
+                    if not _processing(info):
+                        pending.remove(index)
+                    else:
+                        after = float(info.get("check_after_secs") or self.patience.first)
+                return True if not pending else NotYet(after)
+
+            made = {"media_ids": media_ids, "pending": pending}
+            until_ready(check, patience=self.patience, progress=progress, made=made, label=self.label, what="the media")
+        for media_id, item in zip(media_ids, content.media, strict=True):
+            if item.alt_text and item.kind != "video":
+                metadata = {"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}}
+                self.request("POST", f"{API}/media/metadata", json=metadata, headers=headers)
+        return media_ids
+
+    def _upload(self, item: MediaItem, headers: dict[str, str]) -> tuple[str, Any]:
+        """Initialize, append chunk by chunk from the file, finalize; nothing is public until the post.
+
+        https://docs.x.com/x-api/media/quickstart/media-upload-chunked; the answer's `processing_info` says
+        whether X processes the file before it can be posted."""
+        size = stored_size(item)
+        init = {"media_type": item.mime_type, "total_bytes": size, "media_category": CATEGORY[item.kind]}
         response = self.request("POST", f"{API}/media/upload/initialize", json=init, headers=headers)
         media_id = str((self.data(response).get("data") or {}).get("id", ""))
-        for segment, start in enumerate(range(0, len(data), CHUNK_BYTES)):
-            chunk = data[start : start + CHUNK_BYTES]
-            files = {"media": ("chunk", chunk, "application/octet-stream")}
-            self.request(
-                "POST",
-                f"{API}/media/upload/{media_id}/append",
-                data={"segment_index": segment},
-                files=files,
-                headers=headers,
-            )
+        with open_stored(item) as handle:
+            for segment in range(max(1, -(-size // CHUNK_BYTES))):
+                start = segment * CHUNK_BYTES
+                chunk = FileRange(handle, start, min(CHUNK_BYTES, size - start))
+                files = {"media": ("chunk", chunk, "application/octet-stream")}
+                self.request(
+                    "POST",
+                    f"{API}/media/upload/{media_id}/append",
+                    data={"segment_index": segment},
+                    files=files,
+                    headers=headers,
+                    timeout=upload_timeout(),
+                )
         response = self.request("POST", f"{API}/media/upload/{media_id}/finalize", headers=headers)
-        self._wait_for_processing(media_id, (self.data(response).get("data") or {}).get("processing_info"), headers)
-        if item.alt_text and item.kind != "video":
-            metadata = {"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}}
-            self.request("POST", f"{API}/media/metadata", json=metadata, headers=headers)
-        return media_id
+        return media_id, (self.data(response).get("data") or {}).get("processing_info")
 
-    def _wait_for_processing(self, media_id: str, info: Any, headers: dict[str, str]) -> None:
-        # https://docs.x.com/x-api/media/quickstart/media-upload-chunked: pending -> in_progress -> succeeded|failed
-        for _ in range(self.poll_attempts):
-            if not isinstance(info, dict) or info.get("state") == "succeeded":
-                return
-            if info.get("state") == "failed":
-                error = info.get("error") or {}
-                raise PermanentError(f"X could not process the media: {error.get('message') or error.get('name')}")
-            # X says when to look again; bounded, so a worker is not held for long by one video.
-            time.sleep(min(float(info.get("check_after_secs") or self.poll_interval), 10.0))
-            params = {"command": "STATUS", "media_id": media_id}
-            response = self.request("GET", f"{API}/media/upload", params=params, headers=headers)
-            info = (self.data(response).get("data") or {}).get("processing_info")
-        if isinstance(info, dict) and info.get("state") != "succeeded":
-            raise TransientError("X was still processing the media; it will be uploaded again on the next attempt.")
+    def _status(self, media_id: str, headers: dict[str, str]) -> Any:
+        params = {"command": "STATUS", "media_id": media_id}
+        response = self.request("GET", f"{API}/media/upload", params=params, headers=headers)
+        return (self.data(response).get("data") or {}).get("processing_info")
 
     def failure(self, response: httpx.Response) -> PublishFailure:
         """X's problem types (https://docs.x.com/x-api/fundamentals/response-codes-and-errors, "Problem types"):
@@ -227,6 +259,17 @@ class XConnector(ApiConnector):
         if reset and reset.isdigit():
             return min(max(int(reset) - time.time(), 1.0), MAX_RETRY_AFTER)
         return retry_after_seconds(response.headers.get("Retry-After"))
+
+
+def _processing(info: Any) -> bool:
+    """Whether X is still processing a file, from its `processing_info` (pending, in_progress, then succeeded or
+    failed; none at all for a file that needs no processing): a failure is final."""
+    if not isinstance(info, dict) or info.get("state") in (None, "succeeded"):
+        return False
+    if info.get("state") == "failed":
+        error = info.get("error") or {}
+        raise PermanentError(f"X could not process the media: {error.get('message') or error.get('name')}")
+    return True
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tidings import http
@@ -34,11 +33,11 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors.api import stored_size
+from tidings.platforms.connectors.api import FileRange, open_stored, publish_timeout, stored_size, upload_timeout
 from tidings.platforms.connectors.base import OAuthConnector
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import classify_status, retry_after_seconds
-from tidings.platforms.media import MB, MediaRules, media_problems
+from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import text_problems
 
@@ -189,17 +188,19 @@ class YouTubeConnector(OAuthConnector):
         response = self._request("POST", UPLOAD_URL, token, json=metadata, headers=headers)
         if not response.is_success or not response.headers.get("Location"):
             raise youtube_failure(response)
-        result = self._upload(response.headers["Location"], token, video.path, video.mime_type, size)
+        result = self._upload(response.headers["Location"], token, video, size)
         upload_status = (result.get("status") or {}).get("uploadStatus")
         if upload_status in ("rejected", "failed"):
             reason = result["status"].get("rejectionReason") or result["status"].get("failureReason") or upload_status
             raise PermanentError(f"YouTube {upload_status} the video: {reason}.")
         return Published(str(result["id"]), f"https://www.youtube.com/watch?v={result['id']}")
 
-    def _upload(self, session: str, token: str, path: str, mime_type: str, size: int) -> dict[str, Any]:
-        """Send the bytes from wherever the session stands; the finished video resource when done."""
+    def _upload(self, session: str, token: str, video: MediaItem, size: int) -> dict[str, Any]:
+        """Send the bytes from wherever the session stands, streamed from the file in blocks; the finished video
+        resource when done."""
+        mime_type = video.mime_type
         offset, failures, in_doubt, final_sent = 0, 0, False, False
-        with default_storage.open(path, "rb") as file:
+        with open_stored(video) as file:
             while True:
                 if in_doubt:
                     failures += 1
@@ -214,15 +215,17 @@ class YouTubeConnector(OAuthConnector):
                     if status is not None:
                         offset, in_doubt = status, False
                     continue
-                file.seek(offset)
-                chunk = file.read(min(CHUNK_BYTES, size - offset))
-                final_sent = final_sent or offset + len(chunk) == size
+                length = min(CHUNK_BYTES, size - offset)
+                final_sent = final_sent or offset + length == size
                 headers = {
                     "Content-Type": mime_type,
-                    "Content-Range": f"bytes {offset}-{offset + len(chunk) - 1}/{size}",
+                    "Content-Length": str(length),
+                    "Content-Range": f"bytes {offset}-{offset + length - 1}/{size}",
                 }
                 try:
-                    response = self._request("PUT", session, token, content=chunk, headers=headers)
+                    response = self._request(
+                        "PUT", session, token, content=FileRange(file, offset, length), headers=headers
+                    )
                 except httpx.TransportError:
                     in_doubt = True
                     continue
@@ -256,10 +259,9 @@ class YouTubeConnector(OAuthConnector):
 
     def _request(self, method: str, url: str, token: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        timeout = upload_timeout() if method == "PUT" else publish_timeout()
         try:
-            return http.shared_client().request(
-                method, url, headers=headers, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kwargs
-            )
+            return http.shared_client().request(method, url, headers=headers, timeout=timeout, **kwargs)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             if method == "PUT":
                 raise

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from django.conf import settings
 from django.db import IntegrityError
 
 from tidings import http
@@ -24,6 +23,7 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.config import LOOPBACK_HOSTS, public_url, server_allowed
+from tidings.platforms.connectors.api import publish_timeout, upload_timeout
 from tidings.platforms.errors import MAX_RETRY_AFTER, retry_after_seconds, unreachable
 from tidings.platforms.models import MastodonApp
 
@@ -52,10 +52,9 @@ def request(
 ) -> httpx.Response:
     """One request; a successful response, or the classified error."""
     sent = {**(headers or {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+    timeout = upload_timeout() if "files" in kw else publish_timeout()
     try:
-        response = http.shared_client().request(
-            method, url, headers=sent, timeout=settings.TIDINGS_PUBLISH_TIMEOUT, **kw
-        )
+        response = http.shared_client().request(method, url, headers=sent, timeout=timeout, **kw)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
         detail = f"Could not reach {urlsplit(url).hostname} ({type(error).__name__})."
         raise unreachable(error, server="That Mastodon server", detail=detail) from None

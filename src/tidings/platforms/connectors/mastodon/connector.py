@@ -9,11 +9,9 @@
 - Tokens do not expire; a revoked one answers 401.
 """
 
-import time
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tidings.platforms.base import (
@@ -29,9 +27,11 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors.api import open_stored
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.mastodon import api, instance
 from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code
+from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import MastodonApp, Platform, SocialAccount
 from tidings.platforms.rules import TextRules, split_into_thread, text_problems
@@ -71,9 +71,8 @@ class MastodonConnector(BaseConnector):
     platform: ClassVar[str] = Platform.MASTODON
     capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, can_find_published=True, threads=True)
     connect_method: ClassVar[str] = "oauth"
-    # Large media is processed after the upload; we wait for it this long before posting.
-    media_poll_seconds: ClassVar[float] = 1.0
-    media_poll_attempts: ClassVar[int] = 60
+    # Large media is processed after the upload, usually within seconds; a long video takes minutes.
+    patience: ClassVar[Patience] = Patience(first=5.0, longest=30.0, most=10 * 60.0, inline=5.0)
 
     def start_connect(self, *, redirect_uri: str, instance: str = "") -> AuthorizationRequest:
         if not instance.strip():
@@ -132,7 +131,7 @@ class MastodonConnector(BaseConnector):
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         instance.refresh_limits(account)
         parts = _parts(_text(content), instance.text_rules(account)) or [""]
-        media_ids = [self._upload(account, item) for item in content.media]
+        media_ids = self._media(account, content)
         root: dict[str, Any] | None = None
         previous = ""
         for index, text in enumerate(parts):
@@ -200,30 +199,46 @@ class MastodonConnector(BaseConnector):
                 return None
             raise
 
-    def _upload(self, account: SocialAccount, item: MediaItem) -> str:
-        try:
-            with default_storage.open(item.path, "rb") as file:
-                data = file.read()
-        except OSError:
-            raise PermanentError(f"The file {item.path} is missing from storage.") from None
+    def _media(self, account: SocialAccount, content: Content) -> list[str]:
+        """Every file uploaded once, then awaited while the server processes it: a check handed back (`waiting`)
+        resumes from the media ids instead of uploading again."""
+        progress = content.progress
+        media_ids = [str(m) for m in progress.get("media_ids") or []]
+        pending = [str(m) for m in progress.get("pending") or []]
+        if not media_ids:
+            for item in content.media:
+                media_id, processing = self._upload(account, item)
+                media_ids.append(media_id)
+                if processing:
+                    pending.append(media_id)
+        if pending:
+
+            def check() -> bool | NotYet:
+                # GET /api/v1/media/:id answers 206 while processing, 200 once ready.
+                for media_id in list(pending):
+                    url = f"{account.base_url}/api/v1/media/{media_id}"
+                    if api.request("GET", url, token=account.access_token).status_code == 200:
+                        pending.remove(media_id)
+                return True if not pending else NotYet()
+
+            made = {"media_ids": media_ids, "pending": pending}
+            until_ready(check, patience=self.patience, progress=progress, made=made, label=self.label, what="the media")
+        return media_ids
+
+    def _upload(self, account: SocialAccount, item: MediaItem) -> tuple[str, bool]:
+        """The file uploaded (POST /api/v2/media, https://docs.joinmastodon.org/methods/media/#v2): its id, and
+        whether the server is still processing it (202)."""
         name = item.path.rsplit("/", 1)[-1]
-        response = api.request(
-            "POST",
-            f"{account.base_url}/api/v2/media",
-            token=account.access_token,
-            files={"file": (name, data, item.mime_type)},
-            data={"description": item.alt_text} if item.alt_text else None,
-        )
-        media_id = str(api.json_of(response)["id"])
-        # 202: still processing; GET /api/v1/media/:id answers 206 until it is ready, then 200.
-        for _ in range(self.media_poll_attempts if response.status_code == 202 else 0):
-            time.sleep(self.media_poll_seconds)
-            url = f"{account.base_url}/api/v1/media/{media_id}"
-            if api.request("GET", url, token=account.access_token).status_code == 200:
-                return media_id
-        if response.status_code == 202:
-            raise TransientError(f"Mastodon is still processing {name}; trying again later.")
-        return media_id
+        # Streamed from the file in blocks: a video may be tens of megabytes.
+        with open_stored(item) as file:
+            response = api.request(
+                "POST",
+                f"{account.base_url}/api/v2/media",
+                token=account.access_token,
+                files={"file": (name, file, item.mime_type)},
+                data={"description": item.alt_text} if item.alt_text else None,
+            )
+        return str(api.json_of(response)["id"]), response.status_code == 202
 
 
 def _parts(text: str, rules: TextRules) -> list[str]:
