@@ -106,6 +106,9 @@ class Identity:
     display_name: str = ""
     # The server for federated platforms (a Mastodon instance, a Bluesky PDS) or the URL of a webhook.
     base_url: str = ""
+    # What the account is where one sign-in can post as several ({"kind": "organization"}), and its standing
+    # choices (a Pinterest account's boards and default board): stored as `SocialAccount.options`.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,14 @@ class Connector(Protocol):
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> tuple[Identity, TokenSet]:
         """OAuth: exchange the code (with the PKCE verifier) and find out who the account is."""
+        ...
+
+    def connect_choices(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> list[tuple[Identity, TokenSet]]:
+        """OAuth: every account this sign-in can post as (a person's Pages, a member and their organisations),
+        each with its own tokens; the user picks among several. Empty, or a PermanentError saying what to do, when
+        there is none."""
         ...
 
     def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:

@@ -1,8 +1,10 @@
 """Connected accounts: adding one under the plan's per-platform limit, marking, disconnecting, testing a webhook."""
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -29,9 +31,10 @@ def connect_account(
     base_url: str = "",
     display_name: str = "",
     scopes: str = "",
+    options: Mapping[str, Any] | None = None,
 ) -> SocialAccount:
     """Connect an account, or refresh the tokens of one already connected: reconnecting keeps the same row, so its
-    posts and history stay with it."""
+    posts and history stay with it, and the standing choices made on it (`kept_options`)."""
     credentials = {
         "handle": handle,
         "display_name": display_name,
@@ -53,11 +56,13 @@ def connect_account(
                     raise TierLimitReached(decision)
             if existing is None:
                 return SocialAccount.objects.create(
-                    user=user, platform=platform, external_id=external_id, **credentials
+                    user=user, platform=platform, external_id=external_id, options=dict(options or {}), **credentials
                 )
             # A platform that did not send a new refresh token (Google on a repeated consent, LinkedIn) left the
             # stored one valid: reconnecting keeps it.
             credentials["refresh_token"] = refresh_token or existing.refresh_token
+            if options is not None:
+                existing.options = kept_options(existing.options, options)
             for name, value in credentials.items():
                 setattr(existing, name, value)
             existing.save()
@@ -66,6 +71,16 @@ def connect_account(
         refuse(user, refusal.decision)
     except IntegrityError:
         raise Conflict("This account was connected at the same moment by another request; try again.") from None
+
+
+def kept_options(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reconnect stores: what the platform says now, except a default board the user chose, kept while the
+    board is still among the account's boards."""
+    merged = {**old, **new}
+    board_ids = {str(board.get("id")) for board in new.get("boards") or [] if isinstance(board, dict)}
+    if old.get("board_id") and str(old["board_id"]) in board_ids:
+        merged["board_id"] = old["board_id"]
+    return merged
 
 
 def get_account(user: User, account_id: int) -> SocialAccount:
