@@ -82,10 +82,15 @@ def test_the_pick_page_refuses_a_pick_over_the_plan_then_connects_a_smaller_one(
     check_page(page)
 
 
-def test_the_pick_page_fits_a_phone(phone: "playwright.Page", live_server: object) -> None:
+def test_the_pick_page_and_a_pinterest_board_picker_fit_a_phone(phone: "playwright.Page", live_server: object) -> None:
     expect = playwright.expect
     base = str(live_server)
-    pending = found_pages(make_user("quinn", Tier.FREE))
+    quinn = make_user("quinn", Tier.FREE)
+    pending = found_pages(quinn)
+    boards = [{"id": "1", "name": "Cakes"}, {"id": "2", "name": "Bread and everything that goes with a good loaf"}]
+    pins = connect_account(
+        quinn, platform=Platform.PINTEREST, external_id="p", handle="quinn", options={"boards": boards, "board_id": "1"}
+    )
     log_in(phone, base, "quinn")
     phone.goto(f"{base}/connections/pick/{pending.pk}/")
     expect(phone.get_by_test_id("pick-room")).to_contain_text("you can add 0 more.")
@@ -95,3 +100,15 @@ def test_the_pick_page_fits_a_phone(phone: "playwright.Page", live_server: objec
     phone.wait_for_url(f"{base}/connections/")
     expect(phone.locator("#toasts")).to_contain_text("Nothing was connected.")
     assert not PendingConnection.objects.exists()
+
+    card = phone.get_by_test_id(f"account-{pins.pk}")
+    expect(card.get_by_test_id("default-board")).to_have_value("1")
+    check_page(phone)
+    card.get_by_test_id("default-board").select_option("2")
+    card.get_by_test_id("save-board").click()
+    phone.wait_for_url(f"{base}/connections/")
+    expect(phone.locator("#toasts")).to_contain_text("now go to Bread and everything")
+    expect(phone.get_by_test_id(f"account-{pins.pk}").get_by_test_id("default-board")).to_have_value("2")
+    shoot(phone, "connections-pinterest-board-phone")
+    pins.refresh_from_db()
+    assert pins.options["board_id"] == "2"
