@@ -91,19 +91,21 @@ def pending_pick(user: User, pending_id: int) -> PendingPick:
 
 def pick_choices(user: User, pending_id: int, *, external_ids: list[str]) -> list[SocialAccount]:
     """Connect the picked accounts, all or none: a pick over the plan's limit connects nothing and keeps the
-    pending choices, so the user can pick fewer."""
-    pending = _pending(user, pending_id)
-    entries = {entry["external_id"]: entry for entry in _entries(pending)}
+    pending choices, so the user can pick fewer. The pending connection is read under the user's lock, so two
+    picks sent at once connect from it once."""
     picked = list(dict.fromkeys(external_ids))
     if not picked:
         raise InvalidInput("Pick at least one account to connect.")
-    if any(external_id not in entries for external_id in picked):
-        raise InvalidInput("That account was not among the ones this sign-in found; pick from the list.")
     refusal: Decision | None = None
     accounts: list[SocialAccount] = []
     with transaction.atomic():
         locked = lock_user(user.pk)
-        adding = len([external_id for external_id in picked if external_id not in _live_ids(user, pending.platform)])
+        pending = _pending(user, pending_id)
+        entries = {entry["external_id"]: entry for entry in _entries(pending)}
+        if any(external_id not in entries for external_id in picked):
+            raise InvalidInput("That account was not among the ones this sign-in found; pick from the list.")
+        live = _live_ids(user, pending.platform)
+        adding = len([external_id for external_id in picked if external_id not in live])
         decision = can_connect(locked, platform=pending.platform)
         if decision.limit is not None and decision.used + adding > decision.limit:
             refusal = _over(decision, adding)
