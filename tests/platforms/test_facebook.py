@@ -163,6 +163,25 @@ def test_without_the_business_permission_the_persons_own_pages_still_connect() -
 
 
 @respx.mock
+def test_a_business_whose_pages_the_person_may_not_list_is_left_out() -> None:
+    sign_in_routes()
+    respx.get(f"{GRAPH}/me/accounts").mock(return_value=listing())
+    respx.get(f"{GRAPH}/me/businesses").mock(
+        return_value=listing({"id": "B1", "name": "Acme"}, {"id": "B2", "name": "Other"})
+    )
+    respx.get(f"{GRAPH}/B1/owned_pages").mock(return_value=graph_error(200, "(#200) Requires business_management"))
+    respx.get(f"{GRAPH}/B1/client_pages").mock(return_value=listing())
+    respx.get(f"{GRAPH}/B2/owned_pages").mock(
+        return_value=listing({"id": "9", "name": "Other Shop", "access_token": "t9"})
+    )
+    respx.get(f"{GRAPH}/B2/client_pages").mock(return_value=graph_error(10, "(#10) Permission denied"))
+    choices = facebook.connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+    assert [(i.external_id, dict(i.options), t.access_token) for i, t in choices] == [
+        ("9", {"kind": "page", "via": "Business Manager: Other"}, "t9")
+    ]
+
+
+@respx.mock
 def test_connect_without_pages_says_what_to_do() -> None:
     sign_in_routes()
     respx.get(f"{GRAPH}/me/accounts").mock(return_value=listing())

@@ -184,12 +184,8 @@ class PageLoginConnector(GraphConnector):
         for page in self.listing(f"{GRAPH}/me/accounts", token=token, fields=PAGE_FIELDS):
             found.setdefault(str(page.get("id")), page)
         if business_pages():
-            for business in self._businesses(token):
-                via = f"Business Manager: {business.get('name') or business['id']}"
-                for edge in ("owned_pages", "client_pages"):
-                    url = f"{GRAPH}/{business['id']}/{edge}"
-                    for page in self.listing(url, token=token, fields=PAGE_FIELDS):
-                        found.setdefault(str(page.get("id")), page | {"via": via})
+            for page in self._business_pages(token):
+                found.setdefault(str(page.get("id")), page)
         return [page for page in found.values() if page.get("id") and page.get("access_token")]
 
     def listing(self, url: str, *, token: str, fields: str) -> list[dict[str, Any]]:
@@ -206,14 +202,23 @@ class PageLoginConnector(GraphConnector):
                 break
         return entries
 
-    def _businesses(self, token: str) -> list[dict[str, Any]]:
-        """The businesses the person works in; none when they did not grant `business_management` (their own
-        Pages still connect)."""
+    def _business_pages(self, token: str) -> list[dict[str, Any]]:
+        """The Pages of the businesses the person works in, each marked with its business. A list the person may
+        not read (no `business_management` granted, no role in that business) is left out: the rest connect."""
         try:
             businesses = self.listing(f"{GRAPH}/me/businesses", token=token, fields="id,name")
         except ReauthRequired:
             return []
-        return [business for business in businesses if business.get("id")]
+        pages: list[dict[str, Any]] = []
+        for business in (b for b in businesses if b.get("id")):
+            via = f"Business Manager: {business.get('name') or business['id']}"
+            for edge in ("owned_pages", "client_pages"):
+                try:
+                    listed = self.listing(f"{GRAPH}/{business['id']}/{edge}", token=token, fields=PAGE_FIELDS)
+                except ReauthRequired:
+                    continue
+                pages += [page | {"via": via} for page in listed]
+        return pages
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
         # Page tokens do not expire: keep them.
