@@ -82,9 +82,14 @@ def test_the_pick_page_refuses_a_pick_over_the_plan_then_connects_a_smaller_one(
     check_page(page)
 
 
-def test_the_pick_page_and_a_pinterest_board_picker_fit_a_phone(phone: "playwright.Page", live_server: object) -> None:
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_pick_page_and_a_pinterest_board_picker_fit_a_phone_in_both_themes(
+    phone: "playwright.Page", live_server: object, theme: str
+) -> None:
     expect = playwright.expect
     base = str(live_server)
+    phone.goto(f"{base}/login/")
+    phone.evaluate(f"localStorage.setItem('tidings-theme', '{theme}')")
     quinn = make_user("quinn", Tier.FREE)
     pending = found_pages(quinn)
     boards = [{"id": "1", "name": "Cakes"}, {"id": "2", "name": "Bread and everything that goes with a good loaf"}]
@@ -95,7 +100,7 @@ def test_the_pick_page_and_a_pinterest_board_picker_fit_a_phone(phone: "playwrig
     phone.goto(f"{base}/connections/pick/{pending.pk}/")
     expect(phone.get_by_test_id("pick-room")).to_contain_text("you can add 0 more.")
     check_page(phone)
-    shoot(phone, "connect-pick-phone")
+    shoot(phone, f"connect-pick-phone-{theme}")
     phone.get_by_test_id("pick-discard").click()
     phone.wait_for_url(f"{base}/connections/")
     expect(phone.locator("#toasts")).to_contain_text("Nothing was connected.")
@@ -109,6 +114,6 @@ def test_the_pick_page_and_a_pinterest_board_picker_fit_a_phone(phone: "playwrig
     phone.wait_for_url(f"{base}/connections/")
     expect(phone.locator("#toasts")).to_contain_text("now go to Bread and everything")
     expect(phone.get_by_test_id(f"account-{pins.pk}").get_by_test_id("default-board")).to_have_value("2")
-    shoot(phone, "connections-pinterest-board-phone")
+    shoot(phone, f"connections-pinterest-board-phone-{theme}")
     pins.refresh_from_db()
     assert pins.options["board_id"] == "2"

@@ -94,13 +94,13 @@ def pick_choices(user: User, pending_id: int, *, external_ids: list[str]) -> lis
     pending choices, so the user can pick fewer. The pending connection is read under the user's lock, so two
     picks sent at once connect from it once."""
     picked = list(dict.fromkeys(external_ids))
-    if not picked:
-        raise InvalidInput("Pick at least one account to connect.")
     refusal: Decision | None = None
     accounts: list[SocialAccount] = []
     with transaction.atomic():
         locked = lock_user(user.pk)
         pending = _pending(user, pending_id)
+        if not picked:
+            raise InvalidInput("Pick at least one account to connect.")
         entries = {entry["external_id"]: entry for entry in _entries(pending)}
         if any(external_id not in entries for external_id in picked):
             raise InvalidInput("That account was not among the ones this sign-in found; pick from the list.")
