@@ -14,6 +14,8 @@ from django.utils import timezone
 from tidings.accounts.models import User
 from tidings.core.encryption import decrypt
 from tidings.notifications.models import Notification, NotificationType
+from tidings.platforms.base import Identity, TokenSet
+from tidings.platforms.choices import hold_choices, pending_pick
 from tidings.platforms.connectors.meta import GRAPH
 from tidings.platforms.models import AccountStatus, PendingConnection, Platform, SocialAccount
 from tidings.platforms.services import connect_account, disconnect_account
@@ -252,8 +254,9 @@ def test_a_linkedin_organisation_picked_posts_as_the_organisation(carol: User, m
     client = logged_in(carol)
     url = sign_in(client, "linkedin")["Location"]
     page = client.get(url).content.decode()
-    assert "Organisation page" in page
+    assert "Organisation page · acme" in page
     assert "Your profile" in page
+    assert "Your profile ·" not in page
     assert client.post(url, {"choice": ["urn:li:organization:42"]}).status_code == 302
     account = SocialAccount.objects.get(user=carol)
     assert (account.external_id, account.display_name, account.options, account.access_token) == (
@@ -263,3 +266,22 @@ def test_a_linkedin_organisation_picked_posts_as_the_organisation(carol: User, m
         "AQX",
     )
     assert account.token_expires_at is not None
+
+
+def test_each_choice_is_named_once_with_what_it_is(bob: User) -> None:
+    professional = {"kind": "professional"}
+    pending = hold_choices(
+        bob,
+        platform=Platform.INSTAGRAM,
+        found=[
+            (Identity("1", "@bakery", "The Bakery", options=professional), TokenSet("t1")),
+            (Identity("2", "@acme", "", options=professional), TokenSet("t2")),
+            (Identity("3", "Plain", "Plain"), TokenSet("t3")),
+        ],
+    )
+    choices = pending_pick(bob, pending.pk).choices
+    assert [(c.name, c.detail, c.initials, c.connected) for c in choices] == [
+        ("The Bakery", "Professional account · @bakery", "TB", False),
+        ("@acme", "Professional account", "A", False),
+        ("Plain", "", "P", False),
+    ]

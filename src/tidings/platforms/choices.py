@@ -46,8 +46,17 @@ class Choice:
     connected: bool  # connected already (active or needing a reconnect): picking it reconnects, using no slot
 
     @property
+    def name(self) -> str:
+        return self.display_name or self.handle
+
+    @property
+    def detail(self) -> str:
+        """What it is, and its handle where the name is not the handle."""
+        return " · ".join(part for part in (self.kind, self.handle if self.handle != self.name else "") if part)
+
+    @property
     def initials(self) -> str:
-        words = (self.display_name or self.handle).lstrip("@").split()
+        words = self.name.lstrip("@").split()
         return "".join(word[0] for word in words[:2]).upper() or "?"
 
 
