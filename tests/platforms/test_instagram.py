@@ -121,7 +121,13 @@ def test_connect_offers_each_instagram_account_linked_to_a_page_once() -> None:
             {"kind": "professional", "page_id": "2", "via": "Linked to the Page Bakery"},
             "t2",
         ),
-        ("99", "@acme", "", {"kind": "professional", "page_id": "6", "via": "Linked to the Page Acme"}, "t6"),
+        (
+            "99",
+            "@acme",
+            "",
+            {"kind": "professional", "page_id": "6", "via": "Linked to the Page Acme (Business Manager: Acme)"},
+            "t6",
+        ),
     ]
 
 

@@ -89,7 +89,8 @@ class InstagramConnector(PageLoginConnector):
             ig = page.get("instagram_business_account")
             if isinstance(ig, dict) and ig.get("id") and str(ig["id"]) not in found:
                 options = {"kind": "professional", "page_id": str(page["id"])}
-                options["via"] = f"Linked to the Page {page.get('name') or page['id']}"
+                via = f"Linked to the Page {page.get('name') or page['id']}"
+                options["via"] = f"{via} ({page['via']})" if page.get("via") else via
                 identity = Identity(
                     external_id=str(ig["id"]),
                     handle=f"@{ig.get('username') or ig['id']}",
