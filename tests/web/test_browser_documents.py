@@ -47,7 +47,7 @@ def test_a_pdf_is_dropped_checked_per_network_and_scheduled_on_linkedin(
     page.set_input_files("#id_attachments", [str(tmp_path / "report.pdf")])
     item = page.locator("[data-testid=media-item]")
     expect(item).to_have_count(1)
-    expect(item.locator("[data-thumb] use")).to_have_attribute("href", re.compile(r"sprite\.svg#list-details$"))
+    expect(item.locator("[data-thumb] use")).to_have_attribute("href", re.compile(r"sprite\.svg#file-type-pdf$"))
     assert item.locator("img").count() == 0  # a document is shown by an icon, never rendered
     problem = page.locator("[data-testid=preview-problem]", has_text="does not take documents")
     expect(problem).to_have_count(1)

@@ -61,8 +61,7 @@ def connect_account(
             # A platform that did not send a new refresh token (Google on a repeated consent, LinkedIn) left the
             # stored one valid: reconnecting keeps it.
             credentials["refresh_token"] = refresh_token or existing.refresh_token
-            if options is not None:
-                existing.options = kept_options(existing.options, options)
+            existing.options = kept_options(existing.options or {}, options or {})
             for name, value in credentials.items():
                 setattr(existing, name, value)
             existing.save()

@@ -90,7 +90,7 @@
     const pdf = file.type === "application/pdf";
     item.innerHTML = `
       <span class="media-handle" title="Drag to reorder"><svg class="icon" aria-hidden="true"><use href="${iconHref("grip-vertical")}"></use></svg></span>
-      ${video || pdf ? `<span class="media-thumb media-video" data-thumb><svg class="icon" aria-hidden="true"><use href="${iconHref(pdf ? "list-details" : "video")}"></use></svg></span>` : `<img class="media-thumb" alt="" data-thumb>`}
+      ${video || pdf ? `<span class="media-thumb media-video" data-thumb><svg class="icon" aria-hidden="true"><use href="${iconHref(pdf ? "file-type-pdf" : "video")}"></use></svg></span>` : `<img class="media-thumb" alt="" data-thumb>`}
       <div class="media-fields min-w-0">
         <label class="visually-hidden"></label>
         <input class="form-control form-control-sm" name="new_alt" maxlength="1500" placeholder="Describe it for people who cannot see it (alt text)">
