@@ -151,7 +151,9 @@ class YouTubeConnector(OAuthConnector):
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> list[tuple[Identity, TokenSet]]:
         """The channels of the signed-in account: `channels.list` with `mine=true` can name more than one
-        (https://developers.google.com/youtube/v3/docs/channels/list, "mine"); each picked is its own account."""
+        (https://developers.google.com/youtube/v3/docs/channels/list, "mine"); each picked is its own account.
+        Uploads go to the channel the grant is for: Google's consent screen asks a person with several (Brand
+        Accounts) which one, so most sign-ins name exactly one and connect it at once."""
         tokens = self.exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data)
         response = self._request(
             "GET",
