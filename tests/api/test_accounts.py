@@ -4,6 +4,7 @@ from tests.api.conftest import Api, error
 from tests.conftest import create_account
 from tidings.accounts.models import User
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
+from tidings.platforms.services import connect_account
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +35,21 @@ def test_another_users_account_is_404(alice: User, bob_api: Api) -> None:
     error(bob_api.get(f"/accounts/{theirs.pk}"), 404, "not_found")
     error(bob_api.post(f"/accounts/{theirs.pk}/disconnect"), 404, "not_found")
     assert SocialAccount.objects.get(pk=theirs.pk).status == AccountStatus.ACTIVE
+
+
+def test_an_account_says_what_it_posts_as_and_a_pinterest_account_its_boards(bob: User, bob_api: Api) -> None:
+    boards = [{"id": "1", "name": "Cakes"}, {"id": "2", "name": "Bread"}]
+    pins = connect_account(
+        bob, platform=Platform.PINTEREST, external_id="p", handle="bob", options={"boards": boards, "board_id": "2"}
+    )
+    page = connect_account(
+        bob,
+        platform=Platform.LINKEDIN,
+        external_id="urn:li:organization:42",
+        handle="acme",
+        options={"kind": "organization"},
+    )
+    body = bob_api.get(f"/accounts/{pins.pk}").json()
+    assert (body["kind"], body["boards"], body["board_id"]) == ("", boards, "2")
+    body = bob_api.get(f"/accounts/{page.pk}").json()
+    assert (body["kind"], body["boards"], body["board_id"]) == ("organization", [], "")

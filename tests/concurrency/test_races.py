@@ -22,6 +22,9 @@ from tidings.credits.selectors import available_credits
 from tidings.credits.services import ledger_balance, lock_user
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
+from tidings.platforms.base import Identity, TokenSet
+from tidings.platforms.choices import hold_choices, pick_choices
+from tidings.platforms.models import PendingConnection, Platform, SocialAccount
 from tidings.posts import publishing
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import PostTarget, TargetStatus
@@ -272,3 +275,19 @@ def test_video_posts_scheduled_at_once_reserve_exactly_the_video_credits_and_no_
     assert available_credits(alice, Balance.VIDEO_CREDITS) == 0
     assert alice.video_credits == ledger_balance(alice, Balance.VIDEO_CREDITS) == 2
     assert available_credits(alice) == alice.credits == ledger_balance(alice) == 10
+
+
+def test_picks_sent_at_once_connect_from_one_sign_in_once_and_within_the_plan() -> None:
+    user = make_user("piper", Tier.FREE)
+    found = [(Identity(f"page-{n}", f"Page {n}"), TokenSet(f"token-{n}")) for n in range(THREADS)]
+    pending = hold_choices(user, platform=Platform.FACEBOOK, found=found)
+
+    def pick(n: int) -> Callable[[], int]:
+        return lambda: len(pick_choices(user, pending.pk, external_ids=[f"page-{n}"]))
+
+    outcomes = run_together([pick(n) for n in range(THREADS)])
+    report("one sign-in, many picks", outcomes)
+    # The first pick connects its Page and uses the sign-in up; every other finds it gone.
+    assert outcomes == Counter({"1": 1, "NotFound": THREADS - 1})
+    assert SocialAccount.objects.filter(user=user).count() == 1
+    assert not PendingConnection.objects.exists()

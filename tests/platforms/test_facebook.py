@@ -58,7 +58,7 @@ def test_not_configured_without_app_id(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not facebook.is_configured()
 
 
-def test_authorization_url() -> None:
+def test_authorization_url(monkeypatch: pytest.MonkeyPatch) -> None:
     request = facebook.start_connect(redirect_uri="https://tidings.example/cb")
     url = urlsplit(request.url)
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth"
@@ -66,26 +66,57 @@ def test_authorization_url() -> None:
         "response_type": "code",
         "client_id": "fb-app",
         "redirect_uri": "https://tidings.example/cb",
-        "scope": "pages_show_list,pages_manage_posts,pages_read_engagement",
+        "scope": "pages_show_list,pages_manage_posts,pages_read_engagement,business_management",
         "state": request.state,
     }
+    # An operator whose app lacks review for Business Manager turns it off; the person's own Pages still connect.
+    monkeypatch.setenv("TIDINGS_META_BUSINESS_PAGES", "0")
+    request = facebook.start_connect(redirect_uri="https://tidings.example/cb")
+    scope = parse_qs(urlsplit(request.url).query)["scope"]
+    assert scope == ["pages_show_list,pages_manage_posts,pages_read_engagement"]
 
 
-@respx.mock
-def test_connect_exchanges_for_a_long_lived_token_and_takes_the_first_page() -> None:
+def sign_in_routes() -> tuple[respx.Route, respx.Route]:
     token = respx.post(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "short", "expires_in": 3600})
     long_lived = respx.get(f"{GRAPH}/oauth/access_token", params={"grant_type": "fb_exchange_token"}).respond(
         json={"access_token": "long", "token_type": "bearer", "expires_in": 5183944}
     )
-    accounts = respx.get(f"{GRAPH}/me/accounts").respond(
-        json={
-            "data": [
-                {"id": "1010", "name": "Alice's Bakery", "access_token": "page-token"},
-                {"id": "2", "name": "B", "access_token": "t2"},
-            ]
-        }
+    return token, long_lived
+
+
+def listing(*pages: dict, following: str = "") -> httpx.Response:
+    body: dict = {"data": list(pages)}
+    if following:
+        body["paging"] = {"cursors": {"after": "QVFI"}, "next": following}
+    return httpx.Response(200, json=body)
+
+
+@respx.mock
+def test_connect_offers_every_page_of_the_list_and_of_the_persons_businesses() -> None:
+    token, long_lived = sign_in_routes()
+    following = f"{GRAPH}/me/accounts?access_token=long&limit=100&after=QVFI"
+    second = respx.get(f"{GRAPH}/me/accounts", params={"after": "QVFI"}).mock(
+        return_value=listing({"id": "3", "name": "Corner Cafe", "access_token": "t3"})
     )
-    identity, tokens = facebook.finish_connect(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+    first = respx.get(f"{GRAPH}/me/accounts").mock(
+        return_value=listing(
+            {"id": "1010", "name": "Alice's Bakery", "access_token": "page-token"},
+            # Listed without a token: no task on it for this person, so not a choice.
+            {"id": "2", "name": "Seen only"},
+            following=following,
+        )
+    )
+    businesses = respx.get(f"{GRAPH}/me/businesses").mock(return_value=listing({"id": "B1", "name": "Acme Ltd"}))
+    owned = respx.get(f"{GRAPH}/B1/owned_pages").mock(
+        return_value=listing(
+            {"id": "1010", "name": "Alice's Bakery", "access_token": "page-token"},
+            {"id": "77", "name": "Acme Shop", "access_token": "t77"},
+        )
+    )
+    client = respx.get(f"{GRAPH}/B1/client_pages").mock(
+        return_value=listing({"id": "88", "name": "Client Co", "access_token": "t88"})
+    )
+    choices = facebook.connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
     assert form(token.calls.last.request) == {
         "grant_type": "authorization_code",
         "code": "c",
@@ -99,18 +130,68 @@ def test_connect_exchanges_for_a_long_lived_token_and_takes_the_first_page() -> 
         "client_secret": "fb-secret",
         "fb_exchange_token": "short",
     }
-    assert accounts.calls.last.request.url.params["access_token"] == "long"
-    assert (identity.external_id, identity.handle) == ("1010", "Alice's Bakery")
-    assert (tokens.access_token, tokens.refresh_token, tokens.expires_at) == ("page-token", "", None)
+    assert dict(first.calls.last.request.url.params) == {
+        "fields": "id,name,access_token,instagram_business_account{id,username,name}",
+        "limit": "100",
+        "access_token": "long",
+    }
+    # The next page is read at the address Facebook gave, as given.
+    assert str(second.calls.last.request.url) == following
+    assert dict(businesses.calls.last.request.url.params) == {
+        "fields": "id,name",
+        "limit": "100",
+        "access_token": "long",
+    }
+    assert (owned.call_count, client.call_count) == (1, 1)
+    assert [(i.external_id, i.handle, dict(i.options), t.access_token, t.expires_at) for i, t in choices] == [
+        ("1010", "Alice's Bakery", {"kind": "page"}, "page-token", None),
+        ("3", "Corner Cafe", {"kind": "page"}, "t3", None),
+        ("77", "Acme Shop", {"kind": "page", "via": "Business Manager: Acme Ltd"}, "t77", None),
+        ("88", "Client Co", {"kind": "page", "via": "Business Manager: Acme Ltd"}, "t88", None),
+    ]
 
 
 @respx.mock
-def test_connect_without_pages_is_refused() -> None:
-    respx.post(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "short"})
-    respx.get(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "long"})
-    respx.get(f"{GRAPH}/me/accounts").respond(json={"data": []})
-    with pytest.raises(PermanentError, match="manages no Page"):
-        facebook.finish_connect(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+def test_without_the_business_permission_the_persons_own_pages_still_connect() -> None:
+    sign_in_routes()
+    respx.get(f"{GRAPH}/me/accounts").mock(return_value=listing({"id": "1010", "name": "Bakery", "access_token": "p"}))
+    respx.get(f"{GRAPH}/me/businesses").mock(
+        return_value=graph_error(200, "(#200) Requires business_management permission to manage the object")
+    )
+    choices = facebook.connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+    assert [(i.external_id, t.access_token) for i, t in choices] == [("1010", "p")]
+
+
+@respx.mock
+def test_a_business_whose_pages_the_person_may_not_list_is_left_out() -> None:
+    sign_in_routes()
+    respx.get(f"{GRAPH}/me/accounts").mock(return_value=listing())
+    respx.get(f"{GRAPH}/me/businesses").mock(
+        return_value=listing({"id": "B1", "name": "Acme"}, {"id": "B2", "name": "Other"})
+    )
+    respx.get(f"{GRAPH}/B1/owned_pages").mock(return_value=graph_error(200, "(#200) Requires business_management"))
+    respx.get(f"{GRAPH}/B1/client_pages").mock(return_value=listing())
+    respx.get(f"{GRAPH}/B2/owned_pages").mock(
+        return_value=listing({"id": "9", "name": "Other Shop", "access_token": "t9"})
+    )
+    respx.get(f"{GRAPH}/B2/client_pages").mock(return_value=graph_error(10, "(#10) Permission denied"))
+    choices = facebook.connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+    assert [(i.external_id, dict(i.options), t.access_token) for i, t in choices] == [
+        ("9", {"kind": "page", "via": "Business Manager: Other"}, "t9")
+    ]
+
+
+@respx.mock
+def test_connect_without_pages_says_what_to_do() -> None:
+    sign_in_routes()
+    respx.get(f"{GRAPH}/me/accounts").mock(return_value=listing())
+    respx.get(f"{GRAPH}/me/businesses").mock(return_value=listing())
+    with pytest.raises(PermanentError) as refused:
+        facebook.connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+    assert refused.value.message == (
+        "This Facebook account manages no Page, or did not allow Tidings to use one: create a Page or ask its admin "
+        "for a role on it (or, in Facebook's dialog, allow the Page), then connect again."
+    )
 
 
 @respx.mock

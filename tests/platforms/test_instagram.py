@@ -71,44 +71,73 @@ def test_not_configured_without_app_id(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not instagram.is_configured()
 
 
-def test_authorization_url_asks_for_publishing_scopes() -> None:
+def test_authorization_url_asks_for_publishing_scopes(monkeypatch: pytest.MonkeyPatch) -> None:
     request = instagram.start_connect(redirect_uri="https://tidings.example/cb")
     params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
-    assert params["scope"] == "instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement"
+    assert params["scope"] == (
+        "instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement,business_management,ads_read"
+    )
     assert params["state"] == request.state
     assert params["client_id"] == "ig-app"
+    monkeypatch.setenv("TIDINGS_META_BUSINESS_PAGES", "no")
+    request = instagram.start_connect(redirect_uri="https://tidings.example/cb")
+    scope = parse_qs(urlsplit(request.url).query)["scope"]
+    assert scope == ["instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement"]
+
+
+def sign_in(pages: list[dict], business_pages: list[dict] | None = None) -> respx.Route:
+    respx.post(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "short"})
+    respx.get(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "long", "expires_in": 5183944})
+    respx.get(f"{GRAPH}/me/businesses").respond(json={"data": [{"id": "B1", "name": "Acme"}] if business_pages else []})
+    respx.get(f"{GRAPH}/B1/owned_pages").respond(json={"data": business_pages or []})
+    respx.get(f"{GRAPH}/B1/client_pages").respond(json={"data": []})
+    return respx.get(f"{GRAPH}/me/accounts").respond(json={"data": pages})
 
 
 @respx.mock
-def test_connect_takes_the_instagram_account_linked_to_a_page() -> None:
-    respx.post(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "short"})
-    respx.get(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "long", "expires_in": 5183944})
-    accounts = respx.get(f"{GRAPH}/me/accounts").respond(
-        json={
-            "data": [
-                {"id": "1", "name": "No IG", "access_token": "t1"},
-                {
-                    "id": "2",
-                    "name": "Bakery",
-                    "access_token": "t2",
-                    "instagram_business_account": {"id": IG, "username": "bakery", "name": "The Bakery"},
-                },
-            ]
-        }
+def test_connect_offers_each_instagram_account_linked_to_a_page_once() -> None:
+    bakery_ig = {"id": IG, "username": "bakery", "name": "The Bakery"}
+    accounts = sign_in(
+        [
+            {"id": "1", "name": "No IG", "access_token": "t1"},
+            {"id": "2", "name": "Bakery", "access_token": "t2", "instagram_business_account": bakery_ig},
+        ],
+        business_pages=[
+            # The same Instagram account through a second Page: offered once, with the first Page's token.
+            {"id": "5", "name": "Bakery EU", "access_token": "t5", "instagram_business_account": bakery_ig},
+            {
+                "id": "6",
+                "name": "Acme",
+                "access_token": "t6",
+                "instagram_business_account": {"id": "99", "username": "acme"},
+            },
+        ],
     )
-    identity, tokens = instagram.finish_connect(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+    choices = instagram.connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
     assert "instagram_business_account{id,username,name}" in accounts.calls.last.request.url.params["fields"]
-    assert (identity.external_id, identity.handle, identity.display_name) == (IG, "@bakery", "The Bakery")
-    assert tokens.access_token == "t2"
+    assert [(i.external_id, i.handle, i.display_name, dict(i.options), t.access_token) for i, t in choices] == [
+        (
+            IG,
+            "@bakery",
+            "The Bakery",
+            {"kind": "professional", "page_id": "2", "via": "Linked to the Page Bakery"},
+            "t2",
+        ),
+        (
+            "99",
+            "@acme",
+            "",
+            {"kind": "professional", "page_id": "6", "via": "Linked to the Page Acme (Business Manager: Acme)"},
+            "t6",
+        ),
+    ]
 
 
 @respx.mock
 def test_connect_without_a_linked_instagram_account_is_refused() -> None:
-    respx.post(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "short"})
-    respx.get(f"{GRAPH}/oauth/access_token").respond(json={"access_token": "long"})
-    respx.get(f"{GRAPH}/me/accounts").respond(json={"data": [{"id": "1", "name": "No IG", "access_token": "t1"}]})
+    sign_in([{"id": "1", "name": "No IG", "access_token": "t1"}])
     with pytest.raises(PermanentError, match="Instagram professional account"):
-        instagram.finish_connect(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+        instagram.connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
 
 
 @respx.mock

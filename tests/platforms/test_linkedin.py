@@ -92,7 +92,9 @@ def test_authorization_url_asks_member_scopes_and_organization_scope_only_when_e
     assert request.session_data == {}  # LinkedIn offers PKCE to native apps only
     monkeypatch.setenv("TIDINGS_LINKEDIN_ORGANIZATIONS", "1")
     request = linkedin.start_connect(redirect_uri="https://tidings.example/cb")
-    assert parse_qs(urlsplit(request.url).query)["scope"] == ["openid profile w_member_social w_organization_social"]
+    assert parse_qs(urlsplit(request.url).query)["scope"] == [
+        "openid profile w_member_social w_organization_social rw_organization_admin"
+    ]
 
 
 @respx.mock
@@ -128,6 +130,111 @@ def test_refresh_keeps_the_refresh_token_when_not_rotated_and_refusal_needs_reco
     )
     with pytest.raises(ReauthRequired, match="revoked"):
         linkedin.refresh_credentials(member)
+
+
+ACLS = "https://api.linkedin.com/rest/organizationAcls"
+ORGANIZATIONS = "https://api.linkedin.com/rest/organizations"
+
+
+def sign_in_routes() -> None:
+    respx.post(TOKEN_URL).respond(json={"access_token": "AQX", "expires_in": 5184000, "refresh_token": "AQR"})
+    respx.get("https://api.linkedin.com/v2/userinfo").respond(json={"sub": "yrZCpj2Z12", "name": "Alice Example"})
+
+
+def acl(organization: str) -> dict:
+    return {
+        "roleAssignee": "urn:li:person:yrZCpj2Z12",
+        "state": "APPROVED",
+        "role": "ADMINISTRATOR",
+        "organization": organization,
+    }
+
+
+@respx.mock
+def test_connect_offers_the_member_and_each_organisation_they_administer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIDINGS_LINKEDIN_ORGANIZATIONS", "1")
+    sign_in_routes()
+    second = respx.get(ACLS, params={"start": "100"}).respond(
+        json={"elements": [acl("urn:li:organization:2414183")], "paging": {"start": 100, "count": 100, "total": 102}}
+    )
+    first = respx.get(ACLS).respond(
+        json={
+            "elements": [acl("urn:li:organization:5583111"), acl("urn:li:organizationBrand:77")],
+            "paging": {"start": 0, "count": 100, "total": 102},
+        }
+    )
+    names = respx.get(ORGANIZATIONS).respond(
+        json={
+            "results": {
+                "5583111": {"id": 5583111, "localizedName": "Acme Corp", "vanityName": "acme"},
+                "2414183": {"id": 2414183, "localizedName": "Acme Labs", "vanityName": "acme-labs"},
+            },
+            "statuses": {"5583111": 200, "2414183": 200},
+            "errors": {},
+        }
+    )
+    choices = linkedin.connect_choices(code="c0de", redirect_uri="https://tidings.example/cb", session_data={})
+    assert dict(first.calls.last.request.url.params) == {
+        "q": "roleAssignee",
+        "role": "ADMINISTRATOR",
+        "state": "APPROVED",
+        "start": "0",
+        "count": "100",
+    }
+    assert second.call_count == 1
+    for route in (first, names):
+        assert route.calls.last.request.headers["Authorization"] == "Bearer AQX"
+        assert route.calls.last.request.headers["LinkedIn-Version"] == LINKEDIN_VERSION
+        assert route.calls.last.request.headers["X-Restli-Protocol-Version"] == "2.0.0"
+    assert names.calls.last.request.url.query.decode() == "ids=List(5583111,2414183)"
+    assert [(i.external_id, i.handle, i.display_name, dict(i.options)) for i, _ in choices] == [
+        ("yrZCpj2Z12", "Alice Example", "Alice Example", {"kind": "member"}),
+        ("urn:li:organization:5583111", "acme", "Acme Corp", {"kind": "organization"}),
+        ("urn:li:organization:2414183", "acme-labs", "Acme Labs", {"kind": "organization"}),
+    ]
+    # Every choice posts with the member's own sign-in.
+    assert {(t.access_token, t.refresh_token) for _, t in choices} == {("AQX", "AQR")}
+
+
+@respx.mock
+def test_without_organisations_enabled_only_the_member_is_offered() -> None:
+    sign_in_routes()
+    acls = respx.get(ACLS)
+    choices = linkedin.connect_choices(code="c0de", redirect_uri="https://tidings.example/cb", session_data={})
+    assert [i.external_id for i, _ in choices] == ["yrZCpj2Z12"]
+    assert not acls.called
+
+
+@respx.mock
+def test_an_app_without_the_organisation_product_still_connects_the_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIDINGS_LINKEDIN_ORGANIZATIONS", "1")
+    sign_in_routes()
+    respx.get(ACLS).respond(
+        403,
+        json={
+            "status": 403,
+            "serviceErrorCode": 100,
+            "code": "ACCESS_DENIED",
+            "message": "Not enough permissions to access: organizationAcls.FINDER-roleAssignee",
+        },
+    )
+    choices = linkedin.connect_choices(code="c0de", redirect_uri="https://tidings.example/cb", session_data={})
+    assert [(i.external_id, dict(i.options)) for i, _ in choices] == [("yrZCpj2Z12", {"kind": "member"})]
+
+
+@respx.mock
+def test_an_account_whose_kind_is_organisation_posts_as_it(bob: User) -> None:
+    page = connect_account(
+        bob,
+        platform=Platform.LINKEDIN,
+        external_id="5583111",
+        handle="acme",
+        access_token="org-at",
+        options={"kind": "organization"},
+    )
+    route = respx.post(POSTS).respond(201, headers={"x-restli-id": "urn:li:share:2"})
+    linkedin.publish(page, Content(text="News"), idempotency_key="k")
+    assert json.loads(route.calls.last.request.content)["author"] == "urn:li:organization:5583111"
 
 
 @respx.mock

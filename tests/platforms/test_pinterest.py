@@ -2,6 +2,7 @@
 
 import base64
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -49,7 +50,10 @@ def account(alice: User) -> SocialAccount:
         handle="alicebakes",
         access_token="pina_a",
         refresh_token="pinr_r",
-        base_url=BOARD_URL,
+        options={
+            "boards": [{"id": "549755885175", "name": "Cakes"}, {"id": "111", "name": "Drafts"}],
+            "board_id": "549755885175",
+        },
     )
 
 
@@ -88,7 +92,9 @@ def test_authorization_url_has_comma_scopes_and_state() -> None:
     assert request.session_data == {}
 
 
-def test_finish_connect_uses_basic_auth_and_keeps_the_first_public_board(respx_mock: respx.MockRouter) -> None:
+def test_finish_connect_uses_basic_auth_and_keeps_every_board_with_the_first_public_as_default(
+    respx_mock: respx.MockRouter,
+) -> None:
     token = respx_mock.post(f"{API}/oauth/token").respond(
         json={
             "access_token": "pina_a",
@@ -103,13 +109,17 @@ def test_finish_connect_uses_basic_auth_and_keeps_the_first_public_board(respx_m
     user = respx_mock.get(f"{API}/user_account").respond(
         json={"id": "pin-user-1", "username": "alicebakes", "business_name": "Alice Bakes", "account_type": "BUSINESS"}
     )
-    respx_mock.get(f"{API}/boards", params={"page_size": "100"}).respond(
+    # "List boards" pages by `bookmark`: https://developers.pinterest.com/docs/api/v5/boards-list
+    second = respx_mock.get(f"{API}/boards", params={"bookmark": "Ym9va21hcms="}).respond(
+        json={"items": [{"id": "222", "name": "Bread", "privacy": "PUBLIC"}], "bookmark": None}
+    )
+    first = respx_mock.get(f"{API}/boards", params={"page_size": "100"}).respond(
         json={
             "items": [
                 {"id": "111", "name": "Drafts", "privacy": "SECRET"},
                 {"id": "549755885175", "name": "Cakes", "privacy": "PUBLIC"},
             ],
-            "bookmark": None,
+            "bookmark": "Ym9va21hcms=",
         }
     )
 
@@ -125,8 +135,20 @@ def test_finish_connect_uses_basic_auth_and_keeps_the_first_public_board(respx_m
         "redirect_uri": ["https://tidings.example/cb"],
     }
     assert user.calls.last.request.headers["Authorization"] == "Bearer pina_a"
+    assert dict(first.calls[0].request.url.params) == {"page_size": "100"}
+    assert dict(second.calls.last.request.url.params) == {"page_size": "100", "bookmark": "Ym9va21hcms="}
     assert identity == identity.__class__(
-        external_id="pin-user-1", handle="alicebakes", display_name="Alice Bakes · Cakes", base_url=BOARD_URL
+        external_id="pin-user-1",
+        handle="alicebakes",
+        display_name="Alice Bakes",
+        options={
+            "boards": [
+                {"id": "111", "name": "Drafts"},
+                {"id": "549755885175", "name": "Cakes"},
+                {"id": "222", "name": "Bread"},
+            ],
+            "board_id": "549755885175",
+        },
     )
     assert (tokens.access_token, tokens.refresh_token) == ("pina_a", "pinr_r")
 
@@ -264,7 +286,30 @@ def test_validate_explains_what_pinterest_refuses(account: SocialAccount, post: 
 
 
 def test_validate_needs_a_board(account: SocialAccount) -> None:
-    account.base_url = ""
+    account.options = {"boards": []}
     assert PinterestConnector().validate(account, content()) == [
-        "This Pinterest account has no board chosen; reconnect it."
+        "This Pinterest account has no board chosen; pick one on its connection card."
     ]
+
+
+def test_a_post_that_names_its_board_pins_there_and_is_looked_for_there(
+    respx_mock: respx.MockRouter, account: SocialAccount
+) -> None:
+    route = respx_mock.post(f"{API}/pins").respond(201, json={"id": "77"})
+    post = replace(content(), options={"board_id": "111"})
+    PinterestConnector().publish(account, post, idempotency_key="key-7")
+    assert json.loads(route.calls.last.request.content)["board_id"] == "111"
+    look = respx_mock.get(f"{API}/boards/111/pins").respond(
+        json={"items": [{"id": "77", "note": "Sent by Tidings (key-7)"}]}
+    )
+    found = PinterestConnector().find_published(account, idempotency_key="key-7", content=post, sent_after=None)
+    assert (found, look.call_count) == (Published("77", "https://www.pinterest.com/pin/77/"), 1)
+
+
+def test_an_account_connected_before_boards_were_kept_pins_to_its_board_address(
+    respx_mock: respx.MockRouter, account: SocialAccount
+) -> None:
+    account.options, account.base_url = {}, f"{API}/boards/333"
+    route = respx_mock.post(f"{API}/pins").respond(201, json={"id": "78"})
+    PinterestConnector().publish(account, content(), idempotency_key="key-8")
+    assert json.loads(route.calls.last.request.content)["board_id"] == "333"

@@ -114,15 +114,27 @@ def test_authorization_url_asks_for_offline_access_with_pkce() -> None:
     assert "+" not in url.query
 
 
-def test_finish_connect_sends_the_verifier_and_reads_the_channel(respx_mock: respx.MockRouter) -> None:
+def test_connect_sends_the_verifier_and_offers_each_channel(respx_mock: respx.MockRouter) -> None:
     token = respx_mock.post(TOKEN_URL).respond(
         json={"access_token": "ya29.a", "refresh_token": "1//r", "expires_in": 3599, "scope": "youtube.upload"}
     )
     channels = respx_mock.get(
         "https://www.googleapis.com/youtube/v3/channels", params={"part": "snippet", "mine": "true"}
-    ).respond(json={"items": [{"id": "UC123", "snippet": {"title": "Alice Talks", "customUrl": "@alicetalks"}}]})
+    ).respond(
+        json={
+            "kind": "youtube#channelListResponse",
+            "items": [
+                {
+                    "kind": "youtube#channel",
+                    "id": "UC123",
+                    "snippet": {"title": "Alice Talks", "customUrl": "@alicetalks"},
+                },
+                {"kind": "youtube#channel", "id": "UC456", "snippet": {"title": "Alice Cooks"}},
+            ],
+        }
+    )
 
-    identity, tokens = YouTubeConnector().finish_connect(
+    choices = YouTubeConnector().connect_choices(
         code="4/0A", redirect_uri="https://tidings.example/cb", session_data={"code_verifier": "v" * 64}
     )
 
@@ -135,8 +147,12 @@ def test_finish_connect_sends_the_verifier_and_reads_the_channel(respx_mock: res
         "client_secret": ["gsecret"],
     }
     assert channels.calls.last.request.headers["Authorization"] == "Bearer ya29.a"
-    assert (identity.external_id, identity.handle, identity.display_name) == ("UC123", "@alicetalks", "Alice Talks")
-    assert (tokens.access_token, tokens.refresh_token) == ("ya29.a", "1//r")
+    assert dict(channels.calls.last.request.url.params) == {"part": "snippet", "mine": "true", "maxResults": "50"}
+    assert [(i.external_id, i.handle, i.display_name, dict(i.options)) for i, _ in choices] == [
+        ("UC123", "@alicetalks", "Alice Talks", {"kind": "channel"}),
+        ("UC456", "Alice Cooks", "Alice Cooks", {"kind": "channel"}),
+    ]
+    assert {(t.access_token, t.refresh_token) for _, t in choices} == {("ya29.a", "1//r")}
 
 
 def test_an_account_without_a_channel_cannot_connect(respx_mock: respx.MockRouter) -> None:
@@ -145,7 +161,7 @@ def test_an_account_without_a_channel_cannot_connect(respx_mock: respx.MockRoute
         "https://www.googleapis.com/youtube/v3/channels", params={"part": "snippet", "mine": "true"}
     ).respond(json={"items": []})
     with pytest.raises(PermanentError, match="no YouTube channel"):
-        YouTubeConnector().finish_connect(code="c", redirect_uri="https://tidings.example/cb", session_data={})
+        YouTubeConnector().connect_choices(code="c", redirect_uri="https://tidings.example/cb", session_data={})
 
 
 def test_refresh_keeps_the_refresh_token_google_does_not_resend(

@@ -125,8 +125,9 @@ class Identity:
     display_name: str = ""
     # The server for federated platforms (a Mastodon instance, a Bluesky PDS) or the URL of a webhook.
     base_url: str = ""
-    # What the platform told us at connect that the account keeps in `SocialAccount.options` (a Mastodon
-    # server's limits), merged over what it had.
+    # What the platform told us at connect that the account keeps in `SocialAccount.options`, merged over what it
+    # had (`services.kept_options`): what it is where one sign-in can post as several ({"kind": "organization"}),
+    # a Mastodon server's limits, a Pinterest account's boards and default board.
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -169,6 +170,14 @@ class Connector(Protocol):
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
     ) -> tuple[Identity, TokenSet]:
         """OAuth: exchange the code (with the PKCE verifier) and find out who the account is."""
+        ...
+
+    def connect_choices(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> list[tuple[Identity, TokenSet]]:
+        """OAuth: every account this sign-in can post as (a person's Pages, a member and their organisations),
+        each with its own tokens; the user picks among several. Empty, or a PermanentError saying what to do, when
+        there is none."""
         ...
 
     def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from tidings.accounts.models import User
 from tidings.core.errors import ConnectFailed, InvalidInput, OAuthStateMismatch, PlatformUnavailable
 from tidings.platforms.base import AuthorizationRequest, Connector, Identity, PublishFailure, TokenSet
+from tidings.platforms.choices import hold_choices
 from tidings.platforms.config import availability, redirect_uri
-from tidings.platforms.models import AccountStatus, Platform, SocialAccount
+from tidings.platforms.models import AccountStatus, PendingConnection, Platform, SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.platforms.services import connect_account
 from tidings.tiers.checks import Decision, can_connect
@@ -82,8 +83,11 @@ def session_entry(request: AuthorizationRequest) -> dict[str, str]:
 
 def finish_connect(
     user: User, *, platform: str, code: str, state: str, session_data: dict[str, str] | None
-) -> SocialAccount:
-    """The callback: `state` must be the one this session started with; then exchange the code and store."""
+) -> SocialAccount | PendingConnection:
+    """The callback: `state` must be the one this session started with; then exchange the code and store.
+
+    A sign-in that can post as one account connects it; one that found several keeps them for the user to pick
+    (`choices`), and one that found none says what to do."""
     expected = (session_data or {}).get("state", "")
     if not expected or not state or not secrets.compare_digest(state.encode(), expected.encode()):
         raise OAuthStateMismatch("This sign-in was not started here, or has expired. Start connecting again.")
@@ -92,10 +96,15 @@ def finish_connect(
     connector = _connector(platform, "oauth")
     data = {key: value for key, value in (session_data or {}).items() if key != "state"}
     try:
-        identity, tokens = connector.finish_connect(code=code, redirect_uri=redirect_uri(platform), session_data=data)
+        found = connector.connect_choices(code=code, redirect_uri=redirect_uri(platform), session_data=data)
     except PublishFailure as error:
         raise ConnectFailed(error.message, platform=platform) from None
-    return _store(user, platform, identity, tokens)
+    if not found:
+        label = Platform(platform).label
+        raise ConnectFailed(f"This {label} sign-in has no account Tidings can post as.", platform=platform)
+    if len(found) > 1:
+        return hold_choices(user, platform=platform, found=found)
+    return _store(user, platform, *found[0])
 
 
 def connect_with_credentials(user: User, *, platform: str, fields: dict[str, str]) -> SocialAccount:

@@ -34,7 +34,7 @@ def connect_account(
     options: Mapping[str, Any] | None = None,
 ) -> SocialAccount:
     """Connect an account, or refresh the tokens of one already connected: reconnecting keeps the same row, so its
-    posts and history stay with it."""
+    posts and history stay with it, and the standing choices made on it (`kept_options`)."""
     credentials = {
         "handle": handle,
         "display_name": display_name,
@@ -58,10 +58,10 @@ def connect_account(
                 return SocialAccount.objects.create(
                     user=user, platform=platform, external_id=external_id, options=dict(options or {}), **credentials
                 )
-            existing.options = {**(existing.options or {}), **(options or {})}
             # A platform that did not send a new refresh token (Google on a repeated consent, LinkedIn) left the
             # stored one valid: reconnecting keeps it.
             credentials["refresh_token"] = refresh_token or existing.refresh_token
+            existing.options = kept_options(existing.options or {}, options or {})
             for name, value in credentials.items():
                 setattr(existing, name, value)
             existing.save()
@@ -70,6 +70,16 @@ def connect_account(
         refuse(user, refusal.decision)
     except IntegrityError:
         raise Conflict("This account was connected at the same moment by another request; try again.") from None
+
+
+def kept_options(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reconnect stores: what the platform says now, except a default board the user chose, kept while the
+    board is still among the account's boards."""
+    merged = {**old, **new}
+    board_ids = {str(board.get("id")) for board in new.get("boards") or [] if isinstance(board, dict)}
+    if old.get("board_id") and str(old["board_id"]) in board_ids:
+        merged["board_id"] = old["board_id"]
+    return merged
 
 
 def get_account(user: User, account_id: int) -> SocialAccount:

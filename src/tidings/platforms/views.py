@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tidings.accounts.models import User
 from tidings.core.errors import DomainError, NotFound
+from tidings.platforms.boards import account_boards, choose_default_board, refresh_boards
+from tidings.platforms.choices import discard_choices, pending_pick, pick_choices
 from tidings.platforms.connect import (
     connect_with_credentials,
     finish_connect,
@@ -26,7 +28,7 @@ from tidings.platforms.connect import (
     start_connect,
 )
 from tidings.platforms.forms import CREDENTIAL_FORMS, StartConnectForm, form_fields
-from tidings.platforms.models import AccountStatus, Platform, SocialAccount
+from tidings.platforms.models import AccountStatus, PendingConnection, Platform, SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.platforms.selectors import DisconnectEffect, disconnect_effects
 from tidings.platforms.services import WebhookTest, disconnect_account, send_webhook_test
@@ -67,6 +69,7 @@ class AccountCard:
     effect: DisconnectEffect
     connect_method: str  # how it reconnects: "oauth", "credentials" or "" (no connector here)
     instance: str  # the Mastodon server to sign in at again
+    boards: list[dict[str, str]]  # a Pinterest account's boards, for its default-board picker
 
 
 def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
@@ -82,6 +85,7 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
             effects.get(account.pk) or DisconnectEffect(account, []),
             connector.connect_method if (connector := connector_for(account.platform)) else "",
             (urlsplit(account.base_url).hostname or "") if account.platform == Platform.MASTODON else "",
+            account_boards(account) if account.platform == Platform.PINTEREST else [],
         )
         for account in accounts
     ]
@@ -142,7 +146,7 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
             message = f"{_label(platform)} did not connect the account ({code}); nothing was connected."
         return _page(request, error=message, status=400)
     try:
-        account = finish_connect(
+        found = finish_connect(
             _user(request),
             platform=platform,
             code=request.GET.get("code", ""),
@@ -151,7 +155,42 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
         )
     except DomainError as error:
         return _refused(request, error)
-    messages.success(request, f"Connected {account}.")
+    if isinstance(found, PendingConnection):
+        return redirect("connections-pick", found.pk)
+    messages.success(request, f"Connected {found}.")
+    return redirect("connections")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pick(request: HttpRequest, pending_id: int) -> HttpResponse:
+    """Which of the accounts a sign-in found to connect; a pick over the plan connects nothing and keeps them."""
+    user = _user(request)
+    error, status, picked = "", 200, request.POST.getlist("choice")
+    if request.method == "POST":
+        try:
+            accounts = pick_choices(user, pending_id, external_ids=picked)
+        except NotFound:
+            raise Http404("No such pending connection.") from None
+        except DomainError as refusal:
+            error, status = refusal.message, STATUS.get(refusal.code, 400)
+        else:
+            names = ", ".join(str(account) for account in accounts)
+            messages.success(request, f"Connected {names}.")
+            return redirect("connections")
+    try:
+        found = pending_pick(user, pending_id)
+    except NotFound:
+        raise Http404("No such pending connection.") from None
+    context = {"pick": found, "label": _label(found.platform), "error": error, "picked": set(picked)}
+    return render(request, "platforms/pick.html", context, status=status)
+
+
+@login_required
+@require_POST
+def discard(request: HttpRequest, pending_id: int) -> HttpResponse:
+    discard_choices(_user(request), pending_id)
+    messages.success(request, "Nothing was connected.")
     return redirect("connections")
 
 
@@ -217,3 +256,36 @@ def send_test(request: HttpRequest, account_id: int) -> HttpResponse:
         return render(request, "platforms/test_result.html", {"result": result, "account_id": account_id})
     (messages.success if result.ok else messages.error)(request, result.message)
     return redirect("connections")
+
+
+@login_required
+@require_POST
+def default_board(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The board a Pinterest account's Pins go to unless a post names its own."""
+    try:
+        account = choose_default_board(_user(request), account_id, board_id=request.POST.get("board_id", ""))
+    except NotFound:
+        raise Http404("No such connected account.") from None
+    except DomainError as error:
+        return _refused(request, error)
+    messages.success(request, f"Pins to {account} now go to {_board_name(account)} unless a post picks another.")
+    return redirect("connections")
+
+
+@login_required
+@require_POST
+def boards_refresh(request: HttpRequest, account_id: int) -> HttpResponse:
+    try:
+        account = refresh_boards(_user(request), account_id)
+    except NotFound:
+        raise Http404("No such connected account.") from None
+    except DomainError as error:
+        return _refused(request, error)
+    count = len(account_boards(account))
+    messages.success(request, f"Read {count} board{'s' if count != 1 else ''} of {account} from Pinterest.")
+    return redirect("connections")
+
+
+def _board_name(account: SocialAccount) -> str:
+    chosen = str(account.options.get("board_id") or "")
+    return next((b["name"] for b in account_boards(account) if str(b["id"]) == chosen), "the chosen board")

@@ -3,12 +3,18 @@ from datetime import datetime
 from ninja import Schema
 
 from tidings.api.schemas import PageQuery
+from tidings.platforms.boards import account_boards
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 
 
 class AccountFilters(PageQuery):
     platform: Platform | None = None
     status: AccountStatus | None = None
+
+
+class BoardOut(Schema):
+    id: str
+    name: str
 
 
 class AccountOut(Schema):
@@ -21,6 +27,11 @@ class AccountOut(Schema):
     status: str
     status_reason: str
     created_at: datetime
+    # What it posts as where one sign-in offers several: member, organization, page, professional, channel.
+    kind: str = ""
+    # A Pinterest account's boards, and the default board its Pins go to unless a post names its own.
+    boards: list[BoardOut] = []
+    board_id: str = ""
 
     @classmethod
     def of(cls, account: SocialAccount) -> "AccountOut":
@@ -32,6 +43,9 @@ class AccountOut(Schema):
             status=account.status,
             status_reason=account.status_reason,
             created_at=account.created_at,
+            kind=str(account.options.get("kind") or ""),
+            boards=[BoardOut(id=str(b["id"]), name=str(b.get("name") or "")) for b in account_boards(account)],
+            board_id=str(account.options.get("board_id") or ""),
         )
 
 

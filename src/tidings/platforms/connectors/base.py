@@ -46,6 +46,12 @@ class BaseConnector:
     ) -> tuple[Identity, TokenSet]:
         raise PermanentError(f"{self.platform} accounts connect with credentials, not a sign-in redirect.")
 
+    def connect_choices(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> list[tuple[Identity, TokenSet]]:
+        """Most sign-ins are one account; platforms where one can post as several override this."""
+        return [self.finish_connect(code=code, redirect_uri=redirect_uri, session_data=session_data)]
+
     def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:
         raise PermanentError(f"{self.platform} accounts connect through the platform's sign-in page.")
 

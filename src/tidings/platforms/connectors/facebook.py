@@ -1,8 +1,8 @@
 """Facebook Pages (Graph API): text and link posts, photos and a video on a Page the person manages.
 
-- Connect: Facebook Login, exchanged for a long-lived user token, whose Page token does not expire. The account is a
-  Page: when the person manages several, the first one Facebook lists is connected (reconnecting after choosing
-  only that Page in Facebook's dialog connects another).
+- Connect: Facebook Login, exchanged for a long-lived user token, whose Page tokens do not expire. Each Page the
+  person manages (their own and their businesses', see `PageLoginConnector.pages`) is a choice; each Page picked
+  is its own account, posting with its own Page token.
 - Publish: POST /{page-id}/feed (message, link), /{page-id}/photos, /{page-id}/videos.
   https://developers.facebook.com/docs/pages-api/posts
 - The Graph API takes no idempotency key: after a lost answer the post is looked for among the Page's posts since
@@ -11,7 +11,7 @@
 
 import json
 from datetime import datetime
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
 from tidings.platforms.base import (
     Capabilities,
@@ -51,15 +51,16 @@ class FacebookConnector(PageLoginConnector):
     )
     scopes: ClassVar[tuple[str, ...]] = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
 
-    def finish_connect(
+    def connect_choices(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
+    ) -> list[tuple[Identity, TokenSet]]:
         pages = self.pages(code=code, redirect_uri=redirect_uri, session_data=session_data)
         if not pages:
-            raise PermanentError("This Facebook account manages no Page, or did not allow Tidings to use one.")
-        page = pages[0]
-        name = str(page.get("name") or page["id"])
-        return Identity(external_id=str(page["id"]), handle=name, display_name=name), TokenSet(page["access_token"])
+            raise PermanentError(
+                "This Facebook account manages no Page, or did not allow Tidings to use one: create a Page or ask "
+                "its admin for a role on it (or, in Facebook's dialog, allow the Page), then connect again."
+            )
+        return [_choice(page) for page in pages]
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         problems = media_problems(self.label, MEDIA_RULES, content.media)
@@ -138,6 +139,13 @@ class FacebookConnector(PageLoginConnector):
             files = _source(item, handle)
             response = self.request("POST", f"{GRAPH}/{page}/photos", data=data, files=files, timeout=upload_timeout())
         return str(self.data(response).get("id", ""))
+
+
+def _choice(page: dict[str, Any]) -> tuple[Identity, TokenSet]:
+    name = str(page.get("name") or page["id"])
+    options = {"kind": "page"} | ({"via": str(page["via"])} if page.get("via") else {})
+    identity = Identity(external_id=str(page["id"]), handle=name, display_name=name, options=options)
+    return identity, TokenSet(str(page["access_token"]))
 
 
 def _seen(post: dict[str, object]) -> lookup.Seen:

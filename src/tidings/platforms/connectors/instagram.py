@@ -1,7 +1,8 @@
 """Instagram (Graph API, professional accounts linked to a Facebook Page): images, carousels and reels.
 
-- Connect: Facebook Login; the account is the Instagram account linked to the first Page that has one
-  (`instagram_business_account`), posting with that Page's token, which does not expire.
+- Connect: Facebook Login; each Instagram professional account linked to a Page the person manages
+  (`instagram_business_account`, their own Pages and their businesses') is a choice, posting with that Page's
+  token, which does not expire.
 - Publish: Meta fetches every file from our server, so the media must be reachable at `TIDINGS_PUBLIC_URL` over
   https. A container is made (POST /{ig-user-id}/media), checked until FINISHED (waiting without holding a worker:
   `waiting`), then published (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item
@@ -76,15 +77,30 @@ class InstagramConnector(PageLoginConnector):
         "pages_read_engagement",
     )
 
-    def finish_connect(
+    # Publishing through a Page role given in Business Manager also needs `business_management` and one of
+    # `ads_management` / `ads_read` (the lesser): "Requirements" of
+    # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media_publish
+    business_scopes: ClassVar[tuple[str, ...]] = ("business_management", "ads_read")
+
+    def connect_choices(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
-    ) -> tuple[Identity, TokenSet]:
+    ) -> list[tuple[Identity, TokenSet]]:
+        found: dict[str, tuple[Identity, TokenSet]] = {}
         for page in self.pages(code=code, redirect_uri=redirect_uri, session_data=session_data):
             ig = page.get("instagram_business_account")
-            if isinstance(ig, dict) and ig.get("id"):
-                handle = f"@{ig.get('username') or ig['id']}"
-                identity = Identity(external_id=str(ig["id"]), handle=handle, display_name=str(ig.get("name") or ""))
-                return identity, TokenSet(page["access_token"])
+            if isinstance(ig, dict) and ig.get("id") and str(ig["id"]) not in found:
+                options = {"kind": "professional", "page_id": str(page["id"])}
+                via = f"Linked to the Page {page.get('name') or page['id']}"
+                options["via"] = f"{via} ({page['via']})" if page.get("via") else via
+                identity = Identity(
+                    external_id=str(ig["id"]),
+                    handle=f"@{ig.get('username') or ig['id']}",
+                    display_name=str(ig.get("name") or ""),
+                    options=options,
+                )
+                found[str(ig["id"])] = (identity, TokenSet(str(page["access_token"])))
+        if found:
+            return list(found.values())
         raise PermanentError(
             "None of this person's Facebook Pages has an Instagram professional account linked; link one in the "
             "Instagram app (Settings, Account type and tools) and connect again."

@@ -1,9 +1,11 @@
 """LinkedIn (Posts API): text posts and images, as a member or, where the app may, as an organisation page.
 
 - Connect: OAuth 2.0 (OpenID Connect for who the member is). Organisation pages need the Community Management API
-  product and its `w_organization_social` scope, asked for only when `TIDINGS_LINKEDIN_ORGANIZATIONS=1`, since
-  LinkedIn refuses the whole sign-in when an app asks for a scope it was not granted.
-- The author is the account's external id: a member id (`urn:li:person:{id}`) or an organisation URN.
+  product and its scopes, asked for only when `TIDINGS_LINKEDIN_ORGANIZATIONS=1`, since LinkedIn refuses the
+  whole sign-in when an app asks for a scope it was not granted. Then the member and each organisation they
+  administer are choices (`connect_choices`); each one picked is its own account, sharing the member's token.
+- The author is the account's: a member (`urn:li:person:{id}`) or an organisation (`urn:li:organization:{id}`, its
+  external id, with `options["kind"] == "organization"`).
 - Publish: POST /rest/posts with the `LinkedIn-Version` and `X-Restli-Protocol-Version` headers; the new post's URN
   comes back in `x-restli-id`. Images go up first through the Images API (initializeUpload, then PUT); a video or a
   PDF document through the Videos or Documents API (`linkedin_media`); each is awaited until AVAILABLE without
@@ -51,7 +53,12 @@ API = "https://api.linkedin.com"
 AUTHORIZE_URL = "https://www.linkedin.com/oauth/v2/authorization"
 TOKEN_URL = "https://www.linkedin.com/oauth/v2/accessToken"  # noqa: S105
 MEMBER_SCOPES = ("openid", "profile", "w_member_social")
-ORGANIZATION_SCOPE = "w_organization_social"
+# Posting as a page, and listing the pages the member administers with their names ("Permissions" of
+# .../community-management/organizations/organization-access-control-by-role and .../organization-lookup-api).
+ORGANIZATION_SCOPES = ("w_organization_social", "rw_organization_admin")
+ORGANIZATION_PREFIX = "urn:li:organization:"
+# Organisations read at most: the member's administrator roles, 100 a page.
+MAX_ORGANIZATIONS = 500
 # The monthly API version (`TIDINGS_LINKEDIN_VERSION`), each supported about a year after its release
 # (https://learn.microsoft.com/en-us/linkedin/marketing/versioning); `tidings doctor` warns before its sunset.
 LINKEDIN_VERSION = settings.TIDINGS_LINKEDIN_VERSION
@@ -92,8 +99,7 @@ class LinkedInConnector(ApiConnector):
     patience: ClassVar[Patience] = Patience(first=5.0, longest=30.0, most=10 * 60.0, inline=5.0)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
-        organizations = os.environ.get("TIDINGS_LINKEDIN_ORGANIZATIONS", "") in ("1", "true", "yes")
-        scopes = (*MEMBER_SCOPES, ORGANIZATION_SCOPE) if organizations else MEMBER_SCOPES
+        scopes = (*MEMBER_SCOPES, *ORGANIZATION_SCOPES) if organizations_enabled() else MEMBER_SCOPES
         # Refresh tokens come only to apps LinkedIn enabled for them; without one the member reconnects every 60 days.
         return OAuth2App(
             client_id,
@@ -111,7 +117,65 @@ class LinkedInConnector(ApiConnector):
         if not me.get("sub"):
             raise PermanentError("LinkedIn did not say which member signed in.")
         name = str(me.get("name") or " ".join(filter(None, [me.get("given_name"), me.get("family_name")])))
-        return Identity(external_id=str(me["sub"]), handle=name or str(me["sub"]), display_name=name)
+        return Identity(
+            external_id=str(me["sub"]), handle=name or str(me["sub"]), display_name=name, options={"kind": "member"}
+        )
+
+    def connect_choices(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> list[tuple[Identity, TokenSet]]:
+        """The member, then each organisation they administer (when the server's app may post as one)."""
+        tokens = self.exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data)
+        member = self.identify(tokens)
+        if not organizations_enabled():
+            return [(member, tokens)]
+        try:
+            organizations = self._organizations(tokens)
+        except PermanentError:
+            # The app lacks the Community Management product (`failure` told the operator): the member connects.
+            organizations = []
+        return [(member, tokens)] + [(organization, tokens) for organization in organizations]
+
+    def _organizations(self, tokens: TokenSet) -> list[Identity]:
+        """The organisations whose ADMINISTRATOR role the member holds, APPROVED, with their names.
+
+        GET /rest/organizationAcls?q=roleAssignee ("Find a Member's Organization Access Control Information",
+        paged by `start` and `count`), then one batch GET /rest/organizations?ids=List(...) for the names
+        (https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-lookup-api).
+        """
+        headers = self._headers(tokens.access_token)
+        urns: list[str] = []
+        start = 0
+        while start < MAX_ORGANIZATIONS:
+            params = {"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"}
+            params |= {"start": str(start), "count": "100"}
+            data = self.data(self.request("GET", f"{API}/rest/organizationAcls", params=params, headers=headers))
+            elements = [e for e in data.get("elements") or [] if isinstance(e, dict)]
+            urns += [str(e.get("organization", "")) for e in elements]
+            total = int((data.get("paging") or {}).get("total") or 0)
+            start += 100
+            if not elements or start >= total:
+                break
+        prefix = ORGANIZATION_PREFIX
+        ids = list(dict.fromkeys(urn.removeprefix(prefix) for urn in urns if urn.startswith(prefix)))
+        if not ids:
+            return []
+        url = f"{API}/rest/organizations?ids=List({','.join(ids)})"
+        results = self.data(self.request("GET", url, headers=headers)).get("results") or {}
+        found = []
+        for org_id in ids:
+            found_org = results.get(org_id)
+            organization: dict[str, Any] = found_org if isinstance(found_org, dict) else {}
+            name = str(organization.get("localizedName") or organization.get("vanityName") or org_id)
+            found.append(
+                Identity(
+                    external_id=f"{ORGANIZATION_PREFIX}{org_id}",
+                    handle=str(organization.get("vanityName") or name),
+                    display_name=name,
+                    options={"kind": "organization"},
+                )
+            )
+        return found
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)
@@ -125,7 +189,7 @@ class LinkedInConnector(ApiConnector):
         return problems + media_problems(self.label, MEDIA_RULES, content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        author = author_urn(account.external_id)
+        author = author_urn(account)
         headers = self._headers(account.access_token)
         body: dict[str, Any] = {
             "author": author,
@@ -225,9 +289,19 @@ class LinkedInConnector(ApiConnector):
         }
 
 
-def author_urn(external_id: str) -> str:
-    """An organisation is connected by its URN; a member by the id LinkedIn's userinfo gives."""
-    return external_id if external_id.startswith("urn:li:") else f"urn:li:person:{external_id}"
+def organizations_enabled() -> bool:
+    return os.environ.get("TIDINGS_LINKEDIN_ORGANIZATIONS", "") in ("1", "true", "yes")
+
+
+def author_urn(account: SocialAccount) -> str:
+    """Who a post is by: an organisation, connected by its URN, or the member, by the id LinkedIn's userinfo
+    gives."""
+    external_id = account.external_id
+    if external_id.startswith("urn:li:"):
+        return external_id
+    if account.options.get("kind") == "organization":
+        return f"{ORGANIZATION_PREFIX}{external_id}"
+    return f"urn:li:person:{external_id}"
 
 
 def document_title(content: Content) -> str:

@@ -44,6 +44,9 @@ _PUBLISHING_LIMIT = 2207042  # Instagram's 24-hour publishing limit (error_subco
 # ("Unsupported get/post request. Object ... does not exist"); Instagram's 9007 / 2207027 is "media not ready".
 # https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes
 _NOT_READY = {(100, 33), (9007, 2207027)}
+# What a Page listing reads of each Page, and how many pages of a listing we follow (100 entries each).
+PAGE_FIELDS = "id,name,access_token,instagram_business_account{id,username,name}"
+MAX_LIST_PAGES = 20
 
 
 class PublishingLimit(RateLimited):
@@ -168,6 +171,8 @@ class PageLoginConnector(GraphConnector):
     that do not expire. https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived"""
 
     scopes: ClassVar[tuple[str, ...]] = ()
+    # Asked for as well when `business_pages()`: what reading (and posting to) a business's Pages takes.
+    business_scopes: ClassVar[tuple[str, ...]] = ("business_management",)
 
     def oauth_app(self, client_id: str, client_secret: str) -> OAuth2App:
         return meta_app(
@@ -175,7 +180,7 @@ class PageLoginConnector(GraphConnector):
             client_secret,
             authorize_url=FACEBOOK_DIALOG,
             token_url=f"{GRAPH}/oauth/access_token",
-            scopes=self.scopes,
+            scopes=(*self.scopes, *self.business_scopes) if business_pages() else self.scopes,
         )
 
     def exchange_code(self, *, code: str, redirect_uri: str, session_data: dict[str, str]) -> TokenSet:
@@ -191,18 +196,65 @@ class PageLoginConnector(GraphConnector):
         return token_set(self.data(self.request("GET", f"{GRAPH}/oauth/access_token", params=params)))
 
     def pages(self, *, code: str, redirect_uri: str, session_data: dict[str, str]) -> list[dict[str, Any]]:
-        """The Pages the person manages, each with its Page token and linked Instagram account."""
-        user = self.exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data)
-        fields = "id,name,access_token,instagram_business_account{id,username,name}"
-        response = self.request(
-            "GET", f"{GRAPH}/me/accounts", params={"fields": fields, "access_token": user.access_token}
-        )
-        pages = self.data(response).get("data")
-        return [p for p in pages if isinstance(p, dict) and p.get("access_token")] if isinstance(pages, list) else []
+        """Every Page the person can post to, once each, with its Page token and linked Instagram account: their
+        own Pages (GET /me/accounts, every page of the list), then, with `business_management`, the Pages of the
+        businesses they work in (GET /me/businesses, then /{business-id}/owned_pages and /client_pages).
+
+        https://developers.facebook.com/docs/pages-api/manage-pages ("Get a list of Pages"),
+        https://developers.facebook.com/docs/graph-api/reference/business/owned_pages/ and
+        https://developers.facebook.com/docs/marketing-api/reference/business/client_pages/. A Page listed
+        without an `access_token` is one this person has no task on: it cannot be posted to, so it is left out.
+        """
+        token = self.exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data).access_token
+        found: dict[str, dict[str, Any]] = {}
+        for page in self.listing(f"{GRAPH}/me/accounts", token=token, fields=PAGE_FIELDS):
+            found.setdefault(str(page.get("id")), page)
+        if business_pages():
+            for page in self._business_pages(token):
+                found.setdefault(str(page.get("id")), page)
+        return [page for page in found.values() if page.get("id") and page.get("access_token")]
+
+    def listing(self, url: str, *, token: str, fields: str) -> list[dict[str, Any]]:
+        """All entries of a Graph API list, following `paging.next` up to `MAX_LIST_PAGES` pages."""
+        entries: list[dict[str, Any]] = []
+        following: str = url
+        params: dict[str, str] | None = {"fields": fields, "limit": "100", "access_token": token}
+        for _ in range(MAX_LIST_PAGES):
+            data = self.data(self.request("GET", following, params=params))
+            entries += [entry for entry in data.get("data") or [] if isinstance(entry, dict)]
+            # The next page's address carries the query (the token included) itself.
+            following, params = next_page(data, host=GRAPH_HOST), None
+            if not following:
+                break
+        return entries
+
+    def _business_pages(self, token: str) -> list[dict[str, Any]]:
+        """The Pages of the businesses the person works in, each marked with its business. A list the person may
+        not read (no `business_management` granted, no role in that business) is left out: the rest connect."""
+        try:
+            businesses = self.listing(f"{GRAPH}/me/businesses", token=token, fields="id,name")
+        except ReauthRequired:
+            return []
+        pages: list[dict[str, Any]] = []
+        for business in (b for b in businesses if b.get("id")):
+            via = f"Business Manager: {business.get('name') or business['id']}"
+            for edge in ("owned_pages", "client_pages"):
+                try:
+                    listed = self.listing(f"{GRAPH}/{business['id']}/{edge}", token=token, fields=PAGE_FIELDS)
+                except ReauthRequired:
+                    continue
+                pages += [page | {"via": via} for page in listed]
+        return pages
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
         # Page tokens do not expire: keep them.
         return BaseConnector.refresh_credentials(self, account)
+
+
+def business_pages() -> bool:
+    """Whether sign-ins ask for the Business Manager permissions that list a business's Pages. On by default; an
+    operator whose Meta app has not passed review for them turns it off (`TIDINGS_META_BUSINESS_PAGES=0`)."""
+    return os.environ.get("TIDINGS_META_BUSINESS_PAGES", "1").strip().lower() not in ("0", "false", "no")
 
 
 def meta_app(

@@ -1,8 +1,9 @@
-"""Pinterest through API v5: one image or video Pin per post, on the board chosen when the account was connected.
+"""Pinterest through API v5: one image or video Pin per post, on the post's own board or else the account's default.
 
-The board: at connect time we take the account's first public board (else its first board) from GET /v5/boards and
-keep its API address, `https://api.pinterest.com/v5/boards/<id>`, in `SocialAccount.base_url`; reconnecting picks
-again. An account without boards cannot connect (our scopes cannot create one).
+The boards: at connect time (and when the user refreshes them) every board from GET /v5/boards, all its pages, is
+kept in `SocialAccount.options["boards"]` as [{"id", "name"}]; the default, `options["board_id"]`, is the first
+public board (else the first), until the user picks another on the connection card. A post may name its own board
+(`content.options["board_id"]`). An account without boards cannot connect (our scopes cannot create one).
 
 Pins take no idempotency key, but each Pin we create carries a private note with ours
 (https://help.pinterest.com/en/article/add-notes-to-your-pins), so after an unanswered send we can look at the
@@ -59,6 +60,8 @@ TITLE_CHARS, ALT_CHARS, LINK_CHARS = 100, 500, 2048
 BOARD_URL = re.compile(rf"^{re.escape(API)}/boards/([^/]+)$")
 # The recheck after an unanswered send comes soon after it, so the Pin is among the board's newest.
 RECENT_PINS = 100
+# Pages of the board listing read at most (100 boards each).
+MAX_BOARD_PAGES = 20
 
 
 def note_for(idempotency_key: str) -> str:
@@ -84,7 +87,7 @@ def pinterest_failure(response: httpx.Response) -> PublishFailure:
 class PinterestConnector(ApiConnector):
     platform: ClassVar[str] = Platform.PINTEREST
     capabilities: ClassVar[Capabilities] = Capabilities(
-        can_find_published=True, notes=("Pins go to the board chosen at connect time.",)
+        can_find_published=True, notes=("Pins go to the post's board, else the account's default board.",)
     )
     # Access tokens last 30 days (refresh tokens a year): https://developers.pinterest.com/docs/getting-started/authentication-and-scopes/
     refresh_ahead: ClassVar[timedelta] = timedelta(days=3)
@@ -103,20 +106,35 @@ class PinterestConnector(ApiConnector):
         )
 
     def identify(self, tokens: TokenSet) -> Identity:
-        """The user, with the board Pins will go to: the first public one, else the first."""
+        """The user, with their boards and the default one Pins go to: the first public board, else the first."""
         user = self._call("GET", "/user_account", tokens.access_token)
-        boards = self._call("GET", "/boards", tokens.access_token, params={"page_size": "100"}).get("items") or []
+        boards = self.boards(tokens.access_token)
         if not boards:
             raise PermanentError("This Pinterest account has no boards; create one on Pinterest, then connect again.")
-        board = next((b for b in boards if b.get("privacy") == "PUBLIC"), boards[0])
+        default = next((b for b in boards if b["privacy"] == "PUBLIC"), boards[0])
         username = str(user.get("username") or "")
-        name = str(user.get("business_name") or username)
         return Identity(
             external_id=str(user.get("id") or username),
             handle=username,
-            display_name=f"{name} · {board.get('name') or 'board'}"[:255],
-            base_url=f"{API}/boards/{board['id']}",
+            display_name=str(user.get("business_name") or username)[:255],
+            options={"boards": [_kept(board) for board in boards], "board_id": default["id"]},
         )
+
+    def boards(self, token: str) -> list[dict[str, str]]:
+        """Every board of the account, following `bookmark` from page to page: "List boards",
+        https://developers.pinterest.com/docs/api/v5/boards-list (`page_size` at most 250, `bookmark` cursor)."""
+        boards: list[dict[str, str]] = []
+        params = {"page_size": "100"}
+        for _ in range(MAX_BOARD_PAGES):
+            data = self._call("GET", "/boards", token, params=params)
+            for board in data.get("items") or []:
+                if isinstance(board, dict) and board.get("id"):
+                    name, privacy = str(board.get("name") or board["id"]), str(board.get("privacy") or "")
+                    boards.append({"id": str(board["id"]), "name": name, "privacy": privacy})
+            if not data.get("bookmark"):
+                break
+            params = {"page_size": "100", "bookmark": str(data["bookmark"])}
+        return boards
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         problems = text_problems(Platform.PINTEREST, content.text) + media_problems("Pinterest", RULES, content.media)
@@ -124,14 +142,14 @@ class PinterestConnector(ApiConnector):
             problems.append(f"Pinterest links hold at most {LINK_CHARS} characters.")
         if any(len(item.alt_text) > ALT_CHARS for item in content.media):
             problems.append(f"Pinterest alt text holds at most {ALT_CHARS} characters.")
-        if not BOARD_URL.match(account.base_url):
-            problems.append("This Pinterest account has no board chosen; reconnect it.")
+        if not board_for(account, content):
+            problems.append("This Pinterest account has no board chosen; pick one on its connection card.")
         return problems
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         if not content.media:
             raise PermanentError("Pinterest needs an image or a video.")
-        item, board = content.media[0], _board_id(account)
+        item, board = content.media[0], _board_id(account, content)
         if item.kind == "video":
             source = video_source(
                 upload_video(self, item, token=account.access_token, progress=content.progress), dict(content.options)
@@ -156,7 +174,7 @@ class PinterestConnector(ApiConnector):
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
     ) -> Published | None:
-        path = f"/boards/{_board_id(account)}/pins"
+        path = f"/boards/{_board_id(account, content)}/pins"
         pins = self._call("GET", path, account.access_token, params={"page_size": str(RECENT_PINS)}).get("items") or []
         note = note_for(idempotency_key)
         return next((_published(pin) for pin in pins if pin.get("note") == note), None)
@@ -180,11 +198,24 @@ def _image_source(image: MediaItem) -> dict[str, str]:
     return {"source_type": "image_base64", "content_type": image.mime_type, "data": data}
 
 
-def _board_id(account: SocialAccount) -> str:
+def board_for(account: SocialAccount, content: Content) -> str:
+    """The board a Pin goes to: the post's own, else the account's default; "" when neither is set. Accounts
+    connected before boards were kept have their board's API address in `base_url`."""
+    chosen = str(content.options.get("board_id") or account.options.get("board_id") or "")
     match = BOARD_URL.match(account.base_url)
-    if match is None:
-        raise PermanentError("This Pinterest account has no board chosen; reconnect it.")
-    return match.group(1)
+    return chosen or (match.group(1) if match else "")
+
+
+def _board_id(account: SocialAccount, content: Content) -> str:
+    board = board_for(account, content)
+    if not board:
+        raise PermanentError("This Pinterest account has no board chosen; pick one on its connection card.")
+    return board
+
+
+def _kept(board: dict[str, str]) -> dict[str, str]:
+    """What `options["boards"]` keeps of a board: its id and name."""
+    return {"id": board["id"], "name": board["name"]}
 
 
 def _published(pin: dict[str, Any]) -> Published:

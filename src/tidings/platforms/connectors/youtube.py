@@ -146,20 +146,26 @@ class YouTubeConnector(OAuthConnector):
             token_auth="post",  # noqa: S106
         )
 
-    def identify(self, tokens: TokenSet) -> Identity:
+    def connect_choices(
+        self, *, code: str, redirect_uri: str, session_data: dict[str, str]
+    ) -> list[tuple[Identity, TokenSet]]:
+        """The channels of the signed-in account: `channels.list` with `mine=true` can name more than one
+        (https://developers.google.com/youtube/v3/docs/channels/list, "mine"); each picked is its own account.
+        Uploads go to the channel the grant is for: Google's consent screen asks a person with several (Brand
+        Accounts) which one, so most sign-ins name exactly one and connect it at once."""
+        tokens = self.exchange_code(code=code, redirect_uri=redirect_uri, session_data=session_data)
         response = self._request(
-            "GET", f"{API}/channels", tokens.access_token, params={"part": "snippet", "mine": "true"}
+            "GET",
+            f"{API}/channels",
+            tokens.access_token,
+            params={"part": "snippet", "mine": "true", "maxResults": "50"},
         )
         if not response.is_success:
             raise youtube_failure(response)
-        items = response.json().get("items") or []
+        items = [item for item in response.json().get("items") or [] if isinstance(item, dict) and item.get("id")]
         if not items:
             raise PermanentError("This Google account has no YouTube channel; create one, then connect again.")
-        channel, snippet = items[0], items[0].get("snippet") or {}
-        title = str(snippet.get("title") or "")
-        return Identity(
-            external_id=str(channel["id"]), handle=str(snippet.get("customUrl") or title), display_name=title
-        )
+        return [(_channel(item), tokens) for item in items]
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         title, description = title_and_description(content)
@@ -271,6 +277,13 @@ class YouTubeConnector(OAuthConnector):
                 raise
             # Opening a session or reading a channel creates no video: safe to try again.
             raise TransientError(f"YouTube did not answer: {type(error).__name__}") from None
+
+
+def _channel(item: dict[str, Any]) -> Identity:
+    snippet = item.get("snippet") or {}
+    title = str(snippet.get("title") or item["id"])
+    handle = str(snippet.get("customUrl") or title)
+    return Identity(external_id=str(item["id"]), handle=handle, display_name=title, options={"kind": "channel"})
 
 
 def _next_offset(response: httpx.Response) -> int:
