@@ -312,8 +312,15 @@ def send_target(
     except PublishFailure as error:
         outcome = outcome_for(error)
     else:
-        record_attempt(target, number=number, started=started, began=began, outcome=AttemptOutcome.PUBLISHED)
-        return Outcome("published", external_id=published.external_id, url=published.url)
+        record_attempt(
+            target,
+            number=number,
+            started=started,
+            began=began,
+            outcome=AttemptOutcome.PUBLISHED,
+            detail=published.notice,
+        )
+        return Outcome("published", published.notice, external_id=published.external_id, url=published.url)
     record_attempt(target, number=number, started=started, began=began, outcome=outcome.kind, detail=outcome.message)
     if outcome.kind == "unknown":
         return outcome

@@ -1,8 +1,8 @@
-"""Pinterest through API v5: one image Pin per post, on the board chosen when the account was connected.
+"""Pinterest through API v5: one image Pin per post, on the board chosen for the post or the account's default.
 
-The board: at connect time we take the account's first public board (else its first board) from GET /v5/boards and
-keep its API address, `https://api.pinterest.com/v5/boards/<id>`, in `SocialAccount.base_url`; reconnecting picks
-again. An account without boards cannot connect (our scopes cannot create one).
+The account's boards and default board are kept at connect time in `SocialAccount.options` ("boards", "board_id");
+an account connected before that keeps its board's API address, `https://api.pinterest.com/v5/boards/<id>`, in
+`SocialAccount.base_url`. A post may pick another board and its own title (`PinterestOptions`).
 
 Pins take no idempotency key, but each Pin we create carries a private note with ours
 (https://help.pinterest.com/en/article/add-notes-to-your-pins), so after an unanswered send we can look at the
@@ -34,6 +34,7 @@ from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.options import PinterestOptions, options_for
 from tidings.platforms.rules import text_problems
 
 API = "https://api.pinterest.com/v5"
@@ -118,8 +119,12 @@ class PinterestConnector(ApiConnector):
             problems.append(f"Pinterest links hold at most {LINK_CHARS} characters.")
         if any(len(item.alt_text) > ALT_CHARS for item in content.media):
             problems.append(f"Pinterest alt text holds at most {ALT_CHARS} characters.")
-        if not BOARD_URL.match(account.base_url):
-            problems.append("This Pinterest account has no board chosen; reconnect it.")
+        chosen = options_for(PinterestOptions, content.options).board_id
+        boards = _boards(account)
+        if chosen and boards and chosen not in boards:
+            problems.append("The chosen Pinterest board is not among this account's boards; choose another.")
+        elif not chosen and not _default_board(account):
+            problems.append("This Pinterest account has no board chosen; choose one for the post, or reconnect.")
         return problems
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
@@ -133,10 +138,11 @@ class PinterestConnector(ApiConnector):
             raise PermanentError(
                 f"The image {image.path.rsplit('/', 1)[-1]} is missing from the media store."
             ) from None
+        options = options_for(PinterestOptions, content.options)
         first_line = content.text.strip().splitlines()[0] if content.text.strip() else ""
         body: dict[str, Any] = {
-            "board_id": _board_id(account),
-            "title": first_line[:TITLE_CHARS],
+            "board_id": _board_id(account, content),
+            "title": options.title or first_line[:TITLE_CHARS],
             "description": content.text,
             "note": note_for(idempotency_key),
             "media_source": {"source_type": "image_base64", "content_type": image.mime_type, "data": data},
@@ -151,7 +157,7 @@ class PinterestConnector(ApiConnector):
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
     ) -> Published | None:
-        path = f"/boards/{_board_id(account)}/pins"
+        path = f"/boards/{_board_id(account, content)}/pins"
         pins = self._call("GET", path, account.access_token, params={"page_size": str(RECENT_PINS)}).get("items") or []
         note = note_for(idempotency_key)
         return next((_published(pin) for pin in pins if pin.get("note") == note), None)
@@ -166,11 +172,27 @@ class PinterestConnector(ApiConnector):
         return pinterest_failure(response)
 
 
-def _board_id(account: SocialAccount) -> str:
+def _boards(account: SocialAccount) -> dict[str, str]:
+    """The account's boards as listed at connect time (`options["boards"]`: [{"id", "name"}]), id to name."""
+    listed = (account.options or {}).get("boards") or []
+    return {str(b["id"]): str(b.get("name") or b["id"]) for b in listed if isinstance(b, dict) and b.get("id")}
+
+
+def _default_board(account: SocialAccount) -> str:
+    """The account's standing board: `options["board_id"]`, else the one kept in `base_url` by older connects."""
+    chosen = str((account.options or {}).get("board_id") or "")
+    if chosen:
+        return chosen
     match = BOARD_URL.match(account.base_url)
-    if match is None:
-        raise PermanentError("This Pinterest account has no board chosen; reconnect it.")
-    return match.group(1)
+    return match.group(1) if match else ""
+
+
+def _board_id(account: SocialAccount, content: Content) -> str:
+    """The post's own board if one was chosen, else the account's default."""
+    board = options_for(PinterestOptions, content.options).board_id or _default_board(account)
+    if not board:
+        raise PermanentError("This Pinterest account has no board chosen; choose one for the post, or reconnect.")
+    return board
 
 
 def _published(pin: dict[str, Any]) -> Published:

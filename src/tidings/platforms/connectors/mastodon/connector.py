@@ -33,6 +33,7 @@ from tidings.platforms.connectors.mastodon import api
 from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import MastodonApp, Platform, SocialAccount
+from tidings.platforms.options import MastodonOptions, options_for
 from tidings.platforms.rules import split_into_thread, text_problems
 
 # Mastodon's defaults (app/models/media_attachment.rb): 4 attachments, images up to 16 MB, one video up to 99 MB.
@@ -123,7 +124,7 @@ class MastodonConnector(BaseConnector):
         root: dict[str, Any] | None = None
         previous = ""
         for index, text in enumerate(parts):
-            body: dict[str, Any] = {"status": text}
+            body: dict[str, Any] = {"status": text, **status_options(content)}
             if index == 0 and media_ids:
                 body["media_ids"] = media_ids
             if previous:
@@ -227,3 +228,15 @@ def _seen(status: dict[str, Any]) -> lookup.Seen:
         shape=str(len(status.get("media_attachments") or [])),
         parent=str(status.get("in_reply_to_id") or ""),
     )
+
+
+def status_options(content: Content) -> dict[str, str]:
+    """The post's visibility, content warning and language as POST /api/v1/statuses takes them, on every status of
+    a thread (https://docs.joinmastodon.org/methods/statuses/#create); those left blank are the account's defaults."""
+    options = options_for(MastodonOptions, content.options)
+    fields: dict[str, str] = {"visibility": options.visibility} if options.visibility else {}
+    if options.spoiler_text:
+        fields["spoiler_text"] = options.spoiler_text
+    if options.language:
+        fields["language"] = options.language
+    return fields
