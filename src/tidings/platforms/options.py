@@ -5,14 +5,15 @@ is stored on the target (`PostTarget.options`) or a rule (`AutomationRule.platfo
 gives a connector the stored choices with the defaults filled in. Platforms without a model take no options.
 """
 
+import json
 import re
-from collections.abc import Mapping
-from typing import Any, Literal, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from tidings.core.errors import InvalidInput
-from tidings.platforms.models import Platform
+from tidings.platforms.models import Platform, SocialAccount
 
 # ISO 639-1, the two-letter codes Mastodon's `language` takes (https://docs.joinmastodon.org/methods/statuses/#create).
 _ISO_639_1_CODES = (
@@ -175,6 +176,28 @@ def _message(platform: str, error: ValidationError) -> str:
     return f"{_label(platform)} {where or 'options'}: {text}." if where else f"{_label(platform)}: {text}."
 
 
+def options_help() -> str:
+    """Each platform's options in a sentence, for the API's documentation."""
+    described = []
+    for platform, model in MODELS.items():
+        fields = ", ".join(f"{name} ({_kind(field.annotation)})" for name, field in model.model_fields.items())
+        described.append(f"{_label(platform)}: {fields}.")
+    return " ".join(described) + " Other platforms take none."
+
+
+def _kind(annotation: Any) -> str:
+    """A field's type in words: "one of a, b or null", "list of str", "bool"."""
+    args = [arg for arg in get_args(annotation) if arg is not type(None)]
+    nullable = " or null" if type(None) in get_args(annotation) else ""
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(map(str, args))
+    if get_origin(annotation) is list:
+        return f"list of {_kind(args[0])}"
+    if args:
+        return _kind(args[0]) + nullable
+    return getattr(annotation, "__name__", str(annotation))
+
+
 def clean_options(platform: str, raw: Mapping[str, Any] | None) -> dict[str, Any]:
     """The options as stored: checked against the platform's model, normalised, with its defaults filled in.
 
@@ -185,10 +208,33 @@ def clean_options(platform: str, raw: Mapping[str, Any] | None) -> dict[str, Any
     model = MODELS.get(platform)
     if model is None:
         raise InvalidInput(f"{_label(platform)} takes no post options.", field="options")
+    if "\\u0000" in json.dumps(dict(raw), default=str):
+        # PostgreSQL's JSON cannot hold a NUL character, and no honest option needs one.
+        raise InvalidInput(f"{_label(platform)} options cannot contain NUL characters.", field="options")
     try:
         return model.model_validate(dict(raw)).model_dump(mode="json")
     except ValidationError as error:
         raise InvalidInput(_message(platform, error), field="options", platform=platform) from None
+
+
+def account_options(
+    accounts: Iterable[SocialAccount], options: Mapping[int, Mapping[str, Any]] | None
+) -> dict[int, dict[str, Any]]:
+    """Each named account's options, cleaned for its platform; options for an account not among `accounts` are
+    refused, so nothing chosen is silently dropped."""
+    by_id = {account.pk: account for account in accounts}
+    unknown = set(options or {}) - set(by_id)
+    if unknown:
+        raise InvalidInput("Options were given for an account that is not on this post.", field="options")
+    cleaned: dict[int, dict[str, Any]] = {}
+    for account_id, raw in (options or {}).items():
+        try:
+            cleaned[account_id] = clean_options(by_id[account_id].platform, raw)
+        except InvalidInput as error:
+            raise InvalidInput(
+                f"{by_id[account_id]}: {error.message}", **error.details, account_id=account_id
+            ) from None
+    return cleaned
 
 
 def clean_platform_options(raw: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:

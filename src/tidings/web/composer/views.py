@@ -66,6 +66,7 @@ def _initial(user: User, post: Post) -> dict[str, object]:
         "link": post.link,
         "accounts": [t.account_id for t in targets],
         "overrides": {t.account_id: t.text_override for t in targets},
+        "options": {t.account_id: t.options for t in targets},
         "when": field_value(post.scheduled_at, user),
     }
 
