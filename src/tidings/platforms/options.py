@@ -245,7 +245,11 @@ def clean_platform_options(raw: Mapping[str, Any] | None) -> dict[str, dict[str,
             raise InvalidInput(f"'{platform}' is not a platform.", field="platform_options")
         if not isinstance(options, Mapping):
             raise InvalidInput(f"{_label(platform)}: options must be an object.", field="platform_options")
-        if options := clean_options(platform, options):
+        try:
+            options = clean_options(platform, options)
+        except InvalidInput as refusal:
+            raise InvalidInput(refusal.message, field="platform_options", platform=platform) from None
+        if options:
             cleaned[platform] = options
     return cleaned
 
