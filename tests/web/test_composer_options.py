@@ -175,3 +175,17 @@ def test_a_tiktok_post_without_a_privacy_choice_stays_a_draft_with_the_reason(cl
 def _tiktok_app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_ID", "key-123")
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_SECRET", "secret-456")
+
+
+def test_the_preview_checks_each_account_with_its_options(client: Client, bob: User) -> None:
+    tiktok = create_account(bob, Platform.TIKTOK)
+    client.force_login(bob)
+    reason = "Choose who can see this TikTok video: TikTok asks each post to say so."
+    without = client.post("/compose/preview/", {"text": "Clip", "accounts": [tiktok.pk]}).content.decode()
+    assert reason in without
+    chosen = client.post(
+        "/compose/preview/",
+        {"text": "Clip", "accounts": [tiktok.pk], f"opt-{tiktok.pk}-privacy_level": "SELF_ONLY"},
+    ).content.decode()
+    assert reason not in chosen
+    assert "TikTok needs a video." in chosen

@@ -79,7 +79,7 @@ def pinterest_failure(response: httpx.Response) -> PublishFailure:
 class PinterestConnector(ApiConnector):
     platform: ClassVar[str] = Platform.PINTEREST
     capabilities: ClassVar[Capabilities] = Capabilities(
-        can_find_published=True, notes=("Pins go to the board chosen at connect time.",)
+        can_find_published=True, notes=("Pins go to the board chosen for the post, else the account's default.",)
     )
     # Access tokens last 30 days (refresh tokens a year): https://developers.pinterest.com/docs/getting-started/authentication-and-scopes/
     refresh_ahead: ClassVar[timedelta] = timedelta(days=3)

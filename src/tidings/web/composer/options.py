@@ -180,6 +180,12 @@ def account_forms(
     return found
 
 
+def valid_options(accounts: Iterable[SocialAccount], data: Any) -> dict[int, dict[str, Any]]:
+    """The options the composer holds for each account, where they are valid: what its preview is checked with."""
+    forms = account_forms(accounts, data=data)
+    return {pk: form.options() for pk, form in forms.items() if form.is_valid()}
+
+
 def rule_forms(
     platforms: Iterable[str], *, data: Any = None, stored: Mapping[str, Mapping[str, Any]] | None = None
 ) -> dict[str, OptionsForm]:
