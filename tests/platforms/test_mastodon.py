@@ -458,3 +458,13 @@ def test_a_blank_visibility_is_the_accounts_default(alice: User) -> None:
     route = respx.post(f"{BASE}/api/v1/statuses").respond(200, json=status("1"))
     mastodon.publish(connect(alice), Content(text="Hi", options={"visibility": None}), idempotency_key=KEY)
     assert json.loads(route.calls.last.request.content) == {"status": "Hi"}
+
+
+def test_a_content_warning_counts_with_the_text(alice: User) -> None:
+    account = connect(alice)
+    fits = Content(text="x" * 480, options={"spoiler_text": "y" * 20})
+    assert mastodon.validate(account, fits) == []
+    over = Content(text="x" * 481, options={"spoiler_text": "y" * 20})
+    assert mastodon.validate(account, over) == [
+        "With its content warning, each Mastodon post holds 480 characters; shorten the text or the warning."
+    ]

@@ -189,3 +189,18 @@ def test_the_preview_checks_each_account_with_its_options(client: Client, bob: U
     ).content.decode()
     assert reason not in chosen
     assert "TikTok needs a video." in chosen
+
+
+def test_a_pinterest_tab_offers_the_accounts_boards_with_its_default(client: Client, bob: User) -> None:
+    pinterest = create_account(bob, Platform.PINTEREST)
+    pinterest.options = {"boards": [{"id": "111", "name": "Cakes"}, {"id": "222", "name": "Bread"}], "board_id": "111"}
+    pinterest.save(update_fields=["options"])
+    client.force_login(bob)
+    page = client.get("/compose/").content.decode()
+    assert '<option value="" selected>Default board (Cakes)</option>' in page
+    assert '<option value="222">Bread</option>' in page
+    client.post(
+        "/compose/",
+        {"text": "Rye", "accounts": [pinterest.pk], f"opt-{pinterest.pk}-board_id": "222", "action": "draft"},
+    )
+    assert PostTarget.objects.get(account=pinterest).options == {"board_id": "222", "title": ""}

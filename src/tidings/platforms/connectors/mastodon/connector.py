@@ -34,7 +34,7 @@ from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import MastodonApp, Platform, SocialAccount
 from tidings.platforms.options import MastodonOptions, options_for
-from tidings.platforms.rules import split_into_thread, text_problems
+from tidings.platforms.rules import rules_for, split_into_thread, text_length, text_problems
 
 # Mastodon's defaults (app/models/media_attachment.rb): 4 attachments, images up to 16 MB, one video up to 99 MB.
 MEDIA_RULES = MediaRules(
@@ -116,7 +116,7 @@ class MastodonConnector(BaseConnector):
             problems.extend(p for p in text_problems(Platform.MASTODON, part) if p not in problems)
         if len(parts) > MAX_THREAD_PARTS:
             problems.append(f"This would be a thread of {len(parts)} posts; Tidings sends at most {MAX_THREAD_PARTS}.")
-        return problems + media_problems("Mastodon", MEDIA_RULES, content.media)
+        return problems + warning_problems(content, parts) + media_problems("Mastodon", MEDIA_RULES, content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         parts = split_into_thread(Platform.MASTODON, _text(content)) or [""]
@@ -240,3 +240,19 @@ def status_options(content: Content) -> dict[str, str]:
     if options.language:
         fields["language"] = options.language
     return fields
+
+
+def warning_problems(content: Content, parts: list[str]) -> list[str]:
+    """Mastodon counts a content warning with the text of the status it is on (its StatusLengthValidator), so
+    each status of the post must leave room for it."""
+    warning = options_for(MastodonOptions, content.options).spoiler_text
+    limit = rules_for(Platform.MASTODON).max_length
+    if not warning or limit is None:
+        return []
+    room = limit - text_length(Platform.MASTODON, warning)
+    if any(text_length(Platform.MASTODON, part) > room for part in parts):
+        return [
+            f"With its content warning, each Mastodon post holds {max(room, 0)} characters; shorten the text or "
+            "the warning."
+        ]
+    return []
