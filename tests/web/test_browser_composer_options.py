@@ -53,6 +53,9 @@ def test_the_tiktok_tab_offers_what_the_creator_may_post_and_keeps_the_choices(
         "Posting to TikTok as Tess Bakes (@tess.bakes); videos up to 600 s."
     )
     assert tiktok_edge.calls.last.request.headers["Authorization"] == "Bearer token-tess-1"
+    expect(page.get_by_test_id("preview-problem")).to_have_text(
+        ["TikTok needs a video.", "Choose who can see this TikTok video: TikTok asks each post to say so."]
+    )
     privacy = box.get_by_test_id("tiktok-privacy")
     # Nothing is preset: the user picks among the levels TikTok offers this creator.
     expect(privacy).to_have_value("")
@@ -82,6 +85,8 @@ def test_the_tiktok_tab_offers_what_the_creator_may_post_and_keeps_the_choices(
     privacy.select_option("PUBLIC_TO_EVERYONE")
     box.get_by_test_id("tiktok-ai").check()
     expect(box.locator("[data-tiktok=bc-policy]")).to_be_visible()
+    # The preview checks the post with the choices: only the missing video is left to fix.
+    expect(page.get_by_test_id("preview-problem")).to_have_text(["TikTok needs a video."])
     check_page(page)
     shoot(page, "compose-tiktok-options")
 
