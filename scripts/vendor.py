@@ -24,6 +24,14 @@ REGISTRY = "https://registry.npmjs.org"
 
 # The icons the templates use, gathered into one small sprite (`{% icon "name" %}`); add a name here to use it.
 ICONS = [
+    "adjustments",
+    "building-store",
+    "file-type-pdf",
+    "layout-grid",
+    "message-circle",
+    "message-plus",
+    "messages",
+    "user-circle",
     "alert-triangle",
     "arrow-back-up",
     "arrow-down",

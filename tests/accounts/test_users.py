@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from tidings.accounts.models import User
 from tidings.accounts.services import create_user, set_time_zone
+from tidings.automation.models import AutomationRule
 from tidings.core.errors import InvalidInput
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
 from tidings.tiers.plans import Tier
@@ -47,6 +48,11 @@ def test_seed_demo_creates_one_user_per_tier_once(settings, tmp_path) -> None:
     call_command("seed_demo", verbosity=0)
     assert {u.username: (u.tier, u.credits, u.is_demo) for u in User.objects.all()} == first
     assert CreditLedgerEntry.objects.count() == ledger
+    rules = AutomationRule.objects.filter(user__is_demo=True)
+    assert sorted(rules.values_list("user__username", "name", "enabled", "review", "next_run_at")) == [
+        (username, "Demo: Monday tips (paused)", False, "review_first", None)
+        for username in ("demo-business", "demo-free", "demo-pro")
+    ]
     assert {name: tier for name, (tier, _, demo) in first.items() if demo} == {
         "demo-free": "free",
         "demo-pro": "pro",

@@ -1,5 +1,7 @@
 """Which provider a user writes with: their own, else the site's, else none (and then nothing pretends)."""
 
+import logging
+
 import pytest
 from django.db import connection
 
@@ -11,6 +13,7 @@ from tidings.generation.brief import Brief
 from tidings.generation.config import (
     NoProviderConfigured,
     ProviderMisconfigured,
+    SiteProviderBroken,
     provider_config,
     remove_provider_config,
     resolve_writer,
@@ -72,13 +75,23 @@ def test_the_site_provider_comes_from_the_environment(monkeypatch: pytest.Monkey
         ({"TIDINGS_AI_PROVIDER": "openai", "TIDINGS_AI_MODEL": "m", "TIDINGS_AI_TIMEOUT": "0"}, "above 0"),
     ],
 )
-def test_a_wrong_site_setting_is_named(
-    alice: User, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], complaint: str
+def test_a_wrong_site_setting_is_named_to_the_operator_only(
+    alice: User,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    variables: dict[str, str],
+    complaint: str,
 ) -> None:
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
-    with pytest.raises(ProviderMisconfigured, match=complaint):
+    with pytest.raises(ProviderMisconfigured, match=complaint) as named:
+        site_config()  # what `tidings doctor` shows the operator
+    with caplog.at_level(logging.WARNING, logger="tidings.generation"), pytest.raises(SiteProviderBroken) as refused:
         generate_posts(alice, brief=BRIEF, platforms=["x"])
+    # The user is told whom to ask; the setting's name is for the operator, in the log.
+    assert "TIDINGS_" not in refused.value.message
+    assert "Ask the person who runs this server" in refused.value.message
+    assert [record.problem for record in caplog.records] == [named.value.message]  # type: ignore[attr-defined]
     assert not DailyUsage.objects.exists()
 
 

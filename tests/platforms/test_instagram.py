@@ -164,18 +164,32 @@ def test_single_video_is_a_reel(account: SocialAccount) -> None:
     }
 
 
+def sequence() -> list[str]:
+    """Every call the connector made, in order, as "METHOD /path"."""
+    return [
+        f"{call.request.method} {call.request.url.path.removeprefix('/' + GRAPH.rsplit('/', 1)[-1])}"
+        for call in respx.calls
+    ]
+
+
 @respx.mock
-def test_carousel_of_items_then_parent(account: SocialAccount) -> None:
+def test_a_mixed_carousel_makes_every_item_awaits_each_then_makes_and_publishes_the_carousel(
+    account: SocialAccount,
+) -> None:
     video = MediaItem(path="uploads/v.mp4", kind="video", mime_type="video/mp4", size_bytes=MB, duration_seconds=10)
+    second = replace(PHOTO, path="uploads/2026/11/second.jpg", alt_text="Crumb")
     create = respx.post(f"{GRAPH}/{IG}/media").mock(
-        side_effect=[httpx.Response(200, json={"id": f"c{n}"}) for n in (10, 11, 1)]
+        side_effect=[httpx.Response(200, json={"id": f"c{n}"}) for n in (10, 11, 12, 1)]
     )
     publish, poll = published_routes()
     poll.mock(return_value=status("FINISHED"))
-    child_poll = respx.get(f"{GRAPH}/c11").mock(return_value=status("FINISHED"))
-    instagram.publish(account, Content(text="Both", media=(PHOTO, video)), idempotency_key="k")
-    bodies = [form(call.request) for call in create.calls]
-    assert bodies == [
+    respx.get(f"{GRAPH}/c10").mock(return_value=status("FINISHED"))
+    video_poll = respx.get(f"{GRAPH}/c11").mock(side_effect=[status("IN_PROGRESS"), status("FINISHED")])
+    respx.get(f"{GRAPH}/c12").mock(return_value=status("FINISHED"))
+
+    instagram.publish(account, Content(text="All three", media=(PHOTO, video, second)), idempotency_key="k")
+
+    assert [form(call.request) for call in create.calls] == [
         {"image_url": PHOTO_URL, "is_carousel_item": "true", "access_token": "page-token"},
         {
             "media_type": "VIDEO",
@@ -183,10 +197,48 @@ def test_carousel_of_items_then_parent(account: SocialAccount) -> None:
             "is_carousel_item": "true",
             "access_token": "page-token",
         },
-        {"media_type": "CAROUSEL", "children": "c10,c11", "caption": "Both", "access_token": "page-token"},
+        {
+            "image_url": "https://tidings.example/media/uploads/2026/11/second.jpg",
+            "alt_text": "Crumb",
+            "is_carousel_item": "true",
+            "access_token": "page-token",
+        },
+        {"media_type": "CAROUSEL", "children": "c10,c11,c12", "caption": "All three", "access_token": "page-token"},
     ]
-    assert child_poll.call_count == 1
+    # The items are made first (Meta processes them meanwhile), each is awaited, and only then the carousel.
+    assert sequence() == [
+        f"POST /{IG}/media",
+        f"POST /{IG}/media",
+        f"POST /{IG}/media",
+        "GET /c10",
+        "GET /c11",
+        "GET /c11",
+        "GET /c12",
+        f"POST /{IG}/media",
+        "GET /c1",
+        f"POST /{IG}/media_publish",
+        "GET /1790",
+    ]
+    assert dict(video_poll.calls.last.request.url.params) == {
+        "fields": "status_code,status",
+        "access_token": "page-token",
+    }
     assert form(publish.calls.last.request)["creation_id"] == "c1"
+
+
+@respx.mock
+def test_a_carousel_video_meta_cannot_use_makes_no_carousel_and_publishes_nothing(account: SocialAccount) -> None:
+    video = MediaItem(path="uploads/v.mp4", kind="video", mime_type="video/mp4", size_bytes=MB, duration_seconds=10)
+    create = respx.post(f"{GRAPH}/{IG}/media").mock(
+        side_effect=[httpx.Response(200, json={"id": f"c{n}"}) for n in (10, 11)]
+    )
+    publish, _ = published_routes()
+    respx.get(f"{GRAPH}/c10").mock(return_value=status("FINISHED"))
+    respx.get(f"{GRAPH}/c11").mock(return_value=status("ERROR", "2207026: unsupported video format"))
+    with pytest.raises(PermanentError, match=r"^Instagram could not use the media: 2207026: unsupported video format$"):
+        instagram.publish(account, Content(text="Both", media=(PHOTO, video)), idempotency_key="k")
+    assert create.call_count == 2
+    assert publish.call_count == 0
 
 
 @pytest.mark.parametrize(

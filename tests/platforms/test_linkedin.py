@@ -255,5 +255,13 @@ def test_validation_messages(member: SocialAccount) -> None:
     ]
     video = MediaItem(path="uploads/v.mp4", kind="video", mime_type="video/mp4", size_bytes=1000, duration_seconds=900)
     assert linkedin.validate(member, Content(text="Hi", media=(video,))) == [
-        "Tidings does not send video to LinkedIn yet; attach images or post the video there."
+        "v.mp4 is under 75 KB; LinkedIn takes videos from 75 KB."
+    ]
+    mov = MediaItem(
+        path="uploads/w.mov", kind="video", mime_type="video/quicktime", size_bytes=10**6, duration_seconds=2
+    )
+    assert linkedin.validate(member, Content(text="Hi", media=(mov, image))) == [
+        "LinkedIn does not mix images and video in one post.",
+        "w.mov: LinkedIn does not take video/quicktime video.",
+        "w.mov lasts 2.0 s; LinkedIn needs at least 3 s.",
     ]

@@ -104,3 +104,10 @@ def test_rule_options_are_cleaned_per_platform() -> None:
     }
     with pytest.raises(InvalidInput, match="'myspace' is not a platform"):
         clean_platform_options({"myspace": {}})
+
+
+def test_the_options_other_connectors_read_are_accepted() -> None:
+    assert clean_options("pinterest", {"cover_seconds": 3}) == {"board_id": "", "title": "", "cover_seconds": 3}
+    assert clean_options("linkedin", {"title": "Our annual report"}) == {"title": "Our annual report"}
+    with pytest.raises(InvalidInput, match="Pinterest cover: Input should be greater than or equal to 0"):
+        clean_options("pinterest", {"cover_seconds": -1})

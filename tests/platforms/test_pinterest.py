@@ -249,8 +249,12 @@ def test_validate_accepts_one_fitting_image(account: SocialAccount) -> None:
         (content(size_bytes=21 * MB), "cake.png is 21.0 MB; Pinterest takes images up to 20 MB."),
         (content(alt_text="a" * 501), "Pinterest alt text holds at most 500 characters."),
         (
-            Content(text="Clip", media=(MediaItem("uploads/c.mp4", "video", "video/mp4", 100),)),
-            "c.mp4: Pinterest does not take video/mp4 video.",
+            Content(text="Clip", media=(MediaItem("uploads/c.webm", "video", "video/webm", 100),)),
+            "c.webm: Pinterest does not take video/webm video.",
+        ),
+        (
+            Content(text="Clip", media=(MediaItem("uploads/c.mp4", "video", "video/mp4", 100, duration_seconds=3),)),
+            "c.mp4 lasts 3.0 s; Pinterest needs at least 4 s.",
         ),
         (Content(text="x" * 501, media=(image(),)), "The description is 501 characters long; Pinterest allows 500."),
     ],

@@ -174,6 +174,8 @@ def test_carousel_and_container_error(account: SocialAccount) -> None:
     create = respx.post(f"{API}/{USER}/threads").mock(
         side_effect=[httpx.Response(200, json={"id": i}) for i in ("i0", "i1", "c1")]
     )
+    respx.get(f"{API}/i0").mock(return_value=status("FINISHED"))
+    respx.get(f"{API}/i1").mock(return_value=status("FINISHED"))
     respx.get(f"{API}/c1").mock(return_value=status("ERROR", "The image could not be downloaded"))
     publish = respx.post(f"{API}/{USER}/threads_publish")
     with pytest.raises(PermanentError, match="could not be downloaded"):
@@ -191,6 +193,85 @@ def test_carousel_and_container_error(account: SocialAccount) -> None:
         "access_token": "th-long",
     }
     assert publish.call_count == 0
+
+
+@respx.mock
+def test_a_mixed_carousel_awaits_every_item_before_the_carousel_is_made(account: SocialAccount) -> None:
+    photo = MediaItem(path="uploads/p.jpg", kind="image", mime_type="image/jpeg", size_bytes=MB, alt_text="Dough")
+    video = MediaItem(path="uploads/v.mp4", kind="video", mime_type="video/mp4", size_bytes=MB, duration_seconds=9)
+    create = respx.post(f"{API}/{USER}/threads").mock(
+        side_effect=[httpx.Response(200, json={"id": i}) for i in ("i0", "i1", "i2", "c1")]
+    )
+    respx.get(f"{API}/i0").mock(return_value=status("FINISHED"))
+    respx.get(f"{API}/i1").mock(side_effect=[status("IN_PROGRESS"), status("IN_PROGRESS"), status("FINISHED")])
+    respx.get(f"{API}/i2").mock(return_value=status("FINISHED"))
+    respx.get(f"{API}/c1").mock(return_value=status("FINISHED"))
+    publish = respx.post(f"{API}/{USER}/threads_publish").respond(json={"id": "t1"})
+    respx.get(f"{API}/t1").respond(json={"permalink": "https://www.threads.net/@alice/post/A", "id": "t1"})
+
+    published = threads.publish(account, Content(text="Bake day", media=(photo, video, photo)), idempotency_key="k")
+
+    assert published == Published("t1", "https://www.threads.net/@alice/post/A")
+    assert [form(call.request) for call in create.calls] == [
+        {
+            "media_type": "IMAGE",
+            "image_url": "https://tidings.example/media/uploads/p.jpg",
+            "alt_text": "Dough",
+            "is_carousel_item": "true",
+            "access_token": "th-long",
+        },
+        {
+            "media_type": "VIDEO",
+            "video_url": "https://tidings.example/media/uploads/v.mp4",
+            "is_carousel_item": "true",
+            "access_token": "th-long",
+        },
+        {
+            "media_type": "IMAGE",
+            "image_url": "https://tidings.example/media/uploads/p.jpg",
+            "alt_text": "Dough",
+            "is_carousel_item": "true",
+            "access_token": "th-long",
+        },
+        {"text": "Bake day", "media_type": "CAROUSEL", "children": "i0,i1,i2", "access_token": "th-long"},
+    ]
+    assert [f"{c.request.method} {c.request.url.path.removeprefix('/v1.0')}" for c in respx.calls] == [
+        f"POST /{USER}/threads",
+        f"POST /{USER}/threads",
+        f"POST /{USER}/threads",
+        "GET /i0",
+        "GET /i1",
+        "GET /i1",
+        "GET /i1",
+        "GET /i2",
+        f"POST /{USER}/threads",
+        "GET /c1",
+        f"POST /{USER}/threads_publish",
+        "GET /t1",
+    ]
+    assert form(publish.calls.last.request) == {"creation_id": "c1", "access_token": "th-long"}
+
+
+@respx.mock
+def test_a_carousel_item_meta_cannot_use_makes_no_carousel(account: SocialAccount) -> None:
+    video = MediaItem(path="uploads/v.mp4", kind="video", mime_type="video/mp4", size_bytes=MB, duration_seconds=9)
+    create = respx.post(f"{API}/{USER}/threads").mock(
+        side_effect=[httpx.Response(200, json={"id": i}) for i in ("i0", "i1")]
+    )
+    respx.get(f"{API}/i0").mock(return_value=status("ERROR", "The video could not be processed"))
+    publish = respx.post(f"{API}/{USER}/threads_publish")
+    with pytest.raises(PermanentError, match=r"^Threads could not use the media: The video could not be processed$"):
+        threads.publish(account, Content(text="Two", media=(video, video)), idempotency_key="k")
+    assert create.call_count == 2
+    assert publish.call_count == 0
+
+
+def test_a_carousel_holds_up_to_20_items(account: SocialAccount) -> None:
+    photo = MediaItem(path="uploads/p.jpg", kind="image", mime_type="image/jpeg", size_bytes=MB)
+    assert threads.validate(account, Content(text="Many", media=(photo,) * 20)) == []
+    assert threads.validate(account, Content(text="Many", media=(photo,) * 21)) == [
+        "Threads takes at most 20 attachments; this post has 21."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -203,4 +203,4 @@ def test_a_pinterest_tab_offers_the_accounts_boards_with_its_default(client: Cli
         "/compose/",
         {"text": "Rye", "accounts": [pinterest.pk], f"opt-{pinterest.pk}-board_id": "222", "action": "draft"},
     )
-    assert PostTarget.objects.get(account=pinterest).options == {"board_id": "222", "title": ""}
+    assert PostTarget.objects.get(account=pinterest).options == {"board_id": "222", "title": "", "cover_seconds": None}

@@ -60,7 +60,7 @@ def test_a_file_that_only_claims_to_be_an_image_is_refused_and_the_text_kept(cli
         {"text": "Keep me", "accounts": [account.pk], "action": "schedule", "attachments": [fake]},
         follow=True,
     )
-    assert "evil.png is not an image or video we can read; use JPEG, PNG" in response.content.decode()
+    assert "evil.png is not an image, video or document we can read; use JPEG, PNG" in response.content.decode()
     post = Post.objects.get(user=bob)
     assert post.text == "Keep me"
     assert post.targets.get().status == TargetStatus.DRAFT
@@ -83,7 +83,8 @@ def test_uploads_get_unguessable_names_and_are_served_only_by_them(client: Clien
 
 # Polyglots and lookalikes from the security review: each is refused, or kept only as the passive type it parses as.
 UNREADABLE = (
-    "{name} is not an image or video we can read; use JPEG, PNG, WebP or GIF images, or MP4, MOV or WebM videos."
+    "{name} is not an image, video or document we can read; use JPEG, PNG, WebP or GIF images, MP4, MOV or WebM "
+    "videos, or a PDF."
 )
 HTML = b"<html><body><script>alert(document.cookie)</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'

@@ -1,4 +1,5 @@
-"""Demo users, one per plan, with connected demo accounts, a post in every state and a notification of every type.
+"""Demo users, one per plan, with connected demo accounts, a post in every state, a notification of every type and
+a paused automation rule.
 
 Seeding is idempotent: a second run finds everything in place and changes nothing. Demo accounts are webhooks to
 https://demo.invalid/ (a name that never resolves), and no demo post is ever due: scheduled ones wait a year, the
@@ -14,6 +15,8 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier, create_user
+from tidings.automation.models import Review
+from tidings.automation.services import save_rule
 from tidings.credits.services import lock_user
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
@@ -65,6 +68,7 @@ def seed_demo(*, password: str) -> SeedReport:
                         user, accounts[0], status, text, at=timezone.now() + SCHEDULED_AHEAD + timedelta(days=day)
                     )
         _demo_notifications(user, accounts)
+        _demo_rule(user, accounts[0])
     return report
 
 
@@ -150,6 +154,25 @@ def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: s
         TargetStatus.UNCONFIRMED: "Demo: the platform did not answer after the post was sent.",
     }
     publishing.end_target(target.pk, status=status, reason=reasons[status])
+
+
+DEMO_RULE = "Demo: Monday tips (paused)"
+
+
+def _demo_rule(user: User, account: SocialAccount) -> None:
+    """A rule to open and change, paused so it never writes a post (and never spends a generation) until the user
+    resumes it; its posts would wait for review."""
+    if user.automation_rules.filter(name=DEMO_RULE).exists():
+        return
+    save_rule(
+        user,
+        name=DEMO_RULE,
+        schedule="0 9 * * 1",
+        brief={"topic": "A practical tip for small teams that post on social media", "tone": "friendly"},
+        account_ids=[account.pk],
+        enabled=False,
+        review=Review.REVIEW_FIRST,
+    )
 
 
 def _demo_notifications(user: User, accounts: list[SocialAccount]) -> None:

@@ -11,6 +11,7 @@ TIDINGS_AI_TIMEOUT   seconds to wait for an answer (default 60)
 The operator's provider may be on this machine; a user's own reaches only public addresses, as webhooks do.
 """
 
+import logging
 import os
 
 from django.core.exceptions import ValidationError
@@ -38,7 +39,24 @@ class NoProviderConfigured(DomainError):
 
 
 class ProviderMisconfigured(DomainError):
+    """The operator's settings are wrong: the message names the setting, for `tidings doctor` and the log only."""
+
     code = "ai_provider_misconfigured"
+
+
+class SiteProviderBroken(DomainError):
+    """What a user is told when the site's provider is misconfigured: whom to ask, never the setting's name."""
+
+    code = "ai_provider_misconfigured"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The AI provider of this server is not set up correctly, so nothing can be written for you right now. "
+            "Ask the person who runs this server to check it, or add your own provider in the AI provider settings."
+        )
+
+
+logger = logging.getLogger("tidings.generation")
 
 
 def site_config() -> WriterConfig | None:
@@ -93,8 +111,16 @@ def site_config_or_none() -> WriterConfig | None:
 
 
 def provider_config(user: User) -> WriterConfig | None:
-    """The configuration `user` writes with, or None."""
-    return user_config(user) or site_config()
+    """The configuration `user` writes with, or None. A broken site setting is logged for the operator and reaches
+    the user as `SiteProviderBroken`."""
+    own = user_config(user)
+    if own is not None:
+        return own
+    try:
+        return site_config()
+    except ProviderMisconfigured as error:
+        logger.warning("site AI provider misconfigured", extra={"problem": error.message})
+        raise SiteProviderBroken() from None
 
 
 def resolve_writer(user: User) -> Writer:

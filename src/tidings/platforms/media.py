@@ -13,7 +13,7 @@ class MediaItem:
     """What the rules need to know about one attached file (from `posts.MediaAsset`)."""
 
     path: str
-    kind: str  # image, video or gif
+    kind: str  # image, video, gif or document
     mime_type: str
     size_bytes: int
     width: int | None = None
@@ -39,6 +39,9 @@ class MediaRules:
     max_aspect: float | None = None
     requires_media: bool = False
     requires_video: bool = False
+    # Documents (PDF) the platform takes as a post of their own; none but LinkedIn's do.
+    document_types: frozenset[str] = frozenset()
+    max_document_bytes: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -63,7 +66,9 @@ def media_problems(platform_label: str, rules: MediaRules, media: tuple[MediaIte
         problems.append(f"{platform_label} does not mix images and video in one post.")
     for item in media:
         name = item.path.rsplit("/", 1)[-1]
-        if item.kind == "video":
+        if item.kind == "document":
+            problems.extend(_document_problems(platform_label, rules, item, name))
+        elif item.kind == "video":
             problems.extend(_video_problems(platform_label, rules, item, name))
         elif item.mime_type not in rules.image_types:
             problems.append(f"{name}: {platform_label} does not take {item.mime_type} images.")
@@ -95,3 +100,27 @@ def _video_problems(platform_label: str, rules: MediaRules, item: MediaItem, nam
     if aspect is not None and rules.max_aspect is not None and aspect > rules.max_aspect + 1e-3:
         problems.append(f"{name} is too wide for {platform_label} ({item.width}x{item.height}).")
     return problems
+
+
+def document_problems(platform_label: str, media: tuple[MediaItem, ...]) -> list[str]:
+    """For a destination without media rules of its own (a webhook): documents are refused, as everywhere but
+    LinkedIn."""
+    return [
+        problem
+        for item in media
+        if item.kind == "document"
+        for problem in _document_problems(platform_label, MediaRules(), item, item.path.rsplit("/", 1)[-1])
+    ]
+
+
+def _document_problems(platform_label: str, rules: MediaRules, item: MediaItem, name: str) -> list[str]:
+    if not rules.document_types:
+        return [f"{name}: {platform_label} does not take documents; only LinkedIn posts PDFs. Remove it here."]
+    if item.mime_type not in rules.document_types:
+        return [f"{name}: {platform_label} does not take {item.mime_type} documents."]
+    if item.size_bytes > rules.max_document_bytes:
+        return [
+            f"{name} is {item.size_bytes / MB:.0f} MB; {platform_label} takes documents up to "
+            f"{rules.max_document_bytes / MB:.0f} MB."
+        ]
+    return []

@@ -94,10 +94,18 @@ class TikTokOptions(_Options):
 
 
 class PinterestOptions(_Options):
-    """The board a Pin goes to (blank: the account's default) and its title, 100 characters (pins-create)."""
+    """The board a Pin goes to (blank: the account's default), its title, 100 characters (pins-create), and for a
+    video Pin the second its cover is taken from (`cover_image_key_frame_time`)."""
 
     board_id: str = Field("", max_length=64, pattern=r"^[0-9A-Za-z_-]*$")
     title: str = Field("", max_length=100, description="The Pin's title; blank takes the text's first line.")
+    cover_seconds: int | None = Field(None, ge=0, le=12 * 3600, description="A video Pin's cover frame, in seconds.")
+
+
+class LinkedInOptions(_Options):
+    """A document post's title, shown above the document (the Posts API `content.media.title`)."""
+
+    title: str = Field("", max_length=400, description="A document post's title; blank takes the text's first line.")
 
 
 class MastodonOptions(_Options):
@@ -146,6 +154,7 @@ MODELS: dict[str, type[_Options]] = {
     Platform.YOUTUBE: YouTubeOptions,
     Platform.TIKTOK: TikTokOptions,
     Platform.PINTEREST: PinterestOptions,
+    Platform.LINKEDIN: LinkedInOptions,
     Platform.MASTODON: MastodonOptions,
     Platform.BLUESKY: BlueskyOptions,
     Platform.X: XOptions,
@@ -160,6 +169,7 @@ FIELD_NAMES = {
     "board_id": "board",
     "reply_settings": "reply settings",
     "made_for_kids": "made for kids",
+    "cover_seconds": "cover",
 }
 
 

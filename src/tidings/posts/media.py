@@ -1,4 +1,5 @@
-"""Attaching uploaded images and videos to a post, checked by their content, not by the name or claimed type.
+"""Attaching uploaded images, videos and PDF documents to a post, checked by their content, not by the name or
+claimed type.
 
 A file is kept only when it parses fully as one of the kinds in `mediatypes.EXTENSIONS`, and it is stored under
 that kind's extension, so a polyglot (HTML behind a video's magic, SVG behind a PNG) keeps only its passive reading.
@@ -22,12 +23,17 @@ from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_user, refresh_reservations
 from tidings.posts.lifecycle import balances_needed
 from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
+from tidings.posts.pdf import is_pdf
 from tidings.posts.publishing import content_problems
 from tidings.posts.services import EDITABLE, get_post
 
 MB = 1024 * 1024
 MAX_IMAGE_BYTES = 20 * MB
 MAX_VIDEO_BYTES = 1024 * MB
+# Only LinkedIn takes documents, up to 100 MB (and 300 pages): "Documents API",
+# https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/documents-api
+MAX_DOCUMENT_BYTES = 100 * MB
+LIMITS = {MediaKind.VIDEO: MAX_VIDEO_BYTES, MediaKind.DOCUMENT: MAX_DOCUMENT_BYTES}
 MAX_ITEMS = 10
 # Pillow's names; MPO is the multi-picture JPEG some cameras write, a JPEG to every reader.
 IMAGE_FORMATS = {
@@ -46,7 +52,8 @@ WEBM_AUDIO = {"vorbis", "opus"}
 FFPROBE_SHOW = ("-count_packets", "-show_format", "-show_streams", "-of", "json")
 FFPROBE_SECONDS = 60
 UNREADABLE = (
-    "{name} is not an image or video we can read; use JPEG, PNG, WebP or GIF images, or MP4, MOV or WebM videos."
+    "{name} is not an image, video or document we can read; use JPEG, PNG, WebP or GIF images, MP4, MOV or WebM "
+    "videos, or a PDF."
 )
 
 
@@ -60,9 +67,13 @@ class Probe:
 
 
 def probe(upload: UploadedFile) -> Probe:
-    """What the file really is. Refuses anything that does not fully parse as an image or video we take."""
+    """What the file really is. Refuses anything that does not fully parse as an image, video or PDF we take."""
     head = upload.read(16)
     upload.seek(0)
+    if head[:5] == b"%PDF-":
+        if not is_pdf(upload):
+            raise InvalidInput(f"{upload.name} starts like a PDF but is not a whole one.", field="media")
+        return Probe(MediaKind.DOCUMENT, "application/pdf")
     if head[4:8] == b"ftyp":
         return _probe_video(upload, ISO_BMFF)
     if head[:4] == b"\x1a\x45\xdf\xa3":
@@ -175,7 +186,7 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
         if (upload.size or 0) > MAX_VIDEO_BYTES:
             raise InvalidInput(f"{upload.name} is larger than {MAX_VIDEO_BYTES // MB} MB.", field="media")
         found = probe(upload)
-        limit = MAX_VIDEO_BYTES if found.kind == MediaKind.VIDEO else MAX_IMAGE_BYTES
+        limit = LIMITS.get(found.kind, MAX_IMAGE_BYTES)
         if (upload.size or 0) > limit:
             raise InvalidInput(f"{upload.name} is larger than {limit // MB} MB.", field="media")
         probes.append(found)

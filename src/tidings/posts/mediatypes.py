@@ -12,5 +12,8 @@ EXTENSIONS: dict[str, str] = {
     "video/mp4": "mp4",
     "video/quicktime": "mov",
     "video/webm": "webm",
+    "application/pdf": "pdf",
 }
+# Served as a download (`Content-Disposition: attachment`), never shown inline: a PDF can carry scripts and forms.
+DOWNLOADS = frozenset({"pdf"})
 TYPES: dict[str, str] = {extension: mime for mime, extension in EXTENSIONS.items()}

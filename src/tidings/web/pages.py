@@ -14,11 +14,11 @@ from django.views.static import serve
 from tidings.credits.models import Balance
 from tidings.credits.selectors import balance_summary
 from tidings.platforms.models import AccountStatus, SocialAccount
-from tidings.posts.mediatypes import TYPES
+from tidings.posts.mediatypes import DOWNLOADS, TYPES
 from tidings.tiers.checks import can_generate, can_schedule
 from tidings.tiers.plans import Tier
 from tidings.tiers.upgrade import upgrade_path
-from tidings.web import overview, plan_usage
+from tidings.web import attention, overview, plan_usage
 from tidings.web.auth import signed_in
 from tidings.web.landing import landing_context
 from tidings.web.onboarding import onboarding_steps
@@ -51,7 +51,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     checklist = onboarding_steps(user)
     context = {
         "onboarding": checklist,
-        "attention": overview.attention(
+        "attention": attention.attention(
             user,
             credits=credits,
             video_credits=video_credits,
@@ -100,11 +100,14 @@ def plan(request: HttpRequest) -> HttpResponse:
 @csp({"default-src": ["'none'"], "sandbox": True})  # type: ignore[arg-type]  # django-csp types views as (request)
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """An uploaded file by its unguessable name (for platforms that fetch media by URL), served only as the type
-    its allowlisted extension names, and sandboxed: nothing else the bytes might be read as can run."""
+    its allowlisted extension names, and sandboxed: nothing else the bytes might be read as can run. A document
+    (PDF) comes as a download, so no browser's viewer runs what it may carry in this site's origin."""
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     name = path.rsplit("/", 1)[-1]
-    response["Content-Type"] = TYPES[name.rsplit(".", 1)[-1]]
-    response["Content-Disposition"] = f'inline; filename="{name}"'
+    extension = name.rsplit(".", 1)[-1]
+    response["Content-Type"] = TYPES[extension]
+    disposition = "attachment" if extension in DOWNLOADS else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     return response
 
 

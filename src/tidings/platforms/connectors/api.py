@@ -2,7 +2,9 @@
 into the classified publish errors (the sign-in is `OAuthConnector`'s), and the small content helpers (link, thread,
 files)."""
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import httpx
 from django.conf import settings
@@ -29,6 +31,10 @@ MAX_THREAD_PARTS = 25
 
 class ApiConnector(OAuthConnector):
     """Calls through `request`; a platform with its own error shape overrides `failure`."""
+
+    # How long to wait between checks of an upload the platform is processing, and how many checks at most.
+    poll_interval: ClassVar[float] = 3.0
+    poll_attempts: ClassVar[int] = 100
 
     def request(self, method: str, url: str, *, sends: bool = False, **kwargs: Any) -> httpx.Response:
         """One call; `sends` marks the request that makes a post public, whose lost answer leaves it in doubt.
@@ -71,6 +77,17 @@ class ApiConnector(OAuthConnector):
         except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
+
+    def wait_until_processed(self, ready: Callable[[], bool], *, what: str) -> None:
+        """Ask `ready` until the platform has processed an upload (`ready` raises when it failed for good).
+
+        Nothing is public while an upload is processed, so running out of checks is a transient failure."""
+        for attempt in range(self.poll_attempts):
+            if ready():
+                return
+            if attempt + 1 < self.poll_attempts:
+                time.sleep(self.poll_interval)
+        raise TransientError(f"{self.label} was still processing the {what}; it will be sent again.")
 
     def partial_thread(self, done: list[Published], total: int, error: PublishFailure) -> OutcomeUnknown:
         """A thread cut short: resending would repeat the posts already out, so the user finishes it by hand."""

@@ -4,7 +4,8 @@
   (`instagram_business_account`), posting with that Page's token, which does not expire.
 - Publish: Meta fetches every file from our server, so the media must be reachable at `TIDINGS_PUBLIC_URL` over
   https. A container is made (POST /{ig-user-id}/media), polled until FINISHED, then published
-  (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item containers.
+  (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item containers (images and videos
+  mixed), made once every item is FINISHED.
   https://developers.facebook.com/docs/instagram-platform/content-publishing
 - No idempotency key: after a lost answer to media_publish the post is looked for among the account's media since
   the send (`find_published`). Everything before it (containers) is invisible, so failures there are retried safely.
@@ -111,8 +112,7 @@ class InstagramConnector(PageLoginConnector):
             container = self._container(user, token, content.media[0], caption=caption)
         else:
             children = [self._container(user, token, item, carousel_item=True) for item in content.media]
-            params = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
-            container = self._create(user, token, params)
+            container = self._carousel(user, token, children, caption=caption)
         self.wait_for_container(f"{GRAPH}/{container}", token=token, field="status_code", error_field="status")
         data = {"creation_id": container, "access_token": token}
         try:
@@ -184,13 +184,17 @@ class InstagramConnector(PageLoginConnector):
             params = {"image_url": url} | ({"alt_text": item.alt_text} if item.alt_text else {})
         if carousel_item:
             params["is_carousel_item"] = "true"
-            # Each carousel video is processed on its own before the carousel can be made.
-            if item.kind == "video":
-                container = self._create(user, token, params)
-                self.wait_for_container(f"{GRAPH}/{container}", token=token, field="status_code", error_field="status")
-                return container
         elif caption:
             params["caption"] = caption
+        return self._create(user, token, params)
+
+    def _carousel(self, user: str, token: str, children: list[str], *, caption: str) -> str:
+        """The carousel container over item containers already made, once each is FINISHED: Meta processes the
+        items (a video takes a while) in parallel, and refuses a carousel whose items are not ready ("Carousel
+        Posts", step 2, in https://developers.facebook.com/docs/instagram-platform/content-publishing)."""
+        for child in children:
+            self.wait_for_container(f"{GRAPH}/{child}", token=token, field="status_code", error_field="status")
+        params = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": caption}
         return self._create(user, token, params)
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:

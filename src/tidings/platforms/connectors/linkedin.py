@@ -5,7 +5,8 @@
   LinkedIn refuses the whole sign-in when an app asks for a scope it was not granted.
 - The author is the account's external id: a member id (`urn:li:person:{id}`) or an organisation URN.
 - Publish: POST /rest/posts with the `LinkedIn-Version` and `X-Restli-Protocol-Version` headers; the new post's URN
-  comes back in `x-restli-id`. Images go up first through the Images API (initializeUpload, then PUT).
+  comes back in `x-restli-id`. Images go up first through the Images API (initializeUpload, then PUT); a video or a
+  PDF document through the Videos or Documents API (`linkedin_media`).
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
 - No idempotency key and no lookup by one: a lost answer leaves the post unconfirmed.
 """
@@ -28,6 +29,7 @@ from tidings.platforms.base import (
     TokenSet,
 )
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file
+from tidings.platforms.connectors.linkedin_media import upload_document, upload_video
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import operator_problem
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
@@ -45,12 +47,23 @@ LINKEDIN_VERSION = settings.TIDINGS_LINKEDIN_VERSION
 
 # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api (JPG, PNG, GIF) and
 # .../multiimage-post-api (2 to 20 images). LinkedIn states a pixel limit, not a byte limit: 10 MB is our bound.
+# One video alone: MP4, 75 KB to 500 MB, 3 s to 30 min (.../videos-api, "Video Specifications"). One document
+# alone: PDF (we store no PPT or DOC) up to 100 MB (.../documents-api).
 MEDIA_RULES = MediaRules(
     max_items=20,
     image_types=frozenset({"image/jpeg", "image/png", "image/gif"}),
     max_image_bytes=10 * MB,
-    max_videos=0,
+    video_types=frozenset({"video/mp4"}),
+    max_video_bytes=500 * MB,
+    max_videos=1,
+    min_video_seconds=3,
+    max_video_seconds=30 * 60,
+    document_types=frozenset({"application/pdf"}),
+    max_document_bytes=100 * MB,
 )
+MIN_VIDEO_BYTES = 75 * 1024
+# A document post's title (`content.media.title`): ours is the post's first line, or the per-post "title" option.
+DOCUMENT_TITLE_CHARS = 400
 # Characters of LinkedIn's "little" text format: unescaped, LinkedIn cuts the post at the first one.
 # https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/little-text-format
 _RESERVED = re.compile(r"[\\|{}@\[\]()<>*_~]|#(?!\w)")
@@ -90,10 +103,13 @@ class LinkedInConnector(ApiConnector):
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)
         problems = text_problems(self.platform, text) if text.strip() or not content.media else []
-        if any(item.kind == "video" for item in content.media):
-            problems.append("Tidings does not send video to LinkedIn yet; attach images or post the video there.")
-        images = tuple(item for item in content.media if item.kind != "video")
-        return problems + media_problems(self.label, MEDIA_RULES, images)
+        documents = [item for item in content.media if item.kind == "document"]
+        if documents and len(content.media) > 1:
+            problems.append("LinkedIn posts a PDF on its own: one document, without images or a video.")
+        for item in content.media:
+            if item.kind == "video" and item.size_bytes < MIN_VIDEO_BYTES:
+                problems.append(f"{item.path.rsplit('/', 1)[-1]} is under 75 KB; LinkedIn takes videos from 75 KB.")
+        return problems + media_problems(self.label, MEDIA_RULES, content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         author = author_urn(account.external_id)
@@ -110,16 +126,24 @@ class LinkedInConnector(ApiConnector):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        images = [_image(self._upload(item, author, headers), item) for item in content.media]
-        if len(images) == 1:
-            body["content"] = {"media": images[0]}
-        elif images:
-            body["content"] = {"multiImage": {"images": images}}
+        if content.media:
+            body["content"] = self._media_content(content, author, headers)
         response = self.request("POST", f"{API}/rest/posts", json=body, headers=headers, sends=True)
         urn = response.headers.get("x-restli-id", "")
         if not urn:
             raise PermanentError("LinkedIn accepted the post without saying its id.")
         return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+
+    def _media_content(self, content: Content, author: str, headers: dict[str, str]) -> dict[str, Any]:
+        """The post's `content`: one document, one video, one image, or several images (`multiImage`)."""
+        first = content.media[0]
+        if first.kind == "document":
+            urn = upload_document(self, first, author=author, headers=headers)
+            return {"media": {"title": document_title(content), "id": urn}}
+        if first.kind == "video":
+            return {"media": {"id": upload_video(self, first, author=author, headers=headers)}}
+        images = [_image(self._upload(item, author, headers), item) for item in content.media]
+        return {"media": images[0]} if len(images) == 1 else {"multiImage": {"images": images}}
 
     def _upload(self, item: MediaItem, author: str, headers: dict[str, str]) -> str:
         """An image uploaded and owned by the author; invisible until a post uses it."""
@@ -165,6 +189,13 @@ class LinkedInConnector(ApiConnector):
 def author_urn(external_id: str) -> str:
     """An organisation is connected by its URN; a member by the id LinkedIn's userinfo gives."""
     return external_id if external_id.startswith("urn:li:") else f"urn:li:person:{external_id}"
+
+
+def document_title(content: Content) -> str:
+    """LinkedIn shows a document post's title above the document; it is required."""
+    chosen = str(content.options.get("title") or "").strip()
+    first_line = next((line.strip() for line in content.text.splitlines() if line.strip()), "")
+    return (chosen or first_line or "Document")[:DOCUMENT_TITLE_CHARS]
 
 
 def escape_little(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Pinterest through API v5: one image Pin per post, on the board chosen for the post or the account's default.
+"""Pinterest through API v5: one image or video Pin per post, on the board chosen for the post or the account's
+default.
 
 The account's boards and default board are kept at connect time in `SocialAccount.options` ("boards", "board_id");
 an account connected before that keeps its board's API address, `https://api.pinterest.com/v5/boards/<id>`, in
@@ -6,7 +7,8 @@ an account connected before that keeps its board's API address, `https://api.pin
 
 Pins take no idempotency key, but each Pin we create carries a private note with ours
 (https://help.pinterest.com/en/article/add-notes-to-your-pins), so after an unanswered send we can look at the
-board's newest Pins and tell whether it arrived. Video Pins need Pinterest's separate media upload and are not sent.
+board's newest Pins and tell whether it arrived. A video goes up first through Pinterest's media upload
+(`pinterest_video`).
 """
 
 import base64
@@ -31,8 +33,9 @@ from tidings.platforms.base import (
 )
 from tidings.platforms.connectors.api import ApiConnector
 from tidings.platforms.connectors.oauth2 import OAuth2App
+from tidings.platforms.connectors.pinterest_video import upload_video, video_source
 from tidings.platforms.errors import classify_status, retry_after_seconds
-from tidings.platforms.media import MB, MediaRules, media_problems
+from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.options import PinterestOptions, options_for
 from tidings.platforms.rules import text_problems
@@ -40,13 +43,17 @@ from tidings.platforms.rules import text_problems
 API = "https://api.pinterest.com/v5"
 SCOPES = ("boards:read", "pins:read", "pins:write", "user_accounts:read")
 # image_base64 takes image/jpeg and image/png (https://developers.pinterest.com/docs/api/v5/pins-create);
-# images up to 20 MB (https://help.pinterest.com/en/business/article/pinterest-product-specs).
+# images up to 20 MB; video MP4 or MOV, up to 2 GB, 4 s to 15 min
+# (https://help.pinterest.com/en/business/article/pinterest-product-specs, "Standard video Pins").
 RULES = MediaRules(
     max_items=1,
     image_types=frozenset({"image/jpeg", "image/png"}),
-    video_types=frozenset(),
+    video_types=frozenset({"video/mp4", "video/quicktime"}),
     max_image_bytes=20 * MB,
-    max_videos=0,
+    max_video_bytes=2048 * MB,
+    max_videos=1,
+    min_video_seconds=4,
+    max_video_seconds=15 * 60,
     requires_media=True,
 )
 # Pin fields: title 100, alt text 500, link 2048 characters (the pins-create reference).
@@ -129,28 +136,25 @@ class PinterestConnector(ApiConnector):
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         if not content.media:
-            raise PermanentError("Pinterest needs an image.")
-        image = content.media[0]
-        try:
-            with default_storage.open(image.path, "rb") as file:
-                data = base64.b64encode(file.read()).decode("ascii")
-        except OSError:
-            raise PermanentError(
-                f"The image {image.path.rsplit('/', 1)[-1]} is missing from the media store."
-            ) from None
+            raise PermanentError("Pinterest needs an image or a video.")
+        item, board = content.media[0], _board_id(account, content)
+        if item.kind == "video":
+            source = video_source(upload_video(self, item, token=account.access_token), dict(content.options))
+        else:
+            source = _image_source(item)
         options = options_for(PinterestOptions, content.options)
         first_line = content.text.strip().splitlines()[0] if content.text.strip() else ""
         body: dict[str, Any] = {
-            "board_id": _board_id(account, content),
+            "board_id": board,
             "title": options.title or first_line[:TITLE_CHARS],
             "description": content.text,
             "note": note_for(idempotency_key),
-            "media_source": {"source_type": "image_base64", "content_type": image.mime_type, "data": data},
+            "media_source": source,
         }
         if content.link:
             body["link"] = content.link
-        if image.alt_text:
-            body["alt_text"] = image.alt_text
+        if item.alt_text:
+            body["alt_text"] = item.alt_text
         pin = self._call("POST", "/pins", account.access_token, json=body)
         return _published(pin)
 
@@ -170,6 +174,15 @@ class PinterestConnector(ApiConnector):
 
     def failure(self, response: httpx.Response) -> PublishFailure:
         return pinterest_failure(response)
+
+
+def _image_source(image: MediaItem) -> dict[str, str]:
+    try:
+        with default_storage.open(image.path, "rb") as file:
+            data = base64.b64encode(file.read()).decode("ascii")
+    except OSError:
+        raise PermanentError(f"The image {image.path.rsplit('/', 1)[-1]} is missing from the media store.") from None
+    return {"source_type": "image_base64", "content_type": image.mime_type, "data": data}
 
 
 def _boards(account: SocialAccount) -> dict[str, str]:

@@ -5,7 +5,8 @@
   once it is at least 24 hours old and while it has not expired ("Get Started" > "Long-Lived Tokens",
   https://developers.facebook.com/docs/threads/get-started/long-lived-tokens).
 - Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), polled until
-  FINISHED, then POST /{user-id}/threads_publish. Meta fetches media from `TIDINGS_PUBLIC_URL`.
+  FINISHED, then POST /{user-id}/threads_publish; a carousel's item containers are each awaited first. Meta fetches
+  media from `TIDINGS_PUBLIC_URL`.
   https://developers.facebook.com/docs/threads/posts
 - No idempotency key: after a lost answer to threads_publish the post is looked for among the account's posts since
   the send (`find_published`, GET /{user-id}/threads).
@@ -183,12 +184,20 @@ class ThreadsConnector(GraphConnector):
             params["reply_to_id"] = reply_to
         if len(media) > 1:
             children = [self._create(user, token, _media_params(item) | {"is_carousel_item": "true"}) for item in media]
-            params |= {"media_type": "CAROUSEL", "children": ",".join(children)}
+            params |= {"media_type": "CAROUSEL", "children": ",".join(self._ready(children, token=token))}
         elif media:
             params |= _media_params(media[0])
         else:
             params["media_type"] = "TEXT"
         return self._create(user, token, params)
+
+    def _ready(self, children: list[str], *, token: str) -> list[str]:
+        """Item containers already made, each awaited until FINISHED before the carousel names them: a video item
+        is processed first ("Carousel Posts", https://developers.facebook.com/docs/threads/posts#carousel-posts:
+        2 to 20 images, videos or a mix)."""
+        for child in children:
+            self.wait_for_container(f"{API}/{child}", token=token, field="status", error_field="error_message")
+        return children
 
     def _create(self, user: str, token: str, params: dict[str, str]) -> str:
         return self.create_container(f"{API}/{user}/threads", token=token, params=params)

@@ -39,7 +39,7 @@ from tidings.platforms.base import (
 from tidings.platforms.config import public_url
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.errors import classify_status, retry_after_seconds, unreachable
-from tidings.platforms.media import MediaItem
+from tidings.platforms.media import MediaItem, document_problems
 from tidings.platforms.models import Platform, SocialAccount
 
 
@@ -93,7 +93,7 @@ class WebhookConnector(BaseConnector):
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         if not content.text.strip() and not content.media:
             return ["A webhook post needs text or media."]
-        return []
+        return document_problems(self.label, content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         payload = {

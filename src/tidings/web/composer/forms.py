@@ -15,7 +15,7 @@ from tidings.platforms.rules import platform_name
 from tidings.tiers.checks import accounts_over_plan, over_plan_reason
 from tidings.web.composer.options import account_forms, first_problem
 
-ACCEPT = "image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm"
+ACCEPT = "image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm,application/pdf,.pdf"
 
 
 class MultipleFileInput(forms.ClearableFileInput):

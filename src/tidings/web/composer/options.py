@@ -107,6 +107,9 @@ class PinterestForm(OptionsForm):
     platform = Platform.PINTEREST
     board_id = forms.ChoiceField(required=False, label="Board")
     title = forms.CharField(required=False, max_length=100, help_text="Blank: the text's first line.")
+    cover_seconds = forms.IntegerField(
+        required=False, min_value=0, label="Video cover at second", help_text="For a video Pin; blank: the first frame."
+    )
 
     def __init__(self, *args: Any, account: SocialAccount | None = None, **kwargs: Any) -> None:
         super().__init__(*args, account=account, **kwargs)
@@ -120,6 +123,16 @@ class PinterestForm(OptionsForm):
         field = self.fields["board_id"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", f"Default board{f' ({default})' if default else ''}"), *boards]
+
+
+class LinkedInForm(OptionsForm):
+    platform = Platform.LINKEDIN
+    title = forms.CharField(
+        required=False,
+        max_length=400,
+        label="Document title",
+        help_text="For a PDF post; blank: the text's first line.",
+    )
 
 
 class MastodonForm(OptionsForm):

@@ -72,6 +72,8 @@ def media_items(user: User, info: list[dict[str, Any]]) -> tuple[MediaItem, ...]
             continue
         mime = str(item.get("mime", ""))[:100]
         kind = MediaKind.VIDEO if mime.startswith("video/") else MediaKind.IMAGE
+        if mime == "application/pdf":
+            kind = MediaKind.DOCUMENT
         items.append(
             MediaItem(
                 path=str(item.get("name", "file"))[:200],

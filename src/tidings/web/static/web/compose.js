@@ -87,9 +87,10 @@
     item.setAttribute("data-testid", "media-item");
     const number = list.children.length + 1;
     const video = file.type.startsWith("video/");
+    const pdf = file.type === "application/pdf";
     item.innerHTML = `
       <span class="media-handle" title="Drag to reorder"><svg class="icon" aria-hidden="true"><use href="${iconHref("grip-vertical")}"></use></svg></span>
-      ${video ? `<span class="media-thumb media-video" data-thumb><svg class="icon" aria-hidden="true"><use href="${iconHref("video")}"></use></svg></span>` : `<img class="media-thumb" alt="" data-thumb>`}
+      ${video || pdf ? `<span class="media-thumb media-video" data-thumb><svg class="icon" aria-hidden="true"><use href="${iconHref(pdf ? "file-type-pdf" : "video")}"></use></svg></span>` : `<img class="media-thumb" alt="" data-thumb>`}
       <div class="media-fields min-w-0">
         <label class="visually-hidden"></label>
         <input class="form-control form-control-sm" name="new_alt" maxlength="1500" placeholder="Describe it for people who cannot see it (alt text)">
@@ -103,7 +104,7 @@
     label.htmlFor = input.id;
     label.textContent = `Description of ${file.name}`;
     item.querySelector(".media-name").textContent = file.name;
-    if (!video) thumbnail(file, item);
+    if (!video && !pdf) thumbnail(file, item);
     return item;
   }
 
