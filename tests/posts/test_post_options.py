@@ -16,7 +16,7 @@ from tidings.credits.models import CreditReservation
 from tidings.platforms.models import Platform
 from tidings.posts.duplicate import duplicate_post
 from tidings.posts.models import AttemptOutcome, MediaAsset, Post, PostTarget, TargetStatus
-from tidings.posts.publishing import send_target
+from tidings.posts.publishing import complete_publish, send_target
 from tidings.posts.services import create_post, update_post
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +171,7 @@ def test_a_youtube_video_locked_private_is_published_and_says_so(
     assert attempt.outcome == AttemptOutcome.PUBLISHED
     assert attempt.detail.startswith("YouTube made the video private, not public: videos uploaded through an API")
     assert not CreditReservation.objects.filter(user=bob).exists()
+    # The workflow ends it published with the notice shown on the target.
+    assert complete_publish(post.targets.get().pk, external_id="vid1", notice=outcome.message)
+    target = post.targets.get()
+    assert (target.status, target.error) == (TargetStatus.PUBLISHED, attempt.detail)

@@ -414,8 +414,11 @@ def can_resend_after_unknown(platform: str) -> bool:
     )
 
 
-def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool:
-    """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent."""
+def complete_publish(target_id: int, *, external_id: str, url: str = "", notice: str = "") -> bool:
+    """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent.
+
+    `notice` says how it went out otherwise than asked (a video the platform locked private), kept on the target
+    where its outcome is shown."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         user, platform = lock_target_owner(target_id)
@@ -429,7 +432,7 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
             published_at=now,
             sending_since=None,
             locked_until=None,
-            error="",
+            error=notice[:2000],
         )
         if not moved:
             return False
