@@ -193,6 +193,7 @@ def test_a_refused_refresh_means_reconnecting(alice: User, error: str) -> None:
 def test_a_post_is_a_record_with_a_deterministic_key_and_facets(alice: User) -> None:
     account = connect_bluesky(alice)
     route = respx.post(xrpc("com.atproto.repo.createRecord")).respond(200, json=CREATED)
+    page = respx.get("https://example.com/a?b=1").respond(404)  # no preview: no card
     text = "Hi 👋🏽 see https://example.com/a?b=1, #tidings"
     published = bluesky.publish(account, Content(text=text), idempotency_key=KEY)
     request = route.calls.last.request
@@ -211,6 +212,7 @@ def test_a_post_is_a_record_with_a_deterministic_key_and_facets(alice: User) -> 
     ]
     assert "reply" not in record
     assert "embed" not in record
+    assert page.call_count == 1
     assert published == Published(
         external_id=CREATED["uri"], url=f"https://bsky.app/profile/{DID}/post/{record_key(KEY, 0)}"
     )
@@ -219,6 +221,7 @@ def test_a_post_is_a_record_with_a_deterministic_key_and_facets(alice: User) -> 
 @respx.mock
 def test_the_link_is_added_to_the_text_when_it_is_not_there(alice: User) -> None:
     route = respx.post(xrpc("com.atproto.repo.createRecord")).respond(200, json=CREATED)
+    respx.get("https://ex.com/x").respond(200, text="<html><head></head></html>", headers={"content-type": "text/html"})
     bluesky.publish(connect_bluesky(alice), Content(text="Read this", link="https://ex.com/x"), idempotency_key=KEY)
     record = body(route.calls.last)["record"]
     assert record["text"] == "Read this\n\nhttps://ex.com/x"
@@ -420,9 +423,14 @@ def image(size: int, kind: str = "image", mime: str = "image/jpeg") -> MediaItem
         (Content(text="word " * 400), None),  # a thread
         (Content(text="", media=(image(1000),)), None),
         (Content(text="  "), "empty"),
-        (Content(text="Big", media=(image(1_000_001),)), "1.0 MB"),
+        # Larger images are scaled down to the blob limit when sent; past the upload limit they are refused.
+        (Content(text="Big", media=(image(1_000_001),)), None),
+        (Content(text="Huge", media=(image(21 * 1024 * 1024),)), "up to 20 MB"),
         (Content(text="Many", media=tuple(image(10) for _ in range(5))), "at most 4"),
-        (Content(text="Film", media=(image(10, "video", "video/mp4"),)), "video"),
+        (Content(text="Film", media=(image(10, "video", "video/mp4"),)), None),
+        (Content(text="Film", media=(image(10, "video", "video/quicktime"),)), "does not take video/quicktime"),
+        (Content(text="Two", media=(image(10, "video", "video/mp4"),) * 2), "at most 1 video"),
+        (Content(text="Mixed", media=(image(10, "video", "video/mp4"), image(10))), "does not mix"),
     ],
 )
 def test_validation(alice: User, content: Content, problem: str | None) -> None:

@@ -9,13 +9,17 @@ Needs Node.js and a directory whose node_modules hold `@atproto/pds@0.4.217` (th
 Without it these tests are skipped with that reason; the respx tests in test_bluesky.py cover the same requests.
 """
 
+import io
 import json
 import os
+import random
 import shutil
 import struct
 import subprocess
+import threading
 import zlib
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ import httpx
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from PIL import Image
 
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, PermanentError
@@ -102,6 +107,12 @@ def get_record(pds: dict[str, str], uri: str) -> dict[str, Any]:
     return httpx.get(f"{pds['pds']}/xrpc/com.atproto.repo.getRecord", params=params).json()
 
 
+def get_blob(pds: dict[str, str], cid: str) -> bytes:
+    response = httpx.get(f"{pds['pds']}/xrpc/com.atproto.sync.getBlob", params={"did": pds["did"], "cid": cid})
+    response.raise_for_status()
+    return response.content
+
+
 def list_posts(pds: dict[str, str]) -> list[dict[str, Any]]:
     params = {"repo": pds["did"], "collection": "app.bsky.feed.post", "limit": "100"}
     return httpx.get(f"{pds['pds']}/xrpc/com.atproto.repo.listRecords", params=params).json()["records"]
@@ -176,3 +187,117 @@ def test_a_post_the_pds_refuses_is_a_permanent_error_with_its_words(alice: User,
     assert any("3000 bytes" in p for p in bluesky.validate(account, long))
     with pytest.raises(PermanentError, match="maximum 3000"):
         bluesky.publish(account, long, idempotency_key="too-long")
+
+
+# --- rich content: mentions, a link card, a scaled-down image, a video ------------------------------------------
+
+
+def noise_jpeg(width: int, height: int) -> bytes:
+    """A photograph-like picture (random pixels compress badly) well over the 1,000,000-byte blob limit."""
+    image = Image.frombytes("RGB", (width, height), random.Random(3).randbytes(width * height * 3))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
+@pytest.fixture
+def page_server() -> Iterator[str]:
+    """A website on loopback whose page has Open Graph tags and a cover image of 4 MB."""
+    cover = noise_jpeg(2400, 1600)
+    page = (
+        b'<html><head><meta property="og:title" content="Spring menu">'
+        b'<meta property="og:description" content="Twelve new dishes.">'
+        b'<meta property="og:image" content="/cover.jpg"></head></html>'
+    )
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body, kind = (cover, "image/jpeg") if self.path == "/cover.jpg" else (page, "text/html")
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_mentions_become_facets_and_a_link_gets_a_card_with_a_scaled_down_thumbnail(
+    alice: User, pds: dict[str, str], page_server: str
+) -> None:
+    account = connected(alice, pds)
+    text = "Hi 👋🏽 @alice.test and @nobody.test: the menu is at " + f"{page_server}/menu"
+    published = bluesky.publish(account, Content(text=text), idempotency_key="rich-card-1")
+    value = get_record(pds, published.external_id)["value"]
+    raw = value["text"].encode()
+    mentions = [f for f in value["facets"] if f["features"][0]["$type"] == "app.bsky.richtext.facet#mention"]
+    assert [(raw[f["index"]["byteStart"] : f["index"]["byteEnd"]], f["features"][0]["did"]) for f in mentions] == [
+        (b"@alice.test", pds["did"])
+    ]
+    external = value["embed"]["external"]
+    assert value["embed"]["$type"] == "app.bsky.embed.external"
+    assert (external["uri"], external["title"], external["description"]) == (
+        f"{page_server}/menu",
+        "Spring menu",
+        "Twelve new dishes.",
+    )
+    # The PDS stored the thumbnail as a blob within the lexicon's 1,000,000 bytes.
+    assert external["thumb"]["mimeType"] == "image/jpeg"
+    assert 0 < external["thumb"]["size"] <= 1_000_000
+    assert len(get_blob(pds, external["thumb"]["ref"]["$link"])) == external["thumb"]["size"]
+
+
+def test_a_large_photo_is_scaled_down_to_fit_and_keeps_its_alt_text_and_shape(
+    alice: User, pds: dict[str, str], settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    account = connected(alice, pds)
+    photo = noise_jpeg(2400, 1600)
+    assert len(photo) > 1_000_000
+    name = default_storage.save("uploads/terrace.jpg", ContentFile(photo))
+    media = (MediaItem(name, "image", "image/jpeg", len(photo), width=2400, height=1600, alt_text="Our terrace"),)
+    published = bluesky.publish(account, Content(text="Terrace", media=media), idempotency_key="rich-image-1")
+    image = get_record(pds, published.external_id)["value"]["embed"]["images"][0]
+    assert image["alt"] == "Our terrace"
+    assert image["image"]["mimeType"] == "image/jpeg"
+    assert image["image"]["size"] <= 1_000_000
+    stored = get_blob(pds, image["image"]["ref"]["$link"])
+    with Image.open(io.BytesIO(stored)) as scaled:
+        assert image["aspectRatio"] == {"width": scaled.width, "height": scaled.height}
+        assert scaled.width < 2400
+        assert abs(scaled.width / scaled.height - 1.5) < 0.01
+
+
+def test_a_video_is_uploaded_as_a_blob_and_embedded(
+    alice: User, pds: dict[str, str], settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    account = connected(alice, pds)
+    clip = tmp_path / "clip.mp4"
+    ffmpeg = shutil.which("ffmpeg") or "ffmpeg"
+    source = ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-t", "1", "-pix_fmt", "yuv420p"]
+    subprocess.run([ffmpeg, "-loglevel", "error", *source, str(clip)], check=True)  # noqa: S603 - fixed arguments
+    data = clip.read_bytes()
+    name = default_storage.save("uploads/clip.mp4", ContentFile(data))
+    media = (
+        MediaItem(
+            name, "video", "video/mp4", len(data), width=320, height=240, duration_seconds=1, alt_text="A test card"
+        ),
+    )
+    content = Content(text="A short clip", media=media)
+    assert bluesky.validate(account, content) == []
+    published = bluesky.publish(account, content, idempotency_key="rich-video-1")
+    embed = get_record(pds, published.external_id)["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.video"
+    assert (embed["alt"], embed["aspectRatio"]) == ("A test card", {"width": 320, "height": 240})
+    assert (embed["video"]["mimeType"], embed["video"]["size"]) == ("video/mp4", len(data))
+    assert get_blob(pds, embed["video"]["ref"]["$link"]) == data

@@ -121,6 +121,8 @@ def test_the_code_exchange_stores_the_account_with_its_token_encrypted(alice: Us
     mastodon_app()
     respx.post(f"{BASE}/oauth/token").respond(200, json={"access_token": "secret-token", "scope": "read:accounts"})
     respx.get(f"{BASE}/api/v1/accounts/verify_credentials").respond(200, json=ME)
+    limits = {"statuses": {"max_characters": 1000, "max_media_attachments": 4, "characters_reserved_per_url": 23}}
+    respx.get(f"{BASE}/api/v2/instance").respond(200, json={"domain": "mastodon.example", "configuration": limits})
     account = connect.finish_connect(
         alice,
         platform="mastodon",
@@ -129,6 +131,9 @@ def test_the_code_exchange_stores_the_account_with_its_token_encrypted(alice: Us
         session_data={"state": "s" * 40, "instance": BASE, "code_verifier": "v" * 64},
     )
     assert (account.user, account.platform, account.handle) == (alice, "mastodon", "@alice@mastodon.example")
+    # The server's limits are kept with the account at connect, for validation without a request.
+    kept = SocialAccount.objects.get(pk=account.pk).options["instance"]
+    assert {key: kept[key] for key in kept if key != "fetched_at"} == limits["statuses"]
     assert SocialAccount.objects.get(pk=account.pk).access_token == "secret-token"
     stored = raw_column(account.pk, "access_token")
     assert "secret-token" not in stored

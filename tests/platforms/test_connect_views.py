@@ -113,6 +113,9 @@ def test_the_oauth_round_trip_connects_the_account_once(alice: User) -> None:
     apps = respx.post(f"{BASE}/api/v1/apps").respond(200, json={"client_id": "cid", "client_secret": "cs"})
     token = respx.post(f"{BASE}/oauth/token").respond(200, json={"access_token": "tok"})
     respx.get(f"{BASE}/api/v1/accounts/verify_credentials").respond(200, json={"id": "7", "username": "alice"})
+    # A server that states no limits (an old one): Mastodon's defaults apply.
+    respx.get(f"{BASE}/api/v2/instance").respond(404)
+    respx.get(f"{BASE}/api/v1/instance").respond(200, json={"uri": "mastodon.example"})
     client = logged_in(alice)
     response = client.post("/connections/mastodon/start/", {"instance": "mastodon.example"})
     assert response.status_code == 302

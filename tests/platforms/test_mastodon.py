@@ -34,6 +34,8 @@ mastodon = MastodonConnector()
 BASE = "https://mastodon.example"
 REDIRECT = "http://127.0.0.1:8000/connections/mastodon/callback/"
 KEY = "0b6f6bd4-8a55-4c6e-9d1b-6f1f0f6f6f6f"
+# Limits read from the server a moment ago (it stated none: Mastodon's defaults), so publishing asks no more.
+FRESH = {"instance": {"fetched_at": datetime.now(UTC).isoformat()}}
 ME = {"id": "109", "username": "alice", "acct": "alice", "display_name": "Alice A.", "url": f"{BASE}/@alice"}
 
 
@@ -49,6 +51,7 @@ def connect(user: User) -> SocialAccount:
         handle="@alice@mastodon.example",
         access_token="token-1",
         base_url=BASE,
+        options=FRESH,
     )
 
 
@@ -132,6 +135,8 @@ def test_finishing_exchanges_the_code_with_the_verifier_and_reads_who_signed_in(
         200, json={"access_token": "tok", "token_type": "Bearer", "scope": "read:accounts", "created_at": 1}
     )
     me = respx.get(f"{BASE}/api/v1/accounts/verify_credentials").respond(200, json=ME)
+    respx.get(f"{BASE}/api/v2/instance").respond(503)
+    respx.get(f"{BASE}/api/v1/instance").respond(503)
     identity, tokens = mastodon.finish_connect(
         code="the-code", redirect_uri=REDIRECT, session_data={"instance": BASE, "code_verifier": "v" * 64}
     )
@@ -147,6 +152,8 @@ def test_finishing_exchanges_the_code_with_the_verifier_and_reads_who_signed_in(
     assert identity.external_id == "109@mastodon.example"
     assert (identity.handle, identity.display_name, identity.base_url) == ("@alice@mastodon.example", "Alice A.", BASE)
     assert (tokens.access_token, tokens.refresh_token, tokens.expires_at) == ("tok", "", None)
+    # The server did not say its limits: none kept, so the first publish reads them again.
+    assert identity.options == {}
 
 
 def test_finishing_for_an_unknown_server_is_refused() -> None:
@@ -306,6 +313,7 @@ def reader(user: User, scopes: str = READS) -> SocialAccount:
         access_token="token-1",
         base_url=BASE,
         scopes=scopes,
+        options=FRESH,
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Protocol
 
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import SocialAccount
+from tidings.platforms.rules import TextRules
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class Identity:
     display_name: str = ""
     # The server for federated platforms (a Mastodon instance, a Bluesky PDS) or the URL of a webhook.
     base_url: str = ""
+    # What the platform told us at connect that the account keeps in `SocialAccount.options` (a Mastodon
+    # server's limits), merged over what it had.
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,10 @@ class Connector(Protocol):
 
     def can_refresh(self, account: SocialAccount, *, now: datetime) -> bool:
         """Whether `refresh_credentials` can give new tokens now, without the user."""
+        ...
+
+    def text_rules(self, account: SocialAccount) -> TextRules:
+        """The text limits this account posts under (a Mastodon server's own), for counting in the composer."""
         ...
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:

@@ -121,4 +121,5 @@ def _store(user: User, platform: str, identity: Identity, tokens: TokenSet) -> S
         refresh_token=tokens.refresh_token,
         token_expires_at=tokens.expires_at,
         scopes=tokens.scope,
+        options=identity.options,
     )

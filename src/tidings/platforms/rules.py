@@ -174,9 +174,10 @@ def links(platform: str, text: str) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def text_length(platform: str, text: str) -> int:
-    """The length of `text` as the platform counts it against its limit."""
-    rules = RULES[platform]
+def text_length(platform: str, text: str, *, rules: TextRules | None = None) -> int:
+    """The length of `text` as the platform counts it against its limit (`rules` where the account's server has
+    its own, as a Mastodon instance does)."""
+    rules = rules or RULES[platform]
     if rules.counting == Counting.X_WEIGHTED:
         text = unicodedata.normalize("NFC", text)
     if rules.url_length is None:
@@ -192,13 +193,13 @@ def hashtags(text: str) -> list[str]:
     return HASHTAG_RE.findall(text)
 
 
-def text_problems(platform: str, text: str) -> list[str]:
+def text_problems(platform: str, text: str, *, rules: TextRules | None = None) -> list[str]:
     """What keeps `text` from being published as one post (caption, description) on the platform, in words."""
-    rules, name = RULES[platform], platform_name(platform)
+    rules, name = rules or RULES[platform], platform_name(platform)
     if not text.strip():
         return [f"The {rules.field} is empty."]
     problems = []
-    length = text_length(platform, text)
+    length = text_length(platform, text, rules=rules)
     if rules.max_length is not None and length > rules.max_length:
         advice = " Split it into a thread or shorten it." if rules.supports_threads else " Shorten it."
         problems.append(f"The {rules.field} is {length} {rules.unit} long; {name} allows {rules.max_length}.{advice}")
@@ -220,18 +221,18 @@ def _link_key(link: str) -> str:
     return bare.rstrip("/").lower()
 
 
-def split_into_thread(platform: str, text: str) -> list[str]:
+def split_into_thread(platform: str, text: str, *, rules: TextRules | None = None) -> list[str]:
     """`text` as a thread of posts that each fit the platform's limit.
 
     Splits at the coarsest boundary that works (paragraph, line, sentence, word; inside a word only between
     graphemes) and numbers the parts "1/3", "2/3", ... when the numbers fit too. Text that fits, or a platform
     without threads or without a limit, comes back as one part (check it with `text_problems`).
     """
-    rules = RULES[platform]
+    rules = rules or RULES[platform]
     text = text.strip()
     if not text:
         return []
-    length = partial(text_length, platform)
+    length = partial(text_length, platform, rules=rules)
     if rules.max_length is None or not rules.supports_threads or length(text) <= rules.max_length:
         return [text]
     parts = _pack(text, rules.max_length, length)

@@ -1,8 +1,10 @@
 """Connected accounts: adding one under the plan's per-platform limit, marking, disconnecting, testing a webhook."""
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -29,6 +31,7 @@ def connect_account(
     base_url: str = "",
     display_name: str = "",
     scopes: str = "",
+    options: Mapping[str, Any] | None = None,
 ) -> SocialAccount:
     """Connect an account, or refresh the tokens of one already connected: reconnecting keeps the same row, so its
     posts and history stay with it."""
@@ -53,8 +56,9 @@ def connect_account(
                     raise TierLimitReached(decision)
             if existing is None:
                 return SocialAccount.objects.create(
-                    user=user, platform=platform, external_id=external_id, **credentials
+                    user=user, platform=platform, external_id=external_id, options=dict(options or {}), **credentials
                 )
+            existing.options = {**(existing.options or {}), **(options or {})}
             # A platform that did not send a new refresh token (Google on a repeated consent, LinkedIn) left the
             # stored one valid: reconnecting keeps it.
             credentials["refresh_token"] = refresh_token or existing.refresh_token

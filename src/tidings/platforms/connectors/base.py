@@ -18,7 +18,7 @@ from tidings.platforms.base import (
 from tidings.platforms.connectors import oauth2
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.models import SocialAccount
-from tidings.platforms.rules import platform_name
+from tidings.platforms.rules import TextRules, platform_name, rules_for
 
 
 class BaseConnector:
@@ -57,6 +57,10 @@ class BaseConnector:
         """Whether new tokens can be had without the user: a refused token is then refreshed before the account
         is marked "reconnect needed". Most platforms need a stored refresh token for it."""
         return bool(account.refresh_token)
+
+    def text_rules(self, account: SocialAccount) -> TextRules:
+        """The text limits this account posts under: the platform's, unless its server sets its own."""
+        return rules_for(self.platform)
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None

@@ -126,21 +126,22 @@ def build_previews(
             if connector
             else [f"Publishing to {platform_name(account.platform)} is not available on this server."]
         )
-        rules = rules_for(account.platform)
+        # The account's own limits where its server sets them (a Mastodon instance).
+        rules = connector.text_rules(account) if connector else rules_for(account.platform)
         full = shown_text(account.platform, body, link)
         pieces = [full]
         limit = rules.max_length
-        if rules.supports_threads and limit is not None and text_length(account.platform, full) > limit:
-            pieces = split_into_thread(account.platform, full) or [full]
+        if rules.supports_threads and limit is not None and text_length(account.platform, full, rules=rules) > limit:
+            pieces = split_into_thread(account.platform, full, rules=rules) or [full]
         parts = []
         for piece in pieces:
-            length = text_length(account.platform, piece)
+            length = text_length(account.platform, piece, rules=rules)
             parts.append(Part(piece, length, rules.max_length is not None and length > rules.max_length))
         previews.append(
             Preview(
                 account=account,
                 parts=parts,
-                total=text_length(account.platform, full),
+                total=text_length(account.platform, full, rules=rules),
                 limit=rules.max_length,
                 link=link,
                 media=len(media),

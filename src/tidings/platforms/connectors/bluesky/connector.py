@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from django.core.files.storage import default_storage
-
 from tidings.platforms.base import (
     Capabilities,
     Content,
@@ -23,16 +21,24 @@ from tidings.platforms.base import (
 )
 from tidings.platforms.config import server_allowed
 from tidings.platforms.connectors.base import BaseConnector
-from tidings.platforms.connectors.bluesky import records, xrpc
-from tidings.platforms.media import MediaItem, MediaRules, media_problems
+from tidings.platforms.connectors.bluesky import embeds, records, richtext, xrpc
+from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.options import BlueskyOptions, options_for
 from tidings.platforms.rules import split_into_thread, text_problems
 from tidings.platforms.tokens import store_tokens
 
 DEFAULT_SERVICE = "https://bsky.social"
-# app.bsky.embed.images: at most 4 images of at most 1,000,000 bytes each; no video through this connector.
-MEDIA_RULES = MediaRules(max_items=4, max_image_bytes=1_000_000, max_videos=0, video_types=frozenset())
+# app.bsky.embed.images: at most 4 images (each scaled down to the 1,000,000-byte blob limit when larger), or one
+# video (app.bsky.embed.video: mp4 of at most 100,000,000 bytes; Bluesky takes up to 3 minutes), never both.
+MEDIA_RULES = MediaRules(
+    max_items=4,
+    max_image_bytes=20 * MB,
+    max_videos=1,
+    video_types=frozenset({"video/mp4"}),
+    max_video_bytes=100_000_000,
+    max_video_seconds=180,
+)
 MAX_POST_BYTES = 3000  # the record's `text` maxLength, besides its 300 graphemes
 MAX_THREAD_PARTS = 25
 
@@ -125,12 +131,14 @@ class BlueskyConnector(BaseConnector):
 
     def _publish(self, account: SocialAccount, content: Content, key: str) -> Published:
         parts = split_into_thread(Platform.BLUESKY, _text(content)) or [""]
-        embed = self._images(account, content.media) if content.media else None
+        embed = embeds.embed_for(account, text=parts[0], media=content.media, link=content.link)
+        resolved: dict[str, str | None] = {}
         root: dict[str, str] | None = None
         parent: dict[str, str] | None = None
         for index, text in enumerate(parts):
             reply = records.reply_refs(root, parent) if root and parent else None
-            record = records.post_record(text, reply=reply, embed=embed if index == 0 else None)
+            found = richtext.facets(account.base_url, text, resolved=resolved)
+            record = records.post_record(text, reply=reply, embed=embed if index == 0 else None, facets=found)
             record |= record_options(content)
             parent = self._create_or_find(account, records.record_key(key, index), record)
             root = root or parent
@@ -155,25 +163,6 @@ class BlueskyConnector(BaseConnector):
                 raise
             return records.strong_ref(existing)
         return records.strong_ref(answer)
-
-    def _images(self, account: SocialAccount, media: tuple[MediaItem, ...]) -> dict[str, Any]:
-        uploaded = []
-        for item in media:
-            try:
-                with default_storage.open(item.path, "rb") as file:
-                    data = file.read()
-            except OSError:
-                raise PermanentError(f"The image {item.path} is missing from storage.") from None
-            answer = xrpc.call(
-                "POST",
-                account.base_url,
-                "com.atproto.repo.uploadBlob",
-                token=account.access_token,
-                content=data,
-                content_type=item.mime_type,
-            )
-            uploaded.append((answer["blob"], item.alt_text, item.width, item.height))
-        return records.images_embed(uploaded)
 
     def _get(self, account: SocialAccount, rkey: str) -> dict[str, Any] | None:
         params = {"repo": account.external_id, "collection": records.POST, "rkey": rkey}

@@ -59,6 +59,9 @@ def facets(text: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda facet: facet["index"]["byteStart"])
 
 
+_link_and_tag_facets = facets
+
+
 def _facet(text: str, span: tuple[int, int], feature: dict[str, str]) -> dict[str, Any]:
     index = {"byteStart": _byte_offset(text, span[0]), "byteEnd": _byte_offset(text, span[1])}
     return {"index": index, "features": [feature]}
@@ -70,14 +73,16 @@ def post_record(
     created_at: datetime | None = None,
     reply: dict[str, Any] | None = None,
     embed: dict[str, Any] | None = None,
+    facets: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The record; `facets` as resolved by `richtext.facets` (mentions need the PDS), else links and tags."""
     when = (created_at or datetime.now(UTC)).astimezone(UTC)
     record: dict[str, Any] = {
         "$type": POST,
         "text": text,
         "createdAt": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
     }
-    if found := facets(text):
+    if found := (_link_and_tag_facets(text) if facets is None else facets):
         record["facets"] = found
     if reply:
         record["reply"] = reply

@@ -9,7 +9,7 @@ import base64
 import json
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from django.conf import settings
@@ -40,7 +40,7 @@ def call(
     token: str = "",
     params: dict[str, str] | None = None,
     body: dict[str, Any] | None = None,
-    content: bytes | None = None,
+    content: bytes | IO[bytes] | None = None,
     content_type: str = "",
     write: bool = False,
 ) -> dict[str, Any]:

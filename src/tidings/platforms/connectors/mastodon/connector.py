@@ -24,19 +24,21 @@ from tidings.platforms.base import (
     OutcomeUnknown,
     PermanentError,
     Published,
+    PublishFailure,
     TokenSet,
     TransientError,
 )
 from tidings.platforms.connectors import lookup
 from tidings.platforms.connectors.base import BaseConnector
-from tidings.platforms.connectors.mastodon import api
+from tidings.platforms.connectors.mastodon import api, instance
 from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import MastodonApp, Platform, SocialAccount
 from tidings.platforms.options import MastodonOptions, options_for
-from tidings.platforms.rules import rules_for, split_into_thread, text_length, text_problems
+from tidings.platforms.rules import TextRules, split_into_thread, text_length, text_problems
 
-# Mastodon's defaults (app/models/media_attachment.rb): 4 attachments, images up to 16 MB, one video up to 99 MB.
+# Mastodon's defaults (app/models/media_attachment.rb): 4 attachments, images up to 16 MB, one video up to 99 MB;
+# each server's own limits replace them (`instance`).
 MEDIA_RULES = MediaRules(
     max_items=4,
     image_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/avif"}),
@@ -95,13 +97,22 @@ class MastodonConnector(BaseConnector):
     def _identity(self, base: str, token: str) -> Identity:
         me = api.json_of(api.request("GET", f"{base}/api/v1/accounts/verify_credentials", token=token))
         host = base.split("://", 1)[-1]
+        try:
+            limits = {instance.OPTION: instance.stored(instance.fetch_limits(base))}
+        except PublishFailure:
+            limits = {}  # read again at the first publish; meanwhile Mastodon's defaults
         return Identity(
             # Account ids are per server: qualified, so accounts on two servers never share one.
             external_id=f"{me['id']}@{host}",
             handle=f"@{me['username']}@{host}",
             display_name=str(me.get("display_name") or ""),
             base_url=base,
+            options=limits,
         )
+
+    def text_rules(self, account: SocialAccount) -> TextRules:
+        """This server's length limit and link length, as last read from it."""
+        return instance.text_rules(account)
 
     def refresh_credentials(self, account: SocialAccount) -> TokenSet:
         """Nothing to refresh; checking the token tells a revoked one (ReauthRequired) in time."""
@@ -109,17 +120,20 @@ class MastodonConnector(BaseConnector):
         return TokenSet(access_token=account.access_token, refresh_token=account.refresh_token, scope=account.scopes)
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
-        text = _text(content)
-        parts = [] if not text and content.media else split_into_thread(Platform.MASTODON, text) or [text]
+        """Checked against the server's limits as stored on the account: no request at compose or schedule."""
+        text, rules = _text(content), instance.text_rules(account)
+        parts = [] if not text and content.media else _parts(text, rules) or [text]
         problems: list[str] = []
         for part in parts:
-            problems.extend(p for p in text_problems(Platform.MASTODON, part) if p not in problems)
+            problems.extend(p for p in text_problems(Platform.MASTODON, part, rules=rules) if p not in problems)
         if len(parts) > MAX_THREAD_PARTS:
             problems.append(f"This would be a thread of {len(parts)} posts; Tidings sends at most {MAX_THREAD_PARTS}.")
-        return problems + warning_problems(content, parts) + media_problems("Mastodon", MEDIA_RULES, content.media)
+        problems += warning_problems(content, parts, rules)
+        return problems + media_problems("Mastodon", instance.media_rules(account, MEDIA_RULES), content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        parts = split_into_thread(Platform.MASTODON, _text(content)) or [""]
+        instance.refresh_limits(account)
+        parts = _parts(_text(content), instance.text_rules(account)) or [""]
         media_ids = [self._upload(account, item) for item in content.media]
         root: dict[str, Any] | None = None
         previous = ""
@@ -180,7 +194,7 @@ class MastodonConnector(BaseConnector):
             same_server = following.startswith(f"{account.base_url}/")
             return [_seen(s) for s in statuses if isinstance(s, dict)], following if same_server else ""
 
-        parts = split_into_thread(Platform.MASTODON, _text(content)) or [""]
+        parts = _parts(_text(content), instance.text_rules(account)) or [""]
         try:
             return lookup.resolve("Mastodon", lookup.recent(page, since=since), parts, shape=str(len(content.media)))
         except OutcomeUnknown:
@@ -214,6 +228,10 @@ class MastodonConnector(BaseConnector):
         return media_id
 
 
+def _parts(text: str, rules: TextRules) -> list[str]:
+    return split_into_thread(Platform.MASTODON, text, rules=rules)
+
+
 def _reads_statuses(account: SocialAccount) -> bool:
     """Whether the account's token may list its statuses: `read:statuses`, or all of `read`."""
     return bool({"read", "read:statuses"} & set(account.scopes.split()))
@@ -242,15 +260,15 @@ def status_options(content: Content) -> dict[str, str]:
     return fields
 
 
-def warning_problems(content: Content, parts: list[str]) -> list[str]:
+def warning_problems(content: Content, parts: list[str], rules: TextRules) -> list[str]:
     """Mastodon counts a content warning with the text of the status it is on (its StatusLengthValidator), so
-    each status of the post must leave room for it."""
+    each status of the post must leave room for it within the server's limit."""
     warning = options_for(MastodonOptions, content.options).spoiler_text
-    limit = rules_for(Platform.MASTODON).max_length
+    limit = rules.max_length
     if not warning or limit is None:
         return []
-    room = limit - text_length(Platform.MASTODON, warning)
-    if any(text_length(Platform.MASTODON, part) > room for part in parts):
+    room = limit - text_length(Platform.MASTODON, warning, rules=rules)
+    if any(text_length(Platform.MASTODON, part, rules=rules) > room for part in parts):
         return [
             f"With its content warning, each Mastodon post holds {max(room, 0)} characters; shorten the text or "
             "the warning."
