@@ -150,3 +150,22 @@ def test_the_last_runs_outcome_is_read(bob: User, bob_api: Api) -> None:
     body = bob_api.get(f"/automation/rules/{rule_id}").json()
     assert (body["last_outcome"], body["last_error"]) == ("failed", NoProviderConfigured().message)
     assert body["last_run_at"] is not None
+
+
+def test_platform_options_are_saved_returned_and_checked(bob: User, bob_api: Api) -> None:
+    account = create_account(bob)
+    created = bob_api.post(
+        "/automation/rules", rule(account.pk, platform_options={"mastodon": {"spoiler_text": "Bread"}})
+    )
+    assert created.status_code == 201
+    assert created.json()["platform_options"] == {
+        "mastodon": {"visibility": None, "spoiler_text": "Bread", "language": ""}
+    }
+    rule_id = created.json()["id"]
+    refused = error(
+        bob_api.put(f"/automation/rules/{rule_id}", rule(account.pk, platform_options={"mastodon": {"colour": "x"}})),
+        400,
+        "invalid_input",
+    )
+    assert (refused["field"], refused["message"]) == ("platform_options", "Mastodon has no option named 'colour'.")
+    assert AutomationRule.objects.get(pk=rule_id).platform_options["mastodon"]["spoiler_text"] == "Bread"

@@ -292,3 +292,40 @@ def test_retry_a_failed_target(bob: User, bob_api: Api) -> None:
     assert target.dispatch_round == 1
     assert pending(bob) == 1
     error(bob_api.post(f"/posts/{post.pk}/targets/{target.pk}/retry", {}), 409, "conflict")
+
+
+def test_options_per_target_are_taken_checked_and_returned_with_their_defaults(bob: User, bob_api: Api) -> None:
+    youtube, x = create_account(bob, Platform.YOUTUBE), create_account(bob, Platform.X)
+    body = {
+        "text": "My talk",
+        "account_ids": [youtube.pk, x.pk],
+        "options": [{"account_id": youtube.pk, "options": {"privacy": "unlisted", "tags": ["talk"]}}],
+    }
+    created = bob_api.post("/posts", body)
+    assert created.status_code == 201
+    options = {t["account_id"]: t["options"] for t in created.json()["targets"]}
+    assert options == {
+        youtube.pk: {"title": "", "privacy": "unlisted", "made_for_kids": False, "tags": ["talk"]},
+        x.pk: {"reply_settings": "everyone"},
+    }
+    post_id = created.json()["id"]
+    changed = bob_api.patch(
+        f"/posts/{post_id}", {"options": [{"account_id": x.pk, "options": {"reply_settings": "following"}}]}
+    )
+    assert {t["account_id"]: t["options"] for t in changed.json()["targets"]}[x.pk] == {"reply_settings": "following"}
+    assert PostTarget.objects.get(post_id=post_id, account=youtube).options["privacy"] == "unlisted"
+
+
+def test_bad_options_are_refused_naming_the_field_and_nothing_is_created(bob: User, bob_api: Api) -> None:
+    youtube = create_account(bob, Platform.YOUTUBE)
+    body = {
+        "text": "My talk",
+        "account_ids": [youtube.pk],
+        "options": [{"account_id": youtube.pk, "options": {"privacy": "secret"}}],
+    }
+    refused = error(bob_api.post("/posts", body), 400, "invalid_input")
+    assert refused["field"] == "options"
+    assert refused["account_id"] == youtube.pk
+    assert refused["message"] == ("YouTube @bob1: YouTube privacy: Input should be 'public', 'unlisted' or 'private'.")
+    assert not Post.objects.filter(user=bob).exists()
+    assert pending(bob) == 0

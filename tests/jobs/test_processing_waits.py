@@ -67,7 +67,6 @@ def _platforms(monkeypatch: pytest.MonkeyPatch, settings: object, tmp_path: obje
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_ID", "tt-key")
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_SECRET", "tt-secret")
     monkeypatch.setenv("TIDINGS_PUBLIC_URL", "https://tidings.example/")
-    monkeypatch.delenv("TIDINGS_TIKTOK_PRIVACY_LEVEL", raising=False)
     # Checks handed back after 2 s; no checking within a step.
     monkeypatch.setattr(InstagramConnector, "patience", Patience(first=2.0, longest=2.0, most=120.0))
 
@@ -114,7 +113,9 @@ def _instagram(user: User) -> SocialAccount:
 
 
 def _due_with_media(user: User, account: SocialAccount, text: str, *, kind: str = MediaKind.IMAGE) -> Post:
-    post = create_post(user, text=text, account_ids=[account.pk])
+    # TikTok posts only with the privacy the user picked (no preset); the other platforms need no choice.
+    options = {account.pk: {"privacy_level": "SELF_ONLY"}} if account.platform == Platform.TIKTOK else None
+    post = create_post(user, text=text, account_ids=[account.pk], options=options)
     name = default_storage.save(f"uploads/{text.replace(' ', '-')}.bin", ContentFile(b"0123456789"))
     video = kind == MediaKind.VIDEO
     MediaAsset.objects.create(

@@ -439,3 +439,22 @@ def test_validation(alice: User, content: Content, problem: str | None) -> None:
         assert problems == []
     else:
         assert any(problem in p for p in problems), problems
+
+
+@respx.mock
+def test_the_posts_languages_are_the_records_langs_on_every_part(alice: User) -> None:
+    keys = [record_key(KEY, part) for part in range(3)]
+    route = respx.post(xrpc("com.atproto.repo.createRecord")).mock(
+        side_effect=[httpx.Response(200, json=created(key, f"cid{n}")) for n, key in enumerate(keys)]
+    )
+    text = " ".join(f"Sentence number {n} is here." for n in range(1, 30))
+    post = Content(text=text, options={"langs": ["en", "pt-BR"]})
+    bluesky.publish(connect_bluesky(alice), post, idempotency_key=KEY)
+    assert [body(call)["record"]["langs"] for call in route.calls] == [["en", "pt-BR"]] * 3
+
+
+@respx.mock
+def test_no_languages_chosen_leaves_langs_out(alice: User) -> None:
+    route = respx.post(xrpc("com.atproto.repo.createRecord")).respond(200, json=CREATED)
+    bluesky.publish(connect_bluesky(alice), Content(text="Hi"), idempotency_key=KEY)
+    assert "langs" not in body(route.calls.last)["record"]

@@ -457,3 +457,32 @@ def test_a_failed_lookup_is_classified(alice: User, answer: httpx.Response, erro
     respx.get(STATUSES).mock(return_value=answer)
     with pytest.raises(error):
         look(reader(alice), BREAD, datetime.now(UTC) - timedelta(hours=2))
+
+
+@respx.mock
+def test_visibility_content_warning_and_language_go_on_every_status(alice: User) -> None:
+    route = respx.post(f"{BASE}/api/v1/statuses").mock(
+        side_effect=[httpx.Response(200, json=status(str(n))) for n in (10, 11)]
+    )
+    text = " ".join(f"Sentence number {n} is right here." for n in range(1, 21))
+    options = {"visibility": "unlisted", "spoiler_text": "Spoilers", "language": "de"}
+    mastodon.publish(connect(alice), Content(text=text, options=options), idempotency_key=KEY)
+    sent = [json.loads(call.request.content) for call in route.calls]
+    assert [{k: s[k] for k in ("visibility", "spoiler_text", "language")} for s in sent] == [options, options]
+
+
+@respx.mock
+def test_a_blank_visibility_is_the_accounts_default(alice: User) -> None:
+    route = respx.post(f"{BASE}/api/v1/statuses").respond(200, json=status("1"))
+    mastodon.publish(connect(alice), Content(text="Hi", options={"visibility": None}), idempotency_key=KEY)
+    assert json.loads(route.calls.last.request.content) == {"status": "Hi"}
+
+
+def test_a_content_warning_counts_with_the_text(alice: User) -> None:
+    account = connect(alice)
+    fits = Content(text="x" * 480, options={"spoiler_text": "y" * 20})
+    assert mastodon.validate(account, fits) == []
+    over = Content(text="x" * 481, options={"spoiler_text": "y" * 20})
+    assert mastodon.validate(account, over) == [
+        "With its content warning, each Mastodon post holds 480 characters; shorten the text or the warning."
+    ]

@@ -292,6 +292,36 @@ def test_validate_needs_a_board(account: SocialAccount) -> None:
     ]
 
 
+def test_a_pin_goes_to_the_posts_board_with_its_title(respx_mock: respx.MockRouter, account: SocialAccount) -> None:
+    account.options = {"boards": [{"id": "111", "name": "Cakes"}, {"id": "222", "name": "Bread"}], "board_id": "111"}
+    route = respx_mock.post(f"{API}/pins").respond(201, json={"id": "9", "board_id": "222"})
+    post = Content(text="Lemon cake", media=(image(),), options={"board_id": "222", "title": "Best lemon cake"})
+
+    assert PinterestConnector().validate(account, post) == []
+    PinterestConnector().publish(account, post, idempotency_key="key-2")
+
+    body = json.loads(route.calls.last.request.content)
+    assert (body["board_id"], body["title"]) == ("222", "Best lemon cake")
+
+
+def test_without_a_choice_the_accounts_default_board_is_used(
+    respx_mock: respx.MockRouter, account: SocialAccount
+) -> None:
+    account.options = {"boards": [{"id": "111", "name": "Cakes"}], "board_id": "111"}
+    route = respx_mock.post(f"{API}/pins").respond(201, json={"id": "9", "board_id": "111"})
+    PinterestConnector().publish(account, content(), idempotency_key="key-3")
+    body = json.loads(route.calls.last.request.content)
+    assert (body["board_id"], body["title"]) == ("111", "Lemon cake")
+
+
+def test_a_board_not_among_the_accounts_boards_is_refused(account: SocialAccount) -> None:
+    account.options = {"boards": [{"id": "111", "name": "Cakes"}], "board_id": "111"}
+    post = Content(text="Lemon cake", media=(image(),), options={"board_id": "999"})
+    assert PinterestConnector().validate(account, post) == [
+        "The chosen Pinterest board is not among this account's boards; choose another."
+    ]
+
+
 def test_a_post_that_names_its_board_pins_there_and_is_looked_for_there(
     respx_mock: respx.MockRouter, account: SocialAccount
 ) -> None:

@@ -50,7 +50,6 @@ CREATOR = {
 def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None:
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_ID", "key-123")
     monkeypatch.setenv("TIDINGS_TIKTOK_CLIENT_SECRET", "secret-456")
-    monkeypatch.delenv("TIDINGS_TIKTOK_PRIVACY_LEVEL", raising=False)
     monkeypatch.setattr(TikTokConnector, "patience", QUICK)
     settings.MEDIA_ROOT = tmp_path
     (tmp_path / "uploads").mkdir()
@@ -83,7 +82,8 @@ def video(**changes: object) -> MediaItem:
 
 
 def content(**changes: object) -> Content:
-    return Content(text=str(changes.pop("text", "Hello TikTok")), media=(video(**changes),))
+    options = changes.pop("options", {"privacy_level": "PUBLIC_TO_EVERYONE"})
+    return Content(text=str(changes.pop("text", "Hello TikTok")), media=(video(**changes),), options=options)  # type: ignore[arg-type]
 
 
 def api(data: dict[str, object], *, status: int = 200, error: dict[str, str] | None = None) -> httpx.Response:
@@ -211,9 +211,13 @@ def test_publish_direct_posts_uploads_and_polls_until_complete(
         "post_info": {
             "title": "Hello TikTok",
             "privacy_level": "PUBLIC_TO_EVERYONE",
-            "disable_comment": False,
+            # Off unless the user turned them on (the Content Sharing Guidelines).
+            "disable_comment": True,
             "disable_duet": True,
-            "disable_stitch": False,
+            "disable_stitch": True,
+            "brand_organic_toggle": False,
+            "brand_content_toggle": False,
+            "is_aigc": False,
         },
         "source_info": {"source": "FILE_UPLOAD", "video_size": 10, "chunk_size": 10, "total_chunk_count": 1},
     }
@@ -422,16 +426,61 @@ def test_a_video_longer_than_the_creator_may_post_is_refused_before_uploading(
         TikTokConnector().publish(account, content(duration_seconds=90.0), idempotency_key="key-5")
 
 
-def test_the_operator_can_choose_the_privacy_level(
-    respx_mock: respx.MockRouter, account: SocialAccount, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TIDINGS_TIKTOK_PRIVACY_LEVEL", "self_only")
+def _publish_with(respx_mock: respx.MockRouter, account: SocialAccount, options: dict[str, object]) -> Any:
     respx_mock.post(CREATOR_URL).mock(return_value=api(CREATOR))
     init = respx_mock.post(INIT_URL).mock(return_value=api({"publish_id": "v_pub.6", "upload_url": UPLOAD_URL}))
     respx_mock.put(UPLOAD_URL).respond(201)
     respx_mock.post(STATUS_URL).mock(return_value=api({"status": "PUBLISH_COMPLETE"}))
-    TikTokConnector().publish(account, content(), idempotency_key="key-6")
-    assert json.loads(init.calls.last.request.content)["post_info"]["privacy_level"] == "SELF_ONLY"
+    TikTokConnector().publish(account, content(options=options), idempotency_key="key-6")
+    return json.loads(init.calls.last.request.content)["post_info"]
+
+
+def test_the_users_choices_reach_post_info_and_what_the_creator_turned_off_stays_off(
+    respx_mock: respx.MockRouter, account: SocialAccount
+) -> None:
+    options = {
+        "privacy_level": "MUTUAL_FOLLOW_FRIENDS",
+        "allow_comment": True,
+        "allow_duet": True,  # the creator turned duets off (CREATOR["duet_disabled"])
+        "allow_stitch": True,
+        "commercial": True,
+        "your_brand": True,
+        "branded_content": True,
+        "ai_generated": True,
+    }
+    assert _publish_with(respx_mock, account, options) == {
+        "title": "Hello TikTok",
+        "privacy_level": "MUTUAL_FOLLOW_FRIENDS",
+        "disable_comment": False,
+        "disable_duet": True,
+        "disable_stitch": False,
+        "brand_organic_toggle": True,
+        "brand_content_toggle": True,
+        "is_aigc": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "No one was chosen to see this TikTok video"),
+        ({"privacy_level": "FOLLOWER_OF_CREATOR"}, "no longer offers FOLLOWER_OF_CREATOR"),
+    ],
+)
+def test_publish_refuses_a_privacy_the_creator_does_not_offer_before_anything_is_sent(
+    respx_mock: respx.MockRouter, account: SocialAccount, options: dict[str, object], message: str
+) -> None:
+    respx_mock.post(CREATOR_URL).mock(return_value=api(CREATOR))
+    init = respx_mock.post(INIT_URL)
+    with pytest.raises(PermanentError, match=message):
+        TikTokConnector().publish(account, content(options=options), idempotency_key="key-7")
+    assert not init.called
+
+
+def test_creator_info_is_read_with_the_accounts_token(respx_mock: respx.MockRouter, account: SocialAccount) -> None:
+    route = respx_mock.post(CREATOR_URL).mock(return_value=api(CREATOR))
+    assert TikTokConnector().creator_info(account) == CREATOR
+    assert route.calls.last.request.headers["Authorization"] == "Bearer act.1"
 
 
 def test_validate_accepts_a_fitting_video(account: SocialAccount) -> None:
@@ -460,6 +509,7 @@ def test_validate_needs_a_video_and_a_caption_that_fits(account: SocialAccount) 
     assert TikTokConnector().validate(account, Content(text="Hi", media=(image,))) == [
         "TikTok needs a video.",
         "a.jpg: TikTok does not take image/jpeg images.",
+        "Choose who can see this TikTok video: TikTok asks each post to say so.",
     ]
     long_caption = TikTokConnector().validate(account, content(text="x" * 2201))
     assert long_caption == ["The caption is 2201 characters long; TikTok allows 2200. Shorten it."]

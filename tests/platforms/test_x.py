@@ -472,3 +472,12 @@ def test_a_failed_lookup_is_classified(account: SocialAccount, answer: httpx.Res
     respx.get(TIMELINE).mock(return_value=answer)
     with pytest.raises(error):
         find(account, BREAD)
+
+
+@respx.mock
+def test_reply_settings_go_on_the_first_post_and_everyone_is_left_to_x(account: SocialAccount) -> None:
+    route = respx.post(f"{API}/tweets").respond(201, json={"data": {"id": "7", "text": "Hello"}})
+    x.publish(account, Content(text="Hello", options={"reply_settings": "mentionedUsers"}), idempotency_key="k1")
+    assert json.loads(route.calls.last.request.content) == {"text": "Hello", "reply_settings": "mentionedUsers"}
+    x.publish(account, Content(text="Hello", options={"reply_settings": "everyone"}), idempotency_key="k2")
+    assert json.loads(route.calls.last.request.content) == {"text": "Hello"}

@@ -209,8 +209,9 @@ def test_publish_opens_a_session_and_uploads_in_chunks(respx_mock: respx.MockRou
             "description": "My talk\nAll about Tidings.\n\nhttps://tidings.example",
             "categoryId": "22",
         },
-        "status": {"privacyStatus": "public"},
+        "status": {"privacyStatus": "public", "selfDeclaredMadeForKids": False},
     }
+    assert published.notice == ""
     assert [(c.request.headers["Content-Range"], c.request.content) for c in upload.calls] == [
         ("bytes 0-3/10", b"0123"),
         ("bytes 4-7/10", b"4567"),
@@ -378,3 +379,41 @@ def test_validate_accepts_a_fitting_video(account: SocialAccount) -> None:
 )
 def test_validate_explains_what_youtube_refuses(account: SocialAccount, post: Content, problem: str) -> None:
     assert problem in YouTubeConnector().validate(account, post)
+
+
+def test_the_posts_title_privacy_audience_and_tags_reach_videos_insert(
+    respx_mock: respx.MockRouter, account: SocialAccount
+) -> None:
+    init = started(respx_mock)
+    answer = {"id": "abc", "status": {"uploadStatus": "uploaded", "privacyStatus": "unlisted"}}
+    respx_mock.put(SESSION).respond(201, json=answer)
+    options = {"title": "Launch day", "privacy": "unlisted", "made_for_kids": True, "tags": ["tidings", "launch day"]}
+    post = Content(text="My talk", media=(video(),), options=options)
+
+    published = YouTubeConnector().publish(account, post, idempotency_key="k9")
+
+    assert json.loads(init.calls.last.request.content) == {
+        "snippet": {
+            "title": "Launch day",
+            "description": "My talk",
+            "categoryId": "22",
+            "tags": ["tidings", "launch day"],
+        },
+        "status": {"privacyStatus": "unlisted", "selfDeclaredMadeForKids": True},
+    }
+    assert (published.external_id, published.notice) == ("abc", "")
+
+
+def test_a_video_the_platform_locked_private_says_so(respx_mock: respx.MockRouter, account: SocialAccount) -> None:
+    started(respx_mock)
+    # An unverified API project's uploads come back private whatever was asked (videos.insert).
+    answer = {"id": "abc", "status": {"uploadStatus": "uploaded", "privacyStatus": "private"}}
+    respx_mock.put(SESSION).respond(201, json=answer)
+
+    published = YouTubeConnector().publish(account, content(), idempotency_key="k10")
+
+    assert published.external_id == "abc"
+    assert published.notice == (
+        "YouTube made the video private, not public: videos uploaded through an API project Google has not "
+        "verified are locked private. Change it on YouTube, or ask the operator to have the project verified."
+    )

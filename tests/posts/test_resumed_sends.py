@@ -40,7 +40,9 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) -> None:
 
 def waiting_target(user: User, account: SocialAccount, *, kind: str, progress: dict[str, Any]) -> PostTarget:
     """A target whose first send was answered "still processing", as the workflow leaves it between checks."""
-    post = create_post(user, text="Fresh bread", account_ids=[account.pk])
+    # TikTok posts only with the privacy the user picked (no preset); the other platforms need no choice.
+    options = {account.pk: {"privacy_level": "SELF_ONLY"}} if account.platform == Platform.TIKTOK else None
+    post = create_post(user, text="Fresh bread", account_ids=[account.pk], options=options)
     video = kind == MediaKind.VIDEO
     MediaAsset.objects.create(
         user=user,

@@ -256,3 +256,27 @@ def test_the_rules_list_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         page = client.get("/automation/").content.decode()
     assert page.count('data-testid="rule"') == 12
+
+
+def test_the_rule_form_keeps_platform_options_for_the_posts_it_writes(client: Client, lisbon: User) -> None:
+    account = create_account(lisbon, Platform.MASTODON)
+    client.force_login(lisbon)
+    refused = client.post(
+        "/automation/new/",
+        rule_form(account.pk, **{"ropt-mastodon-language": "zz", "ropt-mastodon-spoiler_text": "Tips"}),
+    )
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "Mastodon language: &#x27;zz&#x27; is not a two-letter ISO 639-1 language code" in page
+    assert 'name="ropt-mastodon-spoiler_text" value="Tips"' in page
+    assert not AutomationRule.objects.exists()
+
+    saved = client.post(
+        "/automation/new/",
+        rule_form(account.pk, **{"ropt-mastodon-language": "pt", "ropt-mastodon-visibility": "unlisted"}),
+    )
+    assert saved.status_code == 302
+    rule = AutomationRule.objects.get(user=lisbon)
+    assert rule.platform_options == {"mastodon": {"visibility": "unlisted", "spoiler_text": "", "language": "pt"}}
+    page = client.get(f"/automation/{rule.pk}/").content.decode()
+    assert '<option value="unlisted" selected>Quiet public</option>' in page

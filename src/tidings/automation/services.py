@@ -1,5 +1,6 @@
 """Automation rules: standing briefs that write and schedule posts on a schedule, within every plan limit."""
 
+from collections.abc import Mapping
 from dataclasses import asdict, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from tidings.generation.services import generate_posts
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import AccountStatus, SocialAccount
+from tidings.platforms.options import clean_platform_options
 from tidings.posts.models import Post, PostTarget
 from tidings.posts.services import schedule_post
 from tidings.tiers.checks import Decision, can_use_automation
@@ -62,9 +64,12 @@ def save_rule(
     account_ids: list[int],
     enabled: bool = False,
     review: str = Review.NONE,
+    platform_options: Mapping[str, Mapping[str, Any]] | None = None,
     rule_id: int | None = None,
 ) -> AutomationRule:
-    """Create or edit a rule. Enabling it counts against the plan's enabled rules; a refusal changes nothing."""
+    """Create or edit a rule. Enabling it counts against the plan's enabled rules; a refusal changes nothing.
+    `platform_options` (keyed by platform, checked as a post's) go on every post the rule writes; None keeps a
+    rule's own."""
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("Give the rule a name of up to 200 characters.", field="name")
@@ -73,6 +78,7 @@ def save_rule(
     schedule = check_schedule(schedule)
     cleaned = asdict(_brief(brief))
     accounts = _accounts(user, account_ids)
+    options = None if platform_options is None else clean_platform_options(platform_options)
     try:
         with transaction.atomic():
             locked = lock_user(user.pk)
@@ -83,6 +89,8 @@ def save_rule(
                     raise TierLimitReached(decision)
             rule.name, rule.schedule, rule.brief, rule.enabled = name, schedule, cleaned, enabled
             rule.review = review
+            if options is not None:
+                rule.platform_options = options
             rule.next_run_at = next_run(schedule, after=timezone.now(), time_zone=locked.time_zone) if enabled else None
             rule.save()
             rule.accounts.set(accounts)
@@ -223,6 +231,7 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
                     text_override=by_platform[account.platform].text
                     if by_platform[account.platform].text != first.text
                     else "",
+                    options=(rule.platform_options or {}).get(account.platform, {}),
                 )
                 for account in accounts
             )

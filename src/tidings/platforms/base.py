@@ -38,6 +38,8 @@ class Content:
 class Published:
     external_id: str
     url: str = ""
+    # Published, but not as asked (a video the platform locked private): kept on the attempt for the user to see.
+    notice: str = ""
 
 
 class PublishFailure(Exception):

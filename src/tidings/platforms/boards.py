@@ -5,14 +5,9 @@ post names its own. The composer reads `options["boards"]` and `options["board_i
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, ConnectFailed, InvalidInput
 from tidings.platforms.base import PublishFailure, ReauthRequired
-from tidings.platforms.connectors.pinterest import PinterestConnector
+from tidings.platforms.connectors.pinterest import PinterestConnector, account_boards
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import get_account, mark_reconnect_needed
-
-
-def account_boards(account: SocialAccount) -> list[dict[str, str]]:
-    boards = account.options.get("boards") if isinstance(account.options, dict) else None
-    return [b for b in boards or [] if isinstance(b, dict) and b.get("id")]
 
 
 def choose_default_board(user: User, account_id: int, *, board_id: str) -> SocialAccount:

@@ -1,4 +1,5 @@
-"""A copy of a post as a new draft: its text, link, each account's own text, and its files with their descriptions.
+"""A copy of a post as a new draft: its text, link, each account's own text and options, and its files with their
+descriptions.
 
 The files are copied, not shared: each copy is a MediaAsset of its own with its own stored file, so deleting or
 editing either post never takes a file from the other.
@@ -33,7 +34,13 @@ def duplicate_post(user: User, post_id: int) -> Duplicated:
         with transaction.atomic():
             post = Post.objects.create(user=user, text=original.text, link=original.link)
             PostTarget.objects.bulk_create(
-                PostTarget(post=post, account=t.account, platform=t.platform, text_override=t.text_override)
+                PostTarget(
+                    post=post,
+                    account=t.account,
+                    platform=t.platform,
+                    text_override=t.text_override,
+                    options=t.options,
+                )
                 for t in kept
             )
             for asset in original.media.order_by("position", "pk"):

@@ -336,8 +336,15 @@ def send_target(
     except PublishFailure as error:
         outcome = outcome_for(error)
     else:
-        record_attempt(target, number=number, started=started, began=began, outcome=AttemptOutcome.PUBLISHED)
-        return Outcome("published", external_id=published.external_id, url=published.url)
+        record_attempt(
+            target,
+            number=number,
+            started=started,
+            began=began,
+            outcome=AttemptOutcome.PUBLISHED,
+            detail=published.notice,
+        )
+        return Outcome("published", published.notice, external_id=published.external_id, url=published.url)
     record_attempt(target, number=number, started=started, began=began, outcome=outcome.kind, detail=outcome.message)
     if sent_before and outcome.kind != "unknown":
         # The platform had the post and says it failed: nothing went out, and a retry starts afresh.
@@ -453,8 +460,11 @@ def can_resend_after_unknown(target_id: int) -> bool:
     return connector.capabilities.idempotent_publish or connector.capabilities.can_find_published
 
 
-def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool:
-    """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent."""
+def complete_publish(target_id: int, *, external_id: str, url: str = "", notice: str = "") -> bool:
+    """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent.
+
+    `notice` says how it went out otherwise than asked (a video the platform locked private), kept on the target
+    where its outcome is shown."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         user, platform = lock_target_owner(target_id)
@@ -469,7 +479,7 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
             sending_since=None,
             locked_until=None,
             progress={},
-            error="",
+            error=notice[:2000],
         )
         if not moved:
             return False

@@ -3,6 +3,7 @@
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from tidings.credits.services import lock_user, refresh_reservations
 from tidings.platforms.models import AccountStatus, SocialAccount
+from tidings.platforms.options import account_options
 from tidings.posts.actions import EDITABLE, RESCHEDULE, RESTART, SCHEDULE
 from tidings.posts.lifecycle import balances_needed, move_targets
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
@@ -34,18 +36,27 @@ def create_post(
     account_ids: Iterable[int],
     link: str = "",
     overrides: Mapping[int, str] | None = None,
+    options: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> Post:
     """A draft with one target per chosen account; the accounts must be the user's own. `overrides` maps an
-    account id to the text that account publishes instead of the post's own."""
+    account id to the text that account publishes instead of the post's own; `options` to its platform's options
+    (checked by `tidings.platforms.options`), refused with the reason before anything is stored."""
     wanted = set(account_ids)
     accounts = list(SocialAccount.objects.filter(user=user, pk__in=wanted).exclude(status=AccountStatus.DISCONNECTED))
     if len(accounts) != len(wanted):
         raise InvalidInput("One of the chosen accounts is not connected to your profile.", field="account_ids")
     overrides = overrides or {}
+    chosen = account_options(accounts, options)
     with transaction.atomic():
         post = Post.objects.create(user=user, text=text, link=link)
         PostTarget.objects.bulk_create(
-            PostTarget(post=post, account=a, platform=a.platform, text_override=_override(overrides, a.pk, text))
+            PostTarget(
+                post=post,
+                account=a,
+                platform=a.platform,
+                text_override=_override(overrides, a.pk, text),
+                options=chosen.get(a.pk, {}),
+            )
             for a in accounts
         )
     return post
@@ -328,9 +339,11 @@ def update_post(
     link: str | None = None,
     account_ids: Iterable[int] | None = None,
     overrides: Mapping[int, str] | None = None,
+    options: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> Post:
     """Edit a post that has not gone out (a draft, a scheduled post, or one that failed, was skipped or was
-    cancelled); None leaves a field as it is. `overrides` maps account ids to their own text (blank: the post's).
+    cancelled); None leaves a field as it is. `overrides` maps account ids to their own text (blank: the post's);
+    `options` to their platform options, replacing those of each account named (the others keep theirs).
 
     A scheduled post stays scheduled: an added account's target is scheduled with it and reserves a credit, a
     removed one's credit is released, and credits reserved before the last renewal are reserved again from this
@@ -340,6 +353,10 @@ def update_post(
     post = get_post(user, post_id)
     link = None if link is None else _check_link(link)
     wanted = None if account_ids is None else set(account_ids)
+    chosen = None
+    if options is not None:
+        on_post = set(post.targets.values_list("account_id", flat=True)) if wanted is None else wanted
+        chosen = account_options(SocialAccount.objects.filter(user=user, pk__in=on_post), options)
     with transaction.atomic():
         locked_user = lock_user(user.pk)
         post = Post.objects.select_for_update().get(pk=post.pk)
@@ -352,19 +369,26 @@ def update_post(
             post.link = link
         post.save(update_fields=["text", "link", "updated_at"])
         if wanted is not None:
-            _retarget(locked_user, post, targets, wanted)
+            _retarget(locked_user, post, targets, wanted, chosen or {})
         if overrides is not None:
             for target in post.targets.all():
                 own = _override(overrides, target.account_id, post.text)
                 if own != target.text_override:
                     PostTarget.objects.filter(pk=target.pk).update(text_override=own, updated_at=timezone.now())
+        for target in post.targets.filter(account_id__in=list(chosen or {})):
+            if chosen and chosen[target.account_id] != target.options:
+                PostTarget.objects.filter(pk=target.pk).update(
+                    options=chosen[target.account_id], updated_at=timezone.now()
+                )
         scheduled = list(post.targets.filter(status=TargetStatus.SCHEDULED).values_list("pk", flat=True))
         refresh_reservations(locked_user, target_ids=scheduled, needs=balances_needed(scheduled))
     post.refresh_from_db()
     return post
 
 
-def _retarget(user: User, post: Post, targets: list[PostTarget], wanted: set[int]) -> None:
+def _retarget(
+    user: User, post: Post, targets: list[PostTarget], wanted: set[int], options: Mapping[int, dict[str, Any]]
+) -> None:
     accounts = list(SocialAccount.objects.filter(user=user, pk__in=wanted).exclude(status=AccountStatus.DISCONNECTED))
     if len(accounts) != len(wanted):
         raise InvalidInput("One of the chosen accounts is not connected to your profile.", field="account_ids")
@@ -377,7 +401,9 @@ def _retarget(user: User, post: Post, targets: list[PostTarget], wanted: set[int
         PostTarget.objects.filter(pk__in=removed).delete()
     have = {t.account_id for t in targets}
     added = [
-        PostTarget.objects.create(post=post, account=account, platform=account.platform)
+        PostTarget.objects.create(
+            post=post, account=account, platform=account.platform, options=options.get(account.pk, {})
+        )
         for account in accounts
         if account.pk not in have
     ]

@@ -29,6 +29,7 @@ def _save(request: HttpRequest, payload: RuleIn, rule_id: int | None = None) -> 
         account_ids=payload.account_ids,
         enabled=payload.enabled,
         review=payload.review,
+        platform_options=payload.platform_options,
         rule_id=rule_id,
     )
     return RuleOut.of(rule)

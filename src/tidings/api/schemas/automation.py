@@ -6,6 +6,7 @@ from ninja import Field, Schema
 from tidings.api.schemas import NO_NUL, Id, Input
 from tidings.api.schemas.generation import BriefFields
 from tidings.automation.models import AutomationRule, RunOutcome
+from tidings.platforms.options import options_help
 
 Outcome = Literal["", "scheduled", "review", "draft", "failed"]
 OUTCOMES: dict[RunOutcome, Outcome] = {
@@ -33,6 +34,11 @@ class RuleIn(Input):
         description="none: each run schedules its post. review_first: each run's post waits as a draft for your "
         "review (you are notified) instead of being scheduled.",
     )
+    platform_options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Options for the posts the rule writes, keyed by platform (youtube, tiktok, ...), each "
+        f"checked as a post's. {options_help()}",
+    )
 
 
 class RuleOut(Schema):
@@ -43,6 +49,7 @@ class RuleOut(Schema):
     brief: dict[str, Any]
     account_ids: list[int]
     review: str
+    platform_options: dict[str, dict[str, Any]]
     last_run_at: datetime | None
     last_outcome: Outcome = Field(
         description="What the last run did: scheduled its post, left it waiting for review, kept it as a draft "
@@ -64,6 +71,7 @@ class RuleOut(Schema):
             brief=rule.brief,
             account_ids=sorted(a.pk for a in rule.accounts.all()),
             review=rule.review,
+            platform_options=rule.platform_options or {},
             last_run_at=rule.last_run_at,
             last_outcome=OUTCOMES[RunOutcome(rule.last_outcome)],
             last_error=rule.last_error,

@@ -1,27 +1,48 @@
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from ninja import Field, Schema
 
 from tidings.api.schemas import NO_NUL, Id, Input, Link, PageQuery, Text
 from tidings.api.times import IsoTime
 from tidings.platforms.models import Platform
+from tidings.platforms.options import effective_options, options_help
 from tidings.posts.models import AttemptOutcome, Post, PostTarget, PublishAttempt, TargetStatus
 from tidings.posts.services import post_status
 
 TIME_HELP = "ISO 8601; without a UTC offset it is read in your own time zone."
 
 
+OPTIONS_HELP = f"This platform's options for the post, checked for the account's platform. {options_help()}"
+
+
+class AccountOptionsIn(Input):
+    account_id: Id = Field(description="One of the post's accounts.")
+    options: dict[str, Any] = Field(description=OPTIONS_HELP)
+
+
 class PostCreateIn(Input):
     text: Text = ""
     link: Link = ""
     account_ids: list[Id] = Field(default_factory=list, max_length=100, description="Your connected accounts.")
+    options: list[AccountOptionsIn] = Field(
+        default_factory=list, max_length=100, description="Per-account platform options (a YouTube title, ...)."
+    )
+
+    def options_by_account(self) -> dict[int, dict[str, Any]]:
+        return {entry.account_id: entry.options for entry in self.options}
 
 
 class PostUpdateIn(Input):
     text: Text | None = None
     link: Link | None = None
     account_ids: list[Id] | None = Field(None, max_length=100)
+    options: list[AccountOptionsIn] | None = Field(
+        None, max_length=100, description="Replaces the options of each account named; the others keep theirs."
+    )
+
+    def options_by_account(self) -> dict[int, dict[str, Any]] | None:
+        return None if self.options is None else {entry.account_id: entry.options for entry in self.options}
 
 
 class ScheduleIn(Input):
@@ -73,6 +94,7 @@ class TargetOut(Schema):
     published_at: datetime | None
     external_url: str = Field(description="The published post's address; empty unless it is an http(s) address.")
     error: str
+    options: dict[str, Any] = Field(description="What it is sent with: the options chosen, defaults filled in.")
     attempts: int
     attempt_history: list[AttemptOut] = Field(description="Every call made to the platform for it, oldest first.")
 
@@ -87,6 +109,7 @@ class TargetOut(Schema):
             published_at=target.published_at,
             external_url=target.safe_external_url,
             error=target.error,
+            options=effective_options(target.platform, target.options),
             attempts=target.attempts,
             attempt_history=[AttemptOut.of(attempt) for attempt in target.attempt_history.all()],
         )

@@ -37,6 +37,7 @@ from tidings.platforms.connectors.pinterest_video import upload_video, video_sou
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.options import PinterestOptions, options_for
 from tidings.platforms.rules import text_problems
 
 API = "https://api.pinterest.com/v5"
@@ -87,7 +88,7 @@ def pinterest_failure(response: httpx.Response) -> PublishFailure:
 class PinterestConnector(ApiConnector):
     platform: ClassVar[str] = Platform.PINTEREST
     capabilities: ClassVar[Capabilities] = Capabilities(
-        can_find_published=True, notes=("Pins go to the post's board, else the account's default board.",)
+        can_find_published=True, notes=("Pins go to the board chosen for the post, else the account's default.",)
     )
     # Access tokens last 30 days (refresh tokens a year): https://developers.pinterest.com/docs/getting-started/authentication-and-scopes/
     refresh_ahead: ClassVar[timedelta] = timedelta(days=3)
@@ -142,7 +143,11 @@ class PinterestConnector(ApiConnector):
             problems.append(f"Pinterest links hold at most {LINK_CHARS} characters.")
         if any(len(item.alt_text) > ALT_CHARS for item in content.media):
             problems.append(f"Pinterest alt text holds at most {ALT_CHARS} characters.")
-        if not board_for(account, content):
+        chosen = options_for(PinterestOptions, content.options).board_id
+        boards = {str(board["id"]) for board in account_boards(account)}
+        if chosen and boards and chosen not in boards:
+            problems.append("The chosen Pinterest board is not among this account's boards; choose another.")
+        elif not chosen and not _default_board(account):
             problems.append("This Pinterest account has no board chosen; pick one on its connection card.")
         return problems
 
@@ -156,10 +161,11 @@ class PinterestConnector(ApiConnector):
             )
         else:
             source = _image_source(item)
+        options = options_for(PinterestOptions, content.options)
         first_line = content.text.strip().splitlines()[0] if content.text.strip() else ""
         body: dict[str, Any] = {
             "board_id": board,
-            "title": first_line[:TITLE_CHARS],
+            "title": options.title or first_line[:TITLE_CHARS],
             "description": content.text,
             "note": note_for(idempotency_key),
             "media_source": source,
@@ -198,16 +204,24 @@ def _image_source(image: MediaItem) -> dict[str, str]:
     return {"source_type": "image_base64", "content_type": image.mime_type, "data": data}
 
 
-def board_for(account: SocialAccount, content: Content) -> str:
-    """The board a Pin goes to: the post's own, else the account's default; "" when neither is set. Accounts
-    connected before boards were kept have their board's API address in `base_url`."""
-    chosen = str(content.options.get("board_id") or account.options.get("board_id") or "")
+def account_boards(account: SocialAccount) -> list[dict[str, str]]:
+    """The boards kept on the account at connect time (`options["boards"]`: [{"id", "name"}])."""
+    boards = account.options.get("boards") if isinstance(account.options, dict) else None
+    return [b for b in boards or [] if isinstance(b, dict) and b.get("id")]
+
+
+def _default_board(account: SocialAccount) -> str:
+    """The account's standing board: `options["board_id"]`, else the one kept in `base_url` by older connects."""
+    chosen = str((account.options or {}).get("board_id") or "")
+    if chosen:
+        return chosen
     match = BOARD_URL.match(account.base_url)
-    return chosen or (match.group(1) if match else "")
+    return match.group(1) if match else ""
 
 
 def _board_id(account: SocialAccount, content: Content) -> str:
-    board = board_for(account, content)
+    """The post's own board if one was chosen, else the account's default."""
+    board = options_for(PinterestOptions, content.options).board_id or _default_board(account)
     if not board:
         raise PermanentError("This Pinterest account has no board chosen; pick one on its connection card.")
     return board

@@ -8,11 +8,12 @@ the wait back to the workflow meanwhile (`waiting`) with the publish id kept on 
 TikTok takes no idempotency key: a post still processing, or one whose status could not be read, is settled later
 by its publish id (`find_published`); an init whose answer was lost has none, and is left for the user to check.
 
-Apps that have not passed TikTok's audit may only post SELF_ONLY to private accounts; set
-`TIDINGS_TIKTOK_PRIVACY_LEVEL=SELF_ONLY` for those (https://developers.tiktok.com/doc/content-sharing-guidelines).
+What the post allows (who sees it, comments, duets, stitches, the commercial and AI labels) is the user's own choice
+for each post (`TikTokOptions`), as the Content Sharing Guidelines require
+(https://developers.tiktok.com/doc/content-sharing-guidelines): nothing is preset, and publishing checks it again
+against the creator's info of the moment. Apps that have not passed TikTok's audit may only post SELF_ONLY.
 """
 
-import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import IO, Any, ClassVar
@@ -39,6 +40,7 @@ from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import retry_after_seconds
 from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.options import TikTokOptions, options_for
 from tidings.platforms.rules import text_problems
 
 API = "https://open.tiktokapis.com"
@@ -58,7 +60,6 @@ RULES = MediaRules(
     requires_video=True,
 )
 MIN_SIDE, MAX_SIDE = 360, 4096
-PRIVACY_PREFERENCE = ("PUBLIC_TO_EVERYONE", "FOLLOWER_OF_CREATOR", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY")
 # The status of a post in processing (no polling cadence is documented; processing a video takes minutes).
 PATIENCE = Patience(first=10.0, longest=60.0, most=30 * 60.0, inline=5.0, inline_every=2.0)
 STATUS_PATH = "/v2/post/publish/status/fetch/"
@@ -154,6 +155,8 @@ class TikTokConnector(ApiConnector):
                     f"{item.path.rsplit('/', 1)[-1]} is {item.width}x{item.height} px; TikTok takes "
                     f"{MIN_SIDE} to {MAX_SIDE} px on each side."
                 )
+        if options_for(TikTokOptions, content.options).privacy_level is None:
+            problems.append("Choose who can see this TikTok video: TikTok asks each post to say so.")
         return problems
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
@@ -163,19 +166,13 @@ class TikTokConnector(ApiConnector):
         if content.progress.get("publish_id"):
             # Sent already and processing: only its status is asked again.
             return self._await(token, content.progress, handle=account.handle)
-        creator = self._call(token, "POST", "/v2/post/publish/creator_info/query/")
+        creator = self.creator_info(account)
         longest = creator.get("max_video_post_duration_sec")
         if longest and video.duration_seconds and video.duration_seconds > float(longest):
             raise PermanentError(f"This TikTok account may post videos of at most {longest} s.")
         size = stored_size(video)
         chunk_size, chunks = (size, 1) if size <= CHUNK_BYTES else (CHUNK_BYTES, size // CHUNK_BYTES)
-        post_info = {
-            "title": _caption(content),
-            "privacy_level": _privacy(creator.get("privacy_level_options") or []),
-            "disable_comment": bool(creator.get("comment_disabled")),
-            "disable_duet": bool(creator.get("duet_disabled")),
-            "disable_stitch": bool(creator.get("stitch_disabled")),
-        }
+        post_info = {"title": _caption(content), **post_settings(options_for(TikTokOptions, content.options), creator)}
         source = {"source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk_size, "total_chunk_count": chunks}
         init = self._call(
             token, "POST", "/v2/post/publish/video/init/", body={"post_info": post_info, "source_info": source}
@@ -188,6 +185,11 @@ class TikTokConnector(ApiConnector):
                 end = size if index == chunks - 1 else start + chunk_size
                 _put_chunk(str(init["upload_url"]), file, video.mime_type, start, end - start, size)
         return self._await(token, {"publish_id": publish_id}, handle=account.handle)
+
+    def creator_info(self, account: SocialAccount) -> dict[str, Any]:
+        """What the creator may post now: nickname, `privacy_level_options`, and whether they turned comments,
+        duets and stitches off; shown in the composer before the user chooses."""
+        return self._call(account.access_token, "POST", "/v2/post/publish/creator_info/query/")
 
     def _await(self, token: str, progress: Mapping[str, Any], *, handle: str) -> Published:
         """The post once TikTok has published it; while it processes, the wait is handed back with the publish id
@@ -311,13 +313,26 @@ def _caption(content: Content) -> str:
     return content.text
 
 
-def _privacy(options: list[str]) -> str:
-    chosen = os.environ.get("TIDINGS_TIKTOK_PRIVACY_LEVEL", "").strip().upper()
-    if chosen:
-        if chosen not in options:
-            raise PermanentError(f"This TikTok account does not offer {chosen}; it offers {', '.join(options)}.")
-        return chosen
-    for level in PRIVACY_PREFERENCE:
-        if level in options:
-            return level
-    raise PermanentError("TikTok offered no privacy level for this account's posts.")
+def post_settings(options: TikTokOptions, creator: dict[str, Any]) -> dict[str, Any]:
+    """The user's choices as `post_info` fields, checked again against the creator's info of the moment: a privacy
+    level the creator no longer offers is refused, and what the creator turned off in the app stays off.
+
+    https://developers.tiktok.com/doc/content-posting-api-reference-direct-post (post_info) and
+    https://developers.tiktok.com/doc/content-posting-api-reference-query-creator-info.
+    """
+    offered = [str(level) for level in creator.get("privacy_level_options") or []]
+    if options.privacy_level is None:
+        raise PermanentError("No one was chosen to see this TikTok video; choose a privacy level and schedule again.")
+    if options.privacy_level not in offered:
+        raise PermanentError(
+            f"This TikTok account no longer offers {options.privacy_level}; it offers {', '.join(offered) or 'none'}."
+        )
+    return {
+        "privacy_level": options.privacy_level,
+        "disable_comment": not options.allow_comment or bool(creator.get("comment_disabled")),
+        "disable_duet": not options.allow_duet or bool(creator.get("duet_disabled")),
+        "disable_stitch": not options.allow_stitch or bool(creator.get("stitch_disabled")),
+        "brand_organic_toggle": options.your_brand,
+        "brand_content_toggle": options.branded_content,
+        "is_aigc": options.ai_generated,
+    }

@@ -43,6 +43,7 @@ from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.errors import MAX_RETRY_AFTER, operator_problem, retry_after_seconds
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.options import XOptions, options_for
 from tidings.platforms.rules import text_problems
 
 API = "https://api.x.com/2"
@@ -119,6 +120,8 @@ class XConnector(ApiConnector):
             body: dict[str, Any] = {"text": text} if text else {}
             if index == 0 and media_ids:
                 body["media"] = {"media_ids": media_ids}
+            if index == 0:
+                body |= post_options(content)
             if done:
                 body["reply"] = {"in_reply_to_tweet_id": done[-1].external_id}
             try:
@@ -289,3 +292,10 @@ def _seen(post: dict[str, Any], account: SocialAccount) -> lookup.Seen:
         shape=str(len((post.get("attachments") or {}).get("media_keys") or [])),
         parent=str(replied_to[0].get("id", "")) if replied_to else "",
     )
+
+
+def post_options(content: Content) -> dict[str, str]:
+    """Who may reply, as POST /2/tweets `reply_settings` (https://docs.x.com/x-api/posts/create-post); left out
+    for everyone, X's default. Set on the first post, which holds the conversation."""
+    chosen = options_for(XOptions, content.options).reply_settings
+    return {} if chosen == "everyone" else {"reply_settings": chosen}

@@ -39,6 +39,7 @@ from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.options import YouTubeOptions, options_for
 from tidings.platforms.rules import text_problems
 
 API = "https://www.googleapis.com/youtube/v3"
@@ -70,10 +71,14 @@ REAUTH_REASONS = {"authError", "insufficientPermissions"}
 
 
 def title_and_description(content: Content) -> tuple[str, str]:
-    """The title is the first line, cut at a word to 100 characters; the description is the whole text (and link)."""
+    """The title is the one chosen for the post, else the first line cut at a word to 100 characters; the
+    description is the whole text (and link)."""
     description = content.text.strip()
     if content.link and content.link not in description:
         description = f"{description}\n\n{content.link}"
+    chosen = options_for(YouTubeOptions, content.options).title
+    if chosen:
+        return chosen, description
     first = description.splitlines()[0].strip() if description else ""
     if len(first) > TITLE_CHARS:
         first = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip() + "…"
@@ -181,11 +186,7 @@ class YouTubeConnector(OAuthConnector):
         token, video = account.access_token, content.media[0]
         title, description = title_and_description(content)
         size = stored_size(video)
-        metadata = {
-            # 22 is "People & Blogs", the default of Google's own upload sample.
-            "snippet": {"title": title, "description": description, "categoryId": "22"},
-            "status": {"privacyStatus": "public"},
-        }
+        metadata = video_metadata(content, title, description)
         headers = {
             "Content-Type": "application/json; charset=UTF-8",
             "X-Upload-Content-Length": str(size),
@@ -199,7 +200,11 @@ class YouTubeConnector(OAuthConnector):
         if upload_status in ("rejected", "failed"):
             reason = result["status"].get("rejectionReason") or result["status"].get("failureReason") or upload_status
             raise PermanentError(f"YouTube {upload_status} the video: {reason}.")
-        return Published(str(result["id"]), f"https://www.youtube.com/watch?v={result['id']}")
+        asked = metadata["status"]["privacyStatus"]
+        got = (result.get("status") or {}).get("privacyStatus") or asked
+        return Published(
+            str(result["id"]), f"https://www.youtube.com/watch?v={result['id']}", notice=_privacy_notice(asked, got)
+        )
 
     def _upload(self, session: str, token: str, video: MediaItem, size: int) -> dict[str, Any]:
         """Send the bytes from wherever the session stands, streamed from the file in blocks; the finished video
@@ -284,6 +289,29 @@ def _channel(item: dict[str, Any]) -> Identity:
     title = str(snippet.get("title") or item["id"])
     handle = str(snippet.get("customUrl") or title)
     return Identity(external_id=str(item["id"]), handle=handle, display_name=title, options={"kind": "channel"})
+
+
+def video_metadata(content: Content, title: str, description: str) -> dict[str, Any]:
+    """The `snippet` and `status` of videos.insert, from the post's text and its YouTube options."""
+    options = options_for(YouTubeOptions, content.options)
+    # 22 is "People & Blogs", the default of Google's own upload sample.
+    snippet: dict[str, Any] = {"title": title, "description": description, "categoryId": "22"}
+    if options.tags:
+        snippet["tags"] = options.tags
+    status = {"privacyStatus": options.privacy, "selfDeclaredMadeForKids": options.made_for_kids}
+    return {"snippet": snippet, "status": status}
+
+
+def _privacy_notice(asked: str, got: str) -> str:
+    """Videos uploaded through an unverified API project are locked private, whatever was asked
+    (https://developers.google.com/youtube/v3/docs/videos/insert, the note on unverified projects): the answer's
+    `status.privacyStatus` then differs from ours, and the user is told rather than shown a public video."""
+    if got == asked:
+        return ""
+    return (
+        f"YouTube made the video {got}, not {asked}: videos uploaded through an API project Google has not "
+        "verified are locked private. Change it on YouTube, or ask the operator to have the project verified."
+    )
 
 
 def _next_offset(response: httpx.Response) -> int:

@@ -23,6 +23,7 @@ from tidings.core.errors import DomainError
 from tidings.tiers.checks import can_use_automation
 from tidings.web.auth import signed_in
 from tidings.web.automation.forms import PICKER_FIELDS, RuleForm, ScheduleForm, rule_initial
+from tidings.web.composer.options import rule_forms
 
 # Where a refusal's field shows on the form (the service names it as the API does).
 FORM_FIELDS = {"account_ids": "accounts", "schedule": "schedule", "brief": "topic"}
@@ -62,7 +63,12 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
         messages.error(request, missing.message)
         return redirect("automation")
     form = RuleForm(user, request.POST or None, initial=rule_initial(rule))
-    if request.method == "POST" and form.is_valid():
+    # The options of each platform the user can post to, for every post the rule writes there.
+    platforms = sorted({account.platform for account in form.fields["accounts"].queryset})  # type: ignore[attr-defined]
+    stored = rule.platform_options if rule else None
+    option_forms = rule_forms(platforms, data=request.POST or None, stored=stored)
+    options_valid = all(options.is_valid() for options in option_forms.values())
+    if request.method == "POST" and form.is_valid() and options_valid:
         try:
             saved = save_rule(
                 user,
@@ -72,6 +78,7 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                 account_ids=[a.pk for a in form.cleaned_data["accounts"]],
                 enabled=form.cleaned_data["enabled"],
                 review=form.cleaned_data["review"],
+                platform_options={platform: options.options() for platform, options in option_forms.items()},
                 rule_id=rule.pk if rule else None,
             )
         except DomainError as refusal:
@@ -83,6 +90,7 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
             return redirect("automation")
     context = {
         "form": form,
+        "option_forms": option_forms,
         "rule": rule,
         "preview": schedule_preview(user, form),
         "zone": user.time_zone,

@@ -13,6 +13,7 @@ from tidings.accounts.models import User
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.rules import platform_name
 from tidings.tiers.checks import accounts_over_plan, over_plan_reason
+from tidings.web.composer.options import account_forms, first_problem
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm,application/pdf,.pdf"
 
@@ -94,6 +95,9 @@ class ComposeForm(forms.Form):
             .order_by("platform", "created_at", "pk")
         )
         self.over_plan = accounts_over_plan(user)
+        # Each account's platform options, from its tab (`options.py`); a post's own when it opens for editing.
+        data = self.data if self.is_bound else None
+        self.option_forms = account_forms(self.shown, data=data, stored=self.initial.get("options"))
 
     def blocked_reason(self, account: SocialAccount) -> str:
         if account.pk in self.over_plan:
@@ -129,7 +133,16 @@ class ComposeForm(forms.Form):
         uploads = self.files.getlist("attachments") if self.files else []
         if not (data.get("text") or "").strip() and not uploads and not self.has_media:
             self.add_error("text", "Write something, or add an image or a video.")
+        for account in data.get("accounts") or []:
+            options = self.option_forms.get(account.pk)
+            if options is not None and not options.is_valid():
+                self.add_error(None, f"Check the options for {account}: {first_problem(options)}")
         return data
+
+    def options(self) -> dict[int, dict[str, Any]]:
+        """Each chosen account's platform options, from its tab."""
+        accounts = self.cleaned_data.get("accounts") or []
+        return {a.pk: self.option_forms[a.pk].options() for a in accounts if a.pk in self.option_forms}
 
     def overrides(self) -> dict[int, str]:
         """Each chosen account's own text, from its tab (blank: the shared text)."""

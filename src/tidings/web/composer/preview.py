@@ -107,14 +107,20 @@ def shown_text(platform: str, text: str, link: str) -> str:
 
 
 def build_previews(
-    accounts: list[SocialAccount], *, text: str, link: str, overrides: dict[int, str], media: tuple[MediaItem, ...]
+    accounts: list[SocialAccount],
+    *,
+    text: str,
+    link: str,
+    overrides: dict[int, str],
+    media: tuple[MediaItem, ...],
+    options: dict[int, dict[str, Any]] | None = None,
 ) -> list[Preview]:
     previews = []
     for account in accounts:
         own = overrides.get(account.pk, "").strip()
         body = own or text
         connector = connector_for(account.platform)
-        content = Content(text=body, link=link, media=media)
+        content = Content(text=body, link=link, media=media, options=(options or {}).get(account.pk, {}))
         problems = (
             connector.validate(account, content)
             if connector

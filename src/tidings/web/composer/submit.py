@@ -76,6 +76,7 @@ def create_from(user: User, form: ComposeForm) -> Post:
         account_ids=[a.pk for a in data["accounts"]],
         link=data["link"],
         overrides=form.overrides(),
+        options=form.options(),
     )
 
 
@@ -88,6 +89,7 @@ def save_content(user: User, post: Post, form: ComposeForm) -> None:
         link=data["link"],
         account_ids=[a.pk for a in data["accounts"]],
         overrides=form.overrides(),
+        options=form.options(),
     )
 
 

@@ -20,6 +20,7 @@ from tidings.posts.services import EDITABLE, get_post, post_status
 from tidings.tiers.checks import can_generate
 from tidings.web.auth import signed_in
 from tidings.web.composer.forms import ComposeForm, media_info, wall_time
+from tidings.web.composer.options import valid_options
 from tidings.web.composer.preview import build_budget, build_previews, media_items
 from tidings.web.composer.submit import ACTIONS, Refusal, create_from, place, save_content, save_media, way_forward
 from tidings.web.composer.timing import FIELD, field_value, read_time
@@ -66,6 +67,7 @@ def _initial(user: User, post: Post) -> dict[str, object]:
         "link": post.link,
         "accounts": [t.account_id for t in targets],
         "overrides": {t.account_id: t.text_override for t in targets},
+        "options": {t.account_id: t.options for t in targets},
         "when": field_value(post.scheduled_at, user),
     }
 
@@ -211,7 +213,9 @@ def preview(request: HttpRequest) -> HttpResponse:
     timing = read_time(user, data.get("when", ""))
     at: datetime | None = timing.at if not timing.problem else None
     context = {
-        "previews": build_previews(accounts, text=text, link=link, overrides=overrides, media=media),
+        "previews": build_previews(
+            accounts, text=text, link=link, overrides=overrides, media=media, options=valid_options(accounts, data)
+        ),
         "budget": build_budget(user, accounts, media=media, at=at, post=post),
         "timing": timing,
         "time_zone": user.time_zone,

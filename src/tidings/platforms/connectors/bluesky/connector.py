@@ -24,6 +24,7 @@ from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.bluesky import embeds, records, richtext, xrpc
 from tidings.platforms.media import MB, MediaRules, media_problems
 from tidings.platforms.models import Platform, SocialAccount
+from tidings.platforms.options import BlueskyOptions, options_for
 from tidings.platforms.rules import split_into_thread, text_problems
 from tidings.platforms.tokens import store_tokens
 
@@ -138,6 +139,7 @@ class BlueskyConnector(BaseConnector):
             reply = records.reply_refs(root, parent) if root and parent else None
             found = richtext.facets(account.base_url, text, resolved=resolved)
             record = records.post_record(text, reply=reply, embed=embed if index == 0 else None, facets=found)
+            record |= record_options(content)
             parent = self._create_or_find(account, records.record_key(key, index), record)
             root = root or parent
         assert root is not None
@@ -190,3 +192,10 @@ class BlueskyConnector(BaseConnector):
     def _published(self, account: SocialAccount, uri: str) -> Published:
         rkey = uri.rsplit("/", 1)[-1]
         return Published(external_id=uri, url=f"https://bsky.app/profile/{account.external_id}/post/{rkey}")
+
+
+def record_options(content: Content) -> dict[str, Any]:
+    """The post's languages as the record's `langs` (at most 3, BCP 47: the `app.bsky.feed.post` lexicon), on
+    every post of a thread; none chosen leaves `langs` out, as the app does when it cannot tell."""
+    langs = options_for(BlueskyOptions, content.options).langs
+    return {"langs": langs} if langs else {}

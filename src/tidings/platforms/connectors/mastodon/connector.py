@@ -34,7 +34,8 @@ from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request
 from tidings.platforms.connectors.waiting import NotYet, Patience, until_ready
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
 from tidings.platforms.models import MastodonApp, Platform, SocialAccount
-from tidings.platforms.rules import TextRules, split_into_thread, text_problems
+from tidings.platforms.options import MastodonOptions, options_for
+from tidings.platforms.rules import TextRules, split_into_thread, text_length, text_problems
 
 # Mastodon's defaults (app/models/media_attachment.rb): 4 attachments, images up to 16 MB, one video up to 99 MB;
 # each server's own limits replace them (`instance`).
@@ -126,6 +127,7 @@ class MastodonConnector(BaseConnector):
             problems.extend(p for p in text_problems(Platform.MASTODON, part, rules=rules) if p not in problems)
         if len(parts) > MAX_THREAD_PARTS:
             problems.append(f"This would be a thread of {len(parts)} posts; Tidings sends at most {MAX_THREAD_PARTS}.")
+        problems += warning_problems(content, parts, rules)
         return problems + media_problems("Mastodon", instance.media_rules(account, MEDIA_RULES), content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
@@ -135,7 +137,7 @@ class MastodonConnector(BaseConnector):
         root: dict[str, Any] | None = None
         previous = ""
         for index, text in enumerate(parts):
-            body: dict[str, Any] = {"status": text}
+            body: dict[str, Any] = {"status": text, **status_options(content)}
             if index == 0 and media_ids:
                 body["media_ids"] = media_ids
             if previous:
@@ -259,3 +261,31 @@ def _seen(status: dict[str, Any]) -> lookup.Seen:
         shape=str(len(status.get("media_attachments") or [])),
         parent=str(status.get("in_reply_to_id") or ""),
     )
+
+
+def status_options(content: Content) -> dict[str, str]:
+    """The post's visibility, content warning and language as POST /api/v1/statuses takes them, on every status of
+    a thread (https://docs.joinmastodon.org/methods/statuses/#create); those left blank are the account's defaults."""
+    options = options_for(MastodonOptions, content.options)
+    fields: dict[str, str] = {"visibility": options.visibility} if options.visibility else {}
+    if options.spoiler_text:
+        fields["spoiler_text"] = options.spoiler_text
+    if options.language:
+        fields["language"] = options.language
+    return fields
+
+
+def warning_problems(content: Content, parts: list[str], rules: TextRules) -> list[str]:
+    """Mastodon counts a content warning with the text of the status it is on (its StatusLengthValidator), so
+    each status of the post must leave room for it within the server's limit."""
+    warning = options_for(MastodonOptions, content.options).spoiler_text
+    limit = rules.max_length
+    if not warning or limit is None:
+        return []
+    room = limit - text_length(Platform.MASTODON, warning, rules=rules)
+    if any(text_length(Platform.MASTODON, part, rules=rules) > room for part in parts):
+        return [
+            f"With its content warning, each Mastodon post holds {max(room, 0)} characters; shorten the text or "
+            "the warning."
+        ]
+    return []
