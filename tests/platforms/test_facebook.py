@@ -66,7 +66,7 @@ def test_authorization_url() -> None:
         "response_type": "code",
         "client_id": "fb-app",
         "redirect_uri": "https://tidings.example/cb",
-        "scope": "pages_show_list,pages_manage_posts,pages_read_engagement",
+        "scope": "pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_engagement",
         "state": request.state,
     }
 

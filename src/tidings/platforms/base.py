@@ -35,6 +35,9 @@ class Content:
 class Published:
     external_id: str
     url: str = ""
+    # What went wrong after the post itself went out (its first comment failed): kept on the published target
+    # for the user to see, with the comment's text.
+    note: str = ""
 
 
 class PublishFailure(Exception):
@@ -84,6 +87,8 @@ class Capabilities:
     # The platform can be asked whether the post sent earlier exists (by our key, or among the account's posts).
     can_find_published: bool = False
     threads: bool = False
+    # A first comment can be posted under the post (`Content.first_comment`).
+    first_comment: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 

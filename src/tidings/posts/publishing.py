@@ -38,7 +38,9 @@ from tidings.platforms.media import MediaItem
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.registry import connector_for
 from tidings.platforms.renewal import renew_for_publish
+from tidings.platforms.rules import platform_name
 from tidings.platforms.services import mark_reconnect_needed
+from tidings.platforms.validation import validate_content
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import (
     IN_FLIGHT,
@@ -68,6 +70,8 @@ class Outcome:
     external_id: str = ""
     url: str = ""
     retry_after: float = 0.0
+    # Published, but something after the post failed (its first comment): shown with the published target.
+    note: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -180,7 +184,7 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         if connector is None:
             return Begin("fail", f"Publishing to {target.platform} is not available on this server.")
         content = target_content(target)
-        problems = connector.validate(account, content)
+        problems = validate_content(connector, account, content)
         if problems:
             return Begin("fail", " ".join(problems))
         limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
@@ -312,8 +316,10 @@ def send_target(
     except PublishFailure as error:
         outcome = outcome_for(error)
     else:
-        record_attempt(target, number=number, started=started, began=began, outcome=AttemptOutcome.PUBLISHED)
-        return Outcome("published", external_id=published.external_id, url=published.url)
+        record_attempt(
+            target, number=number, started=started, began=began, outcome=AttemptOutcome.PUBLISHED, detail=published.note
+        )
+        return Outcome("published", external_id=published.external_id, url=published.url, note=published.note)
     record_attempt(target, number=number, started=started, began=began, outcome=outcome.kind, detail=outcome.message)
     if outcome.kind == "unknown":
         return outcome
@@ -368,10 +374,11 @@ def look_up_earlier_send(target: PostTarget, content: Content) -> Outcome | None
     if found is None:
         record_attempt(target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.NOT_FOUND)
         return None
+    detail = f"{found.url} {found.note}".strip()
     record_attempt(
-        target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.FOUND, detail=found.url
+        target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.FOUND, detail=detail
     )
-    return Outcome("published", external_id=found.external_id, url=found.url)
+    return Outcome("published", external_id=found.external_id, url=found.url, note=found.note)
 
 
 def outcome_for(error: PublishFailure) -> Outcome:
@@ -392,7 +399,7 @@ def content_problems(target: PostTarget) -> list[str]:
     connector = connector_for(target.platform)
     if connector is None:
         return [f"Publishing to {target.platform} is not available on this server."]
-    return connector.validate(target.account, target_content(target))
+    return validate_content(connector, target.account, target_content(target))
 
 
 def has_unresolved_send(target_id: int) -> bool:
@@ -407,8 +414,11 @@ def can_resend_after_unknown(platform: str) -> bool:
     )
 
 
-def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool:
-    """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent."""
+def complete_publish(target_id: int, *, external_id: str, url: str = "", note: str = "") -> bool:
+    """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent.
+
+    `note` says what failed after the post went out (its first comment): kept as the target's error, and the
+    user is told, while the post counts as published."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         user, platform = lock_target_owner(target_id)
@@ -422,12 +432,21 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "") -> bool
             published_at=now,
             sending_since=None,
             locked_until=None,
-            error="",
+            error=note,
         )
         if not moved:
             return False
         add_usage(user, metric=Metric.POSTS, platform=platform, day=local_day(user, now))
         check_low_credits(user)
+        if note:
+            notify(
+                user,
+                type=NotificationType.POST_FAILED,
+                title=f"Your post to {platform_name(platform)} went out without its first comment",
+                message=note,
+                dedupe_key=f"comment:{target_id}",
+                data={"target_id": target_id, "platform": platform},
+            )
     return True
 
 

@@ -7,6 +7,10 @@
 - Publish: POST /rest/posts with the `LinkedIn-Version` and `X-Restli-Protocol-Version` headers; the new post's URN
   comes back in `x-restli-id`. Images go up first through the Images API (initializeUpload, then PUT).
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+- A first comment: POST /rest/socialActions/{post URN, encoded}/comments with the author as `actor`, the post as
+  `object` and `message.text` ("Create a Comment",
+  https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api), under the
+  member's `w_member_social` (an organisation's `w_organization_social`).
 - No idempotency key and no lookup by one: a lost answer leaves the post unconfirmed.
 """
 
@@ -14,6 +18,7 @@ import os
 import re
 from datetime import timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 from django.conf import settings
@@ -27,6 +32,7 @@ from tidings.platforms.base import (
     PublishFailure,
     TokenSet,
 )
+from tidings.platforms.connectors import thread
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import operator_problem
@@ -59,7 +65,8 @@ _RESERVED = re.compile(r"[\\|{}@\[\]()<>*_~]|#(?!\w)")
 class LinkedInConnector(ApiConnector):
     platform: ClassVar[str] = Platform.LINKEDIN
     capabilities: ClassVar[Capabilities] = Capabilities(
-        notes=("LinkedIn has no idempotency key: a post whose answer was lost is left for you to confirm.",)
+        first_comment=True,
+        notes=("LinkedIn has no idempotency key: a post whose answer was lost is left for you to confirm.",),
     )
     # Access tokens last 60 days; refresh tokens (for apps LinkedIn enabled) a year ("Refresh Tokens with OAuth
     # 2.0", https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens).
@@ -119,7 +126,15 @@ class LinkedInConnector(ApiConnector):
         urn = response.headers.get("x-restli-id", "")
         if not urn:
             raise PermanentError("LinkedIn accepted the post without saying its id.")
-        return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        comment = content.first_comment.strip()
+
+        def post_comment(_: Published) -> None:
+            body = {"actor": author, "object": urn, "message": {"text": comment}}
+            url = f"{API}/rest/socialActions/{quote(urn, safe='')}/comments"
+            self.request("POST", url, json=body, headers=headers, sends=True)
+
+        published = Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        return thread.with_comment(self.label, published, comment, post_comment)
 
     def _upload(self, item: MediaItem, author: str, headers: dict[str, str]) -> str:
         """An image uploaded and owned by the author; invisible until a post uses it."""

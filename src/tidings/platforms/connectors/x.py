@@ -3,7 +3,8 @@
 - Connect: OAuth 2.0 authorization code with PKCE; a confidential client authenticates with HTTP Basic. Access tokens
   last two hours and every refresh returns a new refresh token, the old one then stops working (rotation).
   https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
-- Publish: POST /2/tweets; a thread is a chain of replies (`reply.in_reply_to_tweet_id`), media on the first post.
+- Publish: POST /2/tweets; a thread is a chain of replies (`reply.in_reply_to_tweet_id`), media on the first post
+  (or on each hand-written post, its own); the first comment is a reply to the first post.
   https://docs.x.com/x-api/posts/creation-of-a-post
 - X takes no idempotency key, so a send whose answer was lost is looked for among the account's posts since the
   send (`find_published`, GET /2/users/:id/tweets).
@@ -28,7 +29,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors import lookup, thread
 from tidings.platforms.connectors.api import ApiConnector, full_text, read_file, thread_parts, thread_problems
 from tidings.platforms.connectors.oauth2 import OAuth2App
 from tidings.platforms.errors import MAX_RETRY_AFTER, operator_problem, retry_after_seconds
@@ -64,6 +65,7 @@ class XConnector(ApiConnector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         can_find_published=True,
         threads=True,
+        first_comment=True,
         notes=("X has no idempotency key: a post whose answer was lost is looked for among your recent posts.",),
     )
     # Access tokens last two hours: refreshed in their second hour, six sweeps before they end.
@@ -83,7 +85,11 @@ class XConnector(ApiConnector):
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)
-        problems: list[str] = []
+        problems = thread.comment_problems(self.platform, content.first_comment)
+        if content.parts:
+            return problems + thread.hand_thread_problems(
+                self.platform, content, text, media_check=self._media_problems
+            )
         if text.strip() or not content.media:  # X takes a post of media alone
             problems += [p for part in thread_parts(self.platform, text) for p in text_problems(self.platform, part)]
             problems += thread_problems(self.platform, text)
@@ -103,24 +109,41 @@ class XConnector(ApiConnector):
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         headers = _bearer(account.access_token)
-        media_ids = [self._upload(item, headers) for item in content.media]
-        parts = thread_parts(self.platform, full_text(content))
+        posts = thread.pieces(self.platform, content, full_text(content))
+        # Every file is uploaded before anything is public, so a failed upload leaves nothing to finish by hand.
+        media_ids = [[self._upload(item, headers) for item in piece.media] for piece in posts]
         done: list[Published] = []
-        for index, text in enumerate(parts):
-            body: dict[str, Any] = {"text": text} if text else {}
-            if index == 0 and media_ids:
-                body["media"] = {"media_ids": media_ids}
-            if done:
-                body["reply"] = {"in_reply_to_tweet_id": done[-1].external_id}
+        for piece, ids in zip(posts, media_ids, strict=True):
             try:
-                response = self.request("POST", f"{API}/tweets", json=body, headers=headers, sends=True)
+                done.append(self._post(account, headers, piece.text, ids, reply_to=done[-1] if done else None))
             except PublishFailure as error:
                 if done:
-                    raise self.partial_thread(done, len(parts), error) from None
+                    raise self.partial_thread(done, len(posts), error) from None
                 raise
-            tweet_id = str((self.data(response).get("data") or {}).get("id", ""))
-            done.append(Published(tweet_id, f"https://x.com/{account.handle.lstrip('@')}/status/{tweet_id}"))
-        return done[0]
+        return thread.with_comment(
+            self.label,
+            done[0],
+            content.first_comment,
+            lambda first: self._post(account, headers, content.first_comment.strip(), [], reply_to=first),
+        )
+
+    def _post(
+        self,
+        account: SocialAccount,
+        headers: dict[str, str],
+        text: str,
+        media_ids: list[str],
+        *,
+        reply_to: Published | None,
+    ) -> Published:
+        body: dict[str, Any] = {"text": text} if text else {}
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        if reply_to is not None:
+            body["reply"] = {"in_reply_to_tweet_id": reply_to.external_id}
+        response = self.request("POST", f"{API}/tweets", json=body, headers=headers, sends=True)
+        tweet_id = str((self.data(response).get("data") or {}).get("id", ""))
+        return Published(tweet_id, f"https://x.com/{account.handle.lstrip('@')}/status/{tweet_id}")
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
@@ -146,9 +169,10 @@ class XConnector(ApiConnector):
             posts = [_seen(post, account) for post in data.get("data") or [] if isinstance(post, dict)]
             return posts, str((data.get("meta") or {}).get("next_token") or "")
 
-        parts = thread_parts(self.platform, full_text(content))
+        parts = [piece.text for piece in thread.pieces(self.platform, content, full_text(content))]
         listing = lookup.recent(page, since=since)
-        return lookup.resolve(self.label, listing, parts, shape=str(len(content.media)))
+        found = lookup.resolve(self.label, listing, parts, shape=str(len(content.media)))
+        return None if found is None else lookup.with_comment_found(self.label, found, listing, content.first_comment)
 
     def _upload(self, item: MediaItem, headers: dict[str, str]) -> str:
         """Initialize, append in chunks, finalize, wait for processing; nothing is public until the post."""

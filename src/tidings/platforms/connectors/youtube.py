@@ -7,6 +7,10 @@ session how far it got (`Content-Range: bytes */<size>`) and continue from there
 
 YouTube takes no idempotency key and has no way to find a video by one, so an unanswered send (a crash mid-upload)
 is left for the user to check; within one attempt the session URL is the key, and is asked before giving up.
+
+A first comment is a comment thread on the new video (commentThreads.insert,
+https://developers.google.com/youtube/v3/docs/commentThreads/insert), which needs the `youtube.force-ssl` scope: a
+channel connected without it is refused a first comment at compose and schedule, with the advice to reconnect.
 """
 
 import time
@@ -23,6 +27,7 @@ from django.utils import timezone
 
 from tidings import http
 from tidings.platforms.base import (
+    Capabilities,
     Content,
     Identity,
     OutcomeUnknown,
@@ -34,6 +39,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
+from tidings.platforms.connectors import thread
 from tidings.platforms.connectors.api import stored_size
 from tidings.platforms.connectors.base import OAuthConnector
 from tidings.platforms.connectors.oauth2 import OAuth2App
@@ -44,7 +50,12 @@ from tidings.platforms.rules import text_problems
 
 API = "https://www.googleapis.com/youtube/v3"
 UPLOAD_URL = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status"
-SCOPES = ("https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly")
+SCOPES = (
+    "https://www.googleapis.com/auth/youtube.upload",
+    "https://www.googleapis.com/auth/youtube.readonly",
+    "https://www.googleapis.com/auth/youtube.force-ssl",
+)
+COMMENT_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 # https://support.google.com/youtube/answer/55744 (formats) and /answer/71673 (256 GB or 12 hours; over 15 minutes
 # needs a verified channel, which the API does not tell us before the upload).
 RULES = MediaRules(
@@ -126,6 +137,7 @@ def youtube_failure(response: httpx.Response) -> PublishFailure:
 
 
 class YouTubeConnector(OAuthConnector):
+    capabilities: ClassVar[Capabilities] = Capabilities(first_comment=True)
     """On `OAuthConnector` only: its upload reads each answer itself (308, a lost PUT), which `ApiConnector` hides."""
 
     platform: ClassVar[str] = Platform.YOUTUBE
@@ -166,6 +178,12 @@ class YouTubeConnector(OAuthConnector):
         title, description = title_and_description(content)
         # The description's 5000 bytes are counted in `rules` (Counting.UTF8_BYTES), as compose counts them.
         problems = text_problems(Platform.YOUTUBE, description) + media_problems("YouTube", RULES, content.media)
+        problems += thread.comment_problems(Platform.YOUTUBE, content.first_comment)
+        if content.first_comment.strip() and not can_comment(account):
+            problems.append(
+                "This YouTube channel was connected without permission to post comments, which a first comment "
+                "needs: reconnect the channel to allow it, or remove the first comment."
+            )
         if "<" in description or ">" in description:
             problems.append("YouTube does not allow < or > in a video's title or description.")
         return problems if title or problems else ["A YouTube video needs a title: write at least one line of text."]
@@ -194,7 +212,26 @@ class YouTubeConnector(OAuthConnector):
         if upload_status in ("rejected", "failed"):
             reason = result["status"].get("rejectionReason") or result["status"].get("failureReason") or upload_status
             raise PermanentError(f"YouTube {upload_status} the video: {reason}.")
-        return Published(str(result["id"]), f"https://www.youtube.com/watch?v={result['id']}")
+        published = Published(str(result["id"]), f"https://www.youtube.com/watch?v={result['id']}")
+        comment = content.first_comment.strip()
+        return thread.with_comment(self.label, published, comment, lambda video: self._comment(token, video, comment))
+
+    def _comment(self, token: str, video: Published, comment: str) -> None:
+        body = {"snippet": {"videoId": video.external_id, "topLevelComment": {"snippet": {"textOriginal": comment}}}}
+        try:
+            response = http.shared_client().post(
+                f"{API}/commentThreads",
+                params={"part": "snippet"},
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=settings.TIDINGS_PUBLISH_TIMEOUT,
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise TransientError(f"Could not reach YouTube: {type(error).__name__}") from None
+        except httpx.TransportError as error:
+            raise OutcomeUnknown(f"YouTube did not answer ({type(error).__name__}).") from None
+        if not response.is_success:
+            raise youtube_failure(response)
 
     def _upload(self, session: str, token: str, path: str, mime_type: str, size: int) -> dict[str, Any]:
         """Send the bytes from wherever the session stands; the finished video resource when done."""
@@ -275,3 +312,8 @@ def _next_offset(response: httpx.Response) -> int:
     """A 308's `Range: bytes=0-N` means bytes up to N arrived; no Range header means none did."""
     received = response.headers.get("Range", "")
     return int(received.rsplit("-", 1)[1]) + 1 if received.startswith("bytes=") else 0
+
+
+def can_comment(account: SocialAccount) -> bool:
+    """Whether the channel's grant lets Tidings post comments; a grant that did not say its scopes may."""
+    return not account.scopes or COMMENT_SCOPE in account.scopes.split()

@@ -2,7 +2,9 @@
 
 https://docs.bsky.app/docs/advanced-guides/posts. Every record key comes from the idempotency key
 (`records.record_key`), so a retry meets the record it wrote: `com.atproto.repo.getRecord` finds it, and a create
-that fails because the key is taken (the reference PDS answers that with a 500) is resolved the same way.
+that fails because the key is taken (the reference PDS answers that with a 500) is resolved the same way. A thread's
+posts and its first comment (a reply to the first post, `reply.root` and `reply.parent` both its strong ref) have
+keys of their own, so a resume writes only what is missing.
 """
 
 from datetime import datetime
@@ -22,6 +24,7 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.config import server_allowed
+from tidings.platforms.connectors import thread
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.bluesky import records, xrpc
 from tidings.platforms.media import MediaItem, MediaRules, media_problems
@@ -34,6 +37,12 @@ DEFAULT_SERVICE = "https://bsky.social"
 MEDIA_RULES = MediaRules(max_items=4, max_image_bytes=1_000_000, max_videos=0, video_types=frozenset())
 MAX_POST_BYTES = 3000  # the record's `text` maxLength, besides its 300 graphemes
 MAX_THREAD_PARTS = 25
+# The first comment's record key, after any thread part's.
+COMMENT_INDEX = 99
+
+
+class _Renew(Exception):
+    """The session ran out while the first comment was sent (not a failure of the comment itself)."""
 
 
 def _text(content: Content) -> str:
@@ -67,7 +76,9 @@ def _tokens(session: dict[str, Any]) -> TokenSet:
 
 class BlueskyConnector(BaseConnector):
     platform: ClassVar[str] = Platform.BLUESKY
-    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, can_find_published=True, threads=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        idempotent_publish=True, can_find_published=True, threads=True, first_comment=True
+    )
     connect_method: ClassVar[str] = "credentials"
 
     def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:
@@ -101,9 +112,17 @@ class BlueskyConnector(BaseConnector):
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = _text(content)
+        comment = content.first_comment.strip()
+        problems = thread.comment_problems(Platform.BLUESKY, comment) + _byte_problems("The first comment", comment)
+        if content.parts:
+            problems += thread.hand_thread_problems(
+                Platform.BLUESKY, content, text, media_check=lambda media: media_problems("Bluesky", MEDIA_RULES, media)
+            )
+            for number, piece in enumerate(thread.pieces(Platform.BLUESKY, content, text), start=1):
+                problems += _byte_problems(thread.post_label(number), piece.text)
+            return problems
         # Images alone make a post; otherwise the text is checked part by part as it would be threaded.
         parts = [] if not text and content.media else split_into_thread(Platform.BLUESKY, text) or [text]
-        problems: list[str] = []
         for part in parts:
             problems.extend(p for p in text_problems(Platform.BLUESKY, part) if p not in problems)
             if len(part.encode()) > MAX_POST_BYTES:
@@ -123,17 +142,32 @@ class BlueskyConnector(BaseConnector):
             raise ReauthRequired("Bluesky refused the new session; reconnect the account.") from None
 
     def _publish(self, account: SocialAccount, content: Content, key: str) -> Published:
-        parts = split_into_thread(Platform.BLUESKY, _text(content)) or [""]
-        embed = self._images(account, content.media) if content.media else None
+        posts = thread.pieces(Platform.BLUESKY, content, _text(content))
+        embeds = [self._images(account, piece.media) if piece.media else None for piece in posts]
         root: dict[str, str] | None = None
         parent: dict[str, str] | None = None
-        for index, text in enumerate(parts):
+        for index, (piece, embed) in enumerate(zip(posts, embeds, strict=True)):
             reply = records.reply_refs(root, parent) if root and parent else None
-            record = records.post_record(text, reply=reply, embed=embed if index == 0 else None)
+            record = records.post_record(piece.text, reply=reply, embed=embed)
             parent = self._create_or_find(account, records.record_key(key, index), record)
             root = root or parent
         assert root is not None
-        return self._published(account, root["uri"])
+        first = root
+
+        def post_comment(_: Published) -> None:
+            record = records.post_record(content.first_comment.strip(), reply=records.reply_refs(first, first))
+            try:
+                self._create_or_find(account, records.record_key(key, COMMENT_INDEX), record)
+            except xrpc.ExpiredToken as expired:
+                # Not the comment's failure: `publish` renews the session and writes what is missing again.
+                raise _Renew from expired
+
+        try:
+            return thread.with_comment(
+                self.label, self._published(account, root["uri"]), content.first_comment, post_comment
+            )
+        except _Renew:
+            raise xrpc.ExpiredToken("The Bluesky session ended.") from None
 
     def _create_or_find(self, account: SocialAccount, rkey: str, record: dict[str, Any]) -> dict[str, str]:
         body = {"repo": account.external_id, "collection": records.POST, "rkey": rkey, "record": record}
@@ -183,21 +217,36 @@ class BlueskyConnector(BaseConnector):
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
     ) -> Published | None:
-        """The post sent with this key, when all of it is there. A thread cut short (a numbered part "k/n" with
-        k < n is the last one found) counts as not published: publishing again writes only the missing parts."""
+        """The post sent with this key, when all of it is there. A thread cut short (a hand-written part, or the
+        first comment, missing; or a numbered part "k/n" with k < n the last one found) counts as not published:
+        publishing again writes only the missing records."""
         root = self._get(account, records.record_key(idempotency_key, 0))
         if root is None:
             return None
-        last = root
-        for index in range(1, MAX_THREAD_PARTS):
+        wanted = len(content.parts) + 1 if content.parts else MAX_THREAD_PARTS
+        last, count = root, 1
+        for index in range(1, wanted):
             found = self._get(account, records.record_key(idempotency_key, index))
             if found is None:
                 break
-            last = found
+            last, count = found, count + 1
+        if content.parts and count < wanted:
+            return None
         if records.looks_unfinished(str(last.get("value", {}).get("text", ""))):
+            return None
+        if (
+            content.first_comment.strip()
+            and self._get(account, records.record_key(idempotency_key, COMMENT_INDEX)) is None
+        ):
             return None
         return self._published(account, str(root["uri"]))
 
     def _published(self, account: SocialAccount, uri: str) -> Published:
         rkey = uri.rsplit("/", 1)[-1]
         return Published(external_id=uri, url=f"https://bsky.app/profile/{account.external_id}/post/{rkey}")
+
+
+def _byte_problems(label: str, text: str) -> list[str]:
+    if len(text.encode()) > MAX_POST_BYTES:
+        return [f"{label}: a Bluesky post holds at most {MAX_POST_BYTES} bytes of text; shorten it."]
+    return []

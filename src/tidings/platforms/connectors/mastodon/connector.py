@@ -27,7 +27,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors import lookup, thread
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.mastodon import api
 from tidings.platforms.connectors.oauth2 import OAuth2App, authorization_request, exchange_code
@@ -67,7 +67,9 @@ def _oauth_app(app: MastodonApp) -> OAuth2App:
 
 class MastodonConnector(BaseConnector):
     platform: ClassVar[str] = Platform.MASTODON
-    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, can_find_published=True, threads=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        idempotent_publish=True, can_find_published=True, threads=True, first_comment=True
+    )
     connect_method: ClassVar[str] = "oauth"
     # Large media is processed after the upload; we wait for it this long before posting.
     media_poll_seconds: ClassVar[float] = 1.0
@@ -109,8 +111,15 @@ class MastodonConnector(BaseConnector):
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = _text(content)
+        problems = thread.comment_problems(Platform.MASTODON, content.first_comment)
+        if content.parts:
+            return problems + thread.hand_thread_problems(
+                Platform.MASTODON,
+                content,
+                text,
+                media_check=lambda media: media_problems("Mastodon", MEDIA_RULES, media),
+            )
         parts = [] if not text and content.media else split_into_thread(Platform.MASTODON, text) or [text]
-        problems: list[str] = []
         for part in parts:
             problems.extend(p for p in text_problems(Platform.MASTODON, part) if p not in problems)
         if len(parts) > MAX_THREAD_PARTS:
@@ -118,31 +127,40 @@ class MastodonConnector(BaseConnector):
         return problems + media_problems("Mastodon", MEDIA_RULES, content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
-        parts = split_into_thread(Platform.MASTODON, _text(content)) or [""]
-        media_ids = [self._upload(account, item) for item in content.media]
-        root: dict[str, Any] | None = None
-        previous = ""
-        for index, text in enumerate(parts):
-            body: dict[str, Any] = {"status": text}
-            if index == 0 and media_ids:
-                body["media_ids"] = media_ids
-            if previous:
-                body["in_reply_to_id"] = previous
-            # Each part its own key, the same on every attempt: a retry gets back the statuses already made.
-            key = idempotency_key if index == 0 else f"{idempotency_key}-{index}"
-            response = api.request(
-                "POST",
-                f"{account.base_url}/api/v1/statuses",
-                token=account.access_token,
-                write=True,
-                json=body,
-                headers={"Idempotency-Key": key},
+        """Each status its own key, the same on every attempt (the first the target's key, then "-1", "-2", ...,
+        the first comment "-comment"): a retry while the server holds them gets back the statuses already made."""
+        posts = thread.pieces(Platform.MASTODON, content, _text(content))
+        media_ids = [[self._upload(account, item) for item in piece.media] for piece in posts]
+        statuses: list[dict[str, Any]] = []
+        for index, (piece, ids) in enumerate(zip(posts, media_ids, strict=True)):
+            body: dict[str, Any] = {"status": piece.text}
+            if ids:
+                body["media_ids"] = ids
+            if statuses:
+                body["in_reply_to_id"] = str(statuses[-1]["id"])
+            statuses.append(
+                self._status(account, body, idempotency_key if index == 0 else f"{idempotency_key}-{index}")
             )
-            status = api.json_of(response)
-            previous = str(status["id"])
-            root = root or status
-        assert root is not None
-        return Published(external_id=str(root["id"]), url=str(root.get("url") or root.get("uri") or ""))
+        root = statuses[0]
+        published = Published(external_id=str(root["id"]), url=str(root.get("url") or root.get("uri") or ""))
+        comment = {"status": content.first_comment.strip(), "in_reply_to_id": published.external_id}
+        return thread.with_comment(
+            self.label,
+            published,
+            content.first_comment,
+            lambda _: self._status(account, comment, f"{idempotency_key}-comment"),
+        )
+
+    def _status(self, account: SocialAccount, body: dict[str, Any], key: str) -> dict[str, Any]:
+        response = api.request(
+            "POST",
+            f"{account.base_url}/api/v1/statuses",
+            token=account.access_token,
+            write=True,
+            json=body,
+            headers={"Idempotency-Key": key},
+        )
+        return api.json_of(response)
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
@@ -179,13 +197,19 @@ class MastodonConnector(BaseConnector):
             same_server = following.startswith(f"{account.base_url}/")
             return [_seen(s) for s in statuses if isinstance(s, dict)], following if same_server else ""
 
-        parts = split_into_thread(Platform.MASTODON, _text(content)) or [""]
+        parts = [piece.text for piece in thread.pieces(Platform.MASTODON, content, _text(content))]
+        listing = lookup.recent(page, since=since)
         try:
-            return lookup.resolve("Mastodon", lookup.recent(page, since=since), parts, shape=str(len(content.media)))
+            found = lookup.resolve("Mastodon", listing, parts, shape=str(len(content.media)))
         except OutcomeUnknown:
             if key_held:
                 return None
             raise
+        if found is None:
+            return None
+        found = lookup.with_comment_found("Mastodon", found, listing, content.first_comment)
+        # A first comment not found is sent again while its key is held; the rest of the thread is returned.
+        return None if found.note and key_held else found
 
     def _upload(self, account: SocialAccount, item: MediaItem) -> str:
         try:
