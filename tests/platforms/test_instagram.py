@@ -72,7 +72,10 @@ def test_not_configured_without_app_id(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_authorization_url_asks_for_publishing_scopes() -> None:
     request = instagram.start_connect(redirect_uri="https://tidings.example/cb")
     params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
-    assert params["scope"] == "instagram_basic,instagram_content_publish,instagram_manage_comments,pages_show_list,pages_read_engagement"
+    assert (
+        params["scope"]
+        == "instagram_basic,instagram_content_publish,instagram_manage_comments,pages_show_list,pages_read_engagement"
+    )
     assert params["state"] == request.state
     assert params["client_id"] == "ig-app"
 

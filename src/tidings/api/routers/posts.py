@@ -50,7 +50,14 @@ def create_post(
     user = user_of(request)
 
     def create() -> tuple[int, dict[str, object]]:
-        post = services.create_post(user, text=payload.text, link=payload.link, account_ids=payload.account_ids)
+        post = services.create_post(
+            user,
+            text=payload.text,
+            link=payload.link,
+            account_ids=payload.account_ids,
+            thread_parts=payload.thread_parts,
+            first_comment=payload.first_comment,
+        )
         return 201, PostOut.of(post).model_dump(mode="json")
 
     answer = run_once(request, idempotency_key, create)
@@ -80,9 +87,16 @@ def get_post(request: HttpRequest, post_id: PostId) -> PostOut:
 
 @router.patch("/posts/{post_id}", response={200: PostOut, **CHANGE}, auth=WRITE)
 def update_post(request: HttpRequest, post_id: PostId, payload: PostUpdateIn) -> PostOut:
-    """Edit the text, link or accounts of a draft or scheduled post; fields left out stay as they are."""
+    """Edit the text, link, accounts, thread or first comment of a draft or scheduled post; fields left out stay
+    as they are."""
     post = services.update_post(
-        user_of(request), post_id, text=payload.text, link=payload.link, account_ids=payload.account_ids
+        user_of(request),
+        post_id,
+        text=payload.text,
+        link=payload.link,
+        account_ids=payload.account_ids,
+        thread_parts=payload.thread_parts,
+        first_comment=payload.first_comment,
     )
     return PostOut.of(post)
 

@@ -68,9 +68,7 @@ def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
     outcome = publishing.send_target(target_id, first=begin.first, target=begin.target, content=begin.content)
     if outcome.kind == "published":
         with transaction.atomic():
-            publishing.complete_publish(
-                target_id, external_id=outcome.external_id, url=outcome.url, note=outcome.note
-            )
+            publishing.complete_publish(target_id, external_id=outcome.external_id, url=outcome.url, note=outcome.note)
             _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
     return outcome.as_dict()
 

@@ -97,6 +97,7 @@ class LinkedInConnector(ApiConnector):
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)
         problems = text_problems(self.platform, text) if text.strip() or not content.media else []
+        problems += thread.comment_problems(self.platform, content.first_comment)
         if any(item.kind == "video" for item in content.media):
             problems.append("Tidings does not send video to LinkedIn yet; attach images or post the video there.")
         images = tuple(item for item in content.media if item.kind != "video")

@@ -23,7 +23,16 @@ MAX_THREAD_PARTS = 25
 # Instagram comments follow the caption's 2200 (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments);
 # LinkedIn comments 1250 ("message.text", https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api);
 # YouTube `snippet.topLevelComment.snippet.textOriginal`: 10000 (https://developers.google.com/youtube/v3/docs/comments).
-COMMENT_LIMITS = {Platform.FACEBOOK: 8000, Platform.INSTAGRAM: 2200, Platform.LINKEDIN: 1250, Platform.YOUTUBE: 10000}
+COMMENT_LIMITS: dict[str, int] = {
+    Platform.FACEBOOK: 8000,
+    Platform.INSTAGRAM: 2200,
+    Platform.LINKEDIN: 1250,
+    Platform.YOUTUBE: 10000,
+}
+
+
+_SPLIT_ADVICE = " Split it into a thread or shorten it."
+_HAND_ADVICE = " Shorten it, or move some of it to a post of its own."
 
 
 @dataclass(frozen=True)
@@ -67,7 +76,9 @@ def hand_thread_problems(
             problems.append(f"{label} is empty: write something or remove it.")
             continue
         if piece.text:
-            problems += [f"{label}: {problem}" for problem in text_problems(platform, piece.text)]
+            # Not split: a hand-written post goes out as written, so the advice is the user's to act on.
+            said = [p.replace(_SPLIT_ADVICE, _HAND_ADVICE) for p in text_problems(platform, piece.text)]
+            problems += [f"{label}: {problem}" for problem in said]
         problems += [f"{label}: {problem}" for problem in media_check(piece.media)]
     return problems
 
