@@ -329,3 +329,81 @@ def test_threads_hand_written_thread_replies_in_turn_and_the_comment_replies_to_
         {"text": COMMENT, "reply_to_id": "m0", "media_type": "TEXT"} | token,
     ]
     assert [form(call.request)["creation_id"] for call in publish.calls] == ["c0", "c1", "c2", "c3"]
+
+
+def mastodon_status(status_id: str, text: str, sent: datetime, *, reply_to: str | None = None) -> dict[str, object]:
+    return {
+        "id": status_id,
+        "url": f"{BASE}/@alice/{status_id}",
+        "created_at": (sent + timedelta(minutes=1)).isoformat().replace("+00:00", "Z"),
+        "content": f"<p>{text}</p>",
+        "in_reply_to_id": reply_to,
+        "media_attachments": [],
+    }
+
+
+@respx.mock
+def test_mastodon_a_missing_comment_is_sent_again_while_its_key_is_held_else_said(alice: User) -> None:
+    account = connect_account(
+        alice,
+        platform=Platform.MASTODON,
+        external_id="109@mastodon.example",
+        handle="@alice@mastodon.example",
+        access_token="token-1",
+        base_url=BASE,
+        scopes="read:accounts read:statuses write:statuses write:media",
+    )
+    content = Content(text="We baked all night.", first_comment="Open till 6")
+    connector = MastodonConnector()
+    listing = respx.get(f"{BASE}/api/v1/accounts/109/statuses")
+
+    recent = datetime.now(UTC) - timedelta(minutes=2)
+    listing.respond(json=[mastodon_status("1", "We baked all night.", recent)])
+    # The server still holds the comment's key: sending again makes it once (the post's own key returns the post).
+    assert connector.find_published(account, idempotency_key=KEY, content=content, sent_after=recent) is None
+
+    old = datetime.now(UTC) - timedelta(hours=2)
+    listing.respond(json=[mastodon_status("1", "We baked all night.", old)])
+    found = connector.find_published(account, idempotency_key=KEY, content=content, sent_after=old)
+    assert found is not None
+    assert (found.external_id, found.url) == ("1", f"{BASE}/@alice/1")
+    assert found.note == (
+        "The post went out, but its first comment was not found on Mastodon after an interrupted send; it was not "
+        "sent again, so nothing is posted twice. Add it by hand if it is missing: Open till 6"
+    )
+    listing.respond(
+        json=[
+            mastodon_status("2", "Open till 6", old, reply_to="1"),
+            mastodon_status("1", "We baked all night.", old),
+        ]
+    )
+    found = connector.find_published(account, idempotency_key=KEY, content=content, sent_after=old)
+    assert found == Published("1", f"{BASE}/@alice/1")
+
+
+@respx.mock
+def test_threads_a_found_post_says_its_comment_could_not_be_checked(alice: User) -> None:
+    account = connect_account(
+        alice, platform=Platform.THREADS, external_id=TH_USER, handle="@alice", access_token="th-long"
+    )
+    respx.get(f"{TH_API}/{TH_USER}/threads").respond(
+        json={
+            "data": [
+                {
+                    "id": "m0",
+                    "text": "We baked all night.",
+                    "timestamp": (SENT + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                    "permalink": "https://www.threads.net/@alice/post/0",
+                    "media_type": "TEXT_POST",
+                }
+            ]
+        }
+    )
+    content = Content(text="We baked all night.", first_comment=COMMENT)
+    found = ThreadsConnector().find_published(account, idempotency_key="k", content=content, sent_after=SENT)
+    assert found is not None
+    assert (found.external_id, found.url) == ("m0", "https://www.threads.net/@alice/post/0")
+    assert found.note == (
+        "The post went out, but after an interrupted send Tidings cannot tell whether its first comment did on "
+        f"Threads; it was not sent again, so nothing is posted twice. Add it by hand if it is missing: {COMMENT}"
+    )
