@@ -13,10 +13,12 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.conftest import create_account
+from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation
 from tidings.platforms.models import Platform
-from tidings.posts.models import MediaAsset, Post, TargetStatus
+from tidings.posts.models import MediaAsset, Post, PostTarget, TargetStatus
+from tidings.posts.services import create_post, schedule_post
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +147,20 @@ def test_a_thread_refused_by_one_network_stays_a_draft_with_the_reason(client: C
     assert post.thread_parts == ["Two"]
     assert list(post.targets.values_list("status", flat=True)) == [TargetStatus.DRAFT]
     assert not CreditReservation.objects.exists()
+
+
+def test_a_published_thread_shows_every_post_and_the_comment_and_why_the_comment_failed(
+    client: Client, bob: User
+) -> None:
+    x = create_account(bob, Platform.X)
+    post = create_post(bob, text="One", account_ids=[x.pk], thread_parts=["Two"], first_comment="Order ahead")
+    schedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+    target = bring_to(post.targets.get(), TargetStatus.PUBLISHED)
+    assert target.status == TargetStatus.PUBLISHED
+    PostTarget.objects.filter(pk=target.pk).update(error="The post went out, but its first comment did not.")
+    client.force_login(bob)
+    html = client.get(f"/posts/{post.pk}/edit/").content.decode()
+    assert "Post 2 of the thread" in html
+    assert '<div class="text-pre">Two</div>' in html
+    assert '<div class="text-pre">Order ahead</div>' in html
+    assert "The post went out, but its first comment did not." in html
