@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.conftest import make_user
@@ -17,7 +18,9 @@ from tests.jobs.conftest import worker  # noqa: F401 - fixture
 from tests.platforms.atproto import DID, connect_bluesky, xrpc
 from tests.support.browser import check_page, log_in, needs_browser, shoot
 from tidings.credits.models import CreditReservation, ReservationStatus
+from tidings.posts.media import attach_media
 from tidings.posts.models import PostTarget, TargetStatus
+from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -128,3 +131,36 @@ def test_a_three_post_thread_with_files_and_a_first_comment_goes_out(
         None,
     ]
     check_page(page)
+
+
+def test_the_thread_editor_fits_a_phone_and_removes_a_post_with_its_files(
+    phone: "playwright.Page", live_server: object, tmp_path: Path
+) -> None:
+    base = str(live_server)
+    uma = make_user("uma", Tier.PRO, time_zone="Europe/Lisbon")
+    account = connect_bluesky(uma)
+    post = create_post(uma, text="One", account_ids=[account.pk], thread_parts=["Two", "Three"], first_comment="Hi")
+    upload = SimpleUploadedFile("two.png", Path(picture(tmp_path, "two.png", "teal")).read_bytes())
+    attach_media(uma, post.pk, uploads=[upload], part=1)
+    log_in(phone, base, "uma")
+    phone.goto(f"{base}/posts/{post.pk}/edit/")
+    expect(phone.locator("[data-thread]")).to_have_attribute("data-ready", "true")
+    parts = phone.locator("[data-testid=thread-part]:visible")
+    expect(parts).to_have_count(2)
+    expect(parts.nth(0).locator("[data-testid=part-file]")).to_have_count(1)
+    # The file goes with post 2 only: not among the first post's files, nor in its preview.
+    expect(phone.locator("[data-testid=media-item]")).to_have_count(0)
+    expect(phone.locator("[data-testid=part-media]")).to_have_text(re.compile("1 file"))
+    expect(phone.locator("[data-preview-media]")).to_have_count(0)
+    expect(phone.locator("[data-testid=first-comment]")).to_have_value("Hi")
+    check_page(phone)
+    shoot(phone, "composer-thread-phone")
+
+    parts.nth(0).locator("[data-testid=remove-part]").click()
+    expect(parts).to_have_count(1)
+    expect(parts.nth(0).locator("[data-part-number]")).to_have_text("2")
+    phone.click("button[value=draft]")
+    phone.wait_for_url(re.compile(rf"{base}/queue/.*"))
+    post.refresh_from_db()
+    assert post.thread_parts == ["Three"]
+    assert not post.media.exists()

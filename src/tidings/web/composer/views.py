@@ -37,7 +37,8 @@ def _context(
         )
         for c in choices
     }
-    media = list(post.media.order_by("position", "pk")) if post is not None else []
+    # The first post's files; those of the thread's other posts show with them (`thread`).
+    media = list(post.media.filter(part=0).order_by("position", "pk")) if post is not None else []
     timing = read_time(user, form.data.get("when", "") if form.is_bound else form.initial.get("when", ""))
     return {
         "form": form,
