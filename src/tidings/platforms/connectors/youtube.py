@@ -99,15 +99,15 @@ def seconds_to_quota_reset(now: datetime) -> float:
     return (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
 
 
-def youtube_failure(response: httpx.Response) -> PublishFailure:
-    """Google's error body: {"error": {"message": ..., "errors": [{"reason": ...}]}}."""
+def youtube_failure(response: httpx.Response, *, refused: str = "the upload") -> PublishFailure:
+    """Google's error body: {"error": {"message": ..., "errors": [{"reason": ...}]}}; `refused` names the call."""
     try:
         error = response.json().get("error") or {}
     except (ValueError, AttributeError):
         error = {}
     error = error if isinstance(error, dict) else {}
     reasons = {str(e.get("reason")) for e in error.get("errors") or [] if isinstance(e, dict)}
-    message = f"YouTube refused the upload ({response.status_code}): {error.get('message') or response.text[:300]}"
+    message = f"YouTube refused {refused} ({response.status_code}): {error.get('message') or response.text[:300]}"
     if reasons & QUOTA_REASONS:
         # The quota belongs to this server's Google project. Waiting for the reset is worth it only within the window
         # in which a late post is still sent; beyond it the user should pick a new time.
@@ -231,7 +231,7 @@ class YouTubeConnector(OAuthConnector):
         except httpx.TransportError as error:
             raise OutcomeUnknown(f"YouTube did not answer ({type(error).__name__}).") from None
         if not response.is_success:
-            raise youtube_failure(response)
+            raise youtube_failure(response, refused="the comment")
 
     def _upload(self, session: str, token: str, path: str, mime_type: str, size: int) -> dict[str, Any]:
         """Send the bytes from wherever the session stands; the finished video resource when done."""
