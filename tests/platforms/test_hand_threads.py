@@ -13,7 +13,7 @@ import respx
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from tests.platforms.atproto import DID, PDS, connect_bluesky, xrpc
+from tests.platforms.atproto import DID, PDS, connect_bluesky, jwt, session, xrpc
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, OutcomeUnknown, Published, ThreadPart
 from tidings.platforms.connectors.bluesky import BlueskyConnector
@@ -244,6 +244,40 @@ def test_bluesky_a_send_in_doubt_counts_as_published_only_with_every_part_and_th
     present.discard(record_key(KEY, 2))
     assert connector.find_published(account, idempotency_key=KEY, content=content, sent_after=None) is None
     assert PDS in str(respx.calls.last.request.url)
+
+
+@respx.mock
+def test_bluesky_a_session_ending_at_the_comment_is_renewed_and_only_the_comment_written(alice: User) -> None:
+    account = connect_bluesky(alice)
+    fresh = session(access=jwt(nonce="fresh"), refresh=jwt(scope="com.atproto.refresh", nonce="fresh-r"))
+    respx.post(xrpc("com.atproto.server.refreshSession")).respond(200, json=fresh)
+    written: dict[str, dict] = {}
+
+    def create(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["rkey"] == record_key(KEY, COMMENT_INDEX) and request.headers["Authorization"] == "Bearer access-1":
+            return httpx.Response(400, json={"error": "ExpiredToken", "message": "Token has expired"})
+        if body["rkey"] in written:
+            return httpx.Response(500, json={"error": "InternalServerError", "message": "Internal Server Error"})
+        written[body["rkey"]] = body["record"]
+        return httpx.Response(
+            200, json=bsky_created(0, "cid0") | {"uri": f"at://{DID}/app.bsky.feed.post/{body['rkey']}"}
+        )
+
+    def get(request: httpx.Request) -> httpx.Response:
+        rkey = request.url.params["rkey"]
+        if rkey not in written:
+            return httpx.Response(400, json={"error": "RecordNotFound", "message": "Could not locate record"})
+        return httpx.Response(200, json={"uri": f"at://{DID}/app.bsky.feed.post/{rkey}", "cid": "cid0"})
+
+    respx.post(xrpc("com.atproto.repo.createRecord")).mock(side_effect=create)
+    respx.get(xrpc("com.atproto.repo.getRecord")).mock(side_effect=get)
+    published = BlueskyConnector().publish(
+        account, Content(text="We baked all night.", first_comment="Open till 6"), idempotency_key=KEY
+    )
+    assert published.note == ""
+    assert list(written) == [record_key(KEY, 0), record_key(KEY, COMMENT_INDEX)]
+    assert written[record_key(KEY, COMMENT_INDEX)]["text"] == "Open till 6"
 
 
 # --- Mastodon ---------------------------------------------------------------------------------------------------

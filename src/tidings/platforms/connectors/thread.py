@@ -99,14 +99,23 @@ def comment_problems(platform: str, comment: str) -> list[str]:
 
 
 def with_comment(
-    label: str, published: Published, comment: str, post_comment: Callable[[Published], object]
+    label: str,
+    published: Published,
+    comment: str,
+    post_comment: Callable[[Published], object],
+    *,
+    passes: tuple[type[PublishFailure], ...] = (),
 ) -> Published:
-    """Post the first comment under `published`; a failure leaves the post published, the failure in its note."""
+    """Post the first comment under `published`; a failure leaves the post published, the failure in its note.
+
+    `passes` are errors the connector handles itself (an expired session it renews before writing again)."""
     if not comment.strip():
         return published
     try:
         post_comment(published)
     except PublishFailure as error:
+        if isinstance(error, passes):
+            raise
         return replace(published, note=comment_failed(label, error, comment))
     return published
 

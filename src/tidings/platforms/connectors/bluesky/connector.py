@@ -41,10 +41,6 @@ MAX_THREAD_PARTS = 25
 COMMENT_INDEX = 99
 
 
-class _Renew(Exception):
-    """The session ran out while the first comment was sent (not a failure of the comment itself)."""
-
-
 def _text(content: Content) -> str:
     text = content.text.strip()
     return f"{text}\n\n{content.link}".strip() if content.link and content.link not in text else text
@@ -156,18 +152,13 @@ class BlueskyConnector(BaseConnector):
 
         def post_comment(_: Published) -> None:
             record = records.post_record(content.first_comment.strip(), reply=records.reply_refs(first, first))
-            try:
-                self._create_or_find(account, records.record_key(key, COMMENT_INDEX), record)
-            except xrpc.ExpiredToken as expired:
-                # Not the comment's failure: `publish` renews the session and writes what is missing again.
-                raise _Renew from expired
+            self._create_or_find(account, records.record_key(key, COMMENT_INDEX), record)
 
-        try:
-            return thread.with_comment(
-                self.label, self._published(account, root["uri"]), content.first_comment, post_comment
-            )
-        except _Renew:
-            raise xrpc.ExpiredToken("The Bluesky session ended.") from None
+        # An expired session is not the comment's failure: `publish` renews it and writes what is missing again.
+        published = self._published(account, root["uri"])
+        return thread.with_comment(
+            self.label, published, content.first_comment, post_comment, passes=(xrpc.ExpiredToken,)
+        )
 
     def _create_or_find(self, account: SocialAccount, rkey: str, record: dict[str, Any]) -> dict[str, str]:
         body = {"repo": account.external_id, "collection": records.POST, "rkey": rkey, "record": record}
@@ -232,7 +223,8 @@ class BlueskyConnector(BaseConnector):
             last, count = found, count + 1
         if content.parts and count < wanted:
             return None
-        if records.looks_unfinished(str(last.get("value", {}).get("text", ""))):
+        # Only a split text is numbered; a hand-written post reading "1/3" is the user's own words.
+        if not content.parts and records.looks_unfinished(str(last.get("value", {}).get("text", ""))):
             return None
         if (
             content.first_comment.strip()
