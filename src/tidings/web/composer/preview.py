@@ -140,12 +140,13 @@ def build_previews(
         limit = rules.max_length
         if rules.supports_threads and limit is not None and text_length(account.platform, full) > limit:
             pieces = split_into_thread(account.platform, full) or [full]
-        if thread and connector is not None and connector.capabilities.threads:
+        by_hand = bool(thread) and connector is not None and connector.capabilities.threads
+        if by_hand:
             pieces = [full, *(part.text for part in thread)]
         parts = []
         for number, piece in enumerate(pieces):
             length = text_length(account.platform, piece)
-            files = thread_files[number - 1] if thread and 0 < number <= len(thread_files) else 0
+            files = thread_files[number - 1] if by_hand and 0 < number <= len(thread_files) else 0
             parts.append(Part(piece, length, rules.max_length is not None and length > rules.max_length, files))
         previews.append(
             Preview(
