@@ -30,8 +30,9 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from tidings.accounts.models import User
-from tidings.platforms.base import Content, PermanentError
+from tidings.platforms.base import Content, PermanentError, ThreadPart
 from tidings.platforms.connectors.bluesky import BlueskyConnector
+from tidings.platforms.connectors.bluesky.connector import COMMENT_INDEX
 from tidings.platforms.connectors.bluesky.records import record_key
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import Platform, SocialAccount
@@ -301,3 +302,45 @@ def test_a_video_is_uploaded_as_a_blob_and_embedded(
     assert (embed["alt"], embed["aspectRatio"]) == ("A test card", {"width": 320, "height": 240})
     assert (embed["video"]["mimeType"], embed["video"]["size"]) == ("video/mp4", len(data))
     assert get_blob(pds, embed["video"]["ref"]["$link"]) == data
+
+
+def test_a_hand_written_thread_with_its_own_image_and_a_first_comment(
+    alice: User, pds: dict[str, str], settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    account = connected(alice, pds)
+    image = png()
+    name = default_storage.save("uploads/croissant.png", ContentFile(image))
+    croissant = MediaItem(name, "image", "image/png", len(image), width=3, height=2, alt_text="A croissant")
+    content = Content(
+        text="We baked all night.",
+        parts=(ThreadPart("Rye first, then the sourdough."), ThreadPart("And the croissants.", (croissant,))),
+        first_comment="Order ahead at the counter",
+    )
+    key = "7d1e9a62-3c55-4d7e-9f0a-000000000002"
+    assert bluesky.validate(account, content) == []
+    before = len(list_posts(pds))
+
+    published = bluesky.publish(account, content, idempotency_key=key)
+
+    uri = f"at://{pds['did']}/app.bsky.feed.post/"
+    root, second, third, comment = (get_record(pds, uri + record_key(key, index)) for index in (0, 1, 2, COMMENT_INDEX))
+    assert published.external_id == root["uri"]
+    strong = {"uri": root["uri"], "cid": root["cid"]}
+    assert [r["value"]["text"] for r in (root, second, third, comment)] == [
+        "We baked all night.",
+        "Rye first, then the sourdough.",
+        "And the croissants.",
+        "Order ahead at the counter",
+    ]
+    assert "embed" not in root["value"]
+    assert second["value"]["reply"] == {"root": strong, "parent": strong}
+    assert third["value"]["reply"] == {"root": strong, "parent": {"uri": second["uri"], "cid": second["cid"]}}
+    assert third["value"]["embed"]["images"][0]["alt"] == "A croissant"
+    assert comment["value"]["reply"] == {"root": strong, "parent": strong}
+    assert len(list_posts(pds)) - before == 4
+
+    # Sent again (a resume after a crash): found whole, and nothing new is written.
+    assert bluesky.find_published(account, idempotency_key=key, content=content, sent_after=None) == published
+    assert bluesky.publish(account, content, idempotency_key=key) == published
+    assert len(list_posts(pds)) - before == 4

@@ -66,14 +66,14 @@ def test_authorization_url(monkeypatch: pytest.MonkeyPatch) -> None:
         "response_type": "code",
         "client_id": "fb-app",
         "redirect_uri": "https://tidings.example/cb",
-        "scope": "pages_show_list,pages_manage_posts,pages_read_engagement,business_management",
+        "scope": "pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_engagement,business_management",
         "state": request.state,
     }
     # An operator whose app lacks review for Business Manager turns it off; the person's own Pages still connect.
     monkeypatch.setenv("TIDINGS_META_BUSINESS_PAGES", "0")
     request = facebook.start_connect(redirect_uri="https://tidings.example/cb")
     scope = parse_qs(urlsplit(request.url).query)["scope"]
-    assert scope == ["pages_show_list,pages_manage_posts,pages_read_engagement"]
+    assert scope == ["pages_show_list,pages_manage_posts,pages_read_engagement,pages_manage_engagement"]
 
 
 def sign_in_routes() -> tuple[respx.Route, respx.Route]:

@@ -75,14 +75,17 @@ def test_authorization_url_asks_for_publishing_scopes(monkeypatch: pytest.Monkey
     request = instagram.start_connect(redirect_uri="https://tidings.example/cb")
     params = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
     assert params["scope"] == (
-        "instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement,business_management,ads_read"
+        "instagram_basic,instagram_content_publish,instagram_manage_comments,pages_show_list,pages_read_engagement,"
+        "business_management,ads_read"
     )
     assert params["state"] == request.state
     assert params["client_id"] == "ig-app"
     monkeypatch.setenv("TIDINGS_META_BUSINESS_PAGES", "no")
     request = instagram.start_connect(redirect_uri="https://tidings.example/cb")
     scope = parse_qs(urlsplit(request.url).query)["scope"]
-    assert scope == ["instagram_basic,instagram_content_publish,pages_show_list,pages_read_engagement"]
+    assert scope == [
+        "instagram_basic,instagram_content_publish,instagram_manage_comments,pages_show_list,pages_read_engagement"
+    ]
 
 
 def sign_in(pages: list[dict], business_pages: list[dict] | None = None) -> respx.Route:

@@ -235,7 +235,7 @@ def test_media_still_processing_hands_the_wait_back_and_resumes_without_uploadin
 
     with pytest.raises(StillProcessing) as waiting:
         mastodon.publish(account, big, idempotency_key=KEY)
-    assert (waiting.value.progress["media_ids"], waiting.value.progress["pending"]) == (["m1"], ["m1"])
+    assert (waiting.value.progress["media_ids"], waiting.value.progress["pending"]) == ([["m1"]], ["m1"])
     assert not statuses.called
     mastodon.publish(account, replace(big, progress=waiting.value.progress), idempotency_key=KEY)
 

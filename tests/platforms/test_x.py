@@ -304,8 +304,8 @@ def test_a_video_still_processing_is_checked_again_when_x_says_without_uploading
     # X's own `check_after_secs` sets the next check.
     assert (waiting.value.check_after, waiting.value.progress["media_ids"], waiting.value.progress["pending"]) == (
         20.0,
+        [["9"]],  # one list per post of the thread
         ["9"],
-        [0],
     )
     assert tweet.call_count == 0
     published = x.publish(account, replace(clip, progress=waiting.value.progress), idempotency_key="k")

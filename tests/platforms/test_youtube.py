@@ -101,7 +101,10 @@ def test_authorization_url_asks_for_offline_access_with_pkce() -> None:
         "client_id": ["cid.apps.googleusercontent.com"],
         "redirect_uri": ["https://tidings.example/cb"],
         "response_type": ["code"],
-        "scope": ["https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly"],
+        "scope": [
+            "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly "
+            "https://www.googleapis.com/auth/youtube.force-ssl"
+        ],
         "state": [request.state],
         "code_challenge": [challenge],
         "code_challenge_method": ["S256"],

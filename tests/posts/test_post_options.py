@@ -172,6 +172,6 @@ def test_a_youtube_video_locked_private_is_published_and_says_so(
     assert attempt.detail.startswith("YouTube made the video private, not public: videos uploaded through an API")
     assert not CreditReservation.objects.filter(user=bob).exists()
     # The workflow ends it published with the notice shown on the target.
-    assert complete_publish(post.targets.get().pk, external_id="vid1", notice=outcome.message)
+    assert complete_publish(post.targets.get().pk, external_id="vid1", notice=outcome.notice)
     target = post.targets.get()
     assert (target.status, target.error) == (TargetStatus.PUBLISHED, attempt.detail)

@@ -30,7 +30,17 @@ KINDS: dict[str, tuple[Callable[[User], QuerySet[Any]], tuple[str, ...]]] = {
     ),
     "posts": (
         lambda user: Post.objects.filter(user=user),
-        ("id", "text", "link", "scheduled_at", "draft_reason", "automation_rule_id", "created_at"),
+        (
+            "id",
+            "text",
+            "link",
+            "thread_parts",
+            "first_comment",
+            "scheduled_at",
+            "draft_reason",
+            "automation_rule_id",
+            "created_at",
+        ),
     ),
     "targets": (
         lambda user: PostTarget.objects.filter(post__user=user),
@@ -56,6 +66,7 @@ KINDS: dict[str, tuple[Callable[[User], QuerySet[Any]], tuple[str, ...]]] = {
             "id",
             "post_id",
             "position",
+            "part",
             "file",
             "kind",
             "mime_type",

@@ -38,7 +38,8 @@ class Content:
 class Published:
     external_id: str
     url: str = ""
-    # Published, but not as asked (a video the platform locked private): kept on the attempt for the user to see.
+    # Published, but not quite as asked (a video the platform locked private, a first comment that failed): kept
+    # on the attempt and the published target, and told to the user.
     notice: str = ""
 
 
@@ -105,6 +106,8 @@ class Capabilities:
     # The platform can be asked whether the post sent earlier exists (by our key, or among the account's posts).
     can_find_published: bool = False
     threads: bool = False
+    # A first comment can be posted under the post (`Content.first_comment`).
+    first_comment: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 

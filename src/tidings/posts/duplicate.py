@@ -1,5 +1,5 @@
-"""A copy of a post as a new draft: its text, link, each account's own text and options, and its files with their
-descriptions.
+"""A copy of a post as a new draft: its text, link, hand-written thread and first comment, each account's own text
+and options, and its files with their descriptions, each on the same post of the thread.
 
 The files are copied, not shared: each copy is a MediaAsset of its own with its own stored file, so deleting or
 editing either post never takes a file from the other.
@@ -32,7 +32,13 @@ def duplicate_post(user: User, post_id: int) -> Duplicated:
     stored: list[MediaAsset] = []
     try:
         with transaction.atomic():
-            post = Post.objects.create(user=user, text=original.text, link=original.link)
+            post = Post.objects.create(
+                user=user,
+                text=original.text,
+                link=original.link,
+                thread_parts=list(original.thread_parts or []),
+                first_comment=original.first_comment,
+            )
             PostTarget.objects.bulk_create(
                 PostTarget(
                     post=post,
@@ -58,6 +64,7 @@ def _copy_file(asset: MediaAsset, *, to: Post, stored: list[MediaAsset]) -> None
         user=to.user,
         post=to,
         position=asset.position,
+        part=asset.part,
         kind=asset.kind,
         mime_type=asset.mime_type,
         size_bytes=asset.size_bytes,

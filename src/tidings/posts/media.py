@@ -26,6 +26,7 @@ from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
 from tidings.posts.pdf import is_pdf
 from tidings.posts.publishing import content_problems
 from tidings.posts.services import EDITABLE, get_post
+from tidings.posts.threads import check_part
 
 MB = 1024 * 1024
 MAX_IMAGE_BYTES = 20 * MB
@@ -171,15 +172,19 @@ def _on_disk(upload: UploadedFile) -> Iterator[str]:
         yield copy.name
 
 
-def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_text: str = "") -> list[MediaAsset]:
-    """Store the files and attach them to the user's post, in order; all or nothing.
+def attach_media(
+    user: User, post_id: int, *, uploads: list[UploadedFile], alt_text: str = "", part: int = 0
+) -> list[MediaAsset]:
+    """Store the files and attach them to the user's post, in order, on post `part` of its thread (0, the first);
+    all or nothing. Each post of a thread takes up to `MAX_ITEMS` files of its own.
 
     Only posts that have not gone out take files. On a scheduled post the new content is checked against each
     platform's rules, and a credit reserved before the last renewal is reserved again, as for any edit.
     """
     post = get_post(user, post_id)
+    check_part(post, part)
     existing = post.media.count()
-    if existing + len(uploads) > MAX_ITEMS:
+    if post.media.filter(part=part).count() + len(uploads) > MAX_ITEMS:
         raise InvalidInput(f"A post takes at most {MAX_ITEMS} files.", field="media")
     probes = []
     for upload in uploads:
@@ -199,6 +204,7 @@ def attach_media(user: User, post_id: int, *, uploads: list[UploadedFile], alt_t
                 user=user,
                 post=post,
                 position=existing + index,
+                part=part,
                 file=upload,
                 kind=found.kind,
                 mime_type=found.mime_type,

@@ -39,7 +39,9 @@ from tidings.platforms.media import MediaItem
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.registry import connector_for
 from tidings.platforms.renewal import renew_for_publish
+from tidings.platforms.rules import platform_name
 from tidings.platforms.services import mark_reconnect_needed
+from tidings.platforms.validation import validate_content
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import (
     IN_FLIGHT,
@@ -70,6 +72,8 @@ class Outcome:
     url: str = ""
     # Seconds to wait: a rate limit's Retry-After, or when to check again on media still processing.
     retry_after: float = 0.0
+    # Published, but not quite as asked (`Published.notice`): shown with the published target.
+    notice: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -197,7 +201,7 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         if connector is None:
             return Begin("fail", f"Publishing to {target.platform} is not available on this server.")
         content = target_content(target)
-        problems = connector.validate(account, content)
+        problems = validate_content(connector, account, content)
         if problems:
             return Begin("fail", " ".join(problems))
         limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
@@ -342,9 +346,9 @@ def send_target(
             started=started,
             began=began,
             outcome=AttemptOutcome.PUBLISHED,
-            detail=published.notice,
+            detail=published.notice[:500],
         )
-        return Outcome("published", published.notice, external_id=published.external_id, url=published.url)
+        return Outcome("published", external_id=published.external_id, url=published.url, notice=published.notice)
     record_attempt(target, number=number, started=started, began=began, outcome=outcome.kind, detail=outcome.message)
     if sent_before and outcome.kind != "unknown":
         # The platform had the post and says it failed: nothing went out, and a retry starts afresh.
@@ -418,10 +422,11 @@ def look_up_earlier_send(target: PostTarget, content: Content) -> Outcome | None
     if found is None:
         record_attempt(target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.NOT_FOUND)
         return None
+    detail = f"{found.url} {found.notice}".strip()
     record_attempt(
-        target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.FOUND, detail=found.url
+        target, number=target.attempts, started=started, began=began, outcome=AttemptOutcome.FOUND, detail=detail
     )
-    return Outcome("published", external_id=found.external_id, url=found.url)
+    return Outcome("published", external_id=found.external_id, url=found.url, notice=found.notice)
 
 
 def outcome_for(error: PublishFailure) -> Outcome:
@@ -442,7 +447,7 @@ def content_problems(target: PostTarget) -> list[str]:
     connector = connector_for(target.platform)
     if connector is None:
         return [f"Publishing to {target.platform} is not available on this server."]
-    return connector.validate(target.account, target_content(target))
+    return validate_content(connector, target.account, target_content(target))
 
 
 def has_unresolved_send(target_id: int) -> bool:
@@ -463,8 +468,8 @@ def can_resend_after_unknown(target_id: int) -> bool:
 def complete_publish(target_id: int, *, external_id: str, url: str = "", notice: str = "") -> bool:
     """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent.
 
-    `notice` says how it went out otherwise than asked (a video the platform locked private), kept on the target
-    where its outcome is shown."""
+    `notice` says how it went out otherwise than asked (a video the platform locked private, a first comment that
+    failed): kept as the target's error, and the user is told, while the post counts as published."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
         user, platform = lock_target_owner(target_id)
@@ -485,6 +490,15 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "", notice:
             return False
         add_usage(user, metric=Metric.POSTS, platform=platform, day=local_day(user, now))
         check_low_credits(user)
+        if notice:
+            notify(
+                user,
+                type=NotificationType.POST_FAILED,
+                title=f"Your post to {platform_name(platform)} went out, not quite as asked",
+                message=notice[:2000],
+                dedupe_key=f"comment:{target_id}",
+                data={"target_id": target_id, "platform": platform},
+            )
     return True
 
 

@@ -1,7 +1,7 @@
 """Drafts, scheduling and taking posts out of the queue. Scheduling holds a queue place and one credit per target."""
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from tidings.posts.actions import EDITABLE, RESCHEDULE, RESTART, SCHEDULE
 from tidings.posts.lifecycle import balances_needed, move_targets
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.posts.publishing import content_problems
+from tidings.posts.threads import check_media_parts, clean_first_comment, clean_thread_parts, place_media_in_parts
 from tidings.tiers.checks import accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
 from tidings.tiers.services import TierLimitReached, refuse
 
@@ -37,10 +38,14 @@ def create_post(
     link: str = "",
     overrides: Mapping[int, str] | None = None,
     options: Mapping[int, Mapping[str, Any]] | None = None,
+    thread_parts: Sequence[str] = (),
+    first_comment: str = "",
 ) -> Post:
     """A draft with one target per chosen account; the accounts must be the user's own. `overrides` maps an
     account id to the text that account publishes instead of the post's own; `options` to its platform's options
-    (checked by `tidings.platforms.options`), refused with the reason before anything is stored."""
+    (checked by `tidings.platforms.options`), refused with the reason before anything is stored; `thread_parts`
+    are the posts written after the first, `first_comment` the comment posted under it."""
+    parts, comment = clean_thread_parts(thread_parts), clean_first_comment(first_comment)
     wanted = set(account_ids)
     accounts = list(SocialAccount.objects.filter(user=user, pk__in=wanted).exclude(status=AccountStatus.DISCONNECTED))
     if len(accounts) != len(wanted):
@@ -48,7 +53,7 @@ def create_post(
     overrides = overrides or {}
     chosen = account_options(accounts, options)
     with transaction.atomic():
-        post = Post.objects.create(user=user, text=text, link=link)
+        post = Post.objects.create(user=user, text=text, link=link, thread_parts=parts, first_comment=comment)
         PostTarget.objects.bulk_create(
             PostTarget(
                 post=post,
@@ -340,10 +345,15 @@ def update_post(
     account_ids: Iterable[int] | None = None,
     overrides: Mapping[int, str] | None = None,
     options: Mapping[int, Mapping[str, Any]] | None = None,
+    thread_parts: Sequence[str] | None = None,
+    first_comment: str | None = None,
+    media_parts: Mapping[int, int] | None = None,
 ) -> Post:
     """Edit a post that has not gone out (a draft, a scheduled post, or one that failed, was skipped or was
     cancelled); None leaves a field as it is. `overrides` maps account ids to their own text (blank: the post's);
-    `options` to their platform options, replacing those of each account named (the others keep theirs).
+    `options` to their platform options, replacing those of each account named (the others keep theirs);
+    `thread_parts` replaces the posts after the first, `media_parts` moves files between them (asset id -> part),
+    and a post taken out of the thread must have no files left.
 
     A scheduled post stays scheduled: an added account's target is scheduled with it and reserves a credit, a
     removed one's credit is released, and credits reserved before the last renewal are reserved again from this
@@ -352,6 +362,8 @@ def update_post(
     """
     post = get_post(user, post_id)
     link = None if link is None else _check_link(link)
+    parts = None if thread_parts is None else clean_thread_parts(thread_parts)
+    comment = None if first_comment is None else clean_first_comment(first_comment)
     wanted = None if account_ids is None else set(account_ids)
     chosen = None
     if options is not None:
@@ -367,7 +379,14 @@ def update_post(
             post.text = text
         if link is not None:
             post.link = link
-        post.save(update_fields=["text", "link", "updated_at"])
+        if parts is not None:
+            post.thread_parts = parts
+        if comment is not None:
+            post.first_comment = comment
+        post.save(update_fields=["text", "link", "thread_parts", "first_comment", "updated_at"])
+        if media_parts:
+            place_media_in_parts(post, media_parts)
+        check_media_parts(post)
         if wanted is not None:
             _retarget(locked_user, post, targets, wanted, chosen or {})
         if overrides is not None:

@@ -118,7 +118,7 @@ def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
         return "unknown"
     outcome = look_up_earlier_send(target, target_content(target))
     if outcome is not None and outcome.kind == "published":
-        complete_publish(target.pk, external_id=outcome.external_id, url=outcome.url)
+        complete_publish(target.pk, external_id=outcome.external_id, url=outcome.url, notice=outcome.notice)
         return "published"
     if outcome is not None:
         return "unknown"

@@ -56,6 +56,8 @@ def create_post(
             link=payload.link,
             account_ids=payload.account_ids,
             options=payload.options_by_account(),
+            thread_parts=payload.thread_parts,
+            first_comment=payload.first_comment,
         )
         return 201, PostOut.of(post).model_dump(mode="json")
 
@@ -86,7 +88,8 @@ def get_post(request: HttpRequest, post_id: PostId) -> PostOut:
 
 @router.patch("/posts/{post_id}", response={200: PostOut, **CHANGE}, auth=WRITE)
 def update_post(request: HttpRequest, post_id: PostId, payload: PostUpdateIn) -> PostOut:
-    """Edit the text, link, accounts or options of a draft or scheduled post; fields left out stay as they are."""
+    """Edit the text, link, accounts, options, thread or first comment of a draft or scheduled post; fields left
+    out stay as they are."""
     post = services.update_post(
         user_of(request),
         post_id,
@@ -94,6 +97,8 @@ def update_post(request: HttpRequest, post_id: PostId, payload: PostUpdateIn) ->
         link=payload.link,
         account_ids=payload.account_ids,
         options=payload.options_by_account(),
+        thread_parts=payload.thread_parts,
+        first_comment=payload.first_comment,
     )
     return PostOut.of(post)
 

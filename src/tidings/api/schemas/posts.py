@@ -5,6 +5,7 @@ from ninja import Field, Schema
 
 from tidings.api.schemas import NO_NUL, Id, Input, Link, PageQuery, Text
 from tidings.api.times import IsoTime
+from tidings.platforms.connectors.thread import MAX_THREAD_PARTS
 from tidings.platforms.models import Platform
 from tidings.platforms.options import effective_options, options_help
 from tidings.posts.models import AttemptOutcome, Post, PostTarget, PublishAttempt, TargetStatus
@@ -21,10 +22,24 @@ class AccountOptionsIn(Input):
     options: dict[str, Any] = Field(description=OPTIONS_HELP)
 
 
+THREAD_HELP = (
+    "The posts of a hand-written thread after the first (`text`), in order, on X, Bluesky, Mastodon and Threads; "
+    "each goes out as written and must fit the platform on its own. A platform without threads refuses the post "
+    "when it is scheduled, with the reason."
+)
+COMMENT_HELP = (
+    "Posted as a reply (or comment) under the first post once it is out, on X, LinkedIn, Facebook, Instagram, "
+    "Threads, Bluesky, Mastodon and YouTube. If it fails, the post stays published and the target's `error` says "
+    "why, with the comment's text."
+)
+
+
 class PostCreateIn(Input):
     text: Text = ""
     link: Link = ""
     account_ids: list[Id] = Field(default_factory=list, max_length=100, description="Your connected accounts.")
+    thread_parts: list[Text] = Field(default_factory=list, max_length=MAX_THREAD_PARTS - 1, description=THREAD_HELP)
+    first_comment: Text = Field("", description=COMMENT_HELP)
     options: list[AccountOptionsIn] = Field(
         default_factory=list, max_length=100, description="Per-account platform options (a YouTube title, ...)."
     )
@@ -37,6 +52,8 @@ class PostUpdateIn(Input):
     text: Text | None = None
     link: Link | None = None
     account_ids: list[Id] | None = Field(None, max_length=100)
+    thread_parts: list[Text] | None = Field(None, max_length=MAX_THREAD_PARTS - 1, description=THREAD_HELP)
+    first_comment: Text | None = Field(None, description=COMMENT_HELP)
     options: list[AccountOptionsIn] | None = Field(
         None, max_length=100, description="Replaces the options of each account named; the others keep theirs."
     )
@@ -131,6 +148,8 @@ class PostOut(Schema):
     id: int
     text: str
     link: str
+    thread_parts: list[str] = Field(description=THREAD_HELP)
+    first_comment: str = Field(description=COMMENT_HELP)
     status: str = Field(description="Derived from the targets; partially_published when some went out.")
     scheduled_at: datetime | None
     draft_reason: str
@@ -146,6 +165,8 @@ class PostOut(Schema):
             id=post.pk,
             text=post.text,
             link=post.link,
+            thread_parts=list(post.thread_parts or []),
+            first_comment=post.first_comment,
             status=post_status(t.status for t in targets),
             scheduled_at=post.scheduled_at,
             draft_reason=post.draft_reason,

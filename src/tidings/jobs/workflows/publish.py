@@ -69,7 +69,7 @@ def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
     if outcome.kind == "published":
         with transaction.atomic():
             publishing.complete_publish(
-                target_id, external_id=outcome.external_id, url=outcome.url, notice=outcome.message
+                target_id, external_id=outcome.external_id, url=outcome.url, notice=outcome.notice
             )
             _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
     return outcome.as_dict()

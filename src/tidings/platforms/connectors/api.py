@@ -21,12 +21,10 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.connectors.base import OAuthConnector
+from tidings.platforms.connectors.thread import MAX_THREAD_PARTS
 from tidings.platforms.errors import classify_status, retry_after_seconds
 from tidings.platforms.media import MediaItem
 from tidings.platforms.rules import platform_name, split_into_thread
-
-# Our cap on one thread, so a runaway text cannot become a hundred posts.
-MAX_THREAD_PARTS = 25
 
 
 class ApiConnector(OAuthConnector):

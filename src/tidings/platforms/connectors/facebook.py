@@ -5,6 +5,9 @@
   is its own account, posting with its own Page token.
 - Publish: POST /{page-id}/feed (message, link), /{page-id}/photos, /{page-id}/videos.
   https://developers.facebook.com/docs/pages-api/posts
+- A first comment: POST /{post-id}/comments (`message`) with the Page token, as the Page; it needs
+  `pages_manage_engagement` ("Comments" in https://developers.facebook.com/docs/pages-api/comments-mentions), so a
+  Page connected before Tidings asked for it gets the post without the comment, and the reason, until reconnected.
 - The Graph API takes no idempotency key: after a lost answer the post is looked for among the Page's posts since
   the send (`find_published`, GET /{page-id}/posts).
 """
@@ -22,7 +25,7 @@ from tidings.platforms.base import (
     Published,
     TokenSet,
 )
-from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors import lookup, thread
 from tidings.platforms.connectors.api import open_stored, upload_timeout
 from tidings.platforms.connectors.meta import GRAPH, GRAPH_HOST, GRAPH_VERSION, PageLoginConnector, next_page
 from tidings.platforms.media import MB, MediaItem, MediaRules, media_problems
@@ -47,9 +50,15 @@ class FacebookConnector(PageLoginConnector):
     platform: ClassVar[str] = Platform.FACEBOOK
     capabilities: ClassVar[Capabilities] = Capabilities(
         can_find_published=True,
+        first_comment=True,
         notes=("Facebook has no idempotency key: a post whose answer was lost is looked for among the Page's posts.",),
     )
-    scopes: ClassVar[tuple[str, ...]] = ("pages_show_list", "pages_manage_posts", "pages_read_engagement")
+    scopes: ClassVar[tuple[str, ...]] = (
+        "pages_show_list",
+        "pages_manage_posts",
+        "pages_read_engagement",
+        "pages_manage_engagement",
+    )
 
     def connect_choices(
         self, *, code: str, redirect_uri: str, session_data: dict[str, str]
@@ -63,12 +72,22 @@ class FacebookConnector(PageLoginConnector):
         return [_choice(page) for page in pages]
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
-        problems = media_problems(self.label, MEDIA_RULES, content.media)
+        problems = thread.comment_problems(self.platform, content.first_comment)
+        problems += media_problems(self.label, MEDIA_RULES, content.media)
         if content.text.strip() or not (content.media or content.link):
             problems = text_problems(self.platform, content.text) + problems
         return problems
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        comment, token = content.first_comment.strip(), account.access_token
+
+        def post_comment(published: Published) -> None:
+            data = {"message": comment, "access_token": token}
+            self.request("POST", f"{GRAPH}/{published.external_id}/comments", data=data, sends=True)
+
+        return thread.with_comment(self.label, self._post(account, content), comment, post_comment)
+
+    def _post(self, account: SocialAccount, content: Content) -> Published:
         page, token = account.external_id, account.access_token
         media = content.media
         # A link card and attached media do not go together: with media, the link goes into the text.
@@ -130,7 +149,8 @@ class FacebookConnector(PageLoginConnector):
             posts = [_seen(post) for post in data.get("data") or [] if isinstance(post, dict)]
             return posts, next_page(data, host=GRAPH_HOST)
 
-        return lookup.resolve(self.label, lookup.recent(page, since=since), [content.text], shape="")
+        found = lookup.resolve(self.label, lookup.recent(page, since=since), [content.text], shape="")
+        return None if found is None else thread.comment_unchecked(self.label, found, content.first_comment)
 
     def _unpublished_photo(self, page: str, token: str, item: MediaItem) -> str:
         """A photo uploaded but not shown until the post that attaches it goes out: safe to repeat."""

@@ -8,6 +8,9 @@
   `waiting`), then published (POST /{ig-user-id}/media_publish). A carousel is a container of up to 10 item
   containers (images and videos mixed), made once every item is FINISHED.
   https://developers.facebook.com/docs/instagram-platform/content-publishing
+- A first comment: POST /{ig-media-id}/comments (`message`), which needs `instagram_manage_comments`
+  (https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-media/comments,
+  "Creating"); an account connected before Tidings asked for it gets the post without the comment, and the reason.
 - No idempotency key: after a lost answer to media_publish the post is looked for among the account's media since
   the send (`find_published`). Everything before it (containers) is invisible, so failures there are retried safely.
 """
@@ -26,7 +29,7 @@ from tidings.platforms.base import (
     RateLimited,
     TokenSet,
 )
-from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors import lookup, thread
 from tidings.platforms.connectors.api import full_text
 from tidings.platforms.connectors.meta import (
     GRAPH,
@@ -66,6 +69,7 @@ class InstagramConnector(PageLoginConnector):
     platform: ClassVar[str] = Platform.INSTAGRAM
     capabilities: ClassVar[Capabilities] = Capabilities(
         can_find_published=True,
+        first_comment=True,
         notes=(
             "Instagram has no idempotency key: a post whose answer was lost is looked for among your recent posts.",
         ),
@@ -73,6 +77,7 @@ class InstagramConnector(PageLoginConnector):
     scopes: ClassVar[tuple[str, ...]] = (
         "instagram_basic",
         "instagram_content_publish",
+        "instagram_manage_comments",
         "pages_show_list",
         "pages_read_engagement",
     )
@@ -109,6 +114,7 @@ class InstagramConnector(PageLoginConnector):
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         caption = full_text(content)
         problems = text_problems(self.platform, caption) if caption.strip() else []
+        problems += thread.comment_problems(self.platform, content.first_comment)
         problems += media_problems(self.label, MEDIA_RULES, content.media)
         for item in content.media:
             if item.kind != "video" and item.width and item.height:
@@ -151,7 +157,14 @@ class InstagramConnector(PageLoginConnector):
         media_id = str(self.data(response).get("id", ""))
         if not media_id:
             raise PermanentError("Instagram published without saying the post's id.")
-        return Published(media_id, self.permalink(f"{GRAPH}/{media_id}", token=token))
+        published = Published(media_id, self.permalink(f"{GRAPH}/{media_id}", token=token))
+        comment = content.first_comment.strip()
+
+        def post_comment(_: Published) -> None:
+            data = {"message": comment, "access_token": token}
+            self.request("POST", f"{GRAPH}/{media_id}/comments", data=data, sends=True)
+
+        return thread.with_comment(self.label, published, comment, post_comment)
 
     def _window_frees_in(self, account: SocialAccount) -> float:
         """Seconds until the oldest post of the last 24 hours leaves Instagram's moving publishing window ("Rate
@@ -197,7 +210,8 @@ class InstagramConnector(PageLoginConnector):
             return posts, next_page(data, host=GRAPH_HOST)
 
         listing = lookup.recent(page, since=lookup.cutoff(sent_after))
-        return lookup.resolve(self.label, listing, [full_text(content)], shape=lookup.media_shape(content.media))
+        found = lookup.resolve(self.label, listing, [full_text(content)], shape=lookup.media_shape(content.media))
+        return None if found is None else thread.comment_unchecked(self.label, found, content.first_comment)
 
     def _container(
         self, user: str, token: str, item: MediaItem, *, caption: str = "", carousel_item: bool = False

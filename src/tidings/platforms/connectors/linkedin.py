@@ -11,6 +11,10 @@
   PDF document through the Videos or Documents API (`linkedin_media`); each is awaited until AVAILABLE without
   holding a worker (`waiting`).
   https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
+- A first comment: POST /rest/socialActions/{post URN, encoded}/comments with the author as `actor`, the post as
+  `object` and `message.text` ("Create a Comment",
+  https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/comments-api), under the
+  member's `w_member_social` (an organisation's `w_organization_social`).
 - No idempotency key and no lookup by one: a lost answer leaves the post unconfirmed.
 """
 
@@ -33,6 +37,7 @@ from tidings.platforms.base import (
     PublishFailure,
     TokenSet,
 )
+from tidings.platforms.connectors import thread
 from tidings.platforms.connectors.api import (
     ApiConnector,
     FileRange,
@@ -90,7 +95,8 @@ _RESERVED = re.compile(r"[\\|{}@\[\]()<>*_~]|#(?!\w)")
 class LinkedInConnector(ApiConnector):
     platform: ClassVar[str] = Platform.LINKEDIN
     capabilities: ClassVar[Capabilities] = Capabilities(
-        notes=("LinkedIn has no idempotency key: a post whose answer was lost is left for you to confirm.",)
+        first_comment=True,
+        notes=("LinkedIn has no idempotency key: a post whose answer was lost is left for you to confirm.",),
     )
     # Access tokens last 60 days; refresh tokens (for apps LinkedIn enabled) a year ("Refresh Tokens with OAuth
     # 2.0", https://learn.microsoft.com/en-us/linkedin/shared/authentication/programmatic-refresh-tokens).
@@ -180,6 +186,7 @@ class LinkedInConnector(ApiConnector):
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)
         problems = text_problems(self.platform, text) if text.strip() or not content.media else []
+        problems += thread.comment_problems(self.platform, content.first_comment)
         documents = [item for item in content.media if item.kind == "document"]
         if documents and len(content.media) > 1:
             problems.append("LinkedIn posts a PDF on its own: one document, without images or a video.")
@@ -209,7 +216,15 @@ class LinkedInConnector(ApiConnector):
         urn = response.headers.get("x-restli-id", "")
         if not urn:
             raise PermanentError("LinkedIn accepted the post without saying its id.")
-        return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        comment = content.first_comment.strip()
+
+        def post_comment(_: Published) -> None:
+            body = {"actor": author, "object": urn, "message": {"text": comment}}
+            url = f"{API}/rest/socialActions/{quote(urn, safe='')}/comments"
+            self.request("POST", url, json=body, headers=headers, sends=True)
+
+        published = Published(urn, f"https://www.linkedin.com/feed/update/{urn}/")
+        return thread.with_comment(self.label, published, comment, post_comment)
 
     def _media_content(self, content: Content, author: str, headers: dict[str, str]) -> dict[str, Any]:
         """The post's `content`: one document, one video, one image, or several images (`multiImage`)."""

@@ -8,7 +8,7 @@ trustworthy, so a listing that may not reach back to the send is an error, never
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from tidings.platforms.base import OutcomeUnknown, Published, TransientError
@@ -136,3 +136,18 @@ def resolve(
         f"{len(found)} of {len(parts)} posts of the thread are on {label} ({first}); the rest did not go out. "
         f"Not sent again, so nothing is posted twice: finish the thread on {label}."
     )
+
+
+def with_comment_found(label: str, found: Published, listing: tuple[list[Seen], bool], comment: str) -> Published:
+    """`found`, once its first comment (a reply to it with the comment's text) is among the posts too; else with
+    a note that it was not found and not sent again, as a lookup cannot make it safe to send."""
+    if not comment.strip():
+        return found
+    wanted = normalised(comment)
+    if any(p.parent == found.external_id and normalised(p.text) == wanted for p in listing[0]):
+        return found
+    note = (
+        f"The post went out, but its first comment was not found on {label} after an interrupted send; it was "
+        f"not sent again, so nothing is posted twice. Add it by hand if it is missing: {comment.strip()}"
+    )
+    return replace(found, notice=note)

@@ -4,10 +4,10 @@
   GET /refresh_access_token a week before it expires. There is no refresh token: the access token refreshes itself,
   once it is at least 24 hours old and while it has not expired ("Get Started" > "Long-Lived Tokens",
   https://developers.facebook.com/docs/threads/get-started/long-lived-tokens).
-- Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread), checked until
-  FINISHED (without holding a worker meanwhile: `waiting`), then POST /{user-id}/threads_publish; a carousel's item
-  containers are each awaited first. Meta fetches
-  media from `TIDINGS_PUBLIC_URL`.
+- Publish: a container (POST /{user-id}/threads; `reply_to_id` for each later post of a thread, and for the first
+  comment, a reply to the first post), checked until FINISHED (without holding a worker meanwhile: `waiting`), then
+  POST /{user-id}/threads_publish; a carousel's item containers are each awaited first. Meta fetches media from
+  `TIDINGS_PUBLIC_URL`. Replies: https://developers.facebook.com/docs/threads/retrieve-and-manage-replies/create-replies
   https://developers.facebook.com/docs/threads/posts
 - No idempotency key: after a lost answer to threads_publish the post is looked for among the account's posts since
   the send (`find_published`, GET /{user-id}/threads).
@@ -29,7 +29,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors import lookup, thread
 from tidings.platforms.connectors.api import full_text, thread_parts, thread_problems
 from tidings.platforms.connectors.meta import (
     GraphConnector,
@@ -72,6 +72,7 @@ class ThreadsConnector(GraphConnector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         can_find_published=True,
         threads=True,
+        first_comment=True,
         notes=("Threads has no idempotency key: a post whose answer was lost is looked for among your recent posts.",),
     )
     refresh_ahead: ClassVar[timedelta] = timedelta(days=7)
@@ -119,52 +120,75 @@ class ThreadsConnector(GraphConnector):
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)
-        problems: list[str] = []
-        if text.strip() or not content.media:
+        problems = thread.comment_problems(self.platform, content.first_comment)
+        if content.parts:
+            problems += thread.hand_thread_problems(
+                self.platform, content, text, media_check=lambda media: media_problems(self.label, MEDIA_RULES, media)
+            )
+        elif text.strip() or not content.media:
             problems += [p for part in thread_parts(self.platform, text) for p in text_problems(self.platform, part)]
             problems += thread_problems(self.platform, text)
-        problems += media_problems(self.label, MEDIA_RULES, content.media)
-        if content.media:
+        if not content.parts:
+            problems += media_problems(self.label, MEDIA_RULES, content.media)
+        if content.media or any(part.media for part in content.parts):
             problems += public_url_problems(self.label)
         return list(dict.fromkeys(problems))
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         """Each post's container is made once: a check handed back while Meta processes it resumes from its id,
-        after the posts of the thread already out (`done`)."""
-        user, token, progress = account.external_id, account.access_token, content.progress
-        parts = thread_parts(self.platform, full_text(content))
+        after the posts of the thread already out (`done`); the first comment is a reply to the first post."""
+        progress = content.progress
+        posts = thread.pieces(self.platform, content, full_text(content))
         done = [Published(str(post_id), str(url)) for post_id, url in progress.get("done") or []]
-        for index, text in enumerate(parts[len(done) :], start=len(done)):
+        for piece in posts[len(done) :]:
             try:
-                container = str(progress.get("container") or "") if index == len(done) else ""
-                so_far = {"done": [[p.external_id, p.url] for p in done]}
-                if not container:
-                    media = content.media if index == 0 else ()
-                    reply_to = done[-1].external_id if done else ""
-                    container = self._container(
-                        user, token, text, media, reply_to=reply_to, progress=progress, made=so_far
-                    )
-                made = so_far | {"container": container}
-                self.await_containers(
-                    [f"{API}/{container}"],
-                    token=token,
-                    field="status",
-                    error_field="error_message",
-                    progress=progress,
-                    made=made,
+                reply_to = done[-1].external_id if done else ""
+                done.append(
+                    self._post(account, piece.text, piece.media, reply_to=reply_to, progress=progress, done=done)
                 )
-                data = {"creation_id": container, "access_token": token}
-                response = self.request("POST", f"{API}/{user}/threads_publish", data=data, sends=True)
             except StillProcessing:
                 raise
             except PublishFailure as error:
                 if done:
-                    raise self.partial_thread(done, len(parts), error) from None
+                    raise self.partial_thread(done, len(posts), error) from None
                 raise
-            post_id = str(self.data(response).get("id", ""))
-            done.append(Published(post_id, self.permalink(f"{API}/{post_id}", token=token)))
             progress = {}
-        return done[0]
+        comment = content.first_comment.strip()
+        return thread.with_comment(
+            self.label,
+            done[0],
+            comment,
+            lambda first: self._post(account, comment, (), reply_to=first.external_id, progress=progress, done=done),
+        )
+
+    def _post(
+        self,
+        account: SocialAccount,
+        text: str,
+        media: tuple[MediaItem, ...],
+        *,
+        reply_to: str,
+        progress: Mapping[str, Any],
+        done: list[Published],
+    ) -> Published:
+        """One post (or the comment) published; `progress` is what a handed-back check of it left, if anything."""
+        user, token = account.external_id, account.access_token
+        so_far = {"done": [[p.external_id, p.url] for p in done]}
+        container = str(progress.get("container") or "")
+        if not container:
+            container = self._container(user, token, text, media, reply_to=reply_to, progress=progress, made=so_far)
+        self.await_containers(
+            [f"{API}/{container}"],
+            token=token,
+            field="status",
+            error_field="error_message",
+            progress=progress,
+            made=so_far | {"container": container},
+        )
+        data = {"creation_id": container, "access_token": token}
+        response = self.request("POST", f"{API}/{user}/threads_publish", data=data, sends=True)
+        post_id = str(self.data(response).get("id", ""))
+        return Published(post_id, self.permalink(f"{API}/{post_id}", token=token))
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
@@ -194,10 +218,12 @@ class ThreadsConnector(GraphConnector):
             posts = [_seen(post) for post in data.get("data") or [] if isinstance(post, dict)]
             return posts, next_page(data, host=HOST)
 
-        parts = thread_parts(self.platform, full_text(content))
+        parts = [piece.text for piece in thread.pieces(self.platform, content, full_text(content))]
         shape = lookup.media_shape(content.media)
         listing = lookup.recent(page, since=since)
-        return lookup.resolve(self.label, listing, parts, shape=shape, sees_replies=False)
+        found = lookup.resolve(self.label, listing, parts, shape=shape, sees_replies=False)
+        # The first comment is a reply, which this listing does not show.
+        return None if found is None else thread.comment_unchecked(self.label, found, content.first_comment)
 
     def _container(
         self,

@@ -3,7 +3,8 @@
 - Connect: OAuth 2.0 authorization code with PKCE; a confidential client authenticates with HTTP Basic. Access tokens
   last two hours and every refresh returns a new refresh token, the old one then stops working (rotation).
   https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
-- Publish: POST /2/tweets; a thread is a chain of replies (`reply.in_reply_to_tweet_id`), media on the first post.
+- Publish: POST /2/tweets; a thread is a chain of replies (`reply.in_reply_to_tweet_id`), media on the first post
+  (or on each hand-written post, its own); the first comment is a reply to the first post.
   https://docs.x.com/x-api/posts/creation-of-a-post
 - X takes no idempotency key, so a send whose answer was lost is looked for among the account's posts since the
   send (`find_published`, GET /2/users/:id/tweets).
@@ -12,6 +13,7 @@
 
 import html
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -27,7 +29,7 @@ from tidings.platforms.base import (
     ReauthRequired,
     TokenSet,
 )
-from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors import lookup, thread
 from tidings.platforms.connectors.api import (
     ApiConnector,
     FileRange,
@@ -74,6 +76,7 @@ class XConnector(ApiConnector):
     capabilities: ClassVar[Capabilities] = Capabilities(
         can_find_published=True,
         threads=True,
+        first_comment=True,
         notes=("X has no idempotency key: a post whose answer was lost is looked for among your recent posts.",),
     )
     # Access tokens last two hours: refreshed in their second hour, six sweeps before they end.
@@ -93,7 +96,11 @@ class XConnector(ApiConnector):
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = full_text(content)
-        problems: list[str] = []
+        problems = thread.comment_problems(self.platform, content.first_comment)
+        if content.parts:
+            return problems + thread.hand_thread_problems(
+                self.platform, content, text, media_check=self._media_problems
+            )
         if text.strip() or not content.media:  # X takes a post of media alone
             problems += [p for part in thread_parts(self.platform, text) for p in text_problems(self.platform, part)]
             problems += thread_problems(self.platform, text)
@@ -113,26 +120,45 @@ class XConnector(ApiConnector):
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
         headers = _bearer(account.access_token)
-        media_ids = self._media(content, headers)
-        parts = thread_parts(self.platform, full_text(content))
+        posts = thread.pieces(self.platform, content, full_text(content))
+        # Every file is uploaded (and processed) before anything is public, so a failed upload leaves nothing to
+        # finish by hand.
+        media_ids = self._media(posts, headers, content.progress)
         done: list[Published] = []
-        for index, text in enumerate(parts):
-            body: dict[str, Any] = {"text": text} if text else {}
-            if index == 0 and media_ids:
-                body["media"] = {"media_ids": media_ids}
-            if index == 0:
-                body |= post_options(content)
-            if done:
-                body["reply"] = {"in_reply_to_tweet_id": done[-1].external_id}
+        for index, (piece, ids) in enumerate(zip(posts, media_ids, strict=True)):
+            extra = post_options(content) if index == 0 else {}
             try:
-                response = self.request("POST", f"{API}/tweets", json=body, headers=headers, sends=True)
+                reply_to = done[-1] if done else None
+                done.append(self._post(account, headers, piece.text, ids, reply_to=reply_to, extra=extra))
             except PublishFailure as error:
                 if done:
-                    raise self.partial_thread(done, len(parts), error) from None
+                    raise self.partial_thread(done, len(posts), error) from None
                 raise
-            tweet_id = str((self.data(response).get("data") or {}).get("id", ""))
-            done.append(Published(tweet_id, f"https://x.com/{account.handle.lstrip('@')}/status/{tweet_id}"))
-        return done[0]
+        return thread.with_comment(
+            self.label,
+            done[0],
+            content.first_comment,
+            lambda first: self._post(account, headers, content.first_comment.strip(), [], reply_to=first),
+        )
+
+    def _post(
+        self,
+        account: SocialAccount,
+        headers: dict[str, str],
+        text: str,
+        media_ids: list[str],
+        *,
+        reply_to: Published | None,
+        extra: dict[str, Any] | None = None,
+    ) -> Published:
+        body: dict[str, Any] = ({"text": text} if text else {}) | (extra or {})
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        if reply_to is not None:
+            body["reply"] = {"in_reply_to_tweet_id": reply_to.external_id}
+        response = self.request("POST", f"{API}/tweets", json=body, headers=headers, sends=True)
+        tweet_id = str((self.data(response).get("data") or {}).get("id", ""))
+        return Published(tweet_id, f"https://x.com/{account.handle.lstrip('@')}/status/{tweet_id}")
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
@@ -158,40 +184,47 @@ class XConnector(ApiConnector):
             posts = [_seen(post, account) for post in data.get("data") or [] if isinstance(post, dict)]
             return posts, str((data.get("meta") or {}).get("next_token") or "")
 
-        parts = thread_parts(self.platform, full_text(content))
+        parts = [piece.text for piece in thread.pieces(self.platform, content, full_text(content))]
         listing = lookup.recent(page, since=since)
-        return lookup.resolve(self.label, listing, parts, shape=str(len(content.media)))
+        found = lookup.resolve(self.label, listing, parts, shape=str(len(content.media)))
+        return None if found is None else lookup.with_comment_found(self.label, found, listing, content.first_comment)
 
-    def _media(self, content: Content, headers: dict[str, str]) -> list[str]:
-        """Every file uploaded once, then awaited while X processes it: a check handed back (`waiting`) resumes
-        from the media ids, which X keeps for a day, instead of uploading again."""
-        progress = content.progress
-        media_ids = [str(m) for m in progress.get("media_ids") or []]
-        pending = [int(i) for i in progress.get("pending") or []]
+    def _media(
+        self, posts: list[thread.Piece], headers: dict[str, str], progress: Mapping[str, Any]
+    ) -> list[list[str]]:
+        """Every file of every post uploaded once, then awaited while X processes it: a check handed back
+        (`waiting`) resumes from the media ids (one list per post), which X keeps for a day, instead of uploading
+        again."""
+        media_ids = [[str(m) for m in ids] for ids in progress.get("media_ids") or []]
+        pending = [str(m) for m in progress.get("pending") or []]
         if not media_ids:
-            for index, item in enumerate(content.media):
-                media_id, info = self._upload(item, headers)
-                media_ids.append(media_id)
-                if _processing(info):
-                    pending.append(index)
+            for piece in posts:
+                ids: list[str] = []
+                for item in piece.media:
+                    media_id, info = self._upload(item, headers)
+                    ids.append(media_id)
+                    if _processing(info):
+                        pending.append(media_id)
+                media_ids.append(ids)
         if pending:
 
             def check() -> bool | NotYet:
                 after = None
-                for index in list(pending):
-                    info = self._status(media_ids[index], headers)
+                for media_id in list(pending):
+                    info = self._status(media_id, headers)
                     if not _processing(info):
-                        pending.remove(index)
+                        pending.remove(media_id)
                     else:
                         after = float(info.get("check_after_secs") or self.patience.first)
                 return True if not pending else NotYet(after)
 
             made = {"media_ids": media_ids, "pending": pending}
             until_ready(check, patience=self.patience, progress=progress, made=made, label=self.label, what="the media")
-        for media_id, item in zip(media_ids, content.media, strict=True):
-            if item.alt_text and item.kind != "video":
-                metadata = {"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}}
-                self.request("POST", f"{API}/media/metadata", json=metadata, headers=headers)
+        for ids, piece in zip(media_ids, posts, strict=True):
+            for media_id, item in zip(ids, piece.media, strict=True):
+                if item.alt_text and item.kind != "video":
+                    metadata = {"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}}
+                    self.request("POST", f"{API}/media/metadata", json=metadata, headers=headers)
         return media_ids
 
     def _upload(self, item: MediaItem, headers: dict[str, str]) -> tuple[str, Any]:

@@ -7,6 +7,10 @@ session how far it got (`Content-Range: bytes */<size>`) and continue from there
 
 YouTube takes no idempotency key and has no way to find a video by one, so an unanswered send (a crash mid-upload)
 is left for the user to check; within one attempt the session URL is the key, and is asked before giving up.
+
+A first comment is a comment thread on the new video (commentThreads.insert,
+https://developers.google.com/youtube/v3/docs/commentThreads/insert), which needs the `youtube.force-ssl` scope: a
+channel connected without it is refused a first comment at compose and schedule, with the advice to reconnect.
 """
 
 import time
@@ -22,6 +26,7 @@ from django.utils import timezone
 
 from tidings import http
 from tidings.platforms.base import (
+    Capabilities,
     Content,
     Identity,
     OutcomeUnknown,
@@ -33,6 +38,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
+from tidings.platforms.connectors import thread
 from tidings.platforms.connectors.api import FileRange, open_stored, publish_timeout, stored_size, upload_timeout
 from tidings.platforms.connectors.base import OAuthConnector
 from tidings.platforms.connectors.oauth2 import OAuth2App
@@ -44,7 +50,12 @@ from tidings.platforms.rules import text_problems
 
 API = "https://www.googleapis.com/youtube/v3"
 UPLOAD_URL = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&part=snippet,status"
-SCOPES = ("https://www.googleapis.com/auth/youtube.upload", "https://www.googleapis.com/auth/youtube.readonly")
+SCOPES = (
+    "https://www.googleapis.com/auth/youtube.upload",
+    "https://www.googleapis.com/auth/youtube.readonly",
+    "https://www.googleapis.com/auth/youtube.force-ssl",
+)
+COMMENT_SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 # https://support.google.com/youtube/answer/55744 (formats) and /answer/71673 (256 GB or 12 hours; over 15 minutes
 # needs a verified channel, which the API does not tell us before the upload).
 RULES = MediaRules(
@@ -92,15 +103,15 @@ def seconds_to_quota_reset(now: datetime) -> float:
     return (midnight.astimezone(UTC) - now.astimezone(UTC)).total_seconds()
 
 
-def youtube_failure(response: httpx.Response) -> PublishFailure:
-    """Google's error body: {"error": {"message": ..., "errors": [{"reason": ...}]}}."""
+def youtube_failure(response: httpx.Response, *, refused: str = "the upload") -> PublishFailure:
+    """Google's error body: {"error": {"message": ..., "errors": [{"reason": ...}]}}; `refused` names the call."""
     try:
         error = response.json().get("error") or {}
     except (ValueError, AttributeError):
         error = {}
     error = error if isinstance(error, dict) else {}
     reasons = {str(e.get("reason")) for e in error.get("errors") or [] if isinstance(e, dict)}
-    message = f"YouTube refused the upload ({response.status_code}): {error.get('message') or response.text[:300]}"
+    message = f"YouTube refused {refused} ({response.status_code}): {error.get('message') or response.text[:300]}"
     if reasons & QUOTA_REASONS:
         # The quota belongs to this server's Google project. Waiting for the reset is worth it only within the window
         # in which a late post is still sent; beyond it the user should pick a new time.
@@ -130,6 +141,7 @@ def youtube_failure(response: httpx.Response) -> PublishFailure:
 
 
 class YouTubeConnector(OAuthConnector):
+    capabilities: ClassVar[Capabilities] = Capabilities(first_comment=True)
     """On `OAuthConnector` only: its upload reads each answer itself (308, a lost PUT), which `ApiConnector` hides."""
 
     platform: ClassVar[str] = Platform.YOUTUBE
@@ -176,6 +188,12 @@ class YouTubeConnector(OAuthConnector):
         title, description = title_and_description(content)
         # The description's 5000 bytes are counted in `rules` (Counting.UTF8_BYTES), as compose counts them.
         problems = text_problems(Platform.YOUTUBE, description) + media_problems("YouTube", RULES, content.media)
+        problems += thread.comment_problems(Platform.YOUTUBE, content.first_comment)
+        if content.first_comment.strip() and not can_comment(account):
+            problems.append(
+                "This YouTube channel was connected without permission to post comments, which a first comment "
+                "needs: reconnect the channel to allow it, or remove the first comment."
+            )
         if "<" in description or ">" in description:
             problems.append("YouTube does not allow < or > in a video's title or description.")
         return problems if title or problems else ["A YouTube video needs a title: write at least one line of text."]
@@ -202,9 +220,28 @@ class YouTubeConnector(OAuthConnector):
             raise PermanentError(f"YouTube {upload_status} the video: {reason}.")
         asked = metadata["status"]["privacyStatus"]
         got = (result.get("status") or {}).get("privacyStatus") or asked
-        return Published(
+        published = Published(
             str(result["id"]), f"https://www.youtube.com/watch?v={result['id']}", notice=_privacy_notice(asked, got)
         )
+        comment = content.first_comment.strip()
+        return thread.with_comment(self.label, published, comment, lambda video: self._comment(token, video, comment))
+
+    def _comment(self, token: str, video: Published, comment: str) -> None:
+        body = {"snippet": {"videoId": video.external_id, "topLevelComment": {"snippet": {"textOriginal": comment}}}}
+        try:
+            response = http.shared_client().post(
+                f"{API}/commentThreads",
+                params={"part": "snippet"},
+                json=body,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=publish_timeout(),
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            raise TransientError(f"Could not reach YouTube: {type(error).__name__}") from None
+        except httpx.TransportError as error:
+            raise OutcomeUnknown(f"YouTube did not answer ({type(error).__name__}).") from None
+        if not response.is_success:
+            raise youtube_failure(response, refused="the comment")
 
     def _upload(self, session: str, token: str, video: MediaItem, size: int) -> dict[str, Any]:
         """Send the bytes from wherever the session stands, streamed from the file in blocks; the finished video
@@ -318,3 +355,8 @@ def _next_offset(response: httpx.Response) -> int:
     """A 308's `Range: bytes=0-N` means bytes up to N arrived; no Range header means none did."""
     received = response.headers.get("Range", "")
     return int(received.rsplit("-", 1)[1]) + 1 if received.startswith("bytes=") else 0
+
+
+def can_comment(account: SocialAccount) -> bool:
+    """Whether the channel's grant lets Tidings post comments; a grant that did not say its scopes may."""
+    return not account.scopes or COMMENT_SCOPE in account.scopes.split()

@@ -79,6 +79,8 @@ class ComposeForm(forms.Form):
     attachments = MultipleFileField(required=False, widget=MultipleFileInput(attrs={"accept": ACCEPT}))
     # One description for every new file, for a browser without the composer's script; each file's own wins.
     alt_text = forms.CharField(required=False, max_length=1500, label="Image description (alt text)")
+    # Posted under the first post once it is out (see `tidings.platforms.connectors.thread`).
+    first_comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000, required=False)
     # Parsed by the view, not by a DateTimeField: a wall-clock time that DST skips or repeats gets a clear refusal.
     when = forms.CharField(required=False, max_length=40)
 

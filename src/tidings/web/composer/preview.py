@@ -13,11 +13,13 @@ from django.utils import timezone
 from tidings.accounts.models import User
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
 from tidings.credits.selectors import available_credits
-from tidings.platforms.base import Content
+from tidings.platforms.base import Content, ThreadPart
+from tidings.platforms.connectors.thread import COMMENT_LIMITS
 from tidings.platforms.media import MediaItem
 from tidings.platforms.models import SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.platforms.rules import platform_name, rules_for, split_into_thread, text_length
+from tidings.platforms.validation import validate_content
 from tidings.posts.models import IN_QUEUE, MediaAsset, MediaKind, Post
 from tidings.posts.publishing import media_item
 from tidings.tiers.checks import Decision, can_plan_post, can_schedule
@@ -28,6 +30,8 @@ class Part:
     text: str
     length: int
     over: bool
+    # Files of a hand-written post of the thread after the first (the first post's are `Preview.media`).
+    media: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Preview:
     media: int
     own_text: bool
     problems: list[str]
+    # The first comment as this network counts it, when there is one and the network takes it.
+    comment: Part | None = None
 
     @property
     def name(self) -> str:
@@ -114,15 +120,21 @@ def build_previews(
     overrides: dict[int, str],
     media: tuple[MediaItem, ...],
     options: dict[int, dict[str, Any]] | None = None,
+    thread: tuple[ThreadPart, ...] = (),
+    thread_files: tuple[int, ...] = (),
+    first_comment: str = "",
 ) -> list[Preview]:
+    """`thread` is the hand-written posts after the first and `thread_files` how many files each holds in the
+    browser (stored and new); `first_comment` is shown under the post where the network takes one."""
     previews = []
     for account in accounts:
         own = overrides.get(account.pk, "").strip()
         body = own or text
         connector = connector_for(account.platform)
-        content = Content(text=body, link=link, media=media, options=(options or {}).get(account.pk, {}))
+        chosen = (options or {}).get(account.pk, {})
+        content = Content(text=body, link=link, media=media, parts=thread, first_comment=first_comment, options=chosen)
         problems = (
-            connector.validate(account, content)
+            validate_content(connector, account, content)
             if connector
             else [f"Publishing to {platform_name(account.platform)} is not available on this server."]
         )
@@ -133,10 +145,14 @@ def build_previews(
         limit = rules.max_length
         if rules.supports_threads and limit is not None and text_length(account.platform, full, rules=rules) > limit:
             pieces = split_into_thread(account.platform, full, rules=rules) or [full]
+        by_hand = bool(thread) and connector is not None and connector.capabilities.threads
+        if by_hand:
+            pieces = [full, *(part.text for part in thread)]
         parts = []
-        for piece in pieces:
+        for number, piece in enumerate(pieces):
             length = text_length(account.platform, piece, rules=rules)
-            parts.append(Part(piece, length, rules.max_length is not None and length > rules.max_length))
+            files = thread_files[number - 1] if by_hand and 0 < number <= len(thread_files) else 0
+            parts.append(Part(piece, length, rules.max_length is not None and length > rules.max_length, files))
         previews.append(
             Preview(
                 account=account,
@@ -147,9 +163,22 @@ def build_previews(
                 media=len(media),
                 own_text=bool(own),
                 problems=problems,
+                comment=comment_part(
+                    account.platform, first_comment, takes=bool(connector and connector.capabilities.first_comment)
+                ),
             )
         )
     return previews
+
+
+def comment_part(platform: str, comment: str, *, takes: bool) -> Part | None:
+    """The first comment counted as the network counts it (a post where it is a reply, else a comment)."""
+    comment = comment.strip()
+    if not comment or not takes:
+        return None
+    limit = COMMENT_LIMITS.get(platform) or rules_for(platform).max_length
+    length = len(comment) if platform in COMMENT_LIMITS else text_length(platform, comment)
+    return Part(comment, length, limit is not None and length > limit)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from tidings.posts.services import (
 )
 from tidings.tiers.services import TierLimitReached
 from tidings.web.composer.forms import ComposeForm
+from tidings.web.composer.thread import media_parts, posted, save_thread_media, thread_texts
 from tidings.web.composer.timing import Timing, on_day, read_time
 
 # "Publish now" goes through the queue like any post: the dispatcher picks it up within seconds.
@@ -77,11 +78,18 @@ def create_from(user: User, form: ComposeForm) -> Post:
         link=data["link"],
         overrides=form.overrides(),
         options=form.options(),
+        thread_parts=thread_texts(posted(form.data)),
+        first_comment=data["first_comment"],
     )
 
 
 def save_content(user: User, post: Post, form: ComposeForm) -> None:
+    """The text, accounts, thread and comment. Files taken off go first, so a post of the thread taken out with
+    its files leaves none behind; the thread's stored files follow their posts as reordered."""
     data = form.cleaned_data
+    removed = set(form.media_plan().remove)
+    for asset in MediaAsset.objects.filter(user=user, post=post, pk__in=removed):
+        remove_media(user, asset.pk)
     update_post(
         user,
         post.pk,
@@ -90,14 +98,17 @@ def save_content(user: User, post: Post, form: ComposeForm) -> None:
         account_ids=[a.pk for a in data["accounts"]],
         overrides=form.overrides(),
         options=form.options(),
+        thread_parts=thread_texts(posted(form.data)),
+        first_comment=data["first_comment"],
+        media_parts=media_parts(posted(form.data), removed=removed),
     )
 
 
 def save_media(user: User, post: Post, form: ComposeForm, uploads: list) -> None:
     """Stored files taken off, new ones added, then every file put in the composer's order with its description."""
     plan = form.media_plan()
-    for asset_id in plan.remove:
-        remove_media(user, asset_id)
+    for asset in MediaAsset.objects.filter(user=user, post=post, pk__in=plan.remove):
+        remove_media(user, asset.pk)
     added: list[MediaAsset] = []
     if uploads:
         added = attach_media(user, post.pk, uploads=uploads, alt_text=form.cleaned_data.get("alt_text", ""))
@@ -114,6 +125,7 @@ def save_media(user: User, post: Post, form: ComposeForm, uploads: list) -> None
             order.append(added[number].pk)
     if alt_texts or order:
         arrange_media(user, post.pk, order=order, alt_texts=alt_texts)
+    save_thread_media(user, post, posted(form.data), form.files)
 
 
 def place(user: User, post: Post, *, action: str, raw_when: str) -> str:

@@ -23,6 +23,7 @@ from tidings.web.composer.forms import ComposeForm, media_info, wall_time
 from tidings.web.composer.options import valid_options
 from tidings.web.composer.preview import build_budget, build_previews, media_items
 from tidings.web.composer.submit import ACTIONS, Refusal, create_from, place, save_content, save_media, way_forward
+from tidings.web.composer.thread import editor_slots, new_files, posted, preview_parts, slots_in
 from tidings.web.composer.timing import FIELD, field_value, read_time
 
 
@@ -37,7 +38,8 @@ def _context(
         )
         for c in choices
     }
-    media = list(post.media.order_by("position", "pk")) if post is not None else []
+    # The first post's files; those of the thread's other posts show with them (`thread`).
+    media = list(post.media.filter(part=0).order_by("position", "pk")) if post is not None else []
     timing = read_time(user, form.data.get("when", "") if form.is_bound else form.initial.get("when", ""))
     return {
         "form": form,
@@ -57,6 +59,7 @@ def _context(
         },
         "generations": can_generate(user),
         "action_url": request.path,
+        "thread": editor_slots(user, post, posted(form.data) if form.is_bound else None),
     }
 
 
@@ -69,6 +72,7 @@ def _initial(user: User, post: Post) -> dict[str, object]:
         "overrides": {t.account_id: t.text_override for t in targets},
         "options": {t.account_id: t.options for t in targets},
         "when": field_value(post.scheduled_at, user),
+        "first_comment": post.first_comment,
     }
 
 
@@ -212,9 +216,19 @@ def preview(request: HttpRequest) -> HttpResponse:
         post = Post.objects.filter(user=user, pk=int(data["post"])).first()
     timing = read_time(user, data.get("when", ""))
     at: datetime | None = timing.at if not timing.problem else None
+    thread = preview_parts(user, data)
+    files = tuple(len(part.media) + new_files(data, slot) for part, slot in zip(thread, slots_in(data), strict=True))
     context = {
         "previews": build_previews(
-            accounts, text=text, link=link, overrides=overrides, media=media, options=valid_options(accounts, data)
+            accounts,
+            text=text,
+            link=link,
+            overrides=overrides,
+            media=media,
+            options=valid_options(accounts, data),
+            thread=thread,
+            thread_files=files,
+            first_comment=data.get("first_comment", ""),
         ),
         "budget": build_budget(user, accounts, media=media, at=at, post=post),
         "timing": timing,

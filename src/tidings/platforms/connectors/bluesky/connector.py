@@ -2,7 +2,9 @@
 
 https://docs.bsky.app/docs/advanced-guides/posts. Every record key comes from the idempotency key
 (`records.record_key`), so a retry meets the record it wrote: `com.atproto.repo.getRecord` finds it, and a create
-that fails because the key is taken (the reference PDS answers that with a 500) is resolved the same way.
+that fails because the key is taken (the reference PDS answers that with a 500) is resolved the same way. A thread's
+posts and its first comment (a reply to the first post, `reply.root` and `reply.parent` both its strong ref) have
+keys of their own, so a resume writes only what is missing.
 """
 
 from datetime import datetime
@@ -20,6 +22,7 @@ from tidings.platforms.base import (
     TransientError,
 )
 from tidings.platforms.config import server_allowed
+from tidings.platforms.connectors import thread
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.bluesky import embeds, records, richtext, xrpc
 from tidings.platforms.media import MB, MediaRules, media_problems
@@ -41,6 +44,8 @@ MEDIA_RULES = MediaRules(
 )
 MAX_POST_BYTES = 3000  # the record's `text` maxLength, besides its 300 graphemes
 MAX_THREAD_PARTS = 25
+# The first comment's record key, after any thread part's.
+COMMENT_INDEX = 99
 
 
 def _text(content: Content) -> str:
@@ -74,7 +79,9 @@ def _tokens(session: dict[str, Any]) -> TokenSet:
 
 class BlueskyConnector(BaseConnector):
     platform: ClassVar[str] = Platform.BLUESKY
-    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, can_find_published=True, threads=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        idempotent_publish=True, can_find_published=True, threads=True, first_comment=True
+    )
     connect_method: ClassVar[str] = "credentials"
 
     def connect_with_credentials(self, fields: dict[str, str]) -> tuple[Identity, TokenSet]:
@@ -108,9 +115,17 @@ class BlueskyConnector(BaseConnector):
 
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         text = _text(content)
+        comment = content.first_comment.strip()
+        problems = thread.comment_problems(Platform.BLUESKY, comment) + _byte_problems("The first comment", comment)
+        if content.parts:
+            problems += thread.hand_thread_problems(
+                Platform.BLUESKY, content, text, media_check=lambda media: media_problems("Bluesky", MEDIA_RULES, media)
+            )
+            for number, piece in enumerate(thread.pieces(Platform.BLUESKY, content, text), start=1):
+                problems += _byte_problems(thread.post_label(number), piece.text)
+            return problems
         # Images alone make a post; otherwise the text is checked part by part as it would be threaded.
         parts = [] if not text and content.media else split_into_thread(Platform.BLUESKY, text) or [text]
-        problems: list[str] = []
         for part in parts:
             problems.extend(p for p in text_problems(Platform.BLUESKY, part) if p not in problems)
             if len(part.encode()) > MAX_POST_BYTES:
@@ -130,20 +145,39 @@ class BlueskyConnector(BaseConnector):
             raise ReauthRequired("Bluesky refused the new session; reconnect the account.") from None
 
     def _publish(self, account: SocialAccount, content: Content, key: str) -> Published:
-        parts = split_into_thread(Platform.BLUESKY, _text(content)) or [""]
-        embed = embeds.embed_for(account, text=parts[0], media=content.media, link=content.link)
+        posts = thread.pieces(Platform.BLUESKY, content, _text(content))
+        # Every file goes up (and the link card is read) before anything is public; a card only on the first post.
+        attached = [
+            embeds.embed_for(account, text=piece.text, media=piece.media, link=content.link if index == 0 else "")
+            if piece.media or index == 0
+            else None
+            for index, piece in enumerate(posts)
+        ]
         resolved: dict[str, str | None] = {}
         root: dict[str, str] | None = None
         parent: dict[str, str] | None = None
-        for index, text in enumerate(parts):
+        for index, (piece, embed) in enumerate(zip(posts, attached, strict=True)):
             reply = records.reply_refs(root, parent) if root and parent else None
-            found = richtext.facets(account.base_url, text, resolved=resolved)
-            record = records.post_record(text, reply=reply, embed=embed if index == 0 else None, facets=found)
+            found = richtext.facets(account.base_url, piece.text, resolved=resolved)
+            record = records.post_record(piece.text, reply=reply, embed=embed, facets=found)
             record |= record_options(content)
             parent = self._create_or_find(account, records.record_key(key, index), record)
             root = root or parent
         assert root is not None
-        return self._published(account, root["uri"])
+        first = root
+
+        def post_comment(_: Published) -> None:
+            comment = content.first_comment.strip()
+            found = richtext.facets(account.base_url, comment, resolved=resolved)
+            record = records.post_record(comment, reply=records.reply_refs(first, first), facets=found)
+            record |= record_options(content)
+            self._create_or_find(account, records.record_key(key, COMMENT_INDEX), record)
+
+        # An expired session is not the comment's failure: `publish` renews it and writes what is missing again.
+        published = self._published(account, root["uri"])
+        return thread.with_comment(
+            self.label, published, content.first_comment, post_comment, passes=(xrpc.ExpiredToken,)
+        )
 
     def _create_or_find(self, account: SocialAccount, rkey: str, record: dict[str, Any]) -> dict[str, str]:
         body = {"repo": account.external_id, "collection": records.POST, "rkey": rkey, "record": record}
@@ -174,18 +208,28 @@ class BlueskyConnector(BaseConnector):
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
     ) -> Published | None:
-        """The post sent with this key, when all of it is there. A thread cut short (a numbered part "k/n" with
-        k < n is the last one found) counts as not published: publishing again writes only the missing parts."""
+        """The post sent with this key, when all of it is there. A thread cut short (a hand-written part, or the
+        first comment, missing; or a numbered part "k/n" with k < n the last one found) counts as not published:
+        publishing again writes only the missing records."""
         root = self._get(account, records.record_key(idempotency_key, 0))
         if root is None:
             return None
-        last = root
-        for index in range(1, MAX_THREAD_PARTS):
+        wanted = len(content.parts) + 1 if content.parts else MAX_THREAD_PARTS
+        last, count = root, 1
+        for index in range(1, wanted):
             found = self._get(account, records.record_key(idempotency_key, index))
             if found is None:
                 break
-            last = found
-        if records.looks_unfinished(str(last.get("value", {}).get("text", ""))):
+            last, count = found, count + 1
+        if content.parts and count < wanted:
+            return None
+        # Only a split text is numbered; a hand-written post reading "1/3" is the user's own words.
+        if not content.parts and records.looks_unfinished(str(last.get("value", {}).get("text", ""))):
+            return None
+        if (
+            content.first_comment.strip()
+            and self._get(account, records.record_key(idempotency_key, COMMENT_INDEX)) is None
+        ):
             return None
         return self._published(account, str(root["uri"]))
 
@@ -199,3 +243,9 @@ def record_options(content: Content) -> dict[str, Any]:
     every post of a thread; none chosen leaves `langs` out, as the app does when it cannot tell."""
     langs = options_for(BlueskyOptions, content.options).langs
     return {"langs": langs} if langs else {}
+
+
+def _byte_problems(label: str, text: str) -> list[str]:
+    if len(text.encode()) > MAX_POST_BYTES:
+        return [f"{label}: a Bluesky post holds at most {MAX_POST_BYTES} bytes of text; shorten it."]
+    return []

@@ -9,6 +9,7 @@
 - Tokens do not expire; a revoked one answers 401.
 """
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -26,7 +27,7 @@ from tidings.platforms.base import (
     TokenSet,
     TransientError,
 )
-from tidings.platforms.connectors import lookup
+from tidings.platforms.connectors import lookup, thread
 from tidings.platforms.connectors.api import open_stored
 from tidings.platforms.connectors.base import BaseConnector
 from tidings.platforms.connectors.mastodon import api, instance
@@ -70,7 +71,9 @@ def _oauth_app(app: MastodonApp) -> OAuth2App:
 
 class MastodonConnector(BaseConnector):
     platform: ClassVar[str] = Platform.MASTODON
-    capabilities: ClassVar[Capabilities] = Capabilities(idempotent_publish=True, can_find_published=True, threads=True)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        idempotent_publish=True, can_find_published=True, threads=True, first_comment=True
+    )
     connect_method: ClassVar[str] = "oauth"
     # Large media is processed after the upload, usually within seconds; a long video takes minutes.
     patience: ClassVar[Patience] = Patience(first=5.0, longest=30.0, most=10 * 60.0, inline=5.0)
@@ -121,42 +124,66 @@ class MastodonConnector(BaseConnector):
     def validate(self, account: SocialAccount, content: Content) -> list[str]:
         """Checked against the server's limits as stored on the account: no request at compose or schedule."""
         text, rules = _text(content), instance.text_rules(account)
+        media_rules = instance.media_rules(account, MEDIA_RULES)
+        problems = thread.comment_problems(Platform.MASTODON, content.first_comment)
+        if content.parts:
+            written = [text, *(part.text for part in content.parts)]
+            return (
+                problems
+                + thread.hand_thread_problems(
+                    Platform.MASTODON,
+                    content,
+                    text,
+                    media_check=lambda media: media_problems("Mastodon", media_rules, media),
+                    rules=rules,
+                )
+                + warning_problems(content, written, rules)
+            )
         parts = [] if not text and content.media else _parts(text, rules) or [text]
-        problems: list[str] = []
         for part in parts:
             problems.extend(p for p in text_problems(Platform.MASTODON, part, rules=rules) if p not in problems)
         if len(parts) > MAX_THREAD_PARTS:
             problems.append(f"This would be a thread of {len(parts)} posts; Tidings sends at most {MAX_THREAD_PARTS}.")
         problems += warning_problems(content, parts, rules)
-        return problems + media_problems("Mastodon", instance.media_rules(account, MEDIA_RULES), content.media)
+        return problems + media_problems("Mastodon", media_rules, content.media)
 
     def publish(self, account: SocialAccount, content: Content, *, idempotency_key: str) -> Published:
+        """Each status its own key, the same on every attempt (the first the target's key, then "-1", "-2", ...,
+        the first comment "-comment"): a retry while the server holds them gets back the statuses already made."""
         instance.refresh_limits(account)
-        parts = _parts(_text(content), instance.text_rules(account)) or [""]
-        media_ids = self._media(account, content)
-        root: dict[str, Any] | None = None
-        previous = ""
-        for index, text in enumerate(parts):
-            body: dict[str, Any] = {"status": text, **status_options(content)}
-            if index == 0 and media_ids:
-                body["media_ids"] = media_ids
-            if previous:
-                body["in_reply_to_id"] = previous
-            # Each part its own key, the same on every attempt: a retry gets back the statuses already made.
-            key = idempotency_key if index == 0 else f"{idempotency_key}-{index}"
-            response = api.request(
-                "POST",
-                f"{account.base_url}/api/v1/statuses",
-                token=account.access_token,
-                write=True,
-                json=body,
-                headers={"Idempotency-Key": key},
+        posts = thread.pieces(Platform.MASTODON, content, _text(content), rules=instance.text_rules(account))
+        media_ids = self._media(account, posts, content.progress)
+        shared = status_options(content)
+        statuses: list[dict[str, Any]] = []
+        for index, (piece, ids) in enumerate(zip(posts, media_ids, strict=True)):
+            body: dict[str, Any] = {"status": piece.text, **shared}
+            if ids:
+                body["media_ids"] = ids
+            if statuses:
+                body["in_reply_to_id"] = str(statuses[-1]["id"])
+            statuses.append(
+                self._status(account, body, idempotency_key if index == 0 else f"{idempotency_key}-{index}")
             )
-            status = api.json_of(response)
-            previous = str(status["id"])
-            root = root or status
-        assert root is not None
-        return Published(external_id=str(root["id"]), url=str(root.get("url") or root.get("uri") or ""))
+        root = statuses[0]
+        published = Published(external_id=str(root["id"]), url=str(root.get("url") or root.get("uri") or ""))
+        comment = {"status": content.first_comment.strip(), "in_reply_to_id": published.external_id, **shared}
+        return thread.with_comment(
+            self.label,
+            published,
+            content.first_comment,
+            lambda _: self._status(account, comment, f"{idempotency_key}-comment"),
+        )
+
+    def _status(self, account: SocialAccount, body: dict[str, Any], key: str) -> dict[str, Any]:
+        response = api.request(
+            "POST",
+            f"{account.base_url}/api/v1/statuses",
+            token=account.access_token,
+            write=True,
+            json=body,
+            headers={"Idempotency-Key": key},
+        )
+        return api.json_of(response)
 
     def find_published(
         self, account: SocialAccount, *, idempotency_key: str, content: Content, sent_after: datetime | None
@@ -193,26 +220,35 @@ class MastodonConnector(BaseConnector):
             same_server = following.startswith(f"{account.base_url}/")
             return [_seen(s) for s in statuses if isinstance(s, dict)], following if same_server else ""
 
-        parts = _parts(_text(content), instance.text_rules(account)) or [""]
+        rules = instance.text_rules(account)
+        parts = [piece.text for piece in thread.pieces(Platform.MASTODON, content, _text(content), rules=rules)]
+        listing = lookup.recent(page, since=since)
         try:
-            return lookup.resolve("Mastodon", lookup.recent(page, since=since), parts, shape=str(len(content.media)))
+            found = lookup.resolve("Mastodon", listing, parts, shape=str(len(content.media)))
         except OutcomeUnknown:
             if key_held:
                 return None
             raise
+        if found is None:
+            return None
+        found = lookup.with_comment_found("Mastodon", found, listing, content.first_comment)
+        # A first comment not found is sent again while its key is held; the rest of the thread is returned.
+        return None if found.notice and key_held else found
 
-    def _media(self, account: SocialAccount, content: Content) -> list[str]:
-        """Every file uploaded once, then awaited while the server processes it: a check handed back (`waiting`)
-        resumes from the media ids instead of uploading again."""
-        progress = content.progress
-        media_ids = [str(m) for m in progress.get("media_ids") or []]
+    def _media(self, account: SocialAccount, posts: list[thread.Piece], progress: Mapping[str, Any]) -> list[list[str]]:
+        """Every file of every post uploaded once, then awaited while the server processes it: a check handed back
+        (`waiting`) resumes from the media ids, one list per post, instead of uploading again."""
+        media_ids = [[str(m) for m in ids] for ids in progress.get("media_ids") or []]
         pending = [str(m) for m in progress.get("pending") or []]
         if not media_ids:
-            for item in content.media:
-                media_id, processing = self._upload(account, item)
-                media_ids.append(media_id)
-                if processing:
-                    pending.append(media_id)
+            for piece in posts:
+                ids: list[str] = []
+                for item in piece.media:
+                    media_id, processing = self._upload(account, item)
+                    ids.append(media_id)
+                    if processing:
+                        pending.append(media_id)
+                media_ids.append(ids)
         if pending:
 
             def check() -> bool | NotYet:
