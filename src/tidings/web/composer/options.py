@@ -29,6 +29,10 @@ class OptionsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account = account
         for field in self.fields.values():
+            # A choice with a default is never missing: a form sent without it (an older page, a script) means
+            # the default, as the API does.
+            if field.initial is not None:
+                field.required = False
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs["class"] = "form-check-input"
@@ -53,6 +57,9 @@ class OptionsForm(forms.Form):
 
     def options(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        for name, field in self.fields.items():
+            if field.initial is not None and data.get(name) in (None, ""):
+                data[name] = field.initial
         for name in self.lists:
             data[name] = _words(data.get(name) or "")
         return data
