@@ -4,6 +4,9 @@ sideways at the width in use).
 
 Import the fixtures into a test module: `from tests.support.browser import browser, page, phone  # noqa: F401`.
 Screenshots land in `$TIDINGS_DATA_DIR/screenshots/`; `scripts/screenshots.py` copies the main ones to the docs.
+
+A form that comes back to the page it is on is awaited with `page.expect_navigation(url=...)` around the click:
+`wait_for_url` on the address already shown returns at once, before the answer, and the test races the server.
 """
 
 import os

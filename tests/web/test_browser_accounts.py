@@ -73,8 +73,8 @@ def test_sign_up_then_the_checklist_then_a_webhook_that_answers_a_test(
     assert page.inner_text("[data-testid=onboarding-progress]") == "0 of 4 done"
     shoot(page, "onboarding")
     check_page(page)
-    page.click("[data-testid=confirm-time-zone]")
-    page.wait_for_url(f"{base}/getting-started/")
+    with page.expect_navigation(url=f"{base}/getting-started/"):
+        page.click("[data-testid=confirm-time-zone]")
     assert "Time zone set to Asia/Kolkata." in page.inner_text("#toasts")
     assert step.get_attribute("data-done") == "true"
     priya.refresh_from_db()
@@ -107,8 +107,8 @@ def test_sign_up_then_the_checklist_then_a_webhook_that_answers_a_test(
 
     page.goto(f"{base}/getting-started/")
     assert page.locator("[data-testid=onboarding-step-connect]").get_attribute("data-done") == "true"
-    page.click("[data-testid=onboarding-dismiss]")
-    page.wait_for_url(f"{base}/getting-started/")
+    with page.expect_navigation(url=f"{base}/getting-started/"):
+        page.click("[data-testid=onboarding-dismiss]")
     priya.refresh_from_db()
     assert priya.onboarding_dismissed_at is not None
 
@@ -169,15 +169,15 @@ def test_settings_change_the_zone_and_the_email_export_and_delete(page: "playwri
     page.keyboard.type("Tokyo")
     page.locator(".ts-dropdown .option", has_text="Asia/Tokyo").click()
     page.fill("#id_first_name", "Vera")
-    page.click("[data-testid=profile-form] button[type=submit]")
-    page.wait_for_url(f"{base}/settings/")
+    with page.expect_navigation(url=f"{base}/settings/"):
+        page.click("[data-testid=profile-form] button[type=submit]")
     vera.refresh_from_db()
     assert (vera.time_zone, vera.first_name) == ("Asia/Tokyo", "Vera")
     # The browser is in Lisbon: the page offers it.
     page.locator("[data-zone-suggest]").wait_for()
     page.click("[data-use-browser-zone]")
-    page.click("[data-testid=profile-form] button[type=submit]")
-    page.wait_for_url(f"{base}/settings/")
+    with page.expect_navigation(url=f"{base}/settings/"):
+        page.click("[data-testid=profile-form] button[type=submit]")
     vera.refresh_from_db()
     assert vera.time_zone == "Europe/Lisbon"
     shoot(page, "settings")
@@ -186,8 +186,8 @@ def test_settings_change_the_zone_and_the_email_export_and_delete(page: "playwri
     check_page(page)
     page.fill("#id_new_email", "vera@new.example")
     page.fill("#id_password", PASSWORD)
-    page.click("[data-testid=email-form] button[type=submit]")
-    page.wait_for_url(f"{base}/settings/sign-in/")
+    with page.expect_navigation(url=f"{base}/settings/sign-in/"):
+        page.click("[data-testid=email-form] button[type=submit]")
     assert "We sent a link to vera@new.example." in page.inner_text("#toasts")
     link = re.search(r"http://\S+/settings/email/confirm/\S+/", mail.outbox[-1].body)
     assert link is not None
@@ -243,8 +243,8 @@ def test_disconnect_asks_first_and_lists_the_posts_it_affects(phone: "playwright
     assert account.status == AccountStatus.ACTIVE
 
     page.click(f"[data-testid=account-{account.pk}] [data-testid=disconnect]")
-    dialog.locator("[data-testid=confirm-disconnect]").click()
-    page.wait_for_url(f"{base}/connections/")
+    with page.expect_navigation(url=f"{base}/connections/"):
+        dialog.locator("[data-testid=confirm-disconnect]").click()
     assert "Its 2 scheduled posts stay in the queue until their time" in page.inner_text("#toasts")
     account.refresh_from_db()
     assert account.status == AccountStatus.DISCONNECTED

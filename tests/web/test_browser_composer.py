@@ -181,8 +181,8 @@ def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", li
     User.objects.filter(pk=alice.pk).update(credits=0)
     page.goto(f"{base}/posts/{full.pk}/edit/")
     page.fill("#id_when", later(alice, days=7))
-    page.click("button[value=schedule]")
-    page.wait_for_url(f"{base}/posts/{full.pk}/edit/")
+    with page.expect_navigation(url=f"{base}/posts/{full.pk}/edit/"):
+        page.click("button[value=schedule]")
     assert "Not enough credits: 0 available, 1 needed." in page.inner_text("[data-testid=refusal]")
     assert page.input_value("#id_text") == "One post too many"
     check_page(page)

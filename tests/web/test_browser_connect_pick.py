@@ -110,8 +110,8 @@ def test_the_pick_page_and_a_pinterest_board_picker_fit_a_phone_in_both_themes(
     expect(card.get_by_test_id("default-board")).to_have_value("1")
     check_page(phone)
     card.get_by_test_id("default-board").select_option("2")
-    card.get_by_test_id("save-board").click()
-    phone.wait_for_url(f"{base}/connections/")
+    with phone.expect_navigation(url=f"{base}/connections/"):
+        card.get_by_test_id("save-board").click()
     expect(phone.locator("#toasts")).to_contain_text("now go to Bread and everything")
     expect(phone.get_by_test_id(f"account-{pins.pk}").get_by_test_id("default-board")).to_have_value("2")
     shoot(phone, f"connections-pinterest-board-phone-{theme}")

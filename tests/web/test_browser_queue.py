@@ -66,8 +66,8 @@ def test_bulk_reschedule_to_drafts_and_delete(page: "playwright.Page", live_serv
     bar.locator(".dropdown-toggle").click()
     page.fill("#bulk-when", tomorrow_field(alice))
     check_page(page)
-    bar.get_by_role("button", name="Reschedule selected").click()
-    page.wait_for_url(f"{base}/queue/")
+    with page.expect_navigation(url=f"{base}/queue/"):
+        bar.get_by_role("button", name="Reschedule selected").click()
 
     assert page.inner_text("#toasts") == "2 of 4 posts rescheduled; 2 could not be: see why below."
     lines = page.locator("[data-testid=bulk-line]")
@@ -86,8 +86,8 @@ def test_bulk_reschedule_to_drafts_and_delete(page: "playwright.Page", live_serv
     card(page, posts[0]).get_by_role("checkbox").check()
     card(page, posts[1]).get_by_role("checkbox").check()
     assert bar.locator("[data-queue-count]").inner_text() == "2 selected"
-    bar.get_by_role("button", name="To drafts").click()
-    page.wait_for_url(f"{base}/queue/")
+    with page.expect_navigation(url=f"{base}/queue/"):
+        bar.get_by_role("button", name="To drafts").click()
     assert page.inner_text("#toasts") == "2 of 2 posts moved to drafts."
     assert status_of(page, posts[0]) == ["Draft"]
     assert pending(alice) == 1
@@ -105,8 +105,8 @@ def test_bulk_reschedule_to_drafts_and_delete(page: "playwright.Page", live_serv
     assert Post.objects.filter(user=alice).count() == 4
 
     bar.get_by_role("button", name="Delete").click()
-    dialog.get_by_role("button", name="Delete").click()
-    page.wait_for_url(f"{base}/queue/")
+    with page.expect_navigation(url=f"{base}/queue/"):
+        dialog.get_by_role("button", name="Delete").click()
     assert page.inner_text("#toasts") == "2 of 2 posts deleted."
     assert set(Post.objects.filter(user=alice).values_list("text", flat=True)) == {"Tip 1", "Tip 2"}
 
@@ -123,8 +123,8 @@ def test_a_failed_and_a_skipped_post_move_to_tomorrow(page: "playwright.Page", l
     checked_at_both_widths(page, "queue-problems")
 
     # Retry means now, and today is full: refused, with the reason.
-    card(page, skipped).get_by_role("button", name="Retry").click()
-    page.wait_for_url(f"{base}/queue/?show=problems")
+    with page.expect_navigation(url=f"{base}/queue/?show=problems"):
+        card(page, skipped).get_by_role("button", name="Retry").click()
     assert "are at the daily limit: 2 of 2 used on the Free plan" in page.inner_text("#toasts")
     assert status_of(page, skipped) == ["Skipped"]
     page.locator("#toasts").get_by_role("button", name="Close").click()
@@ -136,8 +136,8 @@ def test_a_failed_and_a_skipped_post_move_to_tomorrow(page: "playwright.Page", l
         tomorrow = (timezone.now().astimezone(alice.zone) + timedelta(days=1)).date().isoformat()
         assert field.input_value().startswith(tomorrow)
         check_page(page)
-        box.locator(".queue-picker button[type=submit]").click()
-        page.wait_for_url(f"{base}/queue/?show=problems")
+        with page.expect_navigation(url=f"{base}/queue/?show=problems"):
+            box.locator(".queue-picker button[type=submit]").click()
         assert page.inner_text("#toasts") == "Rescheduled."
 
     page.goto(f"{base}/queue/?show=scheduled")
@@ -170,8 +170,8 @@ def test_to_drafts_is_offered_where_it_does_something(page: "playwright.Page", l
     page.keyboard.press("Escape")
 
     card(page, waiting).get_by_role("button", name="More for this post").click()
-    card(page, waiting).get_by_role("button", name="To drafts").click()
-    page.wait_for_url(f"{base}/queue/")
+    with page.expect_navigation(url=f"{base}/queue/"):
+        card(page, waiting).get_by_role("button", name="To drafts").click()
     assert page.inner_text("#toasts") == "Moved back to drafts; its credits are back."
     assert status_of(page, waiting) == ["Draft"]
     assert card(page, waiting).locator(".dropdown-toggle").inner_text() == "Schedule"

@@ -66,8 +66,8 @@ def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: obje
     shoot(page, "queue-unconfirmed-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    row.get_by_role("button", name="It did not go out").click()
-    page.wait_for_url(f"{base}/queue/")
+    with page.expect_navigation(url=f"{base}/queue/"):
+        row.get_by_role("button", name="It did not go out").click()
     assert page.inner_text("#toasts") == "Marked as not published; its credit is back. Retry it when you like."
     row = page.locator(f"#target-{target.pk}")
     assert row.locator("[data-testid=target-status]").inner_text() == "Failed"
@@ -77,8 +77,8 @@ def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: obje
     assert credits_available(page, base) == "10"
 
     page.goto(f"{base}/queue/")
-    page.locator(f"#target-{target.pk}").get_by_role("button", name="Retry").click()
-    page.wait_for_url(f"{base}/queue/")
+    with page.expect_navigation(url=f"{base}/queue/"):
+        page.locator(f"#target-{target.pk}").get_by_role("button", name="Retry").click()
     assert page.inner_text("#toasts") == "Queued again; it goes out within seconds."
     assert page.locator(f"#target-{target.pk} [data-testid=target-status]").inner_text() == "Scheduled"
     assert credits_available(page, base) == "9"
@@ -96,8 +96,8 @@ def test_it_went_out_with_its_address(page: "playwright.Page", live_server: obje
     page.goto(f"{base}/queue/?show=problems")
     row = page.locator(f"#target-{target.pk}")
     row.get_by_label("Its address (optional)").fill("https://mastodon.example/@fred1/1234")
-    row.get_by_role("button", name="It went out").click()
-    page.wait_for_url(f"{base}/queue/?show=problems")
+    with page.expect_navigation(url=f"{base}/queue/?show=problems"):
+        row.get_by_role("button", name="It went out").click()
     assert page.inner_text("#toasts") == "Marked as published on Mastodon; its credit is spent."
 
     page.goto(f"{base}/queue/?show=published")
