@@ -33,6 +33,11 @@ MAIN = {
     "notifications-page": "notifications.png",
     "notifications-menu": "notifications-menu.png",
     "onboarding": "onboarding.png",
+    "composer-thread": "composer-thread.png",
+    "composer-thread-phone": "composer-thread-phone.png",
+    "compose-tiktok-options": "composer-tiktok-options.png",
+    "connect-pick": "connect-pick.png",
+    "connect-pick-phone-dark": "connect-pick-phone-dark.png",
 }
 
 
