@@ -77,6 +77,8 @@ def phone(browser: "playwright.Browser") -> Iterator["playwright.Page"]:
 def shoot(page: "playwright.Page", name: str) -> None:
     folder = Path(settings.DATA_DIR) / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
+    # From the top: a full-page shot taken scrolled down draws the fixed sidebar where the window was.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
