@@ -228,11 +228,11 @@ def test_a_backup_taken_while_serving_comes_back_and_publishes_each_post_once(
     servers.append(Server(source_env, tmp_path / "source.log").start())
     for post in early:
         make_due(post)
-    wait_for(lambda: published() == EARLY, timeout=30, what="the early posts to publish")
+    wait_for(lambda: published() == EARLY, timeout=90, what="the early posts to publish")
     fake.latency = 1.0  # publishes now take a while: the backup lands among them
     for post in stream:
         make_due(post)
-    wait_for(lambda: published() > EARLY, timeout=30, what="the stream to start")
+    wait_for(lambda: published() > EARLY, timeout=90, what="the stream to start")
 
     made = tidings(source_env, "backup", str(archive))
     at_backup = published()
@@ -273,7 +273,7 @@ def test_a_backup_taken_while_serving_comes_back_and_publishes_each_post_once(
     assert in_use.returncode == 1
     assert f"{source} is in use: a `tidings serve` or `tidings worker` holds" in in_use.stderr
     # The source publishes on past the backup, then the machine is lost.
-    wait_for(lambda: published() >= at_backup + 2, timeout=30, what="publishes after the backup")
+    wait_for(lambda: published() >= at_backup + 2, timeout=90, what="publishes after the backup")
     servers[0].kill()
     source_ledger = [
         list(row) for row in CreditLedgerEntry.objects.order_by("id").values_list("id", "user_id", "kind", "amount")
