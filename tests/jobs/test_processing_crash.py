@@ -7,8 +7,6 @@ counts them across the kill.
 
 import json
 import re
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -24,7 +22,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tests.jobs.conftest import reset_dbos_sqlite, wait_for
-from tests.support.processes import worker_env
+from tests.support.processes import Worker, worker_env
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.jobs import runtime
@@ -91,37 +89,22 @@ def graph() -> Iterator[tuple[type[FakeGraph], int]]:
     server.server_close()
 
 
-class LoopbackWorker:
-    def __init__(self, executor_id: str, port: int) -> None:
-        self.executor_id, self.port = executor_id, port
-        self.process: subprocess.Popen[bytes] | None = None
+class LoopbackWorker(Worker):
+    """A real worker process whose Graph API is the fake one on the loopback (`tests.support.loopback_worker`)."""
 
-    def start(self) -> None:
-        env = worker_env() | {
+    def __init__(self, executor_id: str, port: int) -> None:
+        super().__init__(executor_id)
+        self.port = port
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "tests.support.loopback_worker", str(self.port)]
+
+    def env(self) -> dict[str, str]:
+        return worker_env() | {
             "TIDINGS_PUBLIC_URL": "https://tidings.example/",
             "TIDINGS_INSTAGRAM_CLIENT_ID": "ig-app",
             "TIDINGS_INSTAGRAM_CLIENT_SECRET": "ig-secret",
         }
-        command = [sys.executable, "-m", "tests.support.loopback_worker", str(self.port)]
-        self.process = subprocess.Popen(  # noqa: S603 - our own command
-            [*command, "--executor-id", self.executor_id],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture

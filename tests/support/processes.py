@@ -36,10 +36,17 @@ class Worker:
         self.executor_id = executor_id
         self.process: subprocess.Popen[bytes] | None = None
 
+    def command(self) -> list[str]:
+        """What runs; a test that needs another entry point (a worker with a fake platform in it) overrides it."""
+        return [sys.executable, "-m", "tidings", "worker"]
+
+    def env(self) -> dict[str, str]:
+        return worker_env()
+
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own command
-            [sys.executable, "-m", "tidings", "worker", "--executor-id", self.executor_id],
-            env=worker_env(),
+            [*self.command(), "--executor-id", self.executor_id],
+            env=self.env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
