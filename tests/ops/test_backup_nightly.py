@@ -4,6 +4,7 @@ keys generated in the data dir are in a backup less than two days old."""
 
 import json
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tidings.jobs import schedules
+from tidings.jobs.workflows import maintenance
 from tidings.ops import doctor
 from tidings.ops.backup import create_backup
 from tidings.ops.models import BackupRecord
@@ -136,3 +138,17 @@ def test_keys_from_the_environment_are_not_archived_and_not_warned_about(
         "encryption_keys": {"archived": False, "from": "TIDINGS_ENCRYPTION_KEYS"},
     }
     assert BackupRecord.objects.get().secrets == {}
+
+
+def test_a_nightly_run_waits_for_one_already_writing_into_the_same_folder(tmp_path: Path) -> None:
+    """Overlapping runs (a backfill, a catch-up) take turns: otherwise one run's pruning deletes the archive the
+    other is about to record, and the record then names a missing file."""
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    tick = datetime(2030, 1, 1, 3, tzinfo=UTC)
+    with ThreadPoolExecutor(1) as pool, maintenance.one_backup_at_a_time(folder):
+        waiting = pool.submit(maintenance._back_up, str(folder), tick.isoformat(), 2)
+        with pytest.raises(TimeoutError):
+            waiting.result(timeout=1)
+        assert list(folder.iterdir()) == []
+    assert Path(waiting.result(timeout=60)).name == "tidings-backup-20300101T030000Z.tar.gz"

@@ -1,5 +1,9 @@
 """Housekeeping: DBOS keeps every finished workflow forever unless told otherwise; the nightly backup."""
 
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,13 +41,27 @@ def cleanup_finished_workflows(scheduled_at: datetime, context: Any) -> None:
         pass
 
 
+@contextmanager
+def one_backup_at_a_time(folder: Path) -> Iterator[None]:
+    """Nightly runs overlap when a schedule is backfilled or catches up; one run's pruning must not delete the
+    archive another is still recording. A lock on the folder itself (no lock file among the operator's files)
+    holds across worker processes on this machine."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 @orm_step("maintenance.backup")
 def _back_up(directory: str, tick_iso: str, keep: int) -> str:
     """Named by the tick, so a step run again after a crash rewrites the same archive rather than adding one."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
-    made = create_backup(folder, kind=BackupKind.NIGHTLY, at=datetime.fromisoformat(tick_iso))
-    prune_backups(folder, keep=keep)
+    with one_backup_at_a_time(folder):
+        made = create_backup(folder, kind=BackupKind.NIGHTLY, at=datetime.fromisoformat(tick_iso))
+        prune_backups(folder, keep=keep)
     return str(made.path)
 
 
