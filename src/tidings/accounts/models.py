@@ -10,7 +10,6 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from tidings.core.months import add_months
-from tidings.tiers.plans import Limits, Tier, resolve_limits, validate_tier_limits
 
 
 def validate_time_zone(name: str) -> None:
@@ -27,8 +26,11 @@ def default_time_zone() -> str:
     return str(settings.TIDINGS_DEFAULT_USER_TIME_ZONE)
 
 
-def _one_month_from_now() -> datetime:
+def one_month_from_now() -> datetime:
     return add_months(timezone.now(), 1)
+
+
+_one_month_from_now = one_month_from_now  # the name accounts' first migration refers to
 
 
 # The credit cycle of a user who has not confirmed their email yet: it never comes due, so the renewal scan (on
@@ -37,25 +39,11 @@ NO_CYCLE_YET = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class User(AbstractUser):
-    """A person with a plan. `credits` is the balance; the ledger in `credits` is its history."""
+    """A person. What they plan and what it costs belong to the workspaces they are members of."""
 
-    tier = models.CharField(max_length=16, choices=[(t.value, t.name.title()) for t in Tier], default=Tier.FREE)
-    time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
-    credits = models.IntegerField(default=0)
-    # The second balance: a post whose media includes a video spends one of these instead of a credit.
-    video_credits = models.IntegerField(default=0)
-    # The cycle repeats monthly from the anchor; last_credit_reset is the start of the current cycle.
-    credit_cycle_anchor = models.DateTimeField(default=timezone.now)
-    last_credit_reset = models.DateTimeField(default=timezone.now)
-    next_credit_reset = models.DateTimeField(default=_one_month_from_now, db_index=True)
-    tier_limits = models.JSONField(default=dict, blank=True, validators=[validate_tier_limits])
     is_demo = models.BooleanField(default=False, help_text="A demonstration account, listed on the home page.")
     # {"email": [notification types also sent by email]}; every notification is shown in the app regardless.
     notification_preferences = models.JSONField(default=dict, blank=True)
-    # The start of the cycle whose low-credit alert has been sent: the alert goes once per cycle, so the publish
-    # path reads this off the row it already locks instead of looking the notification up on every post.
-    low_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
-    low_video_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
     # First-run checklist: when the user confirmed their time zone (detected from the browser or chosen), and when
     # they put the checklist away.
     time_zone_confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -63,21 +51,6 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(credits__gte=0), name="user_credits_not_negative"),
-            models.CheckConstraint(condition=models.Q(video_credits__gte=0), name="user_video_credits_not_negative"),
             # One account per mailbox, whatever the case; users without an email (staff-made, demo) are exempt.
             models.UniqueConstraint(Lower("email"), condition=~models.Q(email=""), name="user_email_unique_ci"),
         ]
-
-    @property
-    def limits(self) -> Limits:
-        return resolve_limits(self.tier, self.tier_limits)
-
-    @property
-    def awaiting_email_confirmation(self) -> bool:
-        """Signed up but not confirmed: no credit cycle has started, so there is no renewal date to show."""
-        return self.next_credit_reset >= NO_CYCLE_YET
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)

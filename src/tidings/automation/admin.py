@@ -9,20 +9,20 @@ from tidings.ops.adminkit import ReadOnlyAdmin, run_each
 
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(ReadOnlyAdmin):
-    list_display = ("id", "name", "user", "enabled", "review", "schedule", "last_run_at", "last_outcome", "next_run_at")
+    list_display = ("id", "name", "workspace", "enabled", "review", "schedule", "last_run_at", "last_outcome", "next_run_at")
     list_filter = ("enabled", "review", "last_outcome")
-    search_fields = ("name", "user__username")
-    list_select_related = ("user",)
+    search_fields = ("name", "workspace__name")
+    list_select_related = ("workspace",)
     filter_horizontal = ("accounts",)
     actions = ("disable_action", "enable_action")
 
     @admin.action(description="Pause", permissions=["change"])
     def disable_action(self, request: HttpRequest, queryset: QuerySet[AutomationRule]) -> None:
-        run_each(self, request, queryset.select_related("user"), lambda rule: self._set(rule, enabled=False))
+        run_each(self, request, queryset.select_related("workspace"), lambda rule: self._set(rule, enabled=False))
 
     @admin.action(description="Resume (within the plan's limit)", permissions=["change"])
     def enable_action(self, request: HttpRequest, queryset: QuerySet[AutomationRule]) -> None:
-        run_each(self, request, queryset.select_related("user"), lambda rule: self._set(rule, enabled=True))
+        run_each(self, request, queryset.select_related("workspace"), lambda rule: self._set(rule, enabled=True))
 
     @staticmethod
     def _set(rule: AutomationRule, *, enabled: bool) -> str:

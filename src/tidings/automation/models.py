@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 
 
@@ -25,10 +24,10 @@ FAILURES = (RunOutcome.DRAFT, RunOutcome.FAILED)
 class AutomationRule(models.Model):
     """Write and schedule posts on a recurring schedule from a standing brief."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="automation_rules")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="automation_rules")
     name = models.CharField(max_length=200)
     enabled = models.BooleanField(default=False)
-    # One or more five-field crons in the user's time zone, separated by "; ", for example "0 9 * * 1,4".
+    # One or more five-field crons in the workspace's time zone, separated by "; ", for example "0 9 * * 1,4".
     schedule = models.CharField(max_length=200)
     brief = models.JSONField(default=dict, blank=True, help_text="Topic, tone, audience, call to action, ...")
     accounts = models.ManyToManyField("platforms.SocialAccount", blank=True, related_name="automation_rules")
@@ -52,7 +51,7 @@ class AutomationRule(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["user", "enabled"], name="rule_user_enabled_idx")]
+        indexes = [models.Index(fields=["workspace", "enabled"], name="rule_workspace_enabled_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -10,12 +10,12 @@ from tidings.ops.adminkit import ReadOnlyAdmin
 
 @admin.register(CreditLedgerEntry)
 class CreditLedgerEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "kind", "balance", "amount", "balance_after", "reason", "created_at")
+    list_display = ("id", "workspace", "kind", "balance", "amount", "balance_after", "reason", "created_at")
     list_filter = ("kind", "balance", "created_at")
-    search_fields = ("user__username", "reason")
-    list_select_related = ("user",)
+    search_fields = ("workspace__name", "reason")
+    list_select_related = ("workspace",)
     date_hierarchy = "created_at"
-    raw_id_fields = ("user", "reservation")
+    raw_id_fields = ("workspace", "reservation")
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -23,8 +23,8 @@ class CreditLedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditReservation)
 class CreditReservationAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "target", "balance", "amount", "status", "cycle_start", "created_at", "settled_at")
+    list_display = ("id", "workspace", "target", "balance", "amount", "status", "cycle_start", "created_at", "settled_at")
     list_filter = ("status", "balance", "created_at")
-    search_fields = ("user__username", "reason")
-    list_select_related = ("user", "target")
-    raw_id_fields = ("user", "target")
+    search_fields = ("workspace__name", "reason")
+    list_select_related = ("workspace", "target")
+    raw_id_fields = ("workspace", "target")

@@ -1,6 +1,5 @@
 from typing import Any, NoReturn
 
-from django.conf import settings
 from django.db import models
 
 from tidings.tiers.plans import Limit
@@ -8,7 +7,7 @@ from tidings.tiers.plans import Limit
 
 class Balance(models.TextChoices):
     """The two allowances on one ledger: a credit pays for a post, a video credit for a post whose media includes a
-    video (what costs a platform and an operator most). Each value is also the name of the user's balance field."""
+    video (what costs a platform and an operator most). Each value is also the name of the workspace's balance field."""
 
     CREDITS = "credits", "Credits"
     VIDEO_CREDITS = "video_credits", "Video credits"
@@ -37,7 +36,7 @@ class CreditReservation(models.Model):
     It moves once, from pending to consumed or released, by a conditional update, so a second attempt is a no-op.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reservations")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="reservations")
     target = models.ForeignKey(
         "posts.PostTarget", on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
     )
@@ -51,7 +50,7 @@ class CreditReservation(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "status"], name="reservation_user_status_idx")]
+        indexes = [models.Index(fields=["workspace", "status"], name="reservation_ws_status_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["target"],
@@ -68,7 +67,7 @@ class CreditReservation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} credit(s) {self.status} for user {self.user_id}"
+        return f"{self.amount} credit(s) {self.status} for workspace {self.workspace_id}"
 
 
 class LedgerKind(models.TextChoices):
@@ -88,9 +87,9 @@ class AppendOnlyQuerySet(models.QuerySet["CreditLedgerEntry"]):
 
 
 class CreditLedgerEntry(models.Model):
-    """Every change of one of a user's balances, signed; each balance is the sum of its rows."""
+    """Every change of one of a workspace's balances, signed; each balance is the sum of its rows."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="ledger")
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
     balance = models.CharField(max_length=16, choices=Balance.choices, default=Balance.CREDITS)
     amount = models.IntegerField()
@@ -109,7 +108,7 @@ class CreditLedgerEntry(models.Model):
         verbose_name_plural = "credit ledger entries"
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "cycle_start", "balance"],
+                fields=["workspace", "cycle_start", "balance"],
                 condition=models.Q(kind="renewal"),
                 name="one_renewal_per_cycle_and_balance",
             ),

@@ -6,10 +6,10 @@ from tidings.ops.adminkit import ReadOnlyAdmin, secret_state
 
 @admin.register(GenerationLog)
 class GenerationLogAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "provider", "model", "action", "platform", "outcome", "latency_ms", "created_at")
+    list_display = ("id", "workspace", "provider", "model", "action", "platform", "outcome", "latency_ms", "created_at")
     list_filter = ("provider", "outcome", "action", "created_at")
-    search_fields = ("user__username", "model", "error")
-    list_select_related = ("user",)
+    search_fields = ("workspace__name", "model", "error")
+    list_select_related = ("workspace",)
     date_hierarchy = "created_at"
 
 
@@ -17,10 +17,10 @@ class GenerationLogAdmin(ReadOnlyAdmin):
 class AIProviderConfigAdmin(ReadOnlyAdmin):
     """A user's own provider; the key is never shown."""
 
-    list_display = ("user", "kind", "model", "base_url", "api_key_state", "updated_at")
+    list_display = ("workspace", "kind", "model", "base_url", "api_key_state", "updated_at")
     list_filter = ("kind",)
-    search_fields = ("user__username", "model", "base_url")
-    list_select_related = ("user",)
+    search_fields = ("workspace__name", "model", "base_url")
+    list_select_related = ("workspace",)
     exclude = ("api_key",)
     readonly_fields = ("api_key_state",)
 

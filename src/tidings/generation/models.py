@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 
 from tidings.core.encryption import EncryptedTextField
@@ -13,7 +12,7 @@ class GenerationOutcome(models.TextChoices):
 class GenerationLog(models.Model):
     """One call to a language model: who, which provider and model, cost in tokens, time taken, how it ended."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generation_logs")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="generation_logs")
     provider = models.CharField(max_length=64)
     model = models.CharField(max_length=200)
     action = models.CharField(max_length=32, default="generate", help_text="generate, rewrite, shorten, ...")
@@ -29,7 +28,7 @@ class GenerationLog(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["user", "created_at"], name="generation_user_created_idx"),
+            models.Index(fields=["workspace", "created_at"], name="generation_ws_created_idx"),
             # Calls in a recent window across all users (the /metrics scrape).
             models.Index(fields=["created_at"], name="generation_created_idx"),
         ]
@@ -44,9 +43,9 @@ class ProviderKind(models.TextChoices):
 
 
 class AIProviderConfig(models.Model):
-    """A user's own language model provider; it wins over the site-wide one. The key is encrypted at rest."""
+    """A workspace's own language model provider; it wins over the site-wide one. The key is encrypted at rest."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_provider")
+    workspace = models.OneToOneField("workspaces.Workspace", on_delete=models.CASCADE, related_name="ai_provider")
     kind = models.CharField(max_length=16, choices=ProviderKind.choices)
     base_url = models.URLField(blank=True, default="", help_text="Blank for the vendor's own API.")
     model = models.CharField(max_length=200)

@@ -11,10 +11,10 @@ from tidings.ops.adminkit import ReadOnlyAdmin
 class JobLogAdmin(ReadOnlyAdmin):
     """Job runs; resume or cancel a workflow from the staff dashboard (/ops/)."""
 
-    list_display = ("id", "event", "status", "workflow_link", "user", "created_at", "started_at", "finished_at")
+    list_display = ("id", "event", "status", "workflow_link", "workspace", "created_at", "started_at", "finished_at")
     list_filter = ("event", "status", "created_at")
-    search_fields = ("workflow_id", "user__username", "error")
-    list_select_related = ("user",)
+    search_fields = ("workflow_id", "workspace__name", "error")
+    list_select_related = ("workspace",)
     date_hierarchy = "created_at"
 
     @admin.display(description="workflow", ordering="workflow_id")

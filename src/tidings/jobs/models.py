@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 
 
@@ -11,12 +10,12 @@ class JobStatus(models.TextChoices):
 
 
 class JobLog(models.Model):
-    """One run of a job under the product's event name, for the user and the staff dashboard."""
+    """One run of a job under the product's event name, for the workspace and the staff dashboard."""
 
     event = models.CharField(max_length=64, help_text="For example post/scheduled.process.")
     workflow_id = models.CharField(max_length=200, blank=True, default="")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="job_logs"
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.SET_NULL, null=True, blank=True, related_name="job_logs"
     )
     status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING)
     data = models.JSONField(default=dict, blank=True)

@@ -21,6 +21,10 @@ class Notification(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # The workspace it is about (none for what concerns the person alone).
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     type = models.CharField(max_length=32, choices=NotificationType.choices)
     title = models.CharField(max_length=200)
     message = models.TextField()

@@ -11,13 +11,13 @@ from tidings.platforms.services import disconnect_account, mark_reconnect_needed
 
 @admin.register(SocialAccount)
 class SocialAccountAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "platform", "handle", "status", "access_token_state", "token_expires_at")
+    list_display = ("id", "workspace", "platform", "handle", "status", "access_token_state", "token_expires_at")
     list_filter = ("platform", "status")
-    search_fields = ("handle", "display_name", "external_id", "user__username")
-    list_select_related = ("user",)
+    search_fields = ("handle", "display_name", "external_id", "workspace__name")
+    list_select_related = ("workspace",)
     exclude = ("access_token", "refresh_token")
     readonly_fields = ("access_token_state", "refresh_token_state")
-    raw_id_fields = ("user",)
+    raw_id_fields = ("workspace",)
     actions = ("mark_reconnect_action", "disconnect_action")
 
     @admin.display(description="access token")
@@ -46,6 +46,6 @@ class SocialAccountAdmin(ReadOnlyAdmin):
         run_each(
             self,
             request,
-            queryset.select_related("user"),
+            queryset.select_related("workspace"),
             lambda account: f"{disconnect_account(account.user, account.pk).get_status_display()}.",
         )

@@ -25,9 +25,9 @@ class AccountStatus(models.TextChoices):
 
 
 class SocialAccount(models.Model):
-    """A user's account on one platform. Tokens are encrypted at rest and never leave the server."""
+    """A workspace's account on one platform. Tokens are encrypted at rest and never leave the server."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="social_accounts")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="social_accounts")
     platform = models.CharField(max_length=32, choices=Platform.choices)
     external_id = models.CharField(max_length=255, help_text="The account's id on the platform.")
     handle = models.CharField(max_length=255)
@@ -48,9 +48,9 @@ class SocialAccount(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "platform", "external_id"], name="one_connection_per_account"),
+            models.UniqueConstraint(fields=["workspace", "platform", "external_id"], name="one_connection_per_account"),
         ]
-        indexes = [models.Index(fields=["user", "platform", "status"], name="account_user_platform_idx")]
+        indexes = [models.Index(fields=["workspace", "platform", "status"], name="account_workspace_platform_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_platform_display()} {self.handle}"
@@ -63,7 +63,9 @@ class PendingConnection(models.Model):
     a pick turns each chosen entry into its own `SocialAccount`.
     """
 
+    # Who signed in (only they are shown the choice), and the workspace the chosen accounts will belong to.
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_connections")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="pending_connections")
     platform = models.CharField(max_length=32, choices=Platform.choices)
     choices = EncryptedTextField(help_text="JSON: each choice's identity and tokens.")
     created_at = models.DateTimeField(auto_now_add=True)

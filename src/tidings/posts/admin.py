@@ -42,12 +42,12 @@ class PublishAttemptInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "short_text", "scheduled_at", "target_states", "created_at")
+    list_display = ("id", "workspace", "short_text", "scheduled_at", "target_states", "created_at")
     list_filter = ("targets__status", "targets__platform", "created_at")
-    search_fields = ("text", "user__username")
-    list_select_related = ("user",)
+    search_fields = ("text", "workspace__name")
+    list_select_related = ("workspace",)
     date_hierarchy = "created_at"
-    raw_id_fields = ("user", "automation_rule")
+    raw_id_fields = ("workspace", "automation_rule")
     inlines = (PostTargetInline,)
     actions = ("cancel_action",)
 
@@ -68,7 +68,7 @@ class PostAdmin(ReadOnlyAdmin):
         run_each(
             self,
             request,
-            queryset.select_related("user"),
+            queryset.select_related("workspace"),
             lambda post: f"{cancel_post(post.user, post.pk)} target(s) cancelled.",
         )
 
@@ -125,8 +125,8 @@ class PostTargetAdmin(ReadOnlyAdmin):
 
 @admin.register(MediaAsset)
 class MediaAssetAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "post", "kind", "mime_type", "size_bytes", "created_at")
+    list_display = ("id", "workspace", "post", "kind", "mime_type", "size_bytes", "created_at")
     list_filter = ("kind",)
-    search_fields = ("user__username", "file", "alt_text")
-    list_select_related = ("user", "post")
-    raw_id_fields = ("user", "post")
+    search_fields = ("workspace__name", "file", "alt_text")
+    list_select_related = ("workspace", "post")
+    raw_id_fields = ("workspace", "post")

@@ -27,7 +27,11 @@ IN_FLIGHT = (TargetStatus.QUEUED, TargetStatus.PUBLISHING)
 class Post(models.Model):
     """What the user wrote; it goes out once per target (one target per connected account)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posts")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="posts")
+    # Who wrote it; none for a post an automation rule wrote, or once its author has left the workspace.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
+    )
     text = models.TextField(blank=True, default="")
     link = models.URLField(blank=True, default="", max_length=2000)
     # The posts written by hand after the first, in order, on platforms that thread (a file's `part` says which
@@ -48,7 +52,7 @@ class Post(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "scheduled_at"], name="post_user_scheduled_idx")]
+        indexes = [models.Index(fields=["workspace", "scheduled_at"], name="post_workspace_scheduled_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["automation_rule", "automation_run_at"],
@@ -58,7 +62,7 @@ class Post(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Post {self.pk} by {self.user_id}"
+        return f"Post {self.pk} in {self.workspace_id}"
 
 
 class PostTarget(models.Model):
@@ -184,7 +188,7 @@ def media_path(asset: "MediaAsset", filename: str) -> str:
 class MediaAsset(models.Model):
     """An uploaded image or video, with what the platform rules need to know about it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="media")
     post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="media")
     position = models.PositiveSmallIntegerField(default=0)
     # Which post of a hand-written thread the file goes with: 0 for the first, k for `post.thread_parts[k - 1]`.

@@ -6,8 +6,8 @@ from tidings.usage.models import DailyUsage
 
 @admin.register(DailyUsage)
 class DailyUsageAdmin(ReadOnlyAdmin):
-    list_display = ("user", "day", "metric", "platform", "count")
+    list_display = ("workspace", "day", "metric", "platform", "count")
     list_filter = ("metric", "platform", "day")
-    search_fields = ("user__username",)
-    list_select_related = ("user",)
+    search_fields = ("workspace__name",)
+    list_select_related = ("workspace",)
     date_hierarchy = "day"

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 
 
@@ -8,9 +7,9 @@ class Metric(models.TextChoices):
 
 
 class DailyUsage(models.Model):
-    """How much a user did on one of their local calendar days; `platform` is blank for metrics without one."""
+    """How much a workspace did on one of its local calendar days; `platform` is blank for metrics without one."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_usage")
+    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="daily_usage")
     day = models.DateField()
     metric = models.CharField(max_length=16, choices=Metric.choices)
     platform = models.CharField(max_length=32, blank=True, default="")
@@ -18,8 +17,8 @@ class DailyUsage(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "day", "metric", "platform"], name="daily_usage_unique"),
+            models.UniqueConstraint(fields=["workspace", "day", "metric", "platform"], name="daily_usage_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.day} {self.metric} {self.platform or '-'}: {self.count}"
+        return f"{self.workspace_id} {self.day} {self.metric} {self.platform or '-'}: {self.count}"

@@ -1,6 +1,11 @@
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
+from tidings.accounts.models import NO_CYCLE_YET, default_time_zone, one_month_from_now, validate_time_zone
+from tidings.tiers.plans import Limits, Tier, resolve_limits, validate_tier_limits
 from tidings.workspaces.roles import Role
 
 
@@ -21,8 +26,46 @@ class Workspace(models.Model):
     posts_need_approval = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # The plan and its balances. `credits` is the balance; the ledger in `credits` is its history.
+    tier = models.CharField(max_length=16, choices=[(t.value, t.name.title()) for t in Tier], default=Tier.FREE)
+    # The zone of the workspace's days (the daily limits) and of the wall-clock times its posts are planned in.
+    time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
+    credits = models.IntegerField(default=0)
+    # The second balance: a post whose media includes a video spends one of these instead of a credit.
+    video_credits = models.IntegerField(default=0)
+    # The cycle repeats monthly from the anchor; last_credit_reset is the start of the current cycle.
+    credit_cycle_anchor = models.DateTimeField(default=timezone.now)
+    last_credit_reset = models.DateTimeField(default=timezone.now)
+    next_credit_reset = models.DateTimeField(default=one_month_from_now, db_index=True)
+    tier_limits = models.JSONField(default=dict, blank=True, validators=[validate_tier_limits])
+    # The start of the cycle whose low-credit alert has been sent: the alert goes once per cycle, so the publish
+    # path reads this off the row it already locks instead of looking the notification up on every post.
+    low_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
+    low_video_credits_alerted_cycle = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(credits__gte=0), name="workspace_credits_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(video_credits__gte=0), name="workspace_video_credits_not_negative"
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def limits(self) -> Limits:
+        return resolve_limits(self.tier, self.tier_limits)
+
+    @property
+    def awaiting_first_cycle(self) -> bool:
+        """A personal workspace whose owner has not confirmed their email: no cycle, no credits, no renewal date."""
+        return self.next_credit_reset >= NO_CYCLE_YET
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
 
 class Membership(models.Model):

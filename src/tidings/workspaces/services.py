@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from tidings.accounts.models import User
 from tidings.core.errors import NotFound
+from tidings.workspaces.actors import Actor
 from tidings.workspaces.models import Membership, Workspace
 from tidings.workspaces.roles import Role
 
@@ -46,3 +47,13 @@ def memberships_of(user: User) -> list[Membership]:
     """Every workspace the person belongs to, their own first, then by name."""
     found = list(Membership.objects.select_related("workspace").filter(user=user))
     return sorted(found, key=lambda m: (m.workspace.personal_owner_id != user.pk, m.workspace.name.lower()))
+
+
+def acting_as(user: User, workspace_id: int) -> Actor:
+    """The person acting in a workspace they belong to; NotFound for anyone else."""
+    return Actor.of(membership(user, workspace_id))
+
+
+def acting_alone(user: User) -> Actor:
+    """The person acting in their personal workspace, as its owner."""
+    return acting_as(user, personal_workspace(user).pk)
