@@ -11,7 +11,7 @@ from tidings.accounts.models import User
 from tidings.accounts.services import awaiting_confirmation, confirm_email, confirmation_token, create_user
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
-from tidings.credits.renewal import renew_due_users
+from tidings.credits.renewal import renew_due_workspaces
 from tidings.tiers.plans import Tier
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_an_unconfirmed_user_has_no_credits_and_no_cycle_that_renews() -> None:
     assert (erin.credits, awaiting_confirmation(erin)) == (0, True)
     assert not CreditLedgerEntry.objects.filter(user=erin).exists()
     # Months later the monthly renewal still passes them by.
-    assert renew_due_users(now=timezone.now() + timedelta(days=95)) == 0
+    assert renew_due_workspaces(now=timezone.now() + timedelta(days=95)) == 0
     erin.refresh_from_db()
     assert erin.credits == 0
     assert not CreditLedgerEntry.objects.filter(user=erin).exists()

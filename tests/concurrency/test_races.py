@@ -19,7 +19,7 @@ from tests.support.credits import hold_credits, holding_account
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.renewal import renew_credits
 from tidings.credits.selectors import available_credits
-from tidings.credits.services import ledger_balance, lock_user
+from tidings.credits.services import ledger_balance, lock_workspace
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.base import Identity, TokenSet
@@ -113,7 +113,7 @@ def test_when_credits_bind_first_exactly_the_balance_is_reserved() -> None:
 def _publishing(target: PostTarget) -> PostTarget:
     """The target as a worker leaves it between begin and completion: publishing, its send answered."""
     with transaction.atomic():
-        owner = lock_user(target.post.user_id)
+        owner = lock_workspace(target.post.user_id)
         move_targets(None, [target.pk], to=TargetStatus.QUEUED)
         move_targets(owner, [target.pk], to=TargetStatus.PUBLISHING)
     return target
@@ -229,7 +229,7 @@ def test_lock_user_holds_a_row_lock_on_postgres() -> None:
 
     def holder() -> None:
         with transaction.atomic():
-            lock_user(alice.pk)
+            lock_workspace(alice.pk)
             holding.set()
             done.wait(timeout=30)
         connections.close_all()
@@ -244,7 +244,7 @@ def test_lock_user_holds_a_row_lock_on_postgres() -> None:
         done.set()
         thread.join(timeout=30)
     with transaction.atomic():
-        assert lock_user(alice.pk).pk == alice.pk
+        assert lock_workspace(alice.pk).pk == alice.pk
 
 
 def test_video_posts_scheduled_at_once_reserve_exactly_the_video_credits_and_no_credit() -> None:

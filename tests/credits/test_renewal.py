@@ -16,7 +16,7 @@ from tidings.accounts.services import change_tier
 from tidings.core.errors import Conflict
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
-from tidings.credits.renewal import Renewal, renew_credits, renew_due_users
+from tidings.credits.renewal import Renewal, renew_credits, renew_due_workspaces
 from tidings.credits.selectors import available_credits, reserved_credits
 from tidings.credits.services import ledger_balance
 from tidings.posts.models import PostTarget, TargetStatus
@@ -314,9 +314,9 @@ def test_renewing_twice_for_the_same_cycle_renews_once(bob: User) -> None:
 
 
 def test_renew_due_users_twice_renews_once(bob: User) -> None:
-    assert renew_due_users(now=T1) == 1
-    assert renew_due_users(now=T1) == 0
-    assert renew_due_users(now=T1 + timedelta(hours=5)) == 0
+    assert renew_due_workspaces(now=T1) == 1
+    assert renew_due_workspaces(now=T1) == 0
+    assert renew_due_workspaces(now=T1 + timedelta(hours=5)) == 0
     assert renewal_cycles(bob) == [T1]
     assert fresh(bob).credits == 750
 
@@ -324,7 +324,7 @@ def test_renew_due_users_twice_renews_once(bob: User) -> None:
 def test_renewal_uses_the_clock_when_no_time_is_given(bob: User, clock: time_machine.Traveller) -> None:
     clock.move_to(T1 - timedelta(microseconds=1))
     assert renew_credits(bob.pk) is None
-    assert renew_due_users() == 0
+    assert renew_due_workspaces() == 0
     clock.move_to(T1)
     assert renew_credits(bob.pk) == Renewal(bob.pk, T1, 500, 250, 250, 750)
 
@@ -333,7 +333,7 @@ def test_a_cycle_not_due_yet_is_not_renewed_and_nothing_changes(bob: User) -> No
     spend_credits(bob, 10)
     before = ledger(bob)
     assert renew_credits(bob.pk, now=T1 - timedelta(seconds=1)) is None
-    assert renew_due_users(now=T1 - timedelta(seconds=1)) == 0
+    assert renew_due_workspaces(now=T1 - timedelta(seconds=1)) == 0
     assert ledger(bob) == before
     bob = fresh(bob)
     assert bob.credits == 490
@@ -425,7 +425,7 @@ def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machin
         users.append(make_user(f"user{n}", Tier.PRO))
     due, waiting = [users[0], users[2], users[4]], [users[1], users[3]]
     now = datetime(2026, 4, 15, 12, tzinfo=UTC)
-    assert renew_due_users(now=now, batch_size=2) == 3
+    assert renew_due_workspaces(now=now, batch_size=2) == 3
     for user, moment in zip(users, created, strict=True):
         user = fresh(user)
         if user in due:
@@ -436,9 +436,9 @@ def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machin
             assert user.last_credit_reset == moment
             assert user.credits == 500
             assert renewal_cycles(user) == []
-    assert renew_due_users(now=now, batch_size=2) == 0
+    assert renew_due_workspaces(now=now, batch_size=2) == 0
     later = datetime(2026, 5, 5, 10, tzinfo=UTC)
-    assert renew_due_users(now=later, batch_size=2) == 2
+    assert renew_due_workspaces(now=later, batch_size=2) == 2
     assert [fresh(u).next_credit_reset for u in waiting] == [
         datetime(2026, 5, 25, 9, 30, tzinfo=UTC),
         datetime(2026, 6, 4, 9, 30, tzinfo=UTC),
@@ -452,8 +452,8 @@ def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machin
 
 def test_renew_due_users_walks_every_batch(clock: time_machine.Traveller) -> None:
     users = [make_user(f"user{n}", Tier.FREE) for n in range(5)]
-    assert renew_due_users(now=T1, batch_size=2) == 5
-    assert renew_due_users(now=T1, batch_size=2) == 0
+    assert renew_due_workspaces(now=T1, batch_size=2) == 5
+    assert renew_due_workspaces(now=T1, batch_size=2) == 0
     for user in users:
         assert renewal_cycles(user) == [T1]
         assert ledger(user) == [("grant", 10, 10), ("expire", -10, 0), ("renewal", 10, 10)]
@@ -464,7 +464,7 @@ def test_a_due_user_is_renewed_whatever_time_zone_now_is_given_in(clock: time_ma
     dave = make_user("dave", Tier.PRO)
     # 1 April 02:00 UTC: the cycle started 2 hours ago, though it is still 31 March in New York.
     now = datetime(2026, 4, 1, 2, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
-    assert renew_due_users(now=now) == 1
+    assert renew_due_workspaces(now=now) == 1
     dave = fresh(dave)
     assert dave.last_credit_reset == datetime(2026, 4, 1, tzinfo=UTC)
     assert dave.next_credit_reset == datetime(2026, 5, 1, tzinfo=UTC)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.conftest import create_account, make_user
 from tidings.accounts.models import User
 from tidings.credits.models import LedgerKind
-from tidings.credits.services import adjust_credits, lock_user, write_ledger
+from tidings.credits.services import adjust_credits, lock_workspace, write_ledger
 from tidings.generation.models import GenerationLog, GenerationOutcome
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.ops import charts, metrics
@@ -38,9 +38,9 @@ def dataset(alice: User, bob: User) -> dict[str, object]:
     adjust_credits(alice, amount=5, reason="Goodwill")
     adjust_credits(bob, amount=-3, reason="Correction")
     with transaction.atomic():
-        write_ledger(lock_user(bob.pk), kind=LedgerKind.EXPIRE, amount=-4, reason="Test expiry")
+        write_ledger(lock_workspace(bob.pk), kind=LedgerKind.EXPIRE, amount=-4, reason="Test expiry")
     with transaction.atomic():
-        write_ledger(lock_user(alice.pk), kind=LedgerKind.CONSUME, amount=-1, reason="Published")
+        write_ledger(lock_workspace(alice.pk), kind=LedgerKind.CONSUME, amount=-1, reason="Published")
 
     hook, mastodon = create_account(alice, Platform.WEBHOOK), create_account(bob, Platform.MASTODON)
     today, day = timezone.localdate(now), timedelta(days=1)

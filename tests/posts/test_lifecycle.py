@@ -9,7 +9,7 @@ from tests.support.states import bring_to
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.selectors import available_credits
-from tidings.credits.services import ledger_balance, lock_user
+from tidings.credits.services import ledger_balance, lock_workspace
 from tidings.posts.lifecycle import HOLDS_CREDIT, TRANSITIONS, move_targets, sources_of
 from tidings.posts.models import PostTarget, TargetStatus
 
@@ -29,7 +29,7 @@ def test_every_state_is_declared_and_only_declared_states_are_reached() -> None:
 def test_a_move_from_an_undeclared_state_is_refused(bob: User) -> None:
     target = create_scheduled_post(bob, [create_account(bob)]).targets.get()
     with pytest.raises(ValueError, match="Undeclared move"), transaction.atomic():
-        move_targets(lock_user(bob.pk), [target.pk], to=TargetStatus.PUBLISHED, only_from=(TargetStatus.SCHEDULED,))
+        move_targets(lock_workspace(bob.pk), [target.pk], to=TargetStatus.PUBLISHED, only_from=(TargetStatus.SCHEDULED,))
     target.refresh_from_db()
     assert target.status == TargetStatus.SCHEDULED
 
@@ -46,7 +46,7 @@ def test_leaving_a_credit_holding_state_settles_and_entering_one_reserves(bob: U
     failed = bring_to(target, TargetStatus.FAILED)
     assert CreditReservation.objects.get(target=failed).status == ReservationStatus.RELEASED
     with transaction.atomic():
-        moved = move_targets(lock_user(bob.pk), [target.pk], to=TargetStatus.SCHEDULED)
+        moved = move_targets(lock_workspace(bob.pk), [target.pk], to=TargetStatus.SCHEDULED)
     assert [(m.target_id, m.from_status) for m in moved] == [(target.pk, TargetStatus.FAILED)]
     held = CreditReservation.objects.get(target=target, status=ReservationStatus.PENDING)
     assert bring_to(target, TargetStatus.PUBLISHED).status == TargetStatus.PUBLISHED
@@ -60,7 +60,7 @@ def test_leaving_a_credit_holding_state_settles_and_entering_one_reserves(bob: U
 def test_a_target_not_in_a_source_state_does_not_move_and_settles_nothing(bob: User) -> None:
     target = bring_to(create_scheduled_post(bob, [create_account(bob)]).targets.get(), TargetStatus.PUBLISHED)
     with transaction.atomic():
-        assert move_targets(lock_user(bob.pk), [target.pk], to=TargetStatus.CANCELLED) == []
+        assert move_targets(lock_workspace(bob.pk), [target.pk], to=TargetStatus.CANCELLED) == []
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.credits.services import lock_user, reserve_credits
+from tidings.credits.services import lock_workspace, reserve_credits
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.services import connect_account
 from tidings.posts import publishing
@@ -35,7 +35,7 @@ def hold_credits(user: User, amount: int = 1, *, at: datetime | None = None) -> 
     post = create_post(user, text="Held", account_ids=[holding_account(user).pk])
     target = post.targets.get()
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         reserve_credits(locked, target_id=target.pk, amount=amount)
         move_targets(
             locked, [target.pk], to=TargetStatus.SCHEDULED, scheduled_at=at or timezone.now() + timedelta(days=1)
@@ -47,7 +47,7 @@ def hold_credits(user: User, amount: int = 1, *, at: datetime | None = None) -> 
 def spend(target: PostTarget) -> bool:
     """Publish the target through the product's path (queued, publishing, completed); True when this call spent it."""
     with transaction.atomic():
-        locked = lock_user(target.post.user_id)
+        locked = lock_workspace(target.post.user_id)
         move_targets(None, [target.pk], to=TargetStatus.QUEUED, only_from=(TargetStatus.SCHEDULED,))
         move_targets(locked, [target.pk], to=TargetStatus.PUBLISHING, only_from=(TargetStatus.QUEUED,))
     return publishing.complete_publish(target.pk, external_id=f"spent-{target.pk}")

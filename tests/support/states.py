@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.posts import publishing
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import PostTarget, TargetStatus
@@ -13,7 +13,7 @@ def bring_to(target: PostTarget, status: str, *, reason: str = "The platform sai
     """From scheduled to `status`: queued, publishing (a send answered), then published or ended; unconfirmed ends
     with its send unanswered."""
     with transaction.atomic():
-        owner = lock_user(PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target.pk))
+        owner = lock_workspace(PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target.pk))
         move_targets(None, [target.pk], to=TargetStatus.QUEUED, only_from=(TargetStatus.SCHEDULED,))
         if status != TargetStatus.QUEUED:
             sent = timezone.now() if status == TargetStatus.UNCONFIRMED else None

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.posts.models import MediaAsset, Post, PostTarget, TargetStatus
 
 # Waiting to go out: they go with the account. A target being published cannot be stopped halfway, so the
@@ -65,7 +65,7 @@ def delete_account(user: User, *, password: str) -> None:
     if not password or not user.check_password(password):
         raise InvalidInput("That is not your password; nothing was deleted.", field="password")
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         targets = PostTarget.objects.filter(post__user=locked)
         publishing = targets.filter(status=TargetStatus.PUBLISHING).count()
         if publishing:

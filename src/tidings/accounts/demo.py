@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.accounts.services import change_tier, create_user
+from tidings.accounts.services import create_user
+from tidings.workspaces.plan import change_tier
 from tidings.automation.models import Review
 from tidings.automation.services import save_rule
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
@@ -124,7 +125,7 @@ def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: s
     # As if a worker had claimed it a moment after its time (a plausible lateness on the staff dashboard).
     sent_at = timezone.now() - timedelta(seconds=3)
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         move_targets(locked, [target.pk], to=TargetStatus.QUEUED, scheduled_at=sent_at)
         move_targets(locked, [target.pk], to=TargetStatus.PUBLISHING, attempts=1, sending_since=sent_at)
         Post.objects.filter(pk=post.pk).update(scheduled_at=sent_at)

@@ -1,6 +1,7 @@
-"""Creating users, confirming and changing their email, their profile and time zone, and changing their plan."""
+"""Creating people (each with a personal workspace), confirming and changing their email, and their profile."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +18,10 @@ from tidings.accounts.timezones import canonical_zone
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.core.months import add_months
 from tidings.credits.models import MONTHLY, Balance, LedgerKind
-from tidings.credits.services import lock_user, write_ledger
+from tidings.credits.services import lock_workspace, write_ledger
 from tidings.tiers.plans import Tier, resolve_limits, validate_tier_limits
-from tidings.workspaces.services import create_personal_workspace
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.services import create_personal_workspace, personal_workspace
 
 _CONFIRM_SALT = "tidings.accounts.confirm-email"
 _CHANGE_SALT = "tidings.accounts.change-email"
@@ -54,29 +56,23 @@ def create_user(
     email = normalize_email(email)
     if email_in_use(email):
         raise InvalidInput(EMAIL_TAKEN, field="email")
-    now = timezone.now()
-    fields: dict[str, Any] = {"tier": Tier(tier), "tier_limits": {}, "is_demo": is_demo}
+    plan: dict[str, Any] = {"tier": Tier(tier), "tier_limits": {}}
     if time_zone:
         time_zone = canonical_zone(time_zone) or time_zone
         _check(validate_time_zone, time_zone, "time_zone")
-        fields["time_zone"] = time_zone
+        plan["time_zone"] = time_zone
     if tier_limits is not None:
         _check(validate_tier_limits, tier_limits, "tier_limits")
-        fields["tier_limits"] = tier_limits
+        plan["tier_limits"] = tier_limits
+    now = timezone.now()
+    plan |= {"credit_cycle_anchor": now, "last_credit_reset": now}
+    plan["next_credit_reset"] = add_months(now, 1) if email_confirmed else NO_CYCLE_YET
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
-                username,
-                email=email,
-                password=password,
-                credit_cycle_anchor=now,
-                last_credit_reset=now,
-                next_credit_reset=add_months(now, 1) if email_confirmed else NO_CYCLE_YET,
-                **fields,
-            )
-            create_personal_workspace(user)
+            user = User.objects.create_user(username, email=email, password=password, is_demo=is_demo)
+            workspace = create_personal_workspace(user, **plan)
             if email_confirmed:
-                _grant_first_credits(lock_user(user.pk))
+                _grant_first_credits(lock_workspace(workspace.pk))
     except IntegrityError:
         # A concurrent sign-up took the address between the check and the insert; the constraint refused it.
         if email_in_use(email):
@@ -86,14 +82,14 @@ def create_user(
     return user
 
 
-def _grant_first_credits(user: User) -> None:
+def _grant_first_credits(workspace: Workspace) -> None:
     """The first month of both balances, on the ledger."""
-    limits = resolve_limits(user.tier, user.tier_limits)
+    limits = resolve_limits(workspace.tier, workspace.tier_limits)
     for balance in Balance:
         monthly = limits[MONTHLY[balance]] or 0
         if monthly:
             write_ledger(
-                user,
+                workspace,
                 kind=LedgerKind.GRANT,
                 amount=monthly,
                 balance=balance,
@@ -101,8 +97,26 @@ def _grant_first_credits(user: User) -> None:
             )
 
 
+def _start_first_cycle(user: User, now: datetime) -> None:
+    """The personal workspace of a person who has just proven their address gets its first cycle and credits;
+    under its row lock, so a second confirmation finds the cycle started and grants nothing."""
+    workspace = lock_workspace(personal_workspace(user).pk)
+    if not workspace.awaiting_first_cycle:
+        return
+    Workspace.objects.filter(pk=workspace.pk).update(
+        credit_cycle_anchor=now, last_credit_reset=now, next_credit_reset=add_months(now, 1)
+    )
+    _grant_first_credits(workspace)
+
+
 def awaiting_confirmation(user: User) -> bool:
-    return user.awaiting_email_confirmation
+    """Signed up but not confirmed: their personal workspace has no credit cycle yet."""
+    return personal_workspace(user).awaiting_first_cycle
+
+
+def lock_person(user_id: int) -> User:
+    """The person's row, locked until the transaction ends: confirmations and address changes take turns."""
+    return User.objects.select_for_update().get(pk=user_id)
 
 
 def confirmation_token(user: User) -> str:
@@ -134,41 +148,14 @@ def confirm_email(token: str) -> User:
     now = timezone.now()
     with transaction.atomic():
         try:
-            user = lock_user(data["user"])
+            user = lock_person(data["user"])
         except User.DoesNotExist:
             user = None
         if user is None or user.email != data["email"]:
             raise InvalidInput("This confirmation link is not valid. Copy the whole link from the email.")
         if not awaiting_confirmation(user):
             raise Conflict("This email address is confirmed already; the link has been used.")
-        User.objects.filter(pk=user.pk).update(
-            credit_cycle_anchor=now, last_credit_reset=now, next_credit_reset=add_months(now, 1)
-        )
-        _grant_first_credits(user)
-    user.refresh_from_db()
-    return user
-
-
-def change_tier(user: User, *, tier: Tier) -> User:
-    """Switch plans. Limits apply at once; the new monthly credits arrive at the next renewal."""
-    User.objects.filter(pk=user.pk).update(tier=Tier(tier))
-    user.refresh_from_db()
-    return user
-
-
-def set_tier_limits(user: User, *, overrides: dict[str, Any]) -> User:
-    _check(validate_tier_limits, overrides, "tier_limits")
-    User.objects.filter(pk=user.pk).update(tier_limits=overrides)
-    user.refresh_from_db()
-    return user
-
-
-def set_time_zone(user: User, *, time_zone: str) -> User:
-    """The zone every day and time of the user's is read in; choosing one also settles the checklist's step.
-    A browser's old name for a zone (Asia/Calcutta) is stored under its current one."""
-    time_zone = canonical_zone(time_zone) or time_zone
-    _check(validate_time_zone, time_zone, "time_zone")
-    User.objects.filter(pk=user.pk).update(time_zone=time_zone, time_zone_confirmed_at=timezone.now())
+        _start_first_cycle(user, now)
     user.refresh_from_db()
     return user
 
@@ -223,7 +210,7 @@ def confirm_email_change(token: str) -> User:
     try:
         with transaction.atomic():
             try:
-                user = lock_user(data["user"])
+                user = lock_person(data["user"])
             except User.DoesNotExist:
                 raise InvalidInput("This link is not valid. Copy the whole link from the email.") from None
             if normalize_email(user.email) == data["to"]:
@@ -232,14 +219,8 @@ def confirm_email_change(token: str) -> User:
                 raise Conflict("The account's address changed since this link was sent. Ask for the change again.")
             if email_in_use(data["to"]):
                 raise Conflict(EMAIL_TAKEN)
-            fields: dict[str, Any] = {"email": data["to"]}
-            starts_cycle = awaiting_confirmation(user)
-            if starts_cycle:
-                fields |= {"credit_cycle_anchor": now, "last_credit_reset": now}
-                fields["next_credit_reset"] = add_months(now, 1)
-            User.objects.filter(pk=user.pk).update(**fields)
-            if starts_cycle:
-                _grant_first_credits(user)
+            User.objects.filter(pk=user.pk).update(email=data["to"])
+            _start_first_cycle(user, now)
     except IntegrityError:
         raise Conflict(EMAIL_TAKEN) from None
     if data["from"]:

@@ -13,7 +13,7 @@ from tidings.automation.errors import RulePaused
 from tidings.automation.models import AutomationRule, Review, RunOutcome
 from tidings.automation.schedule import check_schedule, next_run
 from tidings.core.errors import DomainError, InvalidInput, NotFound
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.generation.brief import Brief, clean_brief
 from tidings.generation.drafts import Draft
 from tidings.generation.services import generate_posts
@@ -81,7 +81,7 @@ def save_rule(
     options = None if platform_options is None else clean_platform_options(platform_options)
     try:
         with transaction.atomic():
-            locked = lock_user(user.pk)
+            locked = lock_workspace(user.pk)
             rule = AutomationRule(user=user) if rule_id is None else get_rule(user, rule_id)
             if enabled and not rule.enabled:
                 decision = can_use_automation(locked)

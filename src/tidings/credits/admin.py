@@ -23,7 +23,17 @@ class CreditLedgerEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditReservation)
 class CreditReservationAdmin(ReadOnlyAdmin):
-    list_display = ("id", "workspace", "target", "balance", "amount", "status", "cycle_start", "created_at", "settled_at")
+    list_display = (
+        "id",
+        "workspace",
+        "target",
+        "balance",
+        "amount",
+        "status",
+        "cycle_start",
+        "created_at",
+        "settled_at",
+    )
     list_filter = ("status", "balance", "created_at")
     search_fields = ("workspace__name", "reason")
     list_select_related = ("workspace", "target")

@@ -6,11 +6,12 @@ from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.credits.models import CARRYOVER, MONTHLY, Balance, CreditReservation, ReservationStatus, balance_label
 from tidings.credits.selectors import available_credits
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 LOW_CREDIT_SHARE_PERCENT = 20
 EXPIRY_WARNING_DAYS = 3
@@ -21,81 +22,89 @@ def is_low(available: int, monthly: int) -> bool:
     return monthly > 0 and available * 100 <= monthly * LOW_CREDIT_SHARE_PERCENT
 
 
-# Where each balance's low alert is remembered on the user's row: the start of the cycle it was sent in.
+# Where each balance's low alert is remembered on the workspace's row: the start of the cycle it was sent in.
 ALERTED_CYCLE = {Balance.CREDITS: "low_credits_alerted_cycle", Balance.VIDEO_CREDITS: "low_video_credits_alerted_cycle"}
 # The dedupe key's prefix per balance (the credits' one predates video credits and stays as it was).
 _LOW_KEY = {Balance.CREDITS: "low_credits", Balance.VIDEO_CREDITS: "low_video_credits"}
 _EXPIRING_KEY = {Balance.CREDITS: "credits_expiring", Balance.VIDEO_CREDITS: "video_credits_expiring"}
 
 
-def check_low_credits(user: User, *, balance: str = Balance.CREDITS, available: int | None = None) -> bool:
+def check_low_credits(workspace: Workspace, *, balance: str = Balance.CREDITS, available: int | None = None) -> bool:
     """Notify `low_credits` when a balance's available amount is low, once per cycle and balance; True when a
     notification was created.
 
-    The caller holds the user's lock. The cycle already alerted is kept on the user's row, so once the alert is
+    The caller holds the workspace's lock. The cycle already alerted is kept on the workspace's row, so once the alert is
     out every later check answers from the row it already has, without a query.
     """
     balance = Balance(balance)
     memo = ALERTED_CYCLE[balance]
-    if getattr(user, memo) == user.last_credit_reset:
+    if getattr(workspace, memo) == workspace.last_credit_reset:
         return False
-    monthly = user.limits[MONTHLY[balance]] or 0
+    monthly = workspace.limits[MONTHLY[balance]] or 0
     # Available never exceeds the balance, so a balance that is not low answers without summing anything.
-    if available is None and not is_low(getattr(user, balance.value), monthly):
-        available = getattr(user, balance.value)
+    if available is None and not is_low(getattr(workspace, balance.value), monthly):
+        available = getattr(workspace, balance.value)
     if available is None:
-        available = available_credits(user, balance)
+        available = available_credits(workspace, balance)
     if not is_low(available, monthly):
         return False
     noun = balance_label(balance)
     created = notify(
-        user,
+        workspace,
+        audience=Action.SCHEDULE,
         type=NotificationType.LOW_CREDITS,
         title=f"{noun.capitalize()} are running low",
         message=f"{available} of your {monthly} monthly {noun} are left. They renew on "
-        f"{user.next_credit_reset.astimezone(user.zone):%d %B %Y}.",
-        dedupe_key=f"{_LOW_KEY[balance]}:{user.last_credit_reset.isoformat()}",
+        f"{workspace.next_credit_reset.astimezone(workspace.zone):%d %B %Y}.",
+        dedupe_key=f"{_LOW_KEY[balance]}:{workspace.last_credit_reset.isoformat()}",
         data={"available": available, "monthly": monthly, "balance": balance.value},
     )
-    User.objects.filter(pk=user.pk).update(**{memo: user.last_credit_reset})
-    setattr(user, memo, user.last_credit_reset)
-    return created is not None
+    Workspace.objects.filter(pk=workspace.pk).update(**{memo: workspace.last_credit_reset})
+    setattr(workspace, memo, workspace.last_credit_reset)
+    return bool(created)
 
 
-def credits_to_expire(user: User, available: int, balance: str = Balance.CREDITS) -> int:
-    return max(0, available - (user.limits[CARRYOVER[Balance(balance)]] or 0))
+def credits_to_expire(workspace: Workspace, available: int, balance: str = Balance.CREDITS) -> int:
+    return max(0, available - (workspace.limits[CARRYOVER[Balance(balance)]] or 0))
 
 
 def notify_expiring_credits(*, now: datetime | None = None, days: int = EXPIRY_WARNING_DAYS) -> int:
-    """Warn users whose cycle renews within `days` and who would lose credits or video credits then, one warning
+    """Warn workspaces whose cycle renews within `days` and who would lose credits or video credits then, one warning
     per balance and cycle. Returns warnings created."""
     now = now or timezone.now()
     warned = 0
     for balance in Balance:
         pending = (
-            CreditReservation.objects.filter(user=OuterRef("pk"), status=ReservationStatus.PENDING, balance=balance)
-            .values("user")
+            CreditReservation.objects.filter(
+                workspace=OuterRef("pk"), status=ReservationStatus.PENDING, balance=balance
+            )
+            .values("workspace")
             .annotate(total=Sum("amount"))
             .values("total")
         )
-        users = (
-            User.objects.filter(next_credit_reset__gt=now, next_credit_reset__lte=now + timedelta(days=days))
+        workspaces = (
+            Workspace.objects.filter(next_credit_reset__gt=now, next_credit_reset__lte=now + timedelta(days=days))
             .annotate(reserved=Coalesce(Subquery(pending, output_field=IntegerField()), Value(0)))
             .order_by("pk")
         )
-        for user in users.iterator(chunk_size=1000):
-            losing = credits_to_expire(user, getattr(user, balance.value) - user.reserved, balance)
+        for workspace in workspaces.iterator(chunk_size=1000):
+            losing = credits_to_expire(workspace, getattr(workspace, balance.value) - workspace.reserved, balance)
             if not losing:
                 continue
             noun = balance_label(balance, losing)
             created = notify(
-                user,
+                workspace,
+                audience=Action.SCHEDULE,
                 type=NotificationType.CREDITS_EXPIRING,
                 title=f"{losing} {noun} expire soon",
                 message=f"{losing} unused {noun} expire when your plan renews on "
-                f"{user.next_credit_reset.astimezone(user.zone):%d %B %Y}. Schedule posts before then to use them.",
-                dedupe_key=f"{_EXPIRING_KEY[balance]}:{user.last_credit_reset.isoformat()}",
-                data={"expiring": losing, "renews_at": user.next_credit_reset.isoformat(), "balance": balance.value},
+                f"{workspace.next_credit_reset.astimezone(workspace.zone):%d %B %Y}. Schedule posts before then to use them.",
+                dedupe_key=f"{_EXPIRING_KEY[balance]}:{workspace.last_credit_reset.isoformat()}",
+                data={
+                    "expiring": losing,
+                    "renews_at": workspace.next_credit_reset.isoformat(),
+                    "balance": balance.value,
+                },
             )
-            warned += created is not None
+            warned += bool(created)
     return warned

@@ -1,10 +1,9 @@
-"""Reads of a user's credits that pages, the API and the services share."""
+"""Reads of a workspace's credits that pages, the API and the services share."""
 
 from dataclasses import dataclass
 
 from django.db.models import Sum
 
-from tidings.accounts.models import User
 from tidings.credits.models import (
     CARRYOVER,
     MONTHLY,
@@ -14,16 +13,19 @@ from tidings.credits.models import (
     LedgerKind,
     ReservationStatus,
 )
+from tidings.workspaces.models import Workspace
 
 
-def reserved_credits(user_id: int, balance: str = Balance.CREDITS) -> int:
-    pending = CreditReservation.objects.filter(user_id=user_id, status=ReservationStatus.PENDING, balance=balance)
+def reserved_credits(workspace_id: int, balance: str = Balance.CREDITS) -> int:
+    pending = CreditReservation.objects.filter(
+        workspace_id=workspace_id, status=ReservationStatus.PENDING, balance=balance
+    )
     return pending.aggregate(total=Sum("amount"))["total"] or 0
 
 
-def available_credits(user: User, balance: str = Balance.CREDITS) -> int:
+def available_credits(workspace: Workspace, balance: str = Balance.CREDITS) -> int:
     """What can still be reserved from one balance: the balance less what its pending reservations hold."""
-    return int(getattr(user, balance)) - reserved_credits(user.pk, balance)
+    return int(getattr(workspace, balance)) - reserved_credits(workspace.pk, balance)
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,13 @@ class BalanceSummary:
     carryover_cap: int | None
 
 
-def balance_summary(user: User, balance: str = Balance.CREDITS) -> BalanceSummary:
+def balance_summary(workspace: Workspace, balance: str = Balance.CREDITS) -> BalanceSummary:
     balance = Balance(balance)
-    reserved = reserved_credits(user.pk, balance)
+    reserved = reserved_credits(workspace.pk, balance)
     consumed = CreditLedgerEntry.objects.filter(
-        user=user, balance=balance, kind=LedgerKind.CONSUME, created_at__gte=user.last_credit_reset
+        workspace=workspace, balance=balance, kind=LedgerKind.CONSUME, created_at__gte=workspace.last_credit_reset
     ).aggregate(total=Sum("amount"))["total"]
-    amount = int(getattr(user, balance.value))
+    amount = int(getattr(workspace, balance.value))
     return BalanceSummary(
         balance=balance.value,
         label=balance.label,
@@ -54,11 +56,11 @@ def balance_summary(user: User, balance: str = Balance.CREDITS) -> BalanceSummar
         reserved=reserved,
         available=amount - reserved,
         used_this_cycle=-(consumed or 0),
-        monthly=user.limits[MONTHLY[balance]],
-        carryover_cap=user.limits[CARRYOVER[balance]],
+        monthly=workspace.limits[MONTHLY[balance]],
+        carryover_cap=workspace.limits[CARRYOVER[balance]],
     )
 
 
-def balance_summaries(user: User) -> dict[str, BalanceSummary]:
+def balance_summaries(workspace: Workspace) -> dict[str, BalanceSummary]:
     """Both balances, credits first."""
-    return {balance.value: balance_summary(user, balance) for balance in Balance}
+    return {balance.value: balance_summary(workspace, balance) for balance in Balance}

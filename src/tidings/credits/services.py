@@ -1,6 +1,6 @@
 """The one writer of credit balances: reserve, consume, release, grant and adjust.
 
-Every function takes the user's row lock first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction
+Every function takes the workspace's row lock first (SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction
 is BEGIN IMMEDIATE, which serialises writers), then changes state with conditional updates, so concurrent callers
 can neither spend a credit twice nor lose one.
 """
@@ -12,7 +12,6 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.credits.alerts import check_low_credits
 from tidings.credits.errors import InsufficientCredits
@@ -25,32 +24,33 @@ from tidings.credits.models import (
     balance_label,
 )
 from tidings.credits.selectors import available_credits
+from tidings.workspaces.models import Workspace
 
 
-def lock_user(user_id: int) -> User:
-    """The user's row, locked until the surrounding transaction ends."""
+def lock_workspace(workspace_id: int) -> Workspace:
+    """The workspace's row, locked until the surrounding transaction ends."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("lock_user must run inside transaction.atomic().")
-    return User.objects.select_for_update().get(pk=user_id)
+        raise RuntimeError("lock_workspace must run inside transaction.atomic().")
+    return Workspace.objects.select_for_update().get(pk=workspace_id)
 
 
-def lock_target_owner(target_id: int) -> tuple[User, str]:
-    """The row of the user who owns a post target, locked as `lock_user` does, and the target's platform, in one
+def lock_target_owner(target_id: int) -> tuple[Workspace, str]:
+    """The row of the workspace that owns a post target, locked as `lock_workspace` does, and the target's platform, in one
     round trip (the publishing path takes this lock twice per post, and it is hot).
 
-    Only the user's row is locked (FOR UPDATE OF); read the target itself after this returns: PostgreSQL does not
+    Only the workspace's row is locked (FOR UPDATE OF); read the target itself after this returns: PostgreSQL does not
     re-read the other rows of a join when the lock had to wait, so they may predate the lock holder's commit.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_target_owner must run inside transaction.atomic().")
-    owner = User.objects.select_for_update(of=("self",)).filter(posts__targets__pk=target_id)
+    owner = Workspace.objects.select_for_update(of=("self",)).filter(posts__targets__pk=target_id)
     # Annotated after the filter, so it reuses the filter's join to the one target rather than adding another.
-    user = owner.annotate(target_platform=F("posts__targets__platform")).get()
-    return user, user.target_platform
+    workspace = owner.annotate(target_platform=F("posts__targets__platform")).get()
+    return workspace, workspace.target_platform
 
 
 def write_ledger(
-    user: User,
+    workspace: Workspace,
     *,
     kind: LedgerKind,
     amount: int,
@@ -60,36 +60,38 @@ def write_ledger(
     reservation_id: int | None = None,
     cycle_start: datetime | None = None,
 ) -> CreditLedgerEntry:
-    """Apply `amount` to one of the locked user's balances and record it. Callers hold the user's lock."""
+    """Apply `amount` to one of the locked workspace's balances and record it. Callers hold the workspace's lock."""
     balance = Balance(balance)
-    User.objects.filter(pk=user.pk).update(**{balance.value: F(balance.value) + amount})
-    setattr(user, balance.value, getattr(user, balance.value) + amount)
+    Workspace.objects.filter(pk=workspace.pk).update(**{balance.value: F(balance.value) + amount})
+    setattr(workspace, balance.value, getattr(workspace, balance.value) + amount)
     return CreditLedgerEntry.objects.create(
-        user=user,
+        workspace=workspace,
         kind=kind,
         balance=balance,
         amount=amount,
-        balance_after=getattr(user, balance.value),
+        balance_after=getattr(workspace, balance.value),
         reservation_id=reservation.pk if reservation is not None else reservation_id,
         cycle_start=cycle_start,
         reason=reason[:300],
     )
 
 
-def settle_reservations_of_targets(user: User, *, target_ids: Sequence[int], to: ReservationStatus, reason: str) -> int:
-    """Consume or release what the targets hold, for a caller that already holds the user's lock (`move_targets`,
+def settle_reservations_of_targets(
+    workspace: Workspace, *, target_ids: Sequence[int], to: ReservationStatus, reason: str
+) -> int:
+    """Consume or release what the targets hold, for a caller that already holds the workspace's lock (`move_targets`,
     the only caller). Returns the credits settled."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("settle_reservations_of_targets must run inside the transaction that locked the user.")
-    settled = _settle_pending_of_targets(target_ids, to=to, reason=reason, renewed_at=user.last_credit_reset)
+        raise RuntimeError("settle_reservations_of_targets must run inside the transaction that locked the workspace.")
+    settled = _settle_pending_of_targets(target_ids, to=to, reason=reason, renewed_at=workspace.last_credit_reset)
     for pk, amount, balance, reserved_before_renewal in settled:
         if to == ReservationStatus.CONSUMED:
             write_ledger(
-                user, kind=LedgerKind.CONSUME, amount=-amount, balance=balance, reservation_id=pk, reason=reason
+                workspace, kind=LedgerKind.CONSUME, amount=-amount, balance=balance, reservation_id=pk, reason=reason
             )
         elif reserved_before_renewal:
             write_ledger(
-                user,
+                workspace,
                 kind=LedgerKind.EXPIRE,
                 amount=-amount,
                 balance=balance,
@@ -131,7 +133,7 @@ def _settle_pending_of_targets(
 
 
 def reserve_credits(
-    user: User, *, target_id: int, amount: int = 1, balance: str = Balance.CREDITS
+    workspace: Workspace, *, target_id: int, amount: int = 1, balance: str = Balance.CREDITS
 ) -> CreditReservation:
     """Hold `amount` of a balance for a post target. Raises InsufficientCredits, naming the balance, and holds
     nothing.
@@ -141,7 +143,7 @@ def reserve_credits(
     if amount <= 0:
         raise InvalidInput("A reservation must be for at least one credit.", field="amount")
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(workspace.pk)
         available = available_credits(locked, balance)
         if available < amount:
             noun = balance_label(balance)
@@ -154,13 +156,15 @@ def reserve_credits(
                 balance=str(balance),
             )
         reservation = CreditReservation.objects.create(
-            user=locked, target_id=target_id, amount=amount, balance=balance, cycle_start=locked.last_credit_reset
+            workspace=locked, target_id=target_id, amount=amount, balance=balance, cycle_start=locked.last_credit_reset
         )
         check_low_credits(locked, balance=balance, available=available - amount)
         return reservation
 
 
-def refresh_reservations(user: User, *, target_ids: Sequence[int], needs: Mapping[int, str] | None = None) -> int:
+def refresh_reservations(
+    workspace: Workspace, *, target_ids: Sequence[int], needs: Mapping[int, str] | None = None
+) -> int:
     """Reserve again what the targets hold when it no longer fits them; returns how many moved.
 
     Two reasons, both for an edited post: the credit was reserved before a renewal (it stays with its post over the
@@ -176,31 +180,37 @@ def refresh_reservations(user: User, *, target_ids: Sequence[int], needs: Mappin
         wanted = needs.get(target_id, had)
         if target_id is not None and wanted != had:
             moving.append((target_id, amount, wanted, f"Post media changed: reserved again as {balance_label(wanted)}"))
-        elif target_id is not None and cycle < user.last_credit_reset:
+        elif target_id is not None and cycle < workspace.last_credit_reset:
             moving.append((target_id, amount, wanted, "Post changed after renewal: reserved again from this cycle"))
     for reason in {reason for _, _, _, reason in moving}:
         ids = [target_id for target_id, _, _, why in moving if why == reason]
-        settle_reservations_of_targets(user, target_ids=ids, to=ReservationStatus.RELEASED, reason=reason)
+        settle_reservations_of_targets(workspace, target_ids=ids, to=ReservationStatus.RELEASED, reason=reason)
     for target_id, amount, balance, _ in moving:
-        reserve_credits(user, target_id=target_id, amount=amount, balance=balance)
+        reserve_credits(workspace, target_id=target_id, amount=amount, balance=balance)
     return len(moving)
 
 
-def grant_credits(user: User, *, amount: int, reason: str, balance: str = Balance.CREDITS) -> CreditLedgerEntry:
+def grant_credits(
+    workspace: Workspace, *, amount: int, reason: str, balance: str = Balance.CREDITS
+) -> CreditLedgerEntry:
     if amount <= 0:
         raise InvalidInput(f"A grant must be a positive number of {balance_label(balance)}.", field="amount")
     with transaction.atomic():
-        return write_ledger(lock_user(user.pk), kind=LedgerKind.GRANT, amount=amount, balance=balance, reason=reason)
+        return write_ledger(
+            lock_workspace(workspace.pk), kind=LedgerKind.GRANT, amount=amount, balance=balance, reason=reason
+        )
 
 
-def adjust_credits(user: User, *, amount: int, reason: str, balance: str = Balance.CREDITS) -> CreditLedgerEntry:
+def adjust_credits(
+    workspace: Workspace, *, amount: int, reason: str, balance: str = Balance.CREDITS
+) -> CreditLedgerEntry:
     """A manual correction by staff, to either balance. It may not take away what pending reservations hold."""
     if amount == 0:
         raise InvalidInput("An adjustment must change the balance.", field="amount")
     if not reason.strip():
         raise InvalidInput("An adjustment needs a reason.", field="reason")
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(workspace.pk)
         available = available_credits(locked, balance)
         if available + amount < 0:
             raise InvalidInput(
@@ -213,7 +223,7 @@ def adjust_credits(user: User, *, amount: int, reason: str, balance: str = Balan
         return entry
 
 
-def ledger_balance(user: User, balance: str = Balance.CREDITS) -> int:
-    """A balance rebuilt from history; equals the user's field whenever the ledger is whole."""
-    rows = CreditLedgerEntry.objects.filter(user=user, balance=balance)
+def ledger_balance(workspace: Workspace, balance: str = Balance.CREDITS) -> int:
+    """A balance rebuilt from history; equals the workspace's field whenever the ledger is whole."""
+    rows = CreditLedgerEntry.objects.filter(workspace=workspace, balance=balance)
     return rows.aggregate(total=Sum("amount"))["total"] or 0

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tidings.accounts.models import User
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.generation.logs import record_generation
 from tidings.generation.models import GenerationOutcome
 from tidings.generation.writers.base import WriterConfig
@@ -39,7 +39,7 @@ def reserve_generations(user: User, *, amount: int) -> Reservation:
     (without notifying) and counts nothing otherwise."""
     at = timezone.now()
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         decision = can_generate(locked, at=at, adding=amount)
         if not decision.allowed:
             raise TierLimitReached(decision)
@@ -50,7 +50,7 @@ def reserve_generations(user: User, *, amount: int) -> Reservation:
 def uncount_usage(user_id: int, *, metric: Metric, day: date, amount: int, platform: str = "") -> bool:
     """Take `amount` back off a daily counter, never below zero. True when it was taken off."""
     with transaction.atomic():
-        lock_user(user_id)
+        lock_workspace(user_id)
         lookup = {"user_id": user_id, "day": day, "metric": metric, "platform": platform}
         return bool(DailyUsage.objects.filter(**lookup, count__gte=amount).update(count=F("count") - amount))
 

@@ -1,4 +1,4 @@
-"""Notifying users, once per period for alerts that repeat."""
+"""Notifying a workspace's members about it, once per period for alerts that repeat."""
 
 import logging
 from typing import Any
@@ -9,27 +9,62 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.notifications.models import Notification, NotificationType
+from tidings.workspaces.models import Membership, Workspace
+from tidings.workspaces.roles import Action, allows
 
 logger = logging.getLogger(__name__)
 
 
 def notify(
-    user: User,
+    workspace: Workspace,
     *,
+    audience: Action,
     type: NotificationType,
     title: str,
     message: str,
     dedupe_key: str | None = None,
     data: dict[str, Any] | None = None,
-) -> Notification | None:
-    """Create a notification; with a `dedupe_key` that the user already has, create nothing and return None.
+    also: User | None = None,
+) -> list[Notification]:
+    """Tell the workspace's members whose role may act on it (`audience`: the action the notification calls for),
+    plus `also` (a post's author, say) if they are still a member. With a `dedupe_key` a member already has for
+    this workspace, that member gets nothing. Returns the notifications created.
 
-    Types the user chose in their settings are also emailed, once the notification is committed.
+    Types a member chose in their settings are also emailed to them, once the notification is committed.
     """
+    members = Membership.objects.filter(workspace=workspace).select_related("user")
+    recipients = [m.user for m in members if allows(m.role, audience) or (also is not None and m.user_id == also.pk)]
+    key = f"{workspace.pk}:{dedupe_key}" if dedupe_key else None
+    created = []
+    for user in recipients:
+        made = _notify_one(
+            user, workspace=workspace, type=type, title=title, message=message, dedupe_key=key, data=data or {}
+        )
+        if made is not None:
+            created.append(made)
+    return created
+
+
+def _notify_one(
+    user: User,
+    *,
+    workspace: Workspace,
+    type: NotificationType,
+    title: str,
+    message: str,
+    dedupe_key: str | None,
+    data: dict[str, Any],
+) -> Notification | None:
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
-                user=user, type=type, title=title, message=message, dedupe_key=dedupe_key, data=data or {}
+                user=user,
+                workspace=workspace,
+                type=type,
+                title=title,
+                message=message,
+                dedupe_key=dedupe_key,
+                data=data,
             )
             if user.email and type in user.notification_preferences.get("email", []):
                 transaction.on_commit(lambda: _email(user.email, title, message))

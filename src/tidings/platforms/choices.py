@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput, NotFound
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.platforms.base import Identity, TokenSet
 from tidings.platforms.models import AccountStatus, PendingConnection, Platform, SocialAccount
 from tidings.platforms.services import connect_account
@@ -106,7 +106,7 @@ def pick_choices(user: User, pending_id: int, *, external_ids: list[str]) -> lis
     refusal: Decision | None = None
     accounts: list[SocialAccount] = []
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         pending = _pending(user, pending_id)
         if not picked:
             raise InvalidInput("Pick at least one account to connect.")

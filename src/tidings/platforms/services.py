@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.platforms.base import PublishFailure
 from tidings.platforms.connectors.webhook import WebhookConnector
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
@@ -48,7 +48,7 @@ def connect_account(
     }
     try:
         with transaction.atomic():
-            locked = lock_user(user.pk)
+            locked = lock_workspace(user.pk)
             existing = SocialAccount.objects.filter(user=user, platform=platform, external_id=external_id).first()
             if existing is None or existing.status == AccountStatus.DISCONNECTED:
                 decision = can_connect(locked, platform=platform)

@@ -82,7 +82,7 @@ def move_targets(
 
     Each target's row is locked and its state re-read under the lock, so of two concurrent movers only the one
     that finds the target in a source state moves it, and only a target that moved has its credit settled.
-    `owner` is the targets' owner, already locked by the caller in this transaction (`lock_user`,
+    `owner` is the targets' owner, already locked by the caller in this transaction (`lock_workspace`,
     `lock_target_owner`); only moves that cannot touch a credit (scheduled to queued) may pass None.
     """
     if not transaction.get_connection().in_atomic_block:

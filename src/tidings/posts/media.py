@@ -20,7 +20,7 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
-from tidings.credits.services import lock_user, refresh_reservations
+from tidings.credits.services import lock_workspace, refresh_reservations
 from tidings.posts.lifecycle import balances_needed
 from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
 from tidings.posts.pdf import is_pdf
@@ -196,7 +196,7 @@ def attach_media(
             raise InvalidInput(f"{upload.name} is larger than {limit // MB} MB.", field="media")
         probes.append(found)
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         scheduled = _scheduled_targets_of_editable(post.pk, refusal="Files can be added only to")
         # `mime_type` is set before the file is saved: `media_path` names the file by it.
         assets = [
@@ -231,7 +231,7 @@ def arrange_media(
     post = get_post(user, post_id)
     alt_texts = alt_texts or {}
     with transaction.atomic():
-        lock_user(user.pk)
+        lock_workspace(user.pk)
         scheduled = _scheduled_targets_of_editable(post.pk, refusal="Files can be arranged only on")
         assets = list(MediaAsset.objects.select_for_update().filter(post=post).order_by("position", "pk"))
         known = {asset.pk: asset for asset in assets}
@@ -257,7 +257,7 @@ def remove_media(user: User, asset_id: int) -> None:
     if asset is None or asset.post_id is None:
         raise NotFound("No such file on your posts.")
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         scheduled = _scheduled_targets_of_editable(asset.post_id, refusal="Files can be taken off only")
         asset.delete()
         _pay_for_media(locked, scheduled)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, NotFound
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.platforms.registry import connector_for
 from tidings.posts.actions import RETRY
 from tidings.posts.lifecycle import move_targets
@@ -37,7 +37,7 @@ def retry_target(user: User, target_id: int, *, at: datetime | None = None) -> P
     target = _get_target(user, target_id)
     try:
         with transaction.atomic():
-            locked = lock_user(user.pk)
+            locked = lock_workspace(user.pk)
             target = PostTarget.objects.select_related("account", "post").get(pk=target.pk)
             now = timezone.now()
             _check(locked, target, at=at or now)

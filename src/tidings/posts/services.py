@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from tidings.credits.services import lock_user, refresh_reservations
+from tidings.credits.services import lock_workspace, refresh_reservations
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.options import account_options
 from tidings.posts.actions import EDITABLE, RESCHEDULE, RESTART, SCHEDULE
@@ -133,7 +133,7 @@ def schedule_post(user: User, post_id: int, *, at: datetime) -> Post:
     try:
         check_schedule_time(at)
         with transaction.atomic():
-            locked_user = lock_user(user.pk)
+            locked_user = lock_workspace(user.pk)
             post = Post.objects.select_for_update().get(pk=post.pk)
             targets = list(post.targets.select_related("account").filter(status__in=READY))
             if not targets:
@@ -195,7 +195,7 @@ def reschedule_post(user: User, post_id: int, *, at: datetime) -> Post:
     post = get_post(user, post_id)
     check_schedule_time(at)
     with transaction.atomic():
-        locked_user = lock_user(user.pk)
+        locked_user = lock_workspace(user.pk)
         targets = list(post.targets.select_related("account").filter(status__in=RESCHEDULE))
         if not targets:
             raise Conflict("Nothing in this post is waiting or ended, so there is nothing to reschedule.")
@@ -233,7 +233,7 @@ def unschedule_post(user: User, post_id: int) -> int:
     cancelled targets become drafts again. Refused when nothing in the post can go back."""
     post = get_post(user, post_id)
     with transaction.atomic():
-        locked_user = lock_user(user.pk)
+        locked_user = lock_workspace(user.pk)
         moved = move_targets(
             locked_user, post.targets.values_list("pk", flat=True), to=TargetStatus.DRAFT, reason="Moved back to draft"
         )
@@ -250,7 +250,7 @@ def cancel_post(user: User, post_id: int) -> int:
     """Cancel what has not gone out yet and release its credits."""
     post = get_post(user, post_id)
     with transaction.atomic():
-        locked_user = lock_user(user.pk)
+        locked_user = lock_workspace(user.pk)
         moved = move_targets(
             locked_user,
             post.targets.values_list("pk", flat=True),
@@ -267,7 +267,7 @@ def delete_post(user: User, post_id: int) -> None:
     unresolved, since its credit must follow the outcome."""
     post = get_post(user, post_id)
     with transaction.atomic():
-        locked_user = lock_user(user.pk)
+        locked_user = lock_workspace(user.pk)
         statuses = set(post.targets.values_list("status", flat=True))
         if TargetStatus.PUBLISHING in statuses:
             raise Conflict("This post is being published right now; wait for it to finish, then delete it.")
@@ -370,7 +370,7 @@ def update_post(
         on_post = set(post.targets.values_list("account_id", flat=True)) if wanted is None else wanted
         chosen = account_options(SocialAccount.objects.filter(user=user, pk__in=on_post), options)
     with transaction.atomic():
-        locked_user = lock_user(user.pk)
+        locked_user = lock_workspace(user.pk)
         post = Post.objects.select_for_update().get(pk=post.pk)
         targets = list(post.targets.select_related("account"))
         if any(t.status not in EDITABLE for t in targets):

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.platforms.models import Platform
 from tidings.platforms.registry import connector_for
 from tidings.posts.lifecycle import move_targets
@@ -38,7 +38,7 @@ def _unconfirmed_target(user: User, target_id: int) -> PostTarget:
 def _resolve(user: User, target: PostTarget, *, to: TargetStatus, reason: str, **fields: Any) -> None:
     """Move an unconfirmed target on the user's word, under their lock; refused when it changed meanwhile."""
     with transaction.atomic():
-        locked = lock_user(user.pk)
+        locked = lock_workspace(user.pk)
         moved = move_targets(
             locked,
             [target.pk],
@@ -123,7 +123,7 @@ def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
     if outcome is not None:
         return "unknown"
     with transaction.atomic():
-        locked = lock_user(target.post.user_id)
+        locked = lock_workspace(target.post.user_id)
         moved = move_targets(
             locked,
             [target.pk],

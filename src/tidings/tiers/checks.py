@@ -1,6 +1,6 @@
 """The five plan checks. Each reads the current count and returns a Decision; none changes anything.
 
-Callers that act on an allowed decision run the check inside the same transaction that holds the user's lock, so
+Callers that act on an allowed decision run the check inside the same transaction that holds the workspace's lock, so
 the count cannot move between the check and the action.
 """
 
@@ -9,13 +9,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.tiers.plans import Limit
 from tidings.usage.models import DailyUsage, Metric
 from tidings.usage.services import local_day, usage_on
+from tidings.workspaces.models import Workspace
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Decision:
 
 
 def _decide(
-    user: User,
+    workspace: Workspace,
     check: str,
     limit_name: Limit,
     used: int,
@@ -58,26 +58,30 @@ def _decide(
     feature: str,
     platform: str = "",
 ) -> Decision:
-    limit = user.limits[limit_name]
+    limit = workspace.limits[limit_name]
     allowed = limit is None or used + adding <= limit
-    tier = user.get_tier_display()
+    tier = workspace.get_tier_display()
     if allowed:
         reason = f"{used} of {'unlimited' if limit is None else limit} used on the {tier} plan."
     elif limit == 0:
         reason = f"{feature} is not part of the {tier} plan. Upgrade to use it."
     else:
         reason = f"{refusal}: {used} of {limit} used on the {tier} plan."
-    return Decision(check, limit_name, allowed, limit, used, user.tier, reason, platform)
+    return Decision(check, limit_name, allowed, limit, used, workspace.tier, reason, platform)
 
 
 def _platform_label(platform: str) -> str:
     return Platform(platform).label if platform in Platform.values else platform
 
 
-def can_connect(user: User, *, platform: str) -> Decision:
-    used = SocialAccount.objects.filter(user=user, platform=platform).exclude(status=AccountStatus.DISCONNECTED).count()
+def can_connect(workspace: Workspace, *, platform: str) -> Decision:
+    used = (
+        SocialAccount.objects.filter(workspace=workspace, platform=platform)
+        .exclude(status=AccountStatus.DISCONNECTED)
+        .count()
+    )
     return _decide(
-        user,
+        workspace,
         "can_connect",
         Limit.ACCOUNTS_PER_PLATFORM,
         used,
@@ -88,27 +92,27 @@ def can_connect(user: User, *, platform: str) -> Decision:
     )
 
 
-def queue_size(user: User) -> int:
+def queue_size(workspace: Workspace) -> int:
     """Posts scheduled and not yet published: any target still waiting to go out keeps the post in the queue."""
-    return Post.objects.filter(user=user, targets__status__in=IN_QUEUE).distinct().count()
+    return Post.objects.filter(workspace=workspace, targets__status__in=IN_QUEUE).distinct().count()
 
 
-def can_schedule(user: User, *, adding: int = 1) -> Decision:
+def can_schedule(workspace: Workspace, *, adding: int = 1) -> Decision:
     return _decide(
-        user,
+        workspace,
         "can_schedule",
         Limit.QUEUE_SIZE,
-        queue_size(user),
+        queue_size(workspace),
         adding,
         "Your queue of scheduled posts is full",
         feature="Scheduling posts",
     )
 
 
-def can_generate(user: User, *, at: datetime | None = None, adding: int = 1) -> Decision:
-    used = usage_on(user, metric=Metric.GENERATIONS, day=local_day(user, at))
+def can_generate(workspace: Workspace, *, at: datetime | None = None, adding: int = 1) -> Decision:
+    used = usage_on(workspace, metric=Metric.GENERATIONS, day=local_day(workspace, at))
     return _decide(
-        user,
+        workspace,
         "can_generate",
         Limit.GENERATIONS_PER_DAY,
         used,
@@ -118,10 +122,10 @@ def can_generate(user: User, *, at: datetime | None = None, adding: int = 1) -> 
     )
 
 
-def can_post(user: User, *, platform: str, at: datetime | None = None) -> Decision:
-    used = usage_on(user, metric=Metric.POSTS, day=local_day(user, at), platform=platform)
+def can_post(workspace: Workspace, *, platform: str, at: datetime | None = None) -> Decision:
+    used = usage_on(workspace, metric=Metric.POSTS, day=local_day(workspace, at), platform=platform)
     return _decide(
-        user,
+        workspace,
         "can_post",
         Limit.POSTS_PER_PLATFORM_PER_DAY,
         used,
@@ -132,10 +136,10 @@ def can_post(user: User, *, platform: str, at: datetime | None = None) -> Decisi
     )
 
 
-def can_use_automation(user: User, *, adding: int = 1) -> Decision:
-    used = AutomationRule.objects.filter(user=user, enabled=True).count()
+def can_use_automation(workspace: Workspace, *, adding: int = 1) -> Decision:
+    used = AutomationRule.objects.filter(workspace=workspace, enabled=True).count()
     return _decide(
-        user,
+        workspace,
         "can_use_automation",
         Limit.AUTOMATION_RULES,
         used,
@@ -152,26 +156,41 @@ PLANNED = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING,
 NEXT_DAY_SEARCH_DAYS = 62
 
 
-def local_day_start(user: User, day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=user.zone)
+def can_add_member(workspace: Workspace, *, adding: int = 1) -> Decision:
+    """Members and invitations still open both count: an invitation holds its seat until it is accepted or ends."""
+    from tidings.workspaces.selectors import seats_taken
+
+    return _decide(
+        workspace,
+        "can_add_member",
+        Limit.MEMBERS,
+        seats_taken(workspace),
+        adding,
+        "This workspace has every member its plan allows (invitations waiting for an answer count)",
+        feature="Sharing a workspace",
+    )
+
+
+def local_day_start(workspace: Workspace, day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=workspace.zone)
 
 
 def posts_per_day(
-    user: User, *, platform: str, first_day: date, days: int, excluding: Collection[int] = ()
+    workspace: Workspace, *, platform: str, first_day: date, days: int, excluding: Collection[int] = ()
 ) -> Counter[date]:
     """Posts to `platform` on each of `days` local days from `first_day`: published (the usage rows) plus planned
     (targets scheduled for that day, `excluding` some target ids, such as those being moved)."""
     last_day = first_day + timedelta(days=days)
     planned = PostTarget.objects.filter(
-        post__user=user,
+        post__workspace=workspace,
         platform=platform,
         status__in=PLANNED,
-        scheduled_at__gte=local_day_start(user, first_day),
-        scheduled_at__lt=local_day_start(user, last_day),
+        scheduled_at__gte=local_day_start(workspace, first_day),
+        scheduled_at__lt=local_day_start(workspace, last_day),
     ).exclude(pk__in=list(excluding))
-    counts = Counter(local_day(user, at) for at in planned.values_list("scheduled_at", flat=True) if at)
+    counts = Counter(local_day(workspace, at) for at in planned.values_list("scheduled_at", flat=True) if at)
     published = DailyUsage.objects.filter(
-        user=user, metric=Metric.POSTS, platform=platform, day__gte=first_day, day__lt=last_day
+        workspace=workspace, metric=Metric.POSTS, platform=platform, day__gte=first_day, day__lt=last_day
     )
     for day, count in published.values_list("day", "count"):
         counts[day] += count
@@ -179,18 +198,22 @@ def posts_per_day(
 
 
 def can_plan_post(
-    user: User, *, platform: str, at: datetime, adding: int = 1, excluding: Collection[int] = ()
+    workspace: Workspace, *, platform: str, at: datetime, adding: int = 1, excluding: Collection[int] = ()
 ) -> Decision:
     """The daily publishing limit, checked when scheduling for `at`: what is published or planned for that local day
     plus `adding` must fit; a refusal names the next day with room."""
-    day = local_day(user, at)
+    day = local_day(workspace, at)
     label = _platform_label(platform)
-    limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
+    limit = workspace.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
     counts = posts_per_day(
-        user, platform=platform, first_day=day, days=1 if limit is None else NEXT_DAY_SEARCH_DAYS, excluding=excluding
+        workspace,
+        platform=platform,
+        first_day=day,
+        days=1 if limit is None else NEXT_DAY_SEARCH_DAYS,
+        excluding=excluding,
     )
     decision = _decide(
-        user,
+        workspace,
         "can_post",
         Limit.POSTS_PER_PLATFORM_PER_DAY,
         counts[day],
@@ -209,13 +232,13 @@ def can_plan_post(
     return decision
 
 
-def accounts_over_plan(user: User, *, platform: str | None = None) -> set[int]:
+def accounts_over_plan(workspace: Workspace, *, platform: str | None = None) -> set[int]:
     """Connected accounts beyond the plan's per-platform count (after a downgrade, say): the earliest connected stay
     usable, the later ones are shown "over your plan" and are neither scheduled to nor published to."""
-    limit = user.limits[Limit.ACCOUNTS_PER_PLATFORM]
+    limit = workspace.limits[Limit.ACCOUNTS_PER_PLATFORM]
     if limit is None:
         return set()
-    accounts = SocialAccount.objects.filter(user=user).exclude(status=AccountStatus.DISCONNECTED)
+    accounts = SocialAccount.objects.filter(workspace=workspace).exclude(status=AccountStatus.DISCONNECTED)
     if platform is not None:
         accounts = accounts.filter(platform=platform)
     seen: Counter[str] = Counter()
@@ -227,9 +250,9 @@ def accounts_over_plan(user: User, *, platform: str | None = None) -> set[int]:
     return over
 
 
-def over_plan_reason(user: User, platform: str) -> str:
-    limit = user.limits[Limit.ACCOUNTS_PER_PLATFORM]
+def over_plan_reason(workspace: Workspace, platform: str) -> str:
+    limit = workspace.limits[Limit.ACCOUNTS_PER_PLATFORM]
     return (
-        f"This account is over your plan: the {user.get_tier_display()} plan includes {limit} "
+        f"This account is over your plan: the {workspace.get_tier_display()} plan includes {limit} "
         f"{_platform_label(platform)} account{'' if limit == 1 else 's'}. Disconnect another or upgrade to use it."
     )

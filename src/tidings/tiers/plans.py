@@ -1,4 +1,4 @@
-"""The plan table, exactly as DESIGN.md states it, and the one function that resolves a user's limits."""
+"""The plan table, exactly as DESIGN.md states it, and the one function that resolves a workspace's limits."""
 
 from collections.abc import Mapping
 from enum import StrEnum
@@ -23,6 +23,7 @@ class Limit(StrEnum):
     CARRYOVER_CAP = "carryover_cap"
     MONTHLY_VIDEO_CREDITS = "monthly_video_credits"
     VIDEO_CARRYOVER_CAP = "video_carryover_cap"
+    MEMBERS = "members"
 
 
 # None would mean unlimited; no plan uses it today, overrides may.
@@ -39,6 +40,7 @@ PLANS: dict[Tier, Limits] = {
         Limit.CARRYOVER_CAP: 0,
         Limit.MONTHLY_VIDEO_CREDITS: 2,
         Limit.VIDEO_CARRYOVER_CAP: 0,
+        Limit.MEMBERS: 1,
     },
     Tier.PRO: {
         Limit.ACCOUNTS_PER_PLATFORM: 3,
@@ -50,6 +52,7 @@ PLANS: dict[Tier, Limits] = {
         Limit.CARRYOVER_CAP: 250,
         Limit.MONTHLY_VIDEO_CREDITS: 30,
         Limit.VIDEO_CARRYOVER_CAP: 15,
+        Limit.MEMBERS: 3,
     },
     Tier.BUSINESS: {
         Limit.ACCOUNTS_PER_PLATFORM: 10,
@@ -61,6 +64,7 @@ PLANS: dict[Tier, Limits] = {
         Limit.CARRYOVER_CAP: 1000,
         Limit.MONTHLY_VIDEO_CREDITS: 150,
         Limit.VIDEO_CARRYOVER_CAP: 75,
+        Limit.MEMBERS: 10,
     },
 }
 
@@ -69,7 +73,7 @@ _MUST_BE_FINITE = {Limit.MONTHLY_CREDITS, Limit.CARRYOVER_CAP, Limit.MONTHLY_VID
 
 
 def validate_tier_limits(overrides: Any) -> None:
-    """Field validator for a user's `tier_limits`: known limit names mapped to a whole number >= 0 or null."""
+    """Field validator for a workspace's `tier_limits`: known limit names mapped to a whole number >= 0 or null."""
     if not isinstance(overrides, Mapping):
         raise ValidationError("Tier limit overrides must be an object of limit name to number.")
     known = {limit.value for limit in Limit}
@@ -83,7 +87,7 @@ def validate_tier_limits(overrides: Any) -> None:
 
 
 def resolve_limits(tier: str, overrides: Mapping[str, Any] | None = None) -> Limits:
-    """The plan's limits with the user's overrides laid on top, one value at a time."""
+    """The plan's limits with the workspace's overrides laid on top, one value at a time."""
     limits = dict(PLANS[Tier(tier)])
     if overrides:
         validate_tier_limits(overrides)

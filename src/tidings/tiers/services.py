@@ -8,6 +8,8 @@ from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.tiers.checks import Decision
 from tidings.usage.services import local_day
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 
 class TierLimitReached(DomainError):
@@ -18,23 +20,25 @@ class TierLimitReached(DomainError):
         self.decision = decision
 
 
-def refuse(user: User, decision: Decision) -> NoReturn:
-    """Record the refusal for the user and raise it. Call outside the refused action's transaction, so the
-    notification is kept while the action rolls back."""
+def refuse(workspace: Workspace, decision: Decision, *, by: User | None = None) -> NoReturn:
+    """Record the refusal for the workspace (its editors and up, and `by`, the person refused) and raise it. Call
+    outside the refused action's transaction, so the notification is kept while the action rolls back."""
     suffix = f":{decision.platform}" if decision.platform else ""
     notify(
-        user,
+        workspace,
+        audience=Action.SCHEDULE,
+        also=by,
         type=NotificationType.TIER_LIMIT_REACHED,
         title="Plan limit reached",
         message=decision.reason,
-        dedupe_key=f"tier_limit_reached:{decision.check}{suffix}:{local_day(user).isoformat()}",
+        dedupe_key=f"tier_limit_reached:{decision.check}{suffix}:{local_day(workspace).isoformat()}",
         data=decision.details(),
     )
     raise TierLimitReached(decision)
 
 
-def enforce(user: User, decision: Decision) -> Decision:
+def enforce(workspace: Workspace, decision: Decision, *, by: User | None = None) -> Decision:
     """Return an allowed decision; refuse a denied one."""
     if not decision.allowed:
-        refuse(user, decision)
+        refuse(workspace, decision, by=by)
     return decision

@@ -1,4 +1,4 @@
-"""Daily counters in the user's own calendar day."""
+"""Daily counters in the workspace's own calendar day."""
 
 from datetime import date, datetime
 
@@ -6,34 +6,40 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.usage.models import DailyUsage, Metric
+from tidings.workspaces.models import Workspace
 
 
-def local_day(user: User, at: datetime | None = None) -> date:
-    """The calendar day it is (or was, at `at`) where the user lives."""
-    return (at or timezone.now()).astimezone(user.zone).date()
+def local_day(workspace: Workspace, at: datetime | None = None) -> date:
+    """The calendar day it is (or was, at `at`) where the workspace lives."""
+    return (at or timezone.now()).astimezone(workspace.zone).date()
 
 
-def usage_on(user: User, *, metric: Metric, day: date, platform: str = "") -> int:
-    row = DailyUsage.objects.filter(user=user, day=day, metric=metric, platform=platform).values("count").first()
+def usage_on(workspace: Workspace, *, metric: Metric, day: date, platform: str = "") -> int:
+    row = (
+        DailyUsage.objects.filter(workspace=workspace, day=day, metric=metric, platform=platform)
+        .values("count")
+        .first()
+    )
     return row["count"] if row else 0
 
 
-def count_usage(user: User, *, metric: Metric, platform: str = "", at: datetime | None = None, amount: int = 1) -> int:
-    """Add `amount` to the user's counter for the local day of `at` and return the new total.
+def count_usage(
+    workspace: Workspace, *, metric: Metric, platform: str = "", at: datetime | None = None, amount: int = 1
+) -> int:
+    """Add `amount` to the workspace's counter for the local day of `at` and return the new total.
 
     The increment is a single UPDATE ... SET count = count + n, so concurrent callers never lose a count; the row
     is created on first use, and a creation race falls back to the increment.
     """
-    day = local_day(user, at)
-    add_usage(user, metric=metric, platform=platform, day=day, amount=amount)
-    return usage_on(user, metric=metric, day=day, platform=platform)
+    day = local_day(workspace, at)
+    add_usage(workspace, metric=metric, platform=platform, day=day, amount=amount)
+    return usage_on(workspace, metric=metric, day=day, platform=platform)
 
 
-def add_usage(user: User, *, metric: Metric, day: date, platform: str = "", amount: int = 1) -> None:
+def add_usage(workspace: Workspace, *, metric: Metric, day: date, platform: str = "", amount: int = 1) -> None:
     """The increment alone, for hot paths that do not need the total back."""
-    lookup = {"user": user, "day": day, "metric": metric, "platform": platform}
+    lookup = {"workspace": workspace, "day": day, "metric": metric, "platform": platform}
     with transaction.atomic(savepoint=False):
         if not DailyUsage.objects.filter(**lookup).update(count=F("count") + amount):
             try:

@@ -13,7 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from tidings.accounts.models import User
-from tidings.accounts.services import awaiting_confirmation, dismiss_onboarding, set_time_zone
+from tidings.accounts.services import awaiting_confirmation, dismiss_onboarding
+from tidings.workspaces.plan import set_time_zone
 from tidings.core.errors import DomainError
 from tidings.generation.config import site_config_or_none
 from tidings.generation.models import AIProviderConfig

@@ -36,9 +36,7 @@ def add_workspace(model: str, table: str, *, related_name: str, null: bool = Fal
     return [
         migrations.AddField(model, "workspace", workspace_field(related_name=related_name, keep=keep)),
         fill(table),
-        migrations.AlterField(
-            model, "workspace", workspace_field(related_name=related_name, null=null, keep=keep)
-        ),
+        migrations.AlterField(model, "workspace", workspace_field(related_name=related_name, null=null, keep=keep)),
     ]
 
 

@@ -1,5 +1,7 @@
 """Making workspaces and finding a person's place in one."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 
 from tidings.accounts.models import User
@@ -15,9 +17,10 @@ def personal_name(user: User) -> str:
     return f"{user.get_full_name() or user.username}'s workspace"[:100]
 
 
-def create_personal_workspace(user: User) -> Workspace:
-    """The workspace a person owns from sign-up; call inside the transaction that creates the user."""
-    workspace = Workspace.objects.create(name=personal_name(user), personal_owner=user)
+def create_personal_workspace(user: User, **plan: Any) -> Workspace:
+    """The workspace a person owns from sign-up, with its plan and cycle (`plan`: Workspace fields); call inside
+    the transaction that creates the user."""
+    workspace = Workspace.objects.create(name=personal_name(user), personal_owner=user, **plan)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     return workspace
 

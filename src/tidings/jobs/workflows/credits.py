@@ -8,7 +8,7 @@ from django.db import transaction
 
 from tidings.accounts.models import User
 from tidings.credits import alerts, renewal
-from tidings.credits.services import lock_user
+from tidings.credits.services import lock_workspace
 from tidings.jobs.models import JobStatus
 from tidings.jobs.workflows.steps import current_workflow_id, finish_job_log, orm_step, start_job_log
 
@@ -60,7 +60,7 @@ def _check_low(user_id: int) -> bool:
     if not User.objects.filter(pk=user_id).exists():
         return False
     with transaction.atomic():
-        return alerts.check_low_credits(lock_user(user_id))
+        return alerts.check_low_credits(lock_workspace(user_id))
 
 
 @DBOS.workflow(name="credits/check.low")

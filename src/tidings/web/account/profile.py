@@ -8,7 +8,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_http_methods
 
-from tidings.accounts.services import set_notification_preferences, set_profile, set_time_zone
+from tidings.accounts.services import set_notification_preferences, set_profile
+from tidings.workspaces.plan import set_time_zone
 from tidings.accounts.timezones import zone_choices
 from tidings.core.errors import DomainError
 from tidings.notifications.models import NotificationType
