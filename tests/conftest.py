@@ -1,4 +1,5 @@
-"""The cast: alice is on Free, bob on Pro, carol on Business. Helpers create what a test needs, on the real DB."""
+"""The cast: alice is on Free, bob on Pro, carol on Business (the plans of their personal workspaces). Helpers
+create what a test needs, on the real DB."""
 
 import os
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.accounts.services import create_user
 from tidings.platforms.models import Platform, SocialAccount
@@ -73,8 +75,9 @@ def cast(alice: User, bob: User, carol: User) -> dict[Tier, User]:
 
 
 def create_account(user: User, platform: Platform = Platform.MASTODON, n: int = 1) -> SocialAccount:
+    """An account connected to the person's own workspace."""
     return connect_account(
-        user,
+        owner(user),
         platform=platform,
         external_id=f"{user.username}-{platform}-{n}",
         handle=f"@{user.username}{n}",
@@ -86,8 +89,8 @@ def create_scheduled_post(
     user: User, accounts: list[SocialAccount], *, minutes: int = 60, days: int = 0, text: str = "Hello"
 ) -> Post:
     """A post scheduled `days` and `minutes` ahead (a day apart keeps Free's two posts a day from binding)."""
-    post = create_post(user, text=text, account_ids=[a.pk for a in accounts])
-    return schedule_post(user, post.pk, at=timezone.now() + timedelta(days=days, minutes=minutes))
+    post = create_post(owner(user), text=text, account_ids=[a.pk for a in accounts])
+    return schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(days=days, minutes=minutes))
 
 
 @pytest.fixture

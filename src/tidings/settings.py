@@ -82,10 +82,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "tidings.web.middleware.UserTimeZoneMiddleware",
+    "tidings.web.middleware.WorkspaceTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "tidings.web.errors.RefusalMiddleware",
     # Last, as django-axes asks: it turns a log-in lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tidings.web.context_processors.notifications",
                 "tidings.web.context_processors.navigation",
+                "tidings.web.context_processors.workspace",
             ],
         },
     },
@@ -252,6 +254,12 @@ TIDINGS_SIGNUP = os.environ.get("TIDINGS_SIGNUP", "verify").strip().lower()
 if TIDINGS_SIGNUP not in {"open", "verify", "closed"}:
     raise ImproperlyConfigured(f"TIDINGS_SIGNUP must be open, verify or closed, not {TIDINGS_SIGNUP!r}.")
 TIDINGS_EMAIL_CONFIRMATION_MAX_AGE = 3 * 24 * 3600
+# Workspaces: an invitation link works for this many days; one person may own this many workspaces besides their
+# personal one (each new one starts on Free with Free's first credits, so the cap keeps free credits honest).
+TIDINGS_INVITATION_DAYS = int(os.environ.get("TIDINGS_INVITATION_DAYS", "7"))
+TIDINGS_MAX_OWNED_WORKSPACES = int(os.environ.get("TIDINGS_MAX_OWNED_WORKSPACES", "5"))
+# A client approval link (one proposed post, no login) works for this many days.
+TIDINGS_REVIEW_LINK_DAYS = int(os.environ.get("TIDINGS_REVIEW_LINK_DAYS", "14"))
 # Behind N proxies the client's address is the N-th from the right in X-Forwarded-For (the entries left of it are
 # whatever the client sent); both throttles below key on it.
 TIDINGS_PROXY_COUNT = int(os.environ.get("TIDINGS_PROXY_COUNT", "0"))

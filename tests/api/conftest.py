@@ -7,6 +7,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.api.scopes import scopes_for
 from tidings.api.services import create_token
@@ -47,8 +48,9 @@ class Api:
 
 
 def token(user: User, scopes: list[str] | None = None, **kwargs: Any) -> str:
+    """A token acting in the person's own workspace, as its owner."""
     chosen = scopes if scopes is not None else list(scopes_for(is_staff=user.is_staff))
-    return create_token(user, name="test", scopes=chosen, **kwargs)[1]
+    return create_token(owner(user), name="test", scopes=chosen, **kwargs)[1]
 
 
 def error(response: HttpResponse, status: int, code: str) -> dict[str, Any]:

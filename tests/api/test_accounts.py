@@ -2,6 +2,7 @@ import pytest
 
 from tests.api.conftest import Api, error
 from tests.conftest import create_account
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import connect_account
@@ -40,10 +41,14 @@ def test_another_users_account_is_404(alice: User, bob_api: Api) -> None:
 def test_an_account_says_what_it_posts_as_and_a_pinterest_account_its_boards(bob: User, bob_api: Api) -> None:
     boards = [{"id": "1", "name": "Cakes"}, {"id": "2", "name": "Bread"}]
     pins = connect_account(
-        bob, platform=Platform.PINTEREST, external_id="p", handle="bob", options={"boards": boards, "board_id": "2"}
+        owner(bob),
+        platform=Platform.PINTEREST,
+        external_id="p",
+        handle="bob",
+        options={"boards": boards, "board_id": "2"},
     )
     page = connect_account(
-        bob,
+        owner(bob),
         platform=Platform.LINKEDIN,
         external_id="urn:li:organization:42",
         handle="acme",

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.api.conftest import Api, error, token
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.api.errors import Forbidden
 from tidings.api.models import ApiToken
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_database_holds_only_a_hash_of_the_secret(alice: User) -> None:
-    row, secret = create_token(alice, name="script", scopes=["posts:read"])
+    row, secret = create_token(owner(alice), name="script", scopes=["posts:read"])
     assert secret.startswith(f"tdg_{row.prefix}_")
     stored = ApiToken.objects.filter(pk=row.pk).values().get()
     assert secret not in repr(stored)
@@ -50,7 +51,7 @@ def test_the_right_prefix_with_a_wrong_secret_is_401(alice: User) -> None:
 
 
 def test_a_revoked_token_is_401_at_once(alice: User) -> None:
-    row, secret = create_token(alice, name="script", scopes=["posts:read"])
+    row, secret = create_token(owner(alice), name="script", scopes=["posts:read"])
     assert Api(secret).get("/posts").status_code == 200
     revoke_token(alice, row.pk)
     body = error(Api(secret).get("/posts"), 401, "unauthorized")
@@ -59,7 +60,7 @@ def test_a_revoked_token_is_401_at_once(alice: User) -> None:
 
 def test_an_expired_token_is_401(alice: User) -> None:
     row, secret = create_token(
-        alice, name="script", scopes=["posts:read"], expires_at=timezone.now() + timedelta(hours=1)
+        owner(alice), name="script", scopes=["posts:read"], expires_at=timezone.now() + timedelta(hours=1)
     )
     ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     body = error(Api(secret).get("/posts"), 401, "unauthorized")
@@ -105,12 +106,12 @@ def test_scopes_are_checked_when_a_token_is_made(alice: User) -> None:
     from tidings.core.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as unknown:
-        create_token(alice, name="x", scopes=["posts:everything"])
+        create_token(owner(alice), name="x", scopes=["posts:everything"])
     assert unknown.value.details == {"field": "scopes"}
     with pytest.raises(InvalidInput):
-        create_token(alice, name="x", scopes=[])
+        create_token(owner(alice), name="x", scopes=[])
     with pytest.raises(Forbidden, match="staff"):
-        create_token(alice, name="x", scopes=["events"])
+        create_token(owner(alice), name="x", scopes=["events"])
     with pytest.raises(InvalidInput) as past:
-        create_token(alice, name="x", scopes=["posts:read"], expires_at=timezone.now() - timedelta(days=1))
+        create_token(owner(alice), name="x", scopes=["posts:read"], expires_at=timezone.now() - timedelta(days=1))
     assert past.value.details == {"field": "expires_at"}

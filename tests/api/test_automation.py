@@ -4,6 +4,7 @@ import pytest
 
 from tests.api.conftest import Api, error
 from tests.conftest import create_account
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.api.models import IdempotencyRecord
 from tidings.automation.models import AutomationRule
@@ -106,7 +107,7 @@ def test_several_crons_in_one_schedule(bob: User, bob_api: Api) -> None:
 def test_delete_keeps_the_posts_and_a_second_delete_is_404(bob: User, bob_api: Api) -> None:
     account = create_account(bob)
     rule_id = bob_api.post("/automation/rules", rule(account.pk)).json()["id"]
-    post = create_post(bob, text="From the rule", account_ids=[account.pk])
+    post = create_post(owner(bob), text="From the rule", account_ids=[account.pk])
     Post.objects.filter(pk=post.pk).update(
         automation_rule_id=rule_id, automation_run_at=datetime(2026, 12, 1, tzinfo=UTC)
     )

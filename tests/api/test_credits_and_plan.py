@@ -2,6 +2,7 @@ import pytest
 
 from tests.api.conftest import Api, error, token
 from tests.conftest import create_account, create_scheduled_post, make_user
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
 from tidings.tiers.plans import Tier
@@ -38,17 +39,22 @@ def test_balance_reservations_and_ledger(alice: User, bob: User, bob_api: Api) -
 
 
 def test_usage_of_a_day(bob: User, bob_api: Api) -> None:
-    count_usage(bob, metric=Metric.GENERATIONS, amount=2)
-    count_usage(bob, metric=Metric.POSTS, platform="bluesky")
+    count_usage(workspace_of(bob), metric=Metric.GENERATIONS, amount=2)
+    count_usage(workspace_of(bob), metric=Metric.POSTS, platform="bluesky")
     today = bob_api.get("/usage").json()
-    assert today == {"day": local_day(bob).isoformat(), "time_zone": "UTC", "generations": 2, "posts": {"bluesky": 1}}
+    assert today == {
+        "day": local_day(workspace_of(bob)).isoformat(),
+        "time_zone": "UTC",
+        "generations": 2,
+        "posts": {"bluesky": 1},
+    }
     assert bob_api.get("/usage", {"day": "2001-01-01"}).json()["generations"] == 0
     assert error(bob_api.get("/usage", {"day": "yesterday"}), 400, "invalid_input")["field"] == "day"
 
 
 def test_plan_with_limits_and_usage(alice: User, alice_api: Api) -> None:
     create_scheduled_post(alice, [create_account(alice, Platform.BLUESKY)])
-    count_usage(alice, metric=Metric.GENERATIONS, amount=3)
+    count_usage(workspace_of(alice), metric=Metric.GENERATIONS, amount=3)
     plan = alice_api.get("/plan").json()
     assert (plan["tier"], plan["tier_name"]) == ("free", "Free")
     assert plan["limits"]["queue_size"] == 5

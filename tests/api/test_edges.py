@@ -5,6 +5,7 @@ import pytest
 from django.test import override_settings
 
 from tests.api.conftest import Api, error, token
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.api.errors import Forbidden
 from tidings.api.models import ApiToken, RateLimitWindow
@@ -33,7 +34,7 @@ def test_a_staff_only_scope_for_a_non_staff_user_is_403(alice: User) -> None:
     body = error(api.post("/tokens", {"name": "ops", "scopes": ["events"]}), 403, "forbidden")
     assert body == {"code": "forbidden", "message": "Only staff may have the events scope.", "field": "scopes"}
     with pytest.raises(Forbidden):
-        create_token(alice, name="ops", scopes=["posts:read", "events"])
+        create_token(owner(alice), name="ops", scopes=["posts:read", "events"])
     assert ApiToken.objects.count() == 1
 
 

@@ -41,7 +41,7 @@ def staff_api(carol: User) -> Api:
         ("automation/rule.execute", {"rule_id": 3}),
         ("credits/check.expiry", {}),
         ("credits/reset.monthly", {}),
-        ("credits/check.low", {"user_id": 1}),
+        ("credits/check.low", {"workspace_id": 1}),
     ],
 )
 def test_staff_send_each_of_the_five_events(staff_api: Api, sent: list[Any], name: str, data: dict[str, int]) -> None:

@@ -3,6 +3,7 @@ import pytest
 from tests.api.conftest import Api, error
 from tests.generation.conftest import AI_VARIABLES
 from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.generation.writers import retry
 from tidings.usage.models import Metric
@@ -18,7 +19,7 @@ def no_waits(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def used(user: User) -> int:
-    return usage_on(user, metric=Metric.GENERATIONS, day=local_day(user))
+    return usage_on(workspace_of(user), metric=Metric.GENERATIONS, day=local_day(workspace_of(user)))
 
 
 def test_generate_rewrite_and_shorten(alice: User, alice_api: Api, ai_model: FakeOpenAI) -> None:
@@ -52,7 +53,7 @@ def test_bad_briefs_name_the_field(alice_api: Api, ai_model: FakeOpenAI) -> None
 
 
 def test_the_daily_limit_is_a_tier_refusal(alice: User, alice_api: Api, ai_model: FakeOpenAI) -> None:
-    count_usage(alice, metric=Metric.GENERATIONS, amount=5)
+    count_usage(workspace_of(alice), metric=Metric.GENERATIONS, amount=5)
     body = error(alice_api.post("/generate", BRIEF), 403, "tier_limit_reached")
     assert (body["limit"], body["used"], body["tier"]) == (5, 5, "free")
     assert ai_model.requests == []

@@ -4,10 +4,14 @@ import pytest
 
 from tests.api.conftest import Api, error
 from tests.conftest import create_account
+from tests.support.workspaces import join, workspace_of
 from tidings.accounts.models import User
 from tidings.api.models import IdempotencyRecord
+from tidings.api.services import create_token
 from tidings.automation.models import AutomationRule
 from tidings.posts.models import Post
+from tidings.workspaces.roles import Role
+from tidings.workspaces.services import acting_as
 
 pytestmark = pytest.mark.django_db
 KEY = {"Idempotency-Key": "create-hello-1"}
@@ -34,7 +38,19 @@ def test_the_same_key_with_another_body_is_409(bob: User, bob_api: Api) -> None:
 def test_keys_belong_to_one_user(alice: User, bob: User, alice_api: Api, bob_api: Api) -> None:
     assert alice_api.post("/posts", {"text": "Hello"}, headers=KEY).status_code == 201
     assert bob_api.post("/posts", {"text": "Hello"}, headers=KEY).status_code == 201
-    assert sorted(Post.objects.values_list("user__username", flat=True)) == ["alice", "bob"]
+    assert sorted(Post.objects.values_list("author__username", flat=True)) == ["alice", "bob"]
+    assert sorted(Post.objects.values_list("workspace__personal_owner__username", flat=True)) == ["alice", "bob"]
+
+
+def test_a_key_used_in_another_workspace_is_a_conflict_not_a_replay(alice: User, bob: User, bob_api: Api) -> None:
+    # Bob is an editor in alice's workspace too: the same key and body there must not answer with his own post.
+    join(bob, workspace_of(alice), Role.EDITOR)
+    in_alice = Api(create_token(acting_as(bob, workspace_of(alice).pk), name="t", scopes=["posts:write"])[1])
+    first = bob_api.post("/posts", {"text": "Hello"}, headers=KEY)
+    assert first.status_code == 201
+    error(in_alice.post("/posts", {"text": "Hello"}, headers=KEY), 409, "conflict")
+    assert list(Post.objects.filter(workspace=workspace_of(alice)).values_list("text", flat=True)) == []
+    assert Post.objects.get().pk == first.json()["id"]
 
 
 def test_a_refused_request_keeps_no_answer_so_it_can_be_fixed_and_sent_again(

@@ -1,17 +1,21 @@
 import pytest
 
 from tests.api.conftest import Api, error
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
+from tidings.workspaces.roles import Action
 
 pytestmark = pytest.mark.django_db
 
 
 def note(user: User, title: str) -> Notification:
-    made = notify(user, type=NotificationType.LOW_CREDITS, title=title, message="m")
-    assert made is not None
-    return made
+    made = notify(
+        workspace_of(user), audience=Action.SCHEDULE, type=NotificationType.LOW_CREDITS, title=title, message="m"
+    )
+    assert len(made) == 1
+    return made[0]
 
 
 def test_list_count_and_mark_read(alice: User, bob: User, bob_api: Api) -> None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.api.conftest import Api, error, token
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.credits.selectors import available_credits
@@ -25,7 +26,7 @@ def soon(hours: int = 2) -> str:
 
 
 def pending(user: User) -> int:
-    return CreditReservation.objects.filter(user=user, status=ReservationStatus.PENDING).count()
+    return CreditReservation.objects.filter(workspace=workspace_of(user), status=ReservationStatus.PENDING).count()
 
 
 def test_create_makes_a_draft_with_a_target_per_account(bob: User, bob_api: Api) -> None:
@@ -82,7 +83,7 @@ def test_a_body_that_is_not_a_json_object_is_400(bob_api: Api) -> None:
 
 def test_list_filters_and_pages(bob: User, bob_api: Api) -> None:
     mastodon, bluesky = create_account(bob, Platform.MASTODON), create_account(bob, Platform.BLUESKY)
-    draft = create_post(bob, text="A bakery opens", account_ids=[mastodon.pk])
+    draft = create_post(owner(bob), text="A bakery opens", account_ids=[mastodon.pk])
     early = create_scheduled_post(bob, [bluesky], minutes=60, text="Early bird")
     late = create_scheduled_post(bob, [mastodon, bluesky], minutes=600, text="Late show")
 
@@ -108,8 +109,8 @@ def test_list_filters_and_pages(bob: User, bob_api: Api) -> None:
 
 
 def test_lists_show_only_the_users_own_posts(alice: User, bob: User, alice_api: Api) -> None:
-    create_post(bob, text="Bob's", account_ids=[])
-    mine = create_post(alice, text="Alice's", account_ids=[])
+    create_post(owner(bob), text="Bob's", account_ids=[])
+    mine = create_post(owner(alice), text="Alice's", account_ids=[])
     assert [p["id"] for p in alice_api.get("/posts").json()["items"]] == [mine.pk]
 
 
@@ -154,13 +155,13 @@ def test_another_users_target_cannot_be_retried(alice: User, bob: User, bob_api:
     theirs = create_scheduled_post(alice, [create_account(alice)])
     target = theirs.targets.get()
     error(bob_api.post(f"/posts/{theirs.pk}/targets/{target.pk}/retry", {}), 404, "not_found")
-    mine = create_post(bob, text="x", account_ids=[])
+    mine = create_post(owner(bob), text="x", account_ids=[])
     error(bob_api.post(f"/posts/{mine.pk}/targets/{target.pk}/retry", {}), 404, "not_found")
 
 
 def test_update_a_draft(bob: User, bob_api: Api) -> None:
     one, two = create_account(bob, n=1), create_account(bob, n=2)
-    post = create_post(bob, text="Old", account_ids=[one.pk])
+    post = create_post(owner(bob), text="Old", account_ids=[one.pk])
     body = bob_api.patch(f"/posts/{post.pk}", {"text": "New", "account_ids": [two.pk]}).json()
     assert body["text"] == "New"
     assert [t["account_id"] for t in body["targets"]] == [two.pk]
@@ -176,8 +177,7 @@ def test_update_a_scheduled_post_keeps_its_credits_right(bob: User, bob_api: Api
     bob_api.patch(f"/posts/{post.pk}", {"account_ids": [two.pk]})
     assert pending(bob) == 1
     assert list(PostTarget.objects.filter(post=post).values_list("account_id", flat=True)) == [two.pk]
-    bob.refresh_from_db()
-    assert available_credits(bob) == 499
+    assert available_credits(workspace_of(bob)) == 499
 
 
 def test_a_published_post_cannot_be_edited(bob: User, bob_api: Api) -> None:
@@ -189,7 +189,7 @@ def test_a_published_post_cannot_be_edited(bob: User, bob_api: Api) -> None:
 
 
 def test_schedule_with_an_aware_time(bob: User, bob_api: Api) -> None:
-    post = create_post(bob, text="x", account_ids=[create_account(bob).pk])
+    post = create_post(owner(bob), text="x", account_ids=[create_account(bob).pk])
     at = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
     body = bob_api.post(f"/posts/{post.pk}/schedule", {"scheduled_at": at.isoformat()}).json()
     assert datetime.fromisoformat(body["scheduled_at"]) == at
@@ -199,7 +199,7 @@ def test_schedule_with_an_aware_time(bob: User, bob_api: Api) -> None:
 
 def test_a_naive_time_is_read_in_the_users_zone(db: None) -> None:
     user = make_user("dora", Tier.PRO, time_zone="Asia/Tokyo")
-    post = create_post(user, text="x", account_ids=[create_account(user).pk])
+    post = create_post(owner(user), text="x", account_ids=[create_account(user).pk])
     year = timezone.now().year + 1
     body = Api(token(user)).post(f"/posts/{post.pk}/schedule", {"scheduled_at": f"{year}-06-01T09:00:00"}).json()
     assert datetime.fromisoformat(body["scheduled_at"]) == datetime(year, 6, 1, 0, 0, tzinfo=UTC)
@@ -213,7 +213,7 @@ def _spring_forward(year: int) -> date:
 
 def test_a_local_time_that_dst_skips_is_refused_naming_the_field(db: None) -> None:
     user = make_user("erik", Tier.PRO, time_zone="Europe/Berlin")
-    post = create_post(user, text="x", account_ids=[create_account(user).pk])
+    post = create_post(owner(user), text="x", account_ids=[create_account(user).pk])
     gap = _spring_forward(timezone.now().year + 1)
     assert datetime(gap.year, gap.month, gap.day, 1, 0, tzinfo=ZoneInfo("Europe/Berlin")).utcoffset() == timedelta(
         hours=1
@@ -226,7 +226,7 @@ def test_a_local_time_that_dst_skips_is_refused_naming_the_field(db: None) -> No
 
 
 def test_a_time_in_the_past_is_refused(bob: User, bob_api: Api) -> None:
-    post = create_post(bob, text="x", account_ids=[create_account(bob).pk])
+    post = create_post(owner(bob), text="x", account_ids=[create_account(bob).pk])
     response = bob_api.post(f"/posts/{post.pk}/schedule", {"scheduled_at": "2001-01-01T00:00:00Z"})
     assert error(response, 400, "invalid_input")["field"] == "scheduled_at"
     assert error(bob_api.post(f"/posts/{post.pk}/schedule", {}), 400, "invalid_input")["field"] == "scheduled_at"
@@ -236,7 +236,7 @@ def test_a_full_queue_is_a_tier_refusal_with_limit_used_and_tier(alice: User, al
     account = create_account(alice)
     for day in range(5):
         create_scheduled_post(alice, [account], days=day)
-    sixth = create_post(alice, text="One too many", account_ids=[account.pk])
+    sixth = create_post(owner(alice), text="One too many", account_ids=[account.pk])
     body = error(alice_api.post(f"/posts/{sixth.pk}/schedule", {"scheduled_at": soon()}), 403, "tier_limit_reached")
     assert (body["limit"], body["used"], body["tier"], body["limit_name"]) == (5, 5, "free", "queue_size")
     sixth.refresh_from_db()
@@ -247,7 +247,7 @@ def test_a_full_queue_is_a_tier_refusal_with_limit_used_and_tier(alice: User, al
 
 def test_not_enough_credits_is_402_and_reserves_nothing(db: None) -> None:
     user = make_user("fred", Tier.PRO, tier_limits={"monthly_credits": 0})
-    post = create_post(user, text="x", account_ids=[create_account(user).pk])
+    post = create_post(owner(user), text="x", account_ids=[create_account(user).pk])
     body = error(
         Api(token(user)).post(f"/posts/{post.pk}/schedule", {"scheduled_at": soon()}), 402, "insufficient_credits"
     )
@@ -327,5 +327,5 @@ def test_bad_options_are_refused_naming_the_field_and_nothing_is_created(bob: Us
     assert refused["field"] == "options"
     assert refused["account_id"] == youtube.pk
     assert refused["message"] == ("YouTube @bob1: YouTube privacy: Input should be 'public', 'unlisted' or 'private'.")
-    assert not Post.objects.filter(user=bob).exists()
+    assert not Post.objects.filter(workspace=workspace_of(bob)).exists()
     assert pending(bob) == 0

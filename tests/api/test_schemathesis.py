@@ -20,6 +20,7 @@ from tests.api.conftest import token
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.generation.fake_openai import FakeOpenAI
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.api.models import ApiToken
 from tidings.api.routers import events
@@ -30,6 +31,7 @@ from tidings.platforms.models import Platform
 from tidings.posts.models import TargetStatus
 from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.roles import Action
 from tidings.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
@@ -41,13 +43,19 @@ def caller(db: None, ai_model: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> I
     User.objects.filter(pk=user.pk).update(is_staff=True)
     user.refresh_from_db()
     accounts = [create_account(user, Platform.MASTODON), create_account(user, Platform.BLUESKY)]
-    create_post(user, text="A draft", account_ids=[accounts[0].pk])
+    create_post(owner(user), text="A draft", account_ids=[accounts[0].pk])
     failed = create_scheduled_post(user, accounts, text="Went wrong")
     for target in failed.targets.all()[:1]:
         bring_to(target, TargetStatus.FAILED, reason="Boom")
     create_scheduled_post(user, [accounts[1]], minutes=600)
-    save_rule(user, name="Daily", schedule="0 9 * * *", brief={"topic": "Bread"}, account_ids=[accounts[0].pk])
-    notify(user, type=NotificationType.LOW_CREDITS, title="Low", message="Credits are low")
+    save_rule(owner(user), name="Daily", schedule="0 9 * * *", brief={"topic": "Bread"}, account_ids=[accounts[0].pk])
+    notify(
+        workspace_of(user),
+        audience=Action.SCHEDULE,
+        type=NotificationType.LOW_CREDITS,
+        title="Low",
+        message="Credits are low",
+    )
     secret = token(user)
     monkeypatch.setattr(events, "send", lambda name, data: "wf-schemathesis")
     # As Django's test client does: a request must not close the connection that holds the test's transaction.

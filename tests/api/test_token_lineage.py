@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.api.conftest import Api, error, token
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.api.errors import Unauthorized
 from tidings.api.models import ApiToken
@@ -84,7 +85,7 @@ def test_revoking_a_minted_token_leaves_its_parent(alice: User) -> None:
 
 
 def test_revoking_on_the_settings_page_revokes_what_it_minted(client: Client, alice: User) -> None:
-    row, secret = create_token(alice, name="script", scopes=["tokens", "posts:read"])
+    row, secret = create_token(owner(alice), name="script", scopes=["tokens", "posts:read"])
     child = _mint(Api(secret), "child", ["posts:read"])
     client.force_login(alice)
     assert client.post(f"/api/v1/tokens/ui/{row.pk}/revoke/").status_code == 302
@@ -92,9 +93,9 @@ def test_revoking_on_the_settings_page_revokes_what_it_minted(client: Client, al
 
 
 def test_a_parent_revoked_while_minting_mints_nothing(alice: User) -> None:
-    row, secret = create_token(alice, name="script", scopes=["tokens"])
+    row, secret = create_token(owner(alice), name="script", scopes=["tokens"])
     caller = authenticate_token(secret)
     revoke_token(alice, row.pk)  # after the caller's check, before the mint
     with pytest.raises(Unauthorized, match="revoked"):
-        create_token(alice, name="late", scopes=["tokens"], parent=caller)
+        create_token(owner(alice), name="late", scopes=["tokens"], parent=caller)
     assert ApiToken.objects.count() == 1

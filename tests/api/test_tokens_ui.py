@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import Api, error
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.api.models import ApiToken
 
@@ -77,7 +78,7 @@ def test_revoke_needs_post_and_csrf(alice: User, bob: User) -> None:
 def test_another_users_token_cannot_be_revoked(client: Client, alice: User, bob: User) -> None:
     from tidings.api.services import create_token
 
-    theirs, secret = create_token(bob, name="bob's", scopes=["posts:read"])
+    theirs, secret = create_token(owner(bob), name="bob's", scopes=["posts:read"])
     client.force_login(alice)
     assert client.post(f"{URL}{theirs.pk}/revoke/").status_code == 404
     assert Api(secret).get("/posts").status_code == 200

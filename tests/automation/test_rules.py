@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.generation.fake_openai import FakeOpenAI, Reply
+from tests.support.workspaces import join, owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import change_tier, set_time_zone
 from tidings.automation.errors import RulePaused
 from tidings.automation.models import AutomationRule, Review, RunOutcome
 from tidings.automation.services import (
@@ -30,6 +30,8 @@ from tidings.posts.models import Post, TargetStatus
 from tidings.posts.services import schedule_post
 from tidings.tiers.plans import Tier
 from tidings.tiers.services import TierLimitReached
+from tidings.workspaces.plan import change_tier, set_tier_limits, set_time_zone
+from tidings.workspaces.roles import Role, RoleTooLow
 
 pytestmark = pytest.mark.django_db
 BRIEF = {"topic": "Our spring sale", "tone": "warm", "hashtags": ["sale"]}
@@ -38,7 +40,7 @@ BRIEF = {"topic": "Our spring sale", "tone": "warm", "hashtags": ["sale"]}
 def make_rule(user: User, *, enabled: bool = True, schedule: str = "0 9 * * *") -> AutomationRule:
     account = create_account(user, Platform.MASTODON)
     return save_rule(
-        user, name="Morning post", schedule=schedule, brief=BRIEF, account_ids=[account.pk], enabled=enabled
+        owner(user), name="Morning post", schedule=schedule, brief=BRIEF, account_ids=[account.pk], enabled=enabled
     )
 
 
@@ -53,13 +55,13 @@ def test_a_schedule_that_is_not_five_cron_fields_is_refused(bob: User, schedule:
 def test_a_brief_without_a_topic_is_refused(bob: User) -> None:
     account = create_account(bob)
     with pytest.raises(InvalidInput) as refusal:
-        save_rule(bob, name="x", schedule="0 9 * * *", brief={"tone": "dry"}, account_ids=[account.pk])
+        save_rule(owner(bob), name="x", schedule="0 9 * * *", brief={"tone": "dry"}, account_ids=[account.pk])
     assert refusal.value.details == {"field": "topic"}
 
 
-def test_another_users_account_cannot_be_used(alice: User, bob: User) -> None:
+def test_another_workspaces_account_cannot_be_used(alice: User, bob: User) -> None:
     with pytest.raises(InvalidInput) as refusal:
-        save_rule(bob, name="x", schedule="0 9 * * *", brief=BRIEF, account_ids=[create_account(alice).pk])
+        save_rule(owner(bob), name="x", schedule="0 9 * * *", brief=BRIEF, account_ids=[create_account(alice).pk])
     assert refusal.value.details == {"field": "account_ids"}
 
 
@@ -81,21 +83,21 @@ def test_free_may_keep_a_paused_rule(alice: User) -> None:
 def test_pro_enables_five_rules_and_a_sixth_is_refused(bob: User) -> None:
     rules = [make_rule(bob, enabled=False) for _ in range(6)]
     for rule in rules[:5]:
-        set_rule_enabled(bob, rule.pk, enabled=True)
+        set_rule_enabled(owner(bob), rule.pk, enabled=True)
     with pytest.raises(TierLimitReached) as refusal:
-        set_rule_enabled(bob, rules[5].pk, enabled=True)
+        set_rule_enabled(owner(bob), rules[5].pk, enabled=True)
     assert (refusal.value.details["used"], refusal.value.details["limit"]) == (5, 5)
     rules[5].refresh_from_db()
     assert rules[5].enabled is False
-    set_rule_enabled(bob, rules[0].pk, enabled=False)
-    assert set_rule_enabled(bob, rules[5].pk, enabled=True).enabled is True
+    set_rule_enabled(owner(bob), rules[0].pk, enabled=False)
+    assert set_rule_enabled(owner(bob), rules[5].pk, enabled=True).enabled is True
 
 
-def test_the_schedule_is_read_in_the_users_time_zone_and_claimed_once(bob: User) -> None:
-    bob = set_time_zone(bob, time_zone="Europe/Berlin")
+def test_the_schedule_is_read_in_the_workspaces_time_zone_and_claimed_once(bob: User) -> None:
+    workspace = set_time_zone(owner(bob), time_zone="Europe/Berlin")
     rule = make_rule(bob)
     assert rule.next_run_at is not None
-    local = rule.next_run_at.astimezone(bob.zone)
+    local = rule.next_run_at.astimezone(workspace.zone)
     assert (local.hour, local.minute) == (9, 0)
 
     later = rule.next_run_at + timedelta(minutes=1)
@@ -103,13 +105,13 @@ def test_the_schedule_is_read_in_the_users_time_zone_and_claimed_once(bob: User)
     assert claim_due_rules(now=later) == []
     rule.refresh_from_db()
     assert rule.next_run_at is not None
-    assert rule.next_run_at.astimezone(bob.zone).hour == 9
+    assert rule.next_run_at.astimezone(workspace.zone).hour == 9
     assert rule.next_run_at > later
 
 
-def test_a_downgraded_user_s_rule_no_longer_runs(bob: User) -> None:
+def test_a_downgraded_workspace_s_rule_no_longer_runs(bob: User) -> None:
     rule = make_rule(bob)
-    change_tier(bob, tier=Tier.FREE)
+    change_tier(workspace_of(bob), tier=Tier.FREE)
     with pytest.raises(TierLimitReached):
         check_rule_may_run(rule.pk)
 
@@ -135,8 +137,7 @@ def test_a_run_writes_with_the_model_and_schedules_once(bob: User, ai_model: Fak
 
 
 def test_a_run_with_a_full_queue_keeps_the_post_as_a_draft(bob: User, ai_model: FakeOpenAI) -> None:
-    bob.tier_limits = {"queue_size": 1}
-    bob.save()
+    set_tier_limits(workspace_of(bob), overrides={"queue_size": 1})
     rule = make_rule(bob)
     create_scheduled_post(bob, [create_account(bob, Platform.BLUESKY)])
 
@@ -145,14 +146,14 @@ def test_a_run_with_a_full_queue_keeps_the_post_as_a_draft(bob: User, ai_model: 
     assert post.targets.get().status == TargetStatus.DRAFT
     assert "queue" in post.draft_reason
     assert post.text == "A post written by the fake model."
-    assert not CreditReservation.objects.filter(user=bob, target__post=post).exists()
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob), target__post=post).exists()
 
 
-def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_user(bob: User, ai_model: FakeOpenAI) -> None:
+def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_owner(bob: User, ai_model: FakeOpenAI) -> None:
     ai_model.default = lambda request: Reply(text="Spring sale starts now! #sale")
     account = create_account(bob, Platform.MASTODON)
     rule = save_rule(
-        bob,
+        owner(bob),
         name="Sale",
         schedule="0 9 * * *",
         brief=BRIEF,
@@ -167,7 +168,7 @@ def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_user(bo
     assert (post.text, post.scheduled_at) == ("Spring sale starts now! #sale", None)
     assert post.draft_reason == "Waiting for your review from rule “Sale”."
     assert post.targets.get().status == TargetStatus.DRAFT
-    assert not CreditReservation.objects.filter(user=bob).exists()
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob)).exists()
     note = Notification.objects.get(user=bob, type=NotificationType.POST_REVIEW)
     assert (note.title, note.data) == (
         "A post from “Sale” waits for your review",
@@ -180,8 +181,8 @@ def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_user(bo
         run_at,
         "",
     )
-    # The user schedules it as any draft: the note goes, the credit is reserved.
-    scheduled = schedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+    # The owner schedules it as any draft: the note goes, the credit is reserved.
+    scheduled = schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(hours=1))
     assert scheduled.draft_reason == ""
     assert CreditReservation.objects.get(target__post=post).status == ReservationStatus.PENDING
 
@@ -189,7 +190,7 @@ def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_user(bo
 def test_an_unknown_review_choice_is_refused(bob: User) -> None:
     account = create_account(bob)
     with pytest.raises(InvalidInput) as refusal:
-        save_rule(bob, name="x", schedule="0 9 * * *", brief=BRIEF, account_ids=[account.pk], review="approval")
+        save_rule(owner(bob), name="x", schedule="0 9 * * *", brief=BRIEF, account_ids=[account.pk], review="approval")
     assert refusal.value.details == {"field": "review"}
     assert not AutomationRule.objects.exists()
 
@@ -248,8 +249,7 @@ def test_a_paused_or_deleted_rule_reports_nothing(bob: User) -> None:
 
 
 def test_a_run_with_a_full_queue_notifies_and_points_at_the_draft(bob: User, ai_model: FakeOpenAI) -> None:
-    bob.tier_limits = {"queue_size": 1}
-    bob.save()
+    set_tier_limits(workspace_of(bob), overrides={"queue_size": 1})
     rule = make_rule(bob)
     create_scheduled_post(bob, [create_account(bob, Platform.BLUESKY)])
 
@@ -279,14 +279,14 @@ def test_a_manual_run_runs_a_paused_rule_where_the_plan_has_automation(alice: Us
 def test_run_now_is_refused_upfront_on_free_and_without_a_connected_account(alice: User, bob: User) -> None:
     free = make_rule(alice, enabled=False)
     with pytest.raises(TierLimitReached):
-        run_rule_now(alice, free.pk)
+        run_rule_now(owner(alice), free.pk)
     rule = make_rule(bob, enabled=False)
     rule.accounts.update(status=AccountStatus.DISCONNECTED)
     with pytest.raises(InvalidInput) as refusal:
-        run_rule_now(bob, rule.pk)
+        run_rule_now(owner(bob), rule.pk)
     assert refusal.value.details == {"field": "account_ids"}
     with pytest.raises(NotFound):
-        run_rule_now(alice, rule.pk)
+        run_rule_now(owner(alice), rule.pk)
     assert not JobLog.objects.exists()
 
 
@@ -294,12 +294,87 @@ def test_deleting_a_rule_keeps_its_posts(alice: User, bob: User, ai_model: FakeO
     rule = make_rule(bob)
     post = schedule_rule_post(rule.pk, run_at=datetime(2026, 12, 1, 9, tzinfo=UTC), drafts=write_rule_posts(rule.pk))
     with pytest.raises(NotFound):
-        delete_rule(alice, rule.pk)
-    delete_rule(bob, rule.pk)
+        delete_rule(owner(alice), rule.pk)
+    delete_rule(owner(bob), rule.pk)
     assert not AutomationRule.objects.exists()
     post.refresh_from_db()
     assert post.automation_rule_id is None
     assert post.targets.get().status == TargetStatus.SCHEDULED
     assert CreditReservation.objects.get(target__post=post).status == ReservationStatus.PENDING
     with pytest.raises(NotFound):
-        delete_rule(bob, rule.pk)
+        delete_rule(owner(bob), rule.pk)
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.CONTRIBUTOR])
+def test_a_viewer_or_contributor_may_not_manage_rules(alice: User, bob: User, role: Role) -> None:
+    rule = make_rule(bob, enabled=False)
+    member = join(alice, workspace_of(bob), role)
+    account_ids = list(rule.accounts.values_list("pk", flat=True))
+    with pytest.raises(RoleTooLow) as refusal:
+        save_rule(member, name="Theirs", schedule="0 9 * * *", brief=BRIEF, account_ids=account_ids)
+    assert refusal.value.details == {"role": role.value, "needed": "editor", "action": "automate"}
+    with pytest.raises(RoleTooLow):
+        set_rule_enabled(member, rule.pk, enabled=True)
+    with pytest.raises(RoleTooLow):
+        run_rule_now(member, rule.pk)
+    with pytest.raises(RoleTooLow):
+        delete_rule(member, rule.pk)
+    rule.refresh_from_db()
+    assert (AutomationRule.objects.count(), rule.enabled, rule.name) == (1, False, "Morning post")
+    assert not JobLog.objects.exists()
+
+
+def test_an_editor_manages_the_workspaces_rules(alice: User, bob: User) -> None:
+    rule = make_rule(bob, enabled=False)
+    editor = join(alice, workspace_of(bob), Role.EDITOR)
+    account_ids = list(rule.accounts.values_list("pk", flat=True))
+    made = save_rule(editor, name="Evening post", schedule="0 18 * * *", brief=BRIEF, account_ids=account_ids)
+    assert made.workspace_id == workspace_of(bob).pk
+    assert set_rule_enabled(editor, rule.pk, enabled=True).enabled is True
+    delete_rule(editor, made.pk)
+    assert list(AutomationRule.objects.values_list("pk", flat=True)) == [rule.pk]
+
+
+def test_a_member_of_another_workspace_finds_no_such_rule(alice: User, bob: User, carol: User) -> None:
+    rule = make_rule(bob, enabled=False)
+    elsewhere = join(alice, workspace_of(carol), Role.ADMIN)
+    with pytest.raises(NotFound):
+        set_rule_enabled(elsewhere, rule.pk, enabled=True)
+    with pytest.raises(NotFound):
+        delete_rule(elsewhere, rule.pk)
+    assert AutomationRule.objects.filter(pk=rule.pk, enabled=False).exists()
+
+
+def test_a_rules_post_belongs_to_the_workspace_and_has_no_author(bob: User, ai_model: FakeOpenAI) -> None:
+    rule = make_rule(bob)
+    post = schedule_rule_post(rule.pk, run_at=datetime(2026, 12, 1, 9, tzinfo=UTC), drafts=write_rule_posts(rule.pk))
+    assert (post.workspace_id, post.author_id) == (workspace_of(bob).pk, None)
+    assert post.targets.get().status == TargetStatus.SCHEDULED
+
+
+def test_a_review_goes_to_approvers_and_a_failure_to_rule_managers(alice: User, bob: User, carol: User) -> None:
+    workspace = workspace_of(bob)
+    join(alice, workspace, Role.EDITOR)
+    join(carol, workspace, Role.CONTRIBUTOR)
+    account = create_account(bob)
+    rule = save_rule(
+        owner(bob),
+        name="Sale",
+        schedule="0 9 * * *",
+        brief=BRIEF,
+        account_ids=[account.pk],
+        enabled=True,
+        review=Review.REVIEW_FIRST,
+    )
+    drafts = [{"platform": "mastodon", "text": "Hi", "parts": []}]
+    schedule_rule_post(rule.pk, run_at=datetime(2026, 12, 1, 9, tzinfo=UTC), drafts=drafts)
+    record_rule_failure(rule.pk, NoProviderConfigured())
+
+    def told(kind: NotificationType) -> set[str]:
+        found = Notification.objects.filter(type=kind, workspace=workspace)
+        return set(found.values_list("user__username", flat=True))
+
+    assert told(NotificationType.POST_REVIEW) == {"alice", "bob"}
+    assert told(NotificationType.RULE_FAILED) == {"alice", "bob"}
+    key = Notification.objects.filter(type=NotificationType.RULE_FAILED).values_list("dedupe_key", flat=True).first()
+    assert key is not None and key.startswith(f"{workspace.pk}:rule_failed:{rule.pk}:")

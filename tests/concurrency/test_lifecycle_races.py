@@ -17,6 +17,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post, make_user
+from tests.support.workspaces import owner, workspace_of
 from tidings.core.errors import Conflict
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.credits.selectors import available_credits
@@ -95,10 +96,12 @@ def due_target(user_tier: Tier = Tier.PRO) -> tuple[Post, PostTarget]:
 
 def test_unschedule_waiting_on_the_dispatchers_claim_gives_back_no_credit() -> None:
     post, target = due_target()
-    user = post.user
+    user = post.author
+    assert user is not None
+    actor = owner(user)
 
     with held_open(lambda: publishing.claim_due_targets()) as claim:
-        thread, outcome = in_thread(lambda: unschedule_post(user, post.pk))
+        thread, outcome = in_thread(lambda: unschedule_post(actor, post.pk))
         wait_until_blocked_on_a_lock()
     thread.join(timeout=30)
 
@@ -107,31 +110,39 @@ def test_unschedule_waiting_on_the_dispatchers_claim_gives_back_no_credit() -> N
     target.refresh_from_db()
     assert target.status == TargetStatus.QUEUED
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.PENDING
-    user.refresh_from_db()
-    assert available_credits(user) == user.credits - 1 == ledger_balance(user) - 1
+    assert (
+        available_credits(workspace_of(user))
+        == workspace_of(user).credits - 1
+        == ledger_balance(workspace_of(user)) - 1
+    )
 
 
 def test_the_claim_skips_a_target_that_an_unschedule_holds_and_never_queues_it() -> None:
     post, target = due_target()
-    user = post.user
+    user = post.author
+    assert user is not None
+    actor = owner(user)
 
-    with held_open(lambda: unschedule_post(user, post.pk)):
+    with held_open(lambda: unschedule_post(actor, post.pk)):
         claimed = publishing.claim_due_targets()
     assert claimed == []
     target.refresh_from_db()
     assert target.status == TargetStatus.DRAFT
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.RELEASED
-    user.refresh_from_db()
-    assert available_credits(user) == user.credits == ledger_balance(user) == 500
+    assert (
+        available_credits(workspace_of(user)) == workspace_of(user).credits == ledger_balance(workspace_of(user)) == 500
+    )
 
 
 def test_cancel_waiting_on_a_begun_publish_leaves_the_publish_and_its_credit_alone() -> None:
     post, target = due_target()
-    user = post.user
+    user = post.author
+    assert user is not None
+    actor = owner(user)
     publishing.claim_due_targets()
 
     with held_open(lambda: publishing.begin_publish(target.pk)):
-        thread, outcome = in_thread(lambda: cancel_post(user, post.pk))
+        thread, outcome = in_thread(lambda: cancel_post(actor, post.pk))
         wait_until_blocked_on_a_lock()
     thread.join(timeout=30)
 
@@ -143,17 +154,19 @@ def test_cancel_waiting_on_a_begun_publish_leaves_the_publish_and_its_credit_alo
 
 def test_delete_waiting_on_a_begun_publish_is_refused_and_the_credit_keeps_its_target() -> None:
     post, target = due_target()
-    user = post.user
+    user = post.author
+    assert user is not None
+    actor = owner(user)
     publishing.claim_due_targets()
 
     with held_open(lambda: publishing.begin_publish(target.pk)):
-        thread, outcome = in_thread(lambda: delete_post(user, post.pk))
+        thread, outcome = in_thread(lambda: delete_post(actor, post.pk))
         wait_until_blocked_on_a_lock()
     thread.join(timeout=30)
 
     assert isinstance(outcome.get("error"), Conflict)
     assert Post.objects.filter(pk=post.pk).exists()
-    reservation = CreditReservation.objects.get(user=user)
+    reservation = CreditReservation.objects.get(workspace=workspace_of(user))
     assert (reservation.status, reservation.target_id) == (ReservationStatus.PENDING, target.pk)
     assert publishing.complete_publish(target.pk, external_id="1") is True
     reservation.refresh_from_db()
@@ -162,14 +175,17 @@ def test_delete_waiting_on_a_begun_publish_is_refused_and_the_credit_keeps_its_t
 
 def test_a_queued_post_deleted_before_its_publish_begins_is_released_and_the_publish_does_nothing() -> None:
     post, target = due_target()
-    user = post.user
+    user = post.author
+    assert user is not None
+    actor = owner(user)
     publishing.claim_due_targets()
 
-    delete_post(user, post.pk)
+    delete_post(actor, post.pk)
     begin = publishing.begin_publish(target.pk)
 
     assert begin.action == "done"
-    reservation = CreditReservation.objects.get(user=user)
+    reservation = CreditReservation.objects.get(workspace=workspace_of(user))
     assert (reservation.status, reservation.target_id) == (ReservationStatus.RELEASED, None)
-    user.refresh_from_db()
-    assert available_credits(user) == user.credits == ledger_balance(user) == 500
+    assert (
+        available_credits(workspace_of(user)) == workspace_of(user).credits == ledger_balance(workspace_of(user)) == 500
+    )

@@ -1,4 +1,4 @@
-"""Many threads, one user: limits hold exactly and no credit is lost or spent twice.
+"""Many threads, one workspace: limits hold exactly and no credit is lost or spent twice.
 
 Each thread has its own database connection and all of them start together at a barrier. These run on SQLite
 (BEGIN IMMEDIATE serialises writers) and on PostgreSQL (row locks), where `make test` requires them to run.
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tests.conftest import create_account, make_user
 from tests.support.credits import hold_credits, holding_account
+from tests.support.workspaces import owner, workspace_of
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.renewal import renew_credits
 from tidings.credits.selectors import available_credits
@@ -32,6 +33,7 @@ from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 from tidings.usage.models import Metric
 from tidings.usage.services import count_usage, local_day, usage_on
+from tidings.workspaces.roles import Action
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 50
@@ -70,52 +72,60 @@ def report(name: str, outcomes: Counter[str]) -> None:
 def test_fifty_threads_scheduling_for_a_free_user_fill_the_queue_exactly() -> None:
     alice = make_user("alice", Tier.FREE)
     account = create_account(alice)
-    drafts = [create_post(alice, text=f"post {n}", account_ids=[account.pk]) for n in range(THREADS)]
+    drafts = [create_post(owner(alice), text=f"post {n}", account_ids=[account.pk]) for n in range(THREADS)]
     # A day each, so the queue binds rather than the two posts a day.
     at = [timezone.now() + timedelta(hours=1, days=n) for n in range(THREADS)]
 
     outcomes = run_together(
-        [lambda pk=post.pk, n=n: schedule_post(alice, pk, at=at[n]).pk and "scheduled" for n, post in enumerate(drafts)]
+        [
+            lambda pk=post.pk, n=n: schedule_post(owner(alice), pk, at=at[n]).pk and "scheduled"
+            for n, post in enumerate(drafts)
+        ]
     )
     report("schedule x50 (Free: queue 5, credits 10)", outcomes)
 
     assert outcomes == Counter({"'scheduled'": 5, "TierLimitReached": 45})
-    alice.refresh_from_db()
-    assert alice.credits == 10
-    assert ledger_balance(alice) == 10
-    assert CreditReservation.objects.filter(user=alice, status=ReservationStatus.PENDING).count() == 5
-    assert CreditReservation.objects.filter(user=alice).count() == 5
-    assert available_credits(alice) == 5
-    scheduled = alice.posts.filter(targets__status=TargetStatus.SCHEDULED).distinct()
+    assert workspace_of(alice).credits == 10
+    assert ledger_balance(workspace_of(alice)) == 10
+    assert (
+        CreditReservation.objects.filter(workspace=workspace_of(alice), status=ReservationStatus.PENDING).count() == 5
+    )
+    assert CreditReservation.objects.filter(workspace=workspace_of(alice)).count() == 5
+    assert available_credits(workspace_of(alice)) == 5
+    scheduled = workspace_of(alice).posts.filter(targets__status=TargetStatus.SCHEDULED).distinct()
     assert scheduled.count() == 5
-    assert alice.posts.filter(targets__status=TargetStatus.DRAFT).exclude(draft_reason="").count() == 45
+    assert workspace_of(alice).posts.filter(targets__status=TargetStatus.DRAFT).exclude(draft_reason="").count() == 45
     assert Notification.objects.filter(user=alice, type=NotificationType.TIER_LIMIT_REACHED).count() == 1
 
 
 def test_when_credits_bind_first_exactly_the_balance_is_reserved() -> None:
     alice = make_user("alice", Tier.FREE, tier_limits={"queue_size": 100})
     account = create_account(alice)
-    drafts = [create_post(alice, text=f"post {n}", account_ids=[account.pk]) for n in range(THREADS)]
+    drafts = [create_post(owner(alice), text=f"post {n}", account_ids=[account.pk]) for n in range(THREADS)]
     at = [timezone.now() + timedelta(hours=1, days=n) for n in range(THREADS)]
 
     outcomes = run_together(
-        [lambda pk=post.pk, n=n: schedule_post(alice, pk, at=at[n]).pk and "scheduled" for n, post in enumerate(drafts)]
+        [
+            lambda pk=post.pk, n=n: schedule_post(owner(alice), pk, at=at[n]).pk and "scheduled"
+            for n, post in enumerate(drafts)
+        ]
     )
     report("schedule x50 (credits 10, queue 100)", outcomes)
 
     assert outcomes == Counter({"'scheduled'": 10, "InsufficientCredits": 40})
-    assert CreditReservation.objects.filter(user=alice, status=ReservationStatus.PENDING).count() == 10
-    alice.refresh_from_db()
-    assert available_credits(alice) == 0
-    assert alice.credits == ledger_balance(alice) == 10
+    assert (
+        CreditReservation.objects.filter(workspace=workspace_of(alice), status=ReservationStatus.PENDING).count() == 10
+    )
+    assert available_credits(workspace_of(alice)) == 0
+    assert workspace_of(alice).credits == ledger_balance(workspace_of(alice)) == 10
 
 
 def _publishing(target: PostTarget) -> PostTarget:
     """The target as a worker leaves it between begin and completion: publishing, its send answered."""
     with transaction.atomic():
-        owner = lock_workspace(target.post.user_id)
+        locked = lock_workspace(target.post.workspace_id)
         move_targets(None, [target.pk], to=TargetStatus.QUEUED)
-        move_targets(owner, [target.pk], to=TargetStatus.PUBLISHING)
+        move_targets(locked, [target.pk], to=TargetStatus.PUBLISHING)
     return target
 
 
@@ -127,10 +137,12 @@ def test_a_reservation_is_consumed_once_however_many_workers_try() -> None:
     report("complete one publish x50", outcomes)
 
     assert outcomes == Counter({"True": 1, "False": 49})
-    bob.refresh_from_db()
-    assert bob.credits == ledger_balance(bob) == 499
-    assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.CONSUME).count() == 1
-    assert usage_on(bob, metric=Metric.POSTS, platform=target.platform, day=local_day(bob)) == 1
+    assert workspace_of(bob).credits == ledger_balance(workspace_of(bob)) == 499
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), kind=LedgerKind.CONSUME).count() == 1
+    assert (
+        usage_on(workspace_of(bob), metric=Metric.POSTS, platform=target.platform, day=local_day(workspace_of(bob)))
+        == 1
+    )
 
 
 def test_completion_racing_failure_settles_the_reservation_exactly_once() -> None:
@@ -152,13 +164,12 @@ def test_completion_racing_failure_settles_the_reservation_exactly_once() -> Non
     assert len(winners) == 1
     assert sum(outcomes.values()) == THREADS
     reservation = CreditReservation.objects.get(target=target)
-    bob.refresh_from_db()
     if reservation.status == ReservationStatus.CONSUMED:
-        assert bob.credits == 499
+        assert workspace_of(bob).credits == 499
     else:
         assert reservation.status == ReservationStatus.RELEASED
-        assert bob.credits == 500
-    assert available_credits(bob) == bob.credits == ledger_balance(bob)
+        assert workspace_of(bob).credits == 500
+    assert available_credits(workspace_of(bob)) == workspace_of(bob).credits == ledger_balance(workspace_of(bob))
 
 
 def test_concurrent_reservations_never_overdraw() -> None:
@@ -169,32 +180,35 @@ def test_concurrent_reservations_never_overdraw() -> None:
     report("reserve 3 x20 (credits 10)", outcomes)
 
     assert outcomes == Counter({"True": 3, "InsufficientCredits": 17})
-    assert available_credits(alice) == 1
-    assert CreditReservation.objects.filter(user=alice, status=ReservationStatus.PENDING).count() == 3
+    assert available_credits(workspace_of(alice)) == 1
+    assert (
+        CreditReservation.objects.filter(workspace=workspace_of(alice), status=ReservationStatus.PENDING).count() == 3
+    )
 
 
 def test_a_cycle_renews_once_under_concurrent_renewals() -> None:
     bob = make_user("bob", Tier.PRO)
-    later = bob.next_credit_reset + timedelta(minutes=1)
+    later = workspace_of(bob).next_credit_reset + timedelta(minutes=1)
 
-    outcomes = run_together([lambda: renew_credits(bob.pk, now=later) is not None] * 20)
+    outcomes = run_together([lambda: renew_credits(workspace_of(bob).pk, now=later) is not None] * 20)
     report("renew x20", outcomes)
 
     assert outcomes == Counter({"True": 1, "False": 19})
-    bob.refresh_from_db()
-    assert bob.credits == ledger_balance(bob) == 500 + 250
-    renewals = CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.RENEWAL)
+    assert workspace_of(bob).credits == ledger_balance(workspace_of(bob)) == 500 + 250
+    renewals = CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), kind=LedgerKind.RENEWAL)
     assert sorted(renewals.values_list("balance", "amount")) == [("credits", 500), ("video_credits", 30)]
-    assert bob.video_credits == ledger_balance(bob, "video_credits") == 30 + 15
+    assert workspace_of(bob).video_credits == ledger_balance(workspace_of(bob), "video_credits") == 30 + 15
 
 
 def test_daily_usage_counts_every_concurrent_increment() -> None:
     carol = make_user("carol", Tier.BUSINESS)
 
-    outcomes = run_together([lambda: count_usage(carol, metric=Metric.POSTS, platform="x") > 0] * THREADS)
+    outcomes = run_together([lambda: count_usage(workspace_of(carol), metric=Metric.POSTS, platform="x") > 0] * THREADS)
 
     assert outcomes == Counter({"True": THREADS})
-    assert usage_on(carol, metric=Metric.POSTS, platform="x", day=local_day(carol)) == THREADS
+    assert (
+        usage_on(workspace_of(carol), metric=Metric.POSTS, platform="x", day=local_day(workspace_of(carol))) == THREADS
+    )
 
 
 def test_a_deduplicated_notification_is_created_once() -> None:
@@ -202,13 +216,14 @@ def test_a_deduplicated_notification_is_created_once() -> None:
 
     def send() -> bool:
         created = notify(
-            carol,
+            workspace_of(carol),
+            audience=Action.SCHEDULE,
             type=NotificationType.LOW_CREDITS,
             title="Low",
             message="Low",
             dedupe_key="low_credits:cycle-1",
         )
-        return created is not None
+        return bool(created)
 
     outcomes = run_together([send] * 20)
 
@@ -217,19 +232,19 @@ def test_a_deduplicated_notification_is_created_once() -> None:
 
 
 @pytest.mark.postgres
-def test_lock_user_holds_a_row_lock_on_postgres() -> None:
-    """The guarantee the services rely on: while one transaction holds the user, another cannot take it."""
+def test_lock_workspace_holds_a_row_lock_on_postgres() -> None:
+    """The guarantee the services rely on: while one transaction holds the workspace, another cannot take it."""
     from django.db import OperationalError
 
-    from tidings.accounts.models import User
+    from tidings.workspaces.models import Workspace
 
-    alice = make_user("alice", Tier.FREE)
+    workspace = workspace_of(make_user("alice", Tier.FREE))
     holding = threading.Event()
     done = threading.Event()
 
     def holder() -> None:
         with transaction.atomic():
-            lock_workspace(alice.pk)
+            lock_workspace(workspace.pk)
             holding.set()
             done.wait(timeout=30)
         connections.close_all()
@@ -239,12 +254,12 @@ def test_lock_user_holds_a_row_lock_on_postgres() -> None:
     assert holding.wait(timeout=30)
     try:
         with pytest.raises(OperationalError), transaction.atomic():
-            User.objects.select_for_update(nowait=True).get(pk=alice.pk)
+            Workspace.objects.select_for_update(nowait=True).get(pk=workspace.pk)
     finally:
         done.set()
         thread.join(timeout=30)
     with transaction.atomic():
-        assert lock_workspace(alice.pk).pk == alice.pk
+        assert lock_workspace(workspace.pk).pk == workspace.pk
 
 
 def test_video_posts_scheduled_at_once_reserve_exactly_the_video_credits_and_no_credit() -> None:
@@ -254,40 +269,53 @@ def test_video_posts_scheduled_at_once_reserve_exactly_the_video_credits_and_no_
 
     alice = make_user("alice", Tier.FREE, tier_limits={"queue_size": 100})
     account = create_account(alice, Platform.WEBHOOK)
-    drafts = [create_post(alice, text=f"clip {n}", account_ids=[account.pk]) for n in range(20)]
+    drafts = [create_post(owner(alice), text=f"clip {n}", account_ids=[account.pk]) for n in range(20)]
     MediaAsset.objects.bulk_create(
         MediaAsset(
-            user=alice, post=post, file="uploads/clip.mp4", kind=MediaKind.VIDEO, mime_type="video/mp4", size_bytes=1
+            workspace=post.workspace,
+            post=post,
+            file="uploads/clip.mp4",
+            kind=MediaKind.VIDEO,
+            mime_type="video/mp4",
+            size_bytes=1,
         )
         for post in drafts
     )
     at = [timezone.now() + timedelta(hours=1, days=n) for n in range(20)]
 
     outcomes = run_together(
-        [lambda pk=post.pk, n=n: schedule_post(alice, pk, at=at[n]).pk and "scheduled" for n, post in enumerate(drafts)]
+        [
+            lambda pk=post.pk, n=n: schedule_post(owner(alice), pk, at=at[n]).pk and "scheduled"
+            for n, post in enumerate(drafts)
+        ]
     )
     report("schedule x20 video posts (Free: 2 video credits)", outcomes)
 
     assert outcomes == Counter({"'scheduled'": 2, "InsufficientCredits": 18})
-    alice.refresh_from_db()
-    held = CreditReservation.objects.filter(user=alice, status=ReservationStatus.PENDING)
+    held = CreditReservation.objects.filter(workspace=workspace_of(alice), status=ReservationStatus.PENDING)
     assert list(held.values_list("balance", flat=True)) == [Balance.VIDEO_CREDITS] * 2
-    assert available_credits(alice, Balance.VIDEO_CREDITS) == 0
-    assert alice.video_credits == ledger_balance(alice, Balance.VIDEO_CREDITS) == 2
-    assert available_credits(alice) == alice.credits == ledger_balance(alice) == 10
+    assert available_credits(workspace_of(alice), Balance.VIDEO_CREDITS) == 0
+    assert workspace_of(alice).video_credits == ledger_balance(workspace_of(alice), Balance.VIDEO_CREDITS) == 2
+    assert (
+        available_credits(workspace_of(alice))
+        == workspace_of(alice).credits
+        == ledger_balance(workspace_of(alice))
+        == 10
+    )
 
 
 def test_picks_sent_at_once_connect_from_one_sign_in_once_and_within_the_plan() -> None:
     user = make_user("piper", Tier.FREE)
     found = [(Identity(f"page-{n}", f"Page {n}"), TokenSet(f"token-{n}")) for n in range(THREADS)]
-    pending = hold_choices(user, platform=Platform.FACEBOOK, found=found)
+    actor = owner(user)
+    pending = hold_choices(actor, platform=Platform.FACEBOOK, found=found)
 
     def pick(n: int) -> Callable[[], int]:
-        return lambda: len(pick_choices(user, pending.pk, external_ids=[f"page-{n}"]))
+        return lambda: len(pick_choices(actor, pending.pk, external_ids=[f"page-{n}"]))
 
     outcomes = run_together([pick(n) for n in range(THREADS)])
     report("one sign-in, many picks", outcomes)
     # The first pick connects its Page and uses the sign-in up; every other finds it gone.
     assert outcomes == Counter({"1": 1, "NotFound": THREADS - 1})
-    assert SocialAccount.objects.filter(user=user).count() == 1
+    assert SocialAccount.objects.filter(workspace=workspace_of(user)).count() == 1
     assert not PendingConnection.objects.exists()

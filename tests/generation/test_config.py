@@ -1,4 +1,4 @@
-"""Which provider a user writes with: their own, else the site's, else none (and then nothing pretends)."""
+"""Which provider a workspace writes with: its own, else the site's, else none (and then nothing pretends)."""
 
 import logging
 
@@ -7,6 +7,7 @@ from django.db import connection
 
 from tests.generation.conftest import API_KEY, MODEL
 from tests.generation.fake_openai import FakeOpenAI, Reply
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.generation.brief import Brief
@@ -34,10 +35,10 @@ BRIEF = Brief(topic="A new bakery")
 
 def test_without_any_provider_every_action_says_so_and_nothing_is_counted(alice: User) -> None:
     calls = [
-        lambda: generate_posts(alice, brief=BRIEF, platforms=["x"]),
-        lambda: rewrite_text(alice, text="Hi", instruction="warmer", platform="x"),
-        lambda: shorten_text(alice, text="Hi", platform="x"),
-        lambda: stream_generation(alice, brief=BRIEF, platform="x"),
+        lambda: generate_posts(owner(alice), brief=BRIEF, platforms=["x"]),
+        lambda: rewrite_text(owner(alice), text="Hi", instruction="warmer", platform="x"),
+        lambda: shorten_text(owner(alice), text="Hi", platform="x"),
+        lambda: stream_generation(owner(alice), brief=BRIEF, platform="x"),
     ]
     for call in calls:
         with pytest.raises(NoProviderConfigured) as refusal:
@@ -87,7 +88,7 @@ def test_a_wrong_site_setting_is_named_to_the_operator_only(
     with pytest.raises(ProviderMisconfigured, match=complaint) as named:
         site_config()  # what `tidings doctor` shows the operator
     with caplog.at_level(logging.WARNING, logger="tidings.generation"), pytest.raises(SiteProviderBroken) as refused:
-        generate_posts(alice, brief=BRIEF, platforms=["x"])
+        generate_posts(owner(alice), brief=BRIEF, platforms=["x"])
     # The user is told whom to ask; the setting's name is for the operator, in the log.
     assert "TIDINGS_" not in refused.value.message
     assert "Ask the person who runs this server" in refused.value.message
@@ -96,46 +97,46 @@ def test_a_wrong_site_setting_is_named_to_the_operator_only(
 
 
 def test_the_registry_builds_the_writer_for_each_kind(alice: User, bob: User, site_provider: FakeOpenAI) -> None:
-    assert isinstance(resolve_writer(alice), OpenAICompatibleWriter)
-    save_provider_config(bob, kind="anthropic", model="claude-sonnet-4-5", api_key="sk-ant-bob")
-    assert isinstance(resolve_writer(bob), AnthropicWriter)
+    assert isinstance(resolve_writer(workspace_of(alice)), OpenAICompatibleWriter)
+    save_provider_config(owner(bob), kind="anthropic", model="claude-sonnet-4-5", api_key="sk-ant-bob")
+    assert isinstance(resolve_writer(workspace_of(bob)), AnthropicWriter)
 
 
-def test_a_users_own_provider_wins_over_the_sites(
+def test_a_workspaces_own_provider_wins_over_the_sites(
     alice: User, bob: User, site_provider: FakeOpenAI, server: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TIDINGS_ALLOW_LOCAL_SERVERS", "1")  # bob's own model server is on this machine
     own = FakeOpenAI().start()
     try:
         own.then(Reply("From bob's own model."))
-        save_provider_config(bob, kind="openai", model="bobs-llama", base_url=own.url, api_key="sk-bob")
-        [draft] = generate_posts(bob, brief=BRIEF, platforms=["x"])
+        save_provider_config(owner(bob), kind="openai", model="bobs-llama", base_url=own.url, api_key="sk-bob")
+        [draft] = generate_posts(owner(bob), brief=BRIEF, platforms=["x"])
         assert draft.text == "From bob's own model."
         [request] = own.requests
         assert request.body["model"] == "bobs-llama"
         assert request.headers["authorization"] == "Bearer sk-bob"
-        assert GenerationLog.objects.get(user=bob).model == "bobs-llama"
-        generate_posts(alice, brief=BRIEF, platforms=["x"])
+        assert GenerationLog.objects.get(workspace=workspace_of(bob)).model == "bobs-llama"
+        generate_posts(owner(alice), brief=BRIEF, platforms=["x"])
         assert [r.body["model"] for r in server.requests] == [MODEL]
     finally:
         own.stop()
 
 
 def test_the_stored_key_is_encrypted_and_only_kept_for_the_same_endpoint(bob: User) -> None:
-    save_provider_config(bob, kind="openai", model="gpt-4o-mini", api_key="sk-bob-secret")
+    save_provider_config(owner(bob), kind="openai", model="gpt-4o-mini", api_key="sk-bob-secret")
     with connection.cursor() as cursor:
         cursor.execute("SELECT api_key FROM generation_aiproviderconfig")
         [(stored,)] = cursor.fetchall()
     assert "sk-bob-secret" not in stored
-    save_provider_config(bob, kind="openai", model="gpt-4.1-mini")
-    assert AIProviderConfig.objects.get(user=bob).api_key == "sk-bob-secret"
-    save_provider_config(bob, kind="openai", model="gpt-4.1-mini", base_url="https://elsewhere.example/v1")
-    config = provider_config(bob)
+    save_provider_config(owner(bob), kind="openai", model="gpt-4.1-mini")
+    assert AIProviderConfig.objects.get(workspace=workspace_of(bob)).api_key == "sk-bob-secret"
+    save_provider_config(owner(bob), kind="openai", model="gpt-4.1-mini", base_url="https://elsewhere.example/v1")
+    config = provider_config(workspace_of(bob))
     assert config is not None
-    assert (config.base_url, config.api_key, config.source) == ("https://elsewhere.example/v1", "", "user")
-    assert remove_provider_config(bob)
-    assert provider_config(bob) is None
-    assert not remove_provider_config(bob)
+    assert (config.base_url, config.api_key, config.source) == ("https://elsewhere.example/v1", "", "workspace")
+    assert remove_provider_config(owner(bob))
+    assert provider_config(workspace_of(bob)) is None
+    assert not remove_provider_config(owner(bob))
 
 
 @pytest.mark.parametrize(
@@ -148,6 +149,6 @@ def test_the_stored_key_is_encrypted_and_only_kept_for_the_same_endpoint(bob: Us
 )
 def test_a_bad_provider_setting_is_refused(bob: User, kwargs: dict[str, str], field: str) -> None:
     with pytest.raises(InvalidInput) as refusal:
-        save_provider_config(bob, **kwargs)
+        save_provider_config(owner(bob), **kwargs)
     assert refusal.value.details == {"field": field}
     assert not AIProviderConfig.objects.exists()

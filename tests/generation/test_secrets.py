@@ -8,6 +8,7 @@ import respx
 
 from tests.generation.conftest import API_KEY
 from tests.generation.fake_openai import Fail, FakeOpenAI, Hang, Reply
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import DomainError
 from tidings.generation.brief import Brief
@@ -43,13 +44,13 @@ def test_the_key_appears_nowhere_whatever_the_provider_does(
         Fail(401, API_KEY),
     )
     errors: list[DomainError] = []
-    generate_posts(bob, brief=BRIEF, platforms=["x"])
+    generate_posts(owner(bob), brief=BRIEF, platforms=["x"])
     for _ in range(5):
         with pytest.raises(DomainError) as error:
-            generate_posts(bob, brief=BRIEF, platforms=["x"])
+            generate_posts(owner(bob), brief=BRIEF, platforms=["x"])
         errors.append(error.value)
     with pytest.raises(DomainError) as error:
-        list(stream_generation(bob, brief=BRIEF, platform="x"))
+        list(stream_generation(owner(bob), brief=BRIEF, platform="x"))
     errors.append(error.value)
 
     assert len(site_provider.requests) == 11
@@ -64,7 +65,7 @@ def test_the_key_appears_nowhere_whatever_the_provider_does(
     ]
     for failure in errors:
         assert API_KEY not in f"{failure} {failure!r} {failure.as_dict()} {failure.__context__!r}"
-    assert GenerationLog.objects.filter(user=bob).count() == 7
+    assert GenerationLog.objects.filter(workspace=workspace_of(bob)).count() == 7
     assert API_KEY not in every_log_value()
     assert "The AI provider answered HTTP 400: Bad request made with [redacted]" in caplog.text  # the operator's log
     assert "Request options" in caplog.text  # the SDK's own DEBUG logging was captured too
@@ -74,11 +75,11 @@ def test_the_key_appears_nowhere_whatever_the_provider_does(
 @respx.mock
 def test_anthropic_errors_do_not_carry_the_key(bob: User, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    save_provider_config(bob, kind="anthropic", model="claude-sonnet-4-5", api_key=API_KEY)
+    save_provider_config(owner(bob), kind="anthropic", model="claude-sonnet-4-5", api_key=API_KEY)
     body = {"type": "error", "error": {"type": "invalid_request_error", "message": f"echo {API_KEY}"}}
     respx.post("https://api.anthropic.com/v1/messages").mock(return_value=httpx.Response(400, json=body))
     with pytest.raises(DomainError) as error:
-        generate_posts(bob, brief=BRIEF, platforms=["x"])
+        generate_posts(owner(bob), brief=BRIEF, platforms=["x"])
     assert error.value.message == "Anthropic answered 400 Bad Request. Check the model name and the base URL."
     assert "Anthropic answered HTTP 400: echo [redacted]" in caplog.text
     assert API_KEY not in every_log_value()

@@ -4,6 +4,7 @@ import pytest
 
 from tests.generation.conftest import MODEL
 from tests.generation.fake_openai import Fail, FakeOpenAI, Hang, Reply, Request
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
@@ -23,17 +24,17 @@ BRIEF = Brief(topic="Our bakery opens a second shop", tone="warm", audience="nei
 
 
 def used(user: User) -> int:
-    return usage_on(user, metric=Metric.GENERATIONS, day=local_day(user))
+    return usage_on(workspace_of(user), metric=Metric.GENERATIONS, day=local_day(workspace_of(user)))
 
 
 def logs(user: User) -> list[dict[str, object]]:
     fields = ("provider", "model", "action", "platform", "prompt_version", "tokens_in", "tokens_out", "outcome")
-    return list(GenerationLog.objects.filter(user=user).order_by("id").values(*fields, "error"))
+    return list(GenerationLog.objects.filter(workspace=workspace_of(user)).order_by("id").values(*fields, "error"))
 
 
 def test_a_generation_returns_the_models_draft_and_logs_the_call(alice: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Reply("Fresh bread, new address! Come say hello.", tokens_in=120, tokens_out=14))
-    [draft] = generate_posts(alice, brief=BRIEF, platforms=["bluesky"])
+    [draft] = generate_posts(owner(alice), brief=BRIEF, platforms=["bluesky"])
     assert draft.as_dict() == {
         "platform": "bluesky",
         "variant": 1,
@@ -60,10 +61,9 @@ def test_a_generation_returns_the_models_draft_and_logs_the_call(alice: User, si
     assert request.body["messages"] == sent
     assert request.body["model"] == MODEL
     assert used(alice) == 1
-    alice.refresh_from_db()
-    assert alice.credits == 10
+    assert workspace_of(alice).credits == 10
     assert not CreditReservation.objects.exists()
-    assert not CreditLedgerEntry.objects.filter(user=alice).exclude(kind="grant").exists()
+    assert not CreditLedgerEntry.objects.filter(workspace=workspace_of(alice)).exclude(kind="grant").exists()
 
 
 def answer_per_platform(request: Request) -> Reply:
@@ -78,7 +78,7 @@ def answer_per_platform(request: Request) -> Reply:
 
 def test_each_platform_gets_its_own_draft_fitted_to_its_rules(bob: User, site_provider: FakeOpenAI) -> None:
     site_provider.default = answer_per_platform
-    drafts = {d.platform: d for d in generate_posts(bob, brief=BRIEF, platforms=["x", "instagram", "mastodon"])}
+    drafts = {d.platform: d for d in generate_posts(owner(bob), brief=BRIEF, platforms=["x", "instagram", "mastodon"])}
     assert len(site_provider.requests) == 3
     x = drafts["x"]
     assert x.is_thread
@@ -96,7 +96,7 @@ def test_each_platform_gets_its_own_draft_fitted_to_its_rules(bob: User, site_pr
 
 
 def test_several_variants_take_different_angles(bob: User, site_provider: FakeOpenAI) -> None:
-    drafts = generate_posts(bob, brief=BRIEF, platforms=["bluesky", "linkedin"], variants=3)
+    drafts = generate_posts(owner(bob), brief=BRIEF, platforms=["bluesky", "linkedin"], variants=3)
     assert [(d.platform, d.variant) for d in drafts] == [
         ("bluesky", 1),
         ("bluesky", 2),
@@ -109,12 +109,12 @@ def test_several_variants_take_different_angles(bob: User, site_provider: FakeOp
     assert [f"This is version {n} of 3." in prompts[n - 1] for n in (1, 2, 3)] == [True, True, True]
     assert len(set(prompts)) == 6
     assert used(bob) == 6
-    assert GenerationLog.objects.filter(user=bob, outcome="ok").count() == 6
+    assert GenerationLog.objects.filter(workspace=workspace_of(bob), outcome="ok").count() == 6
 
 
 def test_rewrite_sends_the_text_and_the_instruction(bob: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Reply("Dear neighbours, our second shop is open."))
-    draft = rewrite_text(bob, text="2nd shop open!!", instruction="more formal", platform="linkedin")
+    draft = rewrite_text(owner(bob), text="2nd shop open!!", instruction="more formal", platform="linkedin")
     assert draft.text == "Dear neighbours, our second shop is open."
     prompt = site_provider.requests[0].prompt
     assert "Instruction: more formal" in prompt
@@ -126,7 +126,7 @@ def test_rewrite_sends_the_text_and_the_instruction(bob: User, site_provider: Fa
 def test_shorten_asks_for_a_tenth_under_the_limit_of_a_single_post(bob: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Reply("Second shop open. Come by!"))
     long_text = "We opened a second shop. " * 20
-    draft = shorten_text(bob, text=long_text, platform="bluesky")
+    draft = shorten_text(owner(bob), text=long_text, platform="bluesky")
     assert draft.parts == ("Second shop open. Come by!",)
     prompt = site_provider.requests[0].prompt
     assert "to at most 270 characters, as a single post, not a thread" in prompt
@@ -138,7 +138,7 @@ def test_a_shortened_text_still_too_long_says_so_instead_of_becoming_a_thread(
     bob: User, site_provider: FakeOpenAI
 ) -> None:
     site_provider.then(Reply("Still far too long. " * 20))
-    draft = shorten_text(bob, text="Long. " * 100, platform="bluesky")
+    draft = shorten_text(owner(bob), text="Long. " * 100, platform="bluesky")
     assert draft.parts == (draft.text,)
     assert draft.problems == (
         "The post is 399 characters long; Bluesky allows 300. Split it into a thread or shorten it.",
@@ -146,7 +146,7 @@ def test_a_shortened_text_still_too_long_says_so_instead_of_becoming_a_thread(
 
 
 def test_shortening_text_that_already_fits_aims_for_two_thirds(bob: User, site_provider: FakeOpenAI) -> None:
-    shorten_text(bob, text="x" * 150, platform="bluesky")
+    shorten_text(owner(bob), text="x" * 150, platform="bluesky")
     assert "to at most 100 characters" in site_provider.requests[0].prompt
 
 
@@ -155,7 +155,7 @@ def test_a_too_long_answer_for_a_platform_without_threads_is_kept_whole_with_the
 ) -> None:
     text = "A pin about bread. " * 40
     site_provider.then(Reply(text))
-    [draft] = generate_posts(bob, brief=BRIEF, platforms=["pinterest"])
+    [draft] = generate_posts(owner(bob), brief=BRIEF, platforms=["pinterest"])
     assert draft.text == text.strip()
     assert draft.parts == (text.strip(),)
     assert draft.problems == tuple(text_problems("pinterest", text.strip()))
@@ -164,20 +164,20 @@ def test_a_too_long_answer_for_a_platform_without_threads_is_kept_whole_with_the
 
 def test_an_answer_cut_at_the_token_budget_says_so(bob: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Reply("Our new shop is", finish_reason="length"))
-    [draft] = generate_posts(bob, brief=BRIEF, platforms=["bluesky"])
+    [draft] = generate_posts(owner(bob), brief=BRIEF, platforms=["bluesky"])
     assert draft.problems == (TRUNCATED,)
 
 
 def test_reasoning_and_wrapping_quotes_are_not_part_of_the_post(bob: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Reply('<think>The user wants warmth.</think>\n"Fresh bread, new address."'))
-    [draft] = generate_posts(bob, brief=BRIEF, platforms=["bluesky"])
+    [draft] = generate_posts(owner(bob), brief=BRIEF, platforms=["bluesky"])
     assert draft.text == "Fresh bread, new address."
 
 
 def test_a_wrong_key_is_a_clear_error_logged_once_and_costs_nothing(alice: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Fail(401, "Incorrect API key provided"))
     with pytest.raises(ProviderAuthError) as error:
-        generate_posts(alice, brief=BRIEF, platforms=["bluesky"])
+        generate_posts(owner(alice), brief=BRIEF, platforms=["bluesky"])
     assert "refused the API key" in error.value.message
     assert len(site_provider.requests) == 1
     [row] = logs(alice)
@@ -189,7 +189,7 @@ def test_a_wrong_key_is_a_clear_error_logged_once_and_costs_nothing(alice: User,
 
 def test_a_transient_failure_is_retried_within_one_logged_call(alice: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Fail(500), Reply("Made it."))
-    [draft] = generate_posts(alice, brief=BRIEF, platforms=["bluesky"])
+    [draft] = generate_posts(owner(alice), brief=BRIEF, platforms=["bluesky"])
     assert draft.text == "Made it."
     assert len(site_provider.requests) == 2
     assert [row["outcome"] for row in logs(alice)] == ["ok"]
@@ -199,7 +199,7 @@ def test_a_transient_failure_is_retried_within_one_logged_call(alice: User, site
 def test_a_provider_that_stays_down_is_unavailable_and_costs_nothing(alice: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Fail(500), Fail(500), Fail(500))
     with pytest.raises(ProviderUnavailable):
-        generate_posts(alice, brief=BRIEF, platforms=["bluesky"])
+        generate_posts(owner(alice), brief=BRIEF, platforms=["bluesky"])
     assert len(site_provider.requests) == 3
     assert [row["outcome"] for row in logs(alice)] == ["error"]
     assert used(alice) == 0
@@ -211,7 +211,7 @@ def test_a_provider_that_times_out_is_unavailable_after_three_attempts(
     monkeypatch.setenv("TIDINGS_AI_TIMEOUT", "0.3")
     site_provider.then(Hang(), Hang(), Hang())
     with pytest.raises(ProviderUnavailable, match=r"did not answer within 0\.3 seconds"):
-        generate_posts(alice, brief=BRIEF, platforms=["bluesky"])
+        generate_posts(owner(alice), brief=BRIEF, platforms=["bluesky"])
     assert len(site_provider.requests) == 3
     [row] = logs(alice)
     assert row["outcome"] == "error"
@@ -222,7 +222,7 @@ def test_a_provider_that_times_out_is_unavailable_after_three_attempts(
 def test_a_request_that_fails_part_way_gives_back_all_it_took(bob: User, site_provider: FakeOpenAI) -> None:
     site_provider.then(Reply("First."), Fail(400, "Unsupported parameter"))
     with pytest.raises(ProviderError, match="answered 400 Bad Request"):
-        generate_posts(bob, brief=BRIEF, platforms=["bluesky", "x", "mastodon"])
+        generate_posts(owner(bob), brief=BRIEF, platforms=["bluesky", "x", "mastodon"])
     assert len(site_provider.requests) == 2
     assert [(row["platform"], row["outcome"]) for row in logs(bob)] == [("bluesky", "ok"), ("x", "error")]
     assert used(bob) == 0
@@ -244,7 +244,7 @@ def test_bad_input_is_refused_before_anything_is_sent_or_counted(
     alice: User, site_provider: FakeOpenAI, kwargs: dict[str, object], field: str
 ) -> None:
     with pytest.raises(InvalidInput) as refusal:
-        generate_posts(alice, **kwargs)  # type: ignore[arg-type]
+        generate_posts(owner(alice), **kwargs)  # type: ignore[arg-type]
     assert refusal.value.details == {"field": field}
     assert site_provider.requests == []
     assert used(alice) == 0

@@ -8,6 +8,7 @@ from django.test import Client
 from tests.conftest import create_account
 from tests.generation.conftest import API_KEY, MODEL
 from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.generation.models import AIProviderConfig
 from tidings.platforms.models import Platform
@@ -28,7 +29,7 @@ def connected(alice: User, bob: User) -> None:
 
 
 def used(user: User) -> int:
-    return usage_on(user, metric=Metric.GENERATIONS, day=local_day(user))
+    return usage_on(workspace_of(user), metric=Metric.GENERATIONS, day=local_day(workspace_of(user)))
 
 
 def events(body: bytes) -> list[tuple[str, object]]:
@@ -86,7 +87,7 @@ def test_a_thread_is_shown_part_by_part(client: Client, bob: User, site_provider
 def test_the_limit_refusal_is_shown_with_what_the_request_needed(
     client: Client, alice: User, site_provider: FakeOpenAI
 ) -> None:
-    count_usage(alice, metric=Metric.GENERATIONS, amount=4)
+    count_usage(workspace_of(alice), metric=Metric.GENERATIONS, amount=4)
     client.force_login(alice)
     page = client.post("/generate/", {**BRIEF, "platforms": ["bluesky", "x"]}).content.decode()
     assert "Today&#x27;s AI generations are used up: 4 of 5 used on the Free plan." in page
@@ -150,7 +151,7 @@ def test_the_stream_answers_refusals_with_an_http_status(
     response = client.post("/generate/stream/", BRIEF)
     assert (response.status_code, response.json()["code"]) == (502, "ai_provider_auth")
     assert used(alice) == 0
-    count_usage(alice, metric=Metric.GENERATIONS, amount=5)
+    count_usage(workspace_of(alice), metric=Metric.GENERATIONS, amount=5)
     response = client.post("/generate/stream/", BRIEF)
     assert response.status_code == 429
     assert response.json()["limit"] == 5
@@ -164,7 +165,7 @@ def test_provider_settings_store_the_key_and_never_show_it(
     form = {"kind": "openai", "base_url": "http://localhost:11434/v1", "model": "llama3.1", "api_key": API_KEY}
     response = client.post("/generate/provider/", form)
     assert response.status_code == 302
-    stored = AIProviderConfig.objects.get(user=bob)
+    stored = AIProviderConfig.objects.get(workspace=workspace_of(bob))
     assert (stored.kind, stored.base_url, stored.model, stored.api_key) == (
         "openai",
         "http://localhost:11434/v1",
@@ -178,7 +179,7 @@ def test_provider_settings_store_the_key_and_never_show_it(
     assert "Writing with <strong>llama3.1</strong>" in page
     assert "your own provider" in page
     client.post("/generate/provider/", {"remove": "1"})
-    assert not AIProviderConfig.objects.filter(user=bob).exists()
+    assert not AIProviderConfig.objects.filter(workspace=workspace_of(bob)).exists()
     assert "No AI provider is set up." in client.get("/generate/").content.decode()
 
 
@@ -192,7 +193,7 @@ def test_a_users_provider_at_an_internal_service_is_refused_and_its_answer_never
     assert not AIProviderConfig.objects.exists()
 
     # Stored while its name was public; it points inside now. The internal service would tell its secrets.
-    AIProviderConfig.objects.create(user=bob, kind="openai", model="m", base_url=server.url)
+    AIProviderConfig.objects.create(workspace=workspace_of(bob), kind="openai", model="m", base_url=server.url)
     server.default = lambda request: Fail(400, "internal admin: password hunter2", type="invalid_request_error")
     page = client.post("/generate/", BRIEF).content.decode()
     assert "The AI provider&#x27;s address is not allowed: 127.0.0.1 is on this machine" in page

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.conftest import create_scheduled_post
 from tests.support.fake_platform import FakePlatform
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.jobs import runtime
 from tidings.platforms.models import Platform, SocialAccount
@@ -65,7 +66,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatform]:
 
 def connect_webhook(user: User, fake: FakePlatform, n: int = 1) -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.WEBHOOK,
         external_id=f"hook-{user.username}-{n}",
         handle=f"{user.username}'s hook {n}",

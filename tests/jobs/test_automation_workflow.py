@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.conftest import create_account
 from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
 from tests.jobs.conftest import wait_for
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule, Review, RunOutcome
 from tidings.automation.services import run_rule_now, save_rule, set_rule_enabled
@@ -25,7 +26,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 def rule_for(user: User) -> AutomationRule:
     account = create_account(user, Platform.BLUESKY)
     return save_rule(
-        user, name="Weekly tip", schedule="0 9 * * 1", brief={"topic": "A tip"}, account_ids=[account.pk], enabled=True
+        owner(user),
+        name="Weekly tip",
+        schedule="0 9 * * 1",
+        brief={"topic": "A tip"},
+        account_ids=[account.pk],
+        enabled=True,
     )
 
 
@@ -45,7 +51,7 @@ def test_an_event_writes_and_schedules_the_rules_post(bob: User, ai_model: FakeO
     assert post.text == "Tip: schedule posts ahead."
     assert post.targets.get().status == TargetStatus.SCHEDULED
     assert (log.event, log.status, log.data["post_id"]) == ("automation/rule.execute", "completed", post.pk)
-    assert GenerationLog.objects.filter(user=bob, outcome="ok").count() == 1
+    assert GenerationLog.objects.filter(workspace=workspace_of(bob), outcome="ok").count() == 1
 
 
 def test_without_an_ai_provider_the_run_fails_plainly_and_writes_nothing(bob: User) -> None:
@@ -76,14 +82,14 @@ def test_the_dispatcher_starts_due_rules_once_per_run(bob: User, ai_model: FakeO
 
 
 def run_now(user: User, rule: AutomationRule) -> JobLog:
-    workflow_id = run_rule_now(user, rule.pk)
+    workflow_id = run_rule_now(owner(user), rule.pk)
     DBOS.retrieve_workflow(workflow_id).get_result()
     return JobLog.objects.get(workflow_id=workflow_id)
 
 
 def test_run_now_runs_a_paused_rule_and_leaves_it_paused(bob: User, ai_model: FakeOpenAI) -> None:
     rule = rule_for(bob)
-    set_rule_enabled(bob, rule.pk, enabled=False)
+    set_rule_enabled(owner(bob), rule.pk, enabled=False)
 
     log = run_now(bob, rule)
 

@@ -13,6 +13,7 @@ from tests.conftest import make_user
 from tests.jobs.conftest import connect_webhook, make_due, reset_dbos_sqlite, wait_for
 from tests.support.fake_platform import FakePlatform
 from tests.support.processes import Worker
+from tests.support.workspaces import owner, workspace_of
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.services import ledger_balance
 from tidings.posts.models import Post, PostTarget, TargetStatus
@@ -43,8 +44,8 @@ def test_every_post_is_published_exactly_once_through_repeated_kills(crash_worke
     account = connect_webhook(carol, fake)
     posts: list[Post] = []
     for n in range(POSTS):
-        draft = create_post(carol, text=f"post {n}", account_ids=[account.pk])
-        posts.append(schedule_post(carol, draft.pk, at=timezone.now() + timedelta(hours=1)))
+        draft = create_post(owner(carol), text=f"post {n}", account_ids=[account.pk])
+        posts.append(schedule_post(owner(carol), draft.pk, at=timezone.now() + timedelta(hours=1)))
     for post in posts:
         make_due(post)
 
@@ -73,9 +74,15 @@ def test_every_post_is_published_exactly_once_through_repeated_kills(crash_worke
     # Exactly once on the platform: one stored post per target key, and no post for any other key.
     assert set(fake.posts) == {str(key) for key in targets.values_list("idempotency_key", flat=True)}
     # Credits consumed equal posts published, each reservation once, the ledger whole.
-    assert CreditReservation.objects.filter(user=carol, status=ReservationStatus.CONSUMED).count() == POSTS
-    assert not CreditReservation.objects.filter(user=carol).exclude(status=ReservationStatus.CONSUMED).exists()
-    assert CreditLedgerEntry.objects.filter(user=carol, kind=LedgerKind.CONSUME).count() == POSTS
-    carol.refresh_from_db()
-    assert carol.credits == 2000 - POSTS == ledger_balance(carol)
-    assert sum(DailyUsage.objects.filter(user=carol).values_list("count", flat=True)) == POSTS
+    assert (
+        CreditReservation.objects.filter(workspace=workspace_of(carol), status=ReservationStatus.CONSUMED).count()
+        == POSTS
+    )
+    assert (
+        not CreditReservation.objects.filter(workspace=workspace_of(carol))
+        .exclude(status=ReservationStatus.CONSUMED)
+        .exists()
+    )
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(carol), kind=LedgerKind.CONSUME).count() == POSTS
+    assert workspace_of(carol).credits == 2000 - POSTS == ledger_balance(workspace_of(carol))
+    assert sum(DailyUsage.objects.filter(workspace=workspace_of(carol)).values_list("count", flat=True)) == POSTS

@@ -12,19 +12,22 @@ from django.core.management import CommandError, call_command
 from tests.conftest import make_user
 from tests.jobs.conftest import wait_for
 from tests.support.credits import hold_credits
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import change_tier
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.jobs.models import JobLog
 from tidings.jobs.workflows import credits as credit_jobs
 from tidings.notifications.models import Notification, NotificationType
 from tidings.tiers.plans import Tier
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.plan import change_tier
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
 
 
 def set_cycle(user: User, *, anchor: datetime, last: datetime, next_reset: datetime) -> None:
-    User.objects.filter(pk=user.pk).update(
+    """Move the cycle of the person's own workspace."""
+    Workspace.objects.filter(pk=workspace_of(user).pk).update(
         credit_cycle_anchor=anchor, last_credit_reset=last, next_credit_reset=next_reset
     )
 
@@ -86,13 +89,14 @@ def test_monthly_renewal_at_month_end_happens_once_and_keeps_the_cycle_day() -> 
 
     backfill("credits-reset-monthly", datetime(2027, 2, 28, 8, tzinfo=UTC), datetime(2027, 2, 28, 13, tzinfo=UTC))
 
-    bob.refresh_from_db()
-    assert bob.last_credit_reset == datetime(2027, 2, 28, 10, tzinfo=UTC)
-    assert bob.next_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
+    assert workspace_of(bob).last_credit_reset == datetime(2027, 2, 28, 10, tzinfo=UTC)
+    assert workspace_of(bob).next_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
     # 400 unreserved: 250 carried, 150 expired; 100 stay reserved; plus 500 new.
-    assert bob.credits == 500 + 250 + 100
+    assert workspace_of(bob).credits == 500 + 250 + 100
     kinds = list(
-        CreditLedgerEntry.objects.filter(user=bob, balance="credits").order_by("pk").values_list("kind", "amount")
+        CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), balance="credits")
+        .order_by("pk")
+        .values_list("kind", "amount")
     )
     assert kinds == [(LedgerKind.GRANT, 500), (LedgerKind.EXPIRE, -150), (LedgerKind.RENEWAL, 500)]
     reservation = CreditReservation.objects.get(target=held)
@@ -101,12 +105,16 @@ def test_monthly_renewal_at_month_end_happens_once_and_keeps_the_cycle_day() -> 
 
     backfill("credits-reset-monthly", datetime(2027, 3, 31, 8, tzinfo=UTC), datetime(2027, 3, 31, 12, tzinfo=UTC))
 
-    bob.refresh_from_db()
-    assert bob.last_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
-    assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.RENEWAL, balance="credits").count() == 2
+    assert workspace_of(bob).last_credit_reset == datetime(2027, 3, 31, 10, tzinfo=UTC)
+    assert (
+        CreditLedgerEntry.objects.filter(
+            workspace=workspace_of(bob), kind=LedgerKind.RENEWAL, balance="credits"
+        ).count()
+        == 2
+    )
 
 
-def test_the_renewal_job_renews_every_due_user_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_renewal_job_renews_every_due_workspace_across_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(credit_jobs, "BATCH", 2)
     users = [make_user(f"user{n}", Tier.FREE) for n in range(5)]
     april = datetime(2027, 4, 1, tzinfo=UTC)
@@ -118,7 +126,7 @@ def test_the_renewal_job_renews_every_due_user_across_batches(monkeypatch: pytes
     backfill("credits-reset-monthly", datetime(2027, 5, 1, 0, 30, tzinfo=UTC), datetime(2027, 5, 1, 1, 30, tzinfo=UTC))
 
     renewed = CreditLedgerEntry.objects.filter(kind=LedgerKind.RENEWAL, balance="credits").values_list(
-        "user__username", flat=True
+        "workspace__personal_owner__username", flat=True
     )
     assert sorted(renewed) == ["user0", "user1", "user2", "user3"]
     renewals = JobLog.objects.filter(event="credits/reset.monthly").values_list("data", flat=True)
@@ -128,12 +136,12 @@ def test_the_renewal_job_renews_every_due_user_across_batches(monkeypatch: pytes
 def test_send_event_starts_the_low_credit_check(capsys: pytest.CaptureFixture[str]) -> None:
     alice = make_user("alice", Tier.FREE)
     hold_credits(alice, 5)  # 5 of 10 left: not low on Free, so the reservation sent nothing
-    alice = change_tier(alice, tier=Tier.PRO)  # 5 of 500 is low, and nothing has checked since
+    workspace = change_tier(workspace_of(alice), tier=Tier.PRO)  # 5 of 500 is low, and nothing has checked since
     alerts = Notification.objects.filter(user=alice, type=NotificationType.LOW_CREDITS)
     assert alerts.count() == 0
 
     def check_low() -> str:
-        call_command("send_event", "credits/check.low", data=json.dumps({"user_id": alice.pk}))
+        call_command("send_event", "credits/check.low", data=json.dumps({"workspace_id": workspace.pk}))
         workflow_id = capsys.readouterr().out.strip()
         DBOS.retrieve_workflow(workflow_id).get_result()
         wait_for(lambda: JobLog.objects.filter(workflow_id=workflow_id, status="completed").exists(), what="job log")
@@ -141,18 +149,19 @@ def test_send_event_starts_the_low_credit_check(capsys: pytest.CaptureFixture[st
 
     first = check_low()
     assert list(alerts.values_list("data", flat=True)) == [{"available": 5, "monthly": 500, "balance": "credits"}]
-    assert JobLog.objects.get(workflow_id=first).data == {"user_id": alice.pk, "notified": True}
+    assert JobLog.objects.get(workflow_id=first).data == {"workspace_id": workspace.pk, "notified": True}
+    assert JobLog.objects.get(workflow_id=first).workspace_id == workspace.pk
     # Once per cycle: a second check finds the alert out.
     second = check_low()
     assert second != first
     assert alerts.count() == 1
-    assert JobLog.objects.get(workflow_id=second).data == {"user_id": alice.pk, "notified": False}
+    assert JobLog.objects.get(workflow_id=second).data == {"workspace_id": workspace.pk, "notified": False}
 
 
 @pytest.mark.parametrize(
     ("name", "data", "message"),
     [
-        ("credits/check.low", "{}", "needs user_id"),
+        ("credits/check.low", "{}", "needs workspace_id"),
         ("credits/check.low", "[1]", "must be a JSON object"),
         ("credits/check.low", "{nope", "not valid JSON"),
         ("post/scheduled.process", '{"target_id": 999999}', "No post target 999999"),

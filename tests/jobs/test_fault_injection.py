@@ -5,6 +5,7 @@ import pytest
 from tests.conftest import make_user
 from tests.jobs.conftest import connect_webhook, due_post, settled, wait_for
 from tests.support.fake_platform import FakePlatform, random_faults
+from tests.support.workspaces import workspace_of
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.selectors import available_credits
 from tidings.credits.services import ledger_balance
@@ -47,17 +48,18 @@ def test_every_post_ends_published_or_failed_with_exact_credits(fake: FakePlatfo
 
     assert set(fake.posts) == keys(published) | keys(unconfirmed)
     # Credits: consumed for each published post, released for each failure, held while unconfirmed.
-    reservations = CreditReservation.objects.filter(user=carol)
+    reservations = CreditReservation.objects.filter(workspace=workspace_of(carol))
     by_status = {
         status: set(reservations.filter(status=status).values_list("target_id", flat=True))
         for status in ReservationStatus.values
     }
     assert by_status == {"consumed": published, "released": failed, "pending": unconfirmed}
-    carol.refresh_from_db()
-    assert carol.credits == 2000 - len(published)
-    assert ledger_balance(carol) == carol.credits
-    assert available_credits(carol) == carol.credits - len(unconfirmed)
-    assert CreditLedgerEntry.objects.filter(user=carol, kind=LedgerKind.CONSUME).count() == len(published)
+    assert workspace_of(carol).credits == 2000 - len(published)
+    assert ledger_balance(workspace_of(carol)) == workspace_of(carol).credits
+    assert available_credits(workspace_of(carol)) == workspace_of(carol).credits - len(unconfirmed)
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(carol), kind=LedgerKind.CONSUME).count() == len(
+        published
+    )
     # One notice per failed or unconfirmed target, naming it; none for the published ones.
     notices = Notification.objects.filter(user=carol, type=NotificationType.POST_FAILED)
     assert sorted(n.data["target_id"] for n in notices) == sorted(failed | unconfirmed)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tests.jobs.conftest import reset_dbos_sqlite, wait_for
 from tests.support.processes import Worker, worker_env
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.jobs import runtime
@@ -117,10 +118,12 @@ def crash_worker(graph: tuple[type[FakeGraph], int]) -> Iterator[LoopbackWorker]
 
 
 def _due_photo(user: User, text: str) -> Post:
-    account = connect_account(user, platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="pt")
-    post = create_post(user, text=text, account_ids=[account.pk])
+    account = connect_account(
+        owner(user), platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="pt"
+    )
+    post = create_post(owner(user), text=text, account_ids=[account.pk])
     MediaAsset.objects.create(
-        user=user,
+        workspace=workspace_of(user),
         post=post,
         file=default_storage.save("uploads/kill.jpg", ContentFile(b"0123456789")),
         kind=MediaKind.IMAGE,
@@ -129,7 +132,7 @@ def _due_photo(user: User, text: str) -> Post:
         width=1080,
         height=1080,
     )
-    schedule_post(user, post.pk, at=timezone.now() + timedelta(hours=1))
+    schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(hours=1))
     PostTarget.objects.filter(post=post).update(scheduled_at=timezone.now() - timedelta(seconds=1))
     return post
 

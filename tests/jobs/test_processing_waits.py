@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tests.jobs.conftest import FAST, reset_dbos_sqlite, wait_for
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.jobs import runtime
@@ -109,17 +110,19 @@ def test_a_durable_sleep_holds_its_queue_slot_and_a_delayed_continuation_gives_i
 
 
 def _instagram(user: User) -> SocialAccount:
-    return connect_account(user, platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="pt")
+    return connect_account(
+        owner(user), platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="pt"
+    )
 
 
 def _due_with_media(user: User, account: SocialAccount, text: str, *, kind: str = MediaKind.IMAGE) -> Post:
     # TikTok posts only with the privacy the user picked (no preset); the other platforms need no choice.
     options = {account.pk: {"privacy_level": "SELF_ONLY"}} if account.platform == Platform.TIKTOK else None
-    post = create_post(user, text=text, account_ids=[account.pk], options=options)
+    post = create_post(owner(user), text=text, account_ids=[account.pk], options=options)
     name = default_storage.save(f"uploads/{text.replace(' ', '-')}.bin", ContentFile(b"0123456789"))
     video = kind == MediaKind.VIDEO
     MediaAsset.objects.create(
-        user=user,
+        workspace=workspace_of(user),
         post=post,
         file=name,
         kind=kind,
@@ -129,7 +132,7 @@ def _due_with_media(user: User, account: SocialAccount, text: str, *, kind: str 
         height=1280 if video else 1080,
         duration_seconds=10.0 if video else None,
     )
-    schedule_post(user, post.pk, at=timezone.now() + timedelta(hours=1))
+    schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(hours=1))
     PostTarget.objects.filter(post=post).update(scheduled_at=timezone.now() - timedelta(seconds=1))
     return post
 
@@ -206,8 +209,7 @@ def test_a_post_waiting_for_processing_frees_the_slot_for_another_and_publishes_
     assert _attempts(slow) == [(1, "processing"), (1, "processing"), (1, "published")]
     assert (target.attempts, target.sending_since) == (1, None)
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
-    bob.refresh_from_db()
-    assert bob.credits == 500 - 2
+    assert workspace_of(bob).credits == 500 - 2
     log = JobLog.objects.get(workflow_id=target.workflow_id)
     assert (log.status, log.data["outcome"]) == ("completed", "published")
     assert DBOS.get_workflow_status(check_workflow_id(target.workflow_id, 2)).status == "SUCCESS"
@@ -243,7 +245,9 @@ def test_a_tiktok_post_still_processing_after_the_longest_wait_is_settled_later_
     one_slot_worker: str, bob: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(TikTokConnector, "patience", Patience(first=1.0, longest=1.0, most=2.5))
-    account = connect_account(bob, platform=Platform.TIKTOK, external_id="open-1", handle="bob.tt", access_token="t")
+    account = connect_account(
+        owner(bob), platform=Platform.TIKTOK, external_id="open-1", handle="bob.tt", access_token="t"
+    )
     creator = {"creator_username": "bob.tt", "privacy_level_options": ["SELF_ONLY"], "max_video_post_duration_sec": 60}
     with respx.mock(assert_all_called=False) as router:
         router.post(f"{TIKTOK_API}/v2/post/publish/creator_info/query/").respond(
@@ -281,8 +285,7 @@ def test_a_tiktok_post_still_processing_after_the_longest_wait_is_settled_later_
     assert status.call_count == checks + 1
     assert (init.call_count, upload.call_count) == (1, 1)
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
-    bob.refresh_from_db()
-    assert bob.video_credits == 30 - 1
+    assert workspace_of(bob).video_credits == 30 - 1
 
 
 def test_a_wait_that_resumes_past_the_late_window_is_skipped_and_its_credit_returned(
@@ -307,5 +310,4 @@ def test_a_wait_that_resumes_past_the_late_window_is_skipped_and_its_credit_retu
     assert graph.checks == {"Too late": 1}
     assert _attempts(post) == [(1, "processing")]
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.RELEASED
-    bob.refresh_from_db()
-    assert bob.credits == 500
+    assert workspace_of(bob).credits == 500

@@ -8,8 +8,8 @@ from django.utils import timezone
 from tests.conftest import create_scheduled_post
 from tests.jobs.conftest import connect_webhook, due_post, make_due, settled, wait_for
 from tests.support.fake_platform import FakePlatform
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import set_tier_limits
 from tidings.core.errors import Conflict
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.selectors import available_credits
@@ -25,6 +25,7 @@ from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.posts.services import cancel_post, reschedule_post
 from tidings.usage.models import Metric
 from tidings.usage.services import local_day, usage_on
+from tidings.workspaces.plan import set_tier_limits
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("worker")]
 
@@ -44,10 +45,11 @@ def test_a_due_post_is_published_once_and_its_credit_consumed(alice: User, fake:
     assert received.body["text"] == "Launch day"
     assert fake.received_for(str(target.idempotency_key)) == 1
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
-    alice.refresh_from_db()
-    assert alice.credits == 9
-    assert CreditLedgerEntry.objects.filter(user=alice, kind=LedgerKind.CONSUME).count() == 1
-    assert usage_on(alice, metric=Metric.POSTS, platform="webhook", day=local_day(alice)) == 1
+    assert workspace_of(alice).credits == 9
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(alice), kind=LedgerKind.CONSUME).count() == 1
+    assert (
+        usage_on(workspace_of(alice), metric=Metric.POSTS, platform="webhook", day=local_day(workspace_of(alice))) == 1
+    )
     log = JobLog.objects.get(workflow_id=f"publish-{target.pk}")
     assert (log.event, log.status, log.data["outcome"]) == ("post/scheduled.process", "completed", "published")
 
@@ -85,8 +87,7 @@ def test_persistent_errors_fail_after_three_retries_and_release_the_credit(bob: 
     assert "500" in target.error
     assert target.text == "Keep this text"
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.RELEASED
-    bob.refresh_from_db()
-    assert bob.credits == 500
+    assert workspace_of(bob).credits == 500
     note = Notification.objects.get(user=bob, type=NotificationType.POST_FAILED)
     assert note.data == {"target_id": target.pk, "post_id": post.pk, "platform": "webhook"}
     assert JobLog.objects.get(workflow_id=f"publish-{target.pk}").status == "failed"
@@ -144,8 +145,7 @@ def test_a_timeout_after_sending_is_resent_with_the_same_key_and_published_once(
     assert target.status == TargetStatus.PUBLISHED
     assert fake.received_for(str(target.idempotency_key)) == 2
     assert list(fake.posts) == [str(target.idempotency_key)]
-    bob.refresh_from_db()
-    assert bob.credits == 499
+    assert workspace_of(bob).credits == 499
 
 
 class NoIdempotencyWebhook(WebhookConnector):
@@ -174,9 +174,9 @@ def test_the_daily_limit_skips_posts_beyond_it(alice: User, fake: FakePlatform) 
     """Scheduling keeps a day within the limit; when the limit shrinks later (a plan change), publishing still
     holds it and skips what no longer fits."""
     account = connect_webhook(alice, fake)
-    set_tier_limits(alice, overrides={"posts_per_platform_per_day": 3})
+    set_tier_limits(workspace_of(alice), overrides={"posts_per_platform_per_day": 3})
     posts = [due_post(alice, [account], text=f"post {n}") for n in range(3)]
-    set_tier_limits(alice, overrides={})
+    set_tier_limits(workspace_of(alice), overrides={})
 
     wait_for(lambda: all(settled(p) for p in posts), what="three posts to settle")
 
@@ -185,9 +185,8 @@ def test_the_daily_limit_skips_posts_beyond_it(alice: User, fake: FakePlatform) 
     skipped = PostTarget.objects.get(post__in=posts, status=TargetStatus.SKIPPED)
     assert "Today's limit of 2 posts" in skipped.error
     assert len(fake.posts) == 2
-    alice.refresh_from_db()
-    assert alice.credits == 8
-    assert available_credits(alice) == 8
+    assert workspace_of(alice).credits == 8
+    assert available_credits(workspace_of(alice)) == 8
 
 
 def test_changes_before_the_run_take_effect(bob: User, fake: FakePlatform) -> None:
@@ -195,11 +194,11 @@ def test_changes_before_the_run_take_effect(bob: User, fake: FakePlatform) -> No
     edited = due_post(bob, [account], text="first draft")
     Post.objects.filter(pk=edited.pk).update(text="final words")
     cancelled = create_scheduled_post(bob, [account], text="never")
-    cancel_post(bob, cancelled.pk)
+    cancel_post(owner(bob), cancelled.pk)
     make_due(cancelled)
     moved = create_scheduled_post(bob, [account], text="moved")
     new_time = timezone.now() + timedelta(seconds=3)
-    reschedule_post(bob, moved.pk, at=new_time)
+    reschedule_post(owner(bob), moved.pk, at=new_time)
 
     wait_for(lambda: settled(edited) and settled(moved), what="the edited and moved posts to publish")
 
@@ -214,7 +213,7 @@ def test_a_post_cancelled_after_it_was_queued_is_not_sent(bob: User, fake: FakeP
     account = connect_webhook(bob, fake)
     post = create_scheduled_post(bob, [account])
     PostTarget.objects.filter(post=post).update(status=TargetStatus.QUEUED)
-    cancel_post(bob, post.pk)
+    cancel_post(owner(bob), post.pk)
     target = only_target(post)
 
     enqueue_and_wait(target)
@@ -237,14 +236,13 @@ def test_the_same_target_started_twice_publishes_once(bob: User, fake: FakePlatf
     assert first == second == f"publish-{target.pk}"
     assert only_target(post).status == TargetStatus.PUBLISHED
     assert fake.received_for(str(target.idempotency_key)) == 1
-    bob.refresh_from_db()
-    assert bob.credits == 499
+    assert workspace_of(bob).credits == 499
 
 
 def test_a_disconnected_account_is_skipped_and_its_credit_returned(bob: User, fake: FakePlatform) -> None:
     account = connect_webhook(bob, fake)
     post = create_scheduled_post(bob, [account])
-    disconnect_account(bob, account.pk)
+    disconnect_account(owner(bob), account.pk)
     make_due(post)
 
     wait_for(lambda: settled(post), what="the post to be skipped")
@@ -281,12 +279,11 @@ def test_a_published_post_cannot_be_published_again(bob: User, fake: FakePlatfor
 
     enqueue_and_wait(target)
     with pytest.raises(Conflict):
-        cancel_post(bob, post.pk)
+        cancel_post(owner(bob), post.pk)
     with pytest.raises(Conflict):
-        reschedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+        reschedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(hours=1))
     PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.QUEUED)  # even a wrongly re-queued row
     enqueue_and_wait(target)
 
     assert fake.received_for(str(target.idempotency_key)) == 1
-    bob.refresh_from_db()
-    assert bob.credits == 499
+    assert workspace_of(bob).credits == 499

@@ -12,6 +12,7 @@ from tests.conftest import make_user
 from tests.jobs.conftest import connect_webhook, make_due, wait_for
 from tests.support.fake_platform import FakePlatform
 from tests.support.processes import Worker
+from tests.support.workspaces import owner
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.jobs import runtime
 from tidings.posts.models import Post, PostTarget, TargetStatus
@@ -38,8 +39,8 @@ def test_two_workers_share_the_work_and_publish_each_post_once(two_workers: list
         user = make_user(f"user{n}", Tier.BUSINESS)
         account = connect_webhook(user, fake)
         for i in range(POSTS_EACH):
-            draft = create_post(user, text=f"{n}/{i}", account_ids=[account.pk])
-            posts.append(schedule_post(user, draft.pk, at=timezone.now() + timedelta(hours=1)))
+            draft = create_post(owner(user), text=f"{n}/{i}", account_ids=[account.pk])
+            posts.append(schedule_post(owner(user), draft.pk, at=timezone.now() + timedelta(hours=1)))
     for worker in two_workers:
         worker.start()
     for post in posts:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.conftest import create_account
 from tests.jobs.conftest import settled, wait_for
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.jobs.models import JobLog
@@ -27,9 +28,13 @@ TWEETS = "https://api.x.com/2/tweets"
 def test_a_thread_whose_comment_x_refuses_is_published_with_the_reason(bob: User) -> None:
     account = create_account(bob, Platform.X)
     post = create_post(
-        bob, text="We baked all night.", account_ids=[account.pk], thread_parts=["Rye first."], first_comment="Menu"
+        owner(bob),
+        text="We baked all night.",
+        account_ids=[account.pk],
+        thread_parts=["Rye first."],
+        first_comment="Menu",
     )
-    schedule_post(bob, post.pk, at=timezone.now() + timedelta(minutes=5))
+    schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(minutes=5))
     answers = [
         httpx.Response(201, json={"data": {"id": "100"}}),
         httpx.Response(201, json={"data": {"id": "101"}}),

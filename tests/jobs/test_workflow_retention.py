@@ -7,6 +7,7 @@ from dbos import DBOS
 from django.utils import timezone
 
 from tests.conftest import make_user
+from tests.support.workspaces import workspace_of
 from tidings.jobs.events import send
 from tidings.jobs.models import JobLog
 from tidings.tiers.plans import Tier
@@ -26,7 +27,7 @@ def run_cleanup_in(days_from: int, days_to: int) -> int:
 
 def test_old_finished_workflows_are_deleted_and_recent_ones_kept(settings: object) -> None:
     alice = make_user("alice", Tier.FREE)
-    workflow_id = send("credits/check.low", {"user_id": alice.pk})
+    workflow_id = send("credits/check.low", {"workspace_id": workspace_of(alice).pk})
     DBOS.retrieve_workflow(workflow_id).get_result()
 
     # The retention is 14 days: a run 12-13 days from now cuts off before this workflow finished.

@@ -6,6 +6,7 @@ from django.db import transaction
 from tests.conftest import create_account, create_scheduled_post
 from tests.support import status_guard
 from tests.support.states import bring_to
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.selectors import available_credits
@@ -23,13 +24,25 @@ def test_every_state_is_declared_and_only_declared_states_are_reached() -> None:
     assert sources_of(TargetStatus.PUBLISHED) == {TargetStatus.PUBLISHING, TargetStatus.UNCONFIRMED}
     # An unconfirmed send is never sent again directly: it is resolved first.
     assert TargetStatus.SCHEDULED not in TRANSITIONS[TargetStatus.UNCONFIRMED]
-    assert {TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING, "unconfirmed"} == HOLDS_CREDIT
+    # A post waiting for approval holds its credit too, so an approved post cannot then fail for want of one.
+    assert {
+        TargetStatus.AWAITING_APPROVAL,
+        TargetStatus.SCHEDULED,
+        TargetStatus.QUEUED,
+        TargetStatus.PUBLISHING,
+        "unconfirmed",
+    } == HOLDS_CREDIT
 
 
 def test_a_move_from_an_undeclared_state_is_refused(bob: User) -> None:
     target = create_scheduled_post(bob, [create_account(bob)]).targets.get()
     with pytest.raises(ValueError, match="Undeclared move"), transaction.atomic():
-        move_targets(lock_workspace(bob.pk), [target.pk], to=TargetStatus.PUBLISHED, only_from=(TargetStatus.SCHEDULED,))
+        move_targets(
+            lock_workspace(workspace_of(bob).pk),
+            [target.pk],
+            to=TargetStatus.PUBLISHED,
+            only_from=(TargetStatus.SCHEDULED,),
+        )
     target.refresh_from_db()
     assert target.status == TargetStatus.SCHEDULED
 
@@ -46,21 +59,20 @@ def test_leaving_a_credit_holding_state_settles_and_entering_one_reserves(bob: U
     failed = bring_to(target, TargetStatus.FAILED)
     assert CreditReservation.objects.get(target=failed).status == ReservationStatus.RELEASED
     with transaction.atomic():
-        moved = move_targets(lock_workspace(bob.pk), [target.pk], to=TargetStatus.SCHEDULED)
+        moved = move_targets(lock_workspace(workspace_of(bob).pk), [target.pk], to=TargetStatus.SCHEDULED)
     assert [(m.target_id, m.from_status) for m in moved] == [(target.pk, TargetStatus.FAILED)]
     held = CreditReservation.objects.get(target=target, status=ReservationStatus.PENDING)
     assert bring_to(target, TargetStatus.PUBLISHED).status == TargetStatus.PUBLISHED
     held.refresh_from_db()
     assert held.status == ReservationStatus.CONSUMED
-    bob.refresh_from_db()
-    assert bob.credits == ledger_balance(bob) == 499 == available_credits(bob)
-    assert CreditLedgerEntry.objects.filter(user=bob, kind=LedgerKind.CONSUME).count() == 1
+    assert workspace_of(bob).credits == ledger_balance(workspace_of(bob)) == 499 == available_credits(workspace_of(bob))
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), kind=LedgerKind.CONSUME).count() == 1
 
 
 def test_a_target_not_in_a_source_state_does_not_move_and_settles_nothing(bob: User) -> None:
     target = bring_to(create_scheduled_post(bob, [create_account(bob)]).targets.get(), TargetStatus.PUBLISHED)
     with transaction.atomic():
-        assert move_targets(lock_workspace(bob.pk), [target.pk], to=TargetStatus.CANCELLED) == []
+        assert move_targets(lock_workspace(workspace_of(bob).pk), [target.pk], to=TargetStatus.CANCELLED) == []
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
 
 

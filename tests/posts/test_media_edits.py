@@ -10,6 +10,7 @@ from PIL import Image
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
@@ -29,22 +30,23 @@ def png(name: str = "pic.png") -> SimpleUploadedFile:
 def test_a_published_post_takes_no_files(bob: User) -> None:
     target = bring_to(create_scheduled_post(bob, [create_account(bob)]).targets.get(), TargetStatus.PUBLISHED)
     with pytest.raises(Conflict, match="only to drafts and scheduled posts"):
-        attach_media(bob, target.post_id, uploads=[png()])
+        attach_media(owner(bob), target.post_id, uploads=[png()])
     assert MediaAsset.objects.count() == 0
 
 
 def test_a_file_added_after_renewal_pays_from_the_new_cycle(bob: User) -> None:
     post = create_scheduled_post(bob, [create_account(bob)], days=40)
     old = CreditReservation.objects.get(target__post=post)
-    assert renew_credits(bob.pk, now=bob.next_credit_reset + timedelta(minutes=1)) is not None
+    assert (
+        renew_credits(workspace_of(bob).pk, now=workspace_of(bob).next_credit_reset + timedelta(minutes=1)) is not None
+    )
 
-    attach_media(bob, post.pk, uploads=[png()])
+    attach_media(owner(bob), post.pk, uploads=[png()])
 
     old.refresh_from_db()
     assert old.status == ReservationStatus.RELEASED
     assert CreditLedgerEntry.objects.filter(reservation=old, kind=LedgerKind.EXPIRE).count() == 1
-    bob.refresh_from_db()
     assert CreditReservation.objects.get(target__post=post, status=ReservationStatus.PENDING).cycle_start == (
-        bob.last_credit_reset
+        workspace_of(bob).last_credit_reset
     )
     assert post.media.count() == 1

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import create_account
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.automation.services import save_rule, schedule_rule_post
 from tidings.core.errors import InvalidInput
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 def test_options_are_stored_cleaned_on_each_target(bob: User) -> None:
     mastodon, bluesky = create_account(bob, Platform.MASTODON), create_account(bob, Platform.BLUESKY)
     post = create_post(
-        bob,
+        owner(bob),
         text="Hi",
         account_ids=[mastodon.pk, bluesky.pk],
         options={mastodon.pk: {"visibility": "private", "language": "PT"}},
@@ -49,31 +50,31 @@ def test_bad_options_are_refused_and_nothing_is_created(
 ) -> None:
     account = create_account(bob, platform)
     with pytest.raises(InvalidInput) as refused:
-        create_post(bob, text="Hi", account_ids=[account.pk], options={account.pk: raw})
+        create_post(owner(bob), text="Hi", account_ids=[account.pk], options={account.pk: raw})
     assert refused.value.message.startswith(message)
     assert refused.value.details["field"] == "options"
     assert refused.value.details["account_id"] == account.pk
-    assert not Post.objects.filter(user=bob).exists()
+    assert not Post.objects.filter(workspace=workspace_of(bob)).exists()
 
 
 def test_an_edit_replaces_the_options_of_the_accounts_it_names_only(bob: User) -> None:
     mastodon, x = create_account(bob, Platform.MASTODON), create_account(bob, Platform.X)
     post = create_post(
-        bob,
+        owner(bob),
         text="Hi",
         account_ids=[mastodon.pk, x.pk],
         options={mastodon.pk: {"spoiler_text": "CW"}, x.pk: {"reply_settings": "verified"}},
     )
-    update_post(bob, post.pk, options={x.pk: {"reply_settings": "following"}})
+    update_post(owner(bob), post.pk, options={x.pk: {"reply_settings": "following"}})
     stored = {t.account_id: t.options for t in post.targets.all()}
     assert stored == {
         mastodon.pk: {"visibility": None, "spoiler_text": "CW", "language": ""},
         x.pk: {"reply_settings": "following"},
     }
     with pytest.raises(InvalidInput, match="not on this post"):
-        update_post(bob, post.pk, options={create_account(bob, Platform.BLUESKY).pk: {"langs": ["en"]}})
+        update_post(owner(bob), post.pk, options={create_account(bob, Platform.BLUESKY).pk: {"langs": ["en"]}})
     with pytest.raises(InvalidInput, match="X reply settings"):
-        update_post(bob, post.pk, text="Changed", options={x.pk: {"reply_settings": "nobody"}})
+        update_post(owner(bob), post.pk, text="Changed", options={x.pk: {"reply_settings": "nobody"}})
     post.refresh_from_db()
     assert post.text == "Hi"
     assert PostTarget.objects.get(post=post, account=x).options == {"reply_settings": "following"}
@@ -81,22 +82,22 @@ def test_an_edit_replaces_the_options_of_the_accounts_it_names_only(bob: User) -
 
 def test_an_added_account_gets_its_options_with_it(bob: User) -> None:
     mastodon, x = create_account(bob, Platform.MASTODON), create_account(bob, Platform.X)
-    post = create_post(bob, text="Hi", account_ids=[mastodon.pk])
-    update_post(bob, post.pk, account_ids=[mastodon.pk, x.pk], options={x.pk: {"reply_settings": "following"}})
+    post = create_post(owner(bob), text="Hi", account_ids=[mastodon.pk])
+    update_post(owner(bob), post.pk, account_ids=[mastodon.pk, x.pk], options={x.pk: {"reply_settings": "following"}})
     assert PostTarget.objects.get(post=post, account=x).options == {"reply_settings": "following"}
 
 
 def test_a_copy_keeps_each_accounts_options(bob: User) -> None:
     x = create_account(bob, Platform.X)
-    post = create_post(bob, text="Hi", account_ids=[x.pk], options={x.pk: {"reply_settings": "mentionedUsers"}})
-    copy = duplicate_post(bob, post.pk).post
+    post = create_post(owner(bob), text="Hi", account_ids=[x.pk], options={x.pk: {"reply_settings": "mentionedUsers"}})
+    copy = duplicate_post(owner(bob), post.pk).post
     assert copy.targets.get().options == {"reply_settings": "mentionedUsers"}
 
 
 def test_a_rules_posts_carry_its_platform_options(bob: User) -> None:
     mastodon, bluesky = create_account(bob, Platform.MASTODON), create_account(bob, Platform.BLUESKY)
     rule = save_rule(
-        bob,
+        owner(bob),
         name="Morning",
         schedule="0 9 * * *",
         brief={"topic": "Bread"},
@@ -119,7 +120,7 @@ def test_a_rules_posts_carry_its_platform_options(bob: User) -> None:
 def test_a_rule_with_bad_options_is_refused_and_keeps_its_own(bob: User) -> None:
     account = create_account(bob, Platform.MASTODON)
     rule = save_rule(
-        bob,
+        owner(bob),
         name="Morning",
         schedule="0 9 * * *",
         brief={"topic": "Bread"},
@@ -128,7 +129,7 @@ def test_a_rule_with_bad_options_is_refused_and_keeps_its_own(bob: User) -> None
     )
     with pytest.raises(InvalidInput, match="Mastodon language"):
         save_rule(
-            bob,
+            owner(bob),
             name="Morning",
             schedule="0 9 * * *",
             brief={"topic": "Bread"},
@@ -147,9 +148,16 @@ def test_a_youtube_video_locked_private_is_published_and_says_so(
     (tmp_path / "uploads").mkdir()
     (tmp_path / "uploads" / "talk.mp4").write_bytes(b"0123456789")
     account = create_account(bob, Platform.YOUTUBE)
-    post = create_post(bob, text="My talk", account_ids=[account.pk], options={account.pk: {"privacy": "public"}})
+    post = create_post(
+        owner(bob), text="My talk", account_ids=[account.pk], options={account.pk: {"privacy": "public"}}
+    )
     MediaAsset.objects.create(
-        user=bob, post=post, file="uploads/talk.mp4", kind="video", mime_type="video/mp4", size_bytes=10
+        workspace=workspace_of(bob),
+        post=post,
+        file="uploads/talk.mp4",
+        kind="video",
+        mime_type="video/mp4",
+        size_bytes=10,
     )
     PostTarget.objects.filter(post=post).update(status=TargetStatus.PUBLISHING, attempts=1)
     session = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=s1"
@@ -170,7 +178,7 @@ def test_a_youtube_video_locked_private_is_published_and_says_so(
     attempt = post.targets.get().attempt_history.get()
     assert attempt.outcome == AttemptOutcome.PUBLISHED
     assert attempt.detail.startswith("YouTube made the video private, not public: videos uploaded through an API")
-    assert not CreditReservation.objects.filter(user=bob).exists()
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob)).exists()
     # The workflow ends it published with the notice shown on the target.
     assert complete_publish(post.targets.get().pk, external_id="vid1", notice=outcome.notice)
     target = post.targets.get()

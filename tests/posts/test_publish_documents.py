@@ -14,6 +14,7 @@ from PIL import Image
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
 from tests.support.waits import QUICK
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
@@ -57,9 +58,11 @@ def publish(target: PostTarget) -> publishing.Outcome:
 
 @respx.mock
 def test_a_scheduled_linkedin_post_with_a_pdf_goes_out_as_a_document_and_spends_a_credit(bob: User) -> None:
-    account = connect_account(bob, platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at")
+    account = connect_account(
+        owner(bob), platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at"
+    )
     post = create_scheduled_post(bob, [account], text="Annual report\nAll of 2026 in one file.")
-    (asset,) = attach_media(bob, post.pk, uploads=[pdf()])
+    (asset,) = attach_media(owner(bob), post.pk, uploads=[pdf()])
     upload_url = "https://www.linkedin.com/dms-uploads/sp/doc/0"
     respx.post(f"{API}/documents", params={"action": "initializeUpload"}).respond(
         json={"value": {"uploadUrl": upload_url, "document": DOCUMENT}}
@@ -86,16 +89,14 @@ def test_a_mastodon_draft_with_a_pdf_cannot_be_scheduled_stays_a_draft_with_the_
     bob: User,
 ) -> None:
     account = create_account(bob)
-    post = create_post(bob, text="Annual report", account_ids=[account.pk])
-    attach_media(bob, post.pk, uploads=[pdf()])  # a draft takes any file; the rules apply when it is scheduled
-    bob.refresh_from_db()
-    credits = bob.credits
+    post = create_post(owner(bob), text="Annual report", account_ids=[account.pk])
+    attach_media(owner(bob), post.pk, uploads=[pdf()])  # a draft takes any file; the rules apply when it is scheduled
+    credits = workspace_of(bob).credits
     with pytest.raises(InvalidInput) as refused:
-        schedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=2))
+        schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(hours=2))
     assert "Mastodon does not take documents; only LinkedIn posts PDFs. Remove it here." in refused.value.message
     post.refresh_from_db()
     assert post.draft_reason == refused.value.message
     assert post.targets.get().status == TargetStatus.DRAFT
     assert not CreditReservation.objects.filter(target__post=post).exists()
-    bob.refresh_from_db()
-    assert bob.credits == credits
+    assert workspace_of(bob).credits == credits

@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.queue import png, post_in, todays_limit_used
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.models import CreditReservation, ReservationStatus
@@ -28,11 +29,11 @@ LISBON = ZoneInfo("Europe/Lisbon")
 
 
 def pending(user: User) -> int:
-    return CreditReservation.objects.filter(user=user, status=ReservationStatus.PENDING).count()
+    return CreditReservation.objects.filter(workspace=workspace_of(user), status=ReservationStatus.PENDING).count()
 
 
 def tomorrow_at(user: User, hour: int = 10) -> datetime:
-    local = timezone.now().astimezone(user.zone) + timedelta(days=1)
+    local = timezone.now().astimezone(workspace_of(user).zone) + timedelta(days=1)
     return local.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
@@ -42,7 +43,7 @@ def test_a_failed_or_skipped_post_is_rescheduled_in_a_new_round_with_a_credit(bo
     assert pending(bob) == 0
     at = tomorrow_at(bob)
 
-    moved = reschedule_post(bob, post.pk, at=at)
+    moved = reschedule_post(owner(bob), post.pk, at=at)
 
     target = PostTarget.objects.get(post=post)
     assert (target.status, target.scheduled_at, target.dispatch_round, target.error) == ("scheduled", at, 1, "")
@@ -53,8 +54,8 @@ def test_a_failed_or_skipped_post_is_rescheduled_in_a_new_round_with_a_credit(bo
 
 def test_a_cancelled_post_is_rescheduled(bob: User) -> None:
     post = create_scheduled_post(bob, [create_account(bob)], text="Cancelled")
-    cancel_post(bob, post.pk)
-    reschedule_post(bob, post.pk, at=tomorrow_at(bob))
+    cancel_post(owner(bob), post.pk)
+    reschedule_post(owner(bob), post.pk, at=tomorrow_at(bob))
     assert PostTarget.objects.get(post=post).status == TargetStatus.SCHEDULED
     assert pending(bob) == 1
 
@@ -66,11 +67,11 @@ def test_a_post_skipped_by_todays_limit_is_refused_a_retry_now_but_moves_to_tomo
     target = skipped.targets.get()
 
     with pytest.raises(TierLimitReached, match="are at the daily limit: 2 of 2 used on the Free plan"):
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
     assert PostTarget.objects.get(pk=target.pk).status == TargetStatus.SKIPPED
     assert pending(alice) == 0
 
-    reschedule_post(alice, skipped.pk, at=tomorrow_at(alice))
+    reschedule_post(owner(alice), skipped.pk, at=tomorrow_at(alice))
 
     assert PostTarget.objects.get(pk=target.pk).status == TargetStatus.SCHEDULED
     assert pending(alice) == 1
@@ -80,13 +81,13 @@ def test_rescheduling_an_ended_post_onto_a_full_day_is_refused_and_changes_nothi
     account = create_account(alice)
     at = tomorrow_at(alice)
     for minutes in (0, 5):
-        post = create_post(alice, text="Tomorrow", account_ids=[account.pk])
-        schedule_post(alice, post.pk, at=at + timedelta(minutes=minutes))
+        post = create_post(owner(alice), text="Tomorrow", account_ids=[account.pk])
+        schedule_post(owner(alice), post.pk, at=at + timedelta(minutes=minutes))
     failed = post_in(alice, account, "failed", text="Failed", days=3)
     before = PostTarget.objects.get(post=failed)
 
     with pytest.raises(TierLimitReached, match="The next day with room is"):
-        reschedule_post(alice, failed.pk, at=at + timedelta(hours=2))
+        reschedule_post(owner(alice), failed.pk, at=at + timedelta(hours=2))
 
     after = PostTarget.objects.get(post=failed)
     assert (after.status, after.scheduled_at, after.dispatch_round, after.error) == (
@@ -105,7 +106,7 @@ def test_rescheduling_an_ended_post_needs_a_place_in_the_queue(alice: User) -> N
         create_scheduled_post(alice, [account], days=day)
 
     with pytest.raises(TierLimitReached, match="Your queue of scheduled posts is full: 5 of 5"):
-        reschedule_post(alice, failed.pk, at=tomorrow_at(alice, 15))
+        reschedule_post(owner(alice), failed.pk, at=tomorrow_at(alice, 15))
 
     assert PostTarget.objects.get(post=failed).status == TargetStatus.FAILED
     assert pending(alice) == 5
@@ -114,7 +115,7 @@ def test_rescheduling_an_ended_post_needs_a_place_in_the_queue(alice: User) -> N
 def test_rescheduling_a_published_post_is_refused(bob: User) -> None:
     post = post_in(bob, create_account(bob), "published", text="Out")
     with pytest.raises(Conflict, match="nothing to reschedule"):
-        reschedule_post(bob, post.pk, at=tomorrow_at(bob))
+        reschedule_post(owner(bob), post.pk, at=tomorrow_at(bob))
 
 
 def test_a_half_published_post_reschedules_only_its_failed_half(bob: User) -> None:
@@ -123,7 +124,7 @@ def test_a_half_published_post_reschedules_only_its_failed_half(bob: User) -> No
     published = bring_to(post.targets.get(platform=Platform.MASTODON), "published")
     bring_to(post.targets.get(platform=Platform.BLUESKY), "failed")
 
-    reschedule_post(bob, post.pk, at=tomorrow_at(bob))
+    reschedule_post(owner(bob), post.pk, at=tomorrow_at(bob))
 
     statuses = dict(post.targets.values_list("platform", "status"))
     assert statuses == {Platform.MASTODON: "published", Platform.BLUESKY: "scheduled"}
@@ -135,21 +136,21 @@ def test_to_drafts_is_refused_where_nothing_can_go_back(bob: User, status: str) 
     post = post_in(bob, create_account(bob), status, text="Out")
     before = pending(bob)
     with pytest.raises(Conflict, match="Nothing in this post can go back to a draft"):
-        unschedule_post(bob, post.pk)
+        unschedule_post(owner(bob), post.pk)
     assert PostTarget.objects.get(post=post).status == status
     assert pending(bob) == before
 
 
 def test_to_drafts_on_a_draft_says_it_is_one(bob: User) -> None:
-    post = create_post(bob, text="Draft", account_ids=[create_account(bob).pk])
+    post = create_post(owner(bob), text="Draft", account_ids=[create_account(bob).pk])
     with pytest.raises(Conflict, match=r"^This post is a draft already\.$"):
-        unschedule_post(bob, post.pk)
+        unschedule_post(owner(bob), post.pk)
 
 
 @pytest.mark.parametrize("status", ["scheduled", "failed", "skipped"])
 def test_to_drafts_moves_what_can_go_back(bob: User, status: str) -> None:
     post = post_in(bob, create_account(bob), status, text="Back")
-    assert unschedule_post(bob, post.pk) == 1
+    assert unschedule_post(owner(bob), post.pk) == 1
     assert PostTarget.objects.get(post=post).status == TargetStatus.DRAFT
     assert pending(bob) == 0
 
@@ -159,12 +160,12 @@ def test_a_duplicate_is_a_draft_with_its_own_copies_of_the_files_and_their_descr
     original = create_scheduled_post(bob, [mastodon, bluesky], text="With pictures")
     Post.objects.filter(pk=original.pk).update(link="https://example.org/a")
     PostTarget.objects.filter(post=original, platform=Platform.BLUESKY).update(text_override="Bluesky's own")
-    attach_media(bob, original.pk, uploads=[png("#ff0000", "a.png")], alt_text="A red square")
-    attach_media(bob, original.pk, uploads=[png("#00ff00", "b.png")], alt_text="A green square")
+    attach_media(owner(bob), original.pk, uploads=[png("#ff0000", "a.png")], alt_text="A red square")
+    attach_media(owner(bob), original.pk, uploads=[png("#00ff00", "b.png")], alt_text="A green square")
     bring_to(original.targets.get(platform=Platform.MASTODON), "published")
     before = pending(bob)
 
-    copy = duplicate_post(bob, original.pk)
+    copy = duplicate_post(owner(bob), original.pk)
 
     post = copy.post
     assert copy.left_out == []
@@ -180,7 +181,12 @@ def test_a_duplicate_is_a_draft_with_its_own_copies_of_the_files_and_their_descr
         assert mine.pk != theirs.pk
         assert mine.file.name != theirs.file.name
         assert mine.file.read() == theirs.file.read()
-        assert (mine.size_bytes, mine.width, mine.height, mine.user_id) == (theirs.size_bytes, 64, 48, bob.pk)
+        assert (mine.size_bytes, mine.width, mine.height, mine.workspace_id) == (
+            theirs.size_bytes,
+            64,
+            48,
+            workspace_of(bob).pk,
+        )
     assert pending(bob) == before
     # Deleting the copy leaves the original's files in place.
     copies[0].file.delete(save=False)
@@ -189,19 +195,19 @@ def test_a_duplicate_is_a_draft_with_its_own_copies_of_the_files_and_their_descr
 
 def test_a_duplicate_leaves_out_an_account_no_longer_connected(bob: User) -> None:
     kept, gone = create_account(bob, Platform.MASTODON), create_account(bob, Platform.BLUESKY)
-    original = create_post(bob, text="Two accounts", account_ids=[kept.pk, gone.pk])
+    original = create_post(owner(bob), text="Two accounts", account_ids=[kept.pk, gone.pk])
     SocialAccount.objects.filter(pk=gone.pk).update(status=AccountStatus.DISCONNECTED)
 
-    copy = duplicate_post(bob, original.pk)
+    copy = duplicate_post(owner(bob), original.pk)
 
     assert copy.left_out == [str(SocialAccount.objects.get(pk=gone.pk))]
     assert list(copy.post.targets.values_list("account_id", flat=True)) == [kept.pk]
 
 
 def test_another_users_post_cannot_be_duplicated(alice: User, bob: User) -> None:
-    post = create_post(bob, text="Bob's", account_ids=[create_account(bob).pk])
+    post = create_post(owner(bob), text="Bob's", account_ids=[create_account(bob).pk])
     with pytest.raises(NotFound):
-        duplicate_post(alice, post.pk)
+        duplicate_post(owner(alice), post.pk)
     assert Post.objects.count() == 1
     assert MediaAsset.objects.count() == 0
 
@@ -211,12 +217,12 @@ def test_bulk_reschedule_to_one_time_moves_the_soonest_until_the_day_is_full_and
 ) -> None:
     account = create_account(alice)
     posts = [create_scheduled_post(alice, [account], text=f"Post {n}", days=n + 2) for n in range(3)]
-    draft = create_post(alice, text="A draft", account_ids=[account.pk])
+    draft = create_post(owner(alice), text="A draft", account_ids=[account.pk])
     published = post_in(alice, account, "published", text="Out", days=1)
     at = tomorrow_at(alice)
     ids = [published.pk, draft.pk, *[p.pk for p in reversed(posts)], 999_999]
 
-    outcomes = reschedule_posts(alice, ids, at=at)
+    outcomes = reschedule_posts(owner(alice), ids, at=at)
 
     by_post = {o.post_id: o for o in outcomes}
     assert by_post[posts[0].pk] == Outcome(posts[0].pk, True, at=at)
@@ -239,15 +245,15 @@ def test_bulk_reschedule_to_one_time_moves_the_soonest_until_the_day_is_full_and
 def test_bulk_shift_keeps_each_posts_time_of_day_across_a_clock_change(db: None) -> None:
     erin = make_user("erin", Tier.PRO, time_zone="Europe/Lisbon")
     account = create_account(erin)
-    post = create_post(erin, text="Across the clock change", account_ids=[account.pk])
+    post = create_post(owner(erin), text="Across the clock change", account_ids=[account.pk])
     # The first morning of next spring from which two days later the clocks have gone forward.
     day = datetime(timezone.now().year + 1, 3, 1, 9, 30, tzinfo=LISBON)
     while (day + timedelta(days=2)).utcoffset() == day.utcoffset():
         day += timedelta(days=1)
-    schedule_post(erin, post.pk, at=day)
-    draft = create_post(erin, text="No time", account_ids=[account.pk])
+    schedule_post(owner(erin), post.pk, at=day)
+    draft = create_post(owner(erin), text="No time", account_ids=[account.pk])
 
-    outcomes = reschedule_posts(erin, [post.pk, draft.pk], shift_days=2)
+    outcomes = reschedule_posts(owner(erin), [post.pk, draft.pk], shift_days=2)
 
     moved = post.targets.get().scheduled_at
     assert moved is not None
@@ -261,13 +267,13 @@ def test_bulk_shift_keeps_each_posts_time_of_day_across_a_clock_change(db: None)
 
 def test_bulk_asks_for_one_way_to_move_and_at_least_one_post(bob: User) -> None:
     with pytest.raises(InvalidInput, match="either a new time or a number of days"):
-        reschedule_posts(bob, [1], at=tomorrow_at(bob), shift_days=1)
+        reschedule_posts(owner(bob), [1], at=tomorrow_at(bob), shift_days=1)
     with pytest.raises(InvalidInput, match="at least one day"):
-        reschedule_posts(bob, [1], shift_days=0)
+        reschedule_posts(owner(bob), [1], shift_days=0)
     with pytest.raises(InvalidInput, match="Select at least one post"):
-        unschedule_posts(bob, [])
+        unschedule_posts(owner(bob), [])
     with pytest.raises(InvalidInput, match="at most 200"):
-        delete_posts(bob, range(1, 202))
+        delete_posts(owner(bob), range(1, 202))
 
 
 def test_bulk_to_drafts_and_delete_apply_where_they_fit(bob: User, alice: User) -> None:
@@ -275,9 +281,9 @@ def test_bulk_to_drafts_and_delete_apply_where_they_fit(bob: User, alice: User) 
     waiting = create_scheduled_post(bob, [account], text="Waiting")
     published = post_in(bob, account, "published", text="Out")
     unconfirmed = post_in(bob, account, "unconfirmed", text="In doubt")
-    theirs = create_post(alice, text="Alice's", account_ids=[create_account(alice).pk])
+    theirs = create_post(owner(alice), text="Alice's", account_ids=[create_account(alice).pk])
 
-    to_drafts = unschedule_posts(bob, [waiting.pk, published.pk, theirs.pk])
+    to_drafts = unschedule_posts(owner(bob), [waiting.pk, published.pk, theirs.pk])
 
     assert to_drafts == [
         Outcome(theirs.pk, False, "No such post."),
@@ -286,7 +292,7 @@ def test_bulk_to_drafts_and_delete_apply_where_they_fit(bob: User, alice: User) 
             published.pk, False, "Nothing in this post can go back to a draft: it is published or being published."
         ),
     ]
-    deleted = delete_posts(bob, [waiting.pk, published.pk, unconfirmed.pk, theirs.pk])
+    deleted = delete_posts(owner(bob), [waiting.pk, published.pk, unconfirmed.pk, theirs.pk])
     by_post = {o.post_id: o for o in deleted}
     assert {pk: o.done for pk, o in by_post.items()} == {
         theirs.pk: False,

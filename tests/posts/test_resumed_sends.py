@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tests.support.waits import HAND_BACK
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.platforms.connectors.meta import GRAPH
@@ -42,10 +43,10 @@ def waiting_target(user: User, account: SocialAccount, *, kind: str, progress: d
     """A target whose first send was answered "still processing", as the workflow leaves it between checks."""
     # TikTok posts only with the privacy the user picked (no preset); the other platforms need no choice.
     options = {account.pk: {"privacy_level": "SELF_ONLY"}} if account.platform == Platform.TIKTOK else None
-    post = create_post(user, text="Fresh bread", account_ids=[account.pk], options=options)
+    post = create_post(owner(user), text="Fresh bread", account_ids=[account.pk], options=options)
     video = kind == MediaKind.VIDEO
     MediaAsset.objects.create(
-        user=user,
+        workspace=workspace_of(user),
         post=post,
         file=default_storage.save("uploads/bread.bin", ContentFile(b"0123456789")),
         kind=kind,
@@ -55,7 +56,7 @@ def waiting_target(user: User, account: SocialAccount, *, kind: str, progress: d
         height=1280 if video else 1080,
         duration_seconds=10.0 if video else None,
     )
-    schedule_post(user, post.pk, at=timezone.now() + timedelta(hours=1))
+    schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(hours=1))
     target = PostTarget.objects.get(post=post)
     sending = timezone.now() - timedelta(seconds=30) if progress.get("sent") else None
     PostTarget.objects.filter(pk=target.pk).update(
@@ -66,7 +67,9 @@ def waiting_target(user: User, account: SocialAccount, *, kind: str, progress: d
 
 @respx.mock
 def test_a_resumed_send_that_got_no_answer_is_looked_for_and_not_published_again(bob: User) -> None:
-    account = connect_account(bob, platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="pt")
+    account = connect_account(
+        owner(bob), platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="pt"
+    )
     target = waiting_target(bob, account, kind=MediaKind.IMAGE, progress={"container": "c1", "checks": 1})
     # The resumed call went as far as media_publish, and its answer was lost (the worker died).
     sent_at = timezone.now() - timedelta(seconds=20)
@@ -101,7 +104,9 @@ def test_a_resumed_tiktok_post_only_asks_its_status_and_stays_in_doubt_while_pro
     bob: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(TikTokConnector, "patience", HAND_BACK)
-    account = connect_account(bob, platform=Platform.TIKTOK, external_id="open-1", handle="bob.tt", access_token="t")
+    account = connect_account(
+        owner(bob), platform=Platform.TIKTOK, external_id="open-1", handle="bob.tt", access_token="t"
+    )
     progress = {"publish_id": "v_pub.3", "sent": True, "checks": 1}
     target = waiting_target(bob, account, kind=MediaKind.VIDEO, progress=progress)
     init = respx.post(f"{TIKTOK_API}/v2/post/publish/video/init/").respond(json={"data": {}, "error": {"code": "ok"}})
@@ -132,7 +137,9 @@ def test_a_resumed_tiktok_post_that_tiktok_failed_ends_failed_with_nothing_in_do
     bob: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(TikTokConnector, "patience", HAND_BACK)
-    account = connect_account(bob, platform=Platform.TIKTOK, external_id="open-1", handle="bob.tt", access_token="t")
+    account = connect_account(
+        owner(bob), platform=Platform.TIKTOK, external_id="open-1", handle="bob.tt", access_token="t"
+    )
     target = waiting_target(bob, account, kind=MediaKind.VIDEO, progress={"publish_id": "v_pub.4", "sent": True})
     respx.post(STATUS_URL).respond(
         json={"data": {"status": "FAILED", "fail_reason": "video_pull_failed"}, "error": {"code": "ok"}}

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tests.conftest import create_scheduled_post
 from tests.support.unconfirmed import LookupConnector
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Published, TransientError
 from tidings.platforms.models import Platform
@@ -21,7 +22,7 @@ def in_doubt(bob: User, monkeypatch: pytest.MonkeyPatch) -> PostTarget:
     monkeypatch.setitem(CONNECTORS, Platform.WEBHOOK, LookupConnector())
     LookupConnector.sends = 0
     account = connect_account(
-        bob,
+        owner(bob),
         platform=Platform.WEBHOOK,
         external_id="hook",
         handle="hook",

@@ -16,6 +16,7 @@ from PIL import Image
 
 from tests.conftest import create_account
 from tests.platforms.atproto import DID, connect_bluesky, xrpc
+from tests.support.workspaces import owner
 from tidings.accounts.export import export_user_data
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
@@ -52,15 +53,15 @@ def test_a_thread_and_comment_are_kept_and_reach_the_connector_with_each_posts_f
     settings.MEDIA_ROOT = tmp_path
     account = create_account(bob, Platform.X)
     post = create_post(
-        bob,
+        owner(bob),
         text="We baked all night.",
         account_ids=[account.pk],
         thread_parts=[" Rye first, then the sourdough. ", "And the croissants."],
         first_comment=COMMENT,
     )
     assert (post.thread_parts, post.first_comment) == (PARTS, COMMENT)
-    first = attach_media(bob, post.pk, uploads=[png("a.png")])
-    third = attach_media(bob, post.pk, uploads=[png("c.png")], part=2)
+    first = attach_media(owner(bob), post.pk, uploads=[png("a.png")])
+    third = attach_media(owner(bob), post.pk, uploads=[png("c.png")], part=2)
     content = target_content(PostTarget.objects.get(post=post))
     assert [m.path for m in content.media] == [first[0].file.name]
     assert [(p.text, [m.path for m in p.media]) for p in content.parts] == [
@@ -69,15 +70,15 @@ def test_a_thread_and_comment_are_kept_and_reach_the_connector_with_each_posts_f
     ]
     assert content.first_comment == COMMENT
     with pytest.raises(InvalidInput, match="This post has no post 4 in its thread"):
-        attach_media(bob, post.pk, uploads=[png()], part=3)
+        attach_media(owner(bob), post.pk, uploads=[png()], part=3)
 
 
 def test_a_platform_without_threads_refuses_the_post_at_schedule_and_nothing_is_reserved(bob: User) -> None:
     page = create_account(bob, Platform.FACEBOOK)
     x = create_account(bob, Platform.X)
-    post = create_post(bob, text="We baked all night.", account_ids=[page.pk, x.pk], thread_parts=PARTS)
+    post = create_post(owner(bob), text="We baked all night.", account_ids=[page.pk, x.pk], thread_parts=PARTS)
     with pytest.raises(InvalidInput) as refused:
-        schedule_post(bob, post.pk, at=later())
+        schedule_post(owner(bob), post.pk, at=later())
     reason = (
         "Facebook Pages @bob1: Facebook Pages has no threads: this post has 3 posts. Remove the others, or post to "
         "Facebook Pages separately."
@@ -91,16 +92,16 @@ def test_a_platform_without_threads_refuses_the_post_at_schedule_and_nothing_is_
 
 def test_a_hand_written_post_too_long_is_refused_not_split(bob: User) -> None:
     x = create_account(bob, Platform.X)
-    post = create_post(bob, text="Short.", account_ids=[x.pk], thread_parts=["word " * 60], first_comment="Hi")
+    post = create_post(owner(bob), text="Short.", account_ids=[x.pk], thread_parts=["word " * 60], first_comment="Hi")
     with pytest.raises(InvalidInput) as refused:
-        schedule_post(bob, post.pk, at=later())
+        schedule_post(owner(bob), post.pk, at=later())
     assert refused.value.message == (
         "X @bob1: Post 2 of the thread: The post is 299 characters long; X allows 280. Shorten it, or move some "
         "of it to a post of its own."
     )
     assert CreditReservation.objects.count() == 0
-    update_post(bob, post.pk, thread_parts=["word " * 20])
-    scheduled = schedule_post(bob, post.pk, at=later())
+    update_post(owner(bob), post.pk, thread_parts=["word " * 20])
+    scheduled = schedule_post(owner(bob), post.pk, at=later())
     assert list(scheduled.targets.values_list("status", flat=True)) == [TargetStatus.SCHEDULED]
     assert CreditReservation.objects.get().status == ReservationStatus.PENDING
 
@@ -108,26 +109,26 @@ def test_a_hand_written_post_too_long_is_refused_not_split(bob: User) -> None:
 def test_a_post_with_files_cannot_be_taken_out_of_the_thread_until_they_move(bob: User, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     x = create_account(bob, Platform.X)
-    post = create_post(bob, text="One", account_ids=[x.pk], thread_parts=["Two", "Three"])
-    [asset] = attach_media(bob, post.pk, uploads=[png()], part=2)
+    post = create_post(owner(bob), text="One", account_ids=[x.pk], thread_parts=["Two", "Three"])
+    [asset] = attach_media(owner(bob), post.pk, uploads=[png()], part=2)
     with pytest.raises(InvalidInput, match="Post 3 of the thread still has files"):
-        update_post(bob, post.pk, thread_parts=["Two"])
+        update_post(owner(bob), post.pk, thread_parts=["Two"])
     post.refresh_from_db()
     assert post.thread_parts == ["Two", "Three"]
-    update_post(bob, post.pk, thread_parts=["Two"], media_parts={asset.pk: 1})
+    update_post(owner(bob), post.pk, thread_parts=["Two"], media_parts={asset.pk: 1})
     post.refresh_from_db()
     assert post.thread_parts == ["Two"]
     assert MediaAsset.objects.get(pk=asset.pk).part == 1
     with pytest.raises(InvalidInput, match="at most 25 posts; this one has 26"):
-        update_post(bob, post.pk, thread_parts=["more"] * 25)
+        update_post(owner(bob), post.pk, thread_parts=["more"] * 25)
 
 
 def test_a_copy_keeps_the_thread_the_comment_and_each_files_post(bob: User, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     x = create_account(bob, Platform.X)
-    post = create_post(bob, text="One", account_ids=[x.pk], thread_parts=PARTS, first_comment=COMMENT)
-    attach_media(bob, post.pk, uploads=[png()], part=2)
-    copy = duplicate_post(bob, post.pk).post
+    post = create_post(owner(bob), text="One", account_ids=[x.pk], thread_parts=PARTS, first_comment=COMMENT)
+    attach_media(owner(bob), post.pk, uploads=[png()], part=2)
+    copy = duplicate_post(owner(bob), post.pk).post
     assert (copy.thread_parts, copy.first_comment) == (PARTS, COMMENT)
     assert list(copy.media.values_list("part", flat=True)) == [2]
     exported = export_user_data(bob)
@@ -142,8 +143,8 @@ X_API = "https://api.x.com/2"
 
 def publishing_target(user: User, platform: Platform, **post: object) -> PostTarget:
     account = connect_bluesky(user) if platform == Platform.BLUESKY else create_account(user, platform)
-    created = create_post(user, text="We baked all night.", account_ids=[account.pk], **post)  # type: ignore[arg-type]
-    schedule_post(user, created.pk, at=timezone.now() + timedelta(minutes=5))
+    created = create_post(owner(user), text="We baked all night.", account_ids=[account.pk], **post)  # type: ignore[arg-type]
+    schedule_post(owner(user), created.pk, at=timezone.now() + timedelta(minutes=5))
     target = PostTarget.objects.get(post=created)
     PostTarget.objects.filter(pk=target.pk).update(status=TargetStatus.QUEUED)
     return target

@@ -8,6 +8,7 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
 from tests.support.unconfirmed import reservation
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.models import CreditReservation, ReservationStatus
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_went_out_spends_the_credit_counts_the_day_and_keeps_the_link(bob: User, unconfirmed: PostTarget) -> None:
-    marked = mark_went_out(bob, unconfirmed.pk, url=" https://hooks.example/posts/7 ")
+    marked = mark_went_out(owner(bob), unconfirmed.pk, url=" https://hooks.example/posts/7 ")
 
     assert (marked.status, marked.external_url, marked.sending_since) == (
         TargetStatus.PUBLISHED,
@@ -41,30 +42,31 @@ def test_it_went_out_spends_the_credit_counts_the_day_and_keeps_the_link(bob: Us
     )
     assert marked.published_at == unconfirmed.sending_since
     assert reservation(marked) == ReservationStatus.CONSUMED
-    bob.refresh_from_db()
-    assert bob.credits == ledger_balance(bob) == 499 == available_credits(bob)
-    assert usage_on(bob, metric=Metric.POSTS, day=local_day(bob), platform=Platform.WEBHOOK) == 1
+    assert workspace_of(bob).credits == ledger_balance(workspace_of(bob)) == 499 == available_credits(workspace_of(bob))
+    assert (
+        usage_on(workspace_of(bob), metric=Metric.POSTS, day=local_day(workspace_of(bob)), platform=Platform.WEBHOOK)
+        == 1
+    )
     with pytest.raises(Conflict, match="Only a post whose outcome is unknown"):
-        mark_went_out(bob, unconfirmed.pk)
+        mark_went_out(owner(bob), unconfirmed.pk)
 
 
 def test_a_link_that_is_not_a_web_address_is_refused_and_nothing_changes(bob: User, unconfirmed: PostTarget) -> None:
     with pytest.raises(InvalidInput) as refusal:
-        mark_went_out(bob, unconfirmed.pk, url="javascript:alert(1)")
+        mark_went_out(owner(bob), unconfirmed.pk, url="javascript:alert(1)")
     assert refusal.value.details == {"field": "url"}
     assert PostTarget.objects.get(pk=unconfirmed.pk).status == TargetStatus.UNCONFIRMED
     assert reservation(unconfirmed) == ReservationStatus.PENDING
 
 
 def test_it_did_not_go_out_returns_the_credit_and_allows_a_retry(bob: User, unconfirmed: PostTarget) -> None:
-    marked = mark_did_not_go_out(bob, unconfirmed.pk)
+    marked = mark_did_not_go_out(owner(bob), unconfirmed.pk)
 
     assert (marked.status, marked.sending_since) == (TargetStatus.FAILED, None)
     assert "credit was returned" in marked.error
     assert reservation(marked) == ReservationStatus.RELEASED
-    bob.refresh_from_db()
-    assert available_credits(bob) == bob.credits == 500
-    retried = retry_target(bob, unconfirmed.pk)
+    assert available_credits(workspace_of(bob)) == workspace_of(bob).credits == 500
+    retried = retry_target(owner(bob), unconfirmed.pk)
     assert (retried.status, retried.dispatch_round) == (TargetStatus.SCHEDULED, 1)
     assert CreditReservation.objects.filter(target=retried, status=ReservationStatus.PENDING).count() == 1
 
@@ -72,30 +74,30 @@ def test_it_did_not_go_out_returns_the_credit_and_allows_a_retry(bob: User, unco
 def test_another_users_target_is_not_found(alice: User, unconfirmed: PostTarget) -> None:
     for mark in (mark_went_out, mark_did_not_go_out):
         with pytest.raises(NotFound):
-            mark(alice, unconfirmed.pk)
+            mark(owner(alice), unconfirmed.pk)
     with pytest.raises(NotFound):
-        check_unconfirmed(unconfirmed.pk, user=alice)
+        check_unconfirmed(unconfirmed.pk, actor=owner(alice))
     assert PostTarget.objects.get(pk=unconfirmed.pk).status == TargetStatus.UNCONFIRMED
 
 
 def test_an_unconfirmed_post_cannot_be_deleted_until_it_is_resolved(bob: User, unconfirmed: PostTarget) -> None:
     with pytest.raises(Conflict, match="Mark whether it went out"):
-        delete_post(bob, unconfirmed.post_id)
+        delete_post(owner(bob), unconfirmed.post_id)
     assert reservation(unconfirmed) == ReservationStatus.PENDING
-    mark_did_not_go_out(bob, unconfirmed.pk)
-    delete_post(bob, unconfirmed.post_id)
-    assert CreditReservation.objects.get(user=bob).status == ReservationStatus.RELEASED
+    mark_did_not_go_out(owner(bob), unconfirmed.pk)
+    delete_post(owner(bob), unconfirmed.post_id)
+    assert CreditReservation.objects.get(workspace=workspace_of(bob)).status == ReservationStatus.RELEASED
 
 
 def test_a_platform_that_cannot_be_asked_leaves_it_to_the_user(bob: User, unconfirmed: PostTarget) -> None:
-    assert check_unconfirmed(unconfirmed.pk, user=bob) == "unknown"
+    assert check_unconfirmed(unconfirmed.pk, actor=owner(bob)) == "unknown"
     assert PostTarget.objects.get(pk=unconfirmed.pk).status == TargetStatus.UNCONFIRMED
 
 
 def test_a_post_the_platform_has_is_published(bob: User, unconfirmed: PostTarget, askable: type) -> None:
     askable.lookups = [Published("found-9", "https://hooks.example/found-9")]
 
-    assert check_unconfirmed(unconfirmed.pk, user=bob) == "published"
+    assert check_unconfirmed(unconfirmed.pk, actor=owner(bob)) == "published"
 
     target = PostTarget.objects.get(pk=unconfirmed.pk)
     assert (target.status, target.external_id, target.external_url) == (

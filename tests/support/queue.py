@@ -11,6 +11,7 @@ from PIL import Image
 
 from tests.conftest import create_scheduled_post
 from tests.support.states import bring_to
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.platforms.models import SocialAccount
 from tidings.posts.models import Post, TargetStatus
@@ -31,9 +32,10 @@ def png(colour: str = "#3366cc", name: str = "photo.png") -> SimpleUploadedFile:
 
 
 def todays_limit_used(user: User, account: SocialAccount) -> None:
-    """Two posts published today on the account: a Free user's day limit for its platform is used."""
-    if (timezone.now() + timedelta(minutes=15)).astimezone(user.zone).date() != timezone.localdate(timezone=user.zone):
-        pytest.skip("too close to midnight in the user's zone to fill today")
+    """Two posts published today on the account: a Free workspace's day limit for its platform is used."""
+    zone = workspace_of(user).zone
+    if (timezone.now() + timedelta(minutes=15)).astimezone(zone).date() != timezone.localdate(timezone=zone):
+        pytest.skip("too close to midnight in the workspace's zone to fill today")
     for n in (1, 2):
         bring_to(create_scheduled_post(user, [account], minutes=n, text=f"Out today {n}").targets.get(), "published")
 

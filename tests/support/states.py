@@ -13,7 +13,7 @@ def bring_to(target: PostTarget, status: str, *, reason: str = "The platform sai
     """From scheduled to `status`: queued, publishing (a send answered), then published or ended; unconfirmed ends
     with its send unanswered."""
     with transaction.atomic():
-        owner = lock_workspace(PostTarget.objects.values_list("post__user_id", flat=True).get(pk=target.pk))
+        owner = lock_workspace(PostTarget.objects.values_list("post__workspace_id", flat=True).get(pk=target.pk))
         move_targets(None, [target.pk], to=TargetStatus.QUEUED, only_from=(TargetStatus.SCHEDULED,))
         if status != TargetStatus.QUEUED:
             sent = timezone.now() if status == TargetStatus.UNCONFIRMED else None

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation
 from tidings.credits.selectors import available_credits
@@ -59,4 +60,4 @@ def reservation(target: PostTarget) -> str:
 
 
 def available(user: User) -> int:
-    return available_credits(User.objects.get(pk=user.pk))
+    return available_credits(workspace_of(user))

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import create_account, make_user
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule, Review
 from tidings.automation.services import record_rule_failure, save_rule
@@ -59,7 +60,7 @@ def test_days_and_times_become_the_rules_cron_and_read_back_in_words(client: Cli
     account = create_account(lisbon, Platform.BLUESKY)
     client.force_login(lisbon)
     assert client.post("/automation/new/", rule_form(account.pk)).status_code == 302
-    rule = AutomationRule.objects.get(user=lisbon)
+    rule = AutomationRule.objects.get(workspace=workspace_of(lisbon))
     assert (rule.schedule, rule.enabled, rule.review) == ("0 9 * * 1,4", True, Review.NONE)
     assert rule.brief["hashtags"] == ["#tips", "#scheduling"]
 
@@ -81,7 +82,7 @@ def test_several_times_with_other_minutes_are_kept_as_one_schedule(client: Clien
     client.force_login(lisbon)
     form = rule_form(account.pk, days=["1", "2", "3", "4", "5"], times=["17:00", "09:00", "12:30"])
     assert client.post("/automation/new/", form).status_code == 302
-    rule = AutomationRule.objects.get(user=lisbon)
+    rule = AutomationRule.objects.get(workspace=workspace_of(lisbon))
     assert rule.schedule == "0 9,17 * * 1-5; 30 12 * * 1-5"
     assert "Weekdays at 09:00, 12:30 and 17:00, Europe/Lisbon" in client.get("/automation/").content.decode()
     page = client.get(f"/automation/{rule.pk}/").content.decode()
@@ -140,7 +141,7 @@ def test_the_preview_names_the_next_three_runs_in_the_users_zone(client: Client,
     for run in runs:
         local = datetime.fromisoformat(run)
         assert (local.strftime("%H:%M"), local.isoweekday() in (1, 4)) == ("09:00", True)
-        assert local.utcoffset() == lisbon.zone.utcoffset(local.replace(tzinfo=None))
+        assert local.utcoffset() == workspace_of(lisbon).zone.utcoffset(local.replace(tzinfo=None))
     assert runs == sorted(runs)
     assert 'data-cron="0 9 * * 1,4"' in page
 
@@ -152,7 +153,7 @@ def test_the_preview_names_the_next_three_runs_in_the_users_zone(client: Client,
 def test_review_first_is_saved_and_shown(client: Client, lisbon: User) -> None:
     client.force_login(lisbon)
     client.post("/automation/new/", rule_form(create_account(lisbon).pk, review="review_first"))
-    rule = AutomationRule.objects.get(user=lisbon)
+    rule = AutomationRule.objects.get(workspace=workspace_of(lisbon))
     assert rule.review == Review.REVIEW_FIRST
     assert 'data-testid="rule-review"' in client.get("/automation/").content.decode()
     assert re.search(r'value="review_first"[^>]*checked', client.get(f"/automation/{rule.pk}/").content.decode())
@@ -162,8 +163,8 @@ def test_pause_resume_and_delete_keeps_the_posts_it_wrote(client: Client, lisbon
     account = create_account(lisbon)
     client.force_login(lisbon)
     client.post("/automation/new/", rule_form(account.pk))
-    rule = AutomationRule.objects.get(user=lisbon)
-    post = create_post(lisbon, text="Written by the rule", account_ids=[account.pk])
+    rule = AutomationRule.objects.get(workspace=workspace_of(lisbon))
+    post = create_post(owner(lisbon), text="Written by the rule", account_ids=[account.pk])
     Post.objects.filter(pk=post.pk).update(automation_rule=rule, automation_run_at=datetime(2026, 12, 1, tzinfo=UTC))
 
     client.post(f"/automation/{rule.pk}/pause/")
@@ -186,14 +187,16 @@ def test_pause_resume_and_delete_keeps_the_posts_it_wrote(client: Client, lisbon
 
 def test_run_now_is_refused_upfront_when_it_cannot_work(client: Client, alice: User, lisbon: User) -> None:
     mine = create_account(alice)
-    paused = save_rule(alice, name="Free rule", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[mine.pk])
+    paused = save_rule(
+        owner(alice), name="Free rule", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[mine.pk]
+    )
     client.force_login(alice)
     response = client.post(f"/automation/{paused.pk}/run/", follow=True)
     assert "Automation is not part of the Free plan" in response.content.decode()
     assert "Running" not in response.content.decode()
 
     account = create_account(lisbon)
-    rule = save_rule(lisbon, name="Gone", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
+    rule = save_rule(owner(lisbon), name="Gone", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
     account.status = "disconnected"
     account.save()
     client.force_login(lisbon)
@@ -203,7 +206,7 @@ def test_run_now_is_refused_upfront_when_it_cannot_work(client: Client, alice: U
 
 def test_a_failed_run_shows_on_the_rule_with_the_way_forward(client: Client, lisbon: User) -> None:
     account = create_account(lisbon)
-    rule = save_rule(lisbon, name="Tips", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
+    rule = save_rule(owner(lisbon), name="Tips", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
     refused = type("Refused", (InvalidInput,), {"code": "ai_provider_error"})
     record_rule_failure(rule.pk, refused("The AI provider refused the request: model not found."))
     client.force_login(lisbon)
@@ -218,7 +221,7 @@ def test_a_failed_run_shows_on_the_rule_with_the_way_forward(client: Client, lis
 def test_another_users_rule_is_not_found(client: Client, bob: User, carol: User) -> None:
     client.force_login(carol)
     client.post("/automation/new/", rule_form(create_account(carol).pk))
-    rule = AutomationRule.objects.get(user=carol)
+    rule = AutomationRule.objects.get(workspace=workspace_of(carol))
     client.force_login(bob)
     response = client.get(f"/automation/{rule.pk}/", follow=True)
     assert "No such automation rule." in response.content.decode()
@@ -233,7 +236,7 @@ def test_another_users_rule_is_not_found(client: Client, bob: User, carol: User)
 
 def test_the_runs_panel_stops_asking_after_five_minutes(client: Client, lisbon: User) -> None:
     account = create_account(lisbon)
-    rule = save_rule(lisbon, name="Tips", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
+    rule = save_rule(owner(lisbon), name="Tips", schedule="0 9 * * *", brief={"topic": "x"}, account_ids=[account.pk])
     client.force_login(lisbon)
     asking = client.get(f"/automation/{rule.pk}/runs/?run=rule-unstarted&n=3").content.decode()
     assert 'hx-trigger="every 2s"' in asking
@@ -276,7 +279,7 @@ def test_the_rule_form_keeps_platform_options_for_the_posts_it_writes(client: Cl
         rule_form(account.pk, **{"ropt-mastodon-language": "pt", "ropt-mastodon-visibility": "unlisted"}),
     )
     assert saved.status_code == 302
-    rule = AutomationRule.objects.get(user=lisbon)
+    rule = AutomationRule.objects.get(workspace=workspace_of(lisbon))
     assert rule.platform_options == {"mastodon": {"visibility": "unlisted", "spoiler_text": "", "language": "pt"}}
     page = client.get(f"/automation/{rule.pk}/").content.decode()
     assert '<option value="unlisted" selected>Quiet public</option>' in page

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.generation.fake_openai import FakeOpenAI, Reply
 from tests.support.browser import PASSWORD, log_in, needs_browser, shoot
+from tests.support.workspaces import workspace_of
 from tests.web.test_security_headers import dbos_client_closed  # noqa: F401 - a fixture
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
@@ -52,7 +53,7 @@ def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: objec
     page.fill("#id_text", "Our first post, written in the browser.")
     page.check(f"input[name=accounts][value='{account.pk}']")
     page.locator("[data-testid=preview]", has_text="39 / 300").wait_for()
-    local = (timezone.now() + timedelta(days=1)).astimezone(dana.zone)
+    local = (timezone.now() + timedelta(days=1)).astimezone(workspace_of(dana).zone)
     page.fill("#id_when", local.strftime("%Y-%m-%dT%H:%M"))
     shoot(page, "compose")
     page.click("button[value=schedule]")
@@ -60,7 +61,7 @@ def test_sign_up_to_a_scheduled_post(page: "playwright.Page", live_server: objec
     assert page.inner_text("[data-testid=target-status]") == "Scheduled"
     shoot(page, "queue")
 
-    target = Post.objects.get(user=dana).targets.get()
+    target = Post.objects.get(workspace=workspace_of(dana)).targets.get()
     assert target.status == TargetStatus.SCHEDULED
     assert target.scheduled_at == local.replace(second=0, microsecond=0)
     page.goto(f"{base}/calendar/?view=month&date={local.date().isoformat()}")
@@ -80,9 +81,9 @@ def test_a_tier_refusal_keeps_the_draft_and_rings_the_bell(page: "playwright.Pag
     page.goto(f"{base}/compose/")
     page.fill("#id_text", "One post too many")
     assert page.is_checked(f"input[name=accounts][value='{account.pk}']")  # the lone account is chosen
-    page.fill("#id_when", (datetime.now(alice.zone) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_when", (datetime.now(workspace_of(alice).zone) + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
     page.click("button[value=schedule]")
-    draft = Post.objects.get(user=alice, text="One post too many")
+    draft = Post.objects.get(workspace=workspace_of(alice), text="One post too many")
     page.wait_for_url(f"{base}/posts/{draft.pk}/edit/")
 
     refusal = page.inner_text("[data-testid=refusal]")

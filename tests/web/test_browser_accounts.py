@@ -14,6 +14,7 @@ from django.core import mail
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.browser import PASSWORD, check_page, log_in, needs_browser, shoot
 from tests.support.fake_platform import FakePlatform
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.posts.models import TargetStatus
@@ -66,7 +67,7 @@ def test_sign_up_then_the_checklist_then_a_webhook_that_answers_a_test(
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/getting-started/")
     priya = User.objects.get(username="priya")
-    assert (priya.time_zone, priya.time_zone_confirmed_at) == ("Asia/Kolkata", None)
+    assert (workspace_of(priya).time_zone, priya.time_zone_confirmed_at) == ("Asia/Kolkata", None)
 
     step = page.locator("[data-testid=onboarding-step-time_zone]")
     assert step.get_attribute("data-done") == "false"
@@ -78,7 +79,7 @@ def test_sign_up_then_the_checklist_then_a_webhook_that_answers_a_test(
     assert "Time zone set to Asia/Kolkata." in page.inner_text("#toasts")
     assert step.get_attribute("data-done") == "true"
     priya.refresh_from_db()
-    assert (priya.time_zone, priya.time_zone_confirmed_at is not None) == ("Asia/Kolkata", True)
+    assert (workspace_of(priya).time_zone, priya.time_zone_confirmed_at is not None) == ("Asia/Kolkata", True)
 
     page.click("[data-testid=onboarding-step-connect] a")
     page.wait_for_url(f"{base}/connections/")
@@ -91,7 +92,7 @@ def test_sign_up_then_the_checklist_then_a_webhook_that_answers_a_test(
     page.fill("#id_secret", hook.secret)
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}/connections/")
-    account = SocialAccount.objects.get(user=priya, platform=Platform.WEBHOOK)
+    account = SocialAccount.objects.get(workspace=workspace_of(priya), platform=Platform.WEBHOOK)
     card = page.locator(f"[data-testid=account-{account.pk}]")
     assert card.locator("[data-testid=account-state]").inner_text() == "Active"
 
@@ -172,14 +173,14 @@ def test_settings_change_the_zone_and_the_email_export_and_delete(page: "playwri
     with page.expect_navigation(url=f"{base}/settings/"):
         page.click("[data-testid=profile-form] button[type=submit]")
     vera.refresh_from_db()
-    assert (vera.time_zone, vera.first_name) == ("Asia/Tokyo", "Vera")
+    assert (workspace_of(vera).time_zone, vera.first_name) == ("Asia/Tokyo", "Vera")
     # The browser is in Lisbon: the page offers it.
     page.locator("[data-zone-suggest]").wait_for()
     page.click("[data-use-browser-zone]")
     with page.expect_navigation(url=f"{base}/settings/"):
         page.click("[data-testid=profile-form] button[type=submit]")
     vera.refresh_from_db()
-    assert vera.time_zone == "Europe/Lisbon"
+    assert workspace_of(vera).time_zone == "Europe/Lisbon"
     shoot(page, "settings")
 
     page.goto(f"{base}/settings/sign-in/")

@@ -14,6 +14,7 @@ from tests.conftest import create_account, make_user
 from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
 from tests.jobs.conftest import worker  # noqa: F401 - a fixture
 from tests.support.browser import check_page, log_in, needs_browser, shoot
+from tests.support.workspaces import workspace_of
 from tidings.automation.models import AutomationRule, Review
 from tidings.automation.services import save_rule
 from tidings.notifications.models import Notification, NotificationType
@@ -87,7 +88,7 @@ def test_a_rule_from_the_picker_to_a_draft_waiting_for_review(
     page.locator(f"label:has(input[name=accounts][value='{account.pk}'])").click()
     page.get_by_role("button", name="Create rule").click()
     page.wait_for_url(f"{base}/automation/")
-    rule = AutomationRule.objects.get(user=lena)
+    rule = AutomationRule.objects.get(workspace=workspace_of(lena))
     assert (rule.schedule, rule.review, rule.enabled) == ("0 9 * * 1,4; 30 12 * * 1,4", Review.REVIEW_FIRST, True)
     card = page.get_by_test_id("rule")
     expect(card.get_by_test_id("rule-schedule")).to_have_text("Mondays and Thursdays at 09:00 and 12:30, Europe/Lisbon")
@@ -140,7 +141,7 @@ def test_a_failing_rule_notifies_and_is_deleted_with_confirmation(
     rule = save_rule(
         lena, name="Daily news", schedule="0 8 * * *", brief={"topic": "Our news"}, account_ids=[account.pk]
     )
-    kept = Post.objects.create(user=lena, text="Written by the rule earlier", automation_rule=rule)
+    kept = Post.objects.create(workspace=workspace_of(lena), text="Written by the rule earlier", automation_rule=rule)
     sign_in(page, base, "lena")
 
     page.goto(f"{base}/automation/")

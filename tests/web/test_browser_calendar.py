@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import create_account, make_user
 from tests.support.browser import DESKTOP, PHONE, check_page, log_in, needs_browser, open_page, shoot
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, PostTarget, TargetStatus
@@ -43,8 +44,8 @@ def tokyo(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def post_at(user: User, account: object, when: datetime, text: str) -> Post:
-    post = create_post(user, text=text, account_ids=[account.pk])  # type: ignore[attr-defined]
-    return schedule_post(user, post.pk, at=when)
+    post = create_post(owner(user), text=text, account_ids=[account.pk])  # type: ignore[attr-defined]
+    return schedule_post(owner(user), post.pk, at=when)
 
 
 def open_month(page: "playwright.Page", base: str) -> None:

@@ -13,12 +13,14 @@ from PIL import Image
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.generation.fake_openai import FakeOpenAI, Reply
 from tests.support.browser import PHONE, check_page, log_in, needs_browser, shoot
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
 from tidings.posts.services import create_post, delete_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.models import Workspace
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -43,7 +45,7 @@ def pictures(tmp_path: Path) -> list[str]:
 
 
 def later(user: User, **delta: float) -> str:
-    return (timezone.now() + timedelta(**delta)).astimezone(user.zone).strftime(FIELD)
+    return (timezone.now() + timedelta(**delta)).astimezone(workspace_of(user).zone).strftime(FIELD)
 
 
 def test_per_network_text_and_dropped_files_are_scheduled(
@@ -81,7 +83,7 @@ def test_per_network_text_and_dropped_files_are_scheduled(
 
     page.click("button[value=schedule]")
     page.wait_for_url(f"{base}/queue/")
-    post = Post.objects.get(user=nina)
+    post = Post.objects.get(workspace=workspace_of(nina))
     texts = {t.account_id: (t.status, t.text_override) for t in post.targets.all()}
     assert texts == {
         bluesky.pk: (TargetStatus.SCHEDULED, "Spring menu from Friday 🌱"),
@@ -102,7 +104,7 @@ def test_a_draft_is_edited_and_rescheduled(page: "playwright.Page", live_server:
     base = str(live_server)
     omar = make_user("omar", Tier.PRO)
     account = create_account(omar, Platform.MASTODON)
-    draft = create_post(omar, text="An idea for next week", account_ids=[account.pk])
+    draft = create_post(owner(omar), text="An idea for next week", account_ids=[account.pk])
     log_in(page, base, "omar")
     page.goto(f"{base}/posts/{draft.pk}/edit/")
     assert page.input_value("#id_text") == "An idea for next week"
@@ -121,7 +123,7 @@ def test_a_draft_is_edited_and_rescheduled(page: "playwright.Page", live_server:
     page.wait_for_url(f"{base}/queue/")
     draft.refresh_from_db()
     assert draft.scheduled_at is not None
-    assert draft.scheduled_at.astimezone(omar.zone).strftime(FIELD) == moved
+    assert draft.scheduled_at.astimezone(workspace_of(omar).zone).strftime(FIELD) == moved
 
 
 def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", live_server: object) -> None:
@@ -138,7 +140,7 @@ def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", li
     # compose.js marks the field after htmx settles the message, so wait for the mark rather than read it once.
     expect(page.locator("#id_when")).to_have_class(re.compile(r"\bis-invalid\b"))
     page.click("button[value=schedule]")
-    dst = Post.objects.get(user=alice, text="Spring forward")
+    dst = Post.objects.get(workspace=workspace_of(alice), text="Spring forward")
     page.wait_for_url(f"{base}/posts/{dst.pk}/edit/")
     assert "does not exist in Europe/Berlin" in page.inner_text("[data-testid=when-problem]")
     assert page.input_value("#id_text") == "Spring forward"
@@ -150,9 +152,9 @@ def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", li
     # A time in the past.
     page.goto(f"{base}/compose/")
     page.fill("#id_text", "Too late")
-    page.fill("#id_when", (datetime.now(alice.zone) - timedelta(hours=1)).strftime(FIELD))
+    page.fill("#id_when", (datetime.now(workspace_of(alice).zone) - timedelta(hours=1)).strftime(FIELD))
     page.click("button[value=schedule]")
-    past = Post.objects.get(user=alice, text="Too late")
+    past = Post.objects.get(workspace=workspace_of(alice), text="Too late")
     page.wait_for_url(f"{base}/posts/{past.pk}/edit/")
     assert "in the past" in page.inner_text("[data-testid=when-problem]")
     assert "kept as a draft" in page.inner_text("[data-testid=refusal]")
@@ -166,7 +168,7 @@ def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", li
     page.fill("#id_when", later(alice, days=7))
     page.locator("[data-testid=budget-queue]", has_text="full").wait_for()
     page.click("button[value=schedule]")
-    full = Post.objects.get(user=alice, text="One post too many")
+    full = Post.objects.get(workspace=workspace_of(alice), text="One post too many")
     page.wait_for_url(f"{base}/posts/{full.pk}/edit/")
     refusal = page.inner_text("[data-testid=refusal]")
     assert "Your queue of scheduled posts is full: 5 of 5 used on the Free plan." in refusal
@@ -176,9 +178,9 @@ def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", li
     check_page(page)
 
     # No credits left.
-    for scheduled in Post.objects.filter(user=alice).exclude(pk__in=[dst.pk, past.pk, full.pk]):
-        delete_post(alice, scheduled.pk)
-    User.objects.filter(pk=alice.pk).update(credits=0)
+    for scheduled in Post.objects.filter(workspace=workspace_of(alice)).exclude(pk__in=[dst.pk, past.pk, full.pk]):
+        delete_post(owner(alice), scheduled.pk)
+    Workspace.objects.filter(personal_owner=alice).update(credits=0)
     page.goto(f"{base}/posts/{full.pk}/edit/")
     page.fill("#id_when", later(alice, days=7))
     with page.expect_navigation(url=f"{base}/posts/{full.pk}/edit/"):
@@ -188,7 +190,9 @@ def test_each_refusal_keeps_the_text_on_the_composer(page: "playwright.Page", li
     check_page(page)
     for post in (dst, past, full):
         assert post.targets.get().status == TargetStatus.DRAFT
-    assert not CreditReservation.objects.filter(user=alice, status=ReservationStatus.PENDING).exists()
+    assert not CreditReservation.objects.filter(
+        workspace=workspace_of(alice), status=ReservationStatus.PENDING
+    ).exists()
 
 
 def test_the_ai_fills_the_composer_only_when_chosen(

@@ -8,6 +8,7 @@ import respx
 
 from tests.conftest import create_account, make_user
 from tests.support.browser import check_page, log_in, needs_browser, shoot
+from tests.support.workspaces import workspace_of
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
 from tidings.tiers.plans import Tier
@@ -92,7 +93,7 @@ def test_the_tiktok_tab_offers_what_the_creator_may_post_and_keeps_the_choices(
 
     page.click("button[value=draft]")
     page.wait_for_url(f"{base}/queue/")
-    target = Post.objects.get(user=tess).targets.get()
+    target = Post.objects.get(workspace=workspace_of(tess)).targets.get()
     assert target.status == TargetStatus.DRAFT
     assert target.options == {
         "privacy_level": "PUBLIC_TO_EVERYONE",

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import make_user
 from tests.support.browser import check_page, log_in, needs_browser, shoot
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.platforms.base import Identity, TokenSet
 from tidings.platforms.choices import hold_choices
@@ -20,7 +21,9 @@ LONG = "The Extraordinarily Long-Named Neighbourhood Bakery and Community Kitche
 
 def found_pages(user: User) -> PendingConnection:
     """What a Facebook sign-in found (the callback's own service keeps it): four Pages, one connected already."""
-    connect_account(user, platform=Platform.FACEBOOK, external_id="1010", handle="Alice's Bakery", access_token="t")
+    connect_account(
+        owner(user), platform=Platform.FACEBOOK, external_id="1010", handle="Alice's Bakery", access_token="t"
+    )
     pages = [
         ("1010", "Alice's Bakery", ""),
         ("2020", "Corner Cafe", ""),
@@ -65,14 +68,14 @@ def test_the_pick_page_refuses_a_pick_over_the_plan_then_connects_a_smaller_one(
         "You picked 3 new Facebook Pages accounts, but your plan has room for 2 more (1 of 3 connected)."
     )
     expect(page.locator("input[name=choice]:checked")).to_have_count(3)
-    assert SocialAccount.objects.filter(user=pia).count() == 1
+    assert SocialAccount.objects.filter(workspace=workspace_of(pia)).count() == 1
     check_page(page)
 
     page.get_by_test_id("choice").filter(has_text="Acme Shop").locator("input").uncheck()
     page.get_by_test_id("pick-submit").click()
     page.wait_for_url(f"{base}/connections/")
     expect(page.locator("#toasts")).to_contain_text("Connected Facebook Pages Corner Cafe")
-    accounts = SocialAccount.objects.filter(user=pia).order_by("external_id")
+    accounts = SocialAccount.objects.filter(workspace=workspace_of(pia)).order_by("external_id")
     assert [(a.external_id, a.access_token) for a in accounts] == [
         ("1010", "t"),
         ("2020", "token-2020"),

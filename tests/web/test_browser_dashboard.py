@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.browser import check_page, log_in, needs_browser, shoot
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import dismiss_onboarding
 from tidings.notifications.models import Notification, NotificationType
@@ -19,6 +20,7 @@ from tidings.platforms.models import Platform
 from tidings.platforms.services import mark_reconnect_needed
 from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.roles import Action
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
@@ -45,7 +47,7 @@ def busy_free_user() -> tuple[User, dict[str, int]]:
     for day in range(1, 5):
         create_scheduled_post(fay, [mastodon], days=day, text=f"Planned for day {day}")
     mark_reconnect_needed(bluesky.pk, reason="Bluesky refused the saved sign-in.")
-    kept = create_post(fay, text="Launch day!", account_ids=[mastodon.pk])
+    kept = create_post(owner(fay), text="Launch day!", account_ids=[mastodon.pk])
     kept.draft_reason = "Your queue of scheduled posts is full: 5 of 5 used on the Free plan."
     kept.save(update_fields=["draft_reason"])
     return fay, {
@@ -132,13 +134,20 @@ def test_the_bell_marks_read_and_its_count_drops(page: "playwright.Page", live_s
     fay, ids = busy_free_user()
     # The failed post notified; a limit refusal and low credits add two more.
     notify(
-        fay,
+        workspace_of(fay),
+        audience=Action.SCHEDULE,
         type=NotificationType.TIER_LIMIT_REACHED,
         title="Plan limit reached",
         message="Your queue of scheduled posts is full: 5 of 5 used on the Free plan.",
         data={"check": "can_schedule", "limit_name": "queue_size"},
     )
-    notify(fay, type=NotificationType.LOW_CREDITS, title="Credits are running low", message="2 of 10 left.")
+    notify(
+        workspace_of(fay),
+        audience=Action.SCHEDULE,
+        type=NotificationType.LOW_CREDITS,
+        title="Credits are running low",
+        message="2 of 10 left.",
+    )
     log_in(page, base, "fay")
     badge = page.locator(".bell:visible [data-testid=unread-count]")
     assert badge.inner_text() == "3"
@@ -173,7 +182,8 @@ def test_the_notifications_page_marks_read_in_place(page: "playwright.Page", liv
     base = str(live_server)
     fay, ids = busy_free_user()
     notify(
-        fay,
+        workspace_of(fay),
+        audience=Action.CONNECT,
         type=NotificationType.ACCOUNT_RECONNECT,
         title="Reconnect Bluesky @fay1",
         message="Bluesky refused the saved sign-in.",

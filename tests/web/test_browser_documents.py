@@ -12,6 +12,7 @@ from PIL import Image
 
 from tests.conftest import create_account, make_user
 from tests.support.browser import check_page, log_in, needs_browser
+from tests.support.workspaces import owner, workspace_of
 from tidings.platforms.models import Platform
 from tidings.platforms.services import connect_account
 from tidings.posts.models import Post, TargetStatus
@@ -33,7 +34,9 @@ def test_a_pdf_is_dropped_checked_per_network_and_scheduled_on_linkedin(
     base = str(live_server)
     nina = make_user("nina", Tier.PRO, time_zone="Europe/Lisbon")
     bluesky = create_account(nina, Platform.BLUESKY)
-    linkedin = connect_account(nina, platform=Platform.LINKEDIN, external_id="n1", handle="Nina", access_token="at")
+    linkedin = connect_account(
+        owner(nina), platform=Platform.LINKEDIN, external_id="n1", handle="Nina", access_token="at"
+    )
     data = io.BytesIO()
     Image.new("RGB", (60, 80), "white").save(data, format="PDF")
     (tmp_path / "report.pdf").write_bytes(data.getvalue())
@@ -58,12 +61,12 @@ def test_a_pdf_is_dropped_checked_per_network_and_scheduled_on_linkedin(
 
     page.click(f"label:has(input[value='{bluesky.pk}'])")  # LinkedIn alone
     expect(problem).to_have_count(0)
-    when = (timezone.now() + timedelta(days=1)).astimezone(nina.zone).strftime("%Y-%m-%dT%H:%M")
+    when = (timezone.now() + timedelta(days=1)).astimezone(workspace_of(nina).zone).strftime("%Y-%m-%dT%H:%M")
     page.fill("#id_when", when)
     page.locator("[data-testid=when-ok]").wait_for()
     page.click("button[value=schedule]")
     page.wait_for_url(f"{base}/queue/")
-    post = Post.objects.get(user=nina)
+    post = Post.objects.get(workspace=workspace_of(nina))
     assert list(post.targets.values_list("account_id", "status")) == [(linkedin.pk, TargetStatus.SCHEDULED)]
     assert list(post.media.values_list("kind", "mime_type")) == [("document", "application/pdf")]
     check_page(page)

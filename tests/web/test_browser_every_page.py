@@ -8,6 +8,7 @@ import pytest
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.browser import check_page, log_in, needs_browser, shoot
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.automation.services import save_rule
 from tidings.notifications.models import NotificationType
@@ -16,6 +17,7 @@ from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
 from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.roles import Action
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.django_db(transaction=True), needs_browser]
@@ -27,15 +29,18 @@ def a_user_with_everything() -> tuple[User, dict[str, Post]]:
     """A Pro user with two accounts, a draft, scheduled, published and failed posts, a rule and a notification."""
     user = make_user("walt", Tier.PRO, time_zone="America/New_York", email="walt@example.com")
     mastodon, bluesky = create_account(user, Platform.MASTODON), create_account(user, Platform.BLUESKY)
-    draft = create_post(user, text="A draft to finish later.", account_ids=[mastodon.pk])
+    draft = create_post(owner(user), text="A draft to finish later.", account_ids=[mastodon.pk])
     scheduled = create_scheduled_post(user, [mastodon, bluesky], text="Going out tomorrow.", days=1)
     published = create_scheduled_post(user, [mastodon], text="This one went out.", days=2)
     bring_to(published.targets.get(), TargetStatus.PUBLISHED)
     failed = create_scheduled_post(user, [bluesky], text="This one failed.", days=3)
     bring_to(failed.targets.get(), TargetStatus.FAILED, reason="Bluesky answered 400: the text is too long.")
-    save_rule(user, name="Weekly tips", schedule="0 9 * * 1", brief={"topic": "Coffee tips"}, account_ids=[mastodon.pk])
+    save_rule(
+        owner(user), name="Weekly tips", schedule="0 9 * * 1", brief={"topic": "Coffee tips"}, account_ids=[mastodon.pk]
+    )
     notify(
-        user,
+        workspace_of(user),
+        audience=Action.SCHEDULE,
         type=NotificationType.POST_FAILED,
         title="A post failed",
         message="Bluesky answered 400: the text is too long.",

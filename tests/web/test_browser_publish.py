@@ -9,6 +9,7 @@ from tests.conftest import make_user
 from tests.jobs.conftest import connect_webhook, fake, worker  # noqa: F401 - fixtures
 from tests.support.browser import check_page, log_in, needs_browser, shoot
 from tests.support.fake_platform import FakePlatform
+from tests.support.workspaces import workspace_of
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.tiers.plans import Tier
@@ -36,7 +37,7 @@ def test_publish_now_and_watch_it_go_out(page: "playwright.Page", live_server: o
         page.reload()
     assert status.inner_text().strip() == "Published"
 
-    target = PostTarget.objects.get(post__user=pia)
+    target = PostTarget.objects.get(post__workspace=workspace_of(pia))
     assert target.status == TargetStatus.PUBLISHED
     assert fake.posts[str(target.idempotency_key)].body["text"] == "Doors open at nine."
     assert fake.received_for(str(target.idempotency_key)) == 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.browser import DESKTOP, PHONE, check_page, log_in, needs_browser, shoot
 from tests.support.queue import png, post_in, todays_limit_used
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.platforms.models import Platform
@@ -41,11 +42,11 @@ def status_of(page: "playwright.Page", post: Post) -> list[str]:
 
 
 def pending(user: User) -> int:
-    return CreditReservation.objects.filter(user=user, status=ReservationStatus.PENDING).count()
+    return CreditReservation.objects.filter(workspace=workspace_of(user), status=ReservationStatus.PENDING).count()
 
 
 def tomorrow_field(user: User, hour: int = 10) -> str:
-    at = (timezone.now().astimezone(user.zone) + timedelta(days=1)).replace(hour=hour, minute=0)
+    at = (timezone.now().astimezone(workspace_of(user).zone) + timedelta(days=1)).replace(hour=hour, minute=0)
     return at.strftime("%Y-%m-%dT%H:%M")
 
 
@@ -54,7 +55,7 @@ def test_bulk_reschedule_to_drafts_and_delete(page: "playwright.Page", live_serv
     alice = make_user("alice", Tier.FREE, time_zone="Europe/Lisbon")
     account = create_account(alice)
     posts = [create_scheduled_post(alice, [account], text=f"Tip {n}", days=n + 2) for n in range(3)]
-    draft = create_post(alice, text="An idea", account_ids=[account.pk])
+    draft = create_post(owner(alice), text="An idea", account_ids=[account.pk])
     log_in(page, base, "alice")
     page.goto(f"{base}/queue/")
     bar = page.locator("[data-queue-bulk]")
@@ -102,13 +103,13 @@ def test_bulk_reschedule_to_drafts_and_delete(page: "playwright.Page", live_serv
     shoot(page, "queue-bulk-delete")
     dialog.get_by_role("button", name="Keep it").click()
     dialog.wait_for(state="hidden")
-    assert Post.objects.filter(user=alice).count() == 4
+    assert Post.objects.filter(workspace=workspace_of(alice)).count() == 4
 
     bar.get_by_role("button", name="Delete").click()
     with page.expect_navigation(url=f"{base}/queue/"):
         dialog.get_by_role("button", name="Delete").click()
     assert page.inner_text("#toasts") == "2 of 2 posts deleted."
-    assert set(Post.objects.filter(user=alice).values_list("text", flat=True)) == {"Tip 1", "Tip 2"}
+    assert set(Post.objects.filter(workspace=workspace_of(alice)).values_list("text", flat=True)) == {"Tip 1", "Tip 2"}
 
 
 def test_a_failed_and_a_skipped_post_move_to_tomorrow(page: "playwright.Page", live_server: object) -> None:
@@ -132,8 +133,8 @@ def test_a_failed_and_a_skipped_post_move_to_tomorrow(page: "playwright.Page", l
     for post in (skipped, failed):
         box = card(page, post)
         box.locator(".dropdown-toggle", has_text="Reschedule").click()
-        field = box.get_by_label(f"New time ({alice.time_zone})")
-        tomorrow = (timezone.now().astimezone(alice.zone) + timedelta(days=1)).date().isoformat()
+        field = box.get_by_label(f"New time ({workspace_of(alice).time_zone})")
+        tomorrow = (timezone.now().astimezone(workspace_of(alice).zone) + timedelta(days=1)).date().isoformat()
         assert field.input_value().startswith(tomorrow)
         check_page(page)
         with page.expect_navigation(url=f"{base}/queue/?show=problems"):
@@ -148,9 +149,9 @@ def test_a_failed_and_a_skipped_post_move_to_tomorrow(page: "playwright.Page", l
         target = post.targets.get()
         assert (target.status, target.dispatch_round, target.error) == (TargetStatus.SCHEDULED, 1, "")
         assert target.scheduled_at is not None
-        assert target.scheduled_at.astimezone(alice.zone).date() == timezone.now().astimezone(alice.zone).date() + (
-            timedelta(days=1)
-        )
+        assert target.scheduled_at.astimezone(workspace_of(alice).zone).date() == timezone.now().astimezone(
+            workspace_of(alice).zone
+        ).date() + (timedelta(days=1))
     assert pending(alice) == 2
 
 
@@ -183,7 +184,7 @@ def test_duplicate_keeps_the_files_and_their_descriptions(page: "playwright.Page
     base = str(live_server)
     bob = make_user("bob", Tier.PRO, time_zone="Europe/Lisbon")
     original = post_in(bob, create_account(bob, Platform.BLUESKY), "scheduled", text="Two pictures")
-    attach_media(bob, original.pk, uploads=[png("#d63939"), png("#2fb344")], alt_text="A red and a green square")
+    attach_media(owner(bob), original.pk, uploads=[png("#d63939"), png("#2fb344")], alt_text="A red and a green square")
     log_in(page, base, "bob")
     page.goto(f"{base}/queue/")
     assert card(page, original).locator("[data-testid=thumb] img").count() == 2
@@ -246,7 +247,7 @@ def test_filters_and_search_live_in_the_address(page: "playwright.Page", live_se
     mastodon, bluesky = create_account(bob, Platform.MASTODON), create_account(bob, Platform.BLUESKY)
     spring = create_scheduled_post(bob, [mastodon], text="Spring sale starts Monday", days=1)
     summer = create_scheduled_post(bob, [bluesky], text="Summer hours", days=2)
-    idea = create_post(bob, text="Spring idea for later", account_ids=[bluesky.pk])
+    idea = create_post(owner(bob), text="Spring idea for later", account_ids=[bluesky.pk])
     log_in(page, base, "bob")
     page.goto(f"{base}/queue/")
 

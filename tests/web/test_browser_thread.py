@@ -17,6 +17,7 @@ from tests.conftest import make_user
 from tests.jobs.conftest import worker  # noqa: F401 - fixture
 from tests.platforms.atproto import DID, connect_bluesky, xrpc
 from tests.support.browser import check_page, log_in, needs_browser, shoot
+from tests.support.workspaces import owner, workspace_of
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.posts.media import attach_media
 from tidings.posts.models import PostTarget, TargetStatus
@@ -106,7 +107,7 @@ def test_a_three_post_thread_with_files_and_a_first_comment_goes_out(
             page.reload()
         assert status.inner_text().strip() == "Published"
 
-    target = PostTarget.objects.get(post__user=tess, account=account)
+    target = PostTarget.objects.get(post__workspace=workspace_of(tess), account=account)
     assert (target.status, target.error) == (TargetStatus.PUBLISHED, "")
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.CONSUMED
     records = [body["record"] for body in pds.records]
@@ -139,9 +140,11 @@ def test_the_thread_editor_fits_a_phone_and_removes_a_post_with_its_files(
     base = str(live_server)
     uma = make_user("uma", Tier.PRO, time_zone="Europe/Lisbon")
     account = connect_bluesky(uma)
-    post = create_post(uma, text="One", account_ids=[account.pk], thread_parts=["Two", "Three"], first_comment="Hi")
+    post = create_post(
+        owner(uma), text="One", account_ids=[account.pk], thread_parts=["Two", "Three"], first_comment="Hi"
+    )
     upload = SimpleUploadedFile("two.png", Path(picture(tmp_path, "two.png", "teal")).read_bytes())
-    attach_media(uma, post.pk, uploads=[upload], part=1)
+    attach_media(owner(uma), post.pk, uploads=[upload], part=1)
     log_in(phone, base, "uma")
     phone.goto(f"{base}/posts/{post.pk}/edit/")
     expect(phone.locator("[data-thread]")).to_have_attribute("data-ready", "true")

@@ -9,12 +9,13 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.browser import CHROMIUM, MISSING, log_in, shoot
 from tests.support.states import bring_to
-from tidings.accounts.services import change_tier
+from tests.support.workspaces import workspace_of
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.platforms.models import Platform
 from tidings.posts.models import AttemptOutcome, PostTarget, PublishAttempt, TargetStatus
 from tidings.tiers.checks import over_plan_reason
 from tidings.tiers.plans import Tier
+from tidings.workspaces.plan import change_tier
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
@@ -118,7 +119,7 @@ def test_accounts_over_the_plan_are_marked_and_cannot_be_chosen(
     base = str(live_server)
     gina = make_user("gina", Tier.PRO)
     kept, over = create_account(gina, Platform.MASTODON, 1), create_account(gina, Platform.MASTODON, 2)
-    change_tier(gina, tier=Tier.FREE)
+    change_tier(workspace_of(gina), tier=Tier.FREE)
     log_in(page, base, "gina")
 
     page.goto(f"{base}/connections/")
@@ -129,6 +130,9 @@ def test_accounts_over_the_plan_are_marked_and_cannot_be_chosen(
     page.goto(f"{base}/compose/")
     assert page.locator(f"input[name=accounts][value='{kept.pk}']").is_enabled()
     assert page.locator(f"input[name=accounts][value='{over.pk}']").is_disabled()
-    assert page.inner_text("[data-testid=over-plan]") == f"{over}: {over_plan_reason(gina, Platform.MASTODON)}"
+    assert (
+        page.inner_text("[data-testid=over-plan]")
+        == f"{over}: {over_plan_reason(workspace_of(gina), Platform.MASTODON)}"
+    )
     page.set_viewport_size(PHONE)
     shoot(page, "compose-over-plan-phone")

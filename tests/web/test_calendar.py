@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.credits import hold_credits
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.credits.selectors import available_credits
@@ -39,8 +40,8 @@ def at(day: date, hour: int, minute: int = 0, zone: ZoneInfo = TOKYO) -> datetim
 
 
 def scheduled(user: User, accounts: list, when: datetime, text: str = "Hello") -> Post:
-    post = create_post(user, text=text, account_ids=[a.pk for a in accounts])
-    return schedule_post(user, post.pk, at=when)
+    post = create_post(owner(user), text=text, account_ids=[a.pk for a in accounts])
+    return schedule_post(owner(user), post.pk, at=when)
 
 
 def feed(client: Client, first: date, last: date) -> list[dict]:
@@ -71,7 +72,7 @@ def test_the_feed_gives_each_target_at_its_wall_clock_time_in_the_users_zone(cli
     sent = scheduled(tom, [mastodon], at(day, 12), text="Went out")
     bring_to(sent.targets.get(), S.PUBLISHED)
     cancelled = scheduled(tom, [mastodon], at(day, 13), text="Cancelled")
-    cancel_post(tom, cancelled.pk)
+    cancel_post(owner(tom), cancelled.pk)
     client.force_login(tom)
 
     entries = feed(client, day, day + timedelta(days=1))
@@ -167,7 +168,7 @@ def test_the_feed_never_shows_another_users_posts(client: Client, tom: User, bob
 
 def test_the_feed_reads_a_busy_month_in_one_query(client: Client, carol: User) -> None:
     accounts = [create_account(carol, Platform.BLUESKY), create_account(carol, Platform.MASTODON)]
-    first = local_day(1, carol.zone)
+    first = local_day(1, workspace_of(carol).zone)
     client.force_login(carol)
 
     def queries() -> int:
@@ -176,10 +177,10 @@ def test_the_feed_reads_a_busy_month_in_one_query(client: Client, carol: User) -
             feed(client, first, first + timedelta(days=42))
         return len(run)
 
-    scheduled(carol, accounts, at(first, 9, zone=carol.zone))
+    scheduled(carol, accounts, at(first, 9, zone=workspace_of(carol).zone))
     few = queries()
     for n in range(1, 30):
-        scheduled(carol, accounts, at(first + timedelta(days=n), 9, zone=carol.zone))
+        scheduled(carol, accounts, at(first + timedelta(days=n), 9, zone=workspace_of(carol).zone))
     assert len(feed(client, first, first + timedelta(days=42))) == 60
     assert queries() == few
 
@@ -224,7 +225,7 @@ def test_dragging_an_entry_to_another_day_reschedules_its_post_at_that_wall_cloc
 def test_a_draft_with_a_time_is_scheduled_where_it_is_dropped(client: Client, tom: User) -> None:
     day = local_day(2)
     post = scheduled(tom, [create_account(tom)], at(day, 9))
-    unschedule_post(tom, post.pk)
+    unschedule_post(owner(tom), post.pk)
     target = post.targets.get()
     client.force_login(tom)
     assert feed(client, day, day + timedelta(days=1))[0]["startEditable"] is True
@@ -294,7 +295,7 @@ def test_a_drop_in_the_hour_daylight_saving_skips_is_refused(client: Client) -> 
 
 def test_a_drop_onto_a_full_day_is_refused_with_the_next_day_that_has_room(client: Client, alice: User) -> None:
     account = create_account(alice, Platform.MASTODON)
-    zone = alice.zone
+    zone = workspace_of(alice).zone
     full = local_day(3, zone)
     for hour in (9, 12):
         scheduled(alice, [account], at(full, hour, zone=zone))
@@ -309,11 +310,13 @@ def test_a_drop_onto_a_full_day_is_refused_with_the_next_day_that_has_room(clien
 
 
 def test_a_draft_dropped_without_credits_to_pay_for_it_stays_a_draft(client: Client, alice: User) -> None:
-    post = scheduled(alice, [create_account(alice)], at(local_day(2, alice.zone), 9, zone=alice.zone))
-    unschedule_post(alice, post.pk)
-    hold_credits(alice, available_credits(alice))
+    post = scheduled(
+        alice, [create_account(alice)], at(local_day(2, workspace_of(alice).zone), 9, zone=workspace_of(alice).zone)
+    )
+    unschedule_post(owner(alice), post.pk)
+    hold_credits(alice, available_credits(workspace_of(alice)))
     client.force_login(alice)
-    status, message = refused(client, post.targets.get(), f"{local_day(3, alice.zone)}T09:00")
+    status, message = refused(client, post.targets.get(), f"{local_day(3, workspace_of(alice).zone)}T09:00")
     assert status == 402
     assert message.startswith("Not enough credits: 0 available, 1 needed.")
 

@@ -3,6 +3,7 @@ from django.test import Client
 
 from tests.conftest import create_account
 from tests.generation.fake_openai import FakeOpenAI, Reply
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.generation.models import GenerationLog
 from tidings.platforms.models import Platform
@@ -22,7 +23,7 @@ def test_the_composer_shows_one_draft_per_platform(client: Client, bob: User, ai
     assert page.count('data-testid="draft"') == 2
     assert "Fresh &lt;b&gt;coffee&lt;/b&gt; at 9!" in page
     assert "<b>coffee</b>" not in page
-    assert GenerationLog.objects.filter(user=bob, outcome="ok").count() == 2
+    assert GenerationLog.objects.filter(workspace=workspace_of(bob), outcome="ok").count() == 2
     assert "Coffee" in ai_model.requests[0].prompt
 
 

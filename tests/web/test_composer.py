@@ -16,6 +16,7 @@ from PIL import Image
 from tests.conftest import create_account, create_scheduled_post
 from tests.generation.fake_openai import FakeOpenAI, Reply
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.generation.models import GenerationLog
@@ -23,6 +24,7 @@ from tidings.platforms.models import Platform
 from tidings.posts.media import attach_media
 from tidings.posts.models import MediaAsset, Post, TargetStatus
 from tidings.posts.services import create_post
+from tidings.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,11 @@ def png(name: str, colour: str = "red") -> SimpleUploadedFile:
 
 
 def local(user: User, **delta: float) -> str:
-    return (timezone.now() + timedelta(**delta)).astimezone(ZoneInfo(user.time_zone)).strftime("%Y-%m-%dT%H:%M")
+    return (
+        (timezone.now() + timedelta(**delta))
+        .astimezone(ZoneInfo(workspace_of(user).time_zone))
+        .strftime("%Y-%m-%dT%H:%M")
+    )
 
 
 def test_a_post_with_text_per_account_and_described_files_is_scheduled(client: Client, bob: User) -> None:
@@ -60,7 +66,7 @@ def test_a_post_with_text_per_account_and_described_files_is_scheduled(client: C
         },
     )
     assert (response.status_code, response["Location"]) == (302, "/queue/")
-    post = Post.objects.get(user=bob)
+    post = Post.objects.get(workspace=workspace_of(bob))
     targets = {t.account_id: (t.status, t.text_override) for t in post.targets.all()}
     assert targets == {
         bluesky.pk: (TargetStatus.SCHEDULED, "Spring menu, short for Bluesky"),
@@ -77,7 +83,7 @@ def test_a_lone_account_is_chosen_and_the_calendar_time_is_preset(client: Client
     assert f'name="accounts" value="{account.pk}" class="account-check" data-platform="mastodon"' in page
     assert f'value="{account.pk}" class="account-check" data-platform="mastodon" data-handle="@bob1" checked>' in page
     assert 'value="2027-05-04T09:30"' in page
-    assert f'When <span class="text-secondary fw-normal">({bob.time_zone})</span>' in page
+    assert f'When <span class="text-secondary fw-normal">({workspace_of(bob).time_zone})</span>' in page
 
 
 def test_a_full_queue_keeps_the_draft_and_shows_the_way_on_its_own_page(client: Client, alice: User) -> None:
@@ -88,7 +94,7 @@ def test_a_full_queue_keeps_the_draft_and_shows_the_way_on_its_own_page(client: 
     response = client.post(
         "/compose/", {"text": "Sixth", "accounts": [account.pk], "when": local(alice, days=6), "action": "schedule"}
     )
-    sixth = Post.objects.get(user=alice, text="Sixth")
+    sixth = Post.objects.get(workspace=workspace_of(alice), text="Sixth")
     assert response["Location"] == f"/posts/{sixth.pk}/edit/"
     page = client.get(response["Location"]).content.decode()
     assert "Your queue of scheduled posts is full: 5 of 5 used on the Free plan." in page
@@ -112,7 +118,7 @@ def test_a_past_time_is_refused_on_the_field_with_a_time_to_use(client: Client, 
         "/compose/", {"text": "Late", "accounts": [account.pk], "when": typed, "action": "schedule"}, follow=True
     )
     page = response.content.decode()
-    post = Post.objects.get(user=bob)
+    post = Post.objects.get(workspace=workspace_of(bob))
     assert response.redirect_chain == [(f"/posts/{post.pk}/edit/", 302)]
     assert 'data-testid="when-problem">The scheduled time is in the past; pick a time from now on.</div>' in page
     assert f'value="{typed}"' in page
@@ -124,7 +130,7 @@ def test_a_past_time_is_refused_on_the_field_with_a_time_to_use(client: Client, 
 
 def test_a_draft_is_edited_and_scheduled_from_its_page(client: Client, bob: User) -> None:
     account = create_account(bob, Platform.BLUESKY)
-    post = create_post(bob, text="Draft text", account_ids=[account.pk])
+    post = create_post(owner(bob), text="Draft text", account_ids=[account.pk])
     client.force_login(bob)
     page = client.get(f"/posts/{post.pk}/edit/").content.decode()
     assert ">Draft text</textarea>" in page
@@ -137,7 +143,7 @@ def test_a_draft_is_edited_and_scheduled_from_its_page(client: Client, bob: User
     post.refresh_from_db()
     assert (post.text, post.targets.get().status) == ("Better text", TargetStatus.SCHEDULED)
     assert post.scheduled_at is not None
-    assert post.scheduled_at.astimezone(ZoneInfo(bob.time_zone)).strftime("%Y-%m-%dT%H:%M") == at
+    assert post.scheduled_at.astimezone(ZoneInfo(workspace_of(bob).time_zone)).strftime("%Y-%m-%dT%H:%M") == at
 
 
 def test_a_scheduled_post_moves_to_another_time_and_back_to_drafts(client: Client, bob: User) -> None:
@@ -148,7 +154,7 @@ def test_a_scheduled_post_moves_to_another_time_and_back_to_drafts(client: Clien
     client.post(f"/posts/{post.pk}/edit/", {"text": "Hello", "accounts": [account.pk], "when": later, "action": "save"})
     post.refresh_from_db()
     assert post.scheduled_at is not None
-    assert post.scheduled_at.astimezone(ZoneInfo(bob.time_zone)).strftime("%Y-%m-%dT%H:%M") == later
+    assert post.scheduled_at.astimezone(ZoneInfo(workspace_of(bob).time_zone)).strftime("%Y-%m-%dT%H:%M") == later
     client.post(f"/posts/{post.pk}/edit/", {"text": "Hello", "accounts": [account.pk], "action": "draft"})
     assert post.targets.get().status == TargetStatus.DRAFT
     assert not CreditReservation.objects.filter(status=ReservationStatus.PENDING).exists()
@@ -170,8 +176,8 @@ def test_a_failed_post_opens_in_the_composer_and_goes_out_again(client: Client, 
 
 def test_files_are_removed_reordered_and_described_on_edit(client: Client, bob: User) -> None:
     account = create_account(bob, Platform.BLUESKY)
-    post = create_post(bob, text="Pics", account_ids=[account.pk])
-    one, two, three = attach_media(bob, post.pk, uploads=[png("1.png"), png("2.png"), png("3.png")])
+    post = create_post(owner(bob), text="Pics", account_ids=[account.pk])
+    one, two, three = attach_media(owner(bob), post.pk, uploads=[png("1.png"), png("2.png"), png("3.png")])
     client.force_login(bob)
     client.post(
         f"/posts/{post.pk}/edit/",
@@ -203,7 +209,7 @@ def test_a_published_post_shows_how_it_went_and_cannot_be_saved(client: Client, 
 
 
 def test_the_preview_shows_each_accounts_text_thread_cost_and_time(client: Client, alice: User) -> None:
-    User.objects.filter(pk=alice.pk).update(time_zone="Europe/Berlin")
+    Workspace.objects.filter(personal_owner=alice).update(time_zone="Europe/Berlin")
     bluesky, x = create_account(alice, Platform.BLUESKY), create_account(alice, Platform.X)
     client.force_login(alice)
     page = client.post(
@@ -247,4 +253,4 @@ def test_the_ai_improves_one_networks_text_only_for_a_chosen_account(
     assert "Spring is here #spring #menu" in page
     assert "data-revised" in page
     assert "hashtags" in ai_model.requests[0].prompt
-    assert GenerationLog.objects.filter(user=bob, action="rewrite").count() == 1
+    assert GenerationLog.objects.filter(workspace=workspace_of(bob), action="rewrite").count() == 1

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import create_account
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation
 from tidings.platforms.models import Platform
@@ -31,7 +32,11 @@ CREATOR = {
 
 
 def local(user: User, **delta: float) -> str:
-    return (timezone.now() + timedelta(**delta)).astimezone(ZoneInfo(user.time_zone)).strftime("%Y-%m-%dT%H:%M")
+    return (
+        (timezone.now() + timedelta(**delta))
+        .astimezone(ZoneInfo(workspace_of(user).time_zone))
+        .strftime("%Y-%m-%dT%H:%M")
+    )
 
 
 def test_each_accounts_options_are_saved_on_its_target(client: Client, bob: User) -> None:
@@ -51,7 +56,7 @@ def test_each_accounts_options_are_saved_on_its_target(client: Client, bob: User
         },
     )
     assert (response.status_code, response["Location"]) == (302, "/queue/")
-    options = {t.account_id: t.options for t in PostTarget.objects.filter(post__user=bob)}
+    options = {t.account_id: t.options for t in PostTarget.objects.filter(post__workspace=workspace_of(bob))}
     assert options == {
         mastodon.pk: {"visibility": "unlisted", "spoiler_text": "Food", "language": "en"},
         x.pk: {"reply_settings": "following"},
@@ -78,13 +83,15 @@ def test_a_refused_option_is_shown_on_its_tab_with_everything_kept_and_nothing_s
     assert f'data-testid="options-error">{message}</div>' in page
     assert f"Check the options for Mastodon @bob1: {message}" in page
     assert f'name="opt-{mastodon.pk}-spoiler_text" value="Food"' in page
-    assert not Post.objects.filter(user=bob).exists()
-    assert not CreditReservation.objects.filter(user=bob).exists()
+    assert not Post.objects.filter(workspace=workspace_of(bob)).exists()
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob)).exists()
 
 
 def test_a_post_opens_with_its_options_and_an_edit_replaces_them(client: Client, bob: User) -> None:
     youtube = create_account(bob, Platform.YOUTUBE)
-    post = create_post(bob, text="My talk", account_ids=[youtube.pk], options={youtube.pk: {"privacy": "unlisted"}})
+    post = create_post(
+        owner(bob), text="My talk", account_ids=[youtube.pk], options={youtube.pk: {"privacy": "unlisted"}}
+    )
     client.force_login(bob)
     page = client.get(f"/posts/{post.pk}/edit/").content.decode()
     assert '<option value="unlisted" selected>Unlisted</option>' in page
@@ -149,7 +156,7 @@ def test_a_tiktok_that_does_not_answer_keeps_the_choices_and_offers_to_ask_again
 
 def test_a_tiktok_post_without_a_privacy_choice_stays_a_draft_with_the_reason(client: Client, bob: User) -> None:
     tiktok = create_account(bob, Platform.TIKTOK)
-    post = create_post(bob, text="Clip", account_ids=[tiktok.pk])
+    post = create_post(owner(bob), text="Clip", account_ids=[tiktok.pk])
     client.force_login(bob)
     client.post(
         f"/posts/{post.pk}/edit/",
@@ -158,7 +165,7 @@ def test_a_tiktok_post_without_a_privacy_choice_stays_a_draft_with_the_reason(cl
     post.refresh_from_db()
     assert post.targets.get().status == TargetStatus.DRAFT
     assert "Choose who can see this TikTok video: TikTok asks each post to say so." in post.draft_reason
-    assert not CreditReservation.objects.filter(user=bob).exists()
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob)).exists()
     assert post.targets.get().options == {
         "privacy_level": None,
         "allow_comment": False,

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tests.conftest import create_account
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation
 from tidings.platforms.models import Platform
@@ -35,7 +36,11 @@ def png(name: str) -> SimpleUploadedFile:
 
 
 def local(user: User, **delta: float) -> str:
-    return (timezone.now() + timedelta(**delta)).astimezone(ZoneInfo(user.time_zone)).strftime("%Y-%m-%dT%H:%M")
+    return (
+        (timezone.now() + timedelta(**delta))
+        .astimezone(ZoneInfo(workspace_of(user).time_zone))
+        .strftime("%Y-%m-%dT%H:%M")
+    )
 
 
 def test_a_thread_with_files_per_post_and_a_first_comment_is_scheduled(client: Client, bob: User) -> None:
@@ -56,7 +61,7 @@ def test_a_thread_with_files_per_post_and_a_first_comment_is_scheduled(client: C
         },
     )
     assert (response.status_code, response["Location"]) == (302, "/queue/")
-    post = Post.objects.get(user=bob)
+    post = Post.objects.get(workspace=workspace_of(bob))
     assert post.thread_parts == ["Rye first, then the sourdough.", "And the croissants."]
     assert post.first_comment == "Order ahead"
     assert list(post.media.values_list("part", flat=True)) == [2]
@@ -79,7 +84,7 @@ def test_on_edit_posts_are_reordered_and_one_taken_out_with_its_files(client: Cl
             "action": "draft",
         },
     )
-    post = Post.objects.get(user=bob)
+    post = Post.objects.get(workspace=workspace_of(bob))
     two, three = (MediaAsset.objects.get(post=post, part=n) for n in (1, 2))
     page = client.get(f"/posts/{post.pk}/edit/").content.decode()
     assert page.count('data-testid="thread-part"') == 2 + 1  # the two posts and the template for a new one
@@ -143,7 +148,7 @@ def test_a_thread_refused_by_one_network_stays_a_draft_with_the_reason(client: C
     )
     html = response.content.decode()
     assert "Facebook Pages has no threads: this post has 2 posts." in html
-    post = Post.objects.get(user=bob)
+    post = Post.objects.get(workspace=workspace_of(bob))
     assert post.thread_parts == ["Two"]
     assert list(post.targets.values_list("status", flat=True)) == [TargetStatus.DRAFT]
     assert not CreditReservation.objects.exists()
@@ -153,8 +158,8 @@ def test_a_published_thread_shows_every_post_and_the_comment_and_why_the_comment
     client: Client, bob: User
 ) -> None:
     x = create_account(bob, Platform.X)
-    post = create_post(bob, text="One", account_ids=[x.pk], thread_parts=["Two"], first_comment="Order ahead")
-    schedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+    post = create_post(owner(bob), text="One", account_ids=[x.pk], thread_parts=["Two"], first_comment="Order ahead")
+    schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(hours=1))
     target = bring_to(post.targets.get(), TargetStatus.PUBLISHED)
     assert target.status == TargetStatus.PUBLISHED
     PostTarget.objects.filter(pk=target.pk).update(error="The post went out, but its first comment did not.")

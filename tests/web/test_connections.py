@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.fake_platform import FakePlatform
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.credits.selectors import balance_summary
@@ -103,7 +104,7 @@ def test_disconnecting_does_to_the_posts_what_the_dialog_says(bob: User) -> None
     target.refresh_from_db()
     assert target.status == TargetStatus.SCHEDULED
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.PENDING
-    assert balance_summary(bob).available == 499
+    assert balance_summary(workspace_of(bob)).available == 499
 
     later = timezone.now() + timedelta(days=1, minutes=2)
     PostTarget.objects.filter(pk=target.pk).update(scheduled_at=later - timedelta(minutes=1))
@@ -116,7 +117,7 @@ def test_disconnecting_does_to_the_posts_what_the_dialog_says(bob: User) -> None
     assert publishing.end_target(target.pk, status=TargetStatus.SKIPPED, reason=begin.reason) == "skipped"
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.RELEASED
     bob.refresh_from_db()
-    assert (bob.credits, balance_summary(bob).available) == (500, 500)
+    assert (workspace_of(bob).credits, balance_summary(workspace_of(bob)).available) == (500, 500)
     assert Notification.objects.filter(user=bob, type="post_skipped").count() == 1
 
 
@@ -145,7 +146,7 @@ def test_at_the_limit_connect_is_disabled_and_says_why(alice: User) -> None:
 def test_a_webhook_test_is_a_signed_post_marked_as_a_test(bob: User, fake: FakePlatform, settings) -> None:
     settings.TIDINGS_ALLOW_HTTP_WEBHOOKS = True
     account = webhook(bob, fake.url)
-    result = send_webhook_test(bob, account.pk)
+    result = send_webhook_test(owner(bob), account.pk)
     assert result.ok
     assert result.message.startswith("The webhook answered 200 in ")
     assert result.message.endswith(" ms: it is ready for posts.")
@@ -156,7 +157,7 @@ def test_a_webhook_test_is_a_signed_post_marked_as_a_test(bob: User, fake: FakeP
     assert received.body["account"] == {"id": "hook-bob", "handle": "My hook"}
     # Nothing was published or charged.
     assert not PostTarget.objects.exists()
-    assert not CreditReservation.objects.filter(user=bob).exists()
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob)).exists()
 
 
 def test_the_test_button_shows_the_answer_in_the_card(bob: User, fake: FakePlatform, settings) -> None:
@@ -179,7 +180,7 @@ def test_a_test_to_this_machine_is_refused_by_the_address_guard(
     settings.TIDINGS_ALLOW_HTTP_WEBHOOKS = True
     account = webhook(bob, fake.url)
     monkeypatch.delenv("TIDINGS_ALLOW_LOCAL_SERVERS")
-    result = send_webhook_test(bob, account.pk)
+    result = send_webhook_test(owner(bob), account.pk)
     assert not result.ok
     assert result.message == (
         "The webhook's address is not allowed: 127.0.0.1 is on this machine or a private network, which this "

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.services import adjust_credits
 from tidings.notifications.models import Notification
@@ -87,7 +88,7 @@ def test_a_queue_at_two_of_five_is_not_full_whatever_the_notifications_say(clien
     from tidings.posts.services import cancel_post
 
     for post in posts[2:]:
-        cancel_post(alice, post.pk)
+        cancel_post(owner(alice), post.pk)
     relaxed = dashboard(client, alice)
     assert [kind for kind, _, _ in items(relaxed)] == ["draft"]  # the refused post, kept with its reason
     assert "Plan limit reached" not in relaxed
@@ -147,19 +148,19 @@ def test_old_failures_rest_in_the_queue_and_many_are_summed_up(client: Client, c
 
 def test_a_draft_kept_by_a_refusal_asks_to_be_scheduled(client: Client, alice: User) -> None:
     account = create_account(alice)
-    post = create_post(alice, text="Launch day!", account_ids=[account.pk])
+    post = create_post(owner(alice), text="Launch day!", account_ids=[account.pk])
     post.draft_reason = "Your queue of scheduled posts is full: 5 of 5 used on the Free plan."
     post.save(update_fields=["draft_reason"])
-    create_post(alice, text="A plain draft", account_ids=[account.pk])
+    create_post(owner(alice), text="A plain draft", account_ids=[account.pk])
     assert items(dashboard(client, alice)) == [("draft", "Kept as a draft: “Launch day!”", f"/posts/{post.pk}/edit/")]
 
 
 def test_low_and_empty_credits(client: Client, alice: User) -> None:
     create_account(alice)
-    adjust_credits(alice, amount=-8, reason="Test")
+    adjust_credits(workspace_of(alice), amount=-8, reason="Test")
     page = dashboard(client, alice)
     assert items(page) == [("credits-low", "Credits are running low: 2 of 10 left", "/plan/#credits")]
-    adjust_credits(alice, amount=-2, reason="Test")
+    adjust_credits(workspace_of(alice), amount=-2, reason="Test")
     assert items(dashboard(client, alice)) == [("credits-empty", "No credits left", "/plan/#credits")]
 
 
@@ -175,7 +176,7 @@ def test_credits_about_to_expire(client: Client, bob: User) -> None:
 
 def renewal(user: User) -> str:
     user.refresh_from_db()
-    return f"{timezone.localtime(user.next_credit_reset, user.zone):%-d %B %Y}"
+    return f"{timezone.localtime(workspace_of(user).next_credit_reset, workspace_of(user).zone):%-d %B %Y}"
 
 
 def test_an_unconfirmed_email_asks_for_the_link_instead_of_warning_about_credits(client: Client) -> None:
@@ -210,17 +211,19 @@ def test_the_charts_carry_the_numbers(client: Client, bob: User) -> None:
     ]
     per_day = data(page, "posts-per-day-data")
     assert isinstance(per_day, dict)
-    today = timezone.localdate(timezone=bob.zone)
+    today = timezone.localdate(timezone=workspace_of(bob).zone)
     assert per_day["today"] == today.isoformat()
     assert len(per_day["days"]) == 21
     assert per_day["days"][13] == today.isoformat()
-    published_today = DailyUsage.objects.get(user=bob, metric=Metric.POSTS).count
+    published_today = DailyUsage.objects.get(workspace=workspace_of(bob), metric=Metric.POSTS).count
     assert published_today == 1
     expected_published = [0] * 21
     expected_published[13] = 1
     assert per_day["published"] == expected_published
     assert per_day["missed"][13] == 1
-    scheduled_day = per_day["days"].index(timezone.localtime(held.scheduled_at, bob.zone).date().isoformat())
+    scheduled_day = per_day["days"].index(
+        timezone.localtime(held.scheduled_at, workspace_of(bob).zone).date().isoformat()
+    )
     assert per_day["scheduled"][scheduled_day] == 1
     assert sum(per_day["scheduled"]) == 1
     assert (per_day["published_total"], per_day["scheduled_total"], per_day["missed_total"]) == (1, 1, 1)
@@ -239,7 +242,7 @@ def test_the_dashboard_costs_the_same_queries_for_many_posts_as_for_few(client: 
                 if n % 3 == 0:
                     bring_to(first, "failed")
         mark_reconnect_needed(accounts[1].pk, reason="Sign in again.")
-        create_post(user, text="Kept", account_ids=[accounts[0].pk])
+        create_post(owner(user), text="Kept", account_ids=[accounts[0].pk])
 
     def queries(user: User) -> int:
         client.force_login(user)

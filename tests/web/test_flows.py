@@ -11,12 +11,15 @@ from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -42,7 +45,11 @@ def test_sign_up_creates_a_free_user_in_their_time_zone_and_signs_in(client: Cli
     )
     assert response.status_code == 302
     dana = User.objects.get(username="dana")
-    assert (dana.tier, dana.time_zone, dana.credits) == ("free", "Europe/Berlin", 10)
+    assert (workspace_of(dana).tier, workspace_of(dana).time_zone, workspace_of(dana).credits) == (
+        "free",
+        "Europe/Berlin",
+        10,
+    )
     assert 'data-testid="credits-available">10</strong>' in client.get("/dashboard/").content.decode()
 
 
@@ -60,7 +67,7 @@ def test_password_reset_sends_a_link_by_email(client: Client, alice: User) -> No
 
 
 def test_composing_schedules_in_the_users_time_zone(client: Client, bob: User) -> None:
-    User.objects.filter(pk=bob.pk).update(time_zone="America/New_York")
+    Workspace.objects.filter(personal_owner=bob).update(time_zone="America/New_York")
     account = create_account(bob, Platform.MASTODON)
     client.force_login(bob)
     local = (timezone.now() + timedelta(days=2)).astimezone(ZoneInfo("America/New_York"))
@@ -69,7 +76,7 @@ def test_composing_schedules_in_the_users_time_zone(client: Client, bob: User) -
         {"text": "Hello", "accounts": [account.pk], "when": local.strftime("%Y-%m-%dT%H:%M"), "action": "schedule"},
     )
     assert response.status_code == 302
-    target = Post.objects.get(user=bob).targets.get()
+    target = Post.objects.get(workspace=workspace_of(bob)).targets.get()
     assert target.status == TargetStatus.SCHEDULED
     assert target.scheduled_at is not None
     assert target.scheduled_at == local.replace(second=0, microsecond=0)
@@ -87,13 +94,13 @@ def test_a_refused_schedule_keeps_the_draft_and_explains(client: Client, alice: 
     page = response.content.decode()
     assert "Your queue of scheduled posts is full: 5 of 5 used on the Free plan." in page
     assert "kept as a draft" in page
-    sixth = Post.objects.get(user=alice, text="Sixth")
+    sixth = Post.objects.get(workspace=workspace_of(alice), text="Sixth")
     assert sixth.targets.get().status == TargetStatus.DRAFT
-    assert CreditReservation.objects.filter(user=alice).count() == 5
+    assert CreditReservation.objects.filter(workspace=workspace_of(alice)).count() == 5
 
 
 def test_a_time_skipped_by_dst_is_refused_and_kept_as_a_draft(client: Client, bob: User) -> None:
-    User.objects.filter(pk=bob.pk).update(time_zone="Europe/Berlin")
+    Workspace.objects.filter(personal_owner=bob).update(time_zone="Europe/Berlin")
     account = create_account(bob)
     client.force_login(bob)
     response = client.post(
@@ -102,7 +109,7 @@ def test_a_time_skipped_by_dst_is_refused_and_kept_as_a_draft(client: Client, bo
         follow=True,
     )
     assert "does not exist in Europe/Berlin" in response.content.decode()
-    assert Post.objects.get(user=bob).targets.get().status == TargetStatus.DRAFT
+    assert Post.objects.get(workspace=workspace_of(bob)).targets.get().status == TargetStatus.DRAFT
 
 
 def test_previews_count_per_platform(client: Client, bob: User) -> None:
@@ -131,7 +138,13 @@ def test_queue_actions_touch_only_the_users_own_posts(client: Client, alice: Use
 
 
 def test_the_bell_counts_unread_and_mark_read_clears_it(client: Client, bob: User) -> None:
-    notify(bob, type=NotificationType.POST_FAILED, title="Failed", message="It failed")
+    notify(
+        workspace_of(bob),
+        audience=Action.SCHEDULE,
+        type=NotificationType.POST_FAILED,
+        title="Failed",
+        message="It failed",
+    )
     client.force_login(bob)
     assert 'data-testid="unread-count" aria-hidden="true">1<' in client.get("/dashboard/").content.decode()
     client.post("/notifications/read/")
@@ -145,7 +158,7 @@ def test_settings_choose_email_notifications(client: Client, bob: User) -> None:
     client.post("/settings/", {"time_zone": "Asia/Tokyo"})
     client.post("/settings/notifications/", {"email_types": ["post_failed"]})
     bob.refresh_from_db()
-    assert bob.time_zone == "Asia/Tokyo"
+    assert workspace_of(bob).time_zone == "Asia/Tokyo"
     assert bob.notification_preferences == {"email": ["post_failed"]}
 
 

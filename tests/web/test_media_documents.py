@@ -12,6 +12,7 @@ from django.test import Client
 from PIL import Image
 
 from tests.conftest import create_account
+from tests.support.workspaces import owner, workspace_of
 from tests.web.test_media_upload import HTML, UNREADABLE, assert_refused, upload
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
@@ -38,7 +39,7 @@ def pdf() -> bytes:
 def test_a_real_pdf_is_kept_as_a_document_and_served_as_a_download(client: Client, bob: User) -> None:
     data = pdf()
     upload(client, bob, "Deck.PDF", data)
-    asset = MediaAsset.objects.get(user=bob)
+    asset = MediaAsset.objects.get(workspace=workspace_of(bob))
     assert (asset.kind, asset.mime_type, asset.size_bytes, asset.width, asset.height) == (
         "document",
         "application/pdf",
@@ -93,7 +94,9 @@ def test_a_document_over_linkedins_limit_is_refused(
 
 def test_the_composers_live_check_refuses_a_new_pdf_everywhere_but_linkedin(client: Client, bob: User) -> None:
     bluesky = create_account(bob, Platform.BLUESKY)
-    linkedin = connect_account(bob, platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at")
+    linkedin = connect_account(
+        owner(bob), platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at"
+    )
     client.force_login(bob)
     page = client.post(
         "/compose/preview/",

@@ -10,6 +10,7 @@ from django.test import Client
 from PIL import Image
 
 from tests.conftest import create_account
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.posts.models import MediaAsset, Post, TargetStatus
 
@@ -40,7 +41,7 @@ def test_an_image_is_stored_with_its_real_type_and_size(client: Client, bob: Use
             "alt_text": "A red box",
         },
     )
-    asset = MediaAsset.objects.get(user=bob)
+    asset = MediaAsset.objects.get(workspace=workspace_of(bob))
     assert (asset.kind, asset.mime_type, asset.width, asset.height, asset.alt_text) == (
         "image",
         "image/png",
@@ -48,7 +49,7 @@ def test_an_image_is_stored_with_its_real_type_and_size(client: Client, bob: Use
         20,
         "A red box",
     )
-    assert asset.post == Post.objects.get(user=bob, text="With a picture")
+    assert asset.post == Post.objects.get(workspace=workspace_of(bob), text="With a picture")
 
 
 def test_a_file_that_only_claims_to_be_an_image_is_refused_and_the_text_kept(client: Client, bob: User) -> None:
@@ -61,7 +62,7 @@ def test_a_file_that_only_claims_to_be_an_image_is_refused_and_the_text_kept(cli
         follow=True,
     )
     assert "evil.png is not an image, video or document we can read; use JPEG, PNG" in response.content.decode()
-    post = Post.objects.get(user=bob)
+    post = Post.objects.get(workspace=workspace_of(bob))
     assert post.text == "Keep me"
     assert post.targets.get().status == TargetStatus.DRAFT
     assert not MediaAsset.objects.exists()
@@ -71,7 +72,7 @@ def test_uploads_get_unguessable_names_and_are_served_only_by_them(client: Clien
     account = create_account(bob)
     client.force_login(bob)
     client.post("/compose/", {"text": "Pic", "accounts": [account.pk], "action": "draft", "attachments": [png()]})
-    asset = MediaAsset.objects.get(user=bob)
+    asset = MediaAsset.objects.get(workspace=workspace_of(bob))
     assert re.fullmatch(r"uploads/[0-9a-f]{32}\.png", asset.file.name)
     client.logout()
     response = Client().get(f"/media/{asset.file.name}")
@@ -182,7 +183,7 @@ def test_a_png_with_svg_appended_is_kept_and_served_only_as_png(client: Client, 
     # the file is named .png and served as image/png with nosniff and a sandbox policy.
     polyglot = png().read() + SVG
     upload(client, bob, "pic.svg", polyglot)
-    asset = MediaAsset.objects.get(user=bob)
+    asset = MediaAsset.objects.get(workspace=workspace_of(bob))
     assert (asset.kind, asset.mime_type) == ("image", "image/png")
     assert re.fullmatch(r"uploads/[0-9a-f]{32}\.png", asset.file.name)
     response = Client().get(f"/media/{asset.file.name}")
@@ -215,7 +216,7 @@ def test_a_real_video_is_stored_by_its_container_and_served_as_it(
 ) -> None:
     video = ffmpeg(made, f"made.{extension}", *codec)
     upload(client, bob, name, video)
-    asset = MediaAsset.objects.get(user=bob)
+    asset = MediaAsset.objects.get(workspace=workspace_of(bob))
     assert (asset.kind, asset.mime_type, asset.width, asset.height, asset.duration_seconds) == (
         "video",
         mime_type,

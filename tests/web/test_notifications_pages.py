@@ -8,19 +8,27 @@ from django.test import Client
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule
 from tidings.notifications.models import Notification, NotificationType
 from tidings.notifications.services import notify, unread_count
 from tidings.posts.services import delete_post, unschedule_post
+from tidings.workspaces.roles import Action
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def note(user: User, kind: NotificationType = NotificationType.LOW_CREDITS, **data: object) -> Notification:
-    made = notify(user, type=kind, title=f"About {kind}", message="Something happened.", data=data)
-    assert made is not None
+    [made] = notify(
+        workspace_of(user),
+        audience=Action.VIEW,
+        type=kind,
+        title=f"About {kind}",
+        message="Something happened.",
+        data=data,
+    )
     return made
 
 
@@ -112,10 +120,10 @@ def test_a_post_notification_leads_to_the_post_as_it_is_now(client: Client, bob:
     client.force_login(bob)
     assert open_(client, failed) == f"/queue/?post={target.post_id}#target-{target.pk}"
 
-    unschedule_post(bob, post.pk)  # back to drafts: now it is changed in the composer
+    unschedule_post(owner(bob), post.pk)  # back to drafts: now it is changed in the composer
     assert open_(client, failed) == f"/posts/{post.pk}/edit/"
 
-    delete_post(bob, post.pk)
+    delete_post(owner(bob), post.pk)
     assert open_(client, failed) == "/queue/"
     assert "That post has since been deleted." in client.get("/queue/").content.decode()
 
@@ -131,7 +139,7 @@ def test_a_send_in_doubt_leads_to_where_it_is_settled(client: Client, bob: User)
 
 
 def test_each_kind_leads_to_its_page(client: Client, bob: User) -> None:
-    rule = AutomationRule.objects.create(user=bob, name="Weekly", schedule="0 9 * * 1")
+    rule = AutomationRule.objects.create(workspace=workspace_of(bob), name="Weekly", schedule="0 9 * * 1")
     client.force_login(bob)
     cases = {
         note(bob, NotificationType.LOW_CREDITS, balance="credits"): "/plan/#credits",

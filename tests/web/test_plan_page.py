@@ -10,10 +10,12 @@ from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.states import bring_to
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.services import adjust_credits
 from tidings.ops import doctor
 from tidings.platforms.models import Platform
+from tidings.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -73,16 +75,16 @@ def test_every_limit_of_every_plan_is_named_beside_the_users_own(client: Client)
 
 def test_the_renewal_date_says_its_year_when_it_is_not_this_year(client: Client, bob: User) -> None:
     far = timezone.now() + timedelta(days=400)
-    User.objects.filter(pk=bob.pk).update(next_credit_reset=far)
+    Workspace.objects.filter(personal_owner=bob).update(next_credit_reset=far)
     page = plan(client, bob)
-    local = timezone.localtime(far, bob.zone)
+    local = timezone.localtime(far, workspace_of(bob).zone)
     assert f"{local:%a %-d %b %Y, %H:%M}</time>" in page
 
 
 def test_the_ledger_this_cycle_in_short(client: Client, bob: User) -> None:
     account = create_account(bob)
     bring_to(create_scheduled_post(bob, [account]).targets.get(), "published")
-    adjust_credits(bob, amount=-5, reason="Refund of a duplicate")
+    adjust_credits(workspace_of(bob), amount=-5, reason="Refund of a duplicate")
     page = plan(client, bob)
     lines = re.findall(
         r'data-testid="ledger-line"><th scope="row" class="fw-normal">(.*?)</th><td class="text-end">(.*?)</td>'

@@ -13,6 +13,7 @@ from django.utils import timezone
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.queue import card, card_ids, png, post_in
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform
 from tidings.posts.media import attach_media
@@ -37,8 +38,8 @@ def test_upcoming_posts_come_first_soonest_on_top_then_drafts_newest_first_then_
     sooner = create_scheduled_post(bob, [account], text="Sooner", days=1)
     failed_first = post_in(bob, account, "failed", text="Failed first")
     published_last = post_in(bob, account, "published", text="Published last")
-    old_draft = create_post(bob, text="Old draft", account_ids=[account.pk])
-    new_draft = create_post(bob, text="New draft", account_ids=[account.pk])
+    old_draft = create_post(owner(bob), text="Old draft", account_ids=[account.pk])
+    new_draft = create_post(owner(bob), text="New draft", account_ids=[account.pk])
     client.force_login(bob)
 
     page = page_of(client)
@@ -70,7 +71,7 @@ def test_views_accounts_platforms_and_words_narrow_the_list_and_keep_each_other(
     waiting = create_scheduled_post(bob, [mastodon], text="Spring sale starts", days=1)
     both = create_scheduled_post(bob, [mastodon, bluesky], text="Summer plans", days=2)
     failed = post_in(bob, bluesky, "failed", text="A spring note")
-    draft = create_post(bob, text="Autumn idea", account_ids=[mastodon.pk], link="https://example.org/spring")
+    draft = create_post(owner(bob), text="Autumn idea", account_ids=[mastodon.pk], link="https://example.org/spring")
     PostTarget.objects.filter(post=both, platform=Platform.BLUESKY).update(text_override="Spring, for Bluesky")
     client.force_login(bob)
 
@@ -180,7 +181,7 @@ def _offers(block: str, post: Post) -> dict[str, bool]:
 def test_each_card_offers_only_what_fits_its_state(client: Client, bob: User, status: str, offered: set) -> None:
     account = create_account(bob)
     if status == "draft":
-        post = create_post(bob, text="A post", account_ids=[account.pk])
+        post = create_post(owner(bob), text="A post", account_ids=[account.pk])
     elif status == "cancelled":
         post = create_scheduled_post(bob, [account], text="A post")
         client.force_login(bob)
@@ -212,9 +213,9 @@ def test_a_post_half_published_and_half_failed_offers_what_its_failed_half_can_d
 
 def test_a_card_shows_each_accounts_own_text_its_files_and_why_it_was_kept_a_draft(client: Client, bob: User) -> None:
     mastodon, bluesky = create_account(bob, Platform.MASTODON), create_account(bob, Platform.BLUESKY)
-    post = create_post(bob, text="Shared text", account_ids=[mastodon.pk, bluesky.pk])
+    post = create_post(owner(bob), text="Shared text", account_ids=[mastodon.pk, bluesky.pk])
     PostTarget.objects.filter(post=post, platform=Platform.BLUESKY).update(text_override="Bluesky's own text")
-    attach_media(bob, post.pk, uploads=[png()], alt_text="A blue square")
+    attach_media(owner(bob), post.pk, uploads=[png()], alt_text="A blue square")
     Post.objects.filter(pk=post.pk).update(draft_reason="Your queue of scheduled posts is full.")
     client.force_login(bob)
 
@@ -240,8 +241,8 @@ def test_the_reschedule_picker_is_labelled_with_the_users_zone_and_starts_tomorr
     block = card(page_of(client), post)
 
     assert f'<label class="form-label" for="when-{post.pk}">New time (Asia/Tokyo)</label>' in block
-    tomorrow = (timezone.now().astimezone(dana.zone) + timedelta(days=1)).date()
-    local = at.astimezone(dana.zone)
+    tomorrow = (timezone.now().astimezone(workspace_of(dana).zone) + timedelta(days=1)).date()
+    local = at.astimezone(workspace_of(dana).zone)
     assert f'value="{tomorrow:%Y-%m-%d}T{local:%H:%M}"' in block
 
 
@@ -279,8 +280,10 @@ def _thousand_posts(user: User) -> None:
     accounts = [create_account(user, Platform.MASTODON), create_account(user, Platform.BLUESKY)]
     statuses = list(TargetStatus.values)
     now = timezone.now()
+    workspace = workspace_of(user)
     posts = Post.objects.bulk_create(
-        Post(user=user, text=f"Post {n}", scheduled_at=now + timedelta(hours=n - 500)) for n in range(1000)
+        Post(workspace=workspace, author=user, text=f"Post {n}", scheduled_at=now + timedelta(hours=n - 500))
+        for n in range(1000)
     )
     PostTarget.objects.bulk_create(
         PostTarget(

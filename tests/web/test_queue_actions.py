@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.queue import card_ids, png, post_in, todays_limit_used
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.posts.media import attach_media
@@ -24,12 +25,12 @@ def said(response: Any) -> list[str]:
 
 
 def local_field(user: User, days: int = 1, hour: int = 10) -> str:
-    at = (timezone.now().astimezone(user.zone) + timedelta(days=days)).replace(hour=hour, minute=0)
+    at = (timezone.now().astimezone(workspace_of(user).zone) + timedelta(days=days)).replace(hour=hour, minute=0)
     return at.strftime("%Y-%m-%dT%H:%M")
 
 
 def pending(user: User) -> int:
-    return CreditReservation.objects.filter(user=user, status=ReservationStatus.PENDING).count()
+    return CreditReservation.objects.filter(workspace=workspace_of(user), status=ReservationStatus.PENDING).count()
 
 
 def test_a_skipped_post_moves_to_tomorrow_from_the_queue_when_retry_is_refused(client: Client, alice: User) -> None:
@@ -53,7 +54,7 @@ def test_a_skipped_post_moves_to_tomorrow_from_the_queue_when_retry_is_refused(c
     moved = PostTarget.objects.get(pk=target.pk)
     assert moved.status == TargetStatus.SCHEDULED
     assert moved.scheduled_at is not None
-    assert moved.scheduled_at.astimezone(alice.zone).strftime("%Y-%m-%dT%H:%M") == when
+    assert moved.scheduled_at.astimezone(workspace_of(alice).zone).strftime("%Y-%m-%dT%H:%M") == when
     assert pending(alice) == 1
 
 
@@ -74,7 +75,7 @@ def test_a_time_that_is_not_one_or_that_daylight_saving_skips_is_refused(client:
 
 
 def test_a_draft_is_scheduled_from_the_queue(client: Client, bob: User) -> None:
-    post = create_post(bob, text="Draft", account_ids=[create_account(bob).pk])
+    post = create_post(owner(bob), text="Draft", account_ids=[create_account(bob).pk])
     client.force_login(bob)
     response = client.post(f"/queue/{post.pk}/schedule/", {"when": local_field(bob)}, follow=True)
     assert said(response) == ["Scheduled."]
@@ -91,7 +92,7 @@ def test_to_drafts_on_a_published_post_says_no_and_changes_nothing(client: Clien
 
 def test_duplicate_copies_the_files_and_opens_the_drafts_at_the_copy(client: Client, bob: User) -> None:
     post = create_scheduled_post(bob, [create_account(bob)], text="With files")
-    attach_media(bob, post.pk, uploads=[png("#ff0000"), png("#00ff00")], alt_text="Squares")
+    attach_media(owner(bob), post.pk, uploads=[png("#ff0000"), png("#00ff00")], alt_text="Squares")
     client.force_login(bob)
 
     response = client.post(f"/queue/{post.pk}/duplicate/")

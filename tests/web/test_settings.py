@@ -11,10 +11,12 @@ from django.test import Client
 
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.states import bring_to
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.generation.config import NoProviderConfigured
 from tidings.posts.models import TargetStatus
 from tidings.tiers.plans import Tier
+from tidings.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -56,18 +58,18 @@ def test_the_time_zone_list_has_current_names_only_and_saving_confirms_it(client
     response = client.post("/settings/", {"first_name": " Dana ", "last_name": "Silva", "time_zone": "Asia/Tokyo"})
     assert response["Location"] == "/settings/"
     dana.refresh_from_db()
-    assert (dana.first_name, dana.last_name, dana.time_zone) == ("Dana", "Silva", "Asia/Tokyo")
+    assert (dana.first_name, dana.last_name, workspace_of(dana).time_zone) == ("Dana", "Silva", "Asia/Tokyo")
     assert dana.time_zone_confirmed_at is not None
     refused = client.post("/settings/", {"time_zone": "US/Eastern"})
     assert refused.status_code == 200
     assert "Select a valid choice." in refused.content.decode()
     dana.refresh_from_db()
-    assert dana.time_zone == "Asia/Tokyo"
+    assert workspace_of(dana).time_zone == "Asia/Tokyo"
 
 
 def test_a_user_on_an_old_zone_name_keeps_it_until_they_choose(client: Client) -> None:
     old = make_user("olga", Tier.FREE, time_zone="Europe/Lisbon")
-    User.objects.filter(pk=old.pk).update(time_zone="Asia/Calcutta")
+    Workspace.objects.filter(personal_owner=old).update(time_zone="Asia/Calcutta")
     client.force_login(old)
     page = client.get("/settings/").content.decode()
     assert '<option value="Asia/Calcutta" selected>Asia/Calcutta (UTC+05:30)</option>' in page

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
 
@@ -43,7 +44,9 @@ def same_page(response: Any) -> str:
 
 
 def grants(user: User) -> list[tuple[str, int]]:
-    return list(CreditLedgerEntry.objects.filter(user=user, balance="credits").values_list("kind", "amount"))
+    return list(
+        CreditLedgerEntry.objects.filter(workspace=workspace_of(user), balance="credits").values_list("kind", "amount")
+    )
 
 
 def test_the_same_email_in_another_case_is_refused_with_a_clear_error(client: Client, settings) -> None:
@@ -63,7 +66,7 @@ def test_verify_grants_the_credits_when_the_link_is_followed_once(client: Client
     response = sign_up(client)
     assert response["Location"] == "/signup/confirm/"
     dana = User.objects.get(username="dana")
-    assert (dana.credits, grants(dana)) == (0, [])
+    assert (workspace_of(dana).credits, grants(dana)) == (0, [])
     page = client.get("/signup/confirm/").content.decode()
     assert "We sent a link to <strong>dana@example.com</strong>" in page
     assert "Send the link again" in page
@@ -74,14 +77,14 @@ def test_verify_grants_the_credits_when_the_link_is_followed_once(client: Client
     response = client.get(match.group(1), follow=True)
     assert "Email confirmed. Your 10 credits for this month are in." in response.content.decode()
     dana.refresh_from_db()
-    assert (dana.credits, grants(dana)) == (10, [(LedgerKind.GRANT, 10)])
+    assert (workspace_of(dana).credits, grants(dana)) == (10, [(LedgerKind.GRANT, 10)])
     assert client.get("/signup/confirm/")["Location"] == "/dashboard/"
 
     again = client.get(match.group(1))
     assert again.status_code == 400
     assert "confirmed already; the link has been used" in again.content.decode()
     dana.refresh_from_db()
-    assert (dana.credits, grants(dana)) == (10, [(LedgerKind.GRANT, 10)])
+    assert (workspace_of(dana).credits, grants(dana)) == (10, [(LedgerKind.GRANT, 10)])
 
 
 def test_an_expired_or_tampered_link_is_refused(client: Client, settings) -> None:
@@ -99,7 +102,7 @@ def test_an_expired_or_tampered_link_is_refused(client: Client, settings) -> Non
     assert response.status_code == 400
     assert "This confirmation link has expired." in response.content.decode()
     dana = User.objects.get(username="dana")
-    assert (dana.credits, grants(dana)) == (0, [])
+    assert (workspace_of(dana).credits, grants(dana)) == (0, [])
 
 
 def test_the_link_is_printed_in_the_servers_log_with_the_console_backend(client: Client, settings, capsys) -> None:
@@ -130,7 +133,7 @@ def test_an_unconfirmed_user_who_logs_in_is_told_to_confirm_and_can_resend_a_few
     for link in links:
         client.get(link)
     dana = User.objects.get(username="dana")
-    assert (dana.credits, grants(dana)) == (10, [(LedgerKind.GRANT, 10)])
+    assert (workspace_of(dana).credits, grants(dana)) == (10, [(LedgerKind.GRANT, 10)])
 
 
 def test_closed_sign_up_makes_no_account_but_staff_still_can(client: Client, settings, alice: User) -> None:

@@ -11,14 +11,15 @@ from django.test import Client
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.states import bring_to
 from tests.support.unconfirmed import LookupConnector, available, reservation
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import change_tier
 from tidings.credits.models import ReservationStatus
 from tidings.platforms.base import Published
 from tidings.platforms.models import Platform
 from tidings.posts.models import AttemptOutcome, Post, PostTarget, PublishAttempt, TargetStatus
 from tidings.tiers.checks import over_plan_reason
 from tidings.tiers.plans import Tier
+from tidings.workspaces.plan import change_tier
 
 pytestmark = pytest.mark.django_db
 
@@ -271,7 +272,7 @@ def test_the_dashboard_sends_an_unconfirmed_target_to_the_queue(
 def downgraded(bob: User) -> tuple[User, list]:
     """Bob connected three Mastodon accounts on Pro, then moved to Free, which includes one."""
     accounts = [create_account(bob, Platform.MASTODON, n) for n in (1, 2, 3)]
-    return change_tier(bob, tier=Tier.FREE), accounts
+    return change_tier(workspace_of(bob), tier=Tier.FREE), accounts
 
 
 def test_accounts_over_the_plan_are_marked_on_the_connections_page(client: Client, downgraded: tuple) -> None:

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from tests.admin.conftest import run_action
+from tests.support.workspaces import workspace_of
 from tidings.accounts.demo import DEMO_USERS, seed_demo
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
@@ -41,7 +42,7 @@ def test_staff_adjust_video_credits_with_a_reason_on_the_ledger(admin_client: Cl
         reason="Refunded clip",
     )
     assert done.status_code == 302
-    entry = CreditLedgerEntry.objects.filter(user=bob).last()
+    entry = CreditLedgerEntry.objects.filter(workspace=workspace_of(bob)).last()
     assert entry is not None
     assert (entry.kind, entry.balance, entry.amount, entry.balance_after, entry.reason) == (
         LedgerKind.ADJUST,
@@ -51,8 +52,8 @@ def test_staff_adjust_video_credits_with_a_reason_on_the_ledger(admin_client: Cl
         "Refunded clip",
     )
     bob.refresh_from_db()
-    assert (bob.credits, bob.video_credits) == (500, 25)
-    assert ledger_balance(bob, "video_credits") == 25
+    assert (workspace_of(bob).credits, workspace_of(bob).video_credits) == (500, 25)
+    assert ledger_balance(workspace_of(bob), "video_credits") == 25
 
 
 def test_demo_users_have_their_plans_video_credits_and_a_second_seed_changes_nothing() -> None:
@@ -60,4 +61,8 @@ def test_demo_users_have_their_plans_video_credits_and_a_second_seed_changes_not
     seed_demo(password="demo password 1")
     for username, tier in DEMO_USERS.items():
         user = User.objects.get(username=username)
-        assert user.video_credits == PLANS[tier][Limit.MONTHLY_VIDEO_CREDITS] == ledger_balance(user, "video_credits")
+        assert (
+            workspace_of(user).video_credits
+            == PLANS[tier][Limit.MONTHLY_VIDEO_CREDITS]
+            == ledger_balance(workspace_of(user), "video_credits")
+        )

@@ -1,18 +1,27 @@
 """Deleting an account: what it takes with it, said before, and the deletion itself, safe against a post that is
-on its way to a platform at that moment."""
+on its way to a platform at that moment.
+
+A person's account takes with it their personal workspace (and any other workspace they own alone) with all it
+holds, and ends their memberships of the others. A workspace they own together with other members is not theirs
+to delete: they hand it over to another member first.
+"""
 
 from collections import Counter
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
 from tidings.credits.services import lock_workspace
+from tidings.platforms.models import SocialAccount
 from tidings.posts.models import MediaAsset, Post, PostTarget, TargetStatus
+from tidings.workspaces.models import Membership, Workspace
+from tidings.workspaces.roles import Role
+from tidings.workspaces.services import personal_workspace
 
 # Waiting to go out: they go with the account. A target being published cannot be stopped halfway, so the
 # deletion waits for it.
@@ -32,41 +41,76 @@ class Closing:
     video_credits: int
     accounts: int
     media: int
+    # Shared workspaces the person owns with other members: to hand over first (the deletion is refused until then).
+    hand_over: tuple[str, ...] = ()
+    # Other workspaces the person is a member of: the memberships end, the workspaces stay.
+    leaving: int = 0
+
+
+def _owned_alone(user: User) -> tuple[list[int], list[Workspace]]:
+    """The workspaces that go with the person (their personal one, and any they own with no one else in it), and
+    those they own with others."""
+    owned = (
+        Workspace.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
+        .annotate(others=Count("memberships", filter=~Q(memberships__user=user)))
+        .order_by("pk")
+    )
+    personal = personal_workspace(user)
+    going = {personal.pk}
+    shared: list[Workspace] = []
+    for workspace in owned:
+        if workspace.pk == personal.pk or workspace.others == 0:
+            going.add(workspace.pk)
+        else:
+            shared.append(workspace)
+    return sorted(going), shared
 
 
 def closing_summary(user: User) -> Closing:
-    statuses = Counter(PostTarget.objects.filter(post__user=user).values_list("status", flat=True))
+    going, shared = _owned_alone(user)
+    statuses = Counter(PostTarget.objects.filter(post__workspace_id__in=going).values_list("status", flat=True))
     held = dict(
-        CreditReservation.objects.filter(user=user, status=ReservationStatus.PENDING)
+        CreditReservation.objects.filter(workspace_id__in=going, status=ReservationStatus.PENDING)
         .values("balance")
         .annotate(total=Sum("amount"))
         .values_list("balance", "total")
     )
-    fresh = User.objects.get(pk=user.pk)
+    balances = Workspace.objects.filter(pk__in=going).aggregate(credits=Sum("credits"), video=Sum("video_credits"))
     return Closing(
-        posts=Post.objects.filter(user=user).count(),
+        posts=Post.objects.filter(workspace_id__in=going).count(),
         waiting=sum(statuses[s] for s in WAITING),
         publishing=statuses[TargetStatus.PUBLISHING],
         held_credits=held.get(Balance.CREDITS, 0),
         held_video_credits=held.get(Balance.VIDEO_CREDITS, 0),
-        credits=fresh.credits,
-        video_credits=fresh.video_credits,
-        accounts=fresh.social_accounts.count(),
-        media=MediaAsset.objects.filter(user=user).count(),
+        credits=balances["credits"] or 0,
+        video_credits=balances["video"] or 0,
+        accounts=SocialAccount.objects.filter(workspace_id__in=going).count(),
+        media=MediaAsset.objects.filter(workspace_id__in=going).count(),
+        hand_over=tuple(w.name for w in shared),
+        leaving=Membership.objects.filter(user=user).exclude(workspace_id__in=going).count(),
     )
 
 
 def delete_account(user: User, *, password: str) -> None:
-    """Delete the user and everything they own, once they confirm with their password.
+    """Delete the user, the workspaces that go with them and everything those hold, and their memberships of the
+    others, once they confirm with their password.
 
-    Under the user's lock, which every publish takes before it sends: a post being sent refuses the deletion
+    Under the workspaces' locks, which every publish takes before it sends: a post being sent refuses the deletion
     (nothing is cut off mid-send, and its outcome is recorded); posts waiting to go out go with the account and are
     never sent. Uploaded files are removed once the deletion is committed."""
     if not password or not user.check_password(password):
         raise InvalidInput("That is not your password; nothing was deleted.", field="password")
     with transaction.atomic():
-        locked = lock_workspace(user.pk)
-        targets = PostTarget.objects.filter(post__user=locked)
+        going, shared = _owned_alone(user)
+        if shared:
+            names = ", ".join(f"“{w.name}”" for w in shared)
+            raise Conflict(
+                f"You own {names} together with other members. Hand {'them' if len(shared) > 1 else 'it'} over "
+                "to another member (make them the owner), then delete your account; nothing was deleted."
+            )
+        for workspace_id in going:  # in id order, as every other holder of several of these locks takes them
+            lock_workspace(workspace_id)
+        targets = PostTarget.objects.filter(post__workspace_id__in=going)
         publishing = targets.filter(status=TargetStatus.PUBLISHING).count()
         if publishing:
             raise Conflict(
@@ -74,12 +118,14 @@ def delete_account(user: User, *, password: str) -> None:
                 "minute for the platform to answer, then delete your account; nothing was deleted."
             )
         # In order: held credits first (the database refuses one pointing at no post), then the posts (a post's
-        # targets hold on to their accounts), then the user with the rest. No send starts after this commits: each
-        # begins under this lock and finds neither the user nor the post.
-        CreditReservation.objects.filter(user=locked).delete()
-        Post.objects.filter(user=locked).delete()
-        files = list(MediaAsset.objects.filter(user=locked).values_list("file", flat=True))
-        locked.delete()
+        # targets hold on to their accounts), then the workspaces with the rest, then the person with their
+        # memberships, notifications and tokens. No send starts after this commits: each begins under one of these
+        # locks and finds neither the workspace nor the post.
+        CreditReservation.objects.filter(workspace_id__in=going).delete()
+        Post.objects.filter(workspace_id__in=going).delete()
+        files = list(MediaAsset.objects.filter(workspace_id__in=going).values_list("file", flat=True))
+        Workspace.objects.filter(pk__in=going).delete()
+        User.objects.filter(pk=user.pk).delete()
         transaction.on_commit(lambda: _remove_files(files))
 
 

@@ -1,5 +1,5 @@
-"""Demo users, one per plan, with connected demo accounts, a post in every state, a notification of every type and
-a paused automation rule.
+"""Demo users, one per plan (their personal workspace's), with connected demo accounts, a post in every state, a
+notification of every type and a paused automation rule.
 
 Seeding is idempotent: a second run finds everything in place and changes nothing. Demo accounts are webhooks to
 https://demo.invalid/ (a name that never resolves), and no demo post is ever due: scheduled ones wait a year, the
@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from tidings.accounts.models import User
 from tidings.accounts.services import create_user
-from tidings.workspaces.plan import change_tier
 from tidings.automation.models import Review
 from tidings.automation.services import save_rule
 from tidings.credits.services import lock_workspace
@@ -28,6 +27,10 @@ from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import AttemptOutcome, Post, PostTarget, TargetStatus
 from tidings.posts.services import cancel_post, create_post, schedule_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.plan import change_tier
+from tidings.workspaces.roles import Action
+from tidings.workspaces.services import acting_alone
 
 DEMO_USERS = {"demo-free": Tier.FREE, "demo-pro": Tier.PRO, "demo-business": Tier.BUSINESS}
 # Connected demo accounts per plan, and how many of those need reconnecting (within each plan's limit of 1/3/10).
@@ -60,16 +63,17 @@ def seed_demo(*, password: str) -> SeedReport:
     for username, tier in DEMO_USERS.items():
         user, created = _demo_user(username, tier, password)
         (report.created if created else report.kept).append(f"{username} ({tier.value})")
-        accounts = _demo_accounts(user, tier)
+        owner = acting_alone(user)
+        accounts = _demo_accounts(owner, tier)
         for day, (status, text) in enumerate(DEMO_POSTS.items()):
-            if not user.posts.filter(text=text).exists():
+            if not Post.objects.filter(workspace=owner.workspace, text=text).exists():
                 with transaction.atomic():
                     # A day each, so that even Free's two posts a day leave room for every example.
                     _demo_post(
-                        user, accounts[0], status, text, at=timezone.now() + SCHEDULED_AHEAD + timedelta(days=day)
+                        owner, accounts[0], status, text, at=timezone.now() + SCHEDULED_AHEAD + timedelta(days=day)
                     )
-        _demo_notifications(user, accounts)
-        _demo_rule(user, accounts[0])
+        _demo_notifications(owner, accounts)
+        _demo_rule(owner, accounts[0])
     return report
 
 
@@ -77,8 +81,9 @@ def _demo_user(username: str, tier: Tier, password: str) -> tuple[User, bool]:
     user = User.objects.filter(username=username).first()
     if user is None:
         return create_user(username, password=password, tier=tier, is_demo=True), True
-    if user.tier != tier:
-        user = change_tier(user, tier=tier)
+    workspace = acting_alone(user).workspace
+    if workspace.tier != tier:
+        change_tier(workspace, tier=tier)
     if not user.check_password(password) or not user.is_demo:
         user.set_password(password)
         user.is_demo = True
@@ -86,21 +91,25 @@ def _demo_user(username: str, tier: Tier, password: str) -> tuple[User, bool]:
     return user, False
 
 
-def _demo_accounts(user: User, tier: Tier) -> list[SocialAccount]:
+def _demo_accounts(owner: Actor, tier: Tier) -> list[SocialAccount]:
     count, needing_reconnect = DEMO_ACCOUNTS[tier]
+    assert owner.user is not None
+    username = owner.user.username
     accounts = []
     for n in range(1, count + 1):
-        external_id = f"demo-{user.username}-{n}"
-        account = SocialAccount.objects.filter(user=user, platform=Platform.WEBHOOK, external_id=external_id).first()
+        external_id = f"demo-{username}-{n}"
+        account = SocialAccount.objects.filter(
+            workspace=owner.workspace, platform=Platform.WEBHOOK, external_id=external_id
+        ).first()
         if account is None:
             account = connect_account(
-                user,
+                owner,
                 platform=Platform.WEBHOOK,
                 external_id=external_id,
                 handle=f"Demo hook {n} (never publishes)",
                 display_name="Demo account",
                 access_token=DEMO_SECRET,
-                base_url=f"{DEMO_HOOK}/{user.username}/{n}",
+                base_url=f"{DEMO_HOOK}/{username}/{n}",
             )
             if n > count - needing_reconnect:
                 mark_reconnect_needed(account.pk, reason="Demo: the platform refused the saved sign-in.")
@@ -109,23 +118,23 @@ def _demo_accounts(user: User, tier: Tier) -> list[SocialAccount]:
     return accounts
 
 
-def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: str, *, at: datetime) -> None:
+def _demo_post(owner: Actor, account: SocialAccount, status: TargetStatus, text: str, *, at: datetime) -> None:
     """Reach `status` through the services; the few moves only a publishing worker makes are made here directly,
     in the same transaction, and never with a due time."""
-    post = create_post(user, text=text, account_ids=[account.pk])
+    post = create_post(owner, text=text, account_ids=[account.pk])
     if status == TargetStatus.DRAFT:
         return
-    schedule_post(user, post.pk, at=at)
+    schedule_post(owner, post.pk, at=at)
     if status == TargetStatus.SCHEDULED:
         return
     if status == TargetStatus.CANCELLED:
-        cancel_post(user, post.pk)
+        cancel_post(owner, post.pk)
         return
     target = PostTarget.objects.get(post=post)
     # As if a worker had claimed it a moment after its time (a plausible lateness on the staff dashboard).
     sent_at = timezone.now() - timedelta(seconds=3)
     with transaction.atomic():
-        locked = lock_workspace(user.pk)
+        locked = lock_workspace(owner.workspace.pk)
         move_targets(locked, [target.pk], to=TargetStatus.QUEUED, scheduled_at=sent_at)
         move_targets(locked, [target.pk], to=TargetStatus.PUBLISHING, attempts=1, sending_since=sent_at)
         Post.objects.filter(pk=post.pk).update(scheduled_at=sent_at)
@@ -160,13 +169,13 @@ def _demo_post(user: User, account: SocialAccount, status: TargetStatus, text: s
 DEMO_RULE = "Demo: Monday tips (paused)"
 
 
-def _demo_rule(user: User, account: SocialAccount) -> None:
+def _demo_rule(owner: Actor, account: SocialAccount) -> None:
     """A rule to open and change, paused so it never writes a post (and never spends a generation) until the user
     resumes it; its posts would wait for review."""
-    if user.automation_rules.filter(name=DEMO_RULE).exists():
+    if owner.workspace.automation_rules.filter(name=DEMO_RULE).exists():
         return
     save_rule(
-        user,
+        owner,
         name=DEMO_RULE,
         schedule="0 9 * * 1",
         brief={"topic": "A practical tip for small teams that post on social media", "tone": "friendly"},
@@ -176,12 +185,13 @@ def _demo_rule(user: User, account: SocialAccount) -> None:
     )
 
 
-def _demo_notifications(user: User, accounts: list[SocialAccount]) -> None:
+def _demo_notifications(owner: Actor, accounts: list[SocialAccount]) -> None:
     """One of every type the posts above did not already produce, each under a fixed key so it exists once, and
     each naming what it is about (as real ones do) so that following it leads somewhere true."""
-    have = set(Notification.objects.filter(user=user).values_list("type", flat=True))
+    workspace = owner.workspace
+    have = set(Notification.objects.filter(user=owner.user, workspace=workspace).values_list("type", flat=True))
     reconnect = next((a for a in accounts if a.status == AccountStatus.RECONNECT_NEEDED), None)
-    draft = user.posts.filter(text=DEMO_POSTS[TargetStatus.DRAFT]).values_list("pk", flat=True).first()
+    draft = workspace.posts.filter(text=DEMO_POSTS[TargetStatus.DRAFT]).values_list("pk", flat=True).first()
     example = "Demo: this is how it reads when"
     examples: dict[NotificationType, tuple[str, str, dict[str, object]]] = {
         NotificationType.LOW_CREDITS: (
@@ -219,4 +229,21 @@ def _demo_notifications(user: User, accounts: list[SocialAccount]) -> None:
     }
     for kind, (title, message, data) in examples.items():
         if kind not in have:
-            notify(user, type=kind, title=title, message=message, dedupe_key=f"demo:{kind}", data=data)
+            notify(
+                workspace,
+                audience=AUDIENCES.get(kind, Action.SCHEDULE),
+                type=kind,
+                title=title,
+                message=message,
+                dedupe_key=f"demo:{kind}",
+                data=data,
+                also=owner.user,
+            )
+
+
+# Who each kind of notification is for, as the real ones choose (see notifications.services.notify).
+AUDIENCES = {
+    NotificationType.ACCOUNT_RECONNECT: Action.CONNECT,
+    NotificationType.RULE_FAILED: Action.AUTOMATE,
+    NotificationType.POST_REVIEW: Action.APPROVE,
+}

@@ -17,9 +17,8 @@ from tidings.accounts.models import NO_CYCLE_YET, User, validate_time_zone
 from tidings.accounts.timezones import canonical_zone
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.core.months import add_months
-from tidings.credits.models import MONTHLY, Balance, LedgerKind
-from tidings.credits.services import lock_workspace, write_ledger
-from tidings.tiers.plans import Tier, resolve_limits, validate_tier_limits
+from tidings.credits.services import grant_first_month, lock_workspace
+from tidings.tiers.plans import Tier, validate_tier_limits
 from tidings.workspaces.models import Workspace
 from tidings.workspaces.services import create_personal_workspace, personal_workspace
 
@@ -72,7 +71,7 @@ def create_user(
             user = User.objects.create_user(username, email=email, password=password, is_demo=is_demo)
             workspace = create_personal_workspace(user, **plan)
             if email_confirmed:
-                _grant_first_credits(lock_workspace(workspace.pk))
+                grant_first_month(lock_workspace(workspace.pk))
     except IntegrityError:
         # A concurrent sign-up took the address between the check and the insert; the constraint refused it.
         if email_in_use(email):
@@ -80,21 +79,6 @@ def create_user(
         raise
     user.refresh_from_db()
     return user
-
-
-def _grant_first_credits(workspace: Workspace) -> None:
-    """The first month of both balances, on the ledger."""
-    limits = resolve_limits(workspace.tier, workspace.tier_limits)
-    for balance in Balance:
-        monthly = limits[MONTHLY[balance]] or 0
-        if monthly:
-            write_ledger(
-                workspace,
-                kind=LedgerKind.GRANT,
-                amount=monthly,
-                balance=balance,
-                reason=f"First month's {balance.label.lower()}",
-            )
 
 
 def _start_first_cycle(user: User, now: datetime) -> None:
@@ -106,7 +90,7 @@ def _start_first_cycle(user: User, now: datetime) -> None:
     Workspace.objects.filter(pk=workspace.pk).update(
         credit_cycle_anchor=now, last_credit_reset=now, next_credit_reset=add_months(now, 1)
     )
-    _grant_first_credits(workspace)
+    grant_first_month(workspace)
 
 
 def awaiting_confirmation(user: User) -> bool:

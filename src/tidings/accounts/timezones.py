@@ -1,4 +1,4 @@
-"""Time zones: turning a wall-clock time in the user's zone into UTC, refusing times that DST makes unclear, and
+"""Time zones: turning a wall-clock time in a workspace's zone into UTC, refusing times that DST makes unclear, and
 the list of current IANA names people pick from."""
 
 from contextlib import suppress
@@ -96,7 +96,7 @@ def canonical_zone(name: str) -> str | None:
 
 def zone_choices(*, keep: str = "") -> list[tuple[str, str]]:
     """Options for a time zone picker: each canonical name with its offset now (for searching by "+05:30" too),
-    and `keep` (the user's current zone) even when it is an alias, so saving a form never changes it silently."""
+    and `keep` (the zone in use now) even when it is an alias, so saving a form never changes it silently."""
     names = list(canonical_time_zones())
     if keep and keep not in names and keep in available_timezones():
         names.append(keep)

@@ -10,12 +10,24 @@ from tidings.api.services import revoke_token
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created by their owners; staff can see and revoke them. Only a hash of the secret is stored."""
 
-    list_display = ("name", "user", "prefix", "parent", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_display = (
+        "name",
+        "user",
+        "workspace",
+        "prefix",
+        "parent",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
-    search_fields = ("name", "prefix", "user__username")
+    search_fields = ("name", "prefix", "user__username", "workspace__name")
+    list_select_related = ("user", "workspace")
     exclude = ("secret_hash",)
     readonly_fields = (
         "user",
+        "workspace",
         "name",
         "prefix",
         "parent",

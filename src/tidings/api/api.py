@@ -15,17 +15,18 @@ from tidings.api.routers import accounts, automation, credits, events, generatio
 
 DESCRIPTION = """\
 The Tidings REST API. Authenticate with a personal access token: `Authorization: Bearer tdg_...` (create one at
-/api/v1/tokens/ui/ or with `tidings create-token`). Each operation needs one scope.
+/api/v1/tokens/ui/ or with `tidings create-token`). Each operation needs one scope. A token acts in one workspace,
+with the role its person has there: what it may change is what that role may.
 
 Every failure answers `{"error": {"code": ..., "message": ..., ...}}`: 400 `invalid_input` (with `field`),
-401 `unauthorized`, 402 `insufficient_credits`, 403 `forbidden` (scope or staff) or `tier_limit_reached` (with
-`limit`, `used` and `tier`), 404 `not_found`, 405 `method_not_allowed`, 409 `conflict`, 413 `payload_too_large`
-(with `limit` in bytes), 429 `rate_limited` (with `Retry-After`), 503 when no AI provider is set up or it is
-unreachable.
+401 `unauthorized`, 402 `insufficient_credits`, 403 `forbidden` (scope or staff), `role_too_low` (with `role`,
+`needed` and `action`) or `tier_limit_reached` (with `limit`, `used` and `tier`), 404 `not_found`,
+405 `method_not_allowed`, 409 `conflict`, 413 `payload_too_large` (with `limit` in bytes), 429 `rate_limited`
+(with `Retry-After`), 503 when no AI provider is set up or it is unreachable.
 
 Times are ISO 8601 only (a bare number such as `1700000000` is refused, not read as Unix time): with an offset as
-given, without one in your own time zone (a local time that daylight saving skips or repeats is refused). Lists
-take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
+given, without one in the workspace's time zone (a local time that daylight saving skips or repeats is refused).
+Lists take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
 `RateLimit-Remaining` and `RateLimit-Reset`, a 404 for an unknown path or a 405 included: those requests count
 against the token too. `POST /posts`, `POST /automation/rules` and `DELETE /automation/rules/{id}` accept an
 `Idempotency-Key`: the same key with the same request answers as the first time did.

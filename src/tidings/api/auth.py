@@ -1,6 +1,8 @@
 """Bearer tokens only. The API does not accept the browser session: every caller, scripts and the interactive
 docs alike ("Authorize" with a token), is a token with scopes and its own rate limit, and no request can be
-forged by a page the user visits (so no CSRF token is needed). Order of checks: the token (401), its rate limit
+forged by a page the user visits (so no CSRF token is needed). A token acts for its person in its one workspace,
+with their role there (`actor_of`); once they are no longer a member, it is refused. Order of checks: the token
+(401), its rate limit
 (429), then the operation's scope and staff requirement (403). A request that reaches no operation (an unknown
 path, a method the path lacks) still counts against a valid token, so it carries and spends the token's budget."""
 
@@ -12,7 +14,10 @@ from tidings.api.errors import Forbidden, Unauthorized
 from tidings.api.models import ApiToken
 from tidings.api.ratelimit import enforce
 from tidings.api.scopes import STAFF_ONLY
-from tidings.api.services import authenticate_token
+from tidings.api.services import authenticate, authenticate_token
+from tidings.workspaces.actors import Actor
+
+_ACTOR = "tidings_actor"
 
 
 class TokenAuth(HttpBearer):
@@ -21,7 +26,8 @@ class TokenAuth(HttpBearer):
         self.scope = scope
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
-        found = authenticate_token(token)
+        found, actor = authenticate(token)
+        setattr(request, _ACTOR, actor)
         enforce(request, found.pk)
         if self.scope is not None and self.scope not in found.scopes:
             raise Forbidden(f"This token lacks the {self.scope} scope.", scope=self.scope)
@@ -57,3 +63,10 @@ def token_of(request: HttpRequest) -> ApiToken:
 
 def user_of(request: HttpRequest) -> User:
     return token_of(request).user
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    """The token's person acting in the token's workspace, as authenticated for this request."""
+    actor = getattr(request, _ACTOR, None)
+    assert isinstance(actor, Actor)
+    return actor

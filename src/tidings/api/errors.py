@@ -1,8 +1,9 @@
 """The one place where a failure becomes an API response: `{"error": {"code", "message", ...details}}`.
 
 Statuses: 400 invalid input (the field is named), 401 no valid token, 402 not enough credits, 403 a missing scope,
-a staff-only operation or a plan limit (`tier_limit_reached` with limit, used and tier), 404 not found (also
-another user's object), 405 method not allowed, 409 conflict, 413 a body over Django's upload limit
+a staff-only operation, a role in the workspace too low for the action (`role_too_low` with role, needed and
+action) or a plan limit (`tier_limit_reached` with limit, used and tier), 404 not found (also another workspace's
+object), 405 method not allowed, 409 conflict, 413 a body over Django's upload limit
 (`DATA_UPLOAD_MAX_MEMORY_SIZE`), 429 rate limited, 502/503 the AI provider failed
 or is not set up, 500 anything unexpected (logged, never with internals).
 """
@@ -29,6 +30,7 @@ STATUS: dict[str, int] = {
     "insufficient_credits": 402,
     "forbidden": 403,
     "tier_limit_reached": 403,
+    "role_too_low": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,

@@ -34,12 +34,15 @@ class Answer:
 
 
 def fingerprint(request: HttpRequest) -> str:
-    """Method, path and body; a JSON body is compared by its content, not its spacing or key order."""
+    """Workspace, method, path and body; a JSON body is compared by its content, not its spacing or key order.
+    Keys are the person's: the same key sent for another of their workspaces is another request (a conflict),
+    never a replay of an answer from the first."""
     try:
         body = json.dumps(json.loads(request.body or b"null"), sort_keys=True, separators=(",", ":"))
     except (ValueError, UnicodeDecodeError):
         body = request.body.hex()
-    return hashlib.sha256(f"{request.method}\n{request.path}\n{body}".encode()).hexdigest()
+    workspace_id = token_of(request).workspace_id
+    return hashlib.sha256(f"{workspace_id}\n{request.method}\n{request.path}\n{body}".encode()).hexdigest()
 
 
 def _claim(request: HttpRequest, key: str, print_: str) -> IdempotencyRecord | Answer:

@@ -3,7 +3,8 @@ from django.db import models
 
 
 class ApiToken(models.Model):
-    """A personal access token for one workspace. Only a SHA-256 hash of the secret is stored; the secret is shown once."""
+    """A personal access token acting in one workspace. Only a SHA-256 hash of the secret is stored; the secret is
+    shown once."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     # A token acts in one workspace, with at most its owner's role there.

@@ -1,7 +1,9 @@
 """Personal access tokens: created with a secret shown once (only its SHA-256 is stored), checked, revoked.
 
-A token reads `tdg_<prefix>_<secret>`: the prefix finds the row, the hash of the whole token proves it. A token
-minted by another token (through the API) has a parent: it cannot outlive it, outrank it, or survive its revocation.
+A token reads `tdg_<prefix>_<secret>`: the prefix finds the row, the hash of the whole token proves it. A token acts
+for its person in one workspace, with the role their membership there has now: once the membership ends, the token
+stops working. A token minted by another token (through the API) has a parent: it acts in the parent's workspace and
+cannot outlive it, outrank it, or survive its revocation.
 """
 
 import hashlib
@@ -18,6 +20,9 @@ from tidings.api.errors import Forbidden, Unauthorized
 from tidings.api.models import ApiToken
 from tidings.api.scopes import SCOPES, STAFF_ONLY
 from tidings.core.errors import Conflict, InvalidInput, NotFound
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Membership, Workspace
+from tidings.workspaces.roles import Role
 
 TOKEN_PREFIX = "tdg"  # noqa: S105 (the public marker of a token, not a secret)
 # Writing last_used_at on every request would make every read a write: once a minute is enough to be useful.
@@ -60,15 +65,20 @@ def _lock_live_parent(parent: ApiToken) -> None:
 
 
 def create_token(
-    user: User,
+    actor: Actor,
     *,
     name: str,
     scopes: Iterable[str],
     expires_at: datetime | None = None,
     parent: ApiToken | None = None,
 ) -> tuple[ApiToken, str]:
-    """A new token and its secret, which is not stored and cannot be shown again. `parent` is the token that
-    mints it (through the API): the new one gets at most its scopes (else 403) and at most its expiry (capped)."""
+    """A new token for the actor's person in the actor's workspace, and its secret, which is not stored and cannot
+    be shown again. `parent` is the token that mints it (through the API, so the actor is the parent's): the new one
+    acts in the parent's workspace with at most its scopes (else 403) and at most its expiry (capped)."""
+    user = actor.user
+    if user is None:
+        raise InvalidInput("A token is always some person's; Tidings itself has none.")
+    workspace = parent.workspace if parent is not None else actor.workspace
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput("Name the token (at most 100 characters).", field="name")
@@ -85,6 +95,7 @@ def create_token(
                     _lock_live_parent(parent)
                 token = ApiToken.objects.create(
                     user=user,
+                    workspace=workspace,
                     name=name,
                     prefix=prefix,
                     secret_hash=hash_token(raw),
@@ -99,11 +110,16 @@ def create_token(
 
 
 def authenticate_token(raw: str) -> ApiToken:
-    """The live token for `raw`; Unauthorized when it is unknown, wrong, revoked, expired or its user inactive."""
+    return authenticate(raw)[0]
+
+
+def authenticate(raw: str) -> tuple[ApiToken, Actor]:
+    """The live token for `raw` and who acts through it; Unauthorized when it is unknown, wrong, revoked, expired,
+    its user inactive or no longer a member of the token's workspace."""
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise Unauthorized("That is not a Tidings API token.")
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+    token = ApiToken.objects.select_related("user", "workspace").filter(prefix=parts[1]).first()
     if token is None or not hmac.compare_digest(token.secret_hash, hash_token(raw.strip())):
         raise Unauthorized("Unknown API token.")
     now = timezone.now()
@@ -113,22 +129,37 @@ def authenticate_token(raw: str) -> ApiToken:
         raise Unauthorized("This API token has expired.")
     if not token.user.is_active:
         raise Unauthorized("The token's user is deactivated.")
+    actor = token_actor(token)
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+    return token, actor
 
 
-def get_token(user: User, token_id: int) -> ApiToken:
+def token_actor(token: ApiToken) -> Actor:
+    """The token's person acting in the token's workspace with their role there now; Unauthorized once they have
+    left it (or been removed), since a token never outlasts the membership it acts through."""
+    member = Membership.objects.filter(user_id=token.user_id, workspace_id=token.workspace_id)
+    found = member.values_list("role", flat=True).first()
+    if found is None:
+        raise Unauthorized("The token's user is no longer a member of the token's workspace.")
+    return Actor(workspace=token.workspace, user=token.user, role=Role(found))
+
+
+def get_token(user: User, token_id: int, *, workspace: Workspace | None = None) -> ApiToken:
+    """One of the person's tokens (of one workspace, when given: a token reaches no further than its own)."""
+    tokens = ApiToken.objects.filter(user=user)
+    if workspace is not None:
+        tokens = tokens.filter(workspace=workspace)
     try:
-        return ApiToken.objects.get(pk=token_id, user=user)
+        return tokens.get(pk=token_id)
     except ApiToken.DoesNotExist:
         raise NotFound("No such API token.") from None
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
+def revoke_token(user: User, token_id: int, *, workspace: Workspace | None = None) -> ApiToken:
     """Revoke the user's token at once, and every token it minted, transitively; revoking it again changes
     nothing. The parent's row is written first, so a mint that holds its lock finishes before the tree is read."""
-    token = get_token(user, token_id)
+    token = get_token(user, token_id, workspace=workspace)
     now = timezone.now()
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now)

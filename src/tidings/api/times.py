@@ -1,4 +1,4 @@
-"""Times in requests: ISO 8601 only. An aware time is taken as it is, a naive one is read in the user's own time
+"""Times in requests: ISO 8601 only. An aware time is taken as it is, a naive one is read in the workspace's time
 zone (a local time that DST skips or repeats is refused, naming the field)."""
 
 import re
@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
 from tidings.core.errors import InvalidInput
+from tidings.workspaces.models import Workspace
 
 NOT_A_NUMBER = "Give an ISO 8601 time such as 2030-01-31T09:00:00+02:00, not a number."
 _NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
@@ -28,12 +28,12 @@ def _not_a_number(value: object) -> object:
 IsoTime = Annotated[datetime, BeforeValidator(_not_a_number)]
 
 
-def to_utc(value: datetime | None, user: User, *, field: str) -> datetime | None:
+def to_utc(value: datetime | None, workspace: Workspace, *, field: str) -> datetime | None:
     if value is None:
         return None
     try:
         if value.utcoffset() is None:
-            return local_to_utc(value.replace(tzinfo=None), user.time_zone, field=field)
+            return local_to_utc(value.replace(tzinfo=None), workspace.time_zone, field=field)
         return value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise InvalidInput("That time is out of range.", field=field) from None

@@ -5,11 +5,22 @@ from django.http import HttpRequest
 from tidings.automation.models import AutomationRule
 from tidings.automation.services import set_rule_enabled
 from tidings.ops.adminkit import ReadOnlyAdmin, run_each
+from tidings.workspaces.actors import Actor
 
 
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(ReadOnlyAdmin):
-    list_display = ("id", "name", "workspace", "enabled", "review", "schedule", "last_run_at", "last_outcome", "next_run_at")
+    list_display = (
+        "id",
+        "name",
+        "workspace",
+        "enabled",
+        "review",
+        "schedule",
+        "last_run_at",
+        "last_outcome",
+        "next_run_at",
+    )
     list_filter = ("enabled", "review", "last_outcome")
     search_fields = ("name", "workspace__name")
     list_select_related = ("workspace",)
@@ -26,5 +37,5 @@ class AutomationRuleAdmin(ReadOnlyAdmin):
 
     @staticmethod
     def _set(rule: AutomationRule, *, enabled: bool) -> str:
-        set_rule_enabled(rule.user, rule.pk, enabled=enabled)
+        set_rule_enabled(Actor.system(rule.workspace), rule.pk, enabled=enabled)
         return "resumed." if enabled else "paused."

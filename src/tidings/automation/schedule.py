@@ -1,4 +1,4 @@
-"""A rule's schedule: one or more five-field crons read in the user's own time zone.
+"""A rule's schedule: one or more five-field crons read in the workspace's time zone.
 
 Several expressions, separated by "; ", let one rule run at times that a single cron cannot name together
 (09:00 and 12:30); the rule runs at each time any of them gives, once.

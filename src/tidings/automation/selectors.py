@@ -1,20 +1,20 @@
-"""Reads the automation pages and the API share: a user's rules with what their cards show, and a rule's runs."""
+"""Reads the automation pages and the API share: a workspace's rules with what their cards show, and a rule's runs."""
 
 from django.db.models import Prefetch, QuerySet
 
-from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule
 from tidings.automation.services import EVENT
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.platforms.models import SocialAccount
+from tidings.workspaces.models import Workspace
 
 FINISHED = (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-def rules_for(user: User) -> QuerySet[AutomationRule]:
-    """The user's rules with their accounts and last post, in two queries more whatever their number."""
+def rules_for(workspace: Workspace) -> QuerySet[AutomationRule]:
+    """The workspace's rules with their accounts and last post, in two queries more whatever their number."""
     accounts = Prefetch("accounts", queryset=SocialAccount.objects.order_by("platform", "handle"))
-    return AutomationRule.objects.filter(user=user).select_related("last_post").prefetch_related(accounts)
+    return AutomationRule.objects.filter(workspace=workspace).select_related("last_post").prefetch_related(accounts)
 
 
 def runs_of(rule: AutomationRule, *, limit: int = 20) -> list[JobLog]:

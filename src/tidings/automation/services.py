@@ -8,7 +8,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.automation.errors import RulePaused
 from tidings.automation.models import AutomationRule, Review, RunOutcome
 from tidings.automation.schedule import check_schedule, next_run
@@ -26,6 +25,9 @@ from tidings.posts.services import schedule_post
 from tidings.tiers.checks import Decision, can_use_automation
 from tidings.tiers.plans import Limit
 from tidings.tiers.services import TierLimitReached, refuse
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 # A rule's post goes out this long after it was written, so the dispatcher's next tick picks it up.
 PUBLISH_AFTER = timedelta(seconds=30)
@@ -41,22 +43,23 @@ def _brief(data: dict[str, Any]) -> Brief:
     return clean_brief(Brief(**{"topic": "", **values, "hashtags": tuple(data.get("hashtags", ()))}))
 
 
-def _accounts(user: User, account_ids: list[int]) -> list[SocialAccount]:
-    accounts = list(SocialAccount.objects.filter(user=user, pk__in=set(account_ids)))
+def _accounts(workspace: Workspace, account_ids: list[int]) -> list[SocialAccount]:
+    accounts = list(SocialAccount.objects.filter(workspace=workspace, pk__in=set(account_ids)))
     if not account_ids or len(accounts) != len(set(account_ids)):
         raise InvalidInput("Choose at least one of your connected accounts.", field="account_ids")
     return accounts
 
 
-def get_rule(user: User, rule_id: int) -> AutomationRule:
+def get_rule(workspace: Workspace, rule_id: int) -> AutomationRule:
+    """One of the workspace's rules; NotFound for any other."""
     try:
-        return AutomationRule.objects.get(pk=rule_id, user=user)
+        return AutomationRule.objects.get(pk=rule_id, workspace=workspace)
     except AutomationRule.DoesNotExist:
         raise NotFound("No such automation rule.") from None
 
 
 def save_rule(
-    user: User,
+    actor: Actor,
     *,
     name: str,
     schedule: str,
@@ -70,6 +73,8 @@ def save_rule(
     """Create or edit a rule. Enabling it counts against the plan's enabled rules; a refusal changes nothing.
     `platform_options` (keyed by platform, checked as a post's) go on every post the rule writes; None keeps a
     rule's own."""
+    actor.require(Action.AUTOMATE)
+    workspace = actor.workspace
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("Give the rule a name of up to 200 characters.", field="name")
@@ -77,12 +82,12 @@ def save_rule(
         raise InvalidInput(f"Review is one of: {', '.join(Review.values)}.", field="review")
     schedule = check_schedule(schedule)
     cleaned = asdict(_brief(brief))
-    accounts = _accounts(user, account_ids)
+    accounts = _accounts(workspace, account_ids)
     options = None if platform_options is None else clean_platform_options(platform_options)
     try:
         with transaction.atomic():
-            locked = lock_workspace(user.pk)
-            rule = AutomationRule(user=user) if rule_id is None else get_rule(user, rule_id)
+            locked = lock_workspace(workspace.pk)
+            rule = AutomationRule(workspace=workspace) if rule_id is None else get_rule(workspace, rule_id)
             if enabled and not rule.enabled:
                 decision = can_use_automation(locked)
                 if not decision.allowed:
@@ -95,15 +100,16 @@ def save_rule(
             rule.save()
             rule.accounts.set(accounts)
     except TierLimitReached as refusal:
-        refuse(user, refusal.decision)
+        refuse(workspace, refusal.decision, by=actor.user)
     return rule
 
 
-def set_rule_enabled(user: User, rule_id: int, *, enabled: bool) -> AutomationRule:
+def set_rule_enabled(actor: Actor, rule_id: int, *, enabled: bool) -> AutomationRule:
     """Pause or resume a rule."""
-    rule = get_rule(user, rule_id)
+    actor.require(Action.AUTOMATE)
+    rule = get_rule(actor.workspace, rule_id)
     return save_rule(
-        user,
+        actor,
         name=rule.name,
         schedule=rule.schedule,
         brief=rule.brief,
@@ -114,32 +120,34 @@ def set_rule_enabled(user: User, rule_id: int, *, enabled: bool) -> AutomationRu
     )
 
 
-def delete_rule(user: User, rule_id: int) -> None:
-    """Delete the user's rule. The posts it wrote stay, no longer linked to it; a run already under way finds the
-    rule gone and writes nothing more."""
-    get_rule(user, rule_id).delete()
+def delete_rule(actor: Actor, rule_id: int) -> None:
+    """Delete one of the workspace's rules. The posts it wrote stay, no longer linked to it; a run already under
+    way finds the rule gone and writes nothing more."""
+    actor.require(Action.AUTOMATE)
+    get_rule(actor.workspace, rule_id).delete()
 
 
-def _may_automate(user: User) -> Decision:
+def _may_automate(workspace: Workspace) -> Decision:
     # A plan without automation refuses every run, a manual one of a paused rule too; a plan with it lets its
     # enabled rules run while they are within the limit (a downgrade can leave more enabled than it allows).
-    adding = 1 if user.limits[Limit.AUTOMATION_RULES] == 0 else 0
-    return can_use_automation(user, adding=adding)
+    adding = 1 if workspace.limits[Limit.AUTOMATION_RULES] == 0 else 0
+    return can_use_automation(workspace, adding=adding)
 
 
 def _connected_platforms(rule: AutomationRule) -> list[str]:
     return sorted(set(rule.accounts.exclude(status=AccountStatus.DISCONNECTED).values_list("platform", flat=True)))
 
 
-def run_rule_now(user: User, rule_id: int) -> str:
+def run_rule_now(actor: Actor, rule_id: int) -> str:
     """Start one run of the rule now, paused or not (a manual run does not enable it); returns the run's workflow
     id. Refused upfront, with the reason, when the plan has no automation or none of its accounts is connected."""
     from tidings.jobs.events import send
 
-    rule = get_rule(user, rule_id)
-    decision = _may_automate(user)
+    actor.require(Action.AUTOMATE)
+    rule = get_rule(actor.workspace, rule_id)
+    decision = _may_automate(actor.workspace)
     if not decision.allowed:
-        refuse(user, decision)
+        refuse(actor.workspace, decision, by=actor.user)
     if not _connected_platforms(rule):
         raise InvalidInput(
             "None of this rule's accounts is connected any more: reconnect one or choose another.",
@@ -152,11 +160,11 @@ def claim_due_rules(*, now: datetime | None = None, limit: int = 500) -> list[tu
     """Rules whose time has come, each claimed once by moving its next run on; returns (rule id, run time)."""
     now = now or timezone.now()
     claimed = []
-    due = AutomationRule.objects.filter(enabled=True, next_run_at__lte=now).select_related("user")[:limit]
+    due = AutomationRule.objects.filter(enabled=True, next_run_at__lte=now).select_related("workspace")[:limit]
     for rule in due:
         run_at = rule.next_run_at
         assert run_at is not None
-        following = next_run(rule.schedule, after=now, time_zone=rule.user.time_zone)
+        following = next_run(rule.schedule, after=now, time_zone=rule.workspace.time_zone)
         moved = AutomationRule.objects.filter(pk=rule.pk, next_run_at=run_at).update(
             next_run_at=following, last_run_at=now
         )
@@ -166,26 +174,27 @@ def claim_due_rules(*, now: datetime | None = None, limit: int = 500) -> list[tu
 
 
 def check_rule_may_run(rule_id: int, *, manual: bool = False) -> AutomationRule:
-    """The rule, if it is enabled (or run by hand) and the owner's plan still allows it; otherwise a DomainError
-    saying why."""
-    rule = AutomationRule.objects.select_related("user").filter(pk=rule_id).first()
+    """The rule, if it is enabled (or run by hand) and its workspace's plan still allows it; otherwise a
+    DomainError saying why."""
+    rule = AutomationRule.objects.select_related("workspace").filter(pk=rule_id).first()
     if rule is None:
         raise NotFound("The automation rule no longer exists.")
     if not rule.enabled and not manual:
         raise RulePaused("The rule is paused.", field="enabled")
-    decision = _may_automate(rule.user)
+    decision = _may_automate(rule.workspace)
     if not decision.allowed:
-        refuse(rule.user, decision)
+        refuse(rule.workspace, decision)
     return rule
 
 
 def write_rule_posts(rule_id: int, *, manual: bool = False) -> list[dict[str, Any]]:
-    """Ask the user's AI provider for one draft per platform of the rule's accounts (counts as generations)."""
+    """Ask the workspace's AI provider for one draft per platform of the rule's accounts (counts as generations);
+    the rule writes as Tidings itself, not as any member."""
     rule = check_rule_may_run(rule_id, manual=manual)
     platforms = _connected_platforms(rule)
     if not platforms:
         raise InvalidInput("None of the rule's accounts is connected any more.", field="account_ids")
-    drafts = generate_posts(rule.user, brief=_brief(rule.brief), platforms=platforms)
+    drafts = generate_posts(Actor.system(rule.workspace), brief=_brief(rule.brief), platforms=platforms)
     return [asdict(draft) for draft in drafts]
 
 
@@ -201,9 +210,10 @@ def review_reason(rule: AutomationRule) -> str:
 def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str, Any]], manual: bool = False) -> Post:
     """Create the run's post with each platform's draft and schedule it; once per rule and run time.
 
-    A rule set to review first keeps the post a draft, waiting for the user, and tells them. A refusal (queue
-    full, no credits) leaves the post a draft with the reason, as any other post, and notifies the user once
-    per rule and cause. The run's outcome is recorded on the rule.
+    A rule set to review first keeps the post a draft, waiting for a member who approves posts, and tells them. A
+    refusal (queue full, no credits) leaves the post a draft with the reason, as any other post, and notifies the
+    members who manage rules once per rule and cause. The run's outcome is recorded on the rule. The post has no
+    author: Tidings wrote it.
     """
     rule = check_rule_may_run(rule_id, manual=manual)
     by_platform = {draft["platform"]: Draft(**{**draft, "parts": tuple(draft["parts"])}) for draft in drafts}
@@ -216,7 +226,7 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
     try:
         with transaction.atomic():
             post = Post.objects.create(
-                user=rule.user,
+                workspace=rule.workspace,
                 text=first.text,
                 link=rule.brief.get("link", ""),
                 automation_rule=rule,
@@ -241,7 +251,7 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
         _hold_for_review(rule, post)
     else:
         try:
-            schedule_post(rule.user, post.pk, at=timezone.now() + PUBLISH_AFTER)
+            schedule_post(Actor.system(rule.workspace), post.pk, at=timezone.now() + PUBLISH_AFTER)
         except DomainError as refusal:
             record_rule_failure(rule.pk, refusal, run_at=run_at, post=post)
         else:
@@ -253,7 +263,8 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
 def _hold_for_review(rule: AutomationRule, post: Post) -> None:
     _record(rule, RunOutcome.REVIEW, run_at=post.automation_run_at, post=post)
     notify(
-        rule.user,
+        rule.workspace,
+        audience=Action.APPROVE,
         type=NotificationType.POST_REVIEW,
         title=f"A post from “{rule.name}” waits for your review"[:200],
         message="It is in your drafts: read it, change what you like, then schedule it.",
@@ -282,13 +293,14 @@ def _cause(refusal: DomainError) -> str:
 def record_rule_failure(
     rule_id: int, refusal: DomainError, *, run_at: datetime | None = None, post: Post | None = None
 ) -> None:
-    """Show on the rule why its run did not schedule a post, and tell the user: once per rule and cause until a run
-    works again. A rule that is gone or paused has nothing to report. Safe to repeat (a step runs at least once)."""
+    """Show on the rule why its run did not schedule a post, and tell the members who manage rules: once per rule
+    and cause until a run works again. A rule that is gone or paused has nothing to report. Safe to repeat (a
+    step runs at least once)."""
     if isinstance(refusal, NotFound | RulePaused):
         return
     cause = _cause(refusal)[:100]
     with transaction.atomic():
-        rule = AutomationRule.objects.select_for_update().select_related("user").filter(pk=rule_id).first()
+        rule = AutomationRule.objects.select_for_update().select_related("workspace").filter(pk=rule_id).first()
         if rule is None:
             return
         rule.failing_since = rule.failing_since or timezone.now()
@@ -310,7 +322,8 @@ def record_rule_failure(
         )
     kept = " The post it wrote waits in your drafts." if post is not None else ""
     notify(
-        rule.user,
+        rule.workspace,
+        audience=Action.AUTOMATE,
         type=NotificationType.RULE_FAILED,
         title=f"“{rule.name}” did not schedule a post"[:200],
         message=f"{refusal.message}{kept}",

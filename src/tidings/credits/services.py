@@ -16,6 +16,7 @@ from tidings.core.errors import InvalidInput
 from tidings.credits.alerts import check_low_credits
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import (
+    MONTHLY,
     Balance,
     CreditLedgerEntry,
     CreditReservation,
@@ -35,8 +36,8 @@ def lock_workspace(workspace_id: int) -> Workspace:
 
 
 def lock_target_owner(target_id: int) -> tuple[Workspace, str]:
-    """The row of the workspace that owns a post target, locked as `lock_workspace` does, and the target's platform, in one
-    round trip (the publishing path takes this lock twice per post, and it is hot).
+    """The row of the workspace that owns a post target, locked as `lock_workspace` does, and the target's
+    platform, in one round trip (the publishing path takes this lock twice per post, and it is hot).
 
     Only the workspace's row is locked (FOR UPDATE OF); read the target itself after this returns: PostgreSQL does not
     re-read the other rows of a join when the lock had to wait, so they may predate the lock holder's commit.
@@ -227,3 +228,18 @@ def ledger_balance(workspace: Workspace, balance: str = Balance.CREDITS) -> int:
     """A balance rebuilt from history; equals the workspace's field whenever the ledger is whole."""
     rows = CreditLedgerEntry.objects.filter(workspace=workspace, balance=balance)
     return rows.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def grant_first_month(workspace: Workspace) -> None:
+    """The first month of both balances of a workspace whose first cycle starts now, on the ledger. The caller
+    holds the workspace's lock."""
+    for balance in Balance:
+        monthly = workspace.limits[MONTHLY[balance]] or 0
+        if monthly:
+            write_ledger(
+                workspace,
+                kind=LedgerKind.GRANT,
+                amount=monthly,
+                balance=balance,
+                reason=f"First month's {balance.label.lower()}",
+            )

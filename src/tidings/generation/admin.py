@@ -15,7 +15,7 @@ class GenerationLogAdmin(ReadOnlyAdmin):
 
 @admin.register(AIProviderConfig)
 class AIProviderConfigAdmin(ReadOnlyAdmin):
-    """A user's own provider; the key is never shown."""
+    """A workspace's own provider; the key is never shown."""
 
     list_display = ("workspace", "kind", "model", "base_url", "api_key_state", "updated_at")
     list_filter = ("kind",)

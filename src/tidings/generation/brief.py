@@ -1,4 +1,4 @@
-"""What a user asks for: the brief of a post, and the checks every generation request passes first."""
+"""What a member asks for: the brief of a post, and the checks every generation request passes first."""
 
 import re
 from dataclasses import dataclass, field, replace

@@ -1,4 +1,4 @@
-"""Which language model a user writes with: their own provider if they set one, else the site's, else none.
+"""Which language model a workspace writes with: its own provider if it set one, else the site's, else none.
 
 The site-wide provider comes from the environment, read on every call so a restart is not needed for a change:
 
@@ -8,7 +8,7 @@ TIDINGS_AI_API_KEY   the key (local servers such as Ollama need none)
 TIDINGS_AI_MODEL     the model name, e.g. gpt-4o-mini, llama3.1, claude-sonnet-4-5
 TIDINGS_AI_TIMEOUT   seconds to wait for an answer (default 60)
 
-The operator's provider may be on this machine; a user's own reaches only public addresses, as webhooks do.
+The operator's provider may be on this machine; a workspace's own reaches only public addresses, as webhooks do.
 """
 
 import logging
@@ -18,11 +18,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from tidings import http
-from tidings.accounts.models import User
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.generation.models import AIProviderConfig, ProviderKind
 from tidings.generation.writers import WRITERS, Writer, build_writer
 from tidings.generation.writers.base import WriterConfig
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -45,7 +47,7 @@ class ProviderMisconfigured(DomainError):
 
 
 class SiteProviderBroken(DomainError):
-    """What a user is told when the site's provider is misconfigured: whom to ask, never the setting's name."""
+    """What a member is told when the site's provider is misconfigured: whom to ask, never the setting's name."""
 
     code = "ai_provider_misconfigured"
 
@@ -88,8 +90,9 @@ def site_config() -> WriterConfig | None:
     )
 
 
-def user_config(user: User) -> WriterConfig | None:
-    row = AIProviderConfig.objects.filter(user=user).first()
+def workspace_config(workspace: Workspace) -> WriterConfig | None:
+    """The workspace's own provider, or None when it has set none."""
+    row = AIProviderConfig.objects.filter(workspace=workspace).first()
     if row is None:
         return None
     site = site_config_or_none()
@@ -99,7 +102,7 @@ def user_config(user: User) -> WriterConfig | None:
         api_key=row.api_key,
         base_url=row.base_url,
         timeout=site.timeout if site else DEFAULT_TIMEOUT,
-        source="user",
+        source="workspace",
     )
 
 
@@ -110,10 +113,10 @@ def site_config_or_none() -> WriterConfig | None:
         return None
 
 
-def provider_config(user: User) -> WriterConfig | None:
-    """The configuration `user` writes with, or None. A broken site setting is logged for the operator and reaches
-    the user as `SiteProviderBroken`."""
-    own = user_config(user)
+def provider_config(workspace: Workspace) -> WriterConfig | None:
+    """The configuration `workspace` writes with, or None. A broken site setting is logged for the operator and
+    reaches the member as `SiteProviderBroken`."""
+    own = workspace_config(workspace)
     if own is not None:
         return own
     try:
@@ -123,16 +126,19 @@ def provider_config(user: User) -> WriterConfig | None:
         raise SiteProviderBroken() from None
 
 
-def resolve_writer(user: User) -> Writer:
-    """The writer for `user`. Raises NoProviderConfigured when neither the user nor the site has set one up."""
-    config = provider_config(user)
+def resolve_writer(workspace: Workspace) -> Writer:
+    """The writer for `workspace`. Raises NoProviderConfigured when neither the workspace nor the site has set one
+    up."""
+    config = provider_config(workspace)
     if config is None:
         raise NoProviderConfigured()
     return build_writer(config)
 
 
-def save_provider_config(user: User, *, kind: str, model: str, base_url: str = "", api_key: str = "") -> None:
-    """Set the user's own provider. A blank `api_key` keeps the stored key, if the kind and base URL stay."""
+def save_provider_config(actor: Actor, *, kind: str, model: str, base_url: str = "", api_key: str = "") -> None:
+    """Set the workspace's own provider (a setting: its admins and owner). A blank `api_key` keeps the stored key,
+    if the kind and base URL stay."""
+    actor.require(Action.SETTINGS)
     if kind not in ProviderKind.values:
         raise InvalidInput(f"Choose a provider kind: {', '.join(ProviderKind.values)}.", field="kind")
     if not model.strip() or len(model) > 200:
@@ -145,7 +151,8 @@ def save_provider_config(user: User, *, kind: str, model: str, base_url: str = "
         # Checked again on every call, at the address dialled (see tidings.http): DNS may change after this.
         if problem := http.address_problem(base_url):
             raise InvalidInput(f"That base URL is not allowed: {problem}", field="base_url")
-    row = AIProviderConfig.objects.filter(user=user).first() or AIProviderConfig(user=user)
+    workspace = actor.workspace
+    row = AIProviderConfig.objects.filter(workspace=workspace).first() or AIProviderConfig(workspace=workspace)
     # A stored key only ever goes to the endpoint it was entered for: moving it elsewhere needs the key again.
     same_endpoint = row.pk is not None and (row.kind, row.base_url) == (kind, base_url.strip())
     row.kind, row.model, row.base_url = kind, model.strip(), base_url.strip()
@@ -153,7 +160,8 @@ def save_provider_config(user: User, *, kind: str, model: str, base_url: str = "
     row.save()
 
 
-def remove_provider_config(user: User) -> bool:
-    """Forget the user's own provider (they fall back to the site's). True when there was one."""
-    deleted, _ = AIProviderConfig.objects.filter(user=user).delete()
+def remove_provider_config(actor: Actor) -> bool:
+    """Forget the workspace's own provider (it falls back to the site's). True when there was one."""
+    actor.require(Action.SETTINGS)
+    deleted, _ = AIProviderConfig.objects.filter(workspace=actor.workspace).delete()
     return bool(deleted)

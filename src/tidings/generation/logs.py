@@ -2,15 +2,15 @@
 
 import time
 
-from tidings.accounts.models import User
 from tidings.core.errors import DomainError
 from tidings.generation.models import GenerationLog, GenerationOutcome
 from tidings.generation.prompts import PROMPT_VERSION
 from tidings.generation.writers.base import Completion, WriterConfig, redact
+from tidings.workspaces.models import Workspace
 
 
 def record_generation(
-    user: User,
+    workspace: Workspace,
     config: WriterConfig,
     *,
     action: str,
@@ -22,7 +22,7 @@ def record_generation(
 ) -> GenerationLog:
     """Errors arrive as our own user-safe messages; the key is taken out once more all the same."""
     return GenerationLog.objects.create(
-        user=user,
+        workspace=workspace,
         provider=config.kind,
         model=((completion.model if completion else "") or config.model)[:200],
         action=action,

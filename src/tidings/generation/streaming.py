@@ -3,12 +3,12 @@
 import time
 from collections.abc import Generator, Iterator, Sequence
 
-from tidings.accounts.models import User
 from tidings.generation.drafts import Draft, build_draft
 from tidings.generation.logs import elapsed_ms, error_text, record_generation
 from tidings.generation.models import GenerationOutcome
 from tidings.generation.quota import Reservation, give_back
 from tidings.generation.writers.base import Completion, CompletionStream, Message, Writer
+from tidings.workspaces.models import Workspace
 
 CLOSED_EARLY = "The stream was closed before the answer was complete."
 
@@ -24,7 +24,7 @@ class GenerationStream:
 
     def __init__(
         self,
-        user: User,
+        workspace: Workspace,
         writer: Writer,
         reservation: Reservation,
         *,
@@ -34,7 +34,7 @@ class GenerationStream:
         max_tokens: int,
         temperature: float,
     ) -> None:
-        self.user, self.writer, self.reservation = user, writer, reservation
+        self.workspace, self.writer, self.reservation = workspace, writer, reservation
         self.action, self.platform, self.messages = action, platform, messages
         self.max_tokens, self.temperature = max_tokens, temperature
         self.draft: Draft | None = None
@@ -81,7 +81,7 @@ class GenerationStream:
         self, outcome: GenerationOutcome, started: float, *, completion: Completion | None = None, error: str = ""
     ) -> None:
         record_generation(
-            self.user,
+            self.workspace,
             self.writer.config,
             action=self.action,
             platform=self.platform,

@@ -10,7 +10,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tidings.accounts.models import User
 from tidings.core.errors import DomainError
 from tidings.generation.config import (
     provider_config,
@@ -27,11 +26,14 @@ from tidings.platforms.models import AccountStatus, Platform
 from tidings.platforms.rules import platform_name, rules_for
 from tidings.tiers.checks import can_generate
 from tidings.tiers.services import TierLimitReached
+from tidings.web.auth import acting
+from tidings.workspaces.models import Workspace
 
 # How the stream endpoint answers a refusal before any text: the one place errors become HTTP statuses here.
 STATUS = {
     "invalid_input": 400,
     "tier_limit_reached": 429,
+    "role_too_low": 403,
     "no_ai_provider": 503,
     "ai_provider_misconfigured": 503,
     "ai_provider_unavailable": 503,
@@ -40,20 +42,15 @@ STATUS = {
 }
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def connected_platforms(user: User) -> list[str]:
-    """The platforms the user has a connected account on: the only ones a draft is written for."""
-    found = set(user.social_accounts.filter(status=AccountStatus.ACTIVE).values_list("platform", flat=True))
+def connected_platforms(workspace: Workspace) -> list[str]:
+    """The platforms the workspace has a connected account on: the only ones a draft is written for."""
+    found = set(workspace.social_accounts.filter(status=AccountStatus.ACTIVE).values_list("platform", flat=True))
     return [platform for platform in Platform.values if platform in found]
 
 
-def brief_form(user: User, data: QueryDict | None = None) -> GenerateForm:
-    """The brief, offering only connected platforms; a lone one is ticked, none is ticked for the user."""
-    platforms = connected_platforms(user)
+def brief_form(workspace: Workspace, data: QueryDict | None = None) -> GenerateForm:
+    """The brief, offering only connected platforms; a lone one is ticked, none is ticked for the member."""
+    platforms = connected_platforms(workspace)
     initial = {"platforms": platforms} if len(platforms) == 1 else {}
     form = GenerateForm(data, initial=initial) if data is not None else GenerateForm(initial=initial)
     field = form.fields["platforms"]
@@ -68,20 +65,20 @@ def _item(draft: Draft) -> dict[str, object]:
 
 
 def _page(request: HttpRequest, *, drafts: Sequence[Draft] = (), **context: object) -> HttpResponse:
-    user = _user(request)
+    workspace = acting(request).workspace
     try:
-        config, provider_problem = provider_config(user), ""
+        config, provider_problem = provider_config(workspace), ""
     except DomainError as error:
         config, provider_problem = None, error.message
     return render(
         request,
         "generation/generate.html",
         {
-            "form": brief_form(user),
+            "form": brief_form(workspace),
             "provider": config,
             "provider_problem": provider_problem,
-            "decision": can_generate(user),
-            "platforms": connected_platforms(user),
+            "decision": can_generate(workspace),
+            "platforms": connected_platforms(workspace),
             "drafts": [_item(d) for d in drafts],
             "several": any(d.variant > 1 for d in drafts),
             **context,
@@ -100,12 +97,12 @@ def _explain(error: DomainError, *, needed: int = 1) -> str:
 def generate(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request)
-    form = brief_form(_user(request), request.POST)
+    form = brief_form(acting(request).workspace, request.POST)
     if not form.is_valid():
         return _page(request, form=form)
     platforms, variants = form.cleaned_data["platforms"], form.cleaned_data["variants"]
     try:
-        drafts = generate_posts(_user(request), brief=form.brief(), platforms=platforms, variants=variants)
+        drafts = generate_posts(acting(request), brief=form.brief(), platforms=platforms, variants=variants)
     except DomainError as error:
         return _page(request, form=form, error=_explain(error, needed=len(platforms) * variants))
     return _page(request, form=form, drafts=drafts)
@@ -122,10 +119,10 @@ def revise(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         if data["action"] == "shorten":
-            draft = shorten_text(_user(request), text=data["text"], platform=data["platform"])
+            draft = shorten_text(acting(request), text=data["text"], platform=data["platform"])
         else:
             draft = rewrite_text(
-                _user(request), text=data["text"], instruction=data["instruction"], platform=data["platform"]
+                acting(request), text=data["text"], instruction=data["instruction"], platform=data["platform"]
             )
     except DomainError as error:
         return _revised(request, error=error.message, text=data["text"], platform=data["platform"])
@@ -146,14 +143,14 @@ def _revised(request: HttpRequest, *, error: str, text: str = "", platform: str 
 @require_POST
 def stream(request: HttpRequest) -> HttpResponseBase:
     """One platform's draft as server-sent events: text chunks, then `done` with the draft, or `error`."""
-    form = brief_form(_user(request), request.POST)
+    form = brief_form(acting(request).workspace, request.POST)
     if not form.is_valid():
         return JsonResponse({"code": "invalid_input", "message": "Check the brief.", "errors": form.errors}, status=400)
     if len(form.cleaned_data["platforms"]) != 1:
         message = "Live writing is for one platform at a time: choose exactly one."
         return JsonResponse({"code": "invalid_input", "message": message, "field": "platforms"}, status=400)
     try:
-        generation = stream_generation(_user(request), brief=form.brief(), platform=form.cleaned_data["platforms"][0])
+        generation = stream_generation(acting(request), brief=form.brief(), platform=form.cleaned_data["platforms"][0])
         # Wait for the first words, so that a wrong key or a provider that is down is an HTTP error, not a stream.
         chunks = iter(generation)
         first = next(chunks, "")
@@ -183,17 +180,20 @@ def _events(generation: GenerationStream, first: str, chunks: Iterator[str]) -> 
 @login_required
 @require_http_methods(["GET", "POST"])
 def provider_settings(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    stored = AIProviderConfig.objects.filter(user=user).first()
+    actor = acting(request)
+    stored = AIProviderConfig.objects.filter(workspace=actor.workspace).first()
     error = ""
     if request.method == "POST" and request.POST.get("remove"):
-        remove_provider_config(user)
+        try:
+            remove_provider_config(actor)
+        except DomainError as refusal:
+            return _page(request, error=refusal.message)
         return redirect("generate")
     if request.method == "POST":
         form = ProviderForm(request.POST)
         if form.is_valid():
             try:
-                save_provider_config(user, **form.cleaned_data)
+                save_provider_config(actor, **form.cleaned_data)
             except DomainError as refusal:
                 error = refusal.message
             else:

@@ -75,7 +75,7 @@ EVENTS: dict[str, Event] = {
         queue=lambda data: JOBS_QUEUE,
         workflow_id=lambda data: None,
         args=lambda data: (timezone.now(), data),
-        required=("user_id",),
+        required=("workspace_id",),
     ),
 }
 

@@ -33,7 +33,7 @@ def apply_schedules() -> None:
             "cron_timezone": settings.TIDINGS_EXPIRY_CHECK_TIME_ZONE,
         },
         {
-            # Hourly, so a user's renewal lands within the hour their cycle turns.
+            # Hourly, so a workspace's renewal lands within the hour its cycle turns.
             "schedule_name": "credits-reset-monthly",
             "workflow_fn": credits.reset_monthly_credits,
             "schedule": "5 * * * *",

@@ -9,10 +9,10 @@ from tidings.ops.adminkit import ReadOnlyAdmin, run_each
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("id", "user", "type", "title", "created_at", "read_at")
+    list_display = ("id", "user", "workspace", "type", "title", "created_at", "read_at")
     list_filter = ("type", ("read_at", admin.EmptyFieldListFilter), "created_at")
-    search_fields = ("user__username", "title", "message", "dedupe_key")
-    list_select_related = ("user",)
+    search_fields = ("user__username", "workspace__name", "title", "message", "dedupe_key")
+    list_select_related = ("user", "workspace")
     date_hierarchy = "created_at"
     actions = ("mark_read_action",)
 

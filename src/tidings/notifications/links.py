@@ -2,7 +2,8 @@
 
 A link names its action from the notification alone (no query, so a list of them costs nothing); where it goes is
 decided when it is followed, from the state of the thing at that moment: a failed post that has since been moved
-back to drafts opens in the composer, not in the queue's list of problems.
+back to drafts opens in the composer, not in the queue's list of problems. What it leads to must be in a workspace
+the person is still a member of; anything else reads as deleted.
 """
 
 from dataclasses import dataclass
@@ -29,11 +30,18 @@ class Destination:
     note: str = ""
 
 
+def plain_key(notification: Notification) -> str:
+    """The dedupe key as its sender named it, without the workspace prefix `notify` adds."""
+    key = notification.dedupe_key or ""
+    prefix = f"{notification.workspace_id}:"
+    return key[len(prefix) :] if notification.workspace_id is not None and key.startswith(prefix) else key
+
+
 def action_label(notification: Notification) -> str:
     """What following the notification does, in the words of a button."""
     kind = notification.type
     if kind in POST_TYPES:
-        if (notification.dedupe_key or "").startswith("unconfirmed:"):
+        if plain_key(notification).startswith("unconfirmed:"):
             return "Say whether it went out"
         return "Open the post"
     if kind in CREDIT_TYPES:
@@ -65,7 +73,7 @@ def _number(data: dict[str, object], key: str) -> int | None:
 
 
 def destination(user: User, notification: Notification) -> Destination:
-    """Where the notification's subject is now; at most one query, scoped to the user."""
+    """Where the notification's subject is now; at most one query, scoped to the workspaces the person is in."""
     data = notification.data if isinstance(notification.data, dict) else {}
     kind = notification.type
     if kind in POST_TYPES or kind == NotificationType.POST_REVIEW:
@@ -81,7 +89,7 @@ def destination(user: User, notification: Notification) -> Destination:
         return Destination(reverse("connections") + (f"#account-{account_id}" if account_id else ""))
     if kind == NotificationType.RULE_FAILED:
         rule_id = _number(data, "rule_id")
-        if rule_id and AutomationRule.objects.filter(user=user, pk=rule_id).exists():
+        if rule_id and AutomationRule.objects.filter(workspace__memberships__user=user, pk=rule_id).exists():
             return Destination(reverse("automation-edit", args=[rule_id]))
         return Destination(reverse("automation"), "That rule has since been deleted." if rule_id else "")
     return Destination(reverse("notifications"))
@@ -90,7 +98,11 @@ def destination(user: User, notification: Notification) -> Destination:
 def _post_destination(user: User, data: dict[str, object]) -> Destination:
     target_id, post_id = _number(data, "target_id"), _number(data, "post_id")
     if target_id is not None:
-        target = PostTarget.objects.filter(pk=target_id, post__user=user).values_list("status", "post_id").first()
+        target = (
+            PostTarget.objects.filter(pk=target_id, post__workspace__memberships__user=user)
+            .values_list("status", "post_id")
+            .first()
+        )
         if target is None:
             return Destination(reverse("queue"), "That post has since been deleted.")
         status, post_id = target
@@ -98,7 +110,7 @@ def _post_destination(user: User, data: dict[str, object]) -> Destination:
             return Destination(reverse("post-edit", args=[post_id]))
         return Destination(queue_entry_url(target_id, post_id))
     if post_id is not None:
-        if not Post.objects.filter(pk=post_id, user=user).exists():
+        if not Post.objects.filter(pk=post_id, workspace__memberships__user=user).exists():
             return Destination(reverse("queue"), "That post has since been deleted.")
         return Destination(reverse("post-edit", args=[post_id]))
     return Destination(f"{reverse('queue')}?show=problems")

@@ -11,6 +11,8 @@ class NotificationType(models.TextChoices):
     ACCOUNT_RECONNECT = "account_reconnect", "Account needs reconnecting"
     RULE_FAILED = "rule_failed", "Automation rule failed"
     POST_REVIEW = "post_review", "Post waiting for review"
+    POST_DECIDED = "post_decided", "Post approved, sent back or rejected"
+    POST_COMMENT = "post_comment", "Comment on a post"
 
 
 class Notification(models.Model):

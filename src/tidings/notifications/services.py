@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 def notify(
     workspace: Workspace,
     *,
-    audience: Action,
+    audience: Action | None,
     type: NotificationType,
     title: str,
     message: str,
@@ -27,13 +27,17 @@ def notify(
     also: User | None = None,
 ) -> list[Notification]:
     """Tell the workspace's members whose role may act on it (`audience`: the action the notification calls for),
-    plus `also` (a post's author, say) if they are still a member. With a `dedupe_key` a member already has for
+    plus `also` (a post's author, say) if they are still a member; with no audience, `also` alone. With a `dedupe_key` a member already has for
     this workspace, that member gets nothing. Returns the notifications created.
 
     Types a member chose in their settings are also emailed to them, once the notification is committed.
     """
     members = Membership.objects.filter(workspace=workspace).select_related("user")
-    recipients = [m.user for m in members if allows(m.role, audience) or (also is not None and m.user_id == also.pk)]
+    recipients = [
+        m.user
+        for m in members
+        if (audience is not None and allows(m.role, audience)) or (also is not None and m.user_id == also.pk)
+    ]
     key = f"{workspace.pk}:{dedupe_key}" if dedupe_key else None
     created = []
     for user in recipients:

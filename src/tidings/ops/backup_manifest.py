@@ -18,6 +18,8 @@ FORMAT = 1
 # The tables whose row counts an operator compares after a restore.
 COUNTED = (
     "accounts.User",
+    "workspaces.Workspace",
+    "workspaces.Membership",
     "credits.CreditLedgerEntry",
     "credits.CreditReservation",
     "platforms.SocialAccount",

@@ -9,19 +9,20 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Quer
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.credits.models import Balance, CreditLedgerEntry, LedgerKind
 from tidings.generation.models import GenerationLog, GenerationOutcome
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.tiers.plans import Tier
+from tidings.workspaces.models import Workspace
 
 OUTCOMES = (TargetStatus.PUBLISHED, TargetStatus.FAILED, TargetStatus.SKIPPED)
 
 
-def users_per_tier() -> dict[str, int]:
-    counts = dict(User.objects.values_list("tier").annotate(n=Count("id")).values_list("tier", "n"))
+def workspaces_per_tier() -> dict[str, int]:
+    """Workspaces on each plan (a plan is a workspace's, and every person has their own)."""
+    counts = dict(Workspace.objects.values_list("tier").annotate(n=Count("id")).values_list("tier", "n"))
     return {tier.value: counts.get(tier.value, 0) for tier in Tier}
 
 
@@ -147,4 +148,4 @@ def generation_by_provider(now: datetime, *, hours: int = 24) -> list[dict[str, 
 
 def accounts_needing_reconnect(*, limit: int = 50) -> tuple[int, list[SocialAccount]]:
     waiting = SocialAccount.objects.filter(status=AccountStatus.RECONNECT_NEEDED)
-    return waiting.count(), list(waiting.select_related("user").order_by("-updated_at")[:limit])
+    return waiting.count(), list(waiting.select_related("workspace").order_by("-updated_at")[:limit])

@@ -19,7 +19,7 @@ from tidings.platforms.registry import CONNECTORS
 @dataclass
 class Dashboard:
     now: datetime
-    users_per_tier: dict[str, int]
+    workspaces_per_tier: dict[str, int]
     credits: metrics.CreditFlow
     video_credits: metrics.CreditFlow
     outcome_charts: list[charts.BarChart]
@@ -44,7 +44,7 @@ def build_dashboard(*, now: datetime | None = None) -> Dashboard:
     reconnect_count, reconnect_accounts = metrics.accounts_needing_reconnect()
     board = Dashboard(
         now=now,
-        users_per_tier=metrics.users_per_tier(),
+        workspaces_per_tier=metrics.workspaces_per_tier(),
         credits=metrics.credits_this_month(now),
         video_credits=metrics.credits_this_month(now, Balance.VIDEO_CREDITS),
         outcome_charts=[

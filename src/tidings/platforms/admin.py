@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from tidings.ops.adminkit import ReadOnlyAdmin, run_each, secret_state
 from tidings.platforms.models import SocialAccount
 from tidings.platforms.services import disconnect_account, mark_reconnect_needed
+from tidings.workspaces.actors import Actor
 
 
 @admin.register(SocialAccount)
@@ -47,5 +48,5 @@ class SocialAccountAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset.select_related("workspace"),
-            lambda account: f"{disconnect_account(account.user, account.pk).get_status_display()}.",
+            lambda account: f"{disconnect_account(Actor.system(account.workspace), account.pk).get_status_display()}.",
         )

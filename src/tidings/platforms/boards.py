@@ -2,17 +2,18 @@
 post names its own. The composer reads `options["boards"]` and `options["board_id"]`; these keys stay as they are.
 """
 
-from tidings.accounts.models import User
 from tidings.core.errors import Conflict, ConnectFailed, InvalidInput
 from tidings.platforms.base import PublishFailure, ReauthRequired
 from tidings.platforms.connectors.pinterest import PinterestConnector, account_boards
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import get_account, mark_reconnect_needed
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.roles import Action
 
 
-def choose_default_board(user: User, account_id: int, *, board_id: str) -> SocialAccount:
-    """Make one of the account's boards the one Pins go to by default."""
-    account = _pinterest(user, account_id)
+def choose_default_board(actor: Actor, account_id: int, *, board_id: str) -> SocialAccount:
+    """Make one of the account's boards the one Pins go to by default (an account option: CONNECT)."""
+    account = _pinterest(actor, account_id)
     board = next((b for b in account_boards(account) if str(b["id"]) == board_id), None)
     if board is None:
         raise InvalidInput("That board is not among this account's boards; refresh the list and pick again.")
@@ -21,10 +22,10 @@ def choose_default_board(user: User, account_id: int, *, board_id: str) -> Socia
     return account
 
 
-def refresh_boards(user: User, account_id: int) -> SocialAccount:
+def refresh_boards(actor: Actor, account_id: int) -> SocialAccount:
     """Read the account's boards from Pinterest again; the default stays while it still exists, else the first
     public board (else the first) takes its place."""
-    account = _pinterest(user, account_id)
+    account = _pinterest(actor, account_id)
     if account.status != AccountStatus.ACTIVE:
         raise Conflict("Reconnect this Pinterest account first; its boards are read with its sign-in.")
     try:
@@ -46,8 +47,9 @@ def refresh_boards(user: User, account_id: int) -> SocialAccount:
     return account
 
 
-def _pinterest(user: User, account_id: int) -> SocialAccount:
-    account = get_account(user, account_id)
+def _pinterest(actor: Actor, account_id: int) -> SocialAccount:
+    actor.require(Action.CONNECT)
+    account = get_account(actor.workspace, account_id)
     if account.platform != Platform.PINTEREST:
         raise InvalidInput("Only Pinterest accounts have boards.")
     return account

@@ -1,8 +1,10 @@
 """A sign-in that can post as several accounts (Pages, organisations, channels): what it found waits, encrypted,
-until the user picks; each pick becomes its own connected account under the plan's per-platform limit.
+until the person who signed in picks; each pick becomes its own connected account of the workspace, under the
+plan's per-platform limit.
 
-A pending connection belongs to its user, lives `PENDING_LIFETIME`, and is deleted once used, so its tokens do
-not outlast the choice they were fetched for.
+A pending connection belongs to the person who signed in (only they are shown the pick page) and records the
+workspace they signed in for; it lives `PENDING_LIFETIME` and is deleted once used, so its tokens do not outlast
+the choice they were fetched for.
 """
 
 import json
@@ -21,6 +23,9 @@ from tidings.platforms.models import AccountStatus, PendingConnection, Platform,
 from tidings.platforms.services import connect_account
 from tidings.tiers.checks import Decision, can_connect
 from tidings.tiers.services import refuse
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 PENDING_LIFETIME = timedelta(minutes=30)
 EXPIRED = "This choice has expired or was already used; connect the account again."
@@ -70,18 +75,24 @@ class PendingPick:
     remaining: int | None
 
 
-def hold_choices(user: User, *, platform: str, found: list[tuple[Identity, TokenSet]]) -> PendingConnection:
-    """Keep what a sign-in found until the user picks; an earlier pending pick of the same platform is replaced."""
+def hold_choices(actor: Actor, *, platform: str, found: list[tuple[Identity, TokenSet]]) -> PendingConnection:
+    """Keep what a sign-in found until the person who signed in picks; their earlier pending pick of the same
+    platform for the same workspace is replaced."""
+    actor.require(Action.CONNECT)
+    user = _signed_in(actor)
     PendingConnection.objects.filter(created_at__lt=timezone.now() - PENDING_LIFETIME).delete()
-    PendingConnection.objects.filter(user=user, platform=platform).delete()
+    PendingConnection.objects.filter(user=user, workspace=actor.workspace, platform=platform).delete()
     entries = [_entry(identity, tokens) for identity, tokens in found]
-    return PendingConnection.objects.create(user=user, platform=platform, choices=json.dumps(entries))
+    return PendingConnection.objects.create(
+        user=user, workspace=actor.workspace, platform=platform, choices=json.dumps(entries)
+    )
 
 
-def pending_pick(user: User, pending_id: int) -> PendingPick:
-    """What the pick page shows; NotFound for another user's, an expired or a used pending connection."""
-    pending = _pending(user, pending_id)
-    live = _live_ids(user, pending.platform)
+def pending_pick(actor: Actor, pending_id: int) -> PendingPick:
+    """What the pick page shows; NotFound for another person's, another workspace's, an expired or a used pending
+    connection."""
+    pending = _pending(actor, pending_id)
+    live = _live_ids(actor.workspace, pending.platform)
     choices = [
         Choice(
             entry["external_id"],
@@ -93,47 +104,57 @@ def pending_pick(user: User, pending_id: int) -> PendingPick:
         )
         for entry in _entries(pending)
     ]
-    decision = can_connect(user, platform=pending.platform)
+    decision = can_connect(actor.workspace, platform=pending.platform)
     remaining = None if decision.limit is None else max(decision.limit - decision.used, 0)
     return PendingPick(pending, pending.platform, choices, decision, remaining)
 
 
-def pick_choices(user: User, pending_id: int, *, external_ids: list[str]) -> list[SocialAccount]:
+def pick_choices(actor: Actor, pending_id: int, *, external_ids: list[str]) -> list[SocialAccount]:
     """Connect the picked accounts, all or none: a pick over the plan's limit connects nothing and keeps the
-    pending choices, so the user can pick fewer. The pending connection is read under the user's lock, so two
-    picks sent at once connect from it once."""
+    pending choices, so the person can pick fewer. The pending connection is read under the workspace's lock, so
+    two picks sent at once connect from it once."""
+    actor.require(Action.CONNECT)
     picked = list(dict.fromkeys(external_ids))
     refusal: Decision | None = None
     accounts: list[SocialAccount] = []
     with transaction.atomic():
-        locked = lock_workspace(user.pk)
-        pending = _pending(user, pending_id)
+        locked = lock_workspace(actor.workspace.pk)
+        pending = _pending(actor, pending_id)
         if not picked:
             raise InvalidInput("Pick at least one account to connect.")
         entries = {entry["external_id"]: entry for entry in _entries(pending)}
         if any(external_id not in entries for external_id in picked):
             raise InvalidInput("That account was not among the ones this sign-in found; pick from the list.")
-        live = _live_ids(user, pending.platform)
+        live = _live_ids(locked, pending.platform)
         adding = len([external_id for external_id in picked if external_id not in live])
         decision = can_connect(locked, platform=pending.platform)
         if decision.limit is not None and decision.used + adding > decision.limit:
             refusal = _over(decision, adding)
         else:
-            accounts = [_connect(user, pending.platform, entries[external_id]) for external_id in picked]
+            accounts = [_connect(actor, pending.platform, entries[external_id]) for external_id in picked]
             pending.delete()
     if refusal is not None:
-        refuse(user, refusal)
+        refuse(actor.workspace, refusal, by=actor.user)
     return accounts
 
 
-def discard_choices(user: User, pending_id: int) -> None:
-    """The user chose none: forget what the sign-in found, its tokens with it."""
-    PendingConnection.objects.filter(pk=pending_id, user=user).delete()
+def discard_choices(actor: Actor, pending_id: int) -> None:
+    """The person chose none: forget what their sign-in found, its tokens with it."""
+    PendingConnection.objects.filter(pk=pending_id, user=actor.user, workspace=actor.workspace).delete()
 
 
-def _pending(user: User, pending_id: int) -> PendingConnection:
+def _signed_in(actor: Actor) -> User:
+    """The person who signed in to the platform: Tidings itself never does."""
+    if actor.user is None:
+        raise RuntimeError("Only a person signs in to a platform; there are no choices to hold for the system.")
+    return actor.user
+
+
+def _pending(actor: Actor, pending_id: int) -> PendingConnection:
     cutoff = timezone.now() - PENDING_LIFETIME
-    pending = PendingConnection.objects.filter(pk=pending_id, user=user, created_at__gte=cutoff).first()
+    pending = PendingConnection.objects.filter(
+        pk=pending_id, user=actor.user, workspace=actor.workspace, created_at__gte=cutoff
+    ).first()
     if pending is None:
         raise NotFound(EXPIRED)
     return pending
@@ -144,8 +165,10 @@ def _entries(pending: PendingConnection) -> list[dict[str, Any]]:
     return [entry for entry in entries if isinstance(entry, dict)] if isinstance(entries, list) else []
 
 
-def _live_ids(user: User, platform: str) -> set[str]:
-    accounts = SocialAccount.objects.filter(user=user, platform=platform).exclude(status=AccountStatus.DISCONNECTED)
+def _live_ids(workspace: Workspace, platform: str) -> set[str]:
+    accounts = SocialAccount.objects.filter(workspace=workspace, platform=platform).exclude(
+        status=AccountStatus.DISCONNECTED
+    )
     return set(accounts.values_list("external_id", flat=True))
 
 
@@ -173,10 +196,10 @@ def _entry(identity: Identity, tokens: TokenSet) -> dict[str, Any]:
     }
 
 
-def _connect(user: User, platform: str, entry: dict[str, Any]) -> SocialAccount:
+def _connect(actor: Actor, platform: str, entry: dict[str, Any]) -> SocialAccount:
     # Another request connecting one meanwhile makes `connect_account` refuse: the whole pick rolls back.
     return connect_account(
-        user,
+        actor,
         platform=Platform(platform),
         external_id=entry["external_id"],
         handle=entry["handle"],

@@ -7,7 +7,6 @@ The connectors talk to the platforms; these services check the plan, the OAuth `
 import secrets
 from dataclasses import dataclass
 
-from tidings.accounts.models import User
 from tidings.core.errors import ConnectFailed, InvalidInput, OAuthStateMismatch, PlatformUnavailable
 from tidings.platforms.base import AuthorizationRequest, Connector, Identity, PublishFailure, TokenSet
 from tidings.platforms.choices import hold_choices
@@ -17,6 +16,9 @@ from tidings.platforms.registry import connector_for
 from tidings.platforms.services import connect_account
 from tidings.tiers.checks import Decision, can_connect
 from tidings.tiers.services import refuse
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 
 @dataclass(frozen=True)
@@ -31,13 +33,13 @@ class PlatformStatus:
     decision: Decision
 
 
-def platform_statuses(user: User) -> list[PlatformStatus]:
+def platform_statuses(workspace: Workspace) -> list[PlatformStatus]:
     rows = []
     for platform in Platform:
         found = availability(platform)
         connector = connector_for(platform)
         method = connector.connect_method if connector else ""
-        decision = can_connect(user, platform=platform)
+        decision = can_connect(workspace, platform=platform)
         rows.append(PlatformStatus(platform, str(platform.label), found.available, found.reason, method, decision))
     return rows
 
@@ -55,21 +57,27 @@ def _connector(platform: str, method: str) -> Connector:
     return connector
 
 
-def _check_plan(user: User, platform: str) -> None:
-    """Refuse a new connection over the plan's limit before asking the platform. An account that needs
-    reconnecting may be the one coming back, so it is let through; `connect_account` checks again under lock."""
-    decision = can_connect(user, platform=platform)
+def _check_plan(actor: Actor, platform: str) -> None:
+    """Refuse a connection the actor's role does not allow, or a new one over the plan's limit, before asking the
+    platform. An account that needs reconnecting may be the one coming back, so it is let through;
+    `connect_account` checks again under lock."""
+    actor.require(Action.CONNECT)
+    workspace = actor.workspace
+    decision = can_connect(workspace, platform=platform)
     if decision.allowed:
         return
-    if SocialAccount.objects.filter(user=user, platform=platform, status=AccountStatus.RECONNECT_NEEDED).exists():
+    coming_back = SocialAccount.objects.filter(
+        workspace=workspace, platform=platform, status=AccountStatus.RECONNECT_NEEDED
+    )
+    if coming_back.exists():
         return
-    refuse(user, decision)
+    refuse(workspace, decision, by=actor.user)
 
 
-def start_connect(user: User, *, platform: str, instance: str = "") -> AuthorizationRequest:
-    """Where to send the user to sign in; keep `session_entry(request)` in their session for the callback."""
+def start_connect(actor: Actor, *, platform: str, instance: str = "") -> AuthorizationRequest:
+    """Where to send the person to sign in; keep `session_entry(request)` in their session for the callback."""
     connector = _connector(platform, "oauth")
-    _check_plan(user, platform)
+    _check_plan(actor, platform)
     try:
         return connector.start_connect(redirect_uri=redirect_uri(platform), instance=instance.strip())
     except PublishFailure as error:
@@ -82,12 +90,13 @@ def session_entry(request: AuthorizationRequest) -> dict[str, str]:
 
 
 def finish_connect(
-    user: User, *, platform: str, code: str, state: str, session_data: dict[str, str] | None
+    actor: Actor, *, platform: str, code: str, state: str, session_data: dict[str, str] | None
 ) -> SocialAccount | PendingConnection:
     """The callback: `state` must be the one this session started with; then exchange the code and store.
 
-    A sign-in that can post as one account connects it; one that found several keeps them for the user to pick
-    (`choices`), and one that found none says what to do."""
+    A sign-in that can post as one account connects it; one that found several keeps them for the person who
+    signed in to pick (`choices`), and one that found none says what to do."""
+    actor.require(Action.CONNECT)
     expected = (session_data or {}).get("state", "")
     if not expected or not state or not secrets.compare_digest(state.encode(), expected.encode()):
         raise OAuthStateMismatch("This sign-in was not started here, or has expired. Start connecting again.")
@@ -103,24 +112,24 @@ def finish_connect(
         label = Platform(platform).label
         raise ConnectFailed(f"This {label} sign-in has no account Tidings can post as.", platform=platform)
     if len(found) > 1:
-        return hold_choices(user, platform=platform, found=found)
-    return _store(user, platform, *found[0])
+        return hold_choices(actor, platform=platform, found=found)
+    return _store(actor, platform, *found[0])
 
 
-def connect_with_credentials(user: User, *, platform: str, fields: dict[str, str]) -> SocialAccount:
+def connect_with_credentials(actor: Actor, *, platform: str, fields: dict[str, str]) -> SocialAccount:
     """Platforms without OAuth (Bluesky app passwords, webhooks): check the credentials with the platform."""
     connector = _connector(platform, "credentials")
-    _check_plan(user, platform)
+    _check_plan(actor, platform)
     try:
         identity, tokens = connector.connect_with_credentials(fields)
     except PublishFailure as error:
         raise ConnectFailed(error.message, platform=platform) from None
-    return _store(user, platform, identity, tokens)
+    return _store(actor, platform, identity, tokens)
 
 
-def _store(user: User, platform: str, identity: Identity, tokens: TokenSet) -> SocialAccount:
+def _store(actor: Actor, platform: str, identity: Identity, tokens: TokenSet) -> SocialAccount:
     return connect_account(
-        user,
+        actor,
         platform=Platform(platform),
         external_id=identity.external_id,
         handle=identity.handle,

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.core.errors import Conflict, NotFound, PlatformUnavailable
 from tidings.platforms.base import PublishFailure, ReauthRequired
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.platforms.renewal import renew_for_publish
+from tidings.workspaces.models import Workspace
 
 # How the composer names each level; TikTok's own app uses these words.
 PRIVACY_LABELS = {
@@ -37,9 +37,10 @@ class CreatorInfo:
     max_video_seconds: int | None
 
 
-def fetch_creator_info(user: User, account_id: int) -> CreatorInfo:
-    """The creator info of the user's own TikTok account, asked with its token (renewed first when expired)."""
-    account = SocialAccount.objects.filter(user=user, pk=account_id, platform=Platform.TIKTOK).first()
+def fetch_creator_info(workspace: Workspace, account_id: int) -> CreatorInfo:
+    """The creator info of one of the workspace's TikTok accounts, asked with its token (renewed first when
+    expired)."""
+    account = SocialAccount.objects.filter(workspace=workspace, pk=account_id, platform=Platform.TIKTOK).first()
     if account is None or account.status == AccountStatus.DISCONNECTED:
         raise NotFound("No such TikTok account.")
     connector = connector_for(Platform.TIKTOK)

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -27,12 +26,13 @@ from tidings.platforms.registry import CONNECTORS, connector_for
 from tidings.platforms.services import mark_reconnect_needed
 from tidings.platforms.tokens import store_tokens
 from tidings.usage.services import local_day
+from tidings.workspaces.roles import Action
 
 logger = logging.getLogger("tidings.tokens")
 
 RefreshOutcome = Literal["refreshed", "reconnect_needed", "failed", "skipped"]
 OUTCOMES: tuple[RefreshOutcome, ...] = ("refreshed", "reconnect_needed", "failed", "skipped")
-# When the owner of a token that cannot be renewed hears that it will run out.
+# When the workspace of a token that cannot be renewed hears that it will run out.
 WARN_BEFORE = (timedelta(days=7), timedelta(days=1))
 
 _guard = threading.Lock()
@@ -47,7 +47,7 @@ def _locked(account_id: int) -> Iterator[SocialAccount | None]:
     with _guard:
         lock = _locks.setdefault(account_id, threading.Lock())
     with lock:
-        accounts = SocialAccount.objects.select_related("user").filter(pk=account_id)
+        accounts = SocialAccount.objects.select_related("workspace").filter(pk=account_id)
         if connection.features.has_select_for_update:
             with transaction.atomic():
                 yield accounts.select_for_update(of=("self",)).first()
@@ -83,8 +83,8 @@ def _refresh(account: SocialAccount, *, trigger: str) -> tuple[RefreshOutcome, s
 
 
 def refresh_account(account_id: int) -> RefreshOutcome:
-    """Refresh one account's tokens: "refreshed", "reconnect_needed" (the platform refused; the user is told once
-    a day), "failed" (try again next sweep) or "skipped" (not active, or no connector)."""
+    """Refresh one account's tokens: "refreshed", "reconnect_needed" (the platform refused; the workspace is told
+    once a day), "failed" (try again next sweep) or "skipped" (not active, or no connector)."""
     with _locked(account_id) as account:
         return "skipped" if account is None else _refresh(account, trigger="sweep")[0]
 
@@ -93,7 +93,7 @@ def renew_for_publish(account: SocialAccount, *, stale_token: str) -> SocialAcco
     """New tokens for an account whose token `stale_token` expired or was refused while publishing; returns the
     account with them (or with those another refresh stored meanwhile).
 
-    Raises ReauthRequired when the platform refused the refresh (the account is marked and its owner told) and
+    Raises ReauthRequired when the platform refused the refresh (the account is marked and its workspace told) and
     TransientError when it could not be done now (the publish is retried later, the account stays connected).
     """
     with _locked(account.pk) as current:
@@ -110,20 +110,21 @@ def renew_for_publish(account: SocialAccount, *, stale_token: str) -> SocialAcco
 
 
 def _notify_reconnect(account: SocialAccount, *, reason: str) -> None:
-    user = account.user
+    workspace = account.workspace
     notify(
-        user,
+        workspace,
+        audience=Action.CONNECT,
         type=NotificationType.ACCOUNT_RECONNECT,
         title=f"Reconnect {account}",
         message=f"{reason} Posts to this account are skipped until you reconnect it on the Connections page.",
-        dedupe_key=f"account_reconnect:{account.pk}:{local_day(user).isoformat()}",
+        dedupe_key=f"account_reconnect:{account.pk}:{local_day(workspace).isoformat()}",
         data={"account_id": account.pk, "platform": account.platform},
     )
 
 
 def expiring_account_ids(*, now: datetime, within: timedelta = timedelta(0)) -> list[int]:
     """Active accounts whose token expires within their platform's `refresh_ahead` (or `within`, when longer) and
-    that can be refreshed without their owner: with a refresh token, or on a platform whose access token
+    that can be refreshed without a person: with a refresh token, or on a platform whose access token
     refreshes itself (Threads)."""
     due = Q()
     for platform, connector in CONNECTORS.items():
@@ -144,12 +145,12 @@ def refresh_expiring_tokens(*, now: datetime, within: timedelta = timedelta(0)) 
 
 
 def warn_expiring_tokens(*, now: datetime | None = None) -> int:
-    """Tell the owner of each token that cannot be renewed (LinkedIn without a refresh token) that it runs out,
+    """Tell the workspace of each token that cannot be renewed (LinkedIn without a refresh token) that it runs out,
     7 days and again 1 day before; how many were told now. Each warning is sent once per token and stage."""
     now = now or timezone.now()
     refreshing_alone = [p for p, c in CONNECTORS.items() if c.refreshes_with_access_token]
     soon = (
-        SocialAccount.objects.select_related("user")
+        SocialAccount.objects.select_related("workspace")
         .filter(status=AccountStatus.ACTIVE, token_expires_at__gt=now, token_expires_at__lte=now + WARN_BEFORE[0])
         .filter(refresh_token="")
         .exclude(platform__in=refreshing_alone)
@@ -166,14 +167,15 @@ def warn_expiring_tokens(*, now: datetime | None = None) -> int:
 
 
 def _warn(account: SocialAccount, stage: timedelta) -> int:
-    user, expires = account.user, account.token_expires_at
+    workspace, expires = account.workspace, account.token_expires_at
     assert expires is not None
-    local = timezone.localtime(expires, ZoneInfo(user.time_zone))
-    when = f"{local:%A %d %B %Y at %H:%M} ({user.time_zone})"
+    local = timezone.localtime(expires, workspace.zone)
+    when = f"{local:%A %d %B %Y at %H:%M} ({workspace.time_zone})"
     within = "a day" if stage <= timedelta(days=1) else f"{stage.days} days"
     platform = account.get_platform_display()
     created = notify(
-        user,
+        workspace,
+        audience=Action.CONNECT,
         type=NotificationType.ACCOUNT_RECONNECT,
         title=f"Reconnect {account} within {within}",
         message=(
@@ -184,4 +186,4 @@ def _warn(account: SocialAccount, stage: timedelta) -> int:
         dedupe_key=f"token_expiring:{account.pk}:{int(expires.timestamp())}:{stage.days}d",
         data={"account_id": account.pk, "platform": account.platform, "expires_at": expires.isoformat()},
     )
-    return int(created is not None)
+    return int(bool(created))

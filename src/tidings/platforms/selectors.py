@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass
 
-from tidings.accounts.models import User
 from tidings.platforms.models import SocialAccount
 from tidings.posts.models import IN_QUEUE, PostTarget
+from tidings.workspaces.models import Workspace
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,11 @@ class DisconnectEffect:
         return len(self.waiting)
 
 
-def disconnect_effects(user: User, accounts: list[SocialAccount]) -> dict[int, DisconnectEffect]:
+def disconnect_effects(workspace: Workspace, accounts: list[SocialAccount]) -> dict[int, DisconnectEffect]:
     """Per account, its posts waiting to go out (scheduled, queued or being sent), soonest first, in one query."""
     by_account: dict[int, list[PostTarget]] = {account.pk: [] for account in accounts}
     targets = (
-        PostTarget.objects.filter(post__user=user, account_id__in=list(by_account), status__in=IN_QUEUE)
+        PostTarget.objects.filter(post__workspace=workspace, account_id__in=list(by_account), status__in=IN_QUEUE)
         .select_related("post")
         .order_by("scheduled_at", "pk")
     )

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_workspace
 from tidings.platforms.base import PublishFailure
@@ -17,10 +16,13 @@ from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.tiers.checks import can_connect
 from tidings.tiers.services import TierLimitReached, refuse
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 
 def connect_account(
-    user: User,
+    actor: Actor,
     *,
     platform: Platform,
     external_id: str,
@@ -35,6 +37,8 @@ def connect_account(
 ) -> SocialAccount:
     """Connect an account, or refresh the tokens of one already connected: reconnecting keeps the same row, so its
     posts and history stay with it, and the standing choices made on it (`kept_options`)."""
+    actor.require(Action.CONNECT)
+    workspace = actor.workspace
     credentials = {
         "handle": handle,
         "display_name": display_name,
@@ -48,15 +52,21 @@ def connect_account(
     }
     try:
         with transaction.atomic():
-            locked = lock_workspace(user.pk)
-            existing = SocialAccount.objects.filter(user=user, platform=platform, external_id=external_id).first()
+            locked = lock_workspace(workspace.pk)
+            existing = SocialAccount.objects.filter(
+                workspace=workspace, platform=platform, external_id=external_id
+            ).first()
             if existing is None or existing.status == AccountStatus.DISCONNECTED:
                 decision = can_connect(locked, platform=platform)
                 if not decision.allowed:
                     raise TierLimitReached(decision)
             if existing is None:
                 return SocialAccount.objects.create(
-                    user=user, platform=platform, external_id=external_id, options=dict(options or {}), **credentials
+                    workspace=workspace,
+                    platform=platform,
+                    external_id=external_id,
+                    options=dict(options or {}),
+                    **credentials,
                 )
             # A platform that did not send a new refresh token (Google on a repeated consent, LinkedIn) left the
             # stored one valid: reconnecting keeps it.
@@ -67,7 +77,7 @@ def connect_account(
             existing.save()
             return existing
     except TierLimitReached as refusal:
-        refuse(user, refusal.decision)
+        refuse(workspace, refusal.decision, by=actor.user)
     except IntegrityError:
         raise Conflict("This account was connected at the same moment by another request; try again.") from None
 
@@ -82,9 +92,10 @@ def kept_options(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def get_account(user: User, account_id: int) -> SocialAccount:
+def get_account(workspace: Workspace, account_id: int) -> SocialAccount:
+    """One of the workspace's accounts; NotFound for any other, so another workspace's accounts stay unseen."""
     try:
-        return SocialAccount.objects.get(pk=account_id, user=user)
+        return SocialAccount.objects.get(pk=account_id, workspace=workspace)
     except SocialAccount.DoesNotExist:
         raise NotFound("No such connected account.") from None
 
@@ -98,11 +109,12 @@ def mark_reconnect_needed(account_id: int, *, reason: str) -> bool:
     )
 
 
-def disconnect_account(user: User, account_id: int) -> SocialAccount:
+def disconnect_account(actor: Actor, account_id: int) -> SocialAccount:
     """Forget the account's tokens; its post history stays. Posts scheduled to it stay scheduled, holding their
     credits: when each comes due it is skipped (the account cannot be used) and its credit returned, unless the
     same account is connected again before then (`platforms.selectors.disconnect_effects` lists them)."""
-    account = get_account(user, account_id)
+    actor.require(Action.CONNECT)
+    account = get_account(actor.workspace, account_id)
     SocialAccount.objects.filter(pk=account.pk).update(
         status=AccountStatus.DISCONNECTED, access_token="", refresh_token="", token_expires_at=None
     )
@@ -116,10 +128,11 @@ class WebhookTest:
     message: str
 
 
-def send_webhook_test(user: User, account_id: int) -> WebhookTest:
-    """POST a signed test event to one of the user's webhooks, through the same client and address guard as its
+def send_webhook_test(actor: Actor, account_id: int) -> WebhookTest:
+    """POST a signed test event to one of the workspace's webhooks, through the same client and address guard as its
     posts, and say how it answered. Nothing is published or charged."""
-    account = get_account(user, account_id)
+    actor.require(Action.CONNECT)
+    account = get_account(actor.workspace, account_id)
     connector = connector_for(account.platform)
     if not isinstance(connector, WebhookConnector):
         raise InvalidInput("Only webhook accounts can be sent a test.")

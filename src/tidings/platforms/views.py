@@ -1,8 +1,9 @@
 """The connections pages: platforms and accounts, OAuth start and callback, credential forms, disconnecting and
 sending a webhook a test.
 
-Every query is scoped to the signed-in user; every change is a POST with CSRF. The OAuth `state` and PKCE verifier
-live in the server-side session between the redirect and the callback, and are used once.
+Every query is scoped to the workspace the signed-in person acts in; every change is a POST with CSRF. The OAuth
+`state` and PKCE verifier live in the server-side session between the redirect and the callback, and are used
+once.
 """
 
 import re
@@ -16,7 +17,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tidings.accounts.models import User
 from tidings.core.errors import DomainError, NotFound
 from tidings.platforms.boards import account_boards, choose_default_board, refresh_boards
 from tidings.platforms.choices import discard_choices, pending_pick, pick_choices
@@ -33,6 +33,7 @@ from tidings.platforms.registry import connector_for
 from tidings.platforms.selectors import DisconnectEffect, disconnect_effects
 from tidings.platforms.services import WebhookTest, disconnect_account, send_webhook_test
 from tidings.tiers.checks import accounts_over_plan, over_plan_reason
+from tidings.web.auth import acting
 
 # How a refusal is answered: the one place these errors become HTTP statuses for the connections pages.
 STATUS = {
@@ -41,15 +42,11 @@ STATUS = {
     "not_found": 404,
     "platform_unavailable": 404,
     "tier_limit_reached": 403,
+    "role_too_low": 403,
     "connect_failed": 400,
     "conflict": 409,
 }
 _ERROR_CODE = re.compile(r"^[a-z_]{1,50}$")
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _session_key(platform: str) -> str:
@@ -73,15 +70,15 @@ class AccountCard:
 
 
 def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    user = _user(request)
-    accounts = list(SocialAccount.objects.filter(user=user).order_by("platform", "handle", "pk"))
+    workspace = acting(request).workspace
+    accounts = list(SocialAccount.objects.filter(workspace=workspace).order_by("platform", "handle", "pk"))
     live = [a for a in accounts if a.status != AccountStatus.DISCONNECTED]
-    over = accounts_over_plan(user)
-    effects = disconnect_effects(user, live)
+    over = accounts_over_plan(workspace)
+    effects = disconnect_effects(workspace, live)
     cards = [
         AccountCard(
             account,
-            over_plan_reason(user, account.platform) if account.pk in over else "",
+            over_plan_reason(workspace, account.platform) if account.pk in over else "",
             effects.get(account.pk) or DisconnectEffect(account, []),
             connector.connect_method if (connector := connector_for(account.platform)) else "",
             (urlsplit(account.base_url).hostname or "") if account.platform == Platform.MASTODON else "",
@@ -89,7 +86,7 @@ def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpRe
         )
         for account in accounts
     ]
-    platforms = platform_statuses(user)
+    platforms = platform_statuses(workspace)
     live_cards = [c for c in cards if c.account.status != AccountStatus.DISCONNECTED]
     context = {
         "platforms": platforms,
@@ -124,7 +121,7 @@ def start(request: HttpRequest, platform: str) -> HttpResponse:
     form = StartConnectForm(request.POST)
     instance = form.cleaned_data["instance"] if form.is_valid() else ""
     try:
-        authorization = start_connect(_user(request), platform=platform, instance=instance)
+        authorization = start_connect(acting(request), platform=platform, instance=instance)
     except DomainError as error:
         return _refused(request, error)
     request.session[_session_key(platform)] = session_entry(authorization)
@@ -147,7 +144,7 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
         return _page(request, error=message, status=400)
     try:
         found = finish_connect(
-            _user(request),
+            acting(request),
             platform=platform,
             code=request.GET.get("code", ""),
             state=request.GET.get("state", ""),
@@ -165,11 +162,11 @@ def callback(request: HttpRequest, platform: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pick(request: HttpRequest, pending_id: int) -> HttpResponse:
     """Which of the accounts a sign-in found to connect; a pick over the plan connects nothing and keeps them."""
-    user = _user(request)
+    actor = acting(request)
     error, status, picked = "", 200, request.POST.getlist("choice")
     if request.method == "POST":
         try:
-            accounts = pick_choices(user, pending_id, external_ids=picked)
+            accounts = pick_choices(actor, pending_id, external_ids=picked)
         except NotFound:
             raise Http404("No such pending connection.") from None
         except DomainError as refusal:
@@ -179,7 +176,7 @@ def pick(request: HttpRequest, pending_id: int) -> HttpResponse:
             messages.success(request, f"Connected {names}.")
             return redirect("connections")
     try:
-        found = pending_pick(user, pending_id)
+        found = pending_pick(actor, pending_id)
     except NotFound:
         raise Http404("No such pending connection.") from None
     context = {"pick": found, "label": _label(found.platform), "error": error, "picked": set(picked)}
@@ -189,7 +186,7 @@ def pick(request: HttpRequest, pending_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def discard(request: HttpRequest, pending_id: int) -> HttpResponse:
-    discard_choices(_user(request), pending_id)
+    discard_choices(acting(request), pending_id)
     messages.success(request, "Nothing was connected.")
     return redirect("connections")
 
@@ -204,7 +201,7 @@ def credentials(request: HttpRequest, platform: str) -> HttpResponse:
     error, status = "", 200
     if request.method == "POST" and form.is_valid():
         try:
-            account = connect_with_credentials(_user(request), platform=platform, fields=form_fields(form))
+            account = connect_with_credentials(acting(request), platform=platform, fields=form_fields(form))
         except DomainError as refusal:
             error, status = refusal.message, STATUS.get(refusal.code, 400)
         else:
@@ -219,12 +216,14 @@ def credentials(request: HttpRequest, platform: str) -> HttpResponse:
 @login_required
 @require_POST
 def disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
-    user = _user(request)
+    actor = acting(request)
     try:
-        account = disconnect_account(user, account_id)
+        account = disconnect_account(actor, account_id)
     except NotFound:
         raise Http404("No such connected account.") from None
-    waiting = disconnect_effects(user, [account])[account.pk].count
+    except DomainError as error:
+        return _refused(request, error)
+    waiting = disconnect_effects(actor.workspace, [account])[account.pk].count
     if waiting == 1:
         messages.success(
             request,
@@ -247,7 +246,7 @@ def disconnect(request: HttpRequest, account_id: int) -> HttpResponse:
 def send_test(request: HttpRequest, account_id: int) -> HttpResponse:
     """A signed test POST to a webhook; htmx swaps the result into the account's card."""
     try:
-        result = send_webhook_test(_user(request), account_id)
+        result = send_webhook_test(acting(request), account_id)
     except NotFound:
         raise Http404("No such connected account.") from None
     except DomainError as refusal:
@@ -263,7 +262,7 @@ def send_test(request: HttpRequest, account_id: int) -> HttpResponse:
 def default_board(request: HttpRequest, account_id: int) -> HttpResponse:
     """The board a Pinterest account's Pins go to unless a post names its own."""
     try:
-        account = choose_default_board(_user(request), account_id, board_id=request.POST.get("board_id", ""))
+        account = choose_default_board(acting(request), account_id, board_id=request.POST.get("board_id", ""))
     except NotFound:
         raise Http404("No such connected account.") from None
     except DomainError as error:
@@ -276,7 +275,7 @@ def default_board(request: HttpRequest, account_id: int) -> HttpResponse:
 @require_POST
 def boards_refresh(request: HttpRequest, account_id: int) -> HttpResponse:
     try:
-        account = refresh_boards(_user(request), account_id)
+        account = refresh_boards(acting(request), account_id)
     except NotFound:
         raise Http404("No such connected account.") from None
     except DomainError as error:

@@ -13,7 +13,9 @@ S = TargetStatus
 
 # A draft is scheduled; a scheduled target gets a new time; an ended one is scheduled again, in a new dispatch round.
 SCHEDULE = frozenset[str]({S.DRAFT}) & sources_of(S.SCHEDULED)
-RESTART = sources_of(S.SCHEDULED) - SCHEDULE
+# A proposal is decided on by an approver (scheduled as proposed, sent back, or rejected), not restarted.
+DECIDE = frozenset({S.AWAITING_APPROVAL})
+RESTART = sources_of(S.SCHEDULED) - SCHEDULE - DECIDE
 RESCHEDULE = frozenset({S.SCHEDULED}) | RESTART
 # "Now", for what went wrong; a cancelled target was the person's own choice, so it is rescheduled, not retried.
 RETRY = RESTART - {S.CANCELLED}
@@ -29,6 +31,7 @@ UNDELETABLE = frozenset({S.PUBLISHING, S.UNCONFIRMED})
 
 # Post-level actions and the target states that let each apply, in the order the page shows them.
 POST_ACTIONS: dict[str, frozenset[str]] = {
+    "decide": DECIDE,
     "schedule": SCHEDULE,
     "reschedule": RESCHEDULE,
     "unschedule": TO_DRAFT,

@@ -1,5 +1,6 @@
 """Posts and their targets. Nothing is edited by hand: cancel a post, send a failed target again, or settle one whose
-send got no answer, by action; every call to the platform is shown on its target."""
+send got no answer, by action; every call to the platform is shown on its target. Staff act as Tidings itself
+(`Actor.system`) in the post's workspace."""
 
 from collections import Counter
 
@@ -12,6 +13,7 @@ from tidings.posts.models import MediaAsset, Post, PostTarget, PublishAttempt
 from tidings.posts.retry import retry_target
 from tidings.posts.services import cancel_post
 from tidings.posts.unconfirmed import mark_did_not_go_out, mark_went_out
+from tidings.workspaces.actors import Actor
 
 
 class PostTargetInline(admin.TabularInline):
@@ -69,7 +71,7 @@ class PostAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset.select_related("workspace"),
-            lambda post: f"{cancel_post(post.user, post.pk)} target(s) cancelled.",
+            lambda post: f"{cancel_post(Actor.system(post.workspace), post.pk)} target(s) cancelled.",
         )
 
 
@@ -88,7 +90,7 @@ class PostTargetAdmin(ReadOnlyAdmin):
         "short_error",
     )
     list_filter = ("status", "platform", "scheduled_at")
-    search_fields = ("post__text", "post__user__username", "account__handle", "external_id", "error")
+    search_fields = ("post__text", "post__workspace__name", "account__handle", "external_id", "error")
     list_select_related = ("post", "account")
     raw_id_fields = ("post", "account")
     inlines = (PublishAttemptInline,)
@@ -101,26 +103,26 @@ class PostTargetAdmin(ReadOnlyAdmin):
     @admin.action(description="Send again (failed or skipped; reserves a credit)", permissions=["change"])
     def retry_action(self, request: HttpRequest, queryset: QuerySet[PostTarget]) -> None:
         def retry(target: PostTarget) -> str:
-            retried = retry_target(target.post.user, target.pk)
+            retried = retry_target(Actor.system(target.post.workspace), target.pk)
             return f"scheduled again as {retried.workflow_id}."
 
-        run_each(self, request, queryset.select_related("post__user"), retry)
+        run_each(self, request, queryset.select_related("post__workspace"), retry)
 
     @admin.action(description="Mark: it went out (unconfirmed; its credit is spent)", permissions=["change"])
     def went_out_action(self, request: HttpRequest, queryset: QuerySet[PostTarget]) -> None:
         def went_out(target: PostTarget) -> str:
-            mark_went_out(target.post.user, target.pk)
+            mark_went_out(Actor.system(target.post.workspace), target.pk)
             return "marked as published; its credit is spent."
 
-        run_each(self, request, queryset.select_related("post__user"), went_out)
+        run_each(self, request, queryset.select_related("post__workspace"), went_out)
 
     @admin.action(description="Mark: it did not go out (unconfirmed; its credit is released)", permissions=["change"])
     def did_not_go_out_action(self, request: HttpRequest, queryset: QuerySet[PostTarget]) -> None:
         def did_not_go_out(target: PostTarget) -> str:
-            mark_did_not_go_out(target.post.user, target.pk)
+            mark_did_not_go_out(Actor.system(target.post.workspace), target.pk)
             return "marked as not published; its credit is released and it can be sent again."
 
-        run_each(self, request, queryset.select_related("post__user"), did_not_go_out)
+        run_each(self, request, queryset.select_related("post__workspace"), did_not_go_out)
 
 
 @admin.register(MediaAsset)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from django.core.files import File
 from django.db import transaction
 
-from tidings.accounts.models import User
 from tidings.core.errors import Conflict
 from tidings.platforms.models import AccountStatus
 from tidings.posts.models import MediaAsset, Post, PostTarget
 from tidings.posts.services import get_post
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.roles import Action
 
 
 @dataclass(frozen=True)
@@ -24,16 +25,19 @@ class Duplicated:
     left_out: list[str]
 
 
-def duplicate_post(user: User, post_id: int) -> Duplicated:
-    """A new draft like the user's post, on those of its accounts that are still connected; nothing is reserved."""
-    original = get_post(user, post_id)
+def duplicate_post(actor: Actor, post_id: int) -> Duplicated:
+    """A new draft like the workspace's post, on those of its accounts that are still connected; nothing is
+    reserved. The copy is the acting person's own draft: they are its author."""
+    actor.require(Action.DRAFT)
+    original = get_post(actor.workspace, post_id)
     targets = list(original.targets.select_related("account").order_by("pk"))
     kept = [t for t in targets if t.account.status != AccountStatus.DISCONNECTED]
     stored: list[MediaAsset] = []
     try:
         with transaction.atomic():
             post = Post.objects.create(
-                user=user,
+                workspace=actor.workspace,
+                author=actor.user,
                 text=original.text,
                 link=original.link,
                 thread_parts=list(original.thread_parts or []),
@@ -61,7 +65,7 @@ def duplicate_post(user: User, post_id: int) -> Duplicated:
 def _copy_file(asset: MediaAsset, *, to: Post, stored: list[MediaAsset]) -> None:
     """Store a copy of the asset's file for `to`; `stored` collects it, so a later failure can remove it."""
     copy = MediaAsset(
-        user=to.user,
+        workspace_id=to.workspace_id,
         post=to,
         position=asset.position,
         part=asset.part,

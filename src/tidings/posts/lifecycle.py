@@ -15,29 +15,31 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
 from tidings.credits.services import reserve_credits, settle_reservations_of_targets
 from tidings.posts.models import MediaKind, PostTarget, TargetStatus
+from tidings.workspaces.models import Workspace
 
 S = TargetStatus
 
 # Where each state may go. Moves to the same state are not status changes and need no entry.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.SCHEDULED, S.CANCELLED}),
+    S.DRAFT: frozenset({S.SCHEDULED, S.AWAITING_APPROVAL, S.CANCELLED}),
+    # Approved (scheduled as proposed), sent back with changes asked for (draft), or rejected (cancelled).
+    S.AWAITING_APPROVAL: frozenset({S.SCHEDULED, S.DRAFT, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.DRAFT, S.QUEUED, S.SKIPPED, S.CANCELLED}),
     S.QUEUED: frozenset({S.PUBLISHING, S.FAILED, S.SKIPPED, S.CANCELLED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.FAILED, S.SKIPPED, S.UNCONFIRMED}),
     # Resolved by a lookup on the platform or by the user: it went out, or it did not.
     S.UNCONFIRMED: frozenset({S.PUBLISHED, S.FAILED}),
-    S.FAILED: frozenset({S.SCHEDULED, S.DRAFT}),
-    S.SKIPPED: frozenset({S.SCHEDULED, S.DRAFT}),
-    S.CANCELLED: frozenset({S.SCHEDULED, S.DRAFT}),
+    S.FAILED: frozenset({S.SCHEDULED, S.AWAITING_APPROVAL, S.DRAFT}),
+    S.SKIPPED: frozenset({S.SCHEDULED, S.AWAITING_APPROVAL, S.DRAFT}),
+    S.CANCELLED: frozenset({S.SCHEDULED, S.AWAITING_APPROVAL, S.DRAFT}),
     S.PUBLISHED: frozenset(),
 }
 
 # A target in one of these holds exactly one pending credit reservation; in any other state it holds none.
-HOLDS_CREDIT: frozenset[str] = frozenset({S.SCHEDULED, S.QUEUED, S.PUBLISHING, S.UNCONFIRMED})
+HOLDS_CREDIT: frozenset[str] = frozenset({S.AWAITING_APPROVAL, S.SCHEDULED, S.QUEUED, S.PUBLISHING, S.UNCONFIRMED})
 
 
 def sources_of(to: str) -> frozenset[str]:
@@ -69,7 +71,7 @@ def _writing() -> Iterator[None]:
 
 
 def move_targets(
-    owner: User | None,
+    owner: Workspace | None,
     target_ids: Iterable[int],
     *,
     to: str,
@@ -82,7 +84,7 @@ def move_targets(
 
     Each target's row is locked and its state re-read under the lock, so of two concurrent movers only the one
     that finds the target in a source state moves it, and only a target that moved has its credit settled.
-    `owner` is the targets' owner, already locked by the caller in this transaction (`lock_workspace`,
+    `owner` is the workspace that owns the targets, already locked by the caller in this transaction (`lock_workspace`,
     `lock_target_owner`); only moves that cannot touch a credit (scheduled to queued) may pass None.
     """
     if not transaction.get_connection().in_atomic_block:
@@ -98,7 +100,7 @@ def move_targets(
         return []
     rows = PostTarget.objects.select_for_update(of=("self",)).filter(pk__in=ids, status__in=sources)
     if owner is not None:
-        rows = rows.filter(post__user_id=owner.pk)
+        rows = rows.filter(post__workspace_id=owner.pk)
     moved = [Moved(pk, status) for pk, status in rows.order_by("pk").values_list("pk", "status")]
     if not moved:
         return []

@@ -18,15 +18,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_workspace, refresh_reservations
 from tidings.posts.lifecycle import balances_needed
 from tidings.posts.models import MediaAsset, MediaKind, PostTarget, TargetStatus
 from tidings.posts.pdf import is_pdf
 from tidings.posts.publishing import content_problems
-from tidings.posts.services import EDITABLE, get_post
+from tidings.posts.services import EDITABLE, get_post, require_to_edit
 from tidings.posts.threads import check_part
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 MB = 1024 * 1024
 MAX_IMAGE_BYTES = 20 * MB
@@ -173,15 +175,16 @@ def _on_disk(upload: UploadedFile) -> Iterator[str]:
 
 
 def attach_media(
-    user: User, post_id: int, *, uploads: list[UploadedFile], alt_text: str = "", part: int = 0
+    actor: Actor, post_id: int, *, uploads: list[UploadedFile], alt_text: str = "", part: int = 0
 ) -> list[MediaAsset]:
-    """Store the files and attach them to the user's post, in order, on post `part` of its thread (0, the first);
+    """Store the files and attach them to the workspace's post, in order, on post `part` of its thread (0, the first);
     all or nothing. Each post of a thread takes up to `MAX_ITEMS` files of its own.
 
     Only posts that have not gone out take files. On a scheduled post the new content is checked against each
     platform's rules, and a credit reserved before the last renewal is reserved again, as for any edit.
     """
-    post = get_post(user, post_id)
+    actor.require(Action.DRAFT)
+    post = get_post(actor.workspace, post_id)
     check_part(post, part)
     existing = post.media.count()
     if post.media.filter(part=part).count() + len(uploads) > MAX_ITEMS:
@@ -196,12 +199,12 @@ def attach_media(
             raise InvalidInput(f"{upload.name} is larger than {limit // MB} MB.", field="media")
         probes.append(found)
     with transaction.atomic():
-        locked = lock_workspace(user.pk)
-        scheduled = _scheduled_targets_of_editable(post.pk, refusal="Files can be added only to")
+        locked = lock_workspace(actor.workspace.pk)
+        scheduled = _scheduled_targets_of_editable(actor, post.pk, refusal="Files can be added only to")
         # `mime_type` is set before the file is saved: `media_path` names the file by it.
         assets = [
             MediaAsset.objects.create(
-                user=user,
+                workspace=actor.workspace,
                 post=post,
                 position=existing + index,
                 part=part,
@@ -224,15 +227,16 @@ def attach_media(
 
 
 def arrange_media(
-    user: User, post_id: int, *, order: Sequence[int] = (), alt_texts: Mapping[int, str] | None = None
+    actor: Actor, post_id: int, *, order: Sequence[int] = (), alt_texts: Mapping[int, str] | None = None
 ) -> list[MediaAsset]:
     """Put the post's files in `order` (asset ids; files not named keep their turn after those named) and set
     their descriptions (alt text) from `alt_texts`. On a scheduled post the platforms' rules are checked again."""
-    post = get_post(user, post_id)
+    actor.require(Action.DRAFT)
+    post = get_post(actor.workspace, post_id)
     alt_texts = alt_texts or {}
     with transaction.atomic():
-        lock_workspace(user.pk)
-        scheduled = _scheduled_targets_of_editable(post.pk, refusal="Files can be arranged only on")
+        lock_workspace(actor.workspace.pk)
+        scheduled = _scheduled_targets_of_editable(actor, post.pk, refusal="Files can be arranged only on")
         assets = list(MediaAsset.objects.select_for_update().filter(post=post).order_by("position", "pk"))
         known = {asset.pk: asset for asset in assets}
         if any(pk not in known for pk in [*order, *alt_texts]):
@@ -250,30 +254,33 @@ def arrange_media(
         return ranked
 
 
-def remove_media(user: User, asset_id: int) -> None:
-    """Take a file off the user's post that has not gone out. Taking the last video off a scheduled post moves its
+def remove_media(actor: Actor, asset_id: int) -> None:
+    """Take a file off the workspace's post that has not gone out. Taking the last video off a scheduled post moves its
     reservations back to credits, in the same transaction (refused, changing nothing, when credits are short)."""
-    asset = MediaAsset.objects.filter(pk=asset_id, user=user, post__isnull=False).first()
+    actor.require(Action.DRAFT)
+    asset = MediaAsset.objects.filter(pk=asset_id, workspace=actor.workspace, post__isnull=False).first()
     if asset is None or asset.post_id is None:
         raise NotFound("No such file on your posts.")
     with transaction.atomic():
-        locked = lock_workspace(user.pk)
-        scheduled = _scheduled_targets_of_editable(asset.post_id, refusal="Files can be taken off only")
+        locked = lock_workspace(actor.workspace.pk)
+        scheduled = _scheduled_targets_of_editable(actor, asset.post_id, refusal="Files can be taken off only")
         asset.delete()
         _pay_for_media(locked, scheduled)
 
 
-def _scheduled_targets_of_editable(post_id: int, *, refusal: str) -> list[PostTarget]:
-    """The post's scheduled targets, once it is known that nothing of it is being or has been sent."""
+def _scheduled_targets_of_editable(actor: Actor, post_id: int, *, refusal: str) -> list[PostTarget]:
+    """The post's scheduled targets, once it is known that nothing of it is being or has been sent and that the
+    actor may edit it as it stands."""
     targets = list(PostTarget.objects.select_related("account", "post").filter(post_id=post_id))
     if any(t.status not in EDITABLE for t in targets):
         raise Conflict(
             f"{refusal} drafts and scheduled posts, or posts that did not go out; this one is being or has been sent."
         )
+    require_to_edit(actor, targets)
     return [t for t in targets if t.status == TargetStatus.SCHEDULED]
 
 
-def _pay_for_media(locked: User, scheduled: list[PostTarget]) -> None:
+def _pay_for_media(locked: Workspace, scheduled: list[PostTarget]) -> None:
     """Media changed: a video added or taken off moves the reservations between credits and video credits, and a
     credit from before the last renewal is reserved again, in the caller's transaction."""
     ids = [t.pk for t in scheduled]

@@ -16,10 +16,12 @@ class TargetStatus(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
     CANCELLED = "cancelled", "Cancelled"
     UNCONFIRMED = "unconfirmed", "Sent, outcome unknown"
+    # Proposed for a time and waiting for an approver; its credit is reserved and its queue place held meanwhile.
+    AWAITING_APPROVAL = "awaiting_approval", "Waiting for approval"
 
 
-# A target in one of these holds a place in the user's queue and a credit reservation.
-IN_QUEUE = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING)
+# A target in one of these holds a place in the workspace's queue and a credit reservation.
+IN_QUEUE = (TargetStatus.AWAITING_APPROVAL, TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING)
 # Claimed by the dispatcher: a publish workflow owns the target until it ends.
 IN_FLIGHT = (TargetStatus.QUEUED, TargetStatus.PUBLISHING)
 
@@ -75,7 +77,7 @@ class PostTarget(models.Model):
     # This platform's own choices for the post (a YouTube title and privacy, a Pinterest board, a Mastodon content
     # warning), validated by `tidings.platforms.options` before they are stored.
     options = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=16, choices=TargetStatus.choices, default=TargetStatus.DRAFT)
+    status = models.CharField(max_length=20, choices=TargetStatus.choices, default=TargetStatus.DRAFT)
     scheduled_at = models.DateTimeField(null=True, blank=True)
     # Sent with every publish, so a retry after a crash is recognised by platforms that support it.
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False)
@@ -208,3 +210,38 @@ class MediaAsset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file.name}"
+
+
+class NoteKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    PROPOSED = "proposed", "Proposed for approval"
+    APPROVED = "approved", "Approved"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    REJECTED = "rejected", "Rejected"
+
+
+class PostNote(models.Model):
+    """The team's conversation about a post and its approval history, in order: who said or decided what, when.
+    A note from a client approval link has no author, only the name the client gave."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=20, choices=NoteKind.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="post_notes"
+    )
+    # Who wrote it when there is no login behind it (a client through an approval link).
+    guest_name = models.CharField(max_length=100, blank=True, default="")
+    text = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on post {self.post_id}"
+
+    @property
+    def who(self) -> str:
+        if self.author is not None:
+            return self.author.get_full_name() or self.author.username
+        return f"{self.guest_name} (approval link)" if self.guest_name else "Someone who left"

@@ -56,6 +56,8 @@ from tidings.tiers.checks import accounts_over_plan, local_day_start, over_plan_
 from tidings.tiers.plans import Limit
 from tidings.usage.models import DailyUsage, Metric
 from tidings.usage.services import add_usage, local_day
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 logger = logging.getLogger("tidings.publish")
 
@@ -176,8 +178,8 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
     now = now or timezone.now()
     with transaction.atomic(savepoint=False):
         try:
-            user, _ = lock_target_owner(target_id)
-        except User.DoesNotExist:  # the target's post was deleted
+            workspace, _ = lock_target_owner(target_id)
+        except Workspace.DoesNotExist:  # the target's post was deleted
             return Begin("done", "The post was deleted.")
         # Read after the lock, so a change committed by its previous holder (a cancel, say) is seen.
         target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
@@ -196,20 +198,20 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         if account.status != AccountStatus.ACTIVE:
             why = account.status_reason or account.get_status_display()
             return Begin("skip", f"{account} cannot be used: {why}. Reconnect it, then retry this post.")
-        if account.pk in accounts_over_plan(user, platform=target.platform):
-            return Begin("skip", f"{account}: {over_plan_reason(user, target.platform)}")
+        if account.pk in accounts_over_plan(workspace, platform=target.platform):
+            return Begin("skip", f"{account}: {over_plan_reason(workspace, target.platform)}")
         if connector is None:
             return Begin("fail", f"Publishing to {target.platform} is not available on this server.")
         content = target_content(target)
         problems = validate_content(connector, account, content)
         if problems:
             return Begin("fail", " ".join(problems))
-        limit = user.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
-        if limit is not None and _posts_counted_today(user, target.platform, now) >= limit:
+        limit = workspace.limits[Limit.POSTS_PER_PLATFORM_PER_DAY]
+        if limit is not None and _posts_counted_today(workspace, target.platform, now) >= limit:
             return Begin(
                 "skip",
                 f"Today's limit of {limit} posts to {account.get_platform_display()} on the "
-                f"{user.get_tier_display()} plan was reached.",
+                f"{workspace.get_tier_display()} plan was reached.",
             )
         fields: dict[str, Any] = {
             "attempts": target.attempts + 1,
@@ -217,27 +219,27 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
             "sending_since": now,
             "updated_at": now,
         }
-        move_targets(user, [target_id], to=TargetStatus.PUBLISHING, only_from=(TargetStatus.QUEUED,), **fields)
+        move_targets(workspace, [target_id], to=TargetStatus.PUBLISHING, only_from=(TargetStatus.QUEUED,), **fields)
         target.status = TargetStatus.PUBLISHING
         for name, value in fields.items():
             setattr(target, name, value)
     return Begin("publish", first=True, target=target, content=content)
 
 
-def _posts_counted_today(user: User, platform: str, now: datetime) -> int:
+def _posts_counted_today(workspace: Workspace, platform: str, now: datetime) -> int:
     """Posts that count against today's limit: published today plus those being published for today, in one query.
 
     A target stuck in flight counts toward the day it was due, never toward later days. Exact only under the
-    user's lock, which every begin and completion holds."""
-    today = local_day(user, now)
-    published = DailyUsage.objects.filter(user=user, day=today, metric=Metric.POSTS, platform=platform).values("count")[
-        :1
-    ]
+    workspace's lock, which every begin and completion holds."""
+    today = local_day(workspace, now)
+    published = DailyUsage.objects.filter(
+        workspace=workspace, day=today, metric=Metric.POSTS, platform=platform
+    ).values("count")[:1]
     in_flight = PostTarget.objects.filter(
-        post__user=user,
+        post__workspace=workspace,
         platform=platform,
         status=TargetStatus.PUBLISHING,
-        scheduled_at__gte=local_day_start(user, today),
+        scheduled_at__gte=local_day_start(workspace, today),
     )
     counted = in_flight.aggregate(
         total=Count("pk") + Coalesce(Subquery(published, output_field=IntegerField()), Value(0))
@@ -469,12 +471,12 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "", notice:
     """Published: in one transaction mark it, consume its credit and count the day's usage. Idempotent.
 
     `notice` says how it went out otherwise than asked (a video the platform locked private, a first comment that
-    failed): kept as the target's error, and the user is told, while the post counts as published."""
+    failed): kept as the target's error, and the workspace is told, while the post counts as published."""
     now = timezone.now()
     with transaction.atomic(savepoint=False):
-        user, platform = lock_target_owner(target_id)
+        workspace, platform = lock_target_owner(target_id)
         moved = move_targets(
-            user,
+            workspace,
             [target_id],
             to=TargetStatus.PUBLISHED,
             reason=f"Published to {platform}",
@@ -488,11 +490,13 @@ def complete_publish(target_id: int, *, external_id: str, url: str = "", notice:
         )
         if not moved:
             return False
-        add_usage(user, metric=Metric.POSTS, platform=platform, day=local_day(user, now))
-        check_low_credits(user)
+        add_usage(workspace, metric=Metric.POSTS, platform=platform, day=local_day(workspace, now))
+        check_low_credits(workspace)
         if notice:
             notify(
-                user,
+                workspace,
+                audience=Action.SCHEDULE,
+                also=_author_of(target_id),
                 type=NotificationType.POST_FAILED,
                 title=f"Your post to {platform_name(platform)} went out, not quite as asked",
                 message=notice[:2000],
@@ -518,19 +522,19 @@ def end_target(
         raise ValueError(f"{status} is not an ending.")
     with transaction.atomic():
         try:
-            user, _ = lock_target_owner(target_id)
-        except User.DoesNotExist:  # the target's post was deleted
+            workspace, _ = lock_target_owner(target_id)
+        except Workspace.DoesNotExist:  # the target's post was deleted
             return ""
-        target = PostTarget.objects.select_related("account").get(pk=target_id)
+        target = PostTarget.objects.select_related("account", "post__author").get(pk=target_id)
         if target.sending_since is not None and target.status == TargetStatus.PUBLISHING:
             if status != TargetStatus.UNCONFIRMED:
                 reason = f"{reason} An earlier attempt got no answer, so the post may have been published."
             status = TargetStatus.UNCONFIRMED
         if status == TargetStatus.UNCONFIRMED:
-            moved = move_targets(user, [target_id], to=status, error=reason, locked_until=None)
+            moved = move_targets(workspace, [target_id], to=status, error=reason, locked_until=None)
         else:
             moved = move_targets(
-                user,
+                workspace,
                 [target_id],
                 to=status,
                 reason=reason,
@@ -541,16 +545,20 @@ def end_target(
             )
         if not moved:
             return ""
-        _notify_ending(user, target, status, reason)
+        _notify_ending(workspace, target, status, reason)
         log_decision(target, platform=target.platform, attempt=target.attempts, outcome=str(status))
     return str(status)
 
 
-def _notify_ending(user: User, target: PostTarget, status: str, reason: str) -> None:
+def _notify_ending(workspace: Workspace, target: PostTarget, status: str, reason: str) -> None:
+    """Tell those who schedule the workspace's posts, and the post's author, how a target ended."""
     data = {"target_id": target.pk, "post_id": target.post_id, "platform": target.platform}
+    author = target.post.author
     if status == TargetStatus.UNCONFIRMED:
         notify(
-            user,
+            workspace,
+            audience=Action.SCHEDULE,
+            also=author,
             type=NotificationType.POST_FAILED,
             title=f"Check whether your post to {target.account} went out",
             message=f'{reason} Look at the account, then mark the post as "it went out" or "it did not go out".',
@@ -560,13 +568,19 @@ def _notify_ending(user: User, target: PostTarget, status: str, reason: str) -> 
         return
     failed = status == TargetStatus.FAILED
     notify(
-        user,
+        workspace,
+        audience=Action.SCHEDULE,
+        also=author,
         type=NotificationType.POST_FAILED if failed else NotificationType.POST_SKIPPED,
         title=f"Post to {target.account} {'failed' if failed else 'skipped'}",
         message=f"{reason} Your text and media are kept; the credit was returned.",
         dedupe_key=f"{status}:{target.pk}:{target.attempts}",
         data=data,
     )
+
+
+def _author_of(target_id: int) -> User | None:
+    return User.objects.filter(posts__targets__pk=target_id).first()
 
 
 def mark_account_for_reconnect(target_id: int, *, reason: str) -> None:

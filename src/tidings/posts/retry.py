@@ -10,7 +10,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.core.errors import Conflict, DomainError, NotFound
 from tidings.credits.services import lock_workspace
 from tidings.platforms.registry import connector_for
@@ -20,24 +19,28 @@ from tidings.posts.models import IN_QUEUE, PostTarget, TargetStatus
 from tidings.posts.services import check_schedule_time, check_targets_can_go_out
 from tidings.tiers.checks import can_schedule
 from tidings.tiers.services import TierLimitReached, refuse
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 RETRYABLE = tuple(sorted(RETRY))
 
 
-def retry_target(user: User, target_id: int, *, at: datetime | None = None) -> PostTarget:
-    """Put one of the user's failed or skipped targets back in the queue, due at `at` (default now).
+def retry_target(actor: Actor, target_id: int, *, at: datetime | None = None) -> PostTarget:
+    """Put one of the workspace's failed or skipped targets back in the queue, due at `at` (default now).
 
     The plan's queue limit, the daily post limit of the day it is due and the credit balance are checked as for
     scheduling, and a credit is reserved again. An unconfirmed target is not sent again until its last send is
     resolved (it went out, or it did not), so nothing goes out twice. A refusal changes nothing but the target's
     error, which then starts with why the retry was refused; the earlier reason is kept after it.
     """
+    actor.require(Action.SCHEDULE)
     if at is not None:
         check_schedule_time(at)
-    target = _get_target(user, target_id)
+    target = _get_target(actor.workspace, target_id)
     try:
         with transaction.atomic():
-            locked = lock_workspace(user.pk)
+            locked = lock_workspace(actor.workspace.pk)
             target = PostTarget.objects.select_related("account", "post").get(pk=target.pk)
             now = timezone.now()
             _check(locked, target, at=at or now)
@@ -59,20 +62,20 @@ def retry_target(user: User, target_id: int, *, at: datetime | None = None) -> P
     except DomainError as refusal:
         _record_refusal(target, refusal.message)
         if isinstance(refusal, TierLimitReached):
-            refuse(user, refusal.decision)
+            refuse(actor.workspace, refusal.decision, by=actor.user)
         raise
     target.refresh_from_db()
     return target
 
 
-def _get_target(user: User, target_id: int) -> PostTarget:
+def _get_target(workspace: Workspace, target_id: int) -> PostTarget:
     try:
-        return PostTarget.objects.get(pk=target_id, post__user=user)
+        return PostTarget.objects.get(pk=target_id, post__workspace=workspace)
     except PostTarget.DoesNotExist:
         raise NotFound("No such post target.") from None
 
 
-def _check(user: User, target: PostTarget, *, at: datetime) -> None:
+def _check(workspace: Workspace, target: PostTarget, *, at: datetime) -> None:
     if target.status == TargetStatus.UNCONFIRMED:
         raise Conflict(
             "This post may already have gone out. Check the account, then mark whether it went out; "
@@ -82,9 +85,9 @@ def _check(user: User, target: PostTarget, *, at: datetime) -> None:
         raise Conflict(f"Only failed or skipped posts can be sent again; this one is {target.get_status_display()}.")
     if connector_for(target.platform) is None:
         raise Conflict(f"Publishing to {target.platform} is not available on this server.")
-    check_targets_can_go_out(user, [target], at=at)
+    check_targets_can_go_out(workspace, [target], at=at)
     already_queued = PostTarget.objects.filter(post_id=target.post_id, status__in=IN_QUEUE).exists()
-    decision = can_schedule(user, adding=0 if already_queued else 1)
+    decision = can_schedule(workspace, adding=0 if already_queued else 1)
     if not decision.allowed:
         raise TierLimitReached(decision)
 

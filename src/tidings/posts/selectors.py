@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 
-from tidings.accounts.models import User
 from tidings.posts.models import IN_QUEUE, MediaAsset, Post, PostTarget, PublishAttempt, TargetStatus
+from tidings.workspaces.models import Workspace
 
 S = TargetStatus
 
@@ -42,9 +42,9 @@ def _has(statuses: tuple[str, ...]) -> Exists:
     return Exists(PostTarget.objects.filter(post=OuterRef("pk"), status__in=statuses))
 
 
-def _matching(user: User, filters: QueueFilter) -> QuerySet[Post]:
-    """The user's posts narrowed by account, platform and words, before the view picks its states."""
-    posts = Post.objects.filter(user=user)
+def _matching(workspace: Workspace, filters: QueueFilter) -> QuerySet[Post]:
+    """The workspace's posts narrowed by account, platform and words, before the view picks its states."""
+    posts = Post.objects.filter(workspace=workspace)
     if filters.post:
         posts = posts.filter(pk=filters.post)
     if filters.account:
@@ -58,10 +58,10 @@ def _matching(user: User, filters: QueueFilter) -> QuerySet[Post]:
     return posts
 
 
-def queue_posts(user: User, filters: QueueFilter) -> QuerySet[Post]:
+def queue_posts(workspace: Workspace, filters: QueueFilter) -> QuerySet[Post]:
     """The posts of one view of the queue, in order, with what a card shows prefetched (a fixed number of queries
     for any page). Each post carries `group` (upcoming, drafts, ended) and `due`, its next target's time."""
-    posts = _matching(user, filters)
+    posts = _matching(workspace, filters)
     if filters.show in VIEWS:
         posts = posts.filter(_has(VIEWS[filters.show]))
     due = PostTarget.objects.filter(post=OuterRef("pk"), status__in=IN_QUEUE).order_by("scheduled_at")
@@ -88,6 +88,7 @@ def queue_posts(user: User, filters: QueueFilter) -> QuerySet[Post]:
         )
         .annotate(recent=Case(When(group=DRAFTS, then=F("created_at")), When(group=ENDED, then=Subquery(ended))))
         .order_by("group", F("due").asc(nulls_last=True), F("recent").desc(nulls_last=True), "pk")
+        .select_related("author")
         .prefetch_related(
             Prefetch("targets", queryset=targets),
             Prefetch("media", queryset=MediaAsset.objects.order_by("position", "pk")),
@@ -95,8 +96,8 @@ def queue_posts(user: User, filters: QueueFilter) -> QuerySet[Post]:
     )
 
 
-def queue_counts(user: User, filters: QueueFilter) -> dict[str, int]:
+def queue_counts(workspace: Workspace, filters: QueueFilter) -> dict[str, int]:
     """How many posts each view holds under the other filters, in one query; "all" counts every post."""
-    posts = _matching(user, filters).annotate(**{f"in_{name}": _has(states) for name, states in VIEWS.items()})
+    posts = _matching(workspace, filters).annotate(**{f"in_{name}": _has(states) for name, states in VIEWS.items()})
     counts = posts.aggregate(all=Count("pk"), **{name: Count("pk", filter=Q(**{f"in_{name}": True})) for name in VIEWS})
     return {name: counts[name] or 0 for name in ("all", *VIEWS)}

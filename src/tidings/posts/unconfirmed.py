@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_workspace
 from tidings.platforms.models import Platform
@@ -21,11 +20,14 @@ from tidings.posts.models import PostTarget, TargetStatus, is_web_address
 from tidings.posts.publishing import complete_publish, log_decision, look_up_earlier_send, target_content
 from tidings.usage.models import Metric
 from tidings.usage.services import add_usage, local_day
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.roles import Action
 
 
-def _unconfirmed_target(user: User, target_id: int) -> PostTarget:
+def _unconfirmed_target(actor: Actor, target_id: int) -> PostTarget:
+    actor.require(Action.SCHEDULE)
     try:
-        target = PostTarget.objects.select_related("post", "account").get(pk=target_id, post__user=user)
+        target = PostTarget.objects.select_related("post", "account").get(pk=target_id, post__workspace=actor.workspace)
     except PostTarget.DoesNotExist:
         raise NotFound("No such post target.") from None
     if target.status != TargetStatus.UNCONFIRMED:
@@ -35,10 +37,11 @@ def _unconfirmed_target(user: User, target_id: int) -> PostTarget:
     return target
 
 
-def _resolve(user: User, target: PostTarget, *, to: TargetStatus, reason: str, **fields: Any) -> None:
-    """Move an unconfirmed target on the user's word, under their lock; refused when it changed meanwhile."""
+def _resolve(actor: Actor, target: PostTarget, *, to: TargetStatus, reason: str, **fields: Any) -> None:
+    """Move an unconfirmed target on a member's word, under the workspace's lock; refused when it changed
+    meanwhile."""
     with transaction.atomic():
-        locked = lock_workspace(user.pk)
+        locked = lock_workspace(actor.workspace.pk)
         moved = move_targets(
             locked,
             [target.pk],
@@ -58,15 +61,15 @@ def _resolve(user: User, target: PostTarget, *, to: TargetStatus, reason: str, *
     log_decision(target, platform=target.platform, attempt=target.attempts, outcome=f"marked_{to}")
 
 
-def mark_went_out(user: User, target_id: int, *, url: str = "") -> PostTarget:
+def mark_went_out(actor: Actor, target_id: int, *, url: str = "") -> PostTarget:
     """The user saw the post on the platform: it is published, its credit is spent and the day's usage counted."""
     url = url.strip()
     if url and not is_web_address(url):
         raise InvalidInput("The post's address must start with https:// or http://.", field="url")
-    target = _unconfirmed_target(user, target_id)
+    target = _unconfirmed_target(actor, target_id)
     published_at = target.sending_since or timezone.now()
     _resolve(
-        user,
+        actor,
         target,
         to=TargetStatus.PUBLISHED,
         reason="Marked as published by the user",
@@ -78,11 +81,11 @@ def mark_went_out(user: User, target_id: int, *, url: str = "") -> PostTarget:
     return target
 
 
-def mark_did_not_go_out(user: User, target_id: int) -> PostTarget:
+def mark_did_not_go_out(actor: Actor, target_id: int) -> PostTarget:
     """The user looked and the post is not there: it failed, its credit comes back, and Retry is allowed."""
-    target = _unconfirmed_target(user, target_id)
+    target = _unconfirmed_target(actor, target_id)
     _resolve(
-        user,
+        actor,
         target,
         to=TargetStatus.FAILED,
         reason="Marked as not published by the user",
@@ -98,16 +101,18 @@ def can_check(platform: str) -> bool:
     return connector is not None and connector.capabilities.can_find_published
 
 
-def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
+def check_unconfirmed(target_id: int, *, actor: Actor | None = None) -> str:
     """Ask the platform whether an unconfirmed target went out, and settle it when the answer is sure.
 
     Returns "published" (found: published, credit spent), "not_published" (the platform says it is not there:
     failed, credit returned, retry allowed) or "unknown" (the platform cannot be asked, or the lookup failed; the
-    target stays unconfirmed). With `user`, the target must be theirs.
+    target stays unconfirmed). With `actor` (a member asking, rather than the scheduled checks), the target must
+    be their workspace's and their role must allow settling it.
     """
     targets = PostTarget.objects.select_related("post", "account")
-    if user is not None:
-        targets = targets.filter(post__user=user)
+    if actor is not None:
+        actor.require(Action.SCHEDULE)
+        targets = targets.filter(post__workspace=actor.workspace)
     target = targets.filter(pk=target_id).first()
     if target is None:
         raise NotFound("No such post target.")
@@ -123,7 +128,7 @@ def check_unconfirmed(target_id: int, *, user: User | None = None) -> str:
     if outcome is not None:
         return "unknown"
     with transaction.atomic():
-        locked = lock_workspace(target.post.user_id)
+        locked = lock_workspace(target.post.workspace_id)
         moved = move_targets(
             locked,
             [target.pk],

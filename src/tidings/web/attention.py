@@ -1,4 +1,4 @@
-"""What needs the user on the dashboard, read from the current state (never from notifications, which record what
+"""What needs attention on the dashboard, read from the current state (never from notifications, which record what
 happened once and stay behind when it is over): each item with the one action that deals with it.
 
 Each kind is one bounded query, whatever the number of posts.
@@ -11,7 +11,6 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.automation.models import FAILURES, AutomationRule, Review
 from tidings.credits.alerts import EXPIRY_WARNING_DAYS, credits_to_expire, is_low
 from tidings.credits.models import balance_label
@@ -20,6 +19,7 @@ from tidings.notifications.links import queue_entry_url
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.tiers.checks import Decision
+from tidings.workspaces.models import Workspace
 
 # How far back a failed or skipped post still asks for attention; older ones stay in the queue's problems.
 RECENT_DAYS = 14
@@ -30,7 +30,7 @@ SHOWN_PER_KIND = 3
 
 @dataclass(frozen=True)
 class Attention:
-    """One thing that needs the user, with the one action that deals with it."""
+    """One thing that needs someone in the workspace, with the one action that deals with it."""
 
     kind: str
     level: str  # a Tabler colour: red for what is broken, orange or yellow for what is about to be
@@ -42,7 +42,7 @@ class Attention:
 
 
 def attention(
-    user: User,
+    workspace: Workspace,
     *,
     credits: BalanceSummary,
     video_credits: BalanceSummary,
@@ -50,8 +50,8 @@ def attention(
     accounts: list[SocialAccount],
     checklist_shown: bool = False,
 ) -> list[Attention]:
-    """Everything that needs the user now, the most urgent first. While the first-run checklist is shown, the steps
-    it lists (connect an account, confirm the email address) are left to it."""
+    """Everything in the workspace that needs someone now, the most urgent first. While the first-run checklist is
+    shown, the steps it lists (connect an account, confirm the email address) are left to it."""
     items: list[Attention] = []
     if not checklist_shown and not [a for a in accounts if a.status != AccountStatus.DISCONNECTED]:
         items.append(
@@ -79,10 +79,10 @@ def attention(
         for account in accounts
         if account.status == AccountStatus.RECONNECT_NEEDED
     ]
-    items += _target_items(user)
-    items += _rule_items(user)
-    items += _draft_items(user)
-    if user.awaiting_email_confirmation:
+    items += _target_items(workspace)
+    items += _rule_items(workspace)
+    items += _draft_items(workspace)
+    if workspace.awaiting_first_cycle:
         if not checklist_shown:
             items.append(
                 Attention(
@@ -96,11 +96,11 @@ def attention(
                 )
             )
     else:
-        items += _credit_items(user, credits) + _credit_items(user, video_credits)
-    return items + _queue_items(user, queue)
+        items += _credit_items(workspace, credits) + _credit_items(workspace, video_credits)
+    return items + _queue_items(workspace, queue)
 
 
-def _queue_items(user: User, queue: Decision) -> list[Attention]:
+def _queue_items(workspace: Workspace, queue: Decision) -> list[Attention]:
     if queue.limit is None or queue.used * 100 < queue.limit * QUEUE_NEAR_FULL_PERCENT:
         return []
     full = queue.used >= queue.limit
@@ -112,18 +112,20 @@ def _queue_items(user: User, queue: Decision) -> list[Attention]:
             f"Your queue is {'full' if full else 'nearly full'}: {queue.used} of {queue.limit} scheduled posts",
             "New posts are kept as drafts until a place frees up (a post goes out, or you cancel one)."
             if full
-            else f"{queue.limit - queue.used} more can be scheduled on the {user.get_tier_display()} plan.",
+            else f"{queue.limit - queue.used} more can be scheduled on the {workspace.get_tier_display()} plan.",
             "Open the queue",
             f"{reverse('queue')}?show=scheduled",
         )
     ]
 
 
-def _target_items(user: User) -> list[Attention]:
-    """Sends in doubt (however old: only the user can settle them), and posts that failed or were skipped lately."""
+def _target_items(workspace: Workspace) -> list[Attention]:
+    """Sends in doubt (however old: only a person can settle them), and posts that failed or were skipped lately."""
     since = timezone.now() - timedelta(days=RECENT_DAYS)
-    targets = PostTarget.objects.filter(post__user=user, status=TargetStatus.UNCONFIRMED) | PostTarget.objects.filter(
-        post__user=user, status__in=(TargetStatus.FAILED, TargetStatus.SKIPPED), updated_at__gte=since
+    targets = PostTarget.objects.filter(
+        post__workspace=workspace, status=TargetStatus.UNCONFIRMED
+    ) | PostTarget.objects.filter(
+        post__workspace=workspace, status__in=(TargetStatus.FAILED, TargetStatus.SKIPPED), updated_at__gte=since
     )
     counts = dict(targets.order_by().values("status").annotate(n=Count("pk")).values_list("status", "n"))
     shown: list[PostTarget] = []
@@ -175,9 +177,9 @@ def _target_items(user: User) -> list[Attention]:
     return items
 
 
-def _rule_items(user: User) -> list[Attention]:
+def _rule_items(workspace: Workspace) -> list[Attention]:
     """Rules switched on whose last run did not schedule its post: each says why on its own page."""
-    failing = AutomationRule.objects.filter(user=user, enabled=True, last_outcome__in=FAILURES).order_by(
+    failing = AutomationRule.objects.filter(workspace=workspace, enabled=True, last_outcome__in=FAILURES).order_by(
         "-last_run_at", "pk"
     )[:SHOWN_PER_KIND]
     return [
@@ -194,10 +196,10 @@ def _rule_items(user: User) -> list[Attention]:
     ]
 
 
-def _draft_items(user: User) -> list[Attention]:
+def _draft_items(workspace: Workspace) -> list[Attention]:
     """Drafts that a refusal kept (the text is safe, and the reason says what to change before scheduling again),
-    and drafts a rule wrote for the user to review."""
-    drafts = Post.objects.filter(user=user, scheduled_at__isnull=True)  # a post without a time is a draft
+    and drafts a rule wrote for someone to review."""
+    drafts = Post.objects.filter(workspace=workspace, scheduled_at__isnull=True)  # a post without a time is a draft
     kept = drafts.exclude(draft_reason="").order_by("-updated_at", "-pk").only("pk", "text", "draft_reason")
     to_review = (
         drafts.filter(draft_reason="", automation_rule__review=Review.REVIEW_FIRST)
@@ -236,10 +238,10 @@ def _short(text: str, length: int = 60) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def _credit_items(user: User, summary: BalanceSummary) -> list[Attention]:
+def _credit_items(workspace: Workspace, summary: BalanceSummary) -> list[Attention]:
     monthly = summary.monthly or 0
     noun = balance_label(summary.balance)
-    renews = timezone.localtime(user.next_credit_reset, user.zone)
+    renews = timezone.localtime(workspace.next_credit_reset, workspace.zone)
     renewal = f"{renews:%-d %B %Y}"
     items = []
     if summary.available <= 0 and monthly > 0:
@@ -266,8 +268,8 @@ def _credit_items(user: User, summary: BalanceSummary) -> list[Attention]:
                 f"{reverse('plan')}#credits",
             )
         )
-    losing = credits_to_expire(user, summary.available, summary.balance)
-    if losing and user.next_credit_reset <= timezone.now() + timedelta(days=EXPIRY_WARNING_DAYS):
+    losing = credits_to_expire(workspace, summary.available, summary.balance)
+    if losing and workspace.next_credit_reset <= timezone.now() + timedelta(days=EXPIRY_WARNING_DAYS):
         items.append(
             Attention(
                 f"{summary.balance}-expiring",

@@ -1,4 +1,5 @@
-"""Who is asking: the signed-in user, the client's address, and the throttles on sign-up, log-in and password reset."""
+"""Who is asking: the signed-in person, the workspace they act in, the client's address, and the throttles on
+sign-up, log-in and password reset."""
 
 import hashlib
 import math
@@ -15,6 +16,12 @@ from django.urls import path
 
 from tidings.accounts.models import User
 from tidings.accounts.services import awaiting_confirmation
+from tidings.core.errors import NotFound
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.services import acting_alone, acting_as
+
+# The session key that holds the workspace the person is working in; without it, their personal workspace.
+WORKSPACE_KEY = "workspace_id"
 
 MESSAGES = {
     "signup": "Too many sign-ups from your address.",
@@ -29,6 +36,34 @@ def signed_in(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionError("This page needs a signed-in user.")
     return user
+
+
+def acting(request: HttpRequest) -> Actor:
+    """The signed-in person acting in the current workspace: the one the session names while they are still a
+    member of it, else their personal workspace. Read once per request (the time zone middleware asks first)."""
+    cached = getattr(request, "_tidings_actor", None)
+    if isinstance(cached, Actor):
+        return cached
+    user = signed_in(request)
+    chosen = request.session.get(WORKSPACE_KEY)
+    actor = None
+    if isinstance(chosen, int):
+        try:
+            actor = acting_as(user, chosen)
+        except NotFound:  # removed from it since, or it was deleted: back to their own
+            del request.session[WORKSPACE_KEY]
+    if actor is None:
+        actor = acting_alone(user)
+    request._tidings_actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
+def act_in(request: HttpRequest, workspace_id: int) -> Actor:
+    """Work in another of the person's workspaces from now on (NotFound unless they are a member of it)."""
+    actor = acting_as(signed_in(request), workspace_id)
+    request.session[WORKSPACE_KEY] = actor.workspace.pk
+    request._tidings_actor = actor  # type: ignore[attr-defined]
+    return actor
 
 
 def client_address(request: HttpRequest) -> str:

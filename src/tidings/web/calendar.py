@@ -1,9 +1,9 @@
-"""The calendar: the user's posts by month, week or as an agenda, in the user's own time zone, and dragged to a
-new time through the same services and checks as the forms.
+"""The calendar: the workspace's posts by month, week or as an agenda, in the workspace's time zone, and dragged to
+a new time through the same services and checks as the forms.
 
 FullCalendar runs in the browser on `timeZone: "UTC"` with wall-clock times: the feed gives each entry's time as
-the user's local time without an offset, and a dropped time comes back the same way, so the device's own zone
-(which need not be the user's setting) shifts nothing, and a local time that DST skips or repeats is refused as in
+the workspace's local time without an offset, and a dropped time comes back the same way, so the device's own zone
+(which need not be the workspace's setting) shifts nothing, and a local time that DST skips or repeats is refused as in
 the composer.
 """
 
@@ -20,7 +20,6 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
 from tidings.api.errors import domain_error_response
 from tidings.core.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -29,8 +28,10 @@ from tidings.platforms.rules import platform_name
 from tidings.posts.lifecycle import TRANSITIONS
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.services import EDITABLE, READY, reschedule_post, schedule_post
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
 from tidings.web.templatetags.ui import PLATFORM_ICONS
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
 
 S = TargetStatus
 VIEWS = ("month", "week", "agenda")
@@ -45,16 +46,16 @@ ROW = ("pk", "post_id", "platform", "status", "scheduled_at", "text_override", "
 STATUS_LABELS = dict(S.choices)
 PLATFORM_NAMES = {platform: platform_name(platform) for platform in Platform.values}
 
-Mover = Callable[[User, int, datetime], str]
+Mover = Callable[[Actor, int, datetime], str]
 
 
-def _reschedule(user: User, post_id: int, at: datetime) -> str:
-    reschedule_post(user, post_id, at=at)
+def _reschedule(actor: Actor, post_id: int, at: datetime) -> str:
+    reschedule_post(actor, post_id, at=at)
     return "Moved to {when}."
 
 
-def _schedule(user: User, post_id: int, at: datetime) -> str:
-    schedule_post(user, post_id, at=at)
+def _schedule(actor: Actor, post_id: int, at: datetime) -> str:
+    schedule_post(actor, post_id, at=at)
     return "Scheduled for {when}."
 
 
@@ -71,7 +72,7 @@ DRAGGABLE = frozenset(state for state in MOVERS if state == S.SCHEDULED or S.SCH
 def calendar(request: HttpRequest) -> HttpResponse:
     """The page; the entries come from the feed. `?view=` and `?date=` open a view on a day (and are kept as the
     user moves around, so a reload or a shared link shows the same place)."""
-    user = signed_in(request)
+    workspace = acting(request).workspace
     view = request.GET.get("view", "")
     try:
         opened = date.fromisoformat(request.GET.get("date", "")).isoformat()
@@ -81,33 +82,33 @@ def calendar(request: HttpRequest) -> HttpResponse:
         "events": reverse("calendar-events"),
         "move": reverse("calendar-move", args=[0]).replace("/0/", "/{id}/"),
         "compose": reverse("compose"),
-        "zone": user.time_zone,
+        "zone": workspace.time_zone,
         "view": view if view in VIEWS else "",
         "date": opened,
         "sprite": static("vendor/tabler-icons/sprite.svg"),
     }
     legend = [(state, S(state).label) for state in LEGEND]
-    return render(request, "web/calendar.html", {"config": config, "time_zone": user.time_zone, "legend": legend})
+    return render(request, "web/calendar.html", {"config": config, "time_zone": workspace.time_zone, "legend": legend})
 
 
 @login_required
 @require_GET
 def events(request: HttpRequest) -> HttpResponse:
     """The entries FullCalendar asks for, one per target, between `start` and `end` (wall-clock times in the
-    user's zone, as the calendar sends them); in one query, whatever the number of posts."""
-    user = signed_in(request)
+    workspace's zone, as the calendar sends them); in one query, whatever the number of posts."""
+    workspace = acting(request).workspace
     try:
         start, end = (_wall_clock(request.GET.get(name, "")) for name in ("start", "end"))
         if not start < end <= start + MAX_SPAN:
             raise ValueError
     except ValueError:
         return domain_error_response(InvalidInput("Give start and end as dates at most 62 days apart."))
-    zone = user.zone
+    zone = workspace.zone
     # The composer opens a post only while none of it has gone out (or is going).
     ended_or_sent = PostTarget.objects.filter(post_id=OuterRef("post_id")).exclude(status__in=EDITABLE)
     rows = (
         PostTarget.objects.filter(
-            post__user=user,
+            post__workspace=workspace,
             scheduled_at__gte=start.replace(tzinfo=zone),
             scheduled_at__lt=end.replace(tzinfo=zone),
         )
@@ -125,7 +126,7 @@ def events(request: HttpRequest) -> HttpResponse:
 
 
 def _wall_clock(raw: str) -> datetime:
-    """A date or date-time as the calendar sends it (UTC-marked, but meaning the user's wall clock), naive."""
+    """A date or date-time as the calendar sends it (UTC-marked, but meaning the workspace's wall clock), naive."""
     return datetime.fromisoformat(raw.strip().replace(" ", "+")).replace(tzinfo=None)
 
 
@@ -160,23 +161,25 @@ def _entry(row: dict[str, Any], zone: ZoneInfo, links: dict[bool, str]) -> dict[
 @login_required
 @require_POST
 def move(request: HttpRequest, target_id: int) -> HttpResponse:
-    """A dropped entry: its post goes to `at`, a local minute in the user's zone.
+    """A dropped entry: its post goes to `at`, a local minute in the workspace's zone.
 
-    Answers JSON: `{"message"}` when it moved, else the refusal as the API gives it, and nothing has changed.
+    Answers JSON: `{"message"}` when it moved, else the refusal as the API gives it (a role too low is 403), and
+    nothing has changed.
     """
-    user = signed_in(request)
+    actor = acting(request)
+    workspace = actor.workspace
     try:
-        target = PostTarget.objects.filter(pk=target_id, post__user=user).first()
+        target = PostTarget.objects.filter(pk=target_id, post__workspace=workspace).first()
         if target is None:
             raise NotFound("No such post.")
         mover = MOVERS.get(target.status) if target.status in DRAGGABLE else None
         if mover is None:
             raise Conflict(f"A post that is {S(target.status).label.lower()} keeps its time.")
-        at = local_to_utc(_minute(request.POST.get("at", "")), user.time_zone, field="at")
-        done = mover(user, target.post_id, at)
+        at = local_to_utc(_minute(request.POST.get("at", "")), workspace.time_zone, field="at")
+        done = mover(actor, target.post_id, at)
     except DomainError as refusal:
         return domain_error_response(refusal)
-    return JsonResponse({"message": done.format(when=_shown(at, user))})
+    return JsonResponse({"message": done.format(when=_shown(at, workspace))})
 
 
 def _minute(raw: str) -> datetime:
@@ -186,10 +189,10 @@ def _minute(raw: str) -> datetime:
         raise InvalidInput("Give the new time as a date and time.", field="at") from None
 
 
-def _shown(at: datetime, user: User) -> str:
+def _shown(at: datetime, workspace: Workspace) -> str:
     """As the `moment` filter shows a time: "Tue 1 Dec, 14:05", with the year when it is not this year."""
-    local = at.astimezone(user.zone)
-    this_year = datetime.now(user.zone).year
+    local = at.astimezone(workspace.zone)
+    this_year = datetime.now(workspace.zone).year
     return local.strftime("%a %-d %b, %H:%M" if local.year == this_year else "%a %-d %b %Y, %H:%M")
 
 

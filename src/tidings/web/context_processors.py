@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from tidings.notifications.services import unread_count
+from tidings.web.auth import acting
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         ],
         "settings_url": reverse("settings"),
     }
+
+
+def workspace(request: HttpRequest) -> dict[str, object]:
+    """The workspace the signed-in person works in (its plan, balances and zone) and their place in it (`actor`),
+    on every page: the layout's menu names the plan."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    actor = acting(request)
+    return {"actor": actor, "workspace": actor.workspace}

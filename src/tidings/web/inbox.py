@@ -1,5 +1,7 @@
 """Notifications: the page, the bell's dropdown, marking them read, and following one to what it is about."""
 
+from contextlib import suppress
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,10 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from tidings.accounts.models import User
+from tidings.core.errors import NotFound
 from tidings.notifications.links import action_label, destination, open_url
 from tidings.notifications.models import Notification
 from tidings.notifications.services import mark_read, unread_count
-from tidings.web.auth import signed_in
+from tidings.web.auth import act_in, signed_in
 
 MENU_SIZE = 6
 PAGE_SIZE = 25
@@ -76,6 +79,11 @@ def open_notification(request: HttpRequest, notification_id: int) -> HttpRespons
     user = signed_in(request)
     notification = get_object_or_404(Notification, pk=notification_id, user=user)
     mark_read(user, notification_ids=[notification.pk])
+    # What it is about is in its workspace: work there, as the page it leads to reads the current one. Someone no
+    # longer a member stays where they are, and the destination says the subject is gone.
+    if notification.workspace_id is not None:
+        with suppress(NotFound):
+            act_in(request, notification.workspace_id)
     where = destination(user, notification)
     if where.note:
         messages.info(request, where.note)

@@ -3,10 +3,10 @@ accounts when there are any."""
 
 from dataclasses import dataclass
 
-from tidings.accounts.models import User
 from tidings.platforms.config import is_available
 from tidings.platforms.models import Platform
 from tidings.tiers.plans import PLANS, Limit, Tier
+from tidings.workspaces.models import Workspace
 
 # The limits a visitor compares plans by, in their words.
 PLAN_ROWS = [
@@ -41,5 +41,8 @@ def landing_context() -> dict[str, object]:
     return {
         "plans": plan_columns(),
         "platforms": [(p.value, p.label) for p in Platform if is_available(p)],
-        "demo_users": User.objects.filter(is_demo=True).order_by("credits", "username"),
+        # Each demo person's own workspace: its plan, credits and zone are what the table shows.
+        "demo_workspaces": Workspace.objects.filter(personal_owner__is_demo=True)
+        .select_related("personal_owner")
+        .order_by("credits", "personal_owner__username"),
     }

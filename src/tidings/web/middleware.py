@@ -4,18 +4,18 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from tidings.accounts.models import User
+from tidings.web.auth import acting
 
 
-class UserTimeZoneMiddleware:
-    """Show every time in the signed-in user's own time zone (times are stored in UTC)."""
+class WorkspaceTimeZoneMiddleware:
+    """Show every time in the zone of the workspace the signed-in person works in (times are stored in UTC)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if isinstance(user, User):
-            timezone.activate(user.zone)
+        if isinstance(getattr(request, "user", None), User):
+            timezone.activate(acting(request).workspace.zone)
         try:
             return self.get_response(request)
         finally:

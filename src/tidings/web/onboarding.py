@@ -1,5 +1,5 @@
 """The first-run checklist: what a new account still needs before its first post goes out, each step with the
-one action that does it. `onboarding_steps(user)` is the context for `web/onboarding/checklist.html`, which the
+one action that does it. `onboarding_steps(actor)` is the context for `web/onboarding/checklist.html`, which the
 dashboard and the Getting started page render."""
 
 from dataclasses import dataclass
@@ -12,14 +12,15 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from tidings.accounts.models import User
-from tidings.accounts.services import awaiting_confirmation, dismiss_onboarding
-from tidings.workspaces.plan import set_time_zone
+from tidings.accounts.services import dismiss_onboarding
 from tidings.core.errors import DomainError
 from tidings.generation.config import site_config_or_none
 from tidings.generation.models import AIProviderConfig
 from tidings.platforms.models import AccountStatus
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting, signed_in
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.plan import set_time_zone
+from tidings.workspaces.roles import Action, RoleTooLow
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,13 @@ class Onboarding:
         return not self.dismissed and not self.complete
 
 
-def onboarding_steps(user: User) -> Onboarding:
-    """The checklist for `user`, in three small queries (an account, a post, an AI provider of their own)."""
+def onboarding_steps(actor: Actor) -> Onboarding:
+    """The checklist of the person in the workspace they work in, in three small queries (an account, a post, an
+    AI provider of the workspace's own). A step their role may not take is left out: someone else's to do."""
+    user, workspace = actor.user, actor.workspace
+    assert user is not None, "the checklist is a person's"
     steps = []
-    if awaiting_confirmation(user):
+    if workspace.awaiting_first_cycle:
         steps.append(
             Step(
                 "email",
@@ -73,43 +77,49 @@ def onboarding_steps(user: User) -> Onboarding:
                 "Send it again",
             )
         )
-    steps.append(
-        Step(
-            "time_zone",
-            "Check your time zone",
-            f"Posts go out by the clock of your time zone, now {user.time_zone}.",
-            user.time_zone_confirmed_at is not None,
-            reverse("settings"),
-            "Choose another",
+    if actor.may(Action.SETTINGS):
+        steps.append(
+            Step(
+                "time_zone",
+                "Check your time zone",
+                f"Posts go out by the clock of your time zone, now {workspace.time_zone}.",
+                user.time_zone_confirmed_at is not None,
+                reverse("settings"),
+                "Choose another",
+            )
         )
-    )
-    connected = user.social_accounts.exclude(status=AccountStatus.DISCONNECTED).exists()
-    steps.append(
-        Step(
-            "connect",
-            "Connect an account",
-            "Bluesky, Mastodon, a webhook and more: where your posts go.",
-            connected,
-            reverse("connections"),
-            "Connect",
+    if actor.may(Action.CONNECT):
+        connected = workspace.social_accounts.exclude(status=AccountStatus.DISCONNECTED).exists()
+        steps.append(
+            Step(
+                "connect",
+                "Connect an account",
+                "Bluesky, Mastodon, a webhook and more: where your posts go.",
+                connected,
+                reverse("connections"),
+                "Connect",
+            )
         )
-    )
-    own_ai = AIProviderConfig.objects.filter(user=user).exists()
-    site_ai = site_config_or_none() is not None
-    ai_text = "Add a language model (OpenAI, Anthropic, Ollama and more) to draft posts for you."
-    if site_ai and not own_ai:
-        ai_text = "This server writes for you already; add your own model if you prefer another."
-    steps.append(Step("ai", "Set up AI writing", ai_text, own_ai or site_ai, reverse("generate-provider"), "Set up AI"))
-    steps.append(
-        Step(
-            "post",
-            "Write your first post",
-            "Write it once, adjust it per network, and schedule it.",
-            user.posts.exists(),
-            reverse("compose"),
-            "Write a post",
+    if actor.may(Action.SETTINGS):
+        own_ai = AIProviderConfig.objects.filter(workspace=workspace).exists()
+        site_ai = site_config_or_none() is not None
+        ai_text = "Add a language model (OpenAI, Anthropic, Ollama and more) to draft posts for you."
+        if site_ai and not own_ai:
+            ai_text = "This server writes for you already; add your own model if you prefer another."
+        steps.append(
+            Step("ai", "Set up AI writing", ai_text, own_ai or site_ai, reverse("generate-provider"), "Set up AI")
         )
-    )
+    if actor.may(Action.DRAFT):
+        steps.append(
+            Step(
+                "post",
+                "Write your first post",
+                "Write it once, adjust it per network, and schedule it.",
+                workspace.posts.exists(),
+                reverse("compose"),
+                "Write a post",
+            )
+        )
     return Onboarding(steps, dismissed=user.onboarding_dismissed_at is not None)
 
 
@@ -123,21 +133,23 @@ def _back(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def getting_started(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    return render(request, "web/onboarding/page.html", {"onboarding": onboarding_steps(user)})
+    return render(request, "web/onboarding/page.html", {"onboarding": onboarding_steps(acting(request))})
 
 
 @login_required
 @require_POST
 def confirm_time_zone(request: HttpRequest) -> HttpResponse:
-    """The checklist's one click: the zone the browser reported (or the one the account has, without script)."""
-    user = signed_in(request)
+    """The checklist's one click: the zone the browser reported (or the workspace's own, without script)."""
+    actor = acting(request)
+    chosen = str(request.POST.get("time_zone", "")).strip() or actor.workspace.time_zone
     try:
-        user = set_time_zone(user, time_zone=str(request.POST.get("time_zone", "")).strip() or user.time_zone)
+        workspace = set_time_zone(actor, time_zone=chosen)
+    except RoleTooLow:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Time zone set to {user.time_zone}. Posts go out by its clock.")
+        messages.success(request, f"Time zone set to {workspace.time_zone}. Posts go out by its clock.")
     return _back(request)
 
 

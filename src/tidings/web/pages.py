@@ -1,4 +1,4 @@
-"""Home, dashboard, plan: what a signed-in user sees first."""
+"""Home, dashboard, plan: what a signed-in person sees first, of the workspace they work in."""
 
 from csp.decorators import csp
 from django.conf import settings
@@ -19,7 +19,7 @@ from tidings.tiers.checks import can_generate, can_schedule
 from tidings.tiers.plans import Tier
 from tidings.tiers.upgrade import upgrade_path
 from tidings.web import attention, overview, plan_usage
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
 from tidings.web.landing import landing_context
 from tidings.web.onboarding import onboarding_steps
 
@@ -39,27 +39,28 @@ def _platforms_in_use(accounts: list[SocialAccount]) -> list[str]:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """The state of things at a glance: what needs the user (each with its action), what goes out next, credits
+    """The state of things at a glance: what needs attention (each with its action), what goes out next, credits
     this cycle and posts per day."""
-    user = signed_in(request)
-    accounts = list(user.social_accounts.all())
+    actor = acting(request)
+    workspace = actor.workspace
+    accounts = list(workspace.social_accounts.all())
     platforms = _platforms_in_use(accounts)
-    credits = balance_summary(user)
-    video_credits = balance_summary(user, Balance.VIDEO_CREDITS)
-    queue = can_schedule(user)
+    credits = balance_summary(workspace)
+    video_credits = balance_summary(workspace, Balance.VIDEO_CREDITS)
+    queue = can_schedule(workspace)
     rings = {"credits": credits, "video-credits": video_credits}
-    checklist = onboarding_steps(user)
+    checklist = onboarding_steps(actor)
     context = {
         "onboarding": checklist,
         "attention": attention.attention(
-            user,
+            workspace,
             credits=credits,
             video_credits=video_credits,
             queue=queue,
             accounts=accounts,
             checklist_shown=checklist.visible,
         ),
-        "next_up": overview.next_up(user),
+        "next_up": overview.next_up(workspace),
         "credits": credits,
         "video_credits": video_credits,
         "credit_rings": [{"id": key, "summary": summary} for key, summary in rings.items()],
@@ -67,10 +68,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             {"id": key, "used": summary.used_this_cycle, "reserved": summary.reserved, "available": summary.available}
             for key, summary in rings.items()
         ],
-        "per_day": overview.posts_per_day(user),
+        "per_day": overview.posts_per_day(workspace),
         "schedule_decision": queue,
-        "generate_decision": can_generate(user),
-        "post_decisions": overview.posts_today(user, platforms),
+        "generate_decision": can_generate(workspace),
+        "post_decisions": overview.posts_today(workspace, platforms),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -80,18 +81,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def plan(request: HttpRequest) -> HttpResponse:
     """The plan's limits in words with what is used of each, the credits and their ledger this cycle, the plans
     side by side, and how to upgrade on this server."""
-    user = signed_in(request)
-    per_platform = plan_usage.connected_per_platform(user)
+    workspace = acting(request).workspace
+    per_platform = plan_usage.connected_per_platform(workspace)
     context = {
-        "usage": plan_usage.usage(user, sorted(per_platform), per_platform),
-        "comparison": plan_usage.comparison(user),
+        "usage": plan_usage.usage(workspace, sorted(per_platform), per_platform),
+        "comparison": plan_usage.comparison(workspace),
         "tiers": [(tier.value, tier.name.title()) for tier in Tier],
-        "balances": [balance_summary(user), balance_summary(user, Balance.VIDEO_CREDITS)],
+        "balances": [balance_summary(workspace), balance_summary(workspace, Balance.VIDEO_CREDITS)],
         "has_accounts": bool(per_platform),
-        "cycle_ledger": plan_usage.cycle_ledger(user),
-        "recent_ledger": plan_usage.recent_ledger(user),
+        "cycle_ledger": plan_usage.cycle_ledger(workspace),
+        "recent_ledger": plan_usage.recent_ledger(workspace),
         "upgrade": upgrade_path(),
-        "top_tier": user.tier == Tier.BUSINESS,
+        "top_tier": workspace.tier == Tier.BUSINESS,
     }
     return render(request, "web/plan.html", context)
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.credits.models import Balance, CreditLedgerEntry, LedgerKind
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.rules import platform_name
 from tidings.tiers.checks import Decision, can_generate, can_plan_post, can_schedule, can_use_automation
 from tidings.tiers.plans import PLANS, Limit, Tier
+from tidings.workspaces.models import Workspace
 
 # Each limit as a person would say it, and what counts against it.
 LIMIT_WORDS: dict[Limit, tuple[str, str]] = {
@@ -60,20 +60,20 @@ def limit_label(limit: Limit, value: int | None) -> str:
     return "Unlimited" if value is None else f"{value:,}"
 
 
-def usage(user: User, platforms: list[str], accounts_per_platform: dict[str, int]) -> list[Usage]:
+def usage(workspace: Workspace, platforms: list[str], accounts_per_platform: dict[str, int]) -> list[Usage]:
     """What is used now of each limit that counts something, per platform where the limit is per platform."""
     decisions: list[tuple[str, Decision]] = [
-        ("Scheduled posts in the queue", can_schedule(user)),
-        ("AI generations today", can_generate(user)),
-        ("Automation rules switched on", can_use_automation(user, adding=0)),
+        ("Scheduled posts in the queue", can_schedule(workspace)),
+        ("AI generations today", can_generate(workspace)),
+        ("Automation rules switched on", can_use_automation(workspace, adding=0)),
     ]
     rows = [Usage(d.limit_name.value, label, d.used, d.limit) for label, d in decisions]
     now = timezone.now()
     for platform in platforms:
-        today = can_plan_post(user, platform=platform, at=now)
+        today = can_plan_post(workspace, platform=platform, at=now)
         name = platform_name(platform)
         rows.append(Usage(today.limit_name.value, f"Posts to {name} today", today.used, today.limit, platform))
-    account_limit = user.limits[Limit.ACCOUNTS_PER_PLATFORM]
+    account_limit = workspace.limits[Limit.ACCOUNTS_PER_PLATFORM]
     for platform in platforms:
         rows.append(
             Usage(
@@ -87,8 +87,8 @@ def usage(user: User, platforms: list[str], accounts_per_platform: dict[str, int
     return rows
 
 
-def connected_per_platform(user: User) -> dict[str, int]:
-    active = user.social_accounts.exclude(status=AccountStatus.DISCONNECTED)
+def connected_per_platform(workspace: Workspace) -> dict[str, int]:
+    active = workspace.social_accounts.exclude(status=AccountStatus.DISCONNECTED)
     return dict(active.order_by().values("platform").annotate(n=Count("pk")).values_list("platform", "n"))
 
 
@@ -100,10 +100,10 @@ class LedgerLine:
     video_credits: int
 
 
-def cycle_ledger(user: User) -> list[LedgerLine]:
+def cycle_ledger(workspace: Workspace) -> list[LedgerLine]:
     """This cycle's ledger, summed per kind of entry and balance (one grouped query)."""
     rows = (
-        CreditLedgerEntry.objects.filter(user=user, created_at__gte=user.last_credit_reset)
+        CreditLedgerEntry.objects.filter(workspace=workspace, created_at__gte=workspace.last_credit_reset)
         .order_by()
         .values("kind", "balance")
         .annotate(total=Sum("amount"))
@@ -122,8 +122,8 @@ def cycle_ledger(user: User) -> list[LedgerLine]:
     ]
 
 
-def recent_ledger(user: User, count: int = 8) -> list[CreditLedgerEntry]:
-    return list(CreditLedgerEntry.objects.filter(user=user).order_by("-created_at", "-pk")[:count])
+def recent_ledger(workspace: Workspace, count: int = 8) -> list[CreditLedgerEntry]:
+    return list(CreditLedgerEntry.objects.filter(workspace=workspace).order_by("-created_at", "-pk")[:count])
 
 
 @dataclass(frozen=True)
@@ -132,18 +132,18 @@ class Comparison:
     label: str
     hint: str
     values: list[tuple[str, str]]  # (tier, the limit on it), in Tier order
-    yours: str  # this user's value (overrides included)
+    yours: str  # this workspace's value (overrides included)
 
 
-def comparison(user: User) -> list[Comparison]:
-    """Each limit on every plan, beside the user's own (which an override may change)."""
+def comparison(workspace: Workspace) -> list[Comparison]:
+    """Each limit on every plan, beside the workspace's own (which an override may change)."""
     return [
         Comparison(
             limit.value,
             LIMIT_WORDS[limit][0],
             LIMIT_WORDS[limit][1],
             [(tier.value, limit_label(limit, PLANS[tier][limit])) for tier in Tier],
-            limit_label(limit, user.limits[limit]),
+            limit_label(limit, workspace.limits[limit]),
         )
         for limit in ORDER
     ]

@@ -27,6 +27,7 @@ from tidings.accounts.timezones import canonical_zone
 from tidings.core.errors import DomainError
 from tidings.tiers.plans import PLANS, Tier
 from tidings.web.auth import signed_in, throttle
+from tidings.workspaces.services import personal_workspace
 
 
 class SignupForm(UserCreationForm):
@@ -88,7 +89,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if mode == "open":
-                messages.success(request, f"Welcome to Tidings. You are on the Free plan with {user.credits} credits.")
+                credits = personal_workspace(user).credits
+                messages.success(request, f"Welcome to Tidings. You are on the Free plan with {credits} credits.")
                 return redirect("onboarding")
             _send_link(request, user)
             return redirect("confirm-email-pending")
@@ -131,7 +133,8 @@ def confirm_email_link(request: HttpRequest, token: str) -> HttpResponse:
         user = confirm_email(token)
     except DomainError as error:
         return render(request, "registration/confirm_email_done.html", {"refusal": error.message}, status=400)
-    messages.success(request, f"Email confirmed. Your {user.credits} credits for this month are in.")
+    credits = personal_workspace(user).credits
+    messages.success(request, f"Email confirmed. Your {credits} credits for this month are in.")
     return redirect("dashboard" if request.user.is_authenticated else "login")
 
 

@@ -29,6 +29,14 @@ class Actor:
     def is_system(self) -> bool:
         return self.user is None
 
+    @property
+    def needs_approval(self) -> bool:
+        """Contributors' posts always wait for an approver; everyone's do where the workspace asks for it. Tidings
+        itself does not (a rule set to review first proposes its posts on purpose)."""
+        if self.is_system:
+            return False
+        return self.role == Role.CONTRIBUTOR or self.workspace.posts_need_approval
+
     def may(self, action: Action) -> bool:
         return allows(self.role, action)
 

@@ -1,4 +1,4 @@
-"""Automation rules: a standing brief on a cron in the user's time zone. Enabling one counts against the plan."""
+"""Automation rules: a standing brief on a cron in the workspace's time zone. Enabling one counts against the plan."""
 
 from typing import Annotated
 
@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Path, Query, Router, Status
 
 from tidings.api import queries
-from tidings.api.auth import needs, user_of
+from tidings.api.auth import actor_of, needs
 from tidings.api.idempotency import HEADER, run_once
 from tidings.api.pagination import paginate
 from tidings.api.schemas import ERRORS, MAX_ID, ErrorOut, PageQuery
@@ -22,7 +22,7 @@ CHANGE = {**ERRORS, 409: ErrorOut}
 
 def _save(request: HttpRequest, payload: RuleIn, rule_id: int | None = None) -> RuleOut:
     rule = save_rule(
-        user_of(request),
+        actor_of(request),
         name=payload.name,
         schedule=payload.schedule,
         brief=payload.brief.model_dump(),
@@ -37,7 +37,7 @@ def _save(request: HttpRequest, payload: RuleIn, rule_id: int | None = None) -> 
 
 @router.get("/automation/rules", response={200: RulePage, **ERRORS}, auth=AUTH)
 def list_rules(request: HttpRequest, page: Query[PageQuery]) -> dict[str, object]:
-    return paginate(queries.list_rules(user_of(request)), page, RuleOut.of)
+    return paginate(queries.list_rules(actor_of(request).workspace), page, RuleOut.of)
 
 
 @router.post("/automation/rules", response={201: RuleOut, **CHANGE}, auth=AUTH)
@@ -55,7 +55,7 @@ def create_rule(
 
 @router.get("/automation/rules/{rule_id}", response={200: RuleOut, **ERRORS}, auth=AUTH)
 def get_rule_detail(request: HttpRequest, rule_id: RuleId) -> RuleOut:
-    return RuleOut.of(get_rule(user_of(request), rule_id))
+    return RuleOut.of(get_rule(actor_of(request).workspace, rule_id))
 
 
 @router.put("/automation/rules/{rule_id}", response={200: RuleOut, **CHANGE}, auth=AUTH)
@@ -66,12 +66,12 @@ def update_rule(request: HttpRequest, rule_id: RuleId, payload: RuleIn) -> RuleO
 
 @router.post("/automation/rules/{rule_id}/enable", response={200: RuleOut, **CHANGE}, auth=AUTH)
 def enable_rule(request: HttpRequest, rule_id: RuleId) -> RuleOut:
-    return RuleOut.of(set_rule_enabled(user_of(request), rule_id, enabled=True))
+    return RuleOut.of(set_rule_enabled(actor_of(request), rule_id, enabled=True))
 
 
 @router.post("/automation/rules/{rule_id}/disable", response={200: RuleOut, **CHANGE}, auth=AUTH)
 def disable_rule(request: HttpRequest, rule_id: RuleId) -> RuleOut:
-    return RuleOut.of(set_rule_enabled(user_of(request), rule_id, enabled=False))
+    return RuleOut.of(set_rule_enabled(actor_of(request), rule_id, enabled=False))
 
 
 @router.delete("/automation/rules/{rule_id}", response={204: None, **CHANGE}, auth=AUTH)
@@ -85,7 +85,7 @@ def delete_rule(
     again instead of 404."""
 
     def delete() -> tuple[int, dict[str, object]]:
-        services.delete_rule(user_of(request), rule_id)
+        services.delete_rule(actor_of(request), rule_id)
         return 204, {}
 
     answer = run_once(request, idempotency_key, delete)

@@ -1,10 +1,10 @@
-"""Writing with the user's AI provider. Each draft is one generation of the plan's daily limit; no credits.
+"""Writing with the workspace's AI provider. Each draft is one generation of the plan's daily limit; no credits.
 503 when no provider is set up or it cannot be reached."""
 
 from django.http import HttpRequest
 from ninja import Router
 
-from tidings.api.auth import needs, user_of
+from tidings.api.auth import actor_of, needs
 from tidings.api.schemas import ERRORS, ErrorOut
 from tidings.api.schemas.generation import DraftOut, DraftsOut, GenerateIn, RewriteIn, ShortenIn
 from tidings.generation.brief import Brief
@@ -20,7 +20,7 @@ def generate(request: HttpRequest, payload: GenerateIn) -> DraftsOut:
     """`variants` drafts for each platform, from a brief."""
     brief = Brief(**payload.model_dump(exclude={"platforms", "variants", "hashtags"}), hashtags=tuple(payload.hashtags))
     drafts = generate_posts(
-        user_of(request), brief=brief, platforms=[str(p) for p in payload.platforms], variants=payload.variants
+        actor_of(request), brief=brief, platforms=[str(p) for p in payload.platforms], variants=payload.variants
     )
     return DraftsOut(drafts=[DraftOut.of(d) for d in drafts])
 
@@ -28,11 +28,11 @@ def generate(request: HttpRequest, payload: GenerateIn) -> DraftsOut:
 @router.post("/generate/rewrite", response={200: DraftOut, **RESPONSES}, auth=AUTH)
 def rewrite(request: HttpRequest, payload: RewriteIn) -> DraftOut:
     draft = rewrite_text(
-        user_of(request), text=payload.text, instruction=payload.instruction, platform=payload.platform
+        actor_of(request), text=payload.text, instruction=payload.instruction, platform=payload.platform
     )
     return DraftOut.of(draft)
 
 
 @router.post("/generate/shorten", response={200: DraftOut, **RESPONSES}, auth=AUTH)
 def shorten(request: HttpRequest, payload: ShortenIn) -> DraftOut:
-    return DraftOut.of(shorten_text(user_of(request), text=payload.text, platform=payload.platform))
+    return DraftOut.of(shorten_text(actor_of(request), text=payload.text, platform=payload.platform))

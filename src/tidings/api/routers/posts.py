@@ -6,8 +6,7 @@ from typing import Annotated, cast
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Path, Query, Router, Status
 
-from tidings.accounts.models import User
-from tidings.api.auth import needs, user_of
+from tidings.api.auth import actor_of, needs
 from tidings.api.idempotency import HEADER, run_once
 from tidings.api.pagination import paginate
 from tidings.api.schemas import ERRORS, MAX_ID, ErrorOut
@@ -31,6 +30,7 @@ from tidings.api.times import to_utc
 from tidings.core.errors import Conflict, NotFound
 from tidings.posts import retry, services, unconfirmed
 from tidings.posts.models import PostTarget, TargetStatus
+from tidings.workspaces.models import Workspace
 
 router = Router(tags=["posts"])
 READ, WRITE = needs("posts:read"), needs("posts:write")
@@ -47,11 +47,11 @@ def create_post(
     idempotency_key: Annotated[str | None, Header(alias=HEADER, max_length=255)] = None,
 ) -> Status[object]:
     """A draft with one target per account. Send an Idempotency-Key to make a retried request safe."""
-    user = user_of(request)
+    actor = actor_of(request)
 
     def create() -> tuple[int, dict[str, object]]:
         post = services.create_post(
-            user,
+            actor,
             text=payload.text,
             link=payload.link,
             account_ids=payload.account_ids,
@@ -69,13 +69,13 @@ def create_post(
 
 @router.get("/posts", response={200: PostPage, **ERRORS}, auth=READ)
 def list_posts(request: HttpRequest, filters: Query[PostFilters]) -> dict[str, object]:
-    user = user_of(request)
+    workspace = actor_of(request).workspace
     posts = services.list_posts(
-        user,
+        workspace,
         status=filters.status,
         platform=filters.platform,
-        scheduled_after=to_utc(filters.scheduled_after, user, field="scheduled_after"),
-        scheduled_before=to_utc(filters.scheduled_before, user, field="scheduled_before"),
+        scheduled_after=to_utc(filters.scheduled_after, workspace, field="scheduled_after"),
+        scheduled_before=to_utc(filters.scheduled_before, workspace, field="scheduled_before"),
         search=filters.q,
     )
     return paginate(posts.prefetch_related("targets__attempt_history"), filters, PostOut.of)
@@ -83,7 +83,7 @@ def list_posts(request: HttpRequest, filters: Query[PostFilters]) -> dict[str, o
 
 @router.get("/posts/{post_id}", response={200: PostOut, **ERRORS}, auth=READ)
 def get_post(request: HttpRequest, post_id: PostId) -> PostOut:
-    return PostOut.of(services.get_post(user_of(request), post_id))
+    return PostOut.of(services.get_post(actor_of(request).workspace, post_id))
 
 
 @router.patch("/posts/{post_id}", response={200: PostOut, **CHANGE}, auth=WRITE)
@@ -91,7 +91,7 @@ def update_post(request: HttpRequest, post_id: PostId, payload: PostUpdateIn) ->
     """Edit the text, link, accounts, options, thread or first comment of a draft or scheduled post; fields left
     out stay as they are."""
     post = services.update_post(
-        user_of(request),
+        actor_of(request),
         post_id,
         text=payload.text,
         link=payload.link,
@@ -106,53 +106,53 @@ def update_post(request: HttpRequest, post_id: PostId, payload: PostUpdateIn) ->
 @router.post("/posts/{post_id}/schedule", response={200: PostOut, **CHANGE}, auth=WRITE)
 def schedule_post(request: HttpRequest, post_id: PostId, payload: ScheduleIn) -> PostOut:
     """Queue a draft, reserving one credit per target. A refusal keeps it a draft with the reason."""
-    user = user_of(request)
-    at = to_utc(payload.scheduled_at, user, field="scheduled_at")
+    actor = actor_of(request)
+    at = to_utc(payload.scheduled_at, actor.workspace, field="scheduled_at")
     assert at is not None
-    return PostOut.of(services.schedule_post(user, post_id, at=at))
+    return PostOut.of(services.schedule_post(actor, post_id, at=at))
 
 
 @router.post("/posts/{post_id}/reschedule", response={200: PostOut, **CHANGE}, auth=WRITE)
 def reschedule_post(request: HttpRequest, post_id: PostId, payload: ScheduleIn) -> PostOut:
-    user = user_of(request)
-    at = to_utc(payload.scheduled_at, user, field="scheduled_at")
+    actor = actor_of(request)
+    at = to_utc(payload.scheduled_at, actor.workspace, field="scheduled_at")
     assert at is not None
-    return PostOut.of(services.reschedule_post(user, post_id, at=at))
+    return PostOut.of(services.reschedule_post(actor, post_id, at=at))
 
 
 @router.post("/posts/{post_id}/unschedule", response={200: ChangedOut, **CHANGE}, auth=WRITE)
 def unschedule_post(request: HttpRequest, post_id: PostId) -> ChangedOut:
     """Back to a draft; the credits are released."""
-    return ChangedOut(post_id=post_id, targets_changed=services.unschedule_post(user_of(request), post_id))
+    return ChangedOut(post_id=post_id, targets_changed=services.unschedule_post(actor_of(request), post_id))
 
 
 @router.post("/posts/{post_id}/cancel", response={200: ChangedOut, **CHANGE}, auth=WRITE)
 def cancel_post(request: HttpRequest, post_id: PostId) -> ChangedOut:
     """Cancel what has not gone out yet; the credits are released."""
-    return ChangedOut(post_id=post_id, targets_changed=services.cancel_post(user_of(request), post_id))
+    return ChangedOut(post_id=post_id, targets_changed=services.cancel_post(actor_of(request), post_id))
 
 
 @router.delete("/posts/{post_id}", response={204: None, **CHANGE}, auth=WRITE)
 def delete_post(request: HttpRequest, post_id: PostId) -> Status[None]:
-    services.delete_post(user_of(request), post_id)
+    services.delete_post(actor_of(request), post_id)
     return Status(204, None)
 
 
 @router.get("/posts/{post_id}/targets", response={200: TargetList, **ERRORS}, auth=READ)
 def list_targets(request: HttpRequest, post_id: PostId) -> TargetList:
     """Each account's copy of the post, with its own status, attempts and outcome."""
-    post = services.get_post(user_of(request), post_id)
+    post = services.get_post(actor_of(request).workspace, post_id)
     return TargetList(items=[TargetOut.of(t) for t in post.targets.order_by("pk").prefetch_related("attempt_history")])
 
 
 @router.post("/posts/{post_id}/targets/{target_id}/retry", response={200: PostOut, **CHANGE}, auth=WRITE)
 def retry_target(request: HttpRequest, post_id: PostId, target_id: TargetId, payload: RetryIn) -> PostOut:
     """Schedule a failed or skipped target again (a new credit is reserved)."""
-    user = user_of(request)
-    at = to_utc(payload.scheduled_at, user, field="scheduled_at")
-    _target_of(user, post_id, target_id)
-    retry.retry_target(user, target_id, at=at)
-    return PostOut.of(services.get_post(user, post_id))
+    actor = actor_of(request)
+    at = to_utc(payload.scheduled_at, actor.workspace, field="scheduled_at")
+    _target_of(actor.workspace, post_id, target_id)
+    retry.retry_target(actor, target_id, at=at)
+    return PostOut.of(services.get_post(actor.workspace, post_id))
 
 
 @router.post("/posts/{post_id}/targets/{target_id}/went-out", response={200: PostOut, **CHANGE}, auth=WRITE)
@@ -160,39 +160,39 @@ def mark_went_out(
     request: HttpRequest, post_id: PostId, target_id: TargetId, payload: WentOutIn | None = None
 ) -> PostOut:
     """An unconfirmed target is on the platform: it becomes published and its credit is spent."""
-    user = user_of(request)
-    _target_of(user, post_id, target_id)
-    unconfirmed.mark_went_out(user, target_id, url=payload.url if payload else "")
-    return PostOut.of(services.get_post(user, post_id))
+    actor = actor_of(request)
+    _target_of(actor.workspace, post_id, target_id)
+    unconfirmed.mark_went_out(actor, target_id, url=payload.url if payload else "")
+    return PostOut.of(services.get_post(actor.workspace, post_id))
 
 
 @router.post("/posts/{post_id}/targets/{target_id}/did-not-go-out", response={200: PostOut, **CHANGE}, auth=WRITE)
 def mark_did_not_go_out(request: HttpRequest, post_id: PostId, target_id: TargetId) -> PostOut:
     """An unconfirmed target is not on the platform: it fails, its credit is released, and it can be retried."""
-    user = user_of(request)
-    _target_of(user, post_id, target_id)
-    unconfirmed.mark_did_not_go_out(user, target_id)
-    return PostOut.of(services.get_post(user, post_id))
+    actor = actor_of(request)
+    _target_of(actor.workspace, post_id, target_id)
+    unconfirmed.mark_did_not_go_out(actor, target_id)
+    return PostOut.of(services.get_post(actor.workspace, post_id))
 
 
 @router.post("/posts/{post_id}/targets/{target_id}/check", response={200: CheckOut, **CHANGE}, auth=WRITE)
 def check_target(request: HttpRequest, post_id: PostId, target_id: TargetId) -> CheckOut:
     """Ask the platform whether an unconfirmed target went out, and settle it when the answer is sure."""
-    user = user_of(request)
-    target = _target_of(user, post_id, target_id)
+    actor = actor_of(request)
+    target = _target_of(actor.workspace, post_id, target_id)
     # Asked first: for a target that has ended, the check answers its status, and "published" would read as found.
     result = target.status
     if target.status == TargetStatus.UNCONFIRMED:
-        result = unconfirmed.check_unconfirmed(target_id, user=user)
+        result = unconfirmed.check_unconfirmed(target_id, actor=actor)
     if target.status != TargetStatus.UNCONFIRMED or result not in CHECK_RESULTS:
         status = TargetStatus(result).label
         raise Conflict(f"Only a post whose outcome is unknown can be checked; this one is {status}.")
     return CheckOut(result=cast(CheckResult, result), target=TargetOut.of(PostTarget.objects.get(pk=target_id)))
 
 
-def _target_of(user: User, post_id: int, target_id: int) -> PostTarget:
-    """The target, when it belongs to this post of this user; otherwise as absent as a missing one."""
-    target = services.get_post(user, post_id).targets.filter(pk=target_id).first()
+def _target_of(workspace: Workspace, post_id: int, target_id: int) -> PostTarget:
+    """The target, when it belongs to this post of this workspace; otherwise as absent as a missing one."""
+    target = services.get_post(workspace, post_id).targets.filter(pk=target_id).first()
     if target is None:
         raise NotFound("No such target on this post.")
     return target

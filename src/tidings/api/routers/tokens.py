@@ -1,4 +1,5 @@
-"""API tokens: the one in use, the user's list, create (no more scopes or time than the caller's), revoke."""
+"""API tokens: the one in use, the person's tokens of this workspace, create (no more scopes or time than the
+caller's, in its workspace), revoke."""
 
 from typing import Annotated
 
@@ -6,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
 from tidings.api import queries
-from tidings.api.auth import needs, token_of, user_of
+from tidings.api.auth import actor_of, needs, token_of
 from tidings.api.pagination import paginate
 from tidings.api.schemas import ERRORS, MAX_ID, PageQuery
 from tidings.api.schemas.tokens import TokenCreatedOut, TokenCreateIn, TokenOut, TokenPage
@@ -26,7 +27,9 @@ def current_token(request: HttpRequest) -> object:
 
 @router.get("/tokens", response={200: TokenPage, **ERRORS}, auth=AUTH)
 def list_tokens(request: HttpRequest, page: Query[PageQuery]) -> dict[str, object]:
-    return paginate(queries.list_tokens(user_of(request)), page, TokenOut.of)
+    """Your tokens that act in this token's workspace."""
+    caller = token_of(request)
+    return paginate(queries.list_tokens(caller.user, workspace=caller.workspace), page, TokenOut.of)
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS}, auth=AUTH)
@@ -37,12 +40,12 @@ def create_api_token(request: HttpRequest, payload: TokenCreateIn) -> Status[Tok
     The new token cannot outlive or outrank this one: it expires no later than this token (a later `expires_at`,
     or none, is capped to this token's expiry: read `expires_at` in the answer), a scope this token lacks is
     refused with 403, and revoking this token revokes every token it minted, transitively."""
-    caller = token_of(request)
+    caller, actor = token_of(request), actor_of(request)
     token, secret = create_token(
-        caller.user,
+        actor,
         name=payload.name,
         scopes=payload.scopes,
-        expires_at=to_utc(payload.expires_at, caller.user, field="expires_at"),
+        expires_at=to_utc(payload.expires_at, actor.workspace, field="expires_at"),
         parent=caller,
     )
     return Status(201, TokenCreatedOut.of(token, token=secret))
@@ -50,5 +53,6 @@ def create_api_token(request: HttpRequest, payload: TokenCreateIn) -> Status[Tok
 
 @router.delete("/tokens/{token_id}", response={200: TokenOut, **ERRORS}, auth=AUTH)
 def revoke_api_token(request: HttpRequest, token_id: TokenId) -> object:
-    """Revoke one of your tokens at once (it may be the one in use), and every token it minted."""
-    return TokenOut.of(revoke_token(user_of(request), token_id))
+    """Revoke one of your tokens of this workspace at once (it may be the one in use), and every token it minted."""
+    caller = token_of(request)
+    return TokenOut.of(revoke_token(caller.user, token_id, workspace=caller.workspace))

@@ -23,7 +23,7 @@ class RuleIn(Input):
     schedule: str = Field(
         max_length=200,
         pattern=NO_NUL,
-        description="Five cron fields in your time zone, e.g. 0 9 * * 1-5; several separated by a semicolon "
+        description="Five cron fields in the workspace's time zone, e.g. 0 9 * * 1-5; several separated by a semicolon "
         "(0 9 * * 1,4; 30 12 * * 1,4).",
     )
     brief: BriefFields

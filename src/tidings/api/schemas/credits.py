@@ -100,7 +100,7 @@ class LedgerPage(Schema):
 
 
 class UsageQuery(Schema):
-    day: date | None = Field(None, description="A day in your time zone; today when omitted.")
+    day: date | None = Field(None, description="A day in the workspace's time zone; today when omitted.")
 
 
 class UsageOut(Schema):

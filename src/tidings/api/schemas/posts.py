@@ -11,7 +11,7 @@ from tidings.platforms.options import effective_options, options_help
 from tidings.posts.models import AttemptOutcome, Post, PostTarget, PublishAttempt, TargetStatus
 from tidings.posts.services import post_status
 
-TIME_HELP = "ISO 8601; without a UTC offset it is read in your own time zone."
+TIME_HELP = "ISO 8601; without a UTC offset it is read in the workspace's time zone."
 
 
 OPTIONS_HELP = f"This platform's options for the post, checked for the account's platform. {options_help()}"
@@ -154,6 +154,7 @@ class PostOut(Schema):
     scheduled_at: datetime | None
     draft_reason: str
     automation_rule_id: int | None
+    author_id: int | None = Field(description="The member who wrote it; none for a post an automation rule wrote.")
     created_at: datetime
     updated_at: datetime
     targets: list[TargetOut]
@@ -171,6 +172,7 @@ class PostOut(Schema):
             scheduled_at=post.scheduled_at,
             draft_reason=post.draft_reason,
             automation_rule_id=post.automation_rule_id,
+            author_id=post.author_id,
             created_at=post.created_at,
             updated_at=post.updated_at,
             targets=[TargetOut.of(t) for t in targets],

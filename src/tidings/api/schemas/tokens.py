@@ -21,7 +21,7 @@ class TokenCreateIn(Input):
     name: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
     scopes: list[Scope] = Field(min_length=1, max_length=20, description="At most the scopes of this token.")
     expires_at: IsoTime | None = Field(
-        None, description="ISO 8601; without an offset, in your time zone. At most this token's expiry."
+        None, description="ISO 8601; without an offset, in the workspace's time zone. At most this token's expiry."
     )
 
 
@@ -30,6 +30,7 @@ class TokenOut(Schema):
     name: str
     prefix: str = Field(description="The public part of the token, to recognise it.")
     scopes: list[str]
+    workspace_id: int = Field(description="The workspace the token acts in.")
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
@@ -43,6 +44,7 @@ class TokenOut(Schema):
             name=row.name,
             prefix=row.prefix,
             scopes=list(row.scopes),
+            workspace_id=row.workspace_id,
             created_at=row.created_at,
             last_used_at=row.last_used_at,
             expires_at=row.expires_at,
@@ -65,11 +67,11 @@ class TokenPage(Schema):
 
 class EventData(Input):
     """What each event needs: target_id for post/scheduled.process, rule_id for automation/rule.execute,
-    user_id for credits/check.low; nothing for the others."""
+    workspace_id for credits/check.low; nothing for the others."""
 
     target_id: Id | None = None
     rule_id: Id | None = None
-    user_id: Id | None = None
+    workspace_id: Id | None = None
 
 
 class EventIn(Input):

@@ -47,7 +47,7 @@ class WriterConfig:
 
     @property
     def public_only(self) -> bool:
-        """A user's own provider reaches only public addresses (see tidings.http); the operator's may be local."""
+        """A workspace's own provider reaches only public addresses (see tidings.http); the operator's may be local."""
         return self.source != "site"
 
 

@@ -1,5 +1,5 @@
-"""`automation/rule.execute`: write a rule's posts with the user's AI provider and schedule them (or hold them for
-the user's review)."""
+"""`automation/rule.execute`: write a rule's posts with its workspace's AI provider and schedule them (or hold them
+for review)."""
 
 from datetime import datetime
 from typing import Any

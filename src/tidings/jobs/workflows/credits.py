@@ -6,11 +6,11 @@ from typing import Any
 from dbos import DBOS
 from django.db import transaction
 
-from tidings.accounts.models import User
 from tidings.credits import alerts, renewal
 from tidings.credits.services import lock_workspace
 from tidings.jobs.models import JobStatus
 from tidings.jobs.workflows.steps import current_workflow_id, finish_job_log, orm_step, start_job_log
+from tidings.workspaces.models import Workspace
 
 BATCH = 1000
 
@@ -22,52 +22,53 @@ def _notify_expiring(now: datetime) -> int:
 
 @DBOS.workflow(name="credits/check.expiry")
 def check_credit_expiry(scheduled_at: datetime, context: Any = None) -> None:
-    """Warn users whose unused credits will expire at their renewal in the next three days."""
+    """Warn the workspaces whose unused credits will expire at their renewal in the next three days."""
     workflow_id = current_workflow_id()
     start_job_log("credits/check.expiry", workflow_id, {})
     warned = _notify_expiring(scheduled_at)
     finish_job_log(workflow_id, JobStatus.COMPLETED, result={"warned": warned})
 
 
-@orm_step("credits.due_users")
-def _due_users(now: datetime, after_id: int) -> list[int]:
-    due = User.objects.filter(next_credit_reset__lte=now, pk__gt=after_id).order_by("pk")
+@orm_step("credits.due_workspaces")
+def _due_workspaces(now: datetime, after_id: int) -> list[int]:
+    due = Workspace.objects.filter(next_credit_reset__lte=now, pk__gt=after_id).order_by("pk")
     return list(due.values_list("pk", flat=True)[:BATCH])
 
 
 @orm_step("credits.renew_batch")
-def _renew_batch(user_ids: list[int], now: datetime) -> int:
-    return sum(renewal.renew_credits(user_id, now=now) is not None for user_id in user_ids)
+def _renew_batch(workspace_ids: list[int], now: datetime) -> int:
+    return sum(renewal.renew_credits(workspace_id, now=now) is not None for workspace_id in workspace_ids)
 
 
 @DBOS.workflow(name="credits/reset.monthly")
 def reset_monthly_credits(scheduled_at: datetime, context: Any = None) -> None:
-    """Renew every user whose cycle is due, a checkpointed batch at a time; renewing is idempotent per cycle,
+    """Renew every workspace whose cycle is due, a checkpointed batch at a time; renewing is idempotent per cycle,
     so a batch that runs again after a crash changes nothing twice."""
     workflow_id = current_workflow_id()
     start_job_log("credits/reset.monthly", workflow_id, {})
     now = scheduled_at
     renewed, after_id = 0, 0
-    while batch := _due_users(now, after_id):
+    while batch := _due_workspaces(now, after_id):
         renewed += _renew_batch(batch, now)
         after_id = batch[-1]
     finish_job_log(workflow_id, JobStatus.COMPLETED, result={"renewed": renewed})
 
 
 @orm_step("credits.check_low")
-def _check_low(user_id: int) -> bool:
-    """Under the user's lock, as every other check: the once-per-cycle memo is read and written in one place."""
-    if not User.objects.filter(pk=user_id).exists():
+def _check_low(workspace_id: int) -> bool:
+    """Under the workspace's lock, as every other check: the once-per-cycle memo is read and written in one
+    place."""
+    if not Workspace.objects.filter(pk=workspace_id).exists():
         return False
     with transaction.atomic():
-        return alerts.check_low_credits(lock_workspace(user_id))
+        return alerts.check_low_credits(lock_workspace(workspace_id))
 
 
 @DBOS.workflow(name="credits/check.low")
 def check_low_credits(at: datetime, data: Any = None) -> None:
-    """Notify one user whose available credits fell to 20% of the monthly amount (once per cycle)."""
-    user_id = int((data or {})["user_id"])
+    """Notify one workspace whose available credits fell to 20% of the monthly amount (once per cycle)."""
+    workspace_id = int((data or {})["workspace_id"])
     workflow_id = current_workflow_id()
-    start_job_log("credits/check.low", workflow_id, {"user_id": user_id}, user_id=user_id)
-    notified = _check_low(user_id)
+    start_job_log("credits/check.low", workflow_id, {"workspace_id": workspace_id}, workspace_id=workspace_id)
+    notified = _check_low(workspace_id)
     finish_job_log(workflow_id, JobStatus.COMPLETED, result={"notified": notified})

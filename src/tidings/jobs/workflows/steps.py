@@ -32,10 +32,10 @@ def orm_step(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 @orm_step("job_log.start")
-def start_job_log(event: str, workflow_id: str, data: dict[str, Any], user_id: int | None = None) -> None:
+def start_job_log(event: str, workflow_id: str, data: dict[str, Any], workspace_id: int | None = None) -> None:
     log, created = JobLog.objects.get_or_create(
         workflow_id=workflow_id,
-        defaults={"event": event, "data": data, "user_id": user_id, "status": JobStatus.RUNNING},
+        defaults={"event": event, "data": data, "workspace_id": workspace_id, "status": JobStatus.RUNNING},
     )
     if not created:
         JobLog.objects.filter(pk=log.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())

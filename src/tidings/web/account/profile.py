@@ -1,4 +1,5 @@
-"""Profile and time zone, and which notifications are also emailed."""
+"""The person's profile with the time zone of the workspace they work in (its admins set it), and which
+notifications are also emailed."""
 
 from django import forms
 from django.contrib import messages
@@ -9,11 +10,12 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from tidings.accounts.services import set_notification_preferences, set_profile
-from tidings.workspaces.plan import set_time_zone
 from tidings.accounts.timezones import zone_choices
 from tidings.core.errors import DomainError
 from tidings.notifications.models import NotificationType
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting, signed_in
+from tidings.workspaces.plan import set_time_zone
+from tidings.workspaces.roles import Action
 
 
 class ProfileForm(forms.Form):
@@ -25,12 +27,15 @@ class ProfileForm(forms.Form):
         "or an offset such as +05:30 to search.",
     )
 
-    def __init__(self, *args: object, current_zone: str, **kwargs: object) -> None:
+    def __init__(self, *args: object, current_zone: str, zone_locked: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["time_zone"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = zone_choices(keep=current_zone)
         field.widget.attrs.update({"data-zone-picker": "", "autocomplete": "off"})
+        if zone_locked:  # shown, but the workspace's admins choose it: a posted value is ignored
+            field.disabled = True
+            field.help_text = "The workspace's zone: every time you pick and see is in it. Its admins choose it."
 
 
 class NotificationsForm(forms.Form):
@@ -46,13 +51,16 @@ class NotificationsForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_page(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    initial = {"first_name": user.first_name, "last_name": user.last_name, "time_zone": user.time_zone}
-    form = ProfileForm(request.POST or None, initial=initial, current_zone=user.time_zone)
+    actor = acting(request)
+    user, workspace = signed_in(request), actor.workspace
+    initial = {"first_name": user.first_name, "last_name": user.last_name, "time_zone": workspace.time_zone}
+    locked = not actor.may(Action.SETTINGS)
+    form = ProfileForm(request.POST or None, initial=initial, current_zone=workspace.time_zone, zone_locked=locked)
     if request.method == "POST" and form.is_valid():
         try:
             set_profile(user, first_name=form.cleaned_data["first_name"], last_name=form.cleaned_data["last_name"])
-            set_time_zone(user, time_zone=form.cleaned_data["time_zone"])
+            if not locked:
+                set_time_zone(actor, time_zone=form.cleaned_data["time_zone"])
         except DomainError as error:
             field = error.details.get("field")
             form.add_error(field if field in form.fields else None, error.message)

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from tidings.accounts.models import User
-from tidings.accounts.services import confirm_email_change, request_email_change
+from tidings.accounts.services import awaiting_confirmation, confirm_email_change, request_email_change
 from tidings.core.errors import DomainError
 from tidings.web.auth import signed_in, throttle
 
@@ -47,7 +47,12 @@ def _password_form(user: User, data: object = None) -> PasswordChangeForm:
 def _page(
     request: HttpRequest, *, email_form: forms.Form, password_form: forms.Form, status: int = 200
 ) -> HttpResponse:
-    context = {"email_form": email_form, "password_form": password_form, "section": "sign_in"}
+    context = {
+        "email_form": email_form,
+        "password_form": password_form,
+        "section": "sign_in",
+        "unconfirmed": awaiting_confirmation(signed_in(request)),
+    }
     return render(request, "web/settings/sign_in.html", context, status=status)
 
 

@@ -6,11 +6,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule, Review
 from tidings.automation.picker import DAY_NAMES, EVERY_HOURS, MAX_TIMES, WEEK, Mode, Picker, from_cron, to_cron
 from tidings.core.errors import InvalidInput
 from tidings.platforms.models import AccountStatus, SocialAccount
+from tidings.workspaces.models import Workspace
 
 BRIEF_FIELDS = ("topic", "tone", "audience", "call_to_action", "language", "link")
 PICKER_FIELDS = ("schedule_mode", "days", "times", "every", "start", "end", "cron")
@@ -160,11 +160,11 @@ class RuleForm(ScheduleForm):
     review = forms.ChoiceField(choices=Review.choices, widget=forms.RadioSelect, initial=Review.NONE)
     enabled = forms.BooleanField(required=False, initial=True, label="Active: run on this schedule")
 
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, workspace: Workspace, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["accounts"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = SocialAccount.objects.filter(user=user).exclude(status=AccountStatus.DISCONNECTED)
+        field.queryset = SocialAccount.objects.filter(workspace=workspace).exclude(status=AccountStatus.DISCONNECTED)
 
     def brief(self) -> dict[str, object]:
         data = self.cleaned_data

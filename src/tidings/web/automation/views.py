@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from tidings.accounts.models import User
 from tidings.automation import selectors
 from tidings.automation.models import AutomationRule
 from tidings.automation.picker import in_words
@@ -21,9 +20,11 @@ from tidings.automation.schedule import next_runs
 from tidings.automation.services import delete_rule, get_rule, run_rule_now, save_rule, set_rule_enabled
 from tidings.core.errors import DomainError
 from tidings.tiers.checks import can_use_automation
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
 from tidings.web.automation.forms import PICKER_FIELDS, RuleForm, ScheduleForm, rule_initial
 from tidings.web.composer.options import rule_forms
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import RoleTooLow
 
 # Where a refusal's field shows on the form (the service names it as the API does).
 FORM_FIELDS = {"account_ids": "accounts", "schedule": "schedule", "brief": "topic"}
@@ -33,15 +34,16 @@ DEFAULT_SCHEDULE = "0 9 * * 1-5"
 @login_required
 @require_GET
 def rules(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    return render(
-        request,
-        "web/automation.html",
-        {"rules": selectors.rules_for(user), "decision": can_use_automation(user), "zone": user.time_zone},
-    )
+    workspace = acting(request).workspace
+    context = {
+        "rules": selectors.rules_for(workspace),
+        "decision": can_use_automation(workspace),
+        "zone": workspace.time_zone,
+    }
+    return render(request, "web/automation.html", context)
 
 
-def schedule_preview(user: User, form: ScheduleForm) -> dict[str, Any]:
+def schedule_preview(workspace: Workspace, form: ScheduleForm) -> dict[str, Any]:
     """What the picker shows beside itself: the schedule in words, its cron and its next three runs, or what to fix."""
     if not form.is_bound:
         cron = form.initial.get("cron") or DEFAULT_SCHEDULE
@@ -50,20 +52,21 @@ def schedule_preview(user: User, form: ScheduleForm) -> dict[str, Any]:
     else:
         problems = [error for name in ("schedule", *PICKER_FIELDS) for error in form.errors.get(name, [])]
         return {"problem": problems[0] if problems else "Check the schedule."}
-    runs: list[datetime] = next_runs(cron, after=timezone.now(), time_zone=user.time_zone)
-    return {"cron": cron, "words": in_words(cron, user.time_zone), "runs": runs}
+    runs: list[datetime] = next_runs(cron, after=timezone.now(), time_zone=workspace.time_zone)
+    return {"cron": cron, "words": in_words(cron, workspace.time_zone), "runs": runs}
 
 
 @login_required
 def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
-    user = signed_in(request)
+    actor = acting(request)
+    workspace = actor.workspace
     try:
-        rule = get_rule(user, rule_id) if rule_id else None
+        rule = get_rule(workspace, rule_id) if rule_id else None
     except DomainError as missing:
         messages.error(request, missing.message)
         return redirect("automation")
-    form = RuleForm(user, request.POST or None, initial=rule_initial(rule))
-    # The options of each platform the user can post to, for every post the rule writes there.
+    form = RuleForm(workspace, request.POST or None, initial=rule_initial(rule))
+    # The options of each platform the workspace can post to, for every post the rule writes there.
     platforms = sorted({account.platform for account in form.fields["accounts"].queryset})  # type: ignore[attr-defined]
     stored = rule.platform_options if rule else None
     option_forms = rule_forms(platforms, data=request.POST or None, stored=stored)
@@ -71,7 +74,7 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and options_valid:
         try:
             saved = save_rule(
-                user,
+                actor,
                 name=form.cleaned_data["name"],
                 schedule=form.cleaned_data["schedule"],
                 brief=form.brief(),
@@ -81,6 +84,8 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                 platform_options={platform: options.options() for platform, options in option_forms.items()},
                 rule_id=rule.pk if rule else None,
             )
+        except RoleTooLow:
+            raise
         except DomainError as refusal:
             named = str(refusal.details.get("field") or "")
             field = FORM_FIELDS.get(named, named)
@@ -92,8 +97,8 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
         "form": form,
         "option_forms": option_forms,
         "rule": rule,
-        "preview": schedule_preview(user, form),
-        "zone": user.time_zone,
+        "preview": schedule_preview(workspace, form),
+        "zone": workspace.time_zone,
         **(_runs_context(rule, request.GET.get("run", "")) if rule else {}),
     }
     return render(request, "web/automation_rule.html", context)
@@ -103,10 +108,8 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
     """The picker's live preview, fetched by htmx as the schedule changes."""
-    user = signed_in(request)
-    return render(
-        request, "web/automation/schedule_preview.html", {"preview": schedule_preview(user, ScheduleForm(request.POST))}
-    )
+    preview = schedule_preview(acting(request).workspace, ScheduleForm(request.POST))
+    return render(request, "web/automation/schedule_preview.html", {"preview": preview})
 
 
 # The runs panel asks every two seconds while a run is under way, for five minutes at most (a run that takes
@@ -128,9 +131,9 @@ def _runs_context(rule: AutomationRule, workflow_id: str, polls: int = 0) -> dic
 @require_GET
 def runs(request: HttpRequest, rule_id: int) -> HttpResponse:
     """The rule's last run and history; while a "Run now" is under way the panel asks again every two seconds."""
-    user = signed_in(request)
+    workspace = acting(request).workspace
     try:
-        rule = selectors.rules_for(user).get(pk=rule_id)
+        rule = selectors.rules_for(workspace).get(pk=rule_id)
     except AutomationRule.DoesNotExist:
         raise Http404("No such automation rule.") from None
     polls = int(request.GET["n"]) if request.GET.get("n", "").isdigit() else 0
@@ -148,22 +151,24 @@ def _back(request: HttpRequest) -> str:
 @login_required
 @require_POST
 def rule_action(request: HttpRequest, rule_id: int, action: str) -> HttpResponse:
-    user = signed_in(request)
+    actor = acting(request)
     if action not in ("pause", "resume", "run", "delete"):
         raise Http404("No such action.")
     try:
-        rule = get_rule(user, rule_id)
+        rule = get_rule(actor.workspace, rule_id)
         if action in ("pause", "resume"):
-            set_rule_enabled(user, rule.pk, enabled=action == "resume")
+            set_rule_enabled(actor, rule.pk, enabled=action == "resume")
             messages.success(request, f"“{rule.name}” {'paused' if action == 'pause' else 'resumed'}.")
         elif action == "run":
-            workflow_id = run_rule_now(user, rule.pk)
+            workflow_id = run_rule_now(actor, rule.pk)
             messages.success(request, f"Running “{rule.name}” now: its post shows here in a moment.")
             return redirect(f"{reverse('automation-edit', args=[rule.pk])}?run={workflow_id}#runs")
         else:
-            delete_rule(user, rule.pk)
+            delete_rule(actor, rule.pk)
             messages.success(request, f"“{rule.name}” deleted. The posts it wrote stay in your queue.")
             return redirect("automation")
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
     return redirect(_back(request))

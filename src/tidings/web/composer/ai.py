@@ -13,7 +13,8 @@ from tidings.generation.services import generate_posts, rewrite_text, shorten_te
 from tidings.platforms.models import AccountStatus
 from tidings.platforms.rules import platform_name
 from tidings.tiers.checks import can_generate
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
+from tidings.workspaces.roles import RoleTooLow
 
 HASHTAGS = (
     "Add two to four relevant hashtags at the end, in the way this network uses them; keep the rest of the text "
@@ -25,9 +26,9 @@ KINDS = {"rewrite": "Rewritten", "shorten": "Shortened", "hashtags": "With hasht
 
 def _chosen_platforms(request: HttpRequest) -> list[str]:
     """The platforms of the chosen accounts that are connected: nothing is written for a platform without one."""
-    user = signed_in(request)
+    workspace = acting(request).workspace
     ids = [int(i) for i in request.POST.getlist("accounts") if i.isdigit()]
-    chosen = user.social_accounts.filter(pk__in=ids, status=AccountStatus.ACTIVE)
+    chosen = workspace.social_accounts.filter(pk__in=ids, status=AccountStatus.ACTIVE)
     return sorted(set(chosen.values_list("platform", flat=True)))
 
 
@@ -42,20 +43,20 @@ def _drafts(request: HttpRequest, drafts: list[Draft], *, kind: str = "") -> Htt
         }
         for d in drafts
     ]
-    user = signed_in(request)
-    return render(request, "web/partials/drafts.html", {"drafts": named, "generations": can_generate(user)})
+    generations = can_generate(acting(request).workspace)
+    return render(request, "web/partials/drafts.html", {"drafts": named, "generations": generations})
 
 
 def _refused(request: HttpRequest, message: str) -> HttpResponse:
-    user = signed_in(request)
-    return render(request, "web/partials/drafts.html", {"refusal": message, "generations": can_generate(user)})
+    generations = can_generate(acting(request).workspace)
+    return render(request, "web/partials/drafts.html", {"refusal": message, "generations": generations})
 
 
 @login_required
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
-    """Drafts from the user's AI provider for the chosen accounts' platforms, shown next to the composer."""
-    user = signed_in(request)
+    """Drafts from the workspace's AI provider for the chosen accounts' platforms, shown next to the composer."""
+    actor = acting(request)
     platforms = _chosen_platforms(request)
     brief = Brief(
         topic=request.POST.get("topic", ""),
@@ -65,7 +66,9 @@ def generate(request: HttpRequest) -> HttpResponse:
     try:
         if not platforms:
             raise InvalidInput("Choose the accounts first: each platform gets a draft that fits it.", field="accounts")
-        drafts = generate_posts(user, brief=brief, platforms=platforms)
+        drafts = generate_posts(actor, brief=brief, platforms=platforms)
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         return _refused(request, refusal.message)
     return _drafts(request, drafts)
@@ -75,7 +78,7 @@ def generate(request: HttpRequest) -> HttpResponse:
 @require_POST
 def revise(request: HttpRequest) -> HttpResponse:
     """The text of one network's tab rewritten for that network, shortened to fit it, or given hashtags."""
-    user = signed_in(request)
+    actor = acting(request)
     kind = request.POST.get("kind", "")
     platform = request.POST.get("platform", "")
     text = request.POST.get("revise_text", "")
@@ -85,10 +88,12 @@ def revise(request: HttpRequest) -> HttpResponse:
         if platform not in _chosen_platforms(request):
             raise InvalidInput("Choose an account on that network first.", field="platform")
         if kind == "shorten":
-            draft = shorten_text(user, text=text, platform=platform)
+            draft = shorten_text(actor, text=text, platform=platform)
         else:
             instruction = HASHTAGS if kind == "hashtags" else " ".join([ADAPT, request.POST.get("instruction", "")])
-            draft = rewrite_text(user, text=text, instruction=instruction.strip()[:500], platform=platform)
+            draft = rewrite_text(actor, text=text, instruction=instruction.strip()[:500], platform=platform)
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         return _refused(request, refusal.message)
     return _drafts(request, [draft], kind=KINDS[kind])

@@ -9,11 +9,11 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
-from tidings.accounts.models import User
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.rules import platform_name
 from tidings.tiers.checks import accounts_over_plan, over_plan_reason
 from tidings.web.composer.options import account_forms, first_problem
+from tidings.workspaces.models import Workspace
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm,application/pdf,.pdf"
 
@@ -84,26 +84,28 @@ class ComposeForm(forms.Form):
     # Parsed by the view, not by a DateTimeField: a wall-clock time that DST skips or repeats gets a clear refusal.
     when = forms.CharField(required=False, max_length=40)
 
-    def __init__(self, user: User, *args: Any, has_media: bool = False, **kwargs: Any) -> None:
+    def __init__(self, workspace: Workspace, *args: Any, has_media: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.workspace = workspace
         self.has_media = has_media
         field = self.fields["accounts"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
-        field.queryset = SocialAccount.objects.filter(user=user, status=AccountStatus.ACTIVE).order_by("platform", "pk")
+        field.queryset = SocialAccount.objects.filter(workspace=workspace, status=AccountStatus.ACTIVE).order_by(
+            "platform", "pk"
+        )
         self.shown = list(
-            SocialAccount.objects.filter(user=user)
+            SocialAccount.objects.filter(workspace=workspace)
             .exclude(status=AccountStatus.DISCONNECTED)
             .order_by("platform", "created_at", "pk")
         )
-        self.over_plan = accounts_over_plan(user)
+        self.over_plan = accounts_over_plan(workspace)
         # Each account's platform options, from its tab (`options.py`); a post's own when it opens for editing.
         data = self.data if self.is_bound else None
         self.option_forms = account_forms(self.shown, data=data, stored=self.initial.get("options"))
 
     def blocked_reason(self, account: SocialAccount) -> str:
         if account.pk in self.over_plan:
-            return over_plan_reason(self.user, account.platform)
+            return over_plan_reason(self.workspace, account.platform)
         if account.status != AccountStatus.ACTIVE:
             why = account.status_reason or account.get_status_display()
             return f"Reconnect it to post here ({why})."

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
 from tidings.credits.selectors import available_credits
 from tidings.platforms.base import Content, ThreadPart
@@ -23,6 +22,7 @@ from tidings.platforms.validation import validate_content
 from tidings.posts.models import IN_QUEUE, MediaAsset, MediaKind, Post
 from tidings.posts.publishing import media_item
 from tidings.tiers.checks import Decision, can_plan_post, can_schedule
+from tidings.workspaces.models import Workspace
 
 
 @dataclass(frozen=True)
@@ -64,11 +64,11 @@ class Preview:
         return urlsplit(self.link).hostname or self.link
 
 
-def media_items(user: User, info: list[dict[str, Any]]) -> tuple[MediaItem, ...]:
+def media_items(workspace: Workspace, info: list[dict[str, Any]]) -> tuple[MediaItem, ...]:
     """The composer's files as the platforms' rules see them: stored ones as stored, new ones as the browser read
     them (their content is checked for real once they are uploaded)."""
     ids = [int(i["id"]) for i in info if str(i.get("id", "")).isdigit()]
-    stored = {asset.pk: asset for asset in MediaAsset.objects.filter(user=user, pk__in=ids)}
+    stored = {asset.pk: asset for asset in MediaAsset.objects.filter(workspace=workspace, pk__in=ids)}
     items = []
     for item in info:
         if str(item.get("id", "")).isdigit():
@@ -212,7 +212,12 @@ class Budget:
 
 
 def build_budget(
-    user: User, accounts: list[SocialAccount], *, media: tuple[MediaItem, ...], at: datetime | None, post: Post | None
+    workspace: Workspace,
+    accounts: list[SocialAccount],
+    *,
+    media: tuple[MediaItem, ...],
+    at: datetime | None,
+    post: Post | None,
 ) -> Budget:
     """Credits needed (a video credit per account when a video is attached) against what is available, counting
     what this post already holds; the queue's room; and each platform's posts on the chosen day (today when none)."""
@@ -231,15 +236,15 @@ def build_budget(
     days = [
         DayRoom(
             platform,
-            when.astimezone(user.zone).date(),
-            can_plan_post(user, platform=platform, at=when, adding=count, excluding=target_ids),
+            when.astimezone(workspace.zone).date(),
+            can_plan_post(workspace, platform=platform, at=when, adding=count, excluding=target_ids),
         )
         for platform, count in sorted(per_platform.items())
     ]
     return Budget(
         balance=balance,
         needed=len(accounts),
-        available=available_credits(user, balance) + held,
-        queue=can_schedule(user, adding=0 if in_queue else 1),
+        available=available_credits(workspace, balance) + held,
+        queue=can_schedule(workspace, adding=0 if in_queue else 1),
         days=days,
     )

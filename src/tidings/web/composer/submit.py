@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from tidings.accounts.models import User
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.credits.errors import InsufficientCredits
 from tidings.posts.media import arrange_media, attach_media, remove_media
@@ -25,6 +24,8 @@ from tidings.tiers.services import TierLimitReached
 from tidings.web.composer.forms import ComposeForm
 from tidings.web.composer.thread import media_parts, posted, save_thread_media, thread_texts
 from tidings.web.composer.timing import Timing, on_day, read_time
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
 
 # "Publish now" goes through the queue like any post: the dispatcher picks it up within seconds.
 NOW_DELAY = timedelta(seconds=5)
@@ -43,14 +44,14 @@ class Refusal:
     links: list[tuple[str, str]] = field(default_factory=list)
 
 
-def way_forward(user: User, refusal: DomainError, *, raw_when: str) -> Refusal:
+def way_forward(workspace: Workspace, refusal: DomainError, *, raw_when: str) -> Refusal:
     """The refusal with a way out: a corrected time, the queue, the plan page, the connections page."""
     found = Refusal(refusal.message, where=str(refusal.details.get("field", "")))
     if isinstance(refusal, TierLimitReached):
         decision = refusal.decision
         if decision.next_open_day:
             found.where = "when"
-            value = on_day(user, raw_when, date.fromisoformat(decision.next_open_day))
+            value = on_day(workspace, raw_when, date.fromisoformat(decision.next_open_day))
             found.suggestion, found.suggestion_label = value, Timing(value).suggestion_label
         if decision.check == "can_schedule":
             found.links.append(("Open the queue", reverse("queue")))
@@ -62,17 +63,17 @@ def way_forward(user: User, refusal: DomainError, *, raw_when: str) -> Refusal:
         found.links += [("Manage accounts", "/connections/"), ("See plans and limits", reverse("plan"))]
     elif found.where in ("when", "scheduled_at"):
         found.where = "when"
-        timing = read_time(user, raw_when)
+        timing = read_time(workspace, raw_when)
         found.suggestion, found.suggestion_label = timing.suggestion, timing.suggestion_label
     elif found.where in ("account_ids",):
         found.where = "accounts"
     return found
 
 
-def create_from(user: User, form: ComposeForm) -> Post:
+def create_from(actor: Actor, form: ComposeForm) -> Post:
     data = form.cleaned_data
     return create_post(
-        user,
+        actor,
         text=data["text"],
         account_ids=[a.pk for a in data["accounts"]],
         link=data["link"],
@@ -83,15 +84,15 @@ def create_from(user: User, form: ComposeForm) -> Post:
     )
 
 
-def save_content(user: User, post: Post, form: ComposeForm) -> None:
+def save_content(actor: Actor, post: Post, form: ComposeForm) -> None:
     """The text, accounts, thread and comment. Files taken off go first, so a post of the thread taken out with
     its files leaves none behind; the thread's stored files follow their posts as reordered."""
     data = form.cleaned_data
     removed = set(form.media_plan().remove)
-    for asset in MediaAsset.objects.filter(user=user, post=post, pk__in=removed):
-        remove_media(user, asset.pk)
+    for asset in MediaAsset.objects.filter(workspace=actor.workspace, post=post, pk__in=removed):
+        remove_media(actor, asset.pk)
     update_post(
-        user,
+        actor,
         post.pk,
         text=data["text"],
         link=data["link"],
@@ -104,14 +105,14 @@ def save_content(user: User, post: Post, form: ComposeForm) -> None:
     )
 
 
-def save_media(user: User, post: Post, form: ComposeForm, uploads: list) -> None:
+def save_media(actor: Actor, post: Post, form: ComposeForm, uploads: list) -> None:
     """Stored files taken off, new ones added, then every file put in the composer's order with its description."""
     plan = form.media_plan()
-    for asset in MediaAsset.objects.filter(user=user, post=post, pk__in=plan.remove):
-        remove_media(user, asset.pk)
+    for asset in MediaAsset.objects.filter(workspace=actor.workspace, post=post, pk__in=plan.remove):
+        remove_media(actor, asset.pk)
     added: list[MediaAsset] = []
     if uploads:
-        added = attach_media(user, post.pk, uploads=uploads, alt_text=form.cleaned_data.get("alt_text", ""))
+        added = attach_media(actor, post.pk, uploads=uploads, alt_text=form.cleaned_data.get("alt_text", ""))
     alt_texts = {pk: text for pk, text in plan.stored_alt.items() if pk not in plan.remove}
     for asset, alt in zip(added, plan.new_alt, strict=False):
         if alt.strip():
@@ -124,40 +125,40 @@ def save_media(user: User, post: Post, form: ComposeForm, uploads: list) -> None
         elif token[0] == "n" and number < len(added):
             order.append(added[number].pk)
     if alt_texts or order:
-        arrange_media(user, post.pk, order=order, alt_texts=alt_texts)
-    save_thread_media(user, post, posted(form.data), form.files)
+        arrange_media(actor, post.pk, order=order, alt_texts=alt_texts)
+    save_thread_media(actor, post, posted(form.data), form.files)
 
 
-def place(user: User, post: Post, *, action: str, raw_when: str) -> str:
+def place(actor: Actor, post: Post, *, action: str, raw_when: str) -> str:
     """Put the post where the pressed button says: in the queue at the time (or now), or back among the drafts.
     Returns what to tell the user; raises the refusal, the post staying as it is (a new one a draft with the reason)."""
     statuses = set(post.targets.values_list("status", flat=True))
     if action == "draft":
         if statuses - {TargetStatus.DRAFT}:
-            unschedule_post(user, post.pk)
+            unschedule_post(actor, post.pk)
         return "Saved as a draft."
     if action == "save":
-        timing = read_time(user, raw_when)
+        timing = read_time(actor.workspace, raw_when)
         if TargetStatus.SCHEDULED not in statuses or timing.at in (None, post.scheduled_at):
             return "Saved."
         action = "schedule"
-    at = _at(user, post, action=action, raw_when=raw_when)
+    at = _at(actor, post, action=action, raw_when=raw_when)
     if TargetStatus.SCHEDULED in statuses and at != post.scheduled_at:
-        reschedule_post(user, post.pk, at=at)
+        reschedule_post(actor, post.pk, at=at)
     if statuses & set(READY):
         post.refresh_from_db()
         if post.targets.filter(status__in=READY).exists():
-            schedule_post(user, post.pk, at=at)
+            schedule_post(actor, post.pk, at=at)
     return "Publishing now: it goes out within a minute." if action == "now" else "Scheduled."
 
 
-def _at(user: User, post: Post, *, action: str, raw_when: str) -> datetime:
+def _at(actor: Actor, post: Post, *, action: str, raw_when: str) -> datetime:
     if action == "now":
         return timezone.now() + NOW_DELAY
-    timing = read_time(user, raw_when)
+    timing = read_time(actor.workspace, raw_when)
     if timing.at is None or timing.problem:
         refusal = InvalidInput(timing.problem or "Pick a date and time to schedule the post.", field="when")
         if not post.targets.filter(status=TargetStatus.SCHEDULED).exists():
-            remember_refusal(user, post.pk, refusal)
+            remember_refusal(actor, post.pk, refusal)
         raise refusal
     return timing.at

@@ -15,12 +15,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from tidings.accounts.models import User
 from tidings.platforms.base import ThreadPart
 from tidings.platforms.media import MediaItem
 from tidings.posts.media import attach_media
 from tidings.posts.models import MediaAsset, Post
 from tidings.posts.publishing import media_item
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
 
 _SLOT = re.compile(r"^[a-z0-9]{1,12}$")
 MAX_SLOTS = 24
@@ -55,11 +56,11 @@ def media_parts(data: QueryDict, *, removed: set[int]) -> dict[int, int]:
     return parts
 
 
-def editor_slots(user: User, post: Post | None, data: QueryDict | None) -> list[Slot]:
+def editor_slots(workspace: Workspace, post: Post | None, data: QueryDict | None) -> list[Slot]:
     """The posts to show in the editor: as submitted (after a refusal), else as the post keeps them."""
     if data is not None:
         stored_ids = {int(v) for slot in slots_in(data) for v in data.getlist(f"thread_media_{slot}") if v.isdigit()}
-        stored = {a.pk: a for a in MediaAsset.objects.filter(user=user, pk__in=stored_ids)}
+        stored = {a.pk: a for a in MediaAsset.objects.filter(workspace=workspace, pk__in=stored_ids)}
         return [
             Slot(
                 slot,
@@ -83,22 +84,24 @@ def posted(data: Mapping[str, Any]) -> QueryDict:
     return data
 
 
-def save_thread_media(user: User, post: Post, data: QueryDict, files: MultiValueDict[str, UploadedFile] | None) -> None:
+def save_thread_media(
+    actor: Actor, post: Post, data: QueryDict, files: MultiValueDict[str, UploadedFile] | None
+) -> None:
     """New files of each post of the thread, attached to that post (its order in the thread as saved)."""
     if files is None:
         return
     for number, slot in enumerate(slots_in(data), start=1):
         uploads = files.getlist(f"thread_files_{slot}")
         if uploads:
-            attach_media(user, post.pk, uploads=uploads, part=number)
+            attach_media(actor, post.pk, uploads=uploads, part=number)
 
 
-def preview_parts(user: User, data: QueryDict) -> tuple[ThreadPart, ...]:
+def preview_parts(workspace: Workspace, data: QueryDict) -> tuple[ThreadPart, ...]:
     """The thread as the previews check it: each post's text and its stored files (new ones are checked once
     uploaded)."""
     slots = slots_in(data)
     ids = {int(v) for slot in slots for v in data.getlist(f"thread_media_{slot}") if v.isdigit()}
-    stored = {a.pk: media_item(a) for a in MediaAsset.objects.filter(user=user, pk__in=ids)}
+    stored = {a.pk: media_item(a) for a in MediaAsset.objects.filter(workspace=workspace, pk__in=ids)}
     parts = []
     for slot in slots:
         values = [int(v) for v in data.getlist(f"thread_media_{slot}") if v.isdigit()]

@@ -1,5 +1,5 @@
 """The TikTok part of an account's tab: what the creator may post, asked of TikTok when the tab is drawn (htmx),
-shown with the user's choices kept, as the Content Sharing Guidelines ask."""
+shown with the choices made kept, as the Content Sharing Guidelines ask."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from tidings.core.errors import DomainError
 from tidings.platforms.creator import fetch_creator_info
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
 from tidings.web.composer.options import TikTokForm
 
 
@@ -16,11 +16,11 @@ from tidings.web.composer.options import TikTokForm
 @require_POST
 def creator(request: HttpRequest, account_id: int) -> HttpResponse:
     """The creator's nickname, privacy levels and interaction switches, with what the composer holds for them."""
-    user = signed_in(request)
+    workspace = acting(request).workspace
     form = TikTokForm(request.POST, prefix=f"opt-{account_id}")
     context: dict[str, object] = {"opts": form, "account_id": account_id}
     try:
-        context["creator"] = fetch_creator_info(user, account_id)
+        context["creator"] = fetch_creator_info(workspace, account_id)
     except DomainError as refusal:
         context["problem"] = refusal.message
     return render(request, "web/composer/tiktok_creator.html", context)

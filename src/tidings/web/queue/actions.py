@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from tidings.accounts.models import User
 from tidings.accounts.timezones import local_to_utc
 from tidings.core.errors import DomainError, InvalidInput, NotFound
 from tidings.platforms.rules import platform_name
@@ -20,7 +19,10 @@ from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.retry import retry_target
 from tidings.posts.services import cancel_post, delete_post, reschedule_post, schedule_post, unschedule_post
 from tidings.posts.unconfirmed import check_unconfirmed, mark_did_not_go_out, mark_went_out
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import RoleTooLow
 
 
 def back(request: HttpRequest) -> HttpResponse:
@@ -31,45 +33,47 @@ def back(request: HttpRequest) -> HttpResponse:
     return redirect("queue")
 
 
-def local_time(user: User, raw: str, *, field: str = "when") -> datetime:
-    """A minute in the user's zone from a datetime-local field, in UTC; DST gaps and repeats are refused."""
+def local_time(workspace: Workspace, raw: str, *, field: str = "when") -> datetime:
+    """A minute in the workspace's zone from a datetime-local field, in UTC; DST gaps and repeats are refused."""
     try:
         local = datetime.strptime(raw.strip(), "%Y-%m-%dT%H:%M")  # noqa: DTZ007 - wall-clock time, zoned below
     except ValueError:
         raise InvalidInput("Pick a date and a time.", field=field) from None
-    return local_to_utc(local, user.time_zone, field=field)
+    return local_to_utc(local, workspace.time_zone, field=field)
 
 
 @login_required
 @require_POST
 def post_action(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
-    """Schedule, reschedule, cancel, unschedule, duplicate or delete one of the user's posts."""
-    user = signed_in(request)
+    """Schedule, reschedule, cancel, unschedule, duplicate or delete one of the workspace's posts."""
+    actor = acting(request)
     try:
         if action in ("schedule", "reschedule"):
             mover = schedule_post if action == "schedule" else reschedule_post
-            mover(user, post_id, at=local_time(user, request.POST.get("when", "")))
+            mover(actor, post_id, at=local_time(actor.workspace, request.POST.get("when", "")))
             messages.success(request, "Scheduled." if action == "schedule" else "Rescheduled.")
         elif action == "cancel":
-            cancel_post(user, post_id)
+            cancel_post(actor, post_id)
             messages.success(request, "Cancelled; its credits are back.")
         elif action == "unschedule":
-            unschedule_post(user, post_id)
+            unschedule_post(actor, post_id)
             messages.success(request, "Moved back to drafts; its credits are back.")
         elif action == "delete":
-            delete_post(user, post_id)
+            delete_post(actor, post_id)
             messages.success(request, "Deleted.")
         elif action == "duplicate":
-            return _duplicate(request, user, post_id)
+            return _duplicate(request, actor, post_id)
         else:
             messages.error(request, "Unknown action.")
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
     return back(request)
 
 
-def _duplicate(request: HttpRequest, user: User, post_id: int) -> HttpResponse:
-    copy = duplicate_post(user, post_id)
+def _duplicate(request: HttpRequest, actor: Actor, post_id: int) -> HttpResponse:
+    copy = duplicate_post(actor, post_id)
     files = copy.post.media.count()
     said = "Duplicated as a new draft" + (f", with its {files} file{'s' if files != 1 else ''}" if files else "") + "."
     if copy.left_out:
@@ -83,10 +87,12 @@ def _duplicate(request: HttpRequest, user: User, post_id: int) -> HttpResponse:
 @require_POST
 def retry(request: HttpRequest, target_id: int) -> HttpResponse:
     """Send a failed or skipped target again now (a credit is reserved again)."""
-    user = signed_in(request)
+    actor = acting(request)
     try:
-        retry_target(user, target_id)
+        retry_target(actor, target_id)
         messages.success(request, "Queued again; it goes out within seconds.")
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
     return back(request)
@@ -104,31 +110,33 @@ CHECKED = {
 def resolve(request: HttpRequest, target_id: int, action: str) -> HttpResponse:
     """Settle a target whose send got no answer: the user says it went out (with its address, if they have it)
     or did not, or asks the platform to look."""
-    user = signed_in(request)
+    actor = acting(request)
     try:
         if action == "went-out":
-            target = mark_went_out(user, target_id, url=request.POST.get("url", ""))
+            target = mark_went_out(actor, target_id, url=request.POST.get("url", ""))
             messages.success(request, f"Marked as published on {platform_name(target.platform)}; its credit is spent.")
         elif action == "did-not-go-out":
-            mark_did_not_go_out(user, target_id)
+            mark_did_not_go_out(actor, target_id)
             messages.success(request, "Marked as not published; its credit is back. Retry it when you like.")
         elif action == "check":
-            _check(request, user, target_id)
+            _check(request, actor, target_id)
         else:
             messages.error(request, "Unknown action.")
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
     return back(request)
 
 
-def _check(request: HttpRequest, user: User, target_id: int) -> None:
-    target = PostTarget.objects.filter(pk=target_id, post__user=user).first()
+def _check(request: HttpRequest, actor: Actor, target_id: int) -> None:
+    target = PostTarget.objects.filter(pk=target_id, post__workspace=actor.workspace).first()
     if target is None:
         raise NotFound("No such post target.")
     # Asked first: for a target that has ended, the check answers its status, and "published" would read as found.
     result = target.status
     if target.status == TargetStatus.UNCONFIRMED:
-        result = check_unconfirmed(target_id, user=user)
+        result = check_unconfirmed(target_id, actor=actor)
     if target.status != TargetStatus.UNCONFIRMED or result not in CHECKED:
         label = TargetStatus(result).label
         messages.error(request, f"Only a post whose outcome is unknown can be checked; this one is {label}.")

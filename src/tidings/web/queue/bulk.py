@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 from tidings.core.errors import DomainError, InvalidInput
 from tidings.posts.bulk import Outcome, delete_posts, reschedule_posts, unschedule_posts
 from tidings.posts.models import Post
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
 from tidings.web.queue.actions import back, local_time
 from tidings.web.queue.page import REPORT
+from tidings.workspaces.roles import RoleTooLow
 
 # Per action: what was done to a post, and the summary's verb.
 DONE = {
@@ -27,22 +28,24 @@ DONE = {
 @login_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
+    actor = acting(request)
     action = request.POST.get("action", "")
     ids = [int(pk) for pk in request.POST.getlist("posts") if pk.isdigit()]
-    texts = dict(Post.objects.filter(user=user, pk__in=ids).values_list("pk", "text"))
+    texts = dict(Post.objects.filter(workspace=actor.workspace, pk__in=ids).values_list("pk", "text"))
     try:
         if action == "reschedule":
             if request.POST.get("mode") == "shift":
-                outcomes = reschedule_posts(user, ids, shift_days=_days(request.POST.get("days", "")))
+                outcomes = reschedule_posts(actor, ids, shift_days=_days(request.POST.get("days", "")))
             else:
-                outcomes = reschedule_posts(user, ids, at=local_time(user, request.POST.get("when", "")))
+                outcomes = reschedule_posts(actor, ids, at=local_time(actor.workspace, request.POST.get("when", "")))
         elif action == "unschedule":
-            outcomes = unschedule_posts(user, ids)
+            outcomes = unschedule_posts(actor, ids)
         elif action == "delete":
-            outcomes = delete_posts(user, ids)
+            outcomes = delete_posts(actor, ids)
         else:
             raise InvalidInput("Choose what to do with the selected posts.", field="action")
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
         return back(request)

@@ -18,7 +18,7 @@ from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import platform_name
 from tidings.posts.selectors import VIEWS, QueueFilter, queue_counts, queue_posts
 from tidings.posts.unconfirmed import can_check
-from tidings.web.auth import signed_in
+from tidings.web.auth import acting
 
 PER_PAGE = 20
 LABELS = {
@@ -33,7 +33,7 @@ REPORT = "queue_report"
 
 
 def read_filters(query: QueryDict) -> QueueFilter:
-    """The filters in the address; anything unknown is ignored (an account of another user simply matches none)."""
+    """The filters in the address; anything unknown is ignored (an account of another workspace simply matches none)."""
     show = query.get("show", "")
     account = query.get("account", "")
     platform = query.get("platform", "")
@@ -63,11 +63,11 @@ def address(filters: QueueFilter, **changes: Any) -> str:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
+    workspace = acting(request).workspace
     filters = read_filters(request.GET)
-    page = Paginator(queue_posts(user, filters), PER_PAGE).get_page(request.GET.get("page"))
-    counts = queue_counts(user, filters)
-    accounts = list(SocialAccount.objects.filter(user=user).order_by("platform", "handle", "pk"))
+    page = Paginator(queue_posts(workspace, filters), PER_PAGE).get_page(request.GET.get("page"))
+    counts = queue_counts(workspace, filters)
+    accounts = list(SocialAccount.objects.filter(workspace=workspace).order_by("platform", "handle", "pk"))
     context = {
         "filters": filters,
         "page": page,
@@ -79,7 +79,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "accounts": accounts,
         "platforms": sorted({a.platform for a in accounts}, key=platform_name),
         "checkable": {platform for platform in Platform.values if can_check(platform)},
-        "time_zone": user.time_zone,
+        "time_zone": workspace.time_zone,
         "report": _report(request),
         "clear_url": address(QueueFilter(show=filters.show)),
     }

@@ -7,11 +7,12 @@ from tidings.accounts.models import User
 from tidings.api.scopes import SCOPES
 from tidings.api.services import create_token
 from tidings.core.errors import DomainError
+from tidings.workspaces.services import acting_alone
 
 
 class Command(BaseCommand):
     help = (
-        "Create an API token and print its secret (shown this once), e.g. "
+        "Create an API token acting in the user's own workspace and print its secret (shown this once), e.g. "
         "tidings create-token alice --name scheduler --scope posts:read --scope posts:write."
     )
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         assert isinstance(scopes, list)
         try:
             token, secret = create_token(
-                user,
+                acting_alone(user),
                 name=str(options["name"]),
                 scopes=scopes,
                 expires_at=timezone.now() + timedelta(days=days) if isinstance(days, int) else None,

@@ -7,7 +7,7 @@ from tidings.jobs.events import EVENTS, send
 
 
 class Command(BaseCommand):
-    help = "Start a job by its event name, e.g. tidings send-event credits/check.low --data '{\"user_id\": 1}'."
+    help = "Start a job by its event name, e.g. tidings send-event credits/check.low --data '{\"workspace_id\": 1}'."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", choices=sorted(EVENTS))
