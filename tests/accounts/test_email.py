@@ -7,6 +7,7 @@ import time_machine
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import awaiting_confirmation, confirm_email, confirmation_token, create_user
 from tidings.core.errors import Conflict, InvalidInput
@@ -40,29 +41,27 @@ def test_the_database_refuses_a_second_account_with_the_same_email_in_any_case()
 
 def test_an_unconfirmed_user_has_no_credits_and_no_cycle_that_renews() -> None:
     erin = create_user("erin", password=PASSWORD, email="erin@example.com", email_confirmed=False)
-    assert (erin.credits, awaiting_confirmation(erin)) == (0, True)
-    assert not CreditLedgerEntry.objects.filter(user=erin).exists()
+    assert (workspace_of(erin).credits, awaiting_confirmation(erin)) == (0, True)
+    assert not CreditLedgerEntry.objects.filter(workspace=workspace_of(erin)).exists()
     # Months later the monthly renewal still passes them by.
     assert renew_due_workspaces(now=timezone.now() + timedelta(days=95)) == 0
-    erin.refresh_from_db()
-    assert erin.credits == 0
-    assert not CreditLedgerEntry.objects.filter(user=erin).exists()
+    assert workspace_of(erin).credits == 0
+    assert not CreditLedgerEntry.objects.filter(workspace=workspace_of(erin)).exists()
 
 
 def test_confirming_starts_the_cycle_and_grants_the_plans_credits_once() -> None:
     erin = create_user("erin", password=PASSWORD, email="erin@example.com", tier=Tier.PRO, email_confirmed=False)
     token = confirmation_token(erin)
     confirmed = confirm_email(token)
-    assert (confirmed.credits, awaiting_confirmation(confirmed)) == (500, False)
-    assert confirmed.next_credit_reset.month != confirmed.last_credit_reset.month
+    assert (workspace_of(confirmed).credits, awaiting_confirmation(confirmed)) == (500, False)
+    assert workspace_of(confirmed).next_credit_reset.month != workspace_of(confirmed).last_credit_reset.month
     with pytest.raises(Conflict, match="confirmed already"):
         confirm_email(token)
     with pytest.raises(Conflict):
         confirm_email(confirmation_token(confirmed))
-    grants = CreditLedgerEntry.objects.filter(user=erin, balance="credits")
+    grants = CreditLedgerEntry.objects.filter(workspace=workspace_of(erin), balance="credits")
     assert [(g.kind, g.amount, g.balance_after) for g in grants] == [(LedgerKind.GRANT, 500, 500)]
-    erin.refresh_from_db()
-    assert erin.credits == 500
+    assert workspace_of(erin).credits == 500
 
 
 def test_an_expired_tampered_or_stale_token_is_refused_and_grants_nothing() -> None:
@@ -78,9 +77,8 @@ def test_an_expired_tampered_or_stale_token_is_refused_and_grants_nothing() -> N
     User.objects.filter(pk=erin.pk).update(email="erin@elsewhere.example")
     with pytest.raises(InvalidInput, match="not valid"):
         confirm_email(token)
-    erin.refresh_from_db()
-    assert (erin.credits, awaiting_confirmation(erin)) == (0, True)
-    assert not CreditLedgerEntry.objects.filter(user=erin).exists()
+    assert (workspace_of(erin).credits, awaiting_confirmation(erin)) == (0, True)
+    assert not CreditLedgerEntry.objects.filter(workspace=workspace_of(erin)).exists()
 
 
 def test_before_confirming_no_renewal_date_is_shown_anywhere() -> None:
@@ -97,6 +95,5 @@ def test_before_confirming_no_renewal_date_is_shown_anywhere() -> None:
         assert "when you confirm your email address" in html
     assert Api(token(user)).get("/credits").json()["next_renewal_at"] is None
     confirm_email(confirmation_token(user))
-    user.refresh_from_db()
     renews = Api(token(user)).get("/credits").json()["next_renewal_at"]
-    assert renews.startswith(user.next_credit_reset.strftime("%Y-%m-%dT%H:%M:%S"))
+    assert renews.startswith(workspace_of(user).next_credit_reset.strftime("%Y-%m-%dT%H:%M:%S"))

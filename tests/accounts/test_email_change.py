@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.conftest import make_user
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import confirm_email_change, request_email_change
 from tidings.core.errors import Conflict, InvalidInput
@@ -93,9 +94,15 @@ def test_an_expired_or_tampered_link_is_refused() -> None:
 def test_proving_a_new_address_before_the_first_confirms_the_account() -> None:
     """Signed up with a mistyped address: the new one, once proven, starts the first credit cycle, once."""
     dana = make_user("dana", Tier.FREE, email="dana@exmaple.com", email_confirmed=False)
-    assert (dana.credits, dana.awaiting_email_confirmation) == (0, True)
+    assert (workspace_of(dana).credits, workspace_of(dana).awaiting_first_cycle) == (0, True)
     request_email_change(dana, new_email="dana@example.com", link=link)
     dana = confirm_email_change(sent_token())
-    assert (dana.email, dana.credits, dana.awaiting_email_confirmation) == ("dana@example.com", 10, False)
-    grants = CreditLedgerEntry.objects.filter(user=dana, balance="credits").values_list("kind", "amount")
+    assert (dana.email, workspace_of(dana).credits, workspace_of(dana).awaiting_first_cycle) == (
+        "dana@example.com",
+        10,
+        False,
+    )
+    grants = CreditLedgerEntry.objects.filter(workspace=workspace_of(dana), balance="credits").values_list(
+        "kind", "amount"
+    )
     assert list(grants) == [(LedgerKind.GRANT, 10)]

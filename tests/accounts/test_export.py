@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.states import bring_to
+from tests.support.workspaces import owner
 from tidings.accounts.export import FORMAT, export_user_data
 from tidings.api.services import create_token
 from tidings.generation.config import save_provider_config
@@ -26,8 +27,8 @@ def test_the_export_holds_the_users_data_and_no_secrets(django_assert_max_num_qu
     sent = create_scheduled_post(bob, [account], text="Out already", days=2)
     bring_to(sent.targets.get(), TargetStatus.PUBLISHED)
     notify(bob, type=NotificationType.POST_FAILED, title="A post failed", message="Server trouble")
-    _, token_secret = create_token(bob, name="script", scopes=["posts:read"])
-    save_provider_config(bob, kind="openai", model="gpt-4o-mini", api_key="sk-very-secret")
+    _, token_secret = create_token(owner(bob), name="script", scopes=["posts:read"])
+    save_provider_config(owner(bob), kind="openai", model="gpt-4o-mini", api_key="sk-very-secret")
     carol = make_user("carol", Tier.BUSINESS)
     create_scheduled_post(carol, [create_account(carol)], text="Carol's post", days=1)
 

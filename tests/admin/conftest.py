@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.conftest import make_user
 from tests.support.states import bring_to
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.models import SocialAccount
 from tidings.posts.models import PostTarget, TargetStatus
@@ -36,7 +37,7 @@ def run_action(client: Client, model_url: str, action: str, ids: list[int], **da
 
 def ended_target(user: User, account: SocialAccount, status: TargetStatus, *, text: str = "Hello") -> PostTarget:
     """A target that went through scheduling and ended `status`, as the publishing worker leaves it."""
-    post = create_post(user, text=text, account_ids=[account.pk])
-    schedule_post(user, post.pk, at=timezone.now() + timedelta(hours=1))
+    post = create_post(owner(user), text=text, account_ids=[account.pk])
+    schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(hours=1))
     reason = "No answer came." if status == TargetStatus.UNCONFIRMED else "The platform said no."
     return bring_to(PostTarget.objects.get(post=post), status, reason=reason)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from tests.admin.conftest import ended_target, run_action
 from tests.conftest import create_account, create_scheduled_post
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.selectors import available_credits
@@ -25,13 +26,13 @@ def test_adjusting_credits_asks_for_amount_and_reason_then_writes_one_ledger_row
     assert form.status_code == 200
     assert 'name="amount"' in form.content.decode()
     assert 'name="reason"' in form.content.decode()
-    assert CreditLedgerEntry.objects.filter(user=alice, balance="credits").count() == 1
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(alice), balance="credits").count() == 1
 
     done = run_action(
         staff_client, USERS, "adjust_credits_action", [alice.pk], apply="1", amount="5", reason="Goodwill for outage"
     )
     assert done.status_code == 302
-    entry = CreditLedgerEntry.objects.filter(user=alice, balance="credits").last()
+    entry = CreditLedgerEntry.objects.filter(workspace=workspace_of(alice), balance="credits").last()
     assert entry is not None
     assert (entry.kind, entry.amount, entry.balance_after, entry.reason) == (
         LedgerKind.ADJUST,
@@ -39,15 +40,14 @@ def test_adjusting_credits_asks_for_amount_and_reason_then_writes_one_ledger_row
         15,
         "Goodwill for outage",
     )
-    alice.refresh_from_db()
-    assert alice.credits == 15 == ledger_balance(alice)
+    assert workspace_of(alice).credits == 15 == ledger_balance(workspace_of(alice))
 
 
 def test_an_adjustment_without_a_reason_is_asked_again(staff_client: Client, alice: User) -> None:
     page = run_action(staff_client, USERS, "adjust_credits_action", [alice.pk], apply="1", amount="5", reason="")
     assert page.status_code == 200
     assert "This field is required" in page.content.decode()
-    assert CreditLedgerEntry.objects.filter(user=alice, balance="credits").count() == 1
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(alice), balance="credits").count() == 1
 
 
 def test_taking_away_reserved_credits_is_refused_and_changes_nothing(staff_client: Client, alice: User) -> None:
@@ -56,16 +56,14 @@ def test_taking_away_reserved_credits_is_refused_and_changes_nothing(staff_clien
     assert done.status_code == 302
     messages = [str(m) for m in staff_client.get(USERS).context["messages"]]
     assert messages == ["alice: Cannot remove 10 credits: only 9 are not held by scheduled posts."]
-    alice.refresh_from_db()
-    assert alice.credits == 10
-    assert CreditLedgerEntry.objects.filter(user=alice, kind=LedgerKind.ADJUST).count() == 0
+    assert workspace_of(alice).credits == 10
+    assert CreditLedgerEntry.objects.filter(workspace=workspace_of(alice), kind=LedgerKind.ADJUST).count() == 0
 
 
 def test_changing_the_plan(staff_client: Client, alice: User, bob: User) -> None:
     run_action(staff_client, USERS, "change_tier_action", [alice.pk, bob.pk], apply="1", tier="business")
     assert set(User.objects.filter(pk__in=[alice.pk, bob.pk]).values_list("tier", flat=True)) == {"business"}
-    alice.refresh_from_db()
-    assert alice.credits == 10  # the new plan's credits arrive at the next renewal
+    assert workspace_of(alice).credits == 10  # the new plan's credits arrive at the next renewal
 
 
 def test_editing_a_user_keeps_a_balance_that_moved_meanwhile(staff_client: Client, alice: User) -> None:
@@ -88,12 +86,16 @@ def test_editing_a_user_keeps_a_balance_that_moved_meanwhile(staff_client: Clien
     data.pop("last_login", None)
     data.pop("groups", None)
     data.pop("user_permissions", None)
-    grant_credits(alice, amount=3, reason="Meanwhile")
+    grant_credits(workspace_of(alice), amount=3, reason="Meanwhile")
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     alice.refresh_from_db()
-    assert (alice.email, alice.tier_limits, alice.credits) == ("alice@example.com", {"queue_size": 7}, 13)
-    assert ledger_balance(alice) == 13
+    assert (alice.email, workspace_of(alice).tier_limits, workspace_of(alice).credits) == (
+        "alice@example.com",
+        {"queue_size": 7},
+        13,
+    )
+    assert ledger_balance(workspace_of(alice)) == 13
 
 
 def test_adding_a_user_grants_the_first_months_credits(staff_client: Client) -> None:
@@ -108,22 +110,22 @@ def test_adding_a_user_grants_the_first_months_credits(staff_client: Client) -> 
         ("grant", "credits", 10),
         ("grant", "video_credits", 2),
     ]
-    assert dave.credits == 10
+    assert workspace_of(dave).credits == 10
 
 
 def test_cancelling_a_post_releases_its_credits(staff_client: Client, bob: User) -> None:
     post = create_scheduled_post(bob, [create_account(bob, n=1), create_account(bob, n=2)])
-    assert available_credits(bob) == 498
+    assert available_credits(workspace_of(bob)) == 498
     run_action(staff_client, "/admin/posts/post/", "cancel_action", [post.pk])
     assert set(post.targets.values_list("status", flat=True)) == {TargetStatus.CANCELLED}
-    assert available_credits(bob) == 500
-    assert not CreditReservation.objects.filter(user=bob, status=ReservationStatus.PENDING).exists()
+    assert available_credits(workspace_of(bob)) == 500
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob), status=ReservationStatus.PENDING).exists()
 
 
 def test_sending_a_failed_target_again_is_a_new_round_with_a_credit(staff_client: Client, alice: User) -> None:
     account = create_account(alice, Platform.WEBHOOK)
     target = ended_target(alice, account, TargetStatus.FAILED)
-    assert available_credits(alice) == 10
+    assert available_credits(workspace_of(alice)) == 10
 
     response = run_action(staff_client, "/admin/posts/posttarget/", "retry_action", [target.pk])
 
@@ -132,6 +134,6 @@ def test_sending_a_failed_target_again_is_a_new_round_with_a_credit(staff_client
     assert (target.status, target.dispatch_round, target.error) == (TargetStatus.SCHEDULED, 1, "")
     assert target.workflow_id == f"publish-{target.pk}-1"
     assert CreditReservation.objects.filter(target=target, status=ReservationStatus.PENDING).count() == 1
-    assert available_credits(alice) == 9
+    assert available_credits(workspace_of(alice)) == 9
     messages = [str(m) for m in staff_client.get("/admin/posts/posttarget/").context["messages"]]
     assert messages == [f"Target {target.pk} (webhook, failed): scheduled again as publish-{target.pk}-1."]

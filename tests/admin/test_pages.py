@@ -6,6 +6,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
+from tests.support.workspaces import workspace_of
 from tidings.accounts.demo import seed_demo
 from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule
@@ -24,13 +25,24 @@ def everything(staff: User, settings, tmp_path) -> None:  # type: ignore[no-unty
     settings.MEDIA_ROOT = tmp_path
     seed_demo(password="demo password 1")
     user = User.objects.get(username="demo-pro")
-    account = SocialAccount.objects.filter(user=user).first()
-    rule = AutomationRule.objects.create(user=user, name="Weekly", schedule="0 9 * * 1", brief={"topic": "news"})
+    account = SocialAccount.objects.filter(workspace=workspace_of(user)).first()
+    rule = AutomationRule.objects.create(
+        workspace=workspace_of(user), name="Weekly", schedule="0 9 * * 1", brief={"topic": "news"}
+    )
     rule.accounts.add(account)
-    GenerationLog.objects.create(user=user, provider="openai", model="m", outcome=GenerationOutcome.OK, latency_ms=5)
-    AIProviderConfig.objects.create(user=user, kind="openai", model="m", api_key="sk-very-secret-key")
-    JobLog.objects.create(event="credits/check.low", workflow_id="wf-1", user=user)
-    asset = MediaAsset(user=user, post=Post.objects.filter(user=user).first(), kind="image", mime_type="image/png")
+    GenerationLog.objects.create(
+        workspace=workspace_of(user), provider="openai", model="m", outcome=GenerationOutcome.OK, latency_ms=5
+    )
+    AIProviderConfig.objects.create(
+        workspace=workspace_of(user), kind="openai", model="m", api_key="sk-very-secret-key"
+    )
+    JobLog.objects.create(event="credits/check.low", workflow_id="wf-1", workspace=workspace_of(user))
+    asset = MediaAsset(
+        workspace=workspace_of(user),
+        post=Post.objects.filter(workspace=workspace_of(user)).first(),
+        kind="image",
+        mime_type="image/png",
+    )
     asset.size_bytes = 3
     asset.file.save("a.png", ContentFile(b"png"), save=True)
 

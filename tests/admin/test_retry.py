@@ -7,6 +7,7 @@ from django.utils import timezone
 from tests.admin.conftest import ended_target
 from tests.conftest import create_account
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import set_tier_limits
 from tidings.core.errors import Conflict, NotFound
@@ -35,16 +36,16 @@ def test_a_failed_or_skipped_target_is_due_now_in_a_new_round(alice: User, statu
     target = ended_target(alice, create_account(alice, Platform.WEBHOOK), status)
     before = timezone.now()
 
-    retried = retry_target(alice, target.pk)
+    retried = retry_target(owner(alice), target.pk)
 
     assert retried.status == TargetStatus.SCHEDULED
     assert before <= retried.scheduled_at <= timezone.now()
     assert (retried.dispatch_round, retried.workflow_id) == (1, f"publish-{target.pk}-1")
     assert retried.idempotency_key == target.idempotency_key
     assert pending(retried) == 1
-    assert available_credits(alice) == 9
+    assert available_credits(workspace_of(alice)) == 9
     bring_to(retried, TargetStatus.FAILED, reason="Again.")
-    assert retry_target(alice, target.pk).workflow_id == f"publish-{target.pk}-2"
+    assert retry_target(owner(alice), target.pk).workflow_id == f"publish-{target.pk}-2"
 
 
 def test_an_unconfirmed_target_is_not_sent_again_until_its_last_send_is_resolved(alice: User) -> None:
@@ -52,13 +53,13 @@ def test_an_unconfirmed_target_is_not_sent_again_until_its_last_send_is_resolved
     assert pending(target) == 1
 
     with pytest.raises(Conflict, match="may already have gone out"):
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
 
     after = PostTarget.objects.get(pk=target.pk)
     assert (after.status, after.dispatch_round) == (TargetStatus.UNCONFIRMED, 0)
     assert after.sending_since is not None
     assert pending(after) == 1
-    assert available_credits(alice) == 9
+    assert available_credits(workspace_of(alice)) == 9
 
 
 @pytest.mark.parametrize("status", [TargetStatus.PUBLISHED, TargetStatus.SCHEDULED])
@@ -70,26 +71,26 @@ def test_only_ended_unsuccessful_targets_can_be_retried(alice: User, status: Tar
         from tests.conftest import create_scheduled_post
 
         target = PostTarget.objects.get(post=create_scheduled_post(alice, [account]))
-    credits_before = available_credits(alice)
+    credits_before = available_credits(workspace_of(alice))
     with pytest.raises(Conflict, match="Only failed or skipped"):
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
     after = PostTarget.objects.get(pk=target.pk)
     assert (after.status, after.dispatch_round, after.error) == (status, 0, target.error)
-    assert available_credits(alice) == credits_before
+    assert available_credits(workspace_of(alice)) == credits_before
 
 
 def test_another_users_target_is_not_found(alice: User, bob: User) -> None:
     target = ended_target(alice, create_account(alice, Platform.WEBHOOK), TargetStatus.FAILED)
     with pytest.raises(NotFound):
-        retry_target(bob, target.pk)
+        retry_target(owner(bob), target.pk)
 
 
 def test_without_credits_it_stays_failed_with_the_reason(alice: User) -> None:
     target = ended_target(alice, create_account(alice, Platform.WEBHOOK), TargetStatus.FAILED)
-    adjust_credits(alice, amount=-10, reason="Test: no credits left")
+    adjust_credits(workspace_of(alice), amount=-10, reason="Test: no credits left")
 
     with pytest.raises(InsufficientCredits):
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
 
     after = PostTarget.objects.get(pk=target.pk)
     assert after.status == TargetStatus.FAILED
@@ -100,24 +101,24 @@ def test_without_credits_it_stays_failed_with_the_reason(alice: User) -> None:
     )
     assert pending(after) == 0
     with pytest.raises(InsufficientCredits):
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
     assert PostTarget.objects.get(pk=target.pk).error.count("Retry refused") == 1
 
 
 def test_a_plan_limit_refuses_and_notifies(alice: User) -> None:
     target = ended_target(alice, create_account(alice, Platform.WEBHOOK), TargetStatus.SKIPPED)
-    count_usage(alice, metric=Metric.POSTS, platform="webhook", amount=2)
+    count_usage(workspace_of(alice), metric=Metric.POSTS, platform="webhook", amount=2)
 
     with pytest.raises(TierLimitReached) as refusal:
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
 
     assert refusal.value.details["check"] == "can_post"
     assert PostTarget.objects.get(pk=target.pk).status == TargetStatus.SKIPPED
     assert pending(target) == 0
     assert Notification.objects.filter(user=alice, type=NotificationType.TIER_LIMIT_REACHED).count() == 1
-    set_tier_limits(alice, overrides={"posts_per_platform_per_day": 3, "queue_size": 0})
+    set_tier_limits(workspace_of(alice), overrides={"posts_per_platform_per_day": 3, "queue_size": 0})
     with pytest.raises(TierLimitReached) as refusal:
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
     assert refusal.value.details["check"] == "can_schedule"
 
 
@@ -126,6 +127,6 @@ def test_an_account_that_needs_reconnecting_is_refused(alice: User) -> None:
     target = ended_target(alice, account, TargetStatus.FAILED)
     mark_reconnect_needed(account.pk, reason="Token revoked")
     with pytest.raises(Conflict, match="Reconnect"):
-        retry_target(alice, target.pk)
+        retry_target(owner(alice), target.pk)
     assert PostTarget.objects.get(pk=target.pk).error.startswith("Retry refused: Reconnect")
     assert pending(target) == 0

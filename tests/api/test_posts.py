@@ -44,7 +44,8 @@ def test_create_makes_a_draft_with_a_target_per_account(bob: User, bob_api: Api)
         (accounts[1].pk, "bluesky", "draft"),
     ]
     assert response["RateLimit-Limit"]
-    assert Post.objects.get(pk=body["id"]).user == bob
+    made = Post.objects.get(pk=body["id"])
+    assert (made.workspace, made.author, body["author_id"]) == (workspace_of(bob), bob, bob.pk)
 
 
 def test_create_refuses_another_users_account_naming_the_field(alice: User, bob: User, bob_api: Api) -> None:

@@ -377,4 +377,5 @@ def test_a_review_goes_to_approvers_and_a_failure_to_rule_managers(alice: User, 
     assert told(NotificationType.POST_REVIEW) == {"alice", "bob"}
     assert told(NotificationType.RULE_FAILED) == {"alice", "bob"}
     key = Notification.objects.filter(type=NotificationType.RULE_FAILED).values_list("dedupe_key", flat=True).first()
-    assert key is not None and key.startswith(f"{workspace.pk}:rule_failed:{rule.pk}:")
+    assert key is not None
+    assert key.startswith(f"{workspace.pk}:rule_failed:{rule.pk}:")

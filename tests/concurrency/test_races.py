@@ -14,9 +14,10 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from tests.conftest import create_account, make_user
+from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.credits import hold_credits, holding_account
-from tests.support.workspaces import owner, workspace_of
+from tests.support.workspaces import join, owner, workspace_of
+from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
 from tidings.credits.renewal import renew_credits
 from tidings.credits.selectors import available_credits
@@ -33,6 +34,7 @@ from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 from tidings.usage.models import Metric
 from tidings.usage.services import count_usage, local_day, usage_on
+from tidings.workspaces.actors import Actor
 from tidings.workspaces.roles import Action
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -319,3 +321,69 @@ def test_picks_sent_at_once_connect_from_one_sign_in_once_and_within_the_plan() 
     assert outcomes == Counter({"1": 1, "NotFound": THREADS - 1})
     assert SocialAccount.objects.filter(workspace=workspace_of(user)).count() == 1
     assert not PendingConnection.objects.exists()
+
+
+def _two_members_of_alices_workspace(**limits: int) -> tuple[User, list[Actor]]:
+    """alice (Free) and bob, an editor of her workspace: two people spending one workspace's queue and credits."""
+    alice, bob = make_user("alice", Tier.FREE, tier_limits=limits or None), make_user("bob", Tier.PRO)
+    return alice, [owner(alice), join(bob, workspace_of(alice), "editor")]
+
+
+def _drafts_by_turns(members: list[Actor], account: SocialAccount, count: int) -> list[tuple[Actor, int]]:
+    """`count` drafts in the workspace, written by each member in turn; each is scheduled by its own author."""
+    return [
+        (members[n % 2], create_post(members[n % 2], text=f"draft {n}", account_ids=[account.pk]).pk)
+        for n in range(count)
+    ]
+
+
+def test_two_members_racing_for_the_last_queue_place_get_it_once() -> None:
+    alice, members = _two_members_of_alices_workspace()
+    account = create_account(alice)
+    for day in range(4):  # Free's queue holds 5: one place is left
+        create_scheduled_post(alice, [account], days=day)
+    drafts = _drafts_by_turns(members, account, THREADS)
+    at = [timezone.now() + timedelta(hours=1, days=10 + n) for n in range(THREADS)]
+
+    outcomes = run_together(
+        [
+            lambda actor=actor, pk=pk, n=n: schedule_post(actor, pk, at=at[n]).pk and "scheduled"
+            for n, (actor, pk) in enumerate(drafts)
+        ]
+    )
+    report("two members schedule x50 for the last queue place", outcomes)
+
+    assert outcomes == Counter({"'scheduled'": 1, "TierLimitReached": THREADS - 1})
+    workspace = workspace_of(alice)
+    assert CreditReservation.objects.filter(workspace=workspace, status=ReservationStatus.PENDING).count() == 5
+    assert workspace.posts.filter(targets__status=TargetStatus.SCHEDULED).distinct().count() == 5
+    assert workspace.credits == ledger_balance(workspace) == 10
+    assert available_credits(workspace) == 5
+    # Each member who may schedule hears of the full queue once, however many refusals there were.
+    refused = Notification.objects.filter(workspace=workspace, type=NotificationType.TIER_LIMIT_REACHED)
+    assert sorted(refused.values_list("user__username", flat=True)) == ["alice", "bob"]
+
+
+def test_two_members_racing_for_the_last_credit_spend_it_once() -> None:
+    alice, members = _two_members_of_alices_workspace(queue_size=100)
+    account = create_account(alice, Platform.WEBHOOK)
+    for day in range(9):  # Free's 10 credits: one is left
+        create_scheduled_post(alice, [account], days=day)
+    drafts = _drafts_by_turns(members, account, THREADS)
+    at = [timezone.now() + timedelta(hours=1, days=10 + n) for n in range(THREADS)]
+
+    outcomes = run_together(
+        [
+            lambda actor=actor, pk=pk, n=n: schedule_post(actor, pk, at=at[n]).pk and "scheduled"
+            for n, (actor, pk) in enumerate(drafts)
+        ]
+    )
+    report("two members schedule x50 for the last credit", outcomes)
+
+    assert outcomes == Counter({"'scheduled'": 1, "InsufficientCredits": THREADS - 1})
+    workspace = workspace_of(alice)
+    assert CreditReservation.objects.filter(workspace=workspace, status=ReservationStatus.PENDING).count() == 10
+    assert available_credits(workspace) == 0
+    assert workspace.credits == ledger_balance(workspace) == 10
+    # The editor's own workspace paid nothing.
+    assert not CreditReservation.objects.filter(workspace=workspace_of(members[1].user)).exists()

@@ -12,6 +12,7 @@ import httpcore
 import httpx
 import pytest
 
+from tests.support.workspaces import owner
 from tidings import http
 from tidings.platforms.base import Content, PermanentError
 from tidings.platforms.connectors.webhook import WebhookConnector
@@ -181,7 +182,7 @@ def test_publishing_to_a_webhook_that_now_resolves_privately_fails_without_retry
 
     user = make_user("dana", Tier.PRO)
     account = connect_account(
-        user,
+        owner(user),
         platform=Platform.WEBHOOK,
         external_id="hook",
         handle="hook",

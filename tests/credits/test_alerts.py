@@ -11,6 +11,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from tests.conftest import create_account, make_user
 from tests.support.credits import hold_credits, spend
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier
 from tidings.core.errors import InvalidInput
@@ -82,11 +83,11 @@ def test_a_reservation_that_brings_available_credits_to_twenty_percent_or_below_
     user: User = request.getfixturevalue(name)
     hold_credits(user, held)
     user = fresh(user)
-    assert user.credits == MONTHLY[name]
-    assert available_credits(user) == available
+    assert workspace_of(user).credits == MONTHLY[name]
+    assert available_credits(workspace_of(user)) == available
     rows = alerts(user, LOW)
     assert len(rows) == int(fires)
-    assert user.low_credits_alerted_cycle == (T0 if fires else None)
+    assert workspace_of(user).low_credits_alerted_cycle == (T0 if fires else None)
     if fires:
         assert_the_alert(rows[0], available=available, monthly=MONTHLY[name], cycle=T0, renews="15 April 2026")
     # A check afterwards adds nothing: the alert is out, or credits are not low.
@@ -99,12 +100,12 @@ def test_an_adjustment_that_brings_available_credits_to_twenty_percent_or_below_
     request: pytest.FixtureRequest, name: str, removed: int, available: int, fires: bool
 ) -> None:
     user: User = request.getfixturevalue(name)
-    adjust_credits(user, amount=-removed, reason="Support correction")
+    adjust_credits(workspace_of(user), amount=-removed, reason="Support correction")
     user = fresh(user)
-    assert user.credits == available == available_credits(user)
+    assert workspace_of(user).credits == available == available_credits(workspace_of(user))
     rows = alerts(user, LOW)
     assert len(rows) == int(fires)
-    assert user.low_credits_alerted_cycle == (T0 if fires else None)
+    assert workspace_of(user).low_credits_alerted_cycle == (T0 if fires else None)
     if fires:
         assert_the_alert(rows[0], available=available, monthly=MONTHLY[name], cycle=T0, renews="15 April 2026")
 
@@ -112,16 +113,16 @@ def test_an_adjustment_that_brings_available_credits_to_twenty_percent_or_below_
 def test_an_adjustment_counts_what_scheduled_posts_hold(bob: User) -> None:
     hold_credits(bob, 300)
     assert low_alerts(bob) == []  # 200 available
-    adjust_credits(bob, amount=-100, reason="Refund reversed")
+    adjust_credits(workspace_of(bob), amount=-100, reason="Refund reversed")
     bob = fresh(bob)
-    assert (bob.credits, available_credits(bob)) == (400, 100)
+    assert (workspace_of(bob).credits, available_credits(workspace_of(bob))) == (400, 100)
     assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
 
 
 def test_an_adjustment_that_leaves_credits_above_the_threshold_does_not_fire(bob: User) -> None:
     hold_credits(bob, 350)
-    adjust_credits(bob, amount=-49, reason="Support correction")  # 101 available
-    adjust_credits(bob, amount=40, reason="Support correction")  # 141 available
+    adjust_credits(workspace_of(bob), amount=-49, reason="Support correction")  # 101 available
+    adjust_credits(workspace_of(bob), amount=40, reason="Support correction")  # 141 available
     assert low_alerts(bob) == []
     assert alerted_cycle(bob) is None
 
@@ -130,10 +131,10 @@ def test_a_refused_reservation_or_adjustment_leaves_no_alert(alice: User) -> Non
     with pytest.raises(InsufficientCredits):
         hold_credits(alice, 11)
     with pytest.raises(InvalidInput, match="Cannot remove 11 credits"):
-        adjust_credits(alice, amount=-11, reason="Support correction")
+        adjust_credits(workspace_of(alice), amount=-11, reason="Support correction")
     assert low_alerts(alice) == []
     assert alerted_cycle(alice) is None
-    assert CreditReservation.objects.filter(user=alice).count() == 0
+    assert CreditReservation.objects.filter(workspace=workspace_of(alice)).count() == 0
     assert fresh(alice).credits == 10
 
 
@@ -142,8 +143,8 @@ def test_scheduling_posts_fires_the_alert_on_the_reservation_that_reaches_the_th
     account = create_account(alice)
     # Two posts to one platform on a Free plan go on different days.
     for days, expected in ((1, []), (2, [{"available": 2, "monthly": 10, "balance": "credits"}])):
-        post = create_post(alice, text=f"Day {days}", account_ids=[account.pk])
-        schedule_post(alice, post.pk, at=T0 + timedelta(days=days))
+        post = create_post(owner(alice), text=f"Day {days}", account_ids=[account.pk])
+        schedule_post(owner(alice), post.pk, at=T0 + timedelta(days=days))
         assert low_alerts(alice) == expected
     assert available_credits(fresh(alice)) == 2
 
@@ -152,11 +153,11 @@ def test_a_check_notices_credits_that_became_low_without_a_reservation(
     alice: User, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     hold_credits(alice, 5)  # 5 of 10: not low on Free
-    alice = change_tier(alice, tier=Tier.PRO)  # 5 of 500 is
+    change_tier(workspace_of(alice), tier=Tier.PRO)  # 5 of 500 is
     assert low_alerts(alice) == []
     assert check_low_credits(alice) is True
     assert_the_alert(alerts(alice, LOW)[0], available=5, monthly=500, cycle=T0, renews="15 April 2026")
-    assert alice.low_credits_alerted_cycle == T0 == alerted_cycle(alice)
+    assert workspace_of(alice).low_credits_alerted_cycle == T0 == alerted_cycle(alice)
     # The second check of the cycle answers from the row it has.
     with django_assert_num_queries(0):
         assert check_low_credits(alice) is False
@@ -167,10 +168,10 @@ def test_low_credits_fires_once_per_cycle(bob: User, django_assert_num_queries: 
     first = hold_credits(bob, 400)
     assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
     hold_credits(bob, 50)
-    adjust_credits(bob, amount=-10, reason="Support correction")
+    adjust_credits(workspace_of(bob), amount=-10, reason="Support correction")
     assert spend(first) is True
     bob = fresh(bob)
-    assert available_credits(bob) == 40
+    assert available_credits(workspace_of(bob)) == 40
     with django_assert_num_queries(0):
         assert check_low_credits(bob) is False
     assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
@@ -185,16 +186,16 @@ def test_low_credits_fires_again_in_the_next_cycle(alice: User, clock: time_mach
     clock.move_to(T1)
     renew_credits(alice.pk)
     alice = fresh(alice)
-    assert available_credits(alice) == 10
-    assert alice.low_credits_alerted_cycle == T0
+    assert available_credits(workspace_of(alice)) == 10
+    assert workspace_of(alice).low_credits_alerted_cycle == T0
     assert check_low_credits(alice) is False
     if how == "reservation":
         hold_credits(alice, 8)
     else:
-        adjust_credits(alice, amount=-8, reason="Support correction")
+        adjust_credits(workspace_of(alice), amount=-8, reason="Support correction")
     alice = fresh(alice)
-    assert available_credits(alice) == 2
-    assert alice.low_credits_alerted_cycle == T1
+    assert available_credits(workspace_of(alice)) == 2
+    assert workspace_of(alice).low_credits_alerted_cycle == T1
     assert check_low_credits(alice) is False
     hold_credits(alice, 1)
     rows = alerts(alice, LOW)
@@ -218,10 +219,10 @@ def test_a_rolled_back_reservation_leaves_no_alert_and_no_memo(alice: User) -> N
         hold_then_fail()
     assert low_alerts(alice) == []
     assert alerted_cycle(alice) is None
-    assert CreditReservation.objects.filter(user=alice).count() == 0
-    assert list(CreditLedgerEntry.objects.filter(user=alice, balance="credits").values_list("kind", "amount")) == [
-        ("grant", 10)
-    ]
+    assert CreditReservation.objects.filter(workspace=workspace_of(alice)).count() == 0
+    assert list(
+        CreditLedgerEntry.objects.filter(workspace=workspace_of(alice), balance="credits").values_list("kind", "amount")
+    ) == [("grant", 10)]
     assert available_credits(fresh(alice)) == 10
     # The next reservation that reaches the threshold sends it.
     hold_credits(alice, 8)
@@ -231,7 +232,7 @@ def test_a_rolled_back_reservation_leaves_no_alert_and_no_memo(alice: User) -> N
 
 def test_a_publish_checks_for_low_credits(alice: User) -> None:
     held = hold_credits(alice, 5)
-    alice = change_tier(alice, tier=Tier.PRO)  # low against the new plan, and nothing has checked yet
+    change_tier(workspace_of(alice), tier=Tier.PRO)  # low against the new plan, and nothing has checked yet
     assert low_alerts(alice) == []
     assert spend(held) is True
     assert low_alerts(alice) == [{"available": 5, "monthly": 500, "balance": "credits"}]
@@ -240,7 +241,7 @@ def test_a_publish_checks_for_low_credits(alice: User) -> None:
 
 def test_a_publish_of_a_target_already_published_checks_nothing(alice: User) -> None:
     held = hold_credits(alice, 5)
-    alice = change_tier(alice, tier=Tier.PRO)
+    change_tier(workspace_of(alice), tier=Tier.PRO)
     assert spend(held) is True
     # Forget the alert: a check now would send it again.
     Notification.objects.filter(user=alice).delete()
@@ -393,12 +394,12 @@ def test_video_credits_over_their_cap_are_warned_once_per_cycle_on_their_own(bob
 
 
 def test_video_credits_running_low_alert_on_their_own_once_per_cycle(bob: User) -> None:
-    adjust_credits(bob, amount=-24, reason="Correction", balance="video_credits")  # 6 of 30 left: 20%
+    adjust_credits(workspace_of(bob), amount=-24, reason="Correction", balance="video_credits")  # 6 of 30 left: 20%
     [video] = alerts(bob, LOW, "video_credits")
     assert video.data == {"available": 6, "monthly": 30, "balance": "video_credits"}
     assert video.title == "Video credits are running low"
     assert alerts(bob, LOW) == []
-    adjust_credits(bob, amount=-1, reason="Correction", balance="video_credits")
+    adjust_credits(workspace_of(bob), amount=-1, reason="Correction", balance="video_credits")
     assert len(alerts(bob, LOW, "video_credits")) == 1
     assert fresh(bob).low_video_credits_alerted_cycle == T0
     assert fresh(bob).low_credits_alerted_cycle is None

@@ -26,6 +26,7 @@ from hypothesis.stateful import (
 )
 
 from tests.support.credits import hold_credits, release, spend
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier, create_user
 from tidings.core.errors import Conflict, InvalidInput
@@ -377,21 +378,21 @@ class LedgerMachine(RuleBasedStateMachine):
     def the_video_balance_is_its_ledger(self) -> None:
         """Video credits ride the same ledger: granted, renewed and expired beside the credits, never mixed in."""
         user = User.objects.get(pk=self.user.pk)
-        rows = CreditLedgerEntry.objects.filter(user=user, balance="video_credits").order_by("pk")
+        rows = CreditLedgerEntry.objects.filter(workspace=workspace_of(user), balance="video_credits").order_by("pk")
         running = 0
         for amount, balance_after in rows.values_list("amount", "balance_after"):
             running += amount
             assert balance_after == running
-        assert user.video_credits == ledger_balance(user, "video_credits") == running >= 0
-        assert available_credits(user, "video_credits") == user.video_credits - reserved_credits(
-            user.pk, "video_credits"
-        )
+        assert workspace_of(user).video_credits == ledger_balance(workspace_of(user), "video_credits") == running >= 0
+        assert available_credits(workspace_of(user), "video_credits") == workspace_of(
+            user
+        ).video_credits - reserved_credits(user.pk, "video_credits")
 
     @invariant()
     def the_balance_is_its_ledger(self) -> None:
         user = User.objects.get(pk=self.user.pk)
         rows = list(
-            CreditLedgerEntry.objects.filter(user=user, balance="credits")
+            CreditLedgerEntry.objects.filter(workspace=workspace_of(user), balance="credits")
             .order_by("pk")
             .values_list("amount", "balance_after")
         )
@@ -399,17 +400,22 @@ class LedgerMachine(RuleBasedStateMachine):
         for amount, balance_after in rows:
             running += amount
             assert balance_after == running
-        assert user.credits == ledger_balance(user) == sum(amount for amount, _ in rows) == self.balance
-        assert rows[-1][1] == user.credits
-        assert user.tier == self.tier
-        assert user.last_credit_reset == months_after(self.anchor, self.cycle)
-        assert user.next_credit_reset == months_after(self.anchor, self.cycle + 1)
+        assert (
+            workspace_of(user).credits
+            == ledger_balance(workspace_of(user))
+            == sum(amount for amount, _ in rows)
+            == self.balance
+        )
+        assert rows[-1][1] == workspace_of(user).credits
+        assert workspace_of(user).tier == self.tier
+        assert workspace_of(user).last_credit_reset == months_after(self.anchor, self.cycle)
+        assert workspace_of(user).next_credit_reset == months_after(self.anchor, self.cycle + 1)
 
     @invariant()
     def available_is_balance_less_pending(self) -> None:
         user = User.objects.get(pk=self.user.pk)
         assert reserved_credits(user.pk) == self.pending
-        assert available_credits(user) == user.credits - self.pending == self.available
+        assert available_credits(workspace_of(user)) == workspace_of(user).credits - self.pending == self.available
         assert self.available >= 0
 
     @invariant()

@@ -11,6 +11,7 @@ import time_machine
 
 from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.credits import hold_credits, release, spend
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import change_tier
 from tidings.core.errors import Conflict
@@ -40,14 +41,16 @@ def clock() -> Iterator[time_machine.Traveller]:
 
 def ledger(user: User) -> list[tuple[str, int, int]]:
     return list(
-        CreditLedgerEntry.objects.filter(user=user, balance="credits")
+        CreditLedgerEntry.objects.filter(workspace=workspace_of(user), balance="credits")
         .order_by("pk")
         .values_list("kind", "amount", "balance_after")
     )
 
 
 def renewal_cycles(user: User) -> list[datetime]:
-    rows = CreditLedgerEntry.objects.filter(user=user, kind=LedgerKind.RENEWAL, balance="credits").order_by("pk")
+    rows = CreditLedgerEntry.objects.filter(
+        workspace=workspace_of(user), kind=LedgerKind.RENEWAL, balance="credits"
+    ).order_by("pk")
     return list(rows.values_list("cycle_start", flat=True))
 
 
@@ -68,10 +71,10 @@ def fresh(user: User) -> User:
 def test_a_new_user_starts_a_cycle_now_with_the_first_months_credits(cast: dict[Tier, User]) -> None:
     for tier, monthly in ((Tier.FREE, 10), (Tier.PRO, 500), (Tier.BUSINESS, 2000)):
         user = cast[tier]
-        assert user.credit_cycle_anchor == T0
-        assert user.last_credit_reset == T0
-        assert user.next_credit_reset == T1
-        assert user.credits == monthly
+        assert workspace_of(user).credit_cycle_anchor == T0
+        assert workspace_of(user).last_credit_reset == T0
+        assert workspace_of(user).next_credit_reset == T1
+        assert workspace_of(user).credits == monthly
         assert ledger(user) == [("grant", monthly, monthly)]
 
 
@@ -119,11 +122,11 @@ def test_renewal_grants_the_monthly_credits_and_carries_over_up_to_the_cap(
     assert ledger(user) == expected_rows
     assert renewal_cycles(user) == [T1]
     user = fresh(user)
-    assert user.credits == balance == ledger_balance(user)
-    assert available_credits(user) == monthly + carried
-    assert user.last_credit_reset == T1
-    assert user.next_credit_reset == T2
-    assert user.credit_cycle_anchor == T0
+    assert workspace_of(user).credits == balance == ledger_balance(workspace_of(user))
+    assert available_credits(workspace_of(user)) == monthly + carried
+    assert workspace_of(user).last_credit_reset == T1
+    assert workspace_of(user).next_credit_reset == T2
+    assert workspace_of(user).credit_cycle_anchor == T0
 
 
 def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> None:
@@ -139,9 +142,9 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
         ("renewal", 500, 850),
     ]
     bob = fresh(bob)
-    assert bob.credits == 850 == ledger_balance(bob)
+    assert workspace_of(bob).credits == 850 == ledger_balance(workspace_of(bob))
     assert reserved_credits(bob.pk) == 100
-    assert available_credits(bob) == 750  # monthly 500 + carried 250
+    assert available_credits(workspace_of(bob)) == 750  # monthly 500 + carried 250
     reservation = reservation_of(held)
     assert (reservation.status, reservation.amount, reservation.cycle_start) == (ReservationStatus.PENDING, 100, T0)
     held.refresh_from_db()
@@ -190,7 +193,7 @@ def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bo
     held = hold_credits(bob, 100)
     renew_credits(bob.pk, now=T1)  # 400 unreserved: 250 carried, 150 expire; balance 850
     leave(held)
-    rows = list(CreditLedgerEntry.objects.filter(user=bob, balance="credits").order_by("pk"))
+    rows = list(CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), balance="credits").order_by("pk"))
     reservation = reservation_of(held)
     assert [(r.kind, r.amount, r.balance_after) for r in rows] == [
         ("grant", 500, 500),
@@ -201,8 +204,8 @@ def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bo
     assert rows[-1].reservation_id == reservation.pk
     assert rows[-1].reason == "Reserved in an earlier cycle and released after renewal"
     bob = fresh(bob)
-    assert bob.credits == 750 == ledger_balance(bob)
-    assert available_credits(bob) == 750
+    assert workspace_of(bob).credits == 750 == ledger_balance(workspace_of(bob))
+    assert available_credits(workspace_of(bob)) == 750
     assert (reservation.status, reservation.reason, reservation.settled_at) == (ReservationStatus.RELEASED, reason, T0)
     held.refresh_from_db()
     assert held.status == state
@@ -223,12 +226,15 @@ def test_a_reservation_from_before_the_renewal_can_still_be_consumed_after_it(bo
     reservation = reservation_of(held)
     assert ledger(bob) == [("grant", 500, 500), ("expire", -150, 350), ("renewal", 500, 850), ("consume", -100, 750)]
     assert (
-        CreditLedgerEntry.objects.filter(user=bob, balance="credits").order_by("pk").last().reservation_id
+        CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), balance="credits")
+        .order_by("pk")
+        .last()
+        .reservation_id
         == reservation.pk
     )
     bob = fresh(bob)
-    assert bob.credits == 750 == ledger_balance(bob)
-    assert available_credits(bob) == 750
+    assert workspace_of(bob).credits == 750 == ledger_balance(workspace_of(bob))
+    assert available_credits(workspace_of(bob)) == 750
     assert (reservation.status, reservation.cycle_start) == (ReservationStatus.CONSUMED, T0)
     # Spent once: a second publish and a cancel change nothing.
     assert spend(held) is False
@@ -246,7 +252,7 @@ def test_a_reservation_made_and_released_in_the_same_cycle_writes_no_ledger_row(
     held = hold_credits(bob, 5)
     assert reservation_of(held).cycle_start == T1
     assert available_credits(fresh(bob)) == 745
-    assert unschedule_post(bob, held.post_id) == 1
+    assert unschedule_post(owner(bob), held.post_id) == 1
     assert ledger(bob) == [("grant", 500, 500), ("expire", -250, 250), ("renewal", 500, 750)]
     assert available_credits(fresh(bob)) == 750
     assert reservation_of(held).status == ReservationStatus.RELEASED
@@ -259,7 +265,7 @@ def test_a_post_rescheduled_after_the_renewal_pays_from_the_new_cycle(bob: User,
     clock.move_to(T1 + timedelta(hours=1))
     # 499 unreserved: 250 carried, 249 expire; the held credit stays.
     assert renew_credits(bob.pk) == Renewal(bob.pk, T1, 500, 250, 249, 751)
-    reschedule_post(bob, post.pk, at=T1 + timedelta(days=2))
+    reschedule_post(owner(bob), post.pk, at=T1 + timedelta(days=2))
     old.refresh_from_db()
     assert (old.status, old.reason) == (
         ReservationStatus.RELEASED,
@@ -269,10 +275,10 @@ def test_a_post_rescheduled_after_the_renewal_pays_from_the_new_cycle(bob: User,
     assert (new.amount, new.cycle_start) == (1, T1)
     assert ledger(bob)[-1] == ("expire", -1, 750)
     bob = fresh(bob)
-    assert bob.credits == 750 == ledger_balance(bob)
-    assert available_credits(bob) == 749
+    assert workspace_of(bob).credits == 750 == ledger_balance(workspace_of(bob))
+    assert available_credits(workspace_of(bob)) == 749
     # Rescheduled again in the same cycle: the credit stays where it is.
-    reschedule_post(bob, post.pk, at=T1 + timedelta(days=3))
+    reschedule_post(owner(bob), post.pk, at=T1 + timedelta(days=3))
     assert CreditReservation.objects.filter(target=target).count() == 2
     assert len(ledger(bob)) == 4
     # And publishing it spends the new cycle's credit once.
@@ -292,15 +298,15 @@ def test_a_reschedule_the_new_cycle_cannot_pay_for_changes_nothing(alice: User, 
     hold_credits(alice, 10)  # the whole new cycle is spoken for
     rows = ledger(alice)
     with pytest.raises(InsufficientCredits):
-        reschedule_post(alice, post.pk, at=T1 + timedelta(days=2))
+        reschedule_post(owner(alice), post.pk, at=T1 + timedelta(days=2))
     assert ledger(alice) == rows
     old = reservation_of(target)
     assert (old.status, old.cycle_start) == (ReservationStatus.PENDING, T0)
     target.refresh_from_db()
     assert (target.status, target.scheduled_at) == (TargetStatus.SCHEDULED, before_at)
     alice = fresh(alice)
-    assert alice.credits == 11 == ledger_balance(alice)
-    assert available_credits(alice) == 0
+    assert workspace_of(alice).credits == 11 == ledger_balance(workspace_of(alice))
+    assert available_credits(workspace_of(alice)) == 0
 
 
 def test_renewing_twice_for_the_same_cycle_renews_once(bob: User) -> None:
@@ -309,8 +315,8 @@ def test_renewing_twice_for_the_same_cycle_renews_once(bob: User) -> None:
     assert renew_credits(bob.pk, now=T1 + timedelta(days=20)) is None
     assert ledger(bob) == [("grant", 500, 500), ("expire", -250, 250), ("renewal", 500, 750)]
     bob = fresh(bob)
-    assert bob.last_credit_reset == T1
-    assert bob.next_credit_reset == T2
+    assert workspace_of(bob).last_credit_reset == T1
+    assert workspace_of(bob).next_credit_reset == T2
 
 
 def test_renew_due_users_twice_renews_once(bob: User) -> None:
@@ -336,9 +342,9 @@ def test_a_cycle_not_due_yet_is_not_renewed_and_nothing_changes(bob: User) -> No
     assert renew_due_workspaces(now=T1 - timedelta(seconds=1)) == 0
     assert ledger(bob) == before
     bob = fresh(bob)
-    assert bob.credits == 490
-    assert bob.last_credit_reset == T0
-    assert bob.next_credit_reset == T1
+    assert workspace_of(bob).credits == 490
+    assert workspace_of(bob).last_credit_reset == T0
+    assert workspace_of(bob).next_credit_reset == T1
 
 
 @pytest.mark.parametrize(
@@ -357,9 +363,9 @@ def test_missed_months_renew_once_into_the_cycle_that_contains_now(
     assert renewal_cycles(user) == [july]
     assert [kind for kind, _, _ in ledger(user)] == ["grant", "expire", "renewal"]
     user = fresh(user)
-    assert user.credits == balance
-    assert user.last_credit_reset == july
-    assert user.next_credit_reset == datetime(2026, 8, 15, 9, 30, tzinfo=UTC)
+    assert workspace_of(user).credits == balance
+    assert workspace_of(user).last_credit_reset == july
+    assert workspace_of(user).next_credit_reset == datetime(2026, 8, 15, 9, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -372,7 +378,7 @@ def test_a_cycle_anchored_on_the_31st_renews_at_months_end_without_drifting(
     anchor = datetime(year, 1, 31, 10, tzinfo=UTC)
     clock.move_to(anchor)
     dave = make_user("dave", Tier.FREE)
-    assert dave.next_credit_reset == february_end
+    assert workspace_of(dave).next_credit_reset == february_end
     assert renew_credits(dave.pk, now=february_end - timedelta(seconds=1)) is None
     # Feb 28 in a leap year is not the end of the month yet.
     assert renew_credits(dave.pk, now=datetime(year, 2, 28, 9, tzinfo=UTC)) is None
@@ -388,9 +394,9 @@ def test_a_cycle_anchored_on_the_31st_renews_at_months_end_without_drifting(
         assert renewal is not None
         assert renewal.cycle_start == start
         dave = fresh(dave)
-        assert dave.last_credit_reset == start
-        assert dave.next_credit_reset == following
-        assert dave.credit_cycle_anchor == anchor
+        assert workspace_of(dave).last_credit_reset == start
+        assert workspace_of(dave).next_credit_reset == following
+        assert workspace_of(dave).credit_cycle_anchor == anchor
     assert renewal_cycles(dave) == expected
 
 
@@ -407,10 +413,10 @@ def test_a_tier_change_applies_its_monthly_credits_at_the_next_renewal(
     request: pytest.FixtureRequest, name: str, tier: Tier, rows: list[tuple[str, int, int]]
 ) -> None:
     user: User = request.getfixturevalue(name)
-    balance = user.credits
-    user = change_tier(user, tier=tier)
-    assert user.tier == tier
-    assert user.credits == balance
+    balance = workspace_of(user).credits
+    change_tier(workspace_of(user), tier=tier)
+    assert workspace_of(user).tier == tier
+    assert workspace_of(user).credits == balance
     assert len(ledger(user)) == 1
     renew_credits(user.pk, now=T1)
     assert ledger(user) == rows
@@ -429,12 +435,12 @@ def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machin
     for user, moment in zip(users, created, strict=True):
         user = fresh(user)
         if user in due:
-            assert user.last_credit_reset == moment + (T1 - T0)
-            assert user.credits == 750
-            assert renewal_cycles(user) == [user.last_credit_reset]
+            assert workspace_of(user).last_credit_reset == moment + (T1 - T0)
+            assert workspace_of(user).credits == 750
+            assert renewal_cycles(user) == [workspace_of(user).last_credit_reset]
         else:
-            assert user.last_credit_reset == moment
-            assert user.credits == 500
+            assert workspace_of(user).last_credit_reset == moment
+            assert workspace_of(user).credits == 500
             assert renewal_cycles(user) == []
     assert renew_due_workspaces(now=now, batch_size=2) == 0
     later = datetime(2026, 5, 5, 10, tzinfo=UTC)
@@ -466,9 +472,9 @@ def test_a_due_user_is_renewed_whatever_time_zone_now_is_given_in(clock: time_ma
     now = datetime(2026, 4, 1, 2, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
     assert renew_due_workspaces(now=now) == 1
     dave = fresh(dave)
-    assert dave.last_credit_reset == datetime(2026, 4, 1, tzinfo=UTC)
-    assert dave.next_credit_reset == datetime(2026, 5, 1, tzinfo=UTC)
-    assert dave.credits == 750
+    assert workspace_of(dave).last_credit_reset == datetime(2026, 4, 1, tzinfo=UTC)
+    assert workspace_of(dave).next_credit_reset == datetime(2026, 5, 1, tzinfo=UTC)
+    assert workspace_of(dave).credits == 750
 
 
 def test_renewal_leaves_reservations_untouched(bob: User) -> None:
@@ -525,7 +531,12 @@ def test_a_scheduled_targets_credit_is_settled_once_with_the_ledger_row_its_cycl
     held.refresh_from_db()
     assert (held.status, held.reason, held.settled_at) == (to, reason, T0)
     bob = fresh(bob)
-    assert bob.credits == balance == ledger_balance(bob) == available_credits(bob)
+    assert (
+        workspace_of(bob).credits
+        == balance
+        == ledger_balance(workspace_of(bob))
+        == available_credits(workspace_of(bob))
+    )
     assert reserved_credits(bob.pk) == 0
     # Settled once: publishing it, ending it or cancelling it again finds nothing pending and writes nothing.
     rows = len(ledger(bob))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.conftest import create_account
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tests.web.test_media_upload import MP4, ffmpeg
 from tidings.accounts.models import User
 from tidings.credits.errors import InsufficientCredits
@@ -33,7 +34,7 @@ def media_root(settings: object, tmp_path: Path) -> None:
 
 def with_video(user: User, *, days: int = 1) -> Post:
     """A webhook post carrying a video (the asset as an upload leaves it), scheduled `days` ahead."""
-    post = create_post(user, text="Watch this", account_ids=[create_account(user, Platform.WEBHOOK).pk])
+    post = create_post(owner(user), text="Watch this", account_ids=[create_account(user, Platform.WEBHOOK).pk])
     MediaAsset.objects.create(
         user=user,
         post=post,
@@ -45,7 +46,7 @@ def with_video(user: User, *, days: int = 1) -> Post:
         height=64,
         duration_seconds=1.0,
     )
-    return schedule_post(user, post.pk, at=timezone.now() + timedelta(days=days))
+    return schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(days=days))
 
 
 def held(post: Post) -> CreditReservation:
@@ -53,8 +54,12 @@ def held(post: Post) -> CreditReservation:
 
 
 def balances(user: User) -> tuple[int, int, int, int]:
-    user.refresh_from_db()
-    return (user.credits, available_credits(user), user.video_credits, available_credits(user, VIDEO))
+    return (
+        workspace_of(user).credits,
+        available_credits(workspace_of(user)),
+        workspace_of(user).video_credits,
+        available_credits(workspace_of(user), VIDEO),
+    )
 
 
 def test_scheduling_a_post_with_a_video_reserves_a_video_credit_and_no_credit(bob: User) -> None:
@@ -68,11 +73,11 @@ def test_publishing_spends_the_video_credit_on_the_ledger(bob: User) -> None:
     post = with_video(bob)
     bring_to(post.targets.get(), TargetStatus.PUBLISHED)
     assert held(post).status == ReservationStatus.CONSUMED
-    consume = CreditLedgerEntry.objects.get(user=bob, kind=LedgerKind.CONSUME)
+    consume = CreditLedgerEntry.objects.get(workspace=workspace_of(bob), kind=LedgerKind.CONSUME)
     assert (consume.balance, consume.amount, consume.balance_after) == (VIDEO, -1, 29)
     assert balances(bob) == (500, 500, 29, 29)
-    assert ledger_balance(bob, VIDEO) == 29
-    assert ledger_balance(bob) == 500
+    assert ledger_balance(workspace_of(bob), VIDEO) == 29
+    assert ledger_balance(workspace_of(bob)) == 500
 
 
 @pytest.mark.parametrize("ending", ["failed", "cancelled", "rescheduled"])
@@ -83,11 +88,11 @@ def test_failing_cancelling_and_rescheduling_keep_the_balances_whole(bob: User, 
         assert held(post).status == ReservationStatus.RELEASED
         assert balances(bob) == (500, 500, 30, 30)
     elif ending == "cancelled":
-        cancel_post(bob, post.pk)
+        cancel_post(owner(bob), post.pk)
         assert held(post).status == ReservationStatus.RELEASED
         assert balances(bob) == (500, 500, 30, 30)
     else:
-        reschedule_post(bob, post.pk, at=timezone.now() + timedelta(days=3))
+        reschedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(days=3))
         assert (held(post).balance, held(post).status) == (VIDEO, ReservationStatus.PENDING)
         assert balances(bob) == (500, 500, 30, 29)
 
@@ -99,7 +104,7 @@ def test_a_free_user_with_no_video_credits_left_is_refused_by_name_and_keeps_the
         with_video(alice, days=3)
     assert refusal.value.details == {"available": 0, "needed": 1, "tier": "free", "balance": "video_credits"}
     assert refusal.value.message.startswith("Not enough video credits: 0 available, 1 needed.")
-    third = Post.objects.filter(user=alice).order_by("pk").last()
+    third = Post.objects.filter(workspace=workspace_of(alice)).order_by("pk").last()
     assert third is not None
     assert third.draft_reason == refusal.value.message
     assert balances(alice) == (10, 10, 2, 0)
@@ -114,11 +119,11 @@ def mp4(tmp_path_factory: pytest.TempPathFactory) -> SimpleUploadedFile:
 def test_adding_a_video_to_a_scheduled_post_moves_its_reservation_to_video_credits(
     bob: User, mp4: SimpleUploadedFile
 ) -> None:
-    post = create_post(bob, text="Soon with a clip", account_ids=[create_account(bob, Platform.WEBHOOK).pk])
-    schedule_post(bob, post.pk, at=timezone.now() + timedelta(days=1))
+    post = create_post(owner(bob), text="Soon with a clip", account_ids=[create_account(bob, Platform.WEBHOOK).pk])
+    schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(days=1))
     before = held(post)
 
-    attach_media(bob, post.pk, uploads=[mp4])
+    attach_media(owner(bob), post.pk, uploads=[mp4])
 
     before.refresh_from_db()
     assert (before.balance, before.status) == (Balance.CREDITS, ReservationStatus.RELEASED)
@@ -127,7 +132,7 @@ def test_adding_a_video_to_a_scheduled_post_moves_its_reservation_to_video_credi
     assert now_held.balance == VIDEO
     assert balances(bob) == (500, 500, 30, 29)
 
-    remove_media(bob, post.media.get().pk)
+    remove_media(owner(bob), post.media.get().pk)
 
     assert CreditReservation.objects.get(target__post=post, status=ReservationStatus.PENDING).balance == (
         Balance.CREDITS
@@ -138,12 +143,12 @@ def test_adding_a_video_to_a_scheduled_post_moves_its_reservation_to_video_credi
 def test_adding_a_video_when_video_credits_are_short_is_refused_and_changes_nothing(
     bob: User, mp4: SimpleUploadedFile
 ) -> None:
-    adjust_credits(bob, amount=-30, reason="Spent elsewhere", balance=VIDEO)
-    post = create_post(bob, text="Soon", account_ids=[create_account(bob, Platform.WEBHOOK).pk])
-    schedule_post(bob, post.pk, at=timezone.now() + timedelta(days=1))
+    adjust_credits(workspace_of(bob), amount=-30, reason="Spent elsewhere", balance=VIDEO)
+    post = create_post(owner(bob), text="Soon", account_ids=[create_account(bob, Platform.WEBHOOK).pk])
+    schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(days=1))
 
     with pytest.raises(InsufficientCredits, match="Not enough video credits"):
-        attach_media(bob, post.pk, uploads=[mp4])
+        attach_media(owner(bob), post.pk, uploads=[mp4])
 
     assert not MediaAsset.objects.filter(post=post).exists()
     reservation = held(post)
@@ -153,15 +158,15 @@ def test_adding_a_video_when_video_credits_are_short_is_refused_and_changes_noth
 
 def test_renewal_renews_video_credits_with_their_own_cap_and_keeps_held_ones(bob: User) -> None:
     post = with_video(bob, days=40)
-    renewal = renew_credits(bob.pk, now=bob.next_credit_reset + timedelta(minutes=1))
+    renewal = renew_credits(bob.pk, now=workspace_of(bob).next_credit_reset + timedelta(minutes=1))
 
     assert renewal is not None
     # 29 unreserved: 15 carried (Pro's video cap), 14 expire; 30 granted; the held one stays with its post.
     assert (renewal.video.granted, renewal.video.carried_over, renewal.video.expired) == (30, 15, 14)
     assert renewal.video.balance == 30 + 15 + 1
-    rows = CreditLedgerEntry.objects.filter(user=bob, balance=VIDEO).order_by("pk")
+    rows = CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), balance=VIDEO).order_by("pk")
     assert [(r.kind, r.amount) for r in rows] == [("grant", 30), ("expire", -14), ("renewal", 30)]
     assert held(post).status == ReservationStatus.PENDING
     assert balances(bob)[2:] == (46, 45)
-    assert ledger_balance(bob, VIDEO) == 46
+    assert ledger_balance(workspace_of(bob), VIDEO) == 46
     assert PostTarget.objects.get(post=post).status == TargetStatus.SCHEDULED

@@ -34,6 +34,7 @@ from tests.conftest import create_account, make_user
 from tests.jobs.conftest import connect_webhook, make_due, wait_for
 from tests.support.fake_platform import FakePlatform
 from tests.support.processes import worker_env
+from tests.support.workspaces import owner
 from tidings.credits.models import CreditLedgerEntry
 from tidings.ops.backup import create_backup
 from tidings.posts.media import attach_media
@@ -58,7 +59,7 @@ from tidings.ops.models import BackupRecord
 from tidings.posts.models import MediaAsset, PostTarget
 PostTarget.objects.filter(idempotency_key__in=DUE).update(scheduled_at=timezone.now() - timedelta(seconds=1))
 print("REPORT" + json.dumps({
-    "balances": {u.username: [u.credits, ledger_balance(u)] for u in User.objects.all()},
+    "balances": {u.username: [workspace_of(u).credits, ledger_balance(workspace_of(u))] for u in User.objects.all()},
     "ledger": list(CreditLedgerEntry.objects.order_by("id").values_list("id", "user_id", "kind", "amount")),
     "tokens": {a.handle: a.access_token for a in SocialAccount.objects.all()},
     "targets": {str(t.idempotency_key): t.status for t in PostTarget.objects.all()},
@@ -158,8 +159,8 @@ def restored_database(on_postgres: bool) -> Iterator[str | None]:
 
 
 def scheduled(user: Any, account: Any, text: str) -> Post:
-    draft = create_post(user, text=text, account_ids=[account.pk])
-    return schedule_post(user, draft.pk, at=timezone.now() + timedelta(hours=1))
+    draft = create_post(owner(user), text=text, account_ids=[account.pk])
+    return schedule_post(owner(user), draft.pk, at=timezone.now() + timedelta(hours=1))
 
 
 def keys(posts: list[Post]) -> list[str]:
@@ -219,7 +220,7 @@ def test_a_backup_taken_while_serving_comes_back_and_publishes_each_post_once(
     stream = [scheduled(carol, hook, f"stream {n}") for n in range(STREAM)]
     later = [scheduled(carol, hook, f"later {n}") for n in range(LATER)]
     later.append(scheduled(bob, bob_hook, "later, with a picture"))
-    attach_media(bob, later[-1].pk, uploads=[png()])
+    attach_media(owner(bob), later[-1].pk, uploads=[png()])
     media_before = {p.name: p.read_bytes() for p in (source / "media").rglob("*") if p.is_file()}
     assert len(media_before) == 1
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import create_account, make_user
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import LedgerKind
 from tidings.credits.services import adjust_credits, lock_workspace, write_ledger
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 
 def target(user: User, account, status: TargetStatus, **times) -> PostTarget:  # type: ignore[no-untyped-def]
-    post = create_post(user, text=f"{status}", account_ids=[account.pk])
+    post = create_post(owner(user), text=f"{status}", account_ids=[account.pk])
     PostTarget.objects.filter(post=post).update(status=status, **times)
     return PostTarget.objects.get(post=post)
 
@@ -35,12 +36,12 @@ def dataset(alice: User, bob: User) -> dict[str, object]:
     now = timezone.now()
     with time_machine.travel(now - timedelta(days=40), tick=False):
         make_user("carol", Tier.BUSINESS)  # her first grant is in an earlier month
-    adjust_credits(alice, amount=5, reason="Goodwill")
-    adjust_credits(bob, amount=-3, reason="Correction")
+    adjust_credits(workspace_of(alice), amount=5, reason="Goodwill")
+    adjust_credits(workspace_of(bob), amount=-3, reason="Correction")
     with transaction.atomic():
-        write_ledger(lock_workspace(bob.pk), kind=LedgerKind.EXPIRE, amount=-4, reason="Test expiry")
+        write_ledger(lock_workspace(workspace_of(bob).pk), kind=LedgerKind.EXPIRE, amount=-4, reason="Test expiry")
     with transaction.atomic():
-        write_ledger(lock_workspace(alice.pk), kind=LedgerKind.CONSUME, amount=-1, reason="Published")
+        write_ledger(lock_workspace(workspace_of(alice).pk), kind=LedgerKind.CONSUME, amount=-1, reason="Published")
 
     hook, mastodon = create_account(alice, Platform.WEBHOOK), create_account(bob, Platform.MASTODON)
     today, day = timezone.localdate(now), timedelta(days=1)
@@ -76,8 +77,12 @@ def dataset(alice: User, bob: User) -> dict[str, object]:
         ("openai", 0, GenerationOutcome.REFUSED),
         ("anthropic", 400, GenerationOutcome.OK),
     ]:
-        GenerationLog.objects.create(user=alice, provider=provider, model="m", latency_ms=latency, outcome=outcome)
-    stale = GenerationLog.objects.create(user=alice, provider="anthropic", model="m", latency_ms=9, outcome="ok")
+        GenerationLog.objects.create(
+            workspace=workspace_of(alice), provider=provider, model="m", latency_ms=latency, outcome=outcome
+        )
+    stale = GenerationLog.objects.create(
+        workspace=workspace_of(alice), provider="anthropic", model="m", latency_ms=9, outcome="ok"
+    )
     GenerationLog.objects.filter(pk=stale.pk).update(created_at=now - 2 * day)
 
     mark_reconnect_needed(mastodon.pk, reason="Token revoked")

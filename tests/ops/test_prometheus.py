@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import create_account, make_user
 from tests.support.states import bring_to
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.generation.models import GenerationLog
 from tidings.jobs.models import JobLog, JobStatus
@@ -41,8 +42,8 @@ def at(moment: datetime) -> time_machine.travel:
 
 def scheduled(user: User, account: SocialAccount, when: datetime) -> PostTarget:
     with at(min(when, NOW) - timedelta(minutes=30)):
-        post = create_post(user, text="Hello", account_ids=[account.pk])
-        schedule_post(user, post.pk, at=when)
+        post = create_post(owner(user), text="Hello", account_ids=[account.pk])
+        schedule_post(owner(user), post.pk, at=when)
     return PostTarget.objects.get(post=post)
 
 
@@ -98,7 +99,9 @@ def dataset() -> dict[str, PostTarget]:
         ("anthropic", 9000, "ok", minutes(90)),
     ]:
         with at(created):
-            GenerationLog.objects.create(user=bob, provider=provider, model="m", latency_ms=latency_ms, outcome=outcome)
+            GenerationLog.objects.create(
+                workspace=workspace_of(bob), provider=provider, model="m", latency_ms=latency_ms, outcome=outcome
+            )
     return targets
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.support.workspaces import workspace_of
 from tidings.accounts.demo import DEMO_USERS, seed_demo
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
@@ -43,14 +44,14 @@ def test_every_plan_every_state_every_notification() -> None:
     assert report.created == ["demo-free (free)", "demo-pro (pro)", "demo-business (business)"]
     for username, tier in DEMO_USERS.items():
         user = User.objects.get(username=username)
-        assert (user.tier, user.is_demo) == (tier, True)
+        assert (workspace_of(user).tier, user.is_demo) == (tier, True)
         assert user.check_password("demo password 1")
-        statuses = set(PostTarget.objects.filter(post__user=user).values_list("status", flat=True))
+        statuses = set(PostTarget.objects.filter(post__workspace=workspace_of(user)).values_list("status", flat=True))
         assert statuses == STATES
         types = set(Notification.objects.filter(user=user).values_list("type", flat=True))
         assert types == set(NotificationType.values)
-        assert ledger_balance(user) == user.credits
-    accounts = SocialAccount.objects.filter(user__is_demo=True)
+        assert ledger_balance(workspace_of(user)) == workspace_of(user).credits
+    accounts = SocialAccount.objects.filter(workspace__personal_owner__is_demo=True)
     assert accounts.count() == 6
     assert accounts.filter(status=AccountStatus.RECONNECT_NEEDED).count() == 2
     assert all(a.base_url.startswith("https://demo.invalid/") for a in accounts)
@@ -58,7 +59,7 @@ def test_every_plan_every_state_every_notification() -> None:
 
 def test_nothing_can_ever_be_sent() -> None:
     seed_demo(password="demo password 1")
-    targets = PostTarget.objects.filter(post__user__is_demo=True)
+    targets = PostTarget.objects.filter(post__workspace__personal_owner__is_demo=True)
     assert not targets.filter(status__in=IN_FLIGHT).exists()
     soonest = min(t.scheduled_at for t in targets.filter(status=TargetStatus.SCHEDULED))
     assert soonest > timezone.now() + timedelta(days=300)
@@ -81,12 +82,12 @@ def test_a_second_run_puts_back_what_changed() -> None:
     seed_demo(password="demo password 1")
     free = User.objects.get(username="demo-free")
     User.objects.filter(pk=free.pk).update(tier="pro")
-    Post.objects.filter(user=free, text__startswith="Demo draft").delete()
+    Post.objects.filter(workspace=workspace_of(free), text__startswith="Demo draft").delete()
     seed_demo(password="another password 2")
     free.refresh_from_db()
-    assert free.tier == "free"
+    assert workspace_of(free).tier == "free"
     assert free.check_password("another password 2")
-    assert Post.objects.filter(user=free, text__startswith="Demo draft").count() == 1
+    assert Post.objects.filter(workspace=workspace_of(free), text__startswith="Demo draft").count() == 1
 
 
 def test_the_command_prints_the_password(settings, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tests.jobs.conftest import FAST, reset_dbos_sqlite, wait_for
 from tests.support.fake_platform import FakePlatform
 from tests.support.migrations import latest, previous_release, previous_release_state
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
 from tidings.jobs import runtime
@@ -57,7 +58,12 @@ def fill_with_the_previous_schema(apps: Any, fake: FakePlatform) -> dict[str, in
         username="olivia", email="olivia@example.com", password="!", tier="pro", credits=500
     )
     apps.get_model("credits", "CreditLedgerEntry").objects.create(
-        user=user, kind="grant", amount=500, balance_after=500, cycle_start=user.last_credit_reset, reason="Plan"
+        user=user,
+        kind="grant",
+        amount=500,
+        balance_after=500,
+        cycle_start=workspace_of(user).last_credit_reset,
+        reason="Plan",
     )
     account = apps.get_model("platforms", "SocialAccount").objects.create(
         user=user,
@@ -77,7 +83,7 @@ def fill_with_the_previous_schema(apps: Any, fake: FakePlatform) -> dict[str, in
         ("in_flight", "queued", now - timedelta(seconds=60), {"dispatch_round": ROUND}),
         ("stranded", "queued", now - timedelta(seconds=60), {"dispatch_round": ROUND}),
     ]:
-        post = posts.create(user=user, text=f"Written before the upgrade: {name}", scheduled_at=when)
+        post = posts.create(workspace=workspace_of(user), text=f"Written before the upgrade: {name}", scheduled_at=when)
         target = targets.create(
             post=post,
             account=account,
@@ -88,7 +94,9 @@ def fill_with_the_previous_schema(apps: Any, fake: FakePlatform) -> dict[str, in
             locked_until=now + timedelta(hours=1) if status == "queued" else None,
             **extra,
         )
-        reservations.create(user=user, target=target, amount=1, cycle_start=user.last_credit_reset)
+        reservations.create(
+            workspace=workspace_of(user), target=target, amount=1, cycle_start=workspace_of(user).last_credit_reset
+        )
         if status == "queued":
             job_logs.create(
                 event=EVENT, workflow_id=publish_workflow_id(target.pk, ROUND), data={"target_id": target.pk}
@@ -126,7 +134,7 @@ def test_scheduled_posts_and_an_in_flight_workflow_survive_the_upgrade(fake: Fak
 
     # Everything the previous release wrote is there, as it was.
     olivia = User.objects.get(username="olivia")
-    assert olivia.credits == 500
+    assert workspace_of(olivia).credits == 500
     # (Later migrations may add rows of their own, such as a new allowance; they never change these.)
     assert CreditLedgerEntry.objects.values_list("kind", "amount", "balance_after").first() == ("grant", 500, 500)
     assert dict(PostTarget.objects.values_list("pk", "status")) == {
@@ -176,8 +184,7 @@ def test_scheduled_posts_and_an_in_flight_workflow_survive_the_upgrade(fake: Fak
         )
     )
     assert all(fake.received_for(key) == 1 for key in fake.posts)
-    olivia.refresh_from_db()
-    assert olivia.credits == 498
+    assert workspace_of(olivia).credits == 498
     consumed = CreditLedgerEntry.objects.filter(kind="consume").values_list("reservation__target_id", "amount")
     assert sorted(consumed) == sorted([(ids["due"], -1), (ids["in_flight"], -1)])
-    assert DailyUsage.objects.get(user=olivia, platform="webhook").count == 2
+    assert DailyUsage.objects.get(workspace=workspace_of(olivia), platform="webhook").count == 2

@@ -11,6 +11,7 @@ from django.utils import timezone
 from tests.conftest import create_scheduled_post
 from tests.jobs.conftest import connect_webhook, due_post, settled, wait_for
 from tests.support.fake_platform import FakePlatform
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.jobs import runtime
 from tidings.jobs.models import JobLog
@@ -107,7 +108,7 @@ def test_a_target_sent_again_publishes_once_under_a_new_workflow(alice: User, fa
     target = PostTarget.objects.get(post=post)
     assert target.status == TargetStatus.FAILED
 
-    retry_target(alice, target.pk)
+    retry_target(owner(alice), target.pk)
     wait_for(lambda: settled(post), what="the second round to publish")
 
     target.refresh_from_db()
@@ -118,6 +119,5 @@ def test_a_target_sent_again_publishes_once_under_a_new_workflow(alice: User, fa
     wait_for(lambda: status_of(f"publish-{target.pk}-1") == "SUCCESS", what="the second workflow to finish")
     logs = dict(JobLog.objects.filter(data__target_id=target.pk).values_list("workflow_id", "status"))
     assert logs == {f"publish-{target.pk}": "failed", f"publish-{target.pk}-1": "completed"}
-    alice.refresh_from_db()
-    assert alice.credits == 9
+    assert workspace_of(alice).credits == 9
     assert timezone.now() - target.published_at < timedelta(minutes=1)  # type: ignore[operator]

@@ -4,6 +4,7 @@ import base64
 import json
 import time
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.services import connect_account
@@ -40,7 +41,7 @@ def session(*, access: str = "", refresh: str = "", handle: str = "alice.bsky.so
 
 def connect_bluesky(user: User, *, access: str = "access-1", refresh: str = "refresh-1") -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.BLUESKY,
         external_id=DID,
         handle="alice.bsky.social",

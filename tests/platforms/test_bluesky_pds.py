@@ -29,6 +29,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, PermanentError, ThreadPart
 from tidings.platforms.connectors.bluesky import BlueskyConnector
@@ -91,7 +92,7 @@ def connected(user: User, pds: dict[str, str]) -> SocialAccount:
     fields = {"identifier": pds["handle"], "app_password": pds["appPassword"], "service": pds["pds"]}
     identity, tokens = bluesky.connect_with_credentials(fields)
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.BLUESKY,
         external_id=identity.external_id,
         handle=identity.handle,

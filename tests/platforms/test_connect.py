@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.conftest import create_account
 from tests.platforms.atproto import DID, PDS, jwt, session, xrpc
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.encryption import decrypt
 from tidings.core.errors import ConnectFailed, InvalidInput, OAuthStateMismatch, PlatformUnavailable
@@ -42,7 +43,7 @@ def mastodon_app() -> None:
 
 def bluesky_account(user: User, n: int, *, expires_in: timedelta | None, refresh: str = "rt") -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.BLUESKY,
         external_id=f"did:plc:{user.username}{n}",
         handle=f"{user.username}{n}.bsky.social",
@@ -59,7 +60,7 @@ def bluesky_account(user: User, n: int, *, expires_in: timedelta | None, refresh
 @respx.mock
 def test_start_connect_returns_the_authorization_request(alice: User) -> None:
     mastodon_app()
-    request = connect.start_connect(alice, platform="mastodon", instance=" mastodon.example ")
+    request = connect.start_connect(owner(alice), platform="mastodon", instance=" mastodon.example ")
     assert request.url.startswith(f"{BASE}/oauth/authorize?")
     entry = connect.session_entry(request)
     assert entry["state"] == request.state
@@ -74,7 +75,7 @@ def test_start_connect_over_the_plan_limit_is_refused_before_asking_the_platform
     create_account(alice, Platform.MASTODON)
     apps = respx_mock.post(f"{BASE}/api/v1/apps")
     with pytest.raises(TierLimitReached) as raised:
-        connect.start_connect(alice, platform="mastodon", instance="mastodon.example")
+        connect.start_connect(owner(alice), platform="mastodon", instance="mastodon.example")
     assert raised.value.details["limit"] == 1
     assert raised.value.details["used"] == 1
     assert not apps.called
@@ -86,7 +87,7 @@ def test_an_account_that_needs_reconnecting_may_start_again_at_the_limit(alice: 
     mastodon_app()
     account = create_account(alice, Platform.MASTODON)
     mark_reconnect_needed(account.pk, reason="revoked")
-    assert connect.start_connect(alice, platform="mastodon", instance=BASE).state
+    assert connect.start_connect(owner(alice), platform="mastodon", instance=BASE).state
 
 
 def test_start_connect_refuses_unavailable_platforms_and_credential_platforms(
@@ -96,11 +97,11 @@ def test_start_connect_refuses_unavailable_platforms_and_credential_platforms(
 
     monkeypatch.setattr(registry, "CONNECTORS", {k: v for k, v in registry.CONNECTORS.items() if k != "linkedin"})
     with pytest.raises(PlatformUnavailable):
-        connect.start_connect(alice, platform="linkedin")
+        connect.start_connect(owner(alice), platform="linkedin")
     with pytest.raises(PlatformUnavailable):
-        connect.start_connect(alice, platform="myspace")
+        connect.start_connect(owner(alice), platform="myspace")
     with pytest.raises(InvalidInput, match="credentials"):
-        connect.start_connect(alice, platform="bluesky")
+        connect.start_connect(owner(alice), platform="bluesky")
 
 
 @pytest.mark.parametrize("session_data", [None, {}, {"state": "expected", "instance": BASE}])
@@ -111,7 +112,7 @@ def test_a_callback_with_the_wrong_state_connects_nothing(
     mastodon_app()
     token = respx_mock.post(f"{BASE}/oauth/token")
     with pytest.raises(OAuthStateMismatch):
-        connect.finish_connect(alice, platform="mastodon", code="c", state="forged", session_data=session_data)
+        connect.finish_connect(owner(alice), platform="mastodon", code="c", state="forged", session_data=session_data)
     assert not token.called
     assert not SocialAccount.objects.exists()
 
@@ -124,13 +125,17 @@ def test_the_code_exchange_stores_the_account_with_its_token_encrypted(alice: Us
     limits = {"statuses": {"max_characters": 1000, "max_media_attachments": 4, "characters_reserved_per_url": 23}}
     respx.get(f"{BASE}/api/v2/instance").respond(200, json={"domain": "mastodon.example", "configuration": limits})
     account = connect.finish_connect(
-        alice,
+        owner(alice),
         platform="mastodon",
         code="c",
         state="s" * 40,
         session_data={"state": "s" * 40, "instance": BASE, "code_verifier": "v" * 64},
     )
-    assert (account.user, account.platform, account.handle) == (alice, "mastodon", "@alice@mastodon.example")
+    assert (account.workspace, account.platform, account.handle) == (
+        workspace_of(alice),
+        "mastodon",
+        "@alice@mastodon.example",
+    )
     # The server's limits are kept with the account at connect, for validation without a request.
     kept = SocialAccount.objects.get(pk=account.pk).options["instance"]
     assert {key: kept[key] for key in kept if key != "fetched_at"} == limits["statuses"]
@@ -146,7 +151,7 @@ def test_a_refused_code_is_a_connect_failure_and_stores_nothing(alice: User) -> 
     respx.post(f"{BASE}/oauth/token").respond(400, json={"error": "invalid_grant", "error_description": "Used"})
     with pytest.raises(ConnectFailed, match="Used"):
         connect.finish_connect(
-            alice, platform="mastodon", code="c", state="s", session_data={"state": "s", "instance": BASE}
+            owner(alice), platform="mastodon", code="c", state="s", session_data={"state": "s", "instance": BASE}
         )
     assert not SocialAccount.objects.exists()
 
@@ -159,7 +164,9 @@ def test_bluesky_connects_with_an_app_password_and_keeps_both_tokens_encrypted(b
     answer = session()
     respx.post("https://bsky.social/xrpc/com.atproto.server.createSession").respond(200, json=answer)
     account = connect.connect_with_credentials(
-        bob, platform="bluesky", fields={"identifier": "alice.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"}
+        owner(bob),
+        platform="bluesky",
+        fields={"identifier": "alice.bsky.social", "app_password": "abcd-efgh-ijkl-mnop"},
     )
     assert (account.external_id, account.base_url) == (DID, PDS)
     assert account.token_expires_at is not None
@@ -175,17 +182,21 @@ def test_a_refused_app_password_stores_nothing(bob: User) -> None:
         401, json={"error": "AuthenticationRequired", "message": "Invalid identifier or password"}
     )
     with pytest.raises(ConnectFailed):
-        connect.connect_with_credentials(bob, platform="bluesky", fields={"identifier": "a", "app_password": "b"})
+        connect.connect_with_credentials(
+            owner(bob), platform="bluesky", fields={"identifier": "a", "app_password": "b"}
+        )
     assert not SocialAccount.objects.exists()
 
 
 def test_a_webhook_connects_with_its_url_and_secret(bob: User) -> None:
     account = connect.connect_with_credentials(
-        bob, platform="webhook", fields={"url": "https://hooks.example/in", "secret": "x" * 20, "name": "My hook"}
+        owner(bob),
+        platform="webhook",
+        fields={"url": "https://hooks.example/in", "secret": "x" * 20, "name": "My hook"},
     )
     assert (account.handle, account.base_url, account.access_token) == ("My hook", "https://hooks.example/in", "x" * 20)
     with pytest.raises(InvalidInput):
-        connect.connect_with_credentials(bob, platform="mastodon", fields={})
+        connect.connect_with_credentials(owner(bob), platform="mastodon", fields={})
 
 
 # --- refreshing ---------------------------------------------------------------------------------------------

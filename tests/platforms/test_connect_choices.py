@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.encryption import decrypt
 from tidings.notifications.models import Notification, NotificationType
@@ -60,7 +61,9 @@ def pending_of(user: User) -> PendingConnection:
 
 
 def pages_of(user: User) -> list[tuple[str, str, str]]:
-    accounts = SocialAccount.objects.filter(user=user, platform=Platform.FACEBOOK).order_by("external_id")
+    accounts = SocialAccount.objects.filter(workspace=workspace_of(user), platform=Platform.FACEBOOK).order_by(
+        "external_id"
+    )
     return [(a.external_id, a.handle, a.access_token) for a in accounts]
 
 
@@ -123,7 +126,9 @@ def test_a_pick_over_the_plan_connects_nothing_and_keeps_the_choices_for_a_small
 
 @respx.mock
 def test_a_page_already_connected_is_marked_and_picking_it_again_reconnects_the_same_row(alice: User) -> None:
-    kept = connect_account(alice, platform=Platform.FACEBOOK, external_id="1010", handle="Old name", access_token="old")
+    kept = connect_account(
+        owner(alice), platform=Platform.FACEBOOK, external_id="1010", handle="Old name", access_token="old"
+    )
     SocialAccount.objects.filter(pk=kept.pk).update(status=AccountStatus.RECONNECT_NEEDED)
     facebook_routes(PAGES[:2])
     client = logged_in(alice)
@@ -135,7 +140,7 @@ def test_a_page_already_connected_is_marked_and_picking_it_again_reconnects_the_
     # The connected one plus a new one is over the Free plan's one account.
     assert client.post(url, {"choice": ["1010", "2020"]}).status_code == 403
     assert client.post(url, {"choice": ["1010"]}).status_code == 302
-    account = SocialAccount.objects.get(user=alice)
+    account = SocialAccount.objects.get(workspace=workspace_of(alice))
     assert (account.pk, account.handle, account.access_token, account.status) == (
         kept.pk,
         "Alice's Bakery",
@@ -146,8 +151,10 @@ def test_a_page_already_connected_is_marked_and_picking_it_again_reconnects_the_
 
 @respx.mock
 def test_a_disconnected_page_picked_again_takes_a_slot(alice: User) -> None:
-    gone = connect_account(alice, platform=Platform.FACEBOOK, external_id="1010", handle="Bakery", access_token="old")
-    disconnect_account(alice, gone.pk)
+    gone = connect_account(
+        owner(alice), platform=Platform.FACEBOOK, external_id="1010", handle="Bakery", access_token="old"
+    )
+    disconnect_account(owner(alice), gone.pk)
     facebook_routes(PAGES[:2])
     client = logged_in(alice)
     url = sign_in(client)["Location"]
@@ -258,7 +265,7 @@ def test_a_linkedin_organisation_picked_posts_as_the_organisation(carol: User, m
     assert "Your profile" in page
     assert "Your profile ·" not in page
     assert client.post(url, {"choice": ["urn:li:organization:42"]}).status_code == 302
-    account = SocialAccount.objects.get(user=carol)
+    account = SocialAccount.objects.get(workspace=workspace_of(carol))
     assert (account.external_id, account.display_name, account.options, account.access_token) == (
         "urn:li:organization:42",
         "Acme Corp",
@@ -271,7 +278,7 @@ def test_a_linkedin_organisation_picked_posts_as_the_organisation(carol: User, m
 def test_each_choice_is_named_once_with_what_it_is(bob: User) -> None:
     professional = {"kind": "professional"}
     pending = hold_choices(
-        bob,
+        owner(bob),
         platform=Platform.INSTAGRAM,
         found=[
             (Identity("1", "@bakery", "The Bakery", options=professional), TokenSet("t1")),
@@ -279,7 +286,7 @@ def test_each_choice_is_named_once_with_what_it_is(bob: User) -> None:
             (Identity("3", "Plain", "Plain"), TokenSet("t3")),
         ],
     )
-    choices = pending_pick(bob, pending.pk).choices
+    choices = pending_pick(owner(bob), pending.pk).choices
     assert [(c.name, c.detail, c.initials, c.connected) for c in choices] == [
         ("The Bakery", "Professional account · @bakery", "TB", False),
         ("@acme", "Professional account", "A", False),

@@ -7,6 +7,7 @@ import respx
 from django.test import Client
 
 from tests.conftest import create_account
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.platforms import registry
 from tidings.platforms.models import AccountStatus, MastodonApp, Platform, SocialAccount
@@ -130,7 +131,7 @@ def test_the_oauth_round_trip_connects_the_account_once(alice: User) -> None:
     assert response["Location"] == "/connections/"
     verifier = parse_qs(token.calls.last.request.content.decode())["code_verifier"][0]
     assert len(verifier) >= 43
-    account = SocialAccount.objects.get(user=alice)
+    account = SocialAccount.objects.get(workspace=workspace_of(alice))
     assert (account.handle, account.access_token) == ("@alice@mastodon.example", "tok")
     assert "tidings.connect.mastodon" not in client.session
     # A replayed callback finds no state to match.
@@ -189,7 +190,7 @@ def test_the_webhook_credentials_form_connects_and_refuses_bad_input(bob: User) 
         "/connections/webhook/credentials/", {"name": "Hook", "url": "https://hooks.example/in", "secret": "s" * 20}
     )
     assert good.status_code == 302
-    account = SocialAccount.objects.get(user=bob)
+    account = SocialAccount.objects.get(workspace=workspace_of(bob))
     assert (account.platform, account.handle, account.base_url) == ("webhook", "Hook", "https://hooks.example/in")
 
 
@@ -203,7 +204,7 @@ def test_the_bluesky_credentials_form_connects(bob: User) -> None:
     )
     assert response.status_code == 302
     assert route.called
-    assert SocialAccount.objects.get(user=bob).external_id == DID
+    assert SocialAccount.objects.get(workspace=workspace_of(bob)).external_id == DID
 
 
 def test_oauth_platforms_have_no_credentials_form(alice: User) -> None:

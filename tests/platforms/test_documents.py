@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.conftest import create_account, create_scheduled_post
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
@@ -63,8 +64,7 @@ def test_a_pdf_on_a_scheduled_mastodon_post_is_refused_and_nothing_changes(bob: 
     account = create_account(bob)
     post = create_scheduled_post(bob, [account])
     before = list(CreditReservation.objects.filter(target__post=post).values_list("status", "balance", "amount"))
-    bob.refresh_from_db()
-    credits = bob.credits
+    credits = workspace_of(bob).credits
     with pytest.raises(InvalidInput) as refused:
         attach_media(bob, post.pk, uploads=[pdf()])
     assert re.fullmatch(
@@ -77,12 +77,13 @@ def test_a_pdf_on_a_scheduled_mastodon_post_is_refused_and_nothing_changes(bob: 
     assert list(CreditReservation.objects.filter(target__post=post).values_list("status", "balance", "amount")) == (
         before
     )
-    bob.refresh_from_db()
-    assert bob.credits == credits
+    assert workspace_of(bob).credits == credits
 
 
 def test_a_pdf_on_a_scheduled_linkedin_post_is_kept_and_paid_with_a_credit(bob: User) -> None:
-    account = connect_account(bob, platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at")
+    account = connect_account(
+        owner(bob), platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at"
+    )
     post = create_scheduled_post(bob, [account])
     (asset,) = attach_media(bob, post.pk, uploads=[pdf()])
     assert (asset.kind, asset.mime_type) == ("document", "application/pdf")

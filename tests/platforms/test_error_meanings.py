@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from tests.support.waits import QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -141,7 +142,9 @@ THREADS_API = "https://graph.threads.net/v1.0"
 @respx.mock
 def test_threads_keeps_polling_a_container_it_does_not_show_yet(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ThreadsConnector, "patience", QUICK)
-    account = connect_account(alice, platform=Platform.THREADS, external_id="th1", handle="@a", access_token="tok")
+    account = connect_account(
+        owner(alice), platform=Platform.THREADS, external_id="th1", handle="@a", access_token="tok"
+    )
     respx.post(f"{THREADS_API}/th1/threads").respond(json={"id": "c1"})
     poll = respx.get(f"{THREADS_API}/c1").mock(
         side_effect=[
@@ -169,7 +172,7 @@ def test_instagrams_publishing_limit_waits_until_the_window_frees_a_place(
 ) -> None:
     monkeypatch.setenv("TIDINGS_PUBLIC_URL", "https://tidings.example")
     monkeypatch.setattr(InstagramConnector, "patience", QUICK)
-    account = connect_account(alice, platform=Platform.INSTAGRAM, external_id=IG, handle="@b", access_token="pt")
+    account = connect_account(owner(alice), platform=Platform.INSTAGRAM, external_id=IG, handle="@b", access_token="pt")
     respx.post(f"{GRAPH}/{IG}/media").respond(json={"id": "c1"})
     respx.get(f"{GRAPH}/c1").respond(json={"status_code": "FINISHED", "id": "c1"})
     # "Rate Limit" in https://developers.facebook.com/docs/instagram-platform/content-publishing; the error is

@@ -11,6 +11,7 @@ import respx
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -40,7 +41,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:
 @pytest.fixture
 def page(alice: User) -> SocialAccount:
     return connect_account(
-        alice, platform=Platform.FACEBOOK, external_id="1010", handle="Alice's Bakery", access_token="page-token"
+        owner(alice), platform=Platform.FACEBOOK, external_id="1010", handle="Alice's Bakery", access_token="page-token"
     )
 
 

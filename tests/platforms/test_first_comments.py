@@ -11,6 +11,7 @@ import pytest
 import respx
 
 from tests.support.waits import QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, Published, ThreadPart
 from tidings.platforms.connectors import youtube
@@ -52,7 +53,7 @@ def form(request: httpx.Request) -> dict[str, str]:
 
 def account(user: User, platform: Platform, external_id: str, **extra: str) -> SocialAccount:
     return connect_account(
-        user, platform=platform, external_id=external_id, handle="Bakery", access_token="tok", **extra
+        owner(user), platform=platform, external_id=external_id, handle="Bakery", access_token="tok", **extra
     )
 
 

@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 
 from tests.platforms.atproto import DID, PDS, connect_bluesky, jwt, session, xrpc
 from tests.support.waits import QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, OutcomeUnknown, Published, ThreadPart
 from tidings.platforms.connectors.bluesky import BlueskyConnector
@@ -65,7 +66,9 @@ def three_parts(first: tuple[MediaItem, ...] = (), third: tuple[MediaItem, ...] 
 
 @pytest.fixture
 def x_account(alice: User) -> SocialAccount:
-    return connect_account(alice, platform=Platform.X, external_id="2244994945", handle="@alice", access_token="at-1")
+    return connect_account(
+        owner(alice), platform=Platform.X, external_id="2244994945", handle="@alice", access_token="at-1"
+    )
 
 
 def x_uploads() -> respx.Route:
@@ -289,7 +292,7 @@ BASE = "https://mastodon.example"
 @respx.mock
 def test_mastodon_hand_written_thread_each_status_with_its_own_key_then_the_comment(alice: User) -> None:
     account = connect_account(
-        alice,
+        owner(alice),
         platform=Platform.MASTODON,
         external_id="109@mastodon.example",
         handle="@alice@mastodon.example",
@@ -336,7 +339,7 @@ def form(request: httpx.Request) -> dict[str, str]:
 @respx.mock
 def test_threads_hand_written_thread_replies_in_turn_and_the_comment_replies_to_the_first(alice: User) -> None:
     account = connect_account(
-        alice, platform=Platform.THREADS, external_id=TH_USER, handle="@alice", access_token="th-long"
+        owner(alice), platform=Platform.THREADS, external_id=TH_USER, handle="@alice", access_token="th-long"
     )
     create = respx.post(f"{TH_API}/{TH_USER}/threads").mock(
         side_effect=[httpx.Response(200, json={"id": f"c{n}"}) for n in range(4)]
@@ -382,7 +385,7 @@ def mastodon_status(status_id: str, text: str, sent: datetime, *, reply_to: str 
 @respx.mock
 def test_mastodon_a_missing_comment_is_sent_again_while_its_key_is_held_else_said(alice: User) -> None:
     account = connect_account(
-        alice,
+        owner(alice),
         platform=Platform.MASTODON,
         external_id="109@mastodon.example",
         handle="@alice@mastodon.example",
@@ -421,7 +424,7 @@ def test_mastodon_a_missing_comment_is_sent_again_while_its_key_is_held_else_sai
 @respx.mock
 def test_threads_a_found_post_says_its_comment_could_not_be_checked(alice: User) -> None:
     account = connect_account(
-        alice, platform=Platform.THREADS, external_id=TH_USER, handle="@alice", access_token="th-long"
+        owner(alice), platform=Platform.THREADS, external_id=TH_USER, handle="@alice", access_token="th-long"
     )
     respx.get(f"{TH_API}/{TH_USER}/threads").respond(
         json={

@@ -9,6 +9,7 @@ import pytest
 import respx
 
 from tests.support.waits import HAND_BACK, QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -45,7 +46,7 @@ def _app(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def account(alice: User) -> SocialAccount:
     return connect_account(
-        alice, platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="page-token"
+        owner(alice), platform=Platform.INSTAGRAM, external_id=IG, handle="@bakery", access_token="page-token"
     )
 
 

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from tests.support.waits import HAND_BACK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -42,7 +43,7 @@ def _app(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:
 @pytest.fixture
 def member(alice: User) -> SocialAccount:
     return connect_account(
-        alice,
+        owner(alice),
         platform=Platform.LINKEDIN,
         external_id="yrZCpj2Z12",
         handle="Alice",
@@ -54,7 +55,11 @@ def member(alice: User) -> SocialAccount:
 @pytest.fixture
 def organization(bob: User) -> SocialAccount:
     return connect_account(
-        bob, platform=Platform.LINKEDIN, external_id="urn:li:organization:5583111", handle="Acme", access_token="org-at"
+        owner(bob),
+        platform=Platform.LINKEDIN,
+        external_id="urn:li:organization:5583111",
+        handle="Acme",
+        access_token="org-at",
     )
 
 
@@ -225,7 +230,7 @@ def test_an_app_without_the_organisation_product_still_connects_the_member(monke
 @respx.mock
 def test_an_account_whose_kind_is_organisation_posts_as_it(bob: User) -> None:
     page = connect_account(
-        bob,
+        owner(bob),
         platform=Platform.LINKEDIN,
         external_id="5583111",
         handle="acme",

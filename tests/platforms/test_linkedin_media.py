@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from tests.support.waits import HAND_BACK, QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, PermanentError, StillProcessing
 from tidings.platforms.connectors import linkedin_media
@@ -35,7 +36,11 @@ def _setup(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:
 @pytest.fixture
 def organization(bob: User) -> SocialAccount:
     return connect_account(
-        bob, platform=Platform.LINKEDIN, external_id="urn:li:organization:5583111", handle="Acme", access_token="org-at"
+        owner(bob),
+        platform=Platform.LINKEDIN,
+        external_id="urn:li:organization:5583111",
+        handle="Acme",
+        access_token="org-at",
     )
 
 

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from tests.support.waits import HAND_BACK, QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -48,7 +49,7 @@ def status(status_id: str) -> dict[str, str]:
 
 def connect(user: User) -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.MASTODON,
         external_id="109@mastodon.example",
         handle="@alice@mastodon.example",
@@ -316,7 +317,7 @@ READS = "read:accounts read:statuses write:statuses write:media"
 
 def reader(user: User, scopes: str = READS) -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.MASTODON,
         external_id="109@mastodon.example",
         handle="@alice@mastodon.example",

@@ -10,6 +10,7 @@ import pytest
 import respx
 from django.utils import timezone
 
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput
 from tidings.credits.models import CreditReservation
@@ -62,7 +63,7 @@ def account_with(user: User, limits: dict[str, Any] | None, *, age: timedelta = 
     if limits is not None:
         options["instance"] = {**limits, "fetched_at": (datetime.now(UTC) - age).isoformat()}
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.MASTODON,
         external_id="109@mastodon.example",
         handle="@alice@mastodon.example",
@@ -195,11 +196,11 @@ def test_a_server_that_does_not_answer_keeps_the_limits_it_had(alice: User) -> N
 def test_a_post_too_long_for_a_thread_on_this_server_stays_a_draft_and_reserves_nothing(bob: User) -> None:
     account = account_with(bob, {"max_characters": 100})
     text = " ".join(["Fresh bread today."] * 150)  # 30 statuses of 100 characters; the default 500 needs 6
-    post = create_post(bob, text=text, account_ids=[account.pk])
+    post = create_post(owner(bob), text=text, account_ids=[account.pk])
     # Validation asks the server nothing (any request would fail under respx).
     with respx.mock, pytest.raises(InvalidInput, match="This would be a thread of 30 posts") as refusal:
-        schedule_post(bob, post.pk, at=timezone.now() + timedelta(hours=1))
+        schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(hours=1))
     post.refresh_from_db()
     assert post.draft_reason == refusal.value.message[:500]
     assert [t.status for t in post.targets.all()] == ["draft"]
-    assert not CreditReservation.objects.filter(user=bob).exists()
+    assert not CreditReservation.objects.filter(workspace=workspace_of(bob)).exists()

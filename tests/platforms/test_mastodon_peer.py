@@ -30,6 +30,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content
 from tidings.platforms.connectors.mastodon import MastodonConnector
@@ -110,7 +111,7 @@ def signed_in(user: User, base: str) -> SocialAccount:
         code=back["code"][0], redirect_uri=REDIRECT, session_data=request.session_data
     )
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.MASTODON,
         external_id=identity.external_id,
         handle=identity.handle,

@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -44,7 +45,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None
 @pytest.fixture
 def account(alice: User) -> SocialAccount:
     return connect_account(
-        alice,
+        owner(alice),
         platform=Platform.PINTEREST,
         external_id="pin-user-1",
         handle="alicebakes",

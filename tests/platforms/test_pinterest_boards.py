@@ -7,6 +7,7 @@ import pytest
 import respx
 from django.test import Client
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import connect_account
@@ -24,7 +25,7 @@ def _app(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pinterest(user: User, **options: Any) -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.PINTEREST,
         external_id=f"pin-{user.username}",
         handle=user.username,
@@ -115,7 +116,7 @@ def test_a_refused_sign_in_while_reading_boards_marks_the_account(alice: User) -
 def test_a_reconnect_keeps_the_chosen_board_while_it_exists(alice: User) -> None:
     account = pinterest(alice, board_id="2")
     again = connect_account(
-        alice,
+        owner(alice),
         platform=Platform.PINTEREST,
         external_id=account.external_id,
         handle="alice",
@@ -124,7 +125,7 @@ def test_a_reconnect_keeps_the_chosen_board_while_it_exists(alice: User) -> None
     )
     assert (again.pk, again.options["board_id"], len(again.options["boards"])) == (account.pk, "2", 3)
     gone = connect_account(
-        alice,
+        owner(alice),
         platform=Platform.PINTEREST,
         external_id=account.external_id,
         handle="alice",

@@ -13,6 +13,7 @@ import pytest
 import respx
 
 from tests.support.waits import QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, PermanentError, Published
 from tidings.platforms.connectors import pinterest_video
@@ -48,7 +49,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None
 @pytest.fixture
 def account(alice: User) -> SocialAccount:
     return connect_account(
-        alice,
+        owner(alice),
         platform=Platform.PINTEREST,
         external_id="pin-user-1",
         handle="alicebakes",

@@ -12,6 +12,7 @@ import respx
 from django.utils import timezone
 
 from tests.conftest import create_scheduled_post
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms import renewal
@@ -20,6 +21,7 @@ from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.services import connect_account
 from tidings.posts.models import PostTarget
 from tidings.posts.publishing import begin_publish, claim_due_targets, send_target
+from tidings.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +39,7 @@ def _apps(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def x_account(user: User, *, expires_in: timedelta, n: int = 1, refresh: str = "rt-1") -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.X,
         external_id=f"x-{n}",
         handle=f"@x{n}",
@@ -50,7 +52,7 @@ def x_account(user: User, *, expires_in: timedelta, n: int = 1, refresh: str = "
 def threads_account(user: User, *, expires_in: timedelta, n: int = 1) -> SocialAccount:
     # As Threads stores it: a long-lived token and no refresh token.
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.THREADS,
         external_id=f"th-{n}",
         handle=f"@th{n}",
@@ -122,7 +124,7 @@ def test_each_platform_is_refreshed_within_its_own_lead(alice: User, carol: User
     x_soon = x_account(carol, expires_in=timedelta(minutes=50), n=1)
     x_later = x_account(carol, expires_in=timedelta(minutes=90), n=2)
     bluesky = connect_account(
-        alice,
+        owner(alice),
         platform=Platform.BLUESKY,
         external_id="did:plc:alice",
         handle="alice.bsky.social",
@@ -258,7 +260,7 @@ def test_a_token_renewed_by_another_refresh_meanwhile_is_used_as_it_is(bob: User
 
 def linkedin_account(user: User, *, expires_in: timedelta, refresh: str = "", n: int = 1) -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.LINKEDIN,
         external_id=f"li-{n}",
         handle=f"Carol {n}",
@@ -269,8 +271,7 @@ def linkedin_account(user: User, *, expires_in: timedelta, refresh: str = "", n:
 
 
 def test_a_token_that_cannot_be_renewed_warns_a_week_and_a_day_before(carol: User) -> None:
-    carol.time_zone = "Africa/Johannesburg"
-    carol.save(update_fields=["time_zone"])
+    Workspace.objects.filter(pk=workspace_of(carol).pk).update(time_zone="Africa/Johannesburg")
     now = timezone.now()
     account = linkedin_account(carol, expires_in=timedelta(days=6, hours=12))
     linkedin_account(carol, expires_in=timedelta(days=6), refresh="li-rt", n=2)  # renewable: no warning
@@ -310,7 +311,7 @@ def test_reconnecting_keeps_the_row_and_a_refresh_token_the_platform_did_not_rep
     replaced = linkedin_account(carol, expires_in=timedelta(days=60), refresh="li-rt-new")
     replaced.refresh_from_db()
     assert (replaced.pk, replaced.refresh_token) == (first.pk, "li-rt-new")
-    assert SocialAccount.objects.filter(user=carol).count() == 1
+    assert SocialAccount.objects.filter(workspace=workspace_of(carol)).count() == 1
 
 
 @respx.mock

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.workspaces import owner
 from tidings import http
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, Published
@@ -121,7 +122,7 @@ def video(settings: Any, tmp_path: Path) -> MediaItem:
 
 
 def _account(user: User, platform: Platform) -> SocialAccount:
-    return connect_account(user, platform=platform, external_id="acct-1", handle="alice", access_token="token")
+    return connect_account(owner(user), platform=platform, external_id="acct-1", handle="alice", access_token="token")
 
 
 def peak_while(send: Callable[[], Published]) -> tuple[Published, int]:

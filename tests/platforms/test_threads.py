@@ -8,6 +8,7 @@ import pytest
 import respx
 
 from tests.support.waits import HAND_BACK, QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -41,7 +42,9 @@ def _app(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def account(alice: User) -> SocialAccount:
-    return connect_account(alice, platform=Platform.THREADS, external_id=USER, handle="@alice", access_token="th-long")
+    return connect_account(
+        owner(alice), platform=Platform.THREADS, external_id=USER, handle="@alice", access_token="th-long"
+    )
 
 
 def form(request: httpx.Request) -> dict[str, str]:

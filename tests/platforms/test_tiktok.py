@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from tests.support.waits import HAND_BACK, QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -59,7 +60,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None
 @pytest.fixture
 def account(alice: User) -> SocialAccount:
     return connect_account(
-        alice,
+        owner(alice),
         platform=Platform.TIKTOK,
         external_id="open-1",
         handle="alice.tt",

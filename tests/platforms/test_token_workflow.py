@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.jobs.conftest import worker  # noqa: F401 - the DBOS worker fixture
 from tests.platforms.atproto import PDS, jwt, session, xrpc
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.jobs.workflows import tokens
@@ -30,7 +31,7 @@ def test_the_workflow_refreshes_each_expiring_account_in_its_own_step(
 ) -> None:
     accounts = [
         connect_account(
-            carol,
+            owner(carol),
             platform=Platform.BLUESKY,
             external_id=f"did:plc:carol{n}",
             handle=f"carol{n}.bsky.social",
@@ -48,7 +49,7 @@ def test_the_workflow_refreshes_each_expiring_account_in_its_own_step(
 
     # A LinkedIn sign-in without a refresh token cannot be renewed: its owner is warned instead.
     connect_account(
-        carol,
+        owner(carol),
         platform=Platform.LINKEDIN,
         external_id="li-carol",
         handle="Carol",

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content
 from tidings.platforms.connectors.webhook import WebhookConnector
@@ -86,7 +87,7 @@ def receiver(monkeypatch: pytest.MonkeyPatch, settings) -> Iterator[Receiver]:  
 @pytest.fixture
 def hook(alice: User, receiver: Receiver) -> SocialAccount:
     return connect_account(
-        alice,
+        owner(alice),
         platform=Platform.WEBHOOK,
         external_id="hook-1",
         handle="Our blog",

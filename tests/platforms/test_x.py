@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from tests.support.waits import HAND_BACK, QUICK
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -51,7 +52,12 @@ def _app(monkeypatch: pytest.MonkeyPatch, settings, tmp_path: Path) -> None:
 @pytest.fixture
 def account(alice: User) -> SocialAccount:
     return connect_account(
-        alice, platform=Platform.X, external_id="2244994945", handle="@alice", access_token="at-1", refresh_token="rt-1"
+        owner(alice),
+        platform=Platform.X,
+        external_id="2244994945",
+        handle="@alice",
+        access_token="at-1",
+        refresh_token="rt-1",
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 import respx
 import time_machine
 
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import (
     Content,
@@ -50,7 +51,7 @@ def _env(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None
 @pytest.fixture
 def account(alice: User) -> SocialAccount:
     return connect_account(
-        alice,
+        owner(alice),
         platform=Platform.YOUTUBE,
         external_id="UC123",
         handle="@alice",

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from tests.conftest import create_account, create_scheduled_post
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import set_tier_limits, set_time_zone
 from tidings.automation.models import AutomationRule
@@ -59,7 +60,7 @@ def add_accounts(
 
 
 def add_post(user: User, targets: list[tuple[SocialAccount, TargetStatus]]) -> Post:
-    post = Post.objects.create(user=user, text="direct")
+    post = Post.objects.create(workspace=workspace_of(user), text="direct")
     PostTarget.objects.bulk_create(
         PostTarget(post=post, account=account, platform=account.platform, status=status) for account, status in targets
     )
@@ -69,7 +70,7 @@ def add_post(user: User, targets: list[tuple[SocialAccount, TargetStatus]]) -> P
 def fill_queue(user: User, n: int) -> None:
     """`n` posts in the queue, each with one scheduled target (on a webhook, so no check on Mastodon sees it)."""
     [account] = add_accounts(user, 1, Platform.WEBHOOK)
-    posts = Post.objects.bulk_create(Post(user=user, text=f"queued {i}") for i in range(n))
+    posts = Post.objects.bulk_create(Post(workspace=workspace_of(user), text=f"queued {i}") for i in range(n))
     PostTarget.objects.bulk_create(
         PostTarget(post=post, account=account, platform=account.platform, status=TargetStatus.SCHEDULED)
         for post in posts
@@ -78,17 +79,19 @@ def fill_queue(user: User, n: int) -> None:
 
 def add_rules(user: User, n: int, *, enabled: bool = True) -> None:
     for i in range(n):
-        AutomationRule.objects.create(user=user, name=f"rule {i}", schedule="0 9 * * *", enabled=enabled)
+        AutomationRule.objects.create(
+            workspace=workspace_of(user), name=f"rule {i}", schedule="0 9 * * *", enabled=enabled
+        )
 
 
 def use_generations(user: User, n: int, at: datetime | None = None) -> None:
     if n:
-        count_usage(user, metric=Metric.GENERATIONS, amount=n, at=at)
+        count_usage(workspace_of(user), metric=Metric.GENERATIONS, amount=n, at=at)
 
 
 def use_posts(user: User, n: int, platform: Platform = Platform.MASTODON, at: datetime | None = None) -> None:
     if n:
-        count_usage(user, metric=Metric.POSTS, platform=platform, amount=n, at=at)
+        count_usage(workspace_of(user), metric=Metric.POSTS, platform=platform, amount=n, at=at)
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ CONNECT = Check(
     Limit.ACCOUNTS_PER_PLATFORM,
     {Tier.FREE: 1, Tier.PRO: 3, Tier.BUSINESS: 10},
     add_accounts,
-    lambda user: can_connect(user, platform=Platform.MASTODON),
+    lambda user: can_connect(workspace_of(user), platform=Platform.MASTODON),
     "mastodon",
 )
 SCHEDULE = Check(
@@ -131,7 +134,7 @@ POST = Check(
     Limit.POSTS_PER_PLATFORM_PER_DAY,
     {Tier.FREE: 2, Tier.PRO: 10, Tier.BUSINESS: 50},
     use_posts,
-    lambda user: can_post(user, platform=Platform.MASTODON),
+    lambda user: can_post(workspace_of(user), platform=Platform.MASTODON),
     "mastodon",
 )
 AUTOMATION = Check(
@@ -221,9 +224,12 @@ def test_a_check_counts_only_the_users_own_rows(cast: dict[Tier, User], check: C
 
 def test_a_reason_names_used_limit_and_plan_in_a_sentence(alice: User) -> None:
     fill_queue(alice, 4)
-    assert can_schedule(alice).reason == "4 of 5 used on the Free plan."
+    assert can_schedule(workspace_of(alice)).reason == "4 of 5 used on the Free plan."
     fill_queue(alice, 1)
-    assert can_schedule(alice).reason == "Your queue of scheduled posts is full: 5 of 5 used on the Free plan."
+    assert (
+        can_schedule(workspace_of(alice)).reason
+        == "Your queue of scheduled posts is full: 5 of 5 used on the Free plan."
+    )
 
 
 # --- what can_connect counts -------------------------------------------------------------------------------------
@@ -236,26 +242,26 @@ def test_can_connect_counts_accounts_on_that_platform_that_are_not_disconnected(
     add_accounts(bob, 3, Platform.BLUESKY)
     add_accounts(carol, 5, Platform.MASTODON)
 
-    mastodon = can_connect(bob, platform=Platform.MASTODON)
+    mastodon = can_connect(workspace_of(bob), platform=Platform.MASTODON)
     assert (mastodon.allowed, mastodon.used, mastodon.limit, mastodon.platform) == (True, 2, 3, "mastodon")
-    bluesky = can_connect(bob, platform=Platform.BLUESKY)
+    bluesky = can_connect(workspace_of(bob), platform=Platform.BLUESKY)
     assert (bluesky.allowed, bluesky.used, bluesky.limit, bluesky.platform) == (False, 3, 3, "bluesky")
-    x = can_connect(bob, platform=Platform.X)
+    x = can_connect(workspace_of(bob), platform=Platform.X)
     assert (x.allowed, x.used, x.limit, x.platform) == (True, 0, 3, "x")
 
 
 def test_disconnecting_an_account_makes_room_for_another(alice: User) -> None:
     account = create_account(alice)
-    assert can_connect(alice, platform=Platform.MASTODON).allowed is False
-    disconnect_account(alice, account.pk)
-    decision = can_connect(alice, platform=Platform.MASTODON)
+    assert can_connect(workspace_of(alice), platform=Platform.MASTODON).allowed is False
+    disconnect_account(owner(alice), account.pk)
+    decision = can_connect(workspace_of(alice), platform=Platform.MASTODON)
     assert (decision.allowed, decision.used) == (True, 0)
 
 
 def test_an_account_needing_reconnection_still_counts(alice: User) -> None:
     account = create_account(alice)
     assert mark_reconnect_needed(account.pk, reason="token revoked") is True
-    decision = can_connect(alice, platform=Platform.MASTODON)
+    decision = can_connect(workspace_of(alice), platform=Platform.MASTODON)
     assert (decision.allowed, decision.used) == (False, 1)
 
 
@@ -279,7 +285,7 @@ def test_an_account_needing_reconnection_still_counts(alice: User) -> None:
 def test_can_schedule_counts_a_post_by_its_target_status(alice: User, status: TargetStatus, counted: int) -> None:
     [account] = add_accounts(alice, 1)
     add_post(alice, [(account, status)])
-    assert can_schedule(alice).used == counted
+    assert can_schedule(workspace_of(alice)).used == counted
 
 
 def test_can_schedule_counts_posts_not_targets(bob: User, carol: User) -> None:
@@ -294,7 +300,7 @@ def test_can_schedule_counts_posts_not_targets(bob: User, carol: User) -> None:
     add_post(bob, [])
     fill_queue(carol, 4)
 
-    decision = can_schedule(bob)
+    decision = can_schedule(workspace_of(bob))
     assert (decision.allowed, decision.used, decision.limit) == (True, 3, 50)
 
 
@@ -302,24 +308,24 @@ def test_a_full_queue_of_multi_target_posts_is_counted_by_post(alice: User) -> N
     accounts = [create_account(alice, Platform.MASTODON), create_account(alice, Platform.BLUESKY)]
     for day in range(4):
         create_scheduled_post(alice, accounts, days=day)
-    assert PostTarget.objects.filter(post__user=alice, status=TargetStatus.SCHEDULED).count() == 8
-    decision = can_schedule(alice)
+    assert PostTarget.objects.filter(post__workspace=workspace_of(alice), status=TargetStatus.SCHEDULED).count() == 8
+    decision = can_schedule(workspace_of(alice))
     assert (decision.allowed, decision.used) == (True, 4)
 
 
 def test_leaving_the_queue_frees_a_place(alice: User) -> None:
     account = create_account(alice)
     posts = [create_scheduled_post(alice, [account], days=day) for day in range(5)]
-    assert (can_schedule(alice).allowed, can_schedule(alice).used) == (False, 5)
-    cancel_post(alice, posts[0].pk)
-    unschedule_post(alice, posts[1].pk)
-    assert (can_schedule(alice).allowed, can_schedule(alice).used) == (True, 3)
+    assert (can_schedule(workspace_of(alice)).allowed, can_schedule(workspace_of(alice)).used) == (False, 5)
+    cancel_post(owner(alice), posts[0].pk)
+    unschedule_post(owner(alice), posts[1].pk)
+    assert (can_schedule(workspace_of(alice)).allowed, can_schedule(workspace_of(alice)).used) == (True, 3)
 
 
 @pytest.mark.parametrize(("queued", "adding", "allowed"), [(5, 0, True), (4, 1, True), (4, 2, False), (3, 2, True)])
 def test_can_schedule_weighs_what_is_being_added(alice: User, queued: int, adding: int, allowed: bool) -> None:
     fill_queue(alice, queued)
-    decision = can_schedule(alice, adding=adding)
+    decision = can_schedule(workspace_of(alice), adding=adding)
     assert (decision.allowed, decision.used, decision.limit) == (allowed, queued, 5)
 
 
@@ -330,19 +336,22 @@ def test_can_post_counts_only_that_platform(bob: User) -> None:
     use_posts(bob, 10, Platform.MASTODON)
     use_posts(bob, 4, Platform.BLUESKY)
     use_generations(bob, 50)
-    mastodon = can_post(bob, platform=Platform.MASTODON)
+    mastodon = can_post(workspace_of(bob), platform=Platform.MASTODON)
     assert (mastodon.allowed, mastodon.used, mastodon.limit, mastodon.platform) == (False, 10, 10, "mastodon")
-    bluesky = can_post(bob, platform=Platform.BLUESKY)
+    bluesky = can_post(workspace_of(bob), platform=Platform.BLUESKY)
     assert (bluesky.allowed, bluesky.used, bluesky.limit, bluesky.platform) == (True, 4, 10, "bluesky")
-    assert can_post(bob, platform=Platform.X).used == 0
+    assert can_post(workspace_of(bob), platform=Platform.X).used == 0
 
 
 def test_can_generate_counts_generations_not_posts(bob: User) -> None:
     use_posts(bob, 10, Platform.MASTODON)
     use_generations(bob, 49)
-    decision = can_generate(bob)
+    decision = can_generate(workspace_of(bob))
     assert (decision.allowed, decision.used, decision.limit) == (True, 49, 50)
-    assert (can_generate(bob, adding=2).allowed, can_generate(bob, adding=1).allowed) == (False, True)
+    assert (can_generate(workspace_of(bob), adding=2).allowed, can_generate(workspace_of(bob), adding=1).allowed) == (
+        False,
+        True,
+    )
 
 
 DAILY = [pytest.param(GENERATE, id="can_generate"), pytest.param(POST, id="can_post")]
@@ -357,15 +366,15 @@ def use_daily(check: Check, user: User, n: int, at: datetime | None = None) -> N
 
 def daily_decision(check: Check, user: User, at: datetime | None = None) -> Decision:
     if check is POST:
-        return can_post(user, platform=Platform.MASTODON, at=at)
-    return can_generate(user, at=at)
+        return can_post(workspace_of(user), platform=Platform.MASTODON, at=at)
+    return can_generate(workspace_of(user), at=at)
 
 
 @pytest.mark.parametrize("check", DAILY)
 def test_usage_late_in_the_local_day_is_gone_on_the_next_local_day_though_utc_is_the_same_day(
     alice: User, check: Check
 ) -> None:
-    alice = set_time_zone(alice, time_zone="Pacific/Auckland")  # UTC+13 in January
+    set_time_zone(owner(alice), time_zone="Pacific/Auckland")  # UTC+13 in January
     limit = check.limits[Tier.FREE]
     late = datetime(2025, 1, 15, 23, 30, tzinfo=ZoneInfo("Pacific/Auckland"))  # 10:30 UTC, 15 January
     with time_machine.travel(late, tick=False) as traveller:
@@ -384,7 +393,7 @@ def test_usage_late_in_the_local_day_is_gone_on_the_next_local_day_though_utc_is
 
 @pytest.mark.parametrize("check", DAILY)
 def test_usage_counts_all_local_day_though_the_utc_day_changes(alice: User, check: Check) -> None:
-    alice = set_time_zone(alice, time_zone="America/Los_Angeles")  # UTC-8 in January
+    set_time_zone(owner(alice), time_zone="America/Los_Angeles")  # UTC-8 in January
     limit = check.limits[Tier.FREE]
     afternoon = datetime(2025, 1, 15, 15, 30, tzinfo=ZoneInfo("America/Los_Angeles"))  # 23:30 UTC, 15 January
     with time_machine.travel(afternoon, tick=False) as traveller:
@@ -399,7 +408,7 @@ def test_usage_counts_all_local_day_though_the_utc_day_changes(alice: User, chec
 
 @pytest.mark.parametrize("check", DAILY)
 def test_usage_counted_for_a_past_moment_lands_on_that_local_day(alice: User, check: Check) -> None:
-    alice = set_time_zone(alice, time_zone="Pacific/Auckland")
+    set_time_zone(owner(alice), time_zone="Pacific/Auckland")
     now = datetime(2025, 1, 16, 0, 30, tzinfo=ZoneInfo("Pacific/Auckland"))
     with time_machine.travel(now, tick=False):
         use_daily(check, alice, check.limits[Tier.FREE], now - timedelta(hours=1))  # 23:30 the day before, locally
@@ -414,17 +423,17 @@ def test_can_use_automation_counts_only_enabled_rules(bob: User, carol: User) ->
     add_rules(bob, 4, enabled=True)
     add_rules(bob, 6, enabled=False)
     add_rules(carol, 3, enabled=True)
-    decision = can_use_automation(bob)
+    decision = can_use_automation(workspace_of(bob))
     assert (decision.allowed, decision.used, decision.limit) == (True, 4, 5)
     add_rules(bob, 1, enabled=True)
-    assert (can_use_automation(bob).allowed, can_use_automation(bob).used) == (False, 5)
-    AutomationRule.objects.filter(user=bob, enabled=True).update(enabled=False)
-    assert (can_use_automation(bob).allowed, can_use_automation(bob).used) == (True, 0)
+    assert (can_use_automation(workspace_of(bob)).allowed, can_use_automation(workspace_of(bob)).used) == (False, 5)
+    AutomationRule.objects.filter(workspace=workspace_of(bob), enabled=True).update(enabled=False)
+    assert (can_use_automation(workspace_of(bob)).allowed, can_use_automation(workspace_of(bob)).used) == (True, 0)
 
 
 def test_automation_is_not_part_of_the_free_plan(alice: User) -> None:
     add_rules(alice, 3, enabled=False)
-    decision = can_use_automation(alice)
+    decision = can_use_automation(workspace_of(alice))
     assert (decision.allowed, decision.limit, decision.used) == (False, 0, 0)
     assert "not part of the Free plan" in decision.reason
 
@@ -433,27 +442,27 @@ def test_automation_is_not_part_of_the_free_plan(alice: User) -> None:
 
 
 def test_an_override_changes_one_limit_and_leaves_the_rest(alice: User) -> None:
-    alice = set_tier_limits(alice, overrides={"queue_size": 7})
+    set_tier_limits(workspace_of(alice), overrides={"queue_size": 7})
     fill_queue(alice, 6)
-    assert_decision(can_schedule(alice), SCHEDULE, Tier.FREE, limit=7, used=6, allowed=True)
+    assert_decision(can_schedule(workspace_of(alice)), SCHEDULE, Tier.FREE, limit=7, used=6, allowed=True)
     fill_queue(alice, 1)
-    assert_decision(can_schedule(alice), SCHEDULE, Tier.FREE, limit=7, used=7, allowed=False)
+    assert_decision(can_schedule(workspace_of(alice)), SCHEDULE, Tier.FREE, limit=7, used=7, allowed=False)
     for check in (CONNECT, GENERATE, POST, AUTOMATION):
         limit = check.limits[Tier.FREE]
         assert_decision(check.decide(alice), check, Tier.FREE, limit=limit, used=0, allowed=limit > 0)
 
 
 def test_an_override_can_add_automation_to_the_free_plan(alice: User) -> None:
-    alice = set_tier_limits(alice, overrides={"automation_rules": 2})
+    set_tier_limits(workspace_of(alice), overrides={"automation_rules": 2})
     add_rules(alice, 1)
-    assert_decision(can_use_automation(alice), AUTOMATION, Tier.FREE, limit=2, used=1, allowed=True)
+    assert_decision(can_use_automation(workspace_of(alice)), AUTOMATION, Tier.FREE, limit=2, used=1, allowed=True)
     add_rules(alice, 1)
-    assert_decision(can_use_automation(alice), AUTOMATION, Tier.FREE, limit=2, used=2, allowed=False)
+    assert_decision(can_use_automation(workspace_of(alice)), AUTOMATION, Tier.FREE, limit=2, used=2, allowed=False)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=str)
 def test_an_unlimited_override_always_allows(alice: User, check: Check) -> None:
-    alice = set_tier_limits(alice, overrides={check.limit_name.value: None})
+    set_tier_limits(workspace_of(alice), overrides={check.limit_name.value: None})
     check.use(alice, 12)
     assert_decision(check.decide(alice), check, Tier.FREE, limit=None, used=12, allowed=True)
     assert "12 of unlimited" in check.decide(alice).reason
@@ -461,14 +470,14 @@ def test_an_unlimited_override_always_allows(alice: User, check: Check) -> None:
 
 @pytest.mark.parametrize("check", CHECKS, ids=str)
 def test_a_zero_override_refuses_and_says_it_is_not_part_of_the_plan(carol: User, check: Check) -> None:
-    carol = set_tier_limits(carol, overrides={check.limit_name.value: 0})
+    set_tier_limits(workspace_of(carol), overrides={check.limit_name.value: 0})
     assert_decision(check.decide(carol), check, Tier.BUSINESS, limit=0, used=0, allowed=False)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=str)
 def test_a_zero_limit_refusal_names_what_is_not_in_the_plan_in_one_clause(carol: User, check: Check) -> None:
     """ "X is not part of the plan": X names the feature; it is not itself a sentence such as "... is full"."""
-    carol = set_tier_limits(carol, overrides={check.limit_name.value: 0})
+    set_tier_limits(workspace_of(carol), overrides={check.limit_name.value: 0})
     reason = check.decide(carol).reason
     head, found, _ = reason.partition(" not part of the Business plan")
     assert found, reason
@@ -477,10 +486,10 @@ def test_a_zero_limit_refusal_names_what_is_not_in_the_plan_in_one_clause(carol:
 
 
 def test_an_override_on_another_user_changes_nothing_for_the_plan(alice: User, bob: User) -> None:
-    set_tier_limits(bob, overrides={"queue_size": 1})
+    set_tier_limits(workspace_of(bob), overrides={"queue_size": 1})
     fill_queue(alice, 4)
-    assert can_schedule(alice).limit == 5
-    assert can_schedule(alice).allowed is True
+    assert can_schedule(workspace_of(alice)).limit == 5
+    assert can_schedule(workspace_of(alice)).allowed is True
 
 
 # --- refusing: the error and the notification --------------------------------------------------------------------
@@ -496,7 +505,7 @@ def test_enforcing_a_refusal_raises_the_structured_error_and_notifies_once(alice
     decision = fill_to_the_limit(check, alice, Tier.FREE)
     limit = check.limits[Tier.FREE]
     with pytest.raises(TierLimitReached) as refusal:
-        enforce(alice, decision)
+        enforce(workspace_of(alice), decision)
     expected: dict[str, Any] = {
         "code": "tier_limit_reached",
         "message": decision.reason,
@@ -525,7 +534,7 @@ def test_enforcing_an_allowed_decision_returns_it_and_creates_nothing(bob: User,
     check.use(bob, check.limits[Tier.PRO] - 1)
     decision = check.decide(bob)
     assert decision.allowed is True
-    assert enforce(bob, decision) is decision
+    assert enforce(workspace_of(bob), decision) is decision
     assert notifications(bob) == []
     assert Notification.objects.filter(user=bob).count() == 0
 
@@ -534,7 +543,7 @@ def test_a_second_refusal_on_the_same_day_does_not_notify_again(alice: User) -> 
     decision = fill_to_the_limit(GENERATE, alice, Tier.FREE)
     for _ in range(3):
         with pytest.raises(TierLimitReached):
-            enforce(alice, decision)
+            enforce(workspace_of(alice), decision)
     assert len(notifications(alice)) == 1
 
 
@@ -545,20 +554,20 @@ def test_each_check_and_each_platform_notifies_once_a_day(alice: User, bob: User
     use_generations(alice, 5)
     fill_queue(alice, 5)
     refusals = [
-        can_connect(alice, platform=Platform.MASTODON),
-        can_connect(alice, platform=Platform.MASTODON),
-        can_post(alice, platform=Platform.MASTODON),
-        can_post(alice, platform=Platform.BLUESKY),
-        can_post(alice, platform=Platform.MASTODON),
-        can_generate(alice),
-        can_schedule(alice),
-        can_use_automation(alice),
-        can_generate(alice),
+        can_connect(workspace_of(alice), platform=Platform.MASTODON),
+        can_connect(workspace_of(alice), platform=Platform.MASTODON),
+        can_post(workspace_of(alice), platform=Platform.MASTODON),
+        can_post(workspace_of(alice), platform=Platform.BLUESKY),
+        can_post(workspace_of(alice), platform=Platform.MASTODON),
+        can_generate(workspace_of(alice)),
+        can_schedule(workspace_of(alice)),
+        can_use_automation(workspace_of(alice)),
+        can_generate(workspace_of(alice)),
     ]
     for decision in refusals:
         assert decision.allowed is False, decision
         with pytest.raises(TierLimitReached):
-            enforce(alice, decision)
+            enforce(workspace_of(alice), decision)
     assert [(n.data["check"], n.data.get("platform")) for n in notifications(alice)] == [
         ("can_connect", "mastodon"),
         ("can_post", "mastodon"),
@@ -570,7 +579,7 @@ def test_each_check_and_each_platform_notifies_once_a_day(alice: User, bob: User
     # bob's refusal is bob's own, even on the same day and check.
     use_generations(bob, 50)
     with pytest.raises(TierLimitReached):
-        enforce(bob, can_generate(bob))
+        enforce(workspace_of(bob), can_generate(workspace_of(bob)))
     assert len(notifications(bob)) == 1
     assert len(notifications(alice)) == 6
 
@@ -587,22 +596,22 @@ def test_each_check_and_each_platform_notifies_once_a_day(alice: User, bob: User
 def test_a_refusal_notifies_again_on_the_next_local_day(
     alice: User, time_zone: str, first: tuple[int, ...], same_day: tuple[int, ...], next_day: tuple[int, ...]
 ) -> None:
-    alice = set_time_zone(alice, time_zone=time_zone)
+    set_time_zone(owner(alice), time_zone=time_zone)
     zone = ZoneInfo(time_zone)
     fill_queue(alice, 5)
     with time_machine.travel(datetime(*first, tzinfo=zone), tick=False) as traveller:
         with pytest.raises(TierLimitReached):
-            enforce(alice, can_schedule(alice))
+            enforce(workspace_of(alice), can_schedule(workspace_of(alice)))
         assert len(notifications(alice)) == 1
 
         traveller.move_to(datetime(*same_day, tzinfo=zone))
         with pytest.raises(TierLimitReached):
-            enforce(alice, can_schedule(alice))
+            enforce(workspace_of(alice), can_schedule(workspace_of(alice)))
         assert len(notifications(alice)) == 1
 
         traveller.move_to(datetime(*next_day, tzinfo=zone))
         with pytest.raises(TierLimitReached):
-            enforce(alice, can_schedule(alice))
+            enforce(workspace_of(alice), can_schedule(workspace_of(alice)))
         assert len(notifications(alice)) == 2
 
 
@@ -630,8 +639,10 @@ def test_connecting_past_the_platform_limit_is_refused_and_creates_no_account(
         "platform": "mastodon",
     }
     assert_reason(refusal.value.decision, tier, used=limit, limit=limit)
-    assert SocialAccount.objects.filter(user=user, platform=Platform.MASTODON).count() == limit
-    assert not SocialAccount.objects.filter(user=user, external_id=f"{user.username}-mastodon-{limit}").exists()
+    assert SocialAccount.objects.filter(workspace=workspace_of(user), platform=Platform.MASTODON).count() == limit
+    assert not SocialAccount.objects.filter(
+        workspace=workspace_of(user), external_id=f"{user.username}-mastodon-{limit}"
+    ).exists()
     assert len(notifications(user)) == 1
     # Another platform still has room.
     assert create_account(user, Platform.BLUESKY).status == AccountStatus.ACTIVE
@@ -642,7 +653,11 @@ def test_reconnecting_a_connected_account_at_the_limit_is_not_refused(alice: Use
     account = create_account(alice)
     SocialAccount.objects.filter(pk=account.pk).update(status=status, status_reason="token revoked")
     again = connect_account(
-        alice, platform=Platform.MASTODON, external_id=account.external_id, handle="@renamed", access_token="fresh"
+        owner(alice),
+        platform=Platform.MASTODON,
+        external_id=account.external_id,
+        handle="@renamed",
+        access_token="fresh",
     )
     assert again.pk == account.pk
     again.refresh_from_db()
@@ -652,13 +667,13 @@ def test_reconnecting_a_connected_account_at_the_limit_is_not_refused(alice: Use
         "@renamed",
         "fresh",
     )
-    assert SocialAccount.objects.filter(user=alice).count() == 1
+    assert SocialAccount.objects.filter(workspace=workspace_of(alice)).count() == 1
     assert notifications(alice) == []
 
 
 def test_reconnecting_a_disconnected_account_is_a_new_connection_and_respects_the_limit(alice: User) -> None:
     old = create_account(alice, Platform.MASTODON, 1)
-    disconnect_account(alice, old.pk)
+    disconnect_account(owner(alice), old.pk)
     create_account(alice, Platform.MASTODON, 2)
     with pytest.raises(TierLimitReached) as refusal:
         create_account(alice, Platform.MASTODON, 1)
@@ -671,18 +686,18 @@ def test_reconnecting_a_disconnected_account_is_a_new_connection_and_respects_th
 
 def test_reconnecting_a_disconnected_account_with_room_brings_it_back(alice: User) -> None:
     old = create_account(alice, Platform.MASTODON, 1)
-    disconnect_account(alice, old.pk)
+    disconnect_account(owner(alice), old.pk)
     again = create_account(alice, Platform.MASTODON, 1)
     assert again.pk == old.pk
     assert again.status == AccountStatus.ACTIVE
-    assert can_connect(alice, platform=Platform.MASTODON).used == 1
+    assert can_connect(workspace_of(alice), platform=Platform.MASTODON).used == 1
 
 
 def test_connect_account_honours_an_override(alice: User) -> None:
-    alice = set_tier_limits(alice, overrides={"accounts_per_platform": 2})
+    set_tier_limits(workspace_of(alice), overrides={"accounts_per_platform": 2})
     create_account(alice, Platform.MASTODON, 1)
     create_account(alice, Platform.MASTODON, 2)
     with pytest.raises(TierLimitReached) as refusal:
         create_account(alice, Platform.MASTODON, 3)
     assert (refusal.value.decision.used, refusal.value.decision.limit) == (2, 2)
-    assert SocialAccount.objects.filter(user=alice).count() == 2
+    assert SocialAccount.objects.filter(workspace=workspace_of(alice)).count() == 2

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.conftest import make_user
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.accounts.services import create_user, set_tier_limits
 from tidings.core.errors import InvalidInput
@@ -155,22 +156,21 @@ def test_invalid_overrides_fail_the_validator(overrides: Any) -> None:
 
 @pytest.mark.parametrize("overrides", INVALID_OVERRIDES)
 def test_set_tier_limits_refuses_invalid_overrides_and_keeps_the_old_ones(alice: User, overrides: Any) -> None:
-    alice = set_tier_limits(alice, overrides={"queue_size": 7})
+    set_tier_limits(workspace_of(alice), overrides={"queue_size": 7})
     with pytest.raises(InvalidInput) as refusal:
-        set_tier_limits(alice, overrides=overrides)
+        set_tier_limits(workspace_of(alice), overrides=overrides)
     assert refusal.value.details == {"field": "tier_limits"}
     assert refusal.value.as_dict()["code"] == "invalid_input"
     assert refusal.value.message
-    alice.refresh_from_db()
-    assert alice.tier_limits == {"queue_size": 7}
+    assert workspace_of(alice).tier_limits == {"queue_size": 7}
 
 
 @pytest.mark.parametrize("overrides", VALID_OVERRIDES)
 def test_set_tier_limits_stores_valid_overrides(alice: User, overrides: dict[str, int | None]) -> None:
-    alice = set_tier_limits(alice, overrides=overrides)
-    assert alice.tier_limits == overrides
+    set_tier_limits(workspace_of(alice), overrides=overrides)
+    assert workspace_of(alice).tier_limits == overrides
     assert User.objects.get(pk=alice.pk).tier_limits == overrides
-    assert as_strings(alice.limits) == {**DESIGN_TABLE["free"], **overrides}
+    assert as_strings(workspace_of(alice).limits) == {**DESIGN_TABLE["free"], **overrides}
 
 
 @pytest.mark.parametrize("overrides", GIVEN_INVALID_OVERRIDES)
@@ -183,15 +183,15 @@ def test_create_user_refuses_invalid_overrides_and_creates_nobody(overrides: Any
 
 def test_create_user_keeps_valid_overrides_and_grants_the_overridden_monthly_credits() -> None:
     dave = make_user("dave", Tier.FREE, tier_limits={"queue_size": 7, "monthly_credits": 25})
-    assert dave.tier_limits == {"queue_size": 7, "monthly_credits": 25}
-    assert as_strings(dave.limits) == {**DESIGN_TABLE["free"], "queue_size": 7, "monthly_credits": 25}
-    assert dave.credits == 25
+    assert workspace_of(dave).tier_limits == {"queue_size": 7, "monthly_credits": 25}
+    assert as_strings(workspace_of(dave).limits) == {**DESIGN_TABLE["free"], "queue_size": 7, "monthly_credits": 25}
+    assert workspace_of(dave).credits == 25
 
 
 @pytest.mark.parametrize("tier", list(Tier))
 def test_a_user_without_overrides_has_the_plan_limits(cast: dict[Tier, User], tier: Tier) -> None:
     user = cast[tier]
-    assert user.tier == tier.value
-    assert user.tier_limits == {}
-    assert as_strings(user.limits) == DESIGN_TABLE[tier.value]
-    assert user.credits == DESIGN_TABLE[tier.value]["monthly_credits"]
+    assert workspace_of(user).tier == tier.value
+    assert workspace_of(user).tier_limits == {}
+    assert as_strings(workspace_of(user).limits) == DESIGN_TABLE[tier.value]
+    assert workspace_of(user).credits == DESIGN_TABLE[tier.value]["monthly_credits"]

@@ -252,7 +252,11 @@ def test_the_rules_list_reads_a_fixed_number_of_queries(
     accounts = [create_account(lisbon, platform) for platform in (Platform.MASTODON, Platform.BLUESKY)]
     for n in range(12):
         rule = save_rule(
-            lisbon, name=f"Rule {n}", schedule="0 9 * * 1", brief={"topic": "x"}, account_ids=[a.pk for a in accounts]
+            owner(lisbon),
+            name=f"Rule {n}",
+            schedule="0 9 * * 1",
+            brief={"topic": "x"},
+            account_ids=[a.pk for a in accounts],
         )
         record_rule_failure(rule.pk, InvalidInput("No.", field="account_ids"))
     client.force_login(lisbon)

@@ -14,7 +14,7 @@ from tests.conftest import create_account, make_user
 from tests.generation.fake_openai import Fail, FakeOpenAI, Reply
 from tests.jobs.conftest import worker  # noqa: F401 - a fixture
 from tests.support.browser import check_page, log_in, needs_browser, shoot
-from tests.support.workspaces import workspace_of
+from tests.support.workspaces import owner, workspace_of
 from tidings.automation.models import AutomationRule, Review
 from tidings.automation.services import save_rule
 from tidings.notifications.models import Notification, NotificationType
@@ -139,7 +139,7 @@ def test_a_failing_rule_notifies_and_is_deleted_with_confirmation(
     lena = make_user("lena", Tier.PRO, time_zone="Europe/Lisbon")
     account = create_account(lena, Platform.BLUESKY)
     rule = save_rule(
-        lena, name="Daily news", schedule="0 8 * * *", brief={"topic": "Our news"}, account_ids=[account.pk]
+        owner(lena), name="Daily news", schedule="0 8 * * *", brief={"topic": "Our news"}, account_ids=[account.pk]
     )
     kept = Post.objects.create(workspace=workspace_of(lena), text="Written by the rule earlier", automation_rule=rule)
     sign_in(page, base, "lena")
@@ -185,7 +185,7 @@ def test_the_automation_pages_at_phone_width(phone: "playwright.Page", live_serv
     lena = make_user("lena", Tier.PRO, time_zone="Europe/Lisbon")
     account = create_account(lena, Platform.MASTODON)
     rule = save_rule(
-        lena,
+        owner(lena),
         name="A rule with a long name that has to wrap on a phone screen",
         schedule="0 9,17 * * 1-5; 30 12 * * 1-5",
         brief={"topic": "Tips"},

@@ -97,7 +97,11 @@ def test_the_pick_page_and_a_pinterest_board_picker_fit_a_phone_in_both_themes(
     pending = found_pages(quinn)
     boards = [{"id": "1", "name": "Cakes"}, {"id": "2", "name": "Bread and everything that goes with a good loaf"}]
     pins = connect_account(
-        quinn, platform=Platform.PINTEREST, external_id="p", handle="quinn", options={"boards": boards, "board_id": "1"}
+        owner(quinn),
+        platform=Platform.PINTEREST,
+        external_id="p",
+        handle="quinn",
+        options={"boards": boards, "board_id": "1"},
     )
     log_in(phone, base, "quinn")
     phone.goto(f"{base}/connections/pick/{pending.pk}/")

@@ -24,6 +24,7 @@ from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.posts.services import cancel_post, create_post, schedule_post, unschedule_post
 from tidings.tiers.plans import Tier
 from tidings.web.calendar import DRAGGABLE
+from tidings.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -259,12 +260,15 @@ def test_an_entry_that_did_not_go_out_is_scheduled_again_where_it_is_dropped(
 def refused(client: Client, target: PostTarget, local: str) -> tuple[int, str]:
     """Drop, and check the refusal changed nothing: the time, the state, the credits."""
     before = PostTarget.objects.values_list("status", "scheduled_at").get(pk=target.pk)
-    owner = target.post.user
-    credits = available_credits(owner)
+
+    def available() -> int:  # read fresh: the balance as it is now
+        return available_credits(Workspace.objects.get(pk=target.post.workspace_id))
+
+    credits = available()
     pending = CreditReservation.objects.filter(status=ReservationStatus.PENDING).count()
     status, answer = drop(client, target, local)
     assert PostTarget.objects.values_list("status", "scheduled_at").get(pk=target.pk) == before
-    assert available_credits(owner) == credits
+    assert available() == credits
     assert CreditReservation.objects.filter(status=ReservationStatus.PENDING).count() == pending
     return status, answer["error"]["message"]
 
@@ -335,7 +339,9 @@ def test_a_drop_without_a_time_is_refused(client: Client, tom: User) -> None:
 
 
 def test_only_states_that_can_reach_scheduled_are_draggable() -> None:
-    assert {S.SCHEDULED} | sources_of(S.SCHEDULED) == {S.SCHEDULED, S.DRAFT, S.FAILED, S.SKIPPED, S.CANCELLED}
+    reaching = {S.SCHEDULED, S.DRAFT, S.FAILED, S.SKIPPED, S.CANCELLED, S.AWAITING_APPROVAL}
+    assert {S.SCHEDULED} | sources_of(S.SCHEDULED) == reaching
+    # A post waiting for approval reaches "scheduled" by being approved, not by a drop: it keeps its place.
     draggable = set(DRAGGABLE)
     assert draggable == {S.SCHEDULED, S.DRAFT, S.FAILED, S.SKIPPED, S.CANCELLED}
     for state in DRAGGABLE - {S.SCHEDULED}:

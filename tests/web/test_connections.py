@@ -34,7 +34,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePlatform]:
 
 def webhook(user: User, url: str, secret: str = FakePlatform.secret) -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.WEBHOOK,
         external_id=f"hook-{user.username}",
         handle="My hook",

@@ -24,6 +24,7 @@ from tidings.posts.services import create_post
 from tidings.tiers.plans import Tier
 from tidings.tiers.services import TierLimitReached
 from tidings.usage.models import DailyUsage, Metric
+from tidings.workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +167,7 @@ def test_low_and_empty_credits(client: Client, alice: User) -> None:
 
 def test_credits_about_to_expire(client: Client, bob: User) -> None:
     create_account(bob)
-    User.objects.filter(pk=bob.pk).update(next_credit_reset=timezone.now() + timedelta(days=2))
+    Workspace.objects.filter(personal_owner=bob).update(next_credit_reset=timezone.now() + timedelta(days=2))
     on = renewal(bob)
     assert items(dashboard(client, bob)) == [
         ("credits-expiring", f"250 credits expire on {on}", "/compose/"),

@@ -131,7 +131,7 @@ def test_a_post_notification_leads_to_the_post_as_it_is_now(client: Client, bob:
 def test_a_send_in_doubt_leads_to_where_it_is_settled(client: Client, bob: User) -> None:
     account = create_account(bob)
     target = bring_to(create_scheduled_post(bob, [account]).targets.get(), "unconfirmed")
-    doubt = Notification.objects.get(user=bob, dedupe_key__startswith="unconfirmed:")
+    doubt = Notification.objects.get(user=bob, dedupe_key__startswith=f"{workspace_of(bob).pk}:unconfirmed:")
     client.force_login(bob)
     page = client.get("/notifications/").content.decode()
     assert "Say whether it went out" in page

@@ -147,10 +147,18 @@ def test_closed_sign_up_makes_no_account_but_staff_still_can(client: Client, set
     client.force_login(alice)
     response = client.post(
         "/admin/accounts/user/add/",
-        {"username": "dana", "password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"},
+        {
+            "username": "dana",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "usable_password": "true",
+            # The person's memberships are listed (read-only) on the same page: none yet.
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
     )
     assert response.status_code == 302
-    assert User.objects.get(username="dana").credits == 10
+    assert workspace_of(User.objects.get(username="dana")).credits == 10
 
 
 def test_log_in_locks_an_account_after_five_failures_from_anywhere(client: Client, alice: User) -> None:

@@ -272,14 +272,15 @@ def test_the_dashboard_sends_an_unconfirmed_target_to_the_queue(
 def downgraded(bob: User) -> tuple[User, list]:
     """Bob connected three Mastodon accounts on Pro, then moved to Free, which includes one."""
     accounts = [create_account(bob, Platform.MASTODON, n) for n in (1, 2, 3)]
-    return change_tier(workspace_of(bob), tier=Tier.FREE), accounts
+    change_tier(workspace_of(bob), tier=Tier.FREE)
+    return bob, accounts
 
 
 def test_accounts_over_the_plan_are_marked_on_the_connections_page(client: Client, downgraded: tuple) -> None:
     user, accounts = downgraded
     client.force_login(user)
     page = client.get("/connections/").content.decode()
-    reason = over_plan_reason(user, Platform.MASTODON)
+    reason = over_plan_reason(workspace_of(user), Platform.MASTODON)
     assert reason == (
         "This account is over your plan: the Free plan includes 1 Mastodon account. "
         "Disconnect another or upgrade to use it."
@@ -304,7 +305,7 @@ def test_the_composer_does_not_let_an_account_over_the_plan_be_chosen(client: Cl
         assert checkbox is not None
         assert "disabled" in checkbox.group(0)
         assert f"{account} (over your plan)" in page
-        reason = over_plan_reason(user, Platform.MASTODON)
+        reason = over_plan_reason(workspace_of(user), Platform.MASTODON)
         assert (
             f'<p class="small text-secondary mt-1 mb-0 over-plan" data-testid="over-plan">{account}: {reason}</p>'
             in page

@@ -12,7 +12,7 @@ from tidings.credits.services import ledger_balance
 from tidings.tiers.plans import PLANS, Limit
 
 pytestmark = pytest.mark.django_db
-USERS = "/admin/accounts/user/"
+WORKSPACES = "/admin/workspaces/workspace/"
 
 
 def test_the_dashboard_plan_and_composer_show_both_balances(client: Client, bob: User) -> None:
@@ -33,9 +33,9 @@ def test_the_dashboard_plan_and_composer_show_both_balances(client: Client, bob:
 def test_staff_adjust_video_credits_with_a_reason_on_the_ledger(admin_client: Client, bob: User) -> None:
     done = run_action(
         admin_client,
-        USERS,
+        WORKSPACES,
         "adjust_credits_action",
-        [bob.pk],
+        [workspace_of(bob).pk],
         apply="1",
         balance="video_credits",
         amount="-5",
@@ -51,7 +51,6 @@ def test_staff_adjust_video_credits_with_a_reason_on_the_ledger(admin_client: Cl
         25,
         "Refunded clip",
     )
-    bob.refresh_from_db()
     assert (workspace_of(bob).credits, workspace_of(bob).video_credits) == (500, 25)
     assert ledger_balance(workspace_of(bob), "video_credits") == 25
 

@@ -1,9 +1,9 @@
 """Deleting an account: what it takes with it, said before, and the deletion itself, safe against a post that is
 on its way to a platform at that moment.
 
-A person's account takes with it their personal workspace (and any other workspace they own alone) with all it
-holds, and ends their memberships of the others. A workspace they own together with other members is not theirs
-to delete: they hand it over to another member first.
+A person's account takes with it the workspaces they own alone (their personal one, and any other) with all they
+hold, and ends their memberships of the others. A workspace they own together with other members, their personal
+one included, is not theirs to delete: they hand it over to another member first, and then it stays.
 """
 
 from collections import Counter
@@ -48,22 +48,19 @@ class Closing:
 
 
 def _owned_alone(user: User) -> tuple[list[int], list[Workspace]]:
-    """The workspaces that go with the person (their personal one, and any they own with no one else in it), and
-    those they own with others."""
+    """The workspaces that go with the person (those they own with no one else in it), and those they own with
+    others (to hand over first)."""
+    personal_workspace(user)  # made now for a person who never had one, so that it goes too
     owned = (
         Workspace.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
         .annotate(others=Count("memberships", filter=~Q(memberships__user=user)))
         .order_by("pk")
     )
-    personal = personal_workspace(user)
-    going = {personal.pk}
+    going: list[int] = []
     shared: list[Workspace] = []
     for workspace in owned:
-        if workspace.pk == personal.pk or workspace.others == 0:
-            going.add(workspace.pk)
-        else:
-            shared.append(workspace)
-    return sorted(going), shared
+        (shared.append(workspace) if workspace.others else going.append(workspace.pk))
+    return going, shared
 
 
 def closing_summary(user: User) -> Closing:
@@ -125,6 +122,8 @@ def delete_account(user: User, *, password: str) -> None:
         Post.objects.filter(workspace_id__in=going).delete()
         files = list(MediaAsset.objects.filter(workspace_id__in=going).values_list("file", flat=True))
         Workspace.objects.filter(pk__in=going).delete()
+        # A personal workspace handed over to another member is theirs now: it outlives the person it was made for.
+        Workspace.objects.filter(personal_owner=user).update(personal_owner=None)
         User.objects.filter(pk=user.pk).delete()
         transaction.on_commit(lambda: _remove_files(files))
 

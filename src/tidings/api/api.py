@@ -11,7 +11,19 @@ from tidings.api import errors
 from tidings.api.auth import TokenAuth
 from tidings.api.parser import JsonObjectParser
 from tidings.api.ratelimit import add_headers
-from tidings.api.routers import accounts, automation, credits, events, generation, notifications, plan, posts, tokens
+from tidings.api.routers import (
+    accounts,
+    approvals,
+    automation,
+    credits,
+    events,
+    generation,
+    notifications,
+    plan,
+    posts,
+    tokens,
+    workspaces,
+)
 
 DESCRIPTION = """\
 The Tidings REST API. Authenticate with a personal access token: `Authorization: Bearer tdg_...` (create one at
@@ -66,5 +78,17 @@ api = TidingsAPI(
     title="Tidings API", version="1", description=DESCRIPTION, urls_namespace="api-v1", parser=JsonObjectParser()
 )
 errors.install(api, finish=add_headers)
-for module in (posts, accounts, generation, automation, notifications, credits, plan, events, tokens):
+for module in (
+    posts,
+    approvals,
+    accounts,
+    generation,
+    automation,
+    notifications,
+    credits,
+    plan,
+    events,
+    tokens,
+    workspaces,
+):
     api.add_router("", module.router)

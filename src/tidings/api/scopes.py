@@ -12,6 +12,8 @@ Scope = Literal[
     "notifications",
     "credits:read",
     "tokens",
+    "workspace:read",
+    "workspace:write",
     "events",
 ]
 
@@ -25,6 +27,8 @@ SCOPES: dict[Scope, str] = {
     "notifications": "Read notifications and mark them read",
     "credits:read": "Read the credit balance, reservations, ledger and usage",
     "tokens": "List, create (with no more scopes than this token) and revoke API tokens",
+    "workspace:read": "Read the workspaces, their members and open invitations",
+    "workspace:write": "Invite and remove members, change their roles, hand a workspace over",
     "events": "Start the product's jobs by event name (staff only)",
 }
 STAFF_ONLY = frozenset({"events"})

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 
-from tidings.posts.models import IN_QUEUE, MediaAsset, Post, PostTarget, PublishAttempt, TargetStatus
+from tidings.posts.models import IN_QUEUE, MediaAsset, Post, PostNote, PostTarget, PublishAttempt, TargetStatus
 from tidings.workspaces.models import Workspace
 
 S = TargetStatus
@@ -92,6 +92,7 @@ def queue_posts(workspace: Workspace, filters: QueueFilter) -> QuerySet[Post]:
         .prefetch_related(
             Prefetch("targets", queryset=targets),
             Prefetch("media", queryset=MediaAsset.objects.order_by("position", "pk")),
+            Prefetch("notes", queryset=PostNote.objects.select_related("author")),
         )
     )
 

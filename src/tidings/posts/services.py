@@ -336,7 +336,13 @@ def post_status(statuses: Iterable[str]) -> str:
         return TargetStatus.DRAFT
     if len(found) == 1:
         return found.pop()
-    for active in (TargetStatus.PUBLISHING, TargetStatus.QUEUED, TargetStatus.SCHEDULED, TargetStatus.DRAFT):
+    for active in (
+        TargetStatus.PUBLISHING,
+        TargetStatus.QUEUED,
+        TargetStatus.AWAITING_APPROVAL,
+        TargetStatus.SCHEDULED,
+        TargetStatus.DRAFT,
+    ):
         if active in found:
             return TargetStatus.PUBLISHING if active == TargetStatus.QUEUED else active
     if TargetStatus.PUBLISHED in found:

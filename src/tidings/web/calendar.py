@@ -56,7 +56,7 @@ def _reschedule(actor: Actor, post_id: int, at: datetime) -> str:
 
 def _schedule(actor: Actor, post_id: int, at: datetime) -> str:
     schedule_post(actor, post_id, at=at)
-    return "Scheduled for {when}."
+    return "Sent for approval, for {when}." if actor.needs_approval else "Scheduled for {when}."
 
 
 # The service that gives an entry in each state a new time, as the queue's and the composer's forms do: a waiting

@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from tidings.notifications.services import unread_count
 from tidings.web.auth import acting
+from tidings.workspaces.roles import Action
+from tidings.workspaces.services import memberships_of
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,16 @@ def navigation(request: HttpRequest) -> dict[str, object]:
 
 
 def workspace(request: HttpRequest) -> dict[str, object]:
-    """The workspace the signed-in person works in (its plan, balances and zone) and their place in it (`actor`),
-    on every page: the layout's menu names the plan."""
+    """The workspace the signed-in person works in (its plan, balances and zone), their place in it (`actor`), and
+    every workspace they belong to, on every page: the layout's menu names the plan and switches workspaces."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     actor = acting(request)
-    return {"actor": actor, "workspace": actor.workspace}
+    assert actor.user is not None
+    return {
+        "actor": actor,
+        "workspace": actor.workspace,
+        "memberships": memberships_of(actor.user),
+        "may_approve": actor.may(Action.APPROVE),
+    }

@@ -26,7 +26,9 @@ from tidings.accounts.services import (
 from tidings.accounts.timezones import canonical_zone
 from tidings.core.errors import DomainError
 from tidings.tiers.plans import PLANS, Tier
-from tidings.web.auth import signed_in, throttle
+from tidings.web.auth import WORKSPACE_KEY, signed_in, throttle
+from tidings.workspaces import invitations
+from tidings.workspaces.models import Invitation
 from tidings.workspaces.services import personal_workspace
 
 
@@ -65,29 +67,48 @@ class SignupForm(UserCreationForm):
         return email
 
 
+def _invitation(request: HttpRequest) -> tuple[str, Invitation | None]:
+    """The invitation a sign-up comes from (`?invitation=` or the form's hidden field), while it is open."""
+    secret = str(request.POST.get("invitation") or request.GET.get("invitation") or "")[:200]
+    if not secret:
+        return "", None
+    try:
+        return secret, invitations.find_open(secret)
+    except DomainError:
+        return "", None
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     """TIDINGS_SIGNUP decides: `open` grants the plan's credits now, `verify` when the emailed link is followed,
-    `closed` makes no account (staff add users in the admin)."""
+    `closed` makes no account (staff add users in the admin).
+
+    Someone signing up from an invitation, with the address it was sent to, may always sign up: the link proves the
+    address, so the account is confirmed at once and joins the workspace."""
     mode = settings.TIDINGS_SIGNUP
-    if mode == "closed":
+    secret, invited = _invitation(request)
+    if mode == "closed" and invited is None:
         return render(request, "registration/signup_closed.html", status=403 if request.method == "POST" else 200)
     if request.method == "POST" and (refusal := throttle(request, "signup")) is not None:
         return refusal
-    form = SignupForm(request.POST or None)
+    initial = {"email": invited.email} if invited else None
+    form = SignupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        proven = invited is not None and form.cleaned_data["email"] == invited.email
         try:
             user = create_user(
                 form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 time_zone=form.cleaned_data["time_zone"] or None,
-                email_confirmed=mode == "open",
+                email_confirmed=mode == "open" or proven,
             )
         except DomainError as error:
             field = error.details.get("field")
             form.add_error(field if field in form.fields else None, error.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if proven:
+                return _join(request, user, secret)
             if mode == "open":
                 credits = personal_workspace(user).credits
                 messages.success(request, f"Welcome to Tidings. You are on the Free plan with {credits} credits.")
@@ -95,7 +116,20 @@ def signup(request: HttpRequest) -> HttpResponse:
             _send_link(request, user)
             return redirect("confirm-email-pending")
     free = {limit.value: value for limit, value in PLANS[Tier.FREE].items()}
-    return render(request, "registration/signup.html", {"form": form, "verify": mode == "verify", "free": free})
+    context = {"form": form, "verify": mode == "verify" and invited is None, "free": free, "invited": invited}
+    context["invitation"] = secret
+    return render(request, "registration/signup.html", context)
+
+
+def _join(request: HttpRequest, user: User, secret: str) -> HttpResponse:
+    try:
+        joined = invitations.accept(user, secret=secret)
+    except DomainError as error:
+        messages.warning(request, f"Your account is ready, but the invitation could not be used: {error.message}")
+        return redirect("onboarding")
+    request.session[WORKSPACE_KEY] = joined.workspace_id
+    messages.success(request, f"Welcome to Tidings and to {joined.workspace.name}.")
+    return redirect("dashboard")
 
 
 def _send_link(request: HttpRequest, user: User) -> None:

@@ -1,6 +1,20 @@
 """The web app's pages; each area's module lists its own routes."""
 
-from tidings.web import account, auth, automation, calendar, composer, inbox, onboarding, pages, queue, signup
+from tidings.web import (
+    account,
+    approval,
+    auth,
+    automation,
+    calendar,
+    composer,
+    inbox,
+    onboarding,
+    pages,
+    queue,
+    review,
+    signup,
+    workspace,
+)
 
 urlpatterns = [
     *pages.urls,
@@ -13,4 +27,7 @@ urlpatterns = [
     *auth.urls,
     *account.urls,
     *onboarding.urls,
+    *workspace.urls,
+    *approval.urls,
+    *review.urls,
 ]

@@ -149,6 +149,8 @@ def place(actor: Actor, post: Post, *, action: str, raw_when: str) -> str:
         post.refresh_from_db()
         if post.targets.filter(status__in=READY).exists():
             schedule_post(actor, post.pk, at=at)
+    if actor.needs_approval:
+        return "Sent for approval: it goes out once an approver says yes."
     return "Publishing now: it goes out within a minute." if action == "now" else "Scheduled."
 
 

@@ -51,7 +51,10 @@ def post_action(request: HttpRequest, post_id: int, action: str) -> HttpResponse
         if action in ("schedule", "reschedule"):
             mover = schedule_post if action == "schedule" else reschedule_post
             mover(actor, post_id, at=local_time(actor.workspace, request.POST.get("when", "")))
-            messages.success(request, "Scheduled." if action == "schedule" else "Rescheduled.")
+            if action == "schedule" and actor.needs_approval:
+                messages.success(request, "Sent for approval: it goes out once an approver says yes.")
+            else:
+                messages.success(request, "Scheduled." if action == "schedule" else "Rescheduled.")
         elif action == "cancel":
             cancel_post(actor, post_id)
             messages.success(request, "Cancelled; its credits are back.")

@@ -43,6 +43,9 @@ def standing(post: Post) -> dict[str, Any]:
     """Where the post stands: what to call it, in which colour, and the time that goes with it."""
     group = getattr(post, "group", None)
     if group == UPCOMING:
+        if TargetStatus.AWAITING_APPROVAL in _statuses(post):
+            due = getattr(post, "due", None)
+            return {"label": "Waiting for approval, for", "status": "awaiting_approval", "at": due, "icon": "clock"}
         return {"label": "Scheduled for", "status": "scheduled", "at": getattr(post, "due", None), "icon": "clock"}
     if group == DRAFTS:
         return {"label": "Draft, last saved", "status": "draft", "at": post.updated_at, "icon": "edit"}

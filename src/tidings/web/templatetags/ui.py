@@ -31,6 +31,7 @@ PLATFORM_ICONS = {
 STATUS_COLOURS = {
     "draft": "secondary",
     "scheduled": "blue",
+    "awaiting_approval": "purple",
     "queued": "azure",
     "publishing": "azure",
     "published": "green",

@@ -27,7 +27,7 @@ def invitation_page(request: HttpRequest, secret: str) -> HttpResponse:
         "invitation": found,
         "role": Role(found.role),
         "login_url": f"{reverse('login')}?{urlencode({'next': here})}",
-        "signup_url": f"{reverse('signup')}?{urlencode({'next': here, 'email': found.email})}",
+        "signup_url": f"{reverse('signup')}?{urlencode({'invitation': secret})}",
     }
     if request.method == "POST" and request.user.is_authenticated:
         try:
