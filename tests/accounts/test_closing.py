@@ -129,7 +129,7 @@ def test_a_shared_workspace_the_person_owns_must_be_handed_over_first() -> None:
     join(carol, team, Role.EDITOR)
     assert closing_summary(bob).hand_over == ("Bakery team",)
 
-    with pytest.raises(Conflict, match="You own “Bakery team” together with other members. Hand it over"):
+    with pytest.raises(Conflict, match=re.escape("You own “Bakery team” together with other members. Hand it over")):
         delete_account(bob, password=PASSWORD)
 
     assert User.objects.filter(pk=bob.pk).exists()

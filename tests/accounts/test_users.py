@@ -3,11 +3,12 @@ from django.core.management import call_command
 
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import create_user, set_time_zone
+from tidings.accounts.services import create_user
 from tidings.automation.models import AutomationRule
 from tidings.core.errors import InvalidInput
 from tidings.credits.models import CreditLedgerEntry, LedgerKind
 from tidings.tiers.plans import Tier
+from tidings.workspaces.plan import set_time_zone
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ from tests.conftest import create_account
 from tests.support.states import bring_to
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import set_tier_limits
 from tidings.core.errors import Conflict, NotFound
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditReservation, ReservationStatus
@@ -23,6 +22,7 @@ from tidings.posts.retry import retry_target
 from tidings.tiers.services import TierLimitReached
 from tidings.usage.models import Metric
 from tidings.usage.services import count_usage
+from tidings.workspaces.plan import set_tier_limits
 
 pytestmark = pytest.mark.django_db
 

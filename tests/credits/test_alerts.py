@@ -13,7 +13,6 @@ from tests.conftest import create_account, make_user
 from tests.support.credits import hold_credits, spend
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import change_tier
 from tidings.core.errors import InvalidInput
 from tidings.credits.alerts import check_low_credits, notify_expiring_credits
 from tidings.credits.errors import InsufficientCredits
@@ -24,6 +23,7 @@ from tidings.credits.services import adjust_credits
 from tidings.notifications.models import Notification, NotificationType
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.plan import change_tier
 
 pytestmark = pytest.mark.django_db
 

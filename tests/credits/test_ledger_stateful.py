@@ -28,7 +28,7 @@ from hypothesis.stateful import (
 from tests.support.credits import hold_credits, release, spend
 from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import change_tier, create_user
+from tidings.accounts.services import create_user
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
@@ -40,6 +40,7 @@ from tidings.posts.models import PostTarget
 from tidings.posts.services import READY, schedule_post, unschedule_post
 from tidings.tiers.plans import Tier
 from tidings.tiers.services import TierLimitReached
+from tidings.workspaces.plan import change_tier
 
 pytestmark = pytest.mark.django_db
 

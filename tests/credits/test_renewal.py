@@ -13,7 +13,6 @@ from tests.conftest import create_account, create_scheduled_post, make_user
 from tests.support.credits import hold_credits, release, spend
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import change_tier
 from tidings.core.errors import Conflict
 from tidings.credits.errors import InsufficientCredits
 from tidings.credits.models import CreditLedgerEntry, CreditReservation, LedgerKind, ReservationStatus
@@ -24,6 +23,7 @@ from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.publishing import claim_due_targets, end_target
 from tidings.posts.services import cancel_post, reschedule_post, unschedule_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.plan import change_tier
 
 pytestmark = pytest.mark.django_db
 

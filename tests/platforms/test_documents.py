@@ -66,7 +66,7 @@ def test_a_pdf_on_a_scheduled_mastodon_post_is_refused_and_nothing_changes(bob: 
     before = list(CreditReservation.objects.filter(target__post=post).values_list("status", "balance", "amount"))
     credits = workspace_of(bob).credits
     with pytest.raises(InvalidInput) as refused:
-        attach_media(bob, post.pk, uploads=[pdf()])
+        attach_media(owner(bob), post.pk, uploads=[pdf()])
     assert re.fullmatch(
         rf"{re.escape(str(account))}: [0-9a-f]{{32}}\.pdf: Mastodon does not take documents; only LinkedIn posts "
         r"PDFs\. Remove it here\.",
@@ -85,7 +85,7 @@ def test_a_pdf_on_a_scheduled_linkedin_post_is_kept_and_paid_with_a_credit(bob: 
         owner(bob), platform=Platform.LINKEDIN, external_id="yrZ", handle="Bob", access_token="at"
     )
     post = create_scheduled_post(bob, [account])
-    (asset,) = attach_media(bob, post.pk, uploads=[pdf()])
+    (asset,) = attach_media(owner(bob), post.pk, uploads=[pdf()])
     assert (asset.kind, asset.mime_type) == ("document", "application/pdf")
     reservation = CreditReservation.objects.get(target__post=post)
     assert (reservation.status, reservation.balance, reservation.amount) == (

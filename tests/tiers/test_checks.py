@@ -13,7 +13,6 @@ import time_machine
 from tests.conftest import create_account, create_scheduled_post
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import set_tier_limits, set_time_zone
 from tidings.automation.models import AutomationRule
 from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
@@ -32,6 +31,7 @@ from tidings.tiers.plans import Limit, Tier
 from tidings.tiers.services import TierLimitReached, enforce
 from tidings.usage.models import Metric
 from tidings.usage.services import count_usage
+from tidings.workspaces.plan import set_tier_limits, set_time_zone
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from tests.conftest import make_user
 from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import create_user, set_tier_limits
+from tidings.accounts.services import create_user
 from tidings.core.errors import InvalidInput
 from tidings.tiers.plans import PLANS, Limit, Tier, resolve_limits, validate_tier_limits
+from tidings.workspaces.plan import set_tier_limits
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ import pytest
 
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
-from tidings.accounts.services import set_time_zone
 from tidings.usage.models import DailyUsage, Metric
 from tidings.usage.services import count_usage, local_day, usage_on
+from tidings.workspaces.plan import set_time_zone
 
 pytestmark = pytest.mark.django_db
 

@@ -318,4 +318,4 @@ def test_the_composer_does_not_let_an_account_over_the_plan_be_chosen(client: Cl
 
     assert response.status_code == 200
     assert "Mastodon @bob3 is over your plan; choose another account." in response.content.decode()
-    assert not Post.objects.filter(user=user).exists()
+    assert not Post.objects.filter(workspace=workspace_of(user)).exists()

@@ -52,7 +52,7 @@ def _owned_alone(user: User) -> tuple[list[int], list[Workspace]]:
     others (to hand over first)."""
     personal_workspace(user)  # made now for a person who never had one, so that it goes too
     owned = (
-        Workspace.objects.filter(memberships__user=user, memberships__role=Role.OWNER)
+        Workspace.objects.filter(pk__in=Membership.objects.filter(user=user, role=Role.OWNER).values("workspace_id"))
         .annotate(others=Count("memberships", filter=~Q(memberships__user=user)))
         .order_by("pk")
     )

@@ -147,10 +147,10 @@ def remove_member(actor: Actor, user_id: int) -> None:
 def transfer_ownership(actor: Actor, user_id: int) -> Membership:
     """The owner hands the workspace to another member, and stays on as an admin."""
     actor.require(Action.OWN)
-    if actor.workspace.personal_owner_id is not None:
-        raise Conflict("A personal workspace stays with its person. Make a shared workspace to hand work over.")
     with transaction.atomic():
         new_owner = _member(actor, user_id, lock=True)
+        if actor.workspace.personal_owner_id is not None:
+            raise Conflict("A personal workspace stays with its person. Make a shared workspace to hand work over.")
         if new_owner.role == Role.OWNER:
             raise Conflict("They own this workspace already.")
         Membership.objects.filter(workspace=actor.workspace, role=Role.OWNER).update(role=Role.ADMIN)
