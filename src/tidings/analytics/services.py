@@ -28,10 +28,12 @@ def sync_metrics(target_id: int, *, now: datetime | None = None) -> TargetMetric
     target = PostTarget.objects.select_related("account").get(pk=target_id, status=TargetStatus.PUBLISHED)
     published_at = target.published_at or now
     metrics, _ = TargetMetrics.objects.get_or_create(target=target)
+    if target.account.status == AccountStatus.DISCONNECTED:
+        metrics.next_fetch_at, metrics.last_error = None, "The account is disconnected; its counts are not read."
+        metrics.save(update_fields=["next_fetch_at", "last_error", "updated_at"])
+        return metrics
     if target.account.status != AccountStatus.ACTIVE:
-        return _failed(
-            metrics, published_at, now=now, error=f"The account is {target.account.get_status_display().lower()}."
-        )
+        return _failed(metrics, published_at, now=now, error="The account needs reconnecting to read its counts.")
     try:
         counts = fetch_counts(target.account, target.external_id, published_at=published_at)
     except RateLimited as error:
