@@ -183,3 +183,24 @@ TIKTOK_QUERY = {
     },
     "error": {"code": "ok", "message": "", "log_id": "20261201194722A6B3A3E5E2B3D4C5E6F7"},
 }
+
+LINKEDIN_ORGANIZATION = "urn:li:organization:2414183"
+LINKEDIN_SHARE = "urn:li:share:7136969471583014912"
+LINKEDIN_SHARE_STATISTICS = {
+    "paging": {"count": 10, "start": 0, "links": []},
+    "elements": [
+        {
+            "totalShareStatistics": {
+                "uniqueImpressionsCount": 280,
+                "shareCount": 3,
+                "engagement": 0.0714,
+                "clickCount": 19,
+                "likeCount": 21,
+                "impressionCount": 410,
+                "commentCount": 6,
+            },
+            "share": LINKEDIN_SHARE,
+            "organizationalEntity": LINKEDIN_ORGANIZATION,
+        }
+    ],
+}

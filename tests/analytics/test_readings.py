@@ -212,3 +212,46 @@ def test_tiktok_counts_come_from_video_query(alice: User) -> None:
     assert query(request) == {"fields": ["id,like_count,comment_count,share_count,view_count"]}
     assert request.read() == b'{"filters":{"video_ids":["7080213458555737986"]}}'
     assert counts(metrics) == given(likes=150, reposts=8, replies=12, views=4021)
+
+
+@respx.mock
+def test_a_linkedin_pages_post_counts_come_from_its_share_statistics(alice: User) -> None:
+    account = connected(
+        alice,
+        Platform.LINKEDIN,
+        external_id=recorded.LINKEDIN_ORGANIZATION,
+        options={"kind": "organization"},
+        scopes="openid profile w_member_social w_organization_social rw_organization_admin",
+    )
+    target = published(account, recorded.LINKEDIN_SHARE)
+    route = respx.get("https://api.linkedin.com/rest/organizationalEntityShareStatistics").respond(
+        json=recorded.LINKEDIN_SHARE_STATISTICS
+    )
+
+    metrics = sync_metrics(target.pk)
+
+    request = route.calls.last.request
+    assert request.url.query.decode() == (
+        "q=organizationalEntity&organizationalEntity=urn%3Ali%3Aorganization%3A2414183"
+        "&shares=List(urn%3Ali%3Ashare%3A7136969471583014912)"
+    )
+    assert request.headers["X-Restli-Protocol-Version"] == "2.0.0"
+    assert request.headers["LinkedIn-Version"]
+    assert counts(metrics) == given(likes=21, reposts=3, replies=6, views=410, clicks=19)
+
+
+@respx.mock
+def test_a_linkedin_page_connected_without_the_admin_scope_is_not_asked(alice: User) -> None:
+    account = connected(
+        alice,
+        Platform.LINKEDIN,
+        external_id=recorded.LINKEDIN_ORGANIZATION,
+        options={"kind": "organization"},
+        scopes="openid profile w_member_social w_organization_social",
+    )
+
+    metrics = sync_metrics(published(account, recorded.LINKEDIN_SHARE).pk)
+
+    assert counts(metrics) == given()
+    assert "rw_organization_admin" in metrics.unavailable_reason
+    assert respx.calls.call_count == 0

@@ -83,10 +83,12 @@ def test_due_for_sync_picks_due_and_never_read_targets_of_active_accounts(alice:
 
 
 @pytest.mark.django_db
-def test_a_target_no_longer_published_is_not_due(alice: User) -> None:
+def test_a_target_no_longer_published_is_not_due_nor_read(alice: User) -> None:
     now = timezone.now()
     target = published(connected(alice, Platform.MASTODON), "1", at=now - timedelta(hours=1))
     TargetMetrics.objects.create(target=target, next_fetch_at=now - timedelta(minutes=1))
     PostTarget.objects.filter(pk=target.pk).update(status="failed")
 
     assert due_for_sync(now, 10) == []
+    assert sync_metrics(target.pk) is None
+    assert sync_metrics(target.pk + 1000) is None

@@ -51,13 +51,13 @@ def test_an_x_post_gone_is_a_refusal_that_keeps_the_counts_known(alice: User) ->
 
 
 @respx.mock
-def test_linkedin_says_its_statistics_need_a_product_this_app_lacks(alice: User) -> None:
+def test_a_linkedin_members_posts_need_a_product_this_app_lacks(alice: User) -> None:
     target = published(connected(alice, Platform.LINKEDIN), "urn:li:share:7136969471583014912")
 
     metrics = sync_metrics(target.pk)
 
     assert_unavailable(metrics)
-    assert "Community Management API" in metrics.unavailable_reason
+    assert "member post analytics" in metrics.unavailable_reason
     assert respx.calls.call_count == 0
 
 

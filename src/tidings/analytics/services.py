@@ -18,14 +18,16 @@ from tidings.posts.models import PostTarget, TargetStatus
 logger = logging.getLogger("tidings.analytics")
 
 
-def sync_metrics(target_id: int, *, now: datetime | None = None) -> TargetMetrics:
+def sync_metrics(target_id: int, *, now: datetime | None = None) -> TargetMetrics | None:
     """Read one published target's counts from its platform and store them, with a sample, and plan the next read.
 
     A failed read keeps the counts already known and says why (`last_error`): a passing failure is tried again
     soon (a rate limit after the wait the platform asked for), a refusal at the regular time. Nothing here marks
-    the account or the post: publishing owns those."""
+    the account or the post: publishing owns those. None when the target is gone or no longer published."""
     now = now or timezone.now()
-    target = PostTarget.objects.select_related("account").get(pk=target_id, status=TargetStatus.PUBLISHED)
+    target = PostTarget.objects.select_related("account").filter(pk=target_id, status=TargetStatus.PUBLISHED).first()
+    if target is None:
+        return None
     published_at = target.published_at or now
     metrics, _ = TargetMetrics.objects.get_or_create(target=target)
     if target.account.status == AccountStatus.DISCONNECTED:

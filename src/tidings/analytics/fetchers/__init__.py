@@ -1,20 +1,26 @@
 """One reader per platform: a published post's counts over the platform's own API, with the account's token."""
 
-from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from tidings.analytics.fetchers.base import PostCounts
 from tidings.analytics.fetchers.bluesky import fetch_bluesky
+from tidings.analytics.fetchers.linkedin import fetch_linkedin
 from tidings.analytics.fetchers.mastodon import fetch_mastodon
 from tidings.analytics.fetchers.meta import fetch_facebook, fetch_instagram, fetch_threads
 from tidings.analytics.fetchers.pinterest import fetch_pinterest
 from tidings.analytics.fetchers.tiktok import fetch_tiktok
-from tidings.analytics.fetchers.unavailable import fetch_linkedin, fetch_webhook
+from tidings.analytics.fetchers.webhook import fetch_webhook
 from tidings.analytics.fetchers.x import fetch_x
 from tidings.analytics.fetchers.youtube import fetch_youtube
 from tidings.platforms.models import Platform, SocialAccount
 
-Fetcher = Callable[..., PostCounts]
+
+class Fetcher(Protocol):
+    """Reads one published post's counts; raises the publish errors' classes (`tidings.platforms.base`)."""
+
+    def __call__(self, account: SocialAccount, external_id: str, /, *, published_at: datetime) -> PostCounts: ...
+
 
 FETCHERS: dict[str, Fetcher] = {
     Platform.BLUESKY: fetch_bluesky,
