@@ -105,3 +105,18 @@ def test_tiktok_without_video_list_or_a_public_video_id_is_unavailable(alice: Us
     assert "video.list" in sync_metrics(no_scope.pk).unavailable_reason
     assert "no public video id" in sync_metrics(private.pk).unavailable_reason
     assert respx.calls.call_count == 0
+
+
+@respx.mock
+def test_counts_known_before_a_platform_stops_giving_them_are_kept(alice: User) -> None:
+    target = published(connected(alice, Platform.X), "1460323737035677698")
+    route = respx.get("https://api.x.com/2/tweets/1460323737035677698")
+    route.respond(json=recorded.X_TWEET)
+    sync_metrics(target.pk)
+    route.respond(403, json=recorded.X_CLIENT_FORBIDDEN)
+
+    metrics = sync_metrics(target.pk)
+
+    assert (metrics.likes, metrics.views) == (9, 314)
+    assert "access level" in metrics.unavailable_reason
+    assert MetricsSample.objects.filter(target=target).count() == 1

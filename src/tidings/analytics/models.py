@@ -23,7 +23,8 @@ class CountFields(models.Model):
 
 
 class TargetMetrics(CountFields):
-    """The latest counts of one published target, and when to read them again."""
+    """The latest counts of one published target (a reading that gives none leaves those known before), and when
+    to read them again."""
 
     target = models.OneToOneField(PostTarget, on_delete=models.CASCADE, related_name="metrics")
     fetched_at = models.DateTimeField(null=True, blank=True)

@@ -55,8 +55,10 @@ def _store(metrics: TargetMetrics, counts: PostCounts, published_at: datetime, *
     values = counts.as_fields()
     following = None if counts.lasting else next_fetch_at(published_at, now=now)
     with transaction.atomic():
-        for name, value in values.items():
-            setattr(metrics, name, value)
+        # A platform that stops giving counts (the operator's access level changed) leaves those known before.
+        if not counts.unavailable:
+            for name, value in values.items():
+                setattr(metrics, name, value)
         metrics.fetched_at, metrics.next_fetch_at = now, following
         metrics.unavailable_reason, metrics.last_error = counts.reason, ""
         metrics.save()
