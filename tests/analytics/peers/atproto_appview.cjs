@@ -4,7 +4,7 @@
 // Usage: NODE_PATH=<dir>/node_modules DB_POSTGRES_URL=postgres://... node atproto_appview.cjs
 // Prints one JSON line when ready: {"pds", "appview", "accounts": [{"handle", "did", "appPassword"}, ...]}.
 // Then reads commands, one a line: "sync" waits until the app view has indexed everything the PDS has sequenced
-// and answers "synced". Ends (dropping its database schema) when its input closes.
+// and answers "synced". Ends (dropping its database schema) when its input closes or it is terminated.
 const crypto = require("crypto");
 const readline = require("readline");
 const { TestPlc, TestPds, TestBsky, mockNetworkUtilities } = require("@atproto/dev-env");
@@ -62,7 +62,10 @@ async function main() {
   await indexed(pds, bsky);
   console.log(JSON.stringify({ pds: pds.url, appview: bsky.url, accounts }));
 
+  let closing = false;
   const close = async () => {
+    if (closing) return;
+    closing = true;
     await pds.close();
     await bsky.db.db.schema.dropSchema(schema).ifExists().cascade().execute().catch(() => {});
     await bsky.close();
@@ -80,6 +83,7 @@ async function main() {
     }
   });
   input.on("close", close);
+  process.on("SIGTERM", close);
 }
 
 main().catch((error) => {
