@@ -25,6 +25,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import create_scheduled_post
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.analytics.models import MetricsSample
 from tidings.analytics.services import sync_metrics
@@ -112,7 +113,7 @@ def connected(user: User, peer: Peer, handle: str) -> SocialAccount:
     fields = {"identifier": found["handle"], "app_password": found["appPassword"], "service": peer.pds}
     identity, tokens = BlueskyConnector().connect_with_credentials(fields)
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.BLUESKY,
         external_id=identity.external_id,
         handle=identity.handle,
@@ -125,7 +126,8 @@ def connected(user: User, peer: Peer, handle: str) -> SocialAccount:
 
 def publish_through_the_product(account: SocialAccount, text: str) -> PostTarget:
     """Scheduled, claimed when due, begun, sent by the real connector, completed: the worker's steps in order."""
-    post = create_scheduled_post(account.user, [account], text=text)
+    assert account.workspace.personal_owner is not None
+    post = create_scheduled_post(account.workspace.personal_owner, [account], text=text)
     target = post.targets.get()
     assert target.scheduled_at is not None
     claimed = publishing.claim_due_targets(now=target.scheduled_at)
