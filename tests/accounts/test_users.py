@@ -54,7 +54,9 @@ def test_seed_demo_creates_one_user_per_tier_once(settings, tmp_path) -> None:
     assert {u.username: (workspace_of(u).tier, workspace_of(u).credits, u.is_demo) for u in User.objects.all()} == first
     assert CreditLedgerEntry.objects.count() == ledger
     rules = AutomationRule.objects.filter(workspace__personal_owner__is_demo=True)
-    assert sorted(rules.values_list("user__username", "name", "enabled", "review", "next_run_at")) == [
+    assert sorted(
+        rules.values_list("workspace__personal_owner__username", "name", "enabled", "review", "next_run_at")
+    ) == [
         (username, "Demo: Monday tips (paused)", False, "review_first", None)
         for username in ("demo-business", "demo-free", "demo-pro")
     ]

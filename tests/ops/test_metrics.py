@@ -89,9 +89,9 @@ def dataset(alice: User, bob: User) -> dict[str, object]:
     return {"now": timezone.now(), "today": today}
 
 
-def test_users_and_credits(dataset: dict[str, object]) -> None:
+def test_plans_and_credits(dataset: dict[str, object]) -> None:
     now = dataset["now"]
-    assert metrics.users_per_tier() == {"free": 1, "pro": 1, "business": 1}
+    assert metrics.workspaces_per_tier() == {"free": 1, "pro": 1, "business": 1}
     flow = metrics.credits_this_month(now)  # type: ignore[arg-type]
     assert flow.as_dict() == {"granted": 510, "used": 1, "expired": 4, "adjusted": 2}
 
@@ -154,7 +154,7 @@ def test_the_numbers_reach_the_page(
     with django_assert_max_num_queries(40):
         page = staff_client.get("/ops/").content.decode()
     for cell, value in [
-        ('id="users-free">2<', "staff sam is on Free"),
+        ('id="workspaces-free">2<', "staff sam's own workspace is on Free"),
         ('id="credits-granted">520<', "510 plus sam's 10"),
         ('id="credits-used">1<', ""),
         ('id="credits-expired">4<', ""),

@@ -17,6 +17,7 @@ from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.models import IN_FLIGHT, Post, PostTarget, TargetStatus
 from tidings.usage.models import DailyUsage
+from tidings.workspaces.models import Membership, Workspace
 
 pytestmark = pytest.mark.django_db
 STATES = {"draft", "scheduled", "published", "failed", "skipped", "cancelled", "unconfirmed"}
@@ -24,10 +25,12 @@ STATES = {"draft", "scheduled", "published", "failed", "skipped", "cancelled", "
 
 def snapshot() -> dict[str, Any]:
     tables: dict[str, Any] = {
-        "users": User.objects.exclude(username="alice").values_list(
-            "username", "password", "tier", "credits", "is_demo", "last_credit_reset"
+        "users": User.objects.exclude(username="alice").values_list("username", "password", "is_demo"),
+        "workspaces": Workspace.objects.exclude(personal_owner__username="alice").values_list(
+            "personal_owner__username", "tier", "credits", "last_credit_reset"
         ),
-        "accounts": SocialAccount.objects.values_list("pk", "user_id", "status", "base_url", "updated_at"),
+        "memberships": Membership.objects.values_list("workspace_id", "user_id", "role"),
+        "accounts": SocialAccount.objects.values_list("pk", "workspace_id", "status", "base_url", "updated_at"),
         "posts": Post.objects.values_list("pk", "text", "scheduled_at", "updated_at"),
         "targets": PostTarget.objects.values_list("pk", "status", "scheduled_at", "error", "updated_at"),
         "reservations": CreditReservation.objects.values_list("pk", "status"),
@@ -44,13 +47,15 @@ def test_every_plan_every_state_every_notification() -> None:
     assert report.created == ["demo-free (free)", "demo-pro (pro)", "demo-business (business)"]
     for username, tier in DEMO_USERS.items():
         user = User.objects.get(username=username)
-        assert (workspace_of(user).tier, user.is_demo) == (tier, True)
+        workspace = workspace_of(user)
+        assert (workspace.tier, user.is_demo) == (tier, True)
         assert user.check_password("demo password 1")
-        statuses = set(PostTarget.objects.filter(post__workspace=workspace_of(user)).values_list("status", flat=True))
+        statuses = set(PostTarget.objects.filter(post__workspace=workspace).values_list("status", flat=True))
         assert statuses == STATES
-        types = set(Notification.objects.filter(user=user).values_list("type", flat=True))
+        types = set(Notification.objects.filter(user=user, workspace=workspace).values_list("type", flat=True))
         assert types == set(NotificationType.values)
-        assert ledger_balance(workspace_of(user)) == workspace_of(user).credits
+        assert ledger_balance(workspace) == workspace.credits
+        assert set(Post.objects.filter(workspace=workspace).values_list("author", flat=True)) == {user.pk}
     accounts = SocialAccount.objects.filter(workspace__personal_owner__is_demo=True)
     assert accounts.count() == 6
     assert accounts.filter(status=AccountStatus.RECONNECT_NEEDED).count() == 2
@@ -66,7 +71,9 @@ def test_nothing_can_ever_be_sent() -> None:
     for published in targets.filter(status=TargetStatus.PUBLISHED):
         assert published.external_url.startswith("https://demo.invalid/")
         assert published.external_id.startswith("demo-")
-    assert targets.get(status=TargetStatus.FAILED, post__user__username="demo-pro").error.startswith("Demo:")
+    assert targets.get(
+        status=TargetStatus.FAILED, post__workspace__personal_owner__username="demo-pro"
+    ).error.startswith("Demo:")
 
 
 def test_a_second_run_changes_nothing(alice: User) -> None:
@@ -81,7 +88,7 @@ def test_a_second_run_changes_nothing(alice: User) -> None:
 def test_a_second_run_puts_back_what_changed() -> None:
     seed_demo(password="demo password 1")
     free = User.objects.get(username="demo-free")
-    User.objects.filter(pk=free.pk).update(tier="pro")
+    Workspace.objects.filter(personal_owner=free).update(tier="pro")
     Post.objects.filter(workspace=workspace_of(free), text__startswith="Demo draft").delete()
     seed_demo(password="another password 2")
     free.refresh_from_db()

@@ -58,12 +58,7 @@ def fill_with_the_previous_schema(apps: Any, fake: FakePlatform) -> dict[str, in
         username="olivia", email="olivia@example.com", password="!", tier="pro", credits=500
     )
     apps.get_model("credits", "CreditLedgerEntry").objects.create(
-        user=user,
-        kind="grant",
-        amount=500,
-        balance_after=500,
-        cycle_start=workspace_of(user).last_credit_reset,
-        reason="Plan",
+        user=user, kind="grant", amount=500, balance_after=500, cycle_start=user.last_credit_reset, reason="Plan"
     )
     account = apps.get_model("platforms", "SocialAccount").objects.create(
         user=user,
@@ -83,7 +78,7 @@ def fill_with_the_previous_schema(apps: Any, fake: FakePlatform) -> dict[str, in
         ("in_flight", "queued", now - timedelta(seconds=60), {"dispatch_round": ROUND}),
         ("stranded", "queued", now - timedelta(seconds=60), {"dispatch_round": ROUND}),
     ]:
-        post = posts.create(workspace=workspace_of(user), text=f"Written before the upgrade: {name}", scheduled_at=when)
+        post = posts.create(user=user, text=f"Written before the upgrade: {name}", scheduled_at=when)
         target = targets.create(
             post=post,
             account=account,
@@ -94,9 +89,7 @@ def fill_with_the_previous_schema(apps: Any, fake: FakePlatform) -> dict[str, in
             locked_until=now + timedelta(hours=1) if status == "queued" else None,
             **extra,
         )
-        reservations.create(
-            workspace=workspace_of(user), target=target, amount=1, cycle_start=workspace_of(user).last_credit_reset
-        )
+        reservations.create(user=user, target=target, amount=1, cycle_start=user.last_credit_reset)
         if status == "queued":
             job_logs.create(
                 event=EVENT, workflow_id=publish_workflow_id(target.pk, ROUND), data={"target_id": target.pk}
@@ -134,7 +127,8 @@ def test_scheduled_posts_and_an_in_flight_workflow_survive_the_upgrade(fake: Fak
 
     # Everything the previous release wrote is there, as it was.
     olivia = User.objects.get(username="olivia")
-    assert workspace_of(olivia).credits == 500
+    hers = workspace_of(olivia)
+    assert (hers.tier, hers.credits) == ("pro", 500)
     # (Later migrations may add rows of their own, such as a new allowance; they never change these.)
     assert CreditLedgerEntry.objects.values_list("kind", "amount", "balance_after").first() == ("grant", 500, 500)
     assert dict(PostTarget.objects.values_list("pk", "status")) == {
@@ -187,4 +181,4 @@ def test_scheduled_posts_and_an_in_flight_workflow_survive_the_upgrade(fake: Fak
     assert workspace_of(olivia).credits == 498
     consumed = CreditLedgerEntry.objects.filter(kind="consume").values_list("reservation__target_id", "amount")
     assert sorted(consumed) == sorted([(ids["due"], -1), (ids["in_flight"], -1)])
-    assert DailyUsage.objects.get(workspace=workspace_of(olivia), platform="webhook").count == 2
+    assert DailyUsage.objects.get(workspace=hers, platform="webhook").count == 2
