@@ -60,7 +60,7 @@ from tidings.posts.models import MediaAsset, PostTarget
 PostTarget.objects.filter(idempotency_key__in=DUE).update(scheduled_at=timezone.now() - timedelta(seconds=1))
 print("REPORT" + json.dumps({
     "balances": {u.username: [workspace_of(u).credits, ledger_balance(workspace_of(u))] for u in User.objects.all()},
-    "ledger": list(CreditLedgerEntry.objects.order_by("id").values_list("id", "user_id", "kind", "amount")),
+    "ledger": list(CreditLedgerEntry.objects.order_by("id").values_list("id", "workspace_id", "kind", "amount")),
     "tokens": {a.handle: a.access_token for a in SocialAccount.objects.all()},
     "targets": {str(t.idempotency_key): t.status for t in PostTarget.objects.all()},
     "reservations": sorted(CreditReservation.objects.values_list("status", flat=True)),
@@ -277,7 +277,7 @@ def test_a_backup_taken_while_serving_comes_back_and_publishes_each_post_once(
     wait_for(lambda: published() >= at_backup + 2, timeout=90, what="publishes after the backup")
     servers[0].kill()
     source_ledger = [
-        list(row) for row in CreditLedgerEntry.objects.order_by("id").values_list("id", "user_id", "kind", "amount")
+        list(row) for row in CreditLedgerEntry.objects.order_by("id").values_list("id", "workspace_id", "kind", "amount")
     ]
     sent_before_restore = set(fake.posts)
 

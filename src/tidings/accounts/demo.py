@@ -226,6 +226,16 @@ def _demo_notifications(owner: Actor, accounts: list[SocialAccount]) -> None:
             f"{example} an automation rule's post waits in your drafts for you to read and schedule it.",
             {"post_id": draft} if draft else {},
         ),
+        NotificationType.POST_DECIDED: (
+            "Your post was approved",
+            f"{example} an approver decides on a post you proposed.",
+            {"post_id": draft} if draft else {},
+        ),
+        NotificationType.POST_COMMENT: (
+            "New comment on a post",
+            f"{example} a teammate comments on a post you wrote.",
+            {"post_id": draft} if draft else {},
+        ),
     }
     for kind, (title, message, data) in examples.items():
         if kind not in have:
@@ -241,9 +251,12 @@ def _demo_notifications(owner: Actor, accounts: list[SocialAccount]) -> None:
             )
 
 
-# Who each kind of notification is for, as the real ones choose (see notifications.services.notify).
-AUDIENCES = {
+# Who each kind of notification is for, as the real ones choose (see notifications.services.notify); None: only
+# the person named (a post's author hears of decisions and comments on it).
+AUDIENCES: dict[NotificationType, Action | None] = {
     NotificationType.ACCOUNT_RECONNECT: Action.CONNECT,
     NotificationType.RULE_FAILED: Action.AUTOMATE,
     NotificationType.POST_REVIEW: Action.APPROVE,
+    NotificationType.POST_DECIDED: None,
+    NotificationType.POST_COMMENT: None,
 }

@@ -75,6 +75,8 @@ def save_rule(
     rule's own."""
     actor.require(Action.AUTOMATE)
     workspace = actor.workspace
+    if rule_id is not None:
+        get_rule(workspace, rule_id)  # another workspace's rule is absent, before anything about the input is said
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput("Give the rule a name of up to 200 characters.", field="name")

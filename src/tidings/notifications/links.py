@@ -17,6 +17,8 @@ from tidings.notifications.models import Notification, NotificationType
 from tidings.posts.models import Post, PostTarget, TargetStatus
 
 POST_TYPES = {NotificationType.POST_FAILED, NotificationType.POST_SKIPPED}
+# About one post as a whole (a review, a decision on it, a comment): they open the post.
+ABOUT_A_POST = {NotificationType.POST_REVIEW, NotificationType.POST_DECIDED, NotificationType.POST_COMMENT}
 CREDIT_TYPES = {NotificationType.LOW_CREDITS, NotificationType.CREDITS_EXPIRING}
 # Targets in these states are changed in the composer (text, accounts, time); the others are looked at, retried or
 # settled where the queue shows their attempts.
@@ -54,6 +56,8 @@ def action_label(notification: Notification) -> str:
         return "Open the rule"
     if kind == NotificationType.POST_REVIEW:
         return "Review the post"
+    if kind in ABOUT_A_POST:
+        return "Open the post"
     return "Open"
 
 
@@ -76,7 +80,7 @@ def destination(user: User, notification: Notification) -> Destination:
     """Where the notification's subject is now; at most one query, scoped to the workspaces the person is in."""
     data = notification.data if isinstance(notification.data, dict) else {}
     kind = notification.type
-    if kind in POST_TYPES or kind == NotificationType.POST_REVIEW:
+    if kind in POST_TYPES or kind in ABOUT_A_POST:
         return _post_destination(user, data)
     if kind in CREDIT_TYPES:
         return Destination(f"{reverse('plan')}#credits")

@@ -139,8 +139,11 @@ def pick_choices(actor: Actor, pending_id: int, *, external_ids: list[str]) -> l
 
 
 def discard_choices(actor: Actor, pending_id: int) -> None:
-    """The person chose none: forget what their sign-in found, its tokens with it."""
-    PendingConnection.objects.filter(pk=pending_id, user=actor.user, workspace=actor.workspace).delete()
+    """The person chose none: forget what their sign-in found, its tokens with it. Only the person who signed in,
+    in the workspace they signed in for, has such a choice; to anyone else it does not exist."""
+    deleted, _ = PendingConnection.objects.filter(pk=pending_id, user=actor.user, workspace=actor.workspace).delete()
+    if not deleted:
+        raise NotFound("There is no such choice waiting; connect the account again.")
 
 
 def _signed_in(actor: Actor) -> User:

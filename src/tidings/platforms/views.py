@@ -34,6 +34,7 @@ from tidings.platforms.selectors import DisconnectEffect, disconnect_effects
 from tidings.platforms.services import WebhookTest, disconnect_account, send_webhook_test
 from tidings.tiers.checks import accounts_over_plan, over_plan_reason
 from tidings.web.auth import acting
+from tidings.workspaces.roles import RoleTooLow
 
 # How a refusal is answered: the one place these errors become HTTP statuses for the connections pages.
 STATUS = {
@@ -249,6 +250,8 @@ def send_test(request: HttpRequest, account_id: int) -> HttpResponse:
         result = send_webhook_test(acting(request), account_id)
     except NotFound:
         raise Http404("No such connected account.") from None
+    except RoleTooLow:
+        raise
     except DomainError as refusal:
         result = WebhookTest(False, refusal.message)
     if request.htmx:  # type: ignore[attr-defined]  # set by django_htmx's middleware

@@ -8,11 +8,12 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, NotFound
 from tidings.posts import approvals, review_links
 from tidings.posts.services import get_post
 from tidings.web.auth import acting
 from tidings.web.queue.actions import back
+from tidings.workspaces.roles import RoleTooLow
 
 
 def notes_context(request: HttpRequest, post_id: int, **extra: object) -> dict[str, object]:
@@ -28,6 +29,8 @@ def add_comment(request: HttpRequest, post_id: int) -> HttpResponse:
     problem = ""
     try:
         approvals.comment(acting(request), post_id, text=str(request.POST.get("text", "")))
+    except (RoleTooLow, NotFound):
+        raise
     except DomainError as error:
         problem = error.message
     if request.htmx:  # type: ignore[attr-defined]
@@ -55,7 +58,9 @@ def decide(request: HttpRequest, post_id: int, decision: str) -> HttpResponse:
             approvals.reject_post(actor, post_id, text=text)
             messages.success(request, "Rejected; its credits are back.")
         else:
-            messages.error(request, "There is no such decision.")
+            raise NotFound("There is no such decision.")
+    except (RoleTooLow, NotFound):
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     return back(request)
@@ -67,6 +72,8 @@ def share_link(request: HttpRequest, post_id: int) -> HttpResponse:
     """A link for someone without a login to approve this post; shown once here to copy."""
     try:
         token = review_links.make_review_link(acting(request), post_id)
+    except (RoleTooLow, NotFound):
+        raise
     except DomainError as error:
         return render(request, "web/posts/review_link.html", {"problem": error.message}, status=409)
     link = request.build_absolute_uri(reverse("review", args=[token]))

@@ -32,6 +32,7 @@ from tidings.web.auth import acting
 from tidings.web.templatetags.ui import PLATFORM_ICONS
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 S = TargetStatus
 VIEWS = ("month", "week", "agenda")
@@ -169,6 +170,7 @@ def move(request: HttpRequest, target_id: int) -> HttpResponse:
     actor = acting(request)
     workspace = actor.workspace
     try:
+        actor.require(Action.DRAFT)  # the least any move needs; the service it calls checks the rest
         target = PostTarget.objects.filter(pk=target_id, post__workspace=workspace).first()
         if target is None:
             raise NotFound("No such post.")

@@ -1,6 +1,6 @@
 """The one place where a refusal no page handles becomes the web's answer: a role too low is 403 with the reason,
 a missing (or another workspace's) object 404. Pages show their other refusals on themselves, as a toast or on the
-form, and let these two pass (`except RoleTooLow: raise` before their `except DomainError`)."""
+form, and let these two pass (`except (RoleTooLow, NotFound): raise` before their `except DomainError`)."""
 
 import json
 from collections.abc import Callable

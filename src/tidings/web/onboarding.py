@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from tidings.accounts.services import dismiss_onboarding
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, NotFound
 from tidings.generation.config import site_config_or_none
 from tidings.generation.models import AIProviderConfig
 from tidings.platforms.models import AccountStatus
@@ -144,7 +144,7 @@ def confirm_time_zone(request: HttpRequest) -> HttpResponse:
     chosen = str(request.POST.get("time_zone", "")).strip() or actor.workspace.time_zone
     try:
         workspace = set_time_zone(actor, time_zone=chosen)
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as error:
         messages.error(request, error.message)

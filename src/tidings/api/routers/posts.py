@@ -31,6 +31,7 @@ from tidings.core.errors import Conflict, NotFound
 from tidings.posts import retry, services, unconfirmed
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action
 
 router = Router(tags=["posts"])
 READ, WRITE = needs("posts:read"), needs("posts:write")
@@ -180,6 +181,7 @@ def check_target(request: HttpRequest, post_id: PostId, target_id: TargetId) -> 
     """Ask the platform whether an unconfirmed target went out, and settle it when the answer is sure."""
     actor = actor_of(request)
     target = _target_of(actor.workspace, post_id, target_id)
+    actor.require(Action.SCHEDULE)  # the role is checked before the state is told
     # Asked first: for a target that has ended, the check answers its status, and "published" would read as found.
     result = target.status
     if target.status == TargetStatus.UNCONFIRMED:

@@ -18,13 +18,13 @@ from tidings.automation.models import AutomationRule
 from tidings.automation.picker import in_words
 from tidings.automation.schedule import next_runs
 from tidings.automation.services import delete_rule, get_rule, run_rule_now, save_rule, set_rule_enabled
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, NotFound
 from tidings.tiers.checks import can_use_automation
 from tidings.web.auth import acting
 from tidings.web.automation.forms import PICKER_FIELDS, RuleForm, ScheduleForm, rule_initial
 from tidings.web.composer.options import rule_forms
 from tidings.workspaces.models import Workspace
-from tidings.workspaces.roles import RoleTooLow
+from tidings.workspaces.roles import Action, RoleTooLow
 
 # Where a refusal's field shows on the form (the service names it as the API does).
 FORM_FIELDS = {"account_ids": "accounts", "schedule": "schedule", "brief": "topic"}
@@ -60,11 +60,9 @@ def schedule_preview(workspace: Workspace, form: ScheduleForm) -> dict[str, Any]
 def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     actor = acting(request)
     workspace = actor.workspace
-    try:
-        rule = get_rule(workspace, rule_id) if rule_id else None
-    except DomainError as missing:
-        messages.error(request, missing.message)
-        return redirect("automation")
+    rule = get_rule(workspace, rule_id) if rule_id else None  # NotFound: the 404 page
+    if request.method == "POST":
+        actor.require(Action.AUTOMATE)  # before the form is read
     form = RuleForm(workspace, request.POST or None, initial=rule_initial(rule))
     # The options of each platform the workspace can post to, for every post the rule writes there.
     platforms = sorted({account.platform for account in form.fields["accounts"].queryset})  # type: ignore[attr-defined]
@@ -84,7 +82,7 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                 platform_options={platform: options.options() for platform, options in option_forms.items()},
                 rule_id=rule.pk if rule else None,
             )
-        except RoleTooLow:
+        except (RoleTooLow, NotFound):
             raise
         except DomainError as refusal:
             named = str(refusal.details.get("field") or "")
@@ -167,7 +165,7 @@ def rule_action(request: HttpRequest, rule_id: int, action: str) -> HttpResponse
             delete_rule(actor, rule.pk)
             messages.success(request, f"“{rule.name}” deleted. The posts it wrote stay in your queue.")
             return redirect("automation")
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         messages.error(request, refusal.message)

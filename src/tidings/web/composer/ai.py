@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from tidings.core.errors import DomainError, InvalidInput
+from tidings.core.errors import DomainError, InvalidInput, NotFound
 from tidings.generation.brief import Brief
 from tidings.generation.drafts import Draft
 from tidings.generation.services import generate_posts, rewrite_text, shorten_text
@@ -67,7 +67,7 @@ def generate(request: HttpRequest) -> HttpResponse:
         if not platforms:
             raise InvalidInput("Choose the accounts first: each platform gets a draft that fits it.", field="accounts")
         drafts = generate_posts(actor, brief=brief, platforms=platforms)
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         return _refused(request, refusal.message)
@@ -92,7 +92,7 @@ def revise(request: HttpRequest) -> HttpResponse:
         else:
             instruction = HASHTAGS if kind == "hashtags" else " ".join([ADAPT, request.POST.get("instruction", "")])
             draft = rewrite_text(actor, text=text, instruction=instruction.strip()[:500], platform=platform)
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         return _refused(request, refusal.message)

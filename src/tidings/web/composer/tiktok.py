@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, NotFound
 from tidings.platforms.creator import fetch_creator_info
 from tidings.web.auth import acting
 from tidings.web.composer.options import TikTokForm
@@ -21,6 +21,8 @@ def creator(request: HttpRequest, account_id: int) -> HttpResponse:
     context: dict[str, object] = {"opts": form, "account_id": account_id}
     try:
         context["creator"] = fetch_creator_info(workspace, account_id)
+    except NotFound:
+        raise
     except DomainError as refusal:
         context["problem"] = refusal.message
     return render(request, "web/composer/tiktok_creator.html", context)

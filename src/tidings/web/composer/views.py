@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, NotFound
 from tidings.credits.models import Balance
 from tidings.credits.selectors import available_credits
 from tidings.posts.models import Post, TargetStatus
@@ -26,7 +26,7 @@ from tidings.web.composer.thread import editor_slots, new_files, posted, preview
 from tidings.web.composer.timing import FIELD, field_value, read_time
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.models import Workspace
-from tidings.workspaces.roles import RoleTooLow
+from tidings.workspaces.roles import Action, RoleTooLow
 
 
 def _context(
@@ -96,6 +96,7 @@ def compose(request: HttpRequest) -> HttpResponse:
         initial = {"text": request.GET.get("text", ""), "when": _preset_time(workspace, request.GET.get("at", ""))}
         form = ComposeForm(workspace, initial=initial)
         return render(request, "web/compose.html", _context(request, workspace, form, post=None))
+    actor.require(Action.DRAFT)
     form = ComposeForm(workspace, request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "web/compose.html", _context(request, workspace, form, post=None))
@@ -108,11 +109,9 @@ def edit(request: HttpRequest, post_id: int) -> HttpResponse:
     """Any post that has not gone out, in the composer; one that has (or is going) shows how it went."""
     actor = acting(request)
     workspace = actor.workspace
-    try:
-        post = get_post(workspace, post_id)
-    except DomainError as missing:
-        messages.error(request, missing.message)
-        return redirect("queue")
+    post = get_post(workspace, post_id)  # NotFound: the 404 page, with the way back to the queue
+    if request.method == "POST":
+        actor.require(Action.DRAFT)  # a viewer's form is refused before anything in it is read
     statuses = set(post.targets.values_list("status", flat=True))
     if not statuses <= set(EDITABLE):
         if request.method == "POST":
@@ -131,7 +130,7 @@ def edit(request: HttpRequest, post_id: int) -> HttpResponse:
         return render(request, "web/compose.html", _context(request, workspace, form, post=post))
     try:
         save_content(actor, post, form)
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         found = way_forward(workspace, refusal, raw_when=form.data.get("when", ""))
@@ -149,7 +148,7 @@ def _finish(request: HttpRequest, actor: Actor, post: Post, form: ComposeForm, *
     action = action if action in ACTIONS else "save"
     try:
         save_media(actor, post, form, request.FILES.getlist("attachments"))
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         found = way_forward(actor.workspace, refusal, raw_when=raw_when)
@@ -158,7 +157,7 @@ def _finish(request: HttpRequest, actor: Actor, post: Post, form: ComposeForm, *
         return _again(request, post, found, raw_when)
     try:
         said = place(actor, post, action=action, raw_when=raw_when)
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         found = way_forward(actor.workspace, refusal, raw_when=raw_when)

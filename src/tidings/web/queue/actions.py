@@ -17,12 +17,14 @@ from tidings.platforms.rules import platform_name
 from tidings.posts.duplicate import duplicate_post
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.retry import retry_target
-from tidings.posts.services import cancel_post, delete_post, reschedule_post, schedule_post, unschedule_post
+from tidings.posts.services import cancel_post, delete_post, get_post, reschedule_post, schedule_post, unschedule_post
 from tidings.posts.unconfirmed import check_unconfirmed, mark_did_not_go_out, mark_went_out
 from tidings.web.auth import acting
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.models import Workspace
-from tidings.workspaces.roles import RoleTooLow
+from tidings.workspaces.roles import Action, RoleTooLow
+
+POST_ACTIONS = ("schedule", "reschedule", "cancel", "unschedule", "delete", "duplicate")
 
 
 def back(request: HttpRequest) -> HttpResponse:
@@ -47,6 +49,9 @@ def local_time(workspace: Workspace, raw: str, *, field: str = "when") -> dateti
 def post_action(request: HttpRequest, post_id: int, action: str) -> HttpResponse:
     """Schedule, reschedule, cancel, unschedule, duplicate or delete one of the workspace's posts."""
     actor = acting(request)
+    if action not in POST_ACTIONS:
+        raise NotFound("There is no such action.")
+    get_post(actor.workspace, post_id)  # another workspace's post is absent, whatever the form says
     try:
         if action in ("schedule", "reschedule"):
             mover = schedule_post if action == "schedule" else reschedule_post
@@ -66,9 +71,7 @@ def post_action(request: HttpRequest, post_id: int, action: str) -> HttpResponse
             messages.success(request, "Deleted.")
         elif action == "duplicate":
             return _duplicate(request, actor, post_id)
-        else:
-            messages.error(request, "Unknown action.")
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
@@ -94,7 +97,7 @@ def retry(request: HttpRequest, target_id: int) -> HttpResponse:
     try:
         retry_target(actor, target_id)
         messages.success(request, "Queued again; it goes out within seconds.")
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
@@ -114,6 +117,8 @@ def resolve(request: HttpRequest, target_id: int, action: str) -> HttpResponse:
     """Settle a target whose send got no answer: the user says it went out (with its address, if they have it)
     or did not, or asks the platform to look."""
     actor = acting(request)
+    if action not in ("went-out", "did-not-go-out", "check"):
+        raise NotFound("There is no such action.")
     try:
         if action == "went-out":
             target = mark_went_out(actor, target_id, url=request.POST.get("url", ""))
@@ -121,11 +126,9 @@ def resolve(request: HttpRequest, target_id: int, action: str) -> HttpResponse:
         elif action == "did-not-go-out":
             mark_did_not_go_out(actor, target_id)
             messages.success(request, "Marked as not published; its credit is back. Retry it when you like.")
-        elif action == "check":
-            _check(request, actor, target_id)
         else:
-            messages.error(request, "Unknown action.")
-    except RoleTooLow:
+            _check(request, actor, target_id)
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         messages.error(request, refusal.message)
@@ -133,6 +136,7 @@ def resolve(request: HttpRequest, target_id: int, action: str) -> HttpResponse:
 
 
 def _check(request: HttpRequest, actor: Actor, target_id: int) -> None:
+    actor.require(Action.SCHEDULE)  # the role is checked before the target's state is told
     target = PostTarget.objects.filter(pk=target_id, post__workspace=actor.workspace).first()
     if target is None:
         raise NotFound("No such post target.")

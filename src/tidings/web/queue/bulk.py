@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.defaultfilters import truncatechars
 from django.views.decorators.http import require_POST
 
-from tidings.core.errors import DomainError, InvalidInput
+from tidings.core.errors import DomainError, InvalidInput, NotFound
 from tidings.posts.bulk import Outcome, delete_posts, reschedule_posts, unschedule_posts
 from tidings.posts.models import Post
 from tidings.web.auth import acting
@@ -44,7 +44,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
             outcomes = delete_posts(actor, ids)
         else:
             raise InvalidInput("Choose what to do with the selected posts.", field="action")
-    except RoleTooLow:
+    except (RoleTooLow, NotFound):
         raise
     except DomainError as refusal:
         messages.error(request, refusal.message)

@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tidings.core.errors import DomainError
+from tidings.core.errors import DomainError, NotFound
 from tidings.tiers.checks import can_add_member
 from tidings.web.auth import acting
 from tidings.workspaces import invitations
 from tidings.workspaces import members as people
-from tidings.workspaces.roles import ACTION_PHRASES, NEEDS, Action, Role
+from tidings.workspaces.roles import ACTION_PHRASES, NEEDS, Action, Role, RoleTooLow
 from tidings.workspaces.selectors import open_invitations
 
 INVITABLE = [(r.value, r.label) for r in Role if r != Role.OWNER]
@@ -49,6 +49,8 @@ def _error_to_form(form: forms.Form, error: DomainError) -> None:
 @require_http_methods(["GET", "POST"])
 def workspace_page(request: HttpRequest) -> HttpResponse:
     actor = acting(request)
+    if request.method == "POST":
+        actor.require(Action.SETTINGS)
     workspace = actor.workspace
     initial = {"name": workspace.name, "posts_need_approval": workspace.posts_need_approval}
     form = WorkspaceForm(request.POST or None, initial=initial)
@@ -57,6 +59,8 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
             people.rename_workspace(
                 actor, name=form.cleaned_data["name"], posts_need_approval=form.cleaned_data["posts_need_approval"]
             )
+        except RoleTooLow:
+            raise
         except DomainError as error:
             _error_to_form(form, error)
         else:
@@ -70,6 +74,8 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def members_page(request: HttpRequest) -> HttpResponse:
     actor = acting(request)
+    if request.method == "POST":
+        actor.require(Action.MEMBERS)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -79,6 +85,8 @@ def members_page(request: HttpRequest) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 link=lambda secret: request.build_absolute_uri(reverse("invitation", args=[secret])),
             )
+        except RoleTooLow:
+            raise
         except DomainError as error:
             _error_to_form(form, error)
         else:
@@ -104,6 +112,8 @@ def members_page(request: HttpRequest) -> HttpResponse:
 def _run(request: HttpRequest, done: str, call: object) -> HttpResponse:
     try:
         call()  # type: ignore[operator]
+    except (RoleTooLow, NotFound):
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -133,6 +143,8 @@ def remove(request: HttpRequest) -> HttpResponse:
     if leaving:
         try:
             people.remove_member(actor, user_id)
+        except NotFound:
+            raise
         except DomainError as error:
             messages.error(request, error.message)
             return redirect("members")
