@@ -26,8 +26,8 @@ from tidings.generation.config import NoProviderConfigured
 from tidings.jobs.models import JobLog
 from tidings.notifications.models import Notification, NotificationType
 from tidings.platforms.models import AccountStatus, Platform
+from tidings.posts.approvals import approve_post
 from tidings.posts.models import Post, TargetStatus
-from tidings.posts.services import schedule_post
 from tidings.tiers.plans import Tier
 from tidings.tiers.services import TierLimitReached
 from tidings.workspaces.plan import change_tier, set_tier_limits, set_time_zone
@@ -149,7 +149,7 @@ def test_a_run_with_a_full_queue_keeps_the_post_as_a_draft(bob: User, ai_model: 
     assert not CreditReservation.objects.filter(workspace=workspace_of(bob), target__post=post).exists()
 
 
-def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_owner(bob: User, ai_model: FakeOpenAI) -> None:
+def test_a_rule_set_to_review_first_proposes_its_post_with_its_credit_held(bob: User, ai_model: FakeOpenAI) -> None:
     ai_model.default = lambda request: Reply(text="Spring sale starts now! #sale")
     account = create_account(bob, Platform.MASTODON)
     rule = save_rule(
@@ -165,15 +165,14 @@ def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_owner(b
 
     post = schedule_rule_post(rule.pk, run_at=run_at, drafts=write_rule_posts(rule.pk))
 
-    assert (post.text, post.scheduled_at) == ("Spring sale starts now! #sale", None)
-    assert post.draft_reason == "Waiting for your review from rule “Sale”."
-    assert post.targets.get().status == TargetStatus.DRAFT
-    assert not CreditReservation.objects.filter(workspace=workspace_of(bob)).exists()
+    assert post.text == "Spring sale starts now! #sale"
+    assert post.author is None
+    assert post.targets.get().status == TargetStatus.AWAITING_APPROVAL
+    assert CreditReservation.objects.filter(workspace=workspace_of(bob), status="pending").count() == 1
     note = Notification.objects.get(user=bob, type=NotificationType.POST_REVIEW)
-    assert (note.title, note.data) == (
-        "A post from “Sale” waits for your review",
-        {"post_id": post.pk, "rule_id": rule.pk},
-    )
+    assert (note.title, note.data) == ("A post waits for your approval", {"post_id": post.pk})
+    assert note.message.startswith("The rule “Sale” proposed “Spring sale starts now! #sale” for ")
+    assert [n.kind for n in post.notes.all()] == ["proposed"]
     rule.refresh_from_db()
     assert (rule.last_outcome, rule.last_post_id, rule.last_run_at, rule.last_error) == (
         RunOutcome.REVIEW,
@@ -181,9 +180,9 @@ def test_a_rule_set_to_review_first_keeps_its_post_a_draft_and_tells_the_owner(b
         run_at,
         "",
     )
-    # The owner schedules it as any draft: the note goes, the credit is reserved.
-    scheduled = schedule_post(owner(bob), post.pk, at=timezone.now() + timedelta(hours=1))
-    assert scheduled.draft_reason == ""
+    # The owner approves it: scheduled as proposed, on the credit reserved when it was proposed.
+    approve_post(owner(bob), post.pk)
+    assert post.targets.get().status == TargetStatus.SCHEDULED
     assert CreditReservation.objects.get(target__post=post).status == ReservationStatus.PENDING
 
 

@@ -105,7 +105,7 @@ def test_run_now_runs_a_paused_rule_and_leaves_it_paused(bob: User, ai_model: Fa
     )
 
 
-def test_a_review_first_run_leaves_a_draft_waiting(bob: User, ai_model: FakeOpenAI) -> None:
+def test_a_review_first_run_leaves_its_post_waiting_for_approval(bob: User, ai_model: FakeOpenAI) -> None:
     rule = rule_for(bob)
     AutomationRule.objects.filter(pk=rule.pk).update(review=Review.REVIEW_FIRST)
 
@@ -113,8 +113,7 @@ def test_a_review_first_run_leaves_a_draft_waiting(bob: User, ai_model: FakeOpen
 
     post = Post.objects.get(automation_rule=rule)
     assert (log.status, log.data["outcome"], log.data["post_id"]) == ("completed", "review", post.pk)
-    assert post.draft_reason == "Waiting for your review from rule “Weekly tip”."
-    assert post.targets.get().status == TargetStatus.DRAFT
+    assert post.targets.get().status == TargetStatus.AWAITING_APPROVAL
     assert Notification.objects.filter(user=bob, type=NotificationType.POST_REVIEW, data__post_id=post.pk).count() == 1
 
 

@@ -51,15 +51,18 @@ REPORT = """
 import hashlib, json
 from datetime import timedelta
 from django.utils import timezone
-from tidings.accounts.models import User
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
 from tidings.credits.services import ledger_balance
 from tidings.platforms.models import SocialAccount
 from tidings.ops.models import BackupRecord
 from tidings.posts.models import MediaAsset, PostTarget
+from tidings.workspaces.models import Workspace
 PostTarget.objects.filter(idempotency_key__in=DUE).update(scheduled_at=timezone.now() - timedelta(seconds=1))
 print("REPORT" + json.dumps({
-    "balances": {u.username: [workspace_of(u).credits, ledger_balance(workspace_of(u))] for u in User.objects.all()},
+    "balances": {
+        w.personal_owner.username: [w.credits, ledger_balance(w)]
+        for w in Workspace.objects.filter(personal_owner__isnull=False).select_related("personal_owner")
+    },
     "ledger": list(CreditLedgerEntry.objects.order_by("id").values_list("id", "workspace_id", "kind", "amount")),
     "tokens": {a.handle: a.access_token for a in SocialAccount.objects.all()},
     "targets": {str(t.idempotency_key): t.status for t in PostTarget.objects.all()},

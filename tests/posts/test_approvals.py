@@ -171,3 +171,16 @@ def test_a_client_approves_through_a_signed_link_under_their_name(team: dict, al
         review_links.request_changes_by_link(token, name="Dana", text="Wait")
     with time_machine.travel(timezone.now() + timedelta(days=15)), pytest.raises(Conflict, match="expired"):
         review_links.open_review(token)
+
+
+def test_a_proposal_decided_too_late_to_go_out_asks_for_a_new_time(team: dict, settings: object) -> None:
+    post_id = proposed(team["writer"], minutes=5)
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):
+        with pytest.raises(Conflict, match="was due 2 hours ago, too long for it to go out late"):
+            approvals.approve_post(team["editor"], post_id)
+        assert statuses(post_id) == ["awaiting_approval"]
+        later = timezone.now() + timedelta(days=1)
+        approvals.approve_post(team["editor"], post_id, at=later)
+        assert statuses(post_id) == ["scheduled"]
+        assert set(PostTarget.objects.filter(post_id=post_id).values_list("scheduled_at", flat=True)) == {later}
+        assert approvals.Post.objects.get(pk=post_id).scheduled_at == later

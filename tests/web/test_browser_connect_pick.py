@@ -31,7 +31,7 @@ def found_pages(user: User) -> PendingConnection:
         ("4040", "Acme Shop", "Business Manager: Acme Ltd"),
     ]
     return hold_choices(
-        user,
+        owner(user),
         platform=Platform.FACEBOOK,
         found=[
             (

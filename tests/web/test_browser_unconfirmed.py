@@ -61,7 +61,7 @@ def test_it_did_not_go_out_then_retry(page: "playwright.Page", live_server: obje
     row.locator("details summary").click()
     attempt = row.locator("[data-testid=attempt]")
     assert attempt.locator("td").all_inner_texts()[1:] == ["1", "No answer", "The request timed out.", "30000 ms"]
-    assert str(timezone.now().astimezone(target.post.user.zone).year) in attempt.locator("td").first.inner_text()
+    assert str(timezone.now().astimezone(target.post.workspace.zone).year) in attempt.locator("td").first.inner_text()
     shoot(page, "queue-unconfirmed")
     page.set_viewport_size(PHONE)
     shoot(page, "queue-unconfirmed-phone")

@@ -2,11 +2,11 @@ from django.db import models
 
 
 class Review(models.TextChoices):
-    """What happens to the posts a rule writes. Workspaces (issue #14) add a third way: wait for a member's
-    approval; the field keeps its name and gains that choice."""
+    """What happens to the posts a rule writes: scheduled at once, or proposed for a member's approval (their
+    credits and queue places held until an approver decides)."""
 
     NONE = "none", "Schedule them straight away"
-    REVIEW_FIRST = "review_first", "Wait as drafts for my review"
+    REVIEW_FIRST = "review_first", "Wait for an approver (credits held meanwhile)"
 
 
 class RunOutcome(models.TextChoices):

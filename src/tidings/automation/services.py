@@ -205,17 +205,13 @@ def last_outcome(rule_id: int) -> str:
     return AutomationRule.objects.filter(pk=rule_id).values_list("last_outcome", flat=True).first() or ""
 
 
-def review_reason(rule: AutomationRule) -> str:
-    return f"Waiting for your review from rule “{rule.name}”."[:500]
-
-
 def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str, Any]], manual: bool = False) -> Post:
     """Create the run's post with each platform's draft and schedule it; once per rule and run time.
 
-    A rule set to review first keeps the post a draft, waiting for a member who approves posts, and tells them. A
-    refusal (queue full, no credits) leaves the post a draft with the reason, as any other post, and notifies the
-    members who manage rules once per rule and cause. The run's outcome is recorded on the rule. The post has no
-    author: Tidings wrote it.
+    A rule set to review first proposes the post instead: it waits for a member who approves posts, its credits
+    and queue place held, and they are told. A refusal (queue full, no credits) leaves the post a draft with the
+    reason, as any other post, and notifies the members who manage rules once per rule and cause. The run's outcome
+    is recorded on the rule. The post has no author: Tidings wrote it.
     """
     rule = check_rule_may_run(rule_id, manual=manual)
     by_platform = {draft["platform"]: Draft(**{**draft, "parts": tuple(draft["parts"])}) for draft in drafts}
@@ -233,7 +229,6 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
                 link=rule.brief.get("link", ""),
                 automation_rule=rule,
                 automation_run_at=run_at,
-                draft_reason=review_reason(rule) if waits else "",
             )
             PostTarget.objects.bulk_create(
                 PostTarget(
@@ -249,30 +244,14 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
             )
     except IntegrityError:
         return Post.objects.get(automation_rule=rule, automation_run_at=run_at)
-    if waits:
-        _hold_for_review(rule, post)
+    try:
+        schedule_post(Actor.system(rule.workspace), post.pk, at=timezone.now() + PUBLISH_AFTER, propose=waits)
+    except DomainError as refusal:
+        record_rule_failure(rule.pk, refusal, run_at=run_at, post=post)
     else:
-        try:
-            schedule_post(Actor.system(rule.workspace), post.pk, at=timezone.now() + PUBLISH_AFTER)
-        except DomainError as refusal:
-            record_rule_failure(rule.pk, refusal, run_at=run_at, post=post)
-        else:
-            _record(rule, RunOutcome.SCHEDULED, run_at=run_at, post=post)
+        _record(rule, RunOutcome.REVIEW if waits else RunOutcome.SCHEDULED, run_at=run_at, post=post)
     post.refresh_from_db()
     return post
-
-
-def _hold_for_review(rule: AutomationRule, post: Post) -> None:
-    _record(rule, RunOutcome.REVIEW, run_at=post.automation_run_at, post=post)
-    notify(
-        rule.workspace,
-        audience=Action.APPROVE,
-        type=NotificationType.POST_REVIEW,
-        title=f"A post from “{rule.name}” waits for your review"[:200],
-        message="It is in your drafts: read it, change what you like, then schedule it.",
-        dedupe_key=f"post_review:{post.pk}",
-        data={"post_id": post.pk, "rule_id": rule.pk},
-    )
 
 
 def _record(rule: AutomationRule, outcome: RunOutcome, *, run_at: datetime | None, post: Post | None) -> None:

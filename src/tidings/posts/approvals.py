@@ -8,7 +8,9 @@ both releasing the credits. Every step is a note on the post and reaches the peo
 """
 
 import logging
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +22,7 @@ from tidings.notifications.services import notify
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import NoteKind, Post, PostNote, TargetStatus
 from tidings.posts.notes import add_note, excerpt
-from tidings.posts.services import get_post
+from tidings.posts.services import check_schedule_time, check_targets_can_go_out, get_post
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.roles import Action, Role
 
@@ -53,14 +55,35 @@ def _waiting(post: Post) -> list[int]:
     return ids
 
 
-def approve_post(actor: Actor, post_id: int, *, text: str = "", guest_name: str = "") -> Post:
-    """Schedule the post as proposed; its credits were reserved when it was proposed."""
+def approve_post(
+    actor: Actor, post_id: int, *, text: str = "", guest_name: str = "", at: datetime | None = None
+) -> Post:
+    """Schedule the post as proposed (its credits were reserved then), or for `at`, a new time the approver picks.
+
+    A proposed time that has passed is kept while a late post may still go out (TIDINGS_LATE_WINDOW_SECONDS): it
+    goes out at once. Further back, the approver is asked for a new time instead of the post being skipped."""
     post = _decidable(actor, post_id)
     text = _clean(text)
+    if at is not None:
+        check_schedule_time(at, field="at")
     with transaction.atomic():
         locked = lock_workspace(actor.workspace.pk)
         post = Post.objects.select_for_update().get(pk=post.pk)
-        move_targets(locked, _waiting(post), to=TargetStatus.SCHEDULED, only_from=(TargetStatus.AWAITING_APPROVAL,))
+        waiting = _waiting(post)
+        late_by = timezone.now() - post.scheduled_at if post.scheduled_at else timedelta(0)
+        if at is None and late_by > timedelta(seconds=settings.TIDINGS_LATE_WINDOW_SECONDS):
+            raise Conflict(
+                f"This post was due {_ago(late_by)} ago, too long for it to go out late. Approve it for a new time.",
+                field="at",
+            )
+        fields: dict[str, object] = {}
+        if at is not None:
+            targets = list(post.targets.select_related("account").filter(pk__in=waiting))
+            check_targets_can_go_out(locked, targets, at=at)
+            fields["scheduled_at"] = at
+            post.scheduled_at = at
+            post.save(update_fields=["scheduled_at", "updated_at"])
+        move_targets(locked, waiting, to=TargetStatus.SCHEDULED, only_from=(TargetStatus.AWAITING_APPROVAL,), **fields)
         add_note(post, kind=NoteKind.APPROVED, actor=None if guest_name else actor, guest_name=guest_name, text=text)
     late = post.scheduled_at is not None and post.scheduled_at <= timezone.now()
     _tell_author(
@@ -68,6 +91,13 @@ def approve_post(actor: Actor, post_id: int, *, text: str = "", guest_name: str 
     )
     logger.info("post approved", extra={"post_id": post.pk, "workspace_id": actor.workspace.pk, "late": late})
     return post
+
+
+def _ago(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours >= 48:
+        return f"{hours // 24} days"
+    return f"{hours} hour{'s' if hours != 1 else ''}" if hours else f"{int(delta.total_seconds() // 60)} minutes"
 
 
 def request_changes(actor: Actor, post_id: int, *, text: str, guest_name: str = "") -> Post:

@@ -17,7 +17,12 @@ def add_note(
 def announce_proposal(actor: Actor, post: Post) -> None:
     """After a post was proposed: its history says so, and the approvers hear of it."""
     add_note(post, kind=NoteKind.PROPOSED, actor=actor)
-    who = (actor.user.get_full_name() or actor.user.username) if actor.user else "An automation rule"
+    if actor.user is not None:
+        who = actor.user.get_full_name() or actor.user.username
+    elif post.automation_rule is not None:
+        who = f"The rule “{post.automation_rule.name}”"
+    else:
+        who = "Tidings"
     notify(
         actor.workspace,
         audience=Action.APPROVE,

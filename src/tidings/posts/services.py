@@ -151,7 +151,7 @@ def remember_refusal(actor: Actor, post_id: int, refusal: DomainError) -> None:
         refuse(actor.workspace, refusal.decision, by=actor.user)
 
 
-def schedule_post(actor: Actor, post_id: int, *, at: datetime) -> Post:
+def schedule_post(actor: Actor, post_id: int, *, at: datetime, propose: bool = False) -> Post:
     """Put a draft in the queue for `at` (UTC), reserving a credit per target. Targets that failed, were skipped or
     were cancelled go back in the queue too, each under a new dispatch round (as a retry does).
 
@@ -159,10 +159,11 @@ def schedule_post(actor: Actor, post_id: int, *, at: datetime) -> Post:
     account needing reconnect or over the plan) leaves the post a draft, records the reason on it, and raises;
     nothing is reserved.
 
-    A post that needs approval (`actor.needs_approval`: a contributor's, or any where the workspace asks for it)
-    is proposed instead: the same checks and reservations, but its targets wait for an approver.
+    A post that needs approval (`actor.needs_approval`: a contributor's, or any where the workspace asks for it;
+    or `propose`, a rule set to review first) is proposed instead: the same checks and reservations, but its
+    targets wait for an approver.
     """
-    proposing = actor.needs_approval
+    proposing = propose or actor.needs_approval
     actor.require(Action.DRAFT if proposing else Action.SCHEDULE)
     post = get_post(actor.workspace, post_id)
     try:

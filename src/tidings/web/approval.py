@@ -12,7 +12,7 @@ from tidings.core.errors import DomainError, NotFound
 from tidings.posts import approvals, review_links
 from tidings.posts.services import get_post
 from tidings.web.auth import acting
-from tidings.web.queue.actions import back
+from tidings.web.queue.actions import back, local_time
 from tidings.workspaces.roles import RoleTooLow
 
 
@@ -49,8 +49,10 @@ def decide(request: HttpRequest, post_id: int, decision: str) -> HttpResponse:
     actor, text = acting(request), str(request.POST.get("text", ""))
     try:
         if decision == "approve":
-            approvals.approve_post(actor, post_id, text=text)
-            messages.success(request, "Approved: it is scheduled as proposed.")
+            raw = str(request.POST.get("when", "")).strip()
+            at = local_time(actor.workspace, raw) if raw else None
+            approvals.approve_post(actor, post_id, text=text, at=at)
+            messages.success(request, "Approved: it is scheduled." if at else "Approved: it is scheduled as proposed.")
         elif decision == "changes":
             approvals.request_changes(actor, post_id, text=text)
             messages.success(request, "Sent back to its author as a draft; its credits are back.")
