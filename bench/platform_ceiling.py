@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.publish import process_cpu_seconds  # noqa: E402
 from tests.support.async_platform import AsyncPlatform, raise_open_files_limit  # noqa: E402
 
 
@@ -76,7 +77,10 @@ def main() -> None:
     args = parser.parse_args()
     raise_open_files_limit()
     with AsyncPlatform(latency=args.latency) as fake:
+        assert fake.process is not None
+        fake_before, client_before = process_cpu_seconds(fake.process.pid), time.process_time()
         seconds, statuses = asyncio.run(drive(fake.port, fake.secret, args.n, args.concurrency, args.accounts))
+        fake_cpu, client_cpu = process_cpu_seconds(fake.process.pid) - fake_before, time.process_time() - client_before
         stats = fake.stats()
     result = {
         "n": args.n,
@@ -84,6 +88,11 @@ def main() -> None:
         "latency": args.latency,
         "seconds": round(seconds, 2),
         "requests_per_second": round(args.n / seconds, 1),
+        # CPU per request on each side: whichever is near 1000 / requests_per_second is the one that binds.
+        "cpu_ms_per_request": {
+            "fake": round(1000 * fake_cpu / args.n, 3),
+            "client": round(1000 * client_cpu / args.n, 3),
+        },
         "statuses": {str(k): v for k, v in statuses.items()},
         "fake": {k: v for k, v in stats.items() if k != "posts_per_account"},
     }

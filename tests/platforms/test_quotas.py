@@ -72,6 +72,9 @@ def test_a_malformed_override_is_refused_with_its_name(monkeypatch: pytest.Monke
     monkeypatch.setenv("TIDINGS_ACCOUNT_RATE_X", text)
     with pytest.raises(ImproperlyConfigured, match="TIDINGS_ACCOUNT_RATE_X"):
         quotas.account_windows(Platform.X)
+    # Checked when a worker registers its queues, before any dispatch tick.
+    with pytest.raises(ImproperlyConfigured, match="TIDINGS_ACCOUNT_RATE_X"):
+        quotas.check_overrides()
 
 
 def test_queues_poll_platforms_by_their_pace(settings: object, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,6 +52,7 @@ def queue_polling_interval(platform: str) -> float:
 
 
 def register_queues() -> None:
+    quotas.check_overrides()
     for platform in Platform.values:
         DBOS.register_queue(
             publish_queue(platform),

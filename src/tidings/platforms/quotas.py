@@ -187,3 +187,10 @@ def app_rate(platform: str) -> tuple[int, float] | None:
         return None
     tightest = min(windows, key=lambda w: w.posts / w.seconds)
     return tightest.posts, tightest.seconds
+
+
+def check_overrides() -> None:
+    """Read every override once, so a malformed one stops a worker at start rather than its dispatch ticks."""
+    for platform in Platform.values:
+        account_windows(platform)
+        app_windows(platform)
