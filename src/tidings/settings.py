@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "tidings.accounts",
+    "tidings.workspaces",
     "tidings.tiers",
     "tidings.credits",
     "tidings.usage",

@@ -19,6 +19,7 @@ from tidings.core.months import add_months
 from tidings.credits.models import MONTHLY, Balance, LedgerKind
 from tidings.credits.services import lock_user, write_ledger
 from tidings.tiers.plans import Tier, resolve_limits, validate_tier_limits
+from tidings.workspaces.services import create_personal_workspace
 
 _CONFIRM_SALT = "tidings.accounts.confirm-email"
 _CHANGE_SALT = "tidings.accounts.change-email"
@@ -73,6 +74,7 @@ def create_user(
                 next_credit_reset=add_months(now, 1) if email_confirmed else NO_CYCLE_YET,
                 **fields,
             )
+            create_personal_workspace(user)
             if email_confirmed:
                 _grant_first_credits(lock_user(user.pk))
     except IntegrityError:
