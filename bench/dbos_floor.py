@@ -78,7 +78,7 @@ def main() -> None:
     import sqlalchemy as sa
     from bench.publish import LATENCY, machine_busy_seconds, process_cpu_seconds
     from dbos import DBOSClient
-    from tests.support.fake_platform import FakePlatform
+    from tests.support.async_platform import AsyncPlatform
 
     if args.db == "postgres":
         name = f"tidings_floor_{os.getpid()}"
@@ -87,7 +87,7 @@ def main() -> None:
         url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgres://", "postgresql+psycopg://") + f"/{name}"
     else:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='tidings-floor-')}/dbos.sqlite3"
-    fake = FakePlatform(latency=LATENCY).start()
+    fake = AsyncPlatform(latency=LATENCY).start()
     env = {**os.environ, "FLOOR_SECRET": fake.secret}
     command = [sys.executable, __file__, "--worker", url, "--concurrency", str(args.concurrency)]
     command += ["--poll", str(args.poll)]
@@ -106,7 +106,7 @@ def main() -> None:
             for i in range(args.n):
                 options = {"workflow_name": "floor/publish", "queue_name": QUEUE, "app_version": "floor-1"}
                 client.enqueue_in_transaction(connection, options, fake.url, f"floor-{i}")  # type: ignore[arg-type]
-        while len(fake.posts) < args.n:
+        while fake.stats()["unique_posts"] < args.n:
             time.sleep(0.2)
         seconds = time.monotonic() - began
         worker_cpu = sum(process_cpu_seconds(p.pid) for p in processes) - cpu_before

@@ -1,11 +1,14 @@
-"""Publishing throughput and lateness against a fake platform with 50 ms latency, next to the ceiling.
+"""Publishing throughput and lateness against a fake platform (50 ms latency unless told), next to the ceiling.
 
     python bench/publish.py run --db sqlite --workers 1 --n 10000 --scenario drain
     python bench/publish.py all            # every configuration, prints a Markdown table (make bench)
 
 drain:  N targets all due at once; time to drain, posts/s, p50/p99 lateness (published_at - scheduled_at).
 spread: N targets due evenly over one minute; lateness.
-The ceiling is a plain asyncio httpx loop making the same signed POSTs to the same fake at the same concurrency.
+The ceiling is a plain asyncio loop making the same signed POSTs to the same fake at the same concurrency (and,
+beside it, the same loop through httpx, the workers' HTTP library).
+The fake platform (tests/support/async_platform.py) runs in a process of its own on asyncio, and answers thousands
+of requests a second (bench/platform_ceiling.py measures it), so the ceiling is the client's, not the fake's.
 Workers are real `tidings worker` processes (`tidings serve` for the embedded SQLite case); peak RSS is the
 largest VmHWM among them.
 """
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     django.setup()
     from django.utils import timezone
-    from tests.support.fake_platform import FakePlatform
+    from tests.support.async_platform import AsyncPlatform
 
     from tidings.accounts.services import create_user
     from tidings.credits.models import CreditReservation
@@ -104,7 +107,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     from tidings.platforms.services import connect_account
     from tidings.posts.models import Post, PostTarget, TargetStatus
 
-    fake = FakePlatform(latency=LATENCY).start()
+    fake = AsyncPlatform(latency=args.latency).start()
     # Posts are spread over `users` users (an agency's clients, a community): limits are exact per user, so one
     # user's posts serialise on that user's row, and a single-user burst measures that lock, not the pipeline.
     targets = []
@@ -125,7 +128,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             external_id=f"bench{u}",
             handle=f"bench{u}",
             access_token=fake.secret,
-            base_url=fake.url,
+            base_url=fake.url_for(f"bench{u}"),
         )
         far = timezone.now() + timedelta(days=1)
         posts = Post.objects.bulk_create(Post(user=user, text=f"bench post {u}/{i}") for i in range(count))
@@ -180,6 +183,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         PostTarget.objects.bulk_update(targets, ["scheduled_at"], batch_size=1000)
     began = time.monotonic()
     busy_before, driver_before = machine_busy_seconds(), time.process_time()
+    fake_before = process_cpu_seconds(fake.process.pid)
     workers_before = sum(process_cpu_seconds(p.pid) for p in processes)
     while PostTarget.objects.filter(status=TargetStatus.PUBLISHED).count() < args.n:
         if time.monotonic() - began > args.timeout:
@@ -187,12 +191,14 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         time.sleep(0.5)
     rss = max(peak_rss_mb(p.pid) for p in processes)
     worker_cpu = sum(process_cpu_seconds(p.pid) for p in processes) - workers_before
-    driver_cpu = time.process_time() - driver_before  # the fake platform's threads and this polling loop
+    # The fake platform's process and this polling loop.
+    driver_cpu = process_cpu_seconds(fake.process.pid) - fake_before + time.process_time() - driver_before
     machine_cpu = machine_busy_seconds() - busy_before
     for process in processes:
         process.terminate()
     for process in processes:
         process.wait(timeout=60)
+    on_platform = fake.stats()
     fake.stop()
 
     rows = list(PostTarget.objects.filter(status=TargetStatus.PUBLISHED).values_list("scheduled_at", "published_at"))
@@ -207,7 +213,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "n": args.n,
         "users": args.users,
         "published": len(rows),
-        "unique_on_platform": len(fake.posts),
+        "unique_on_platform": on_platform["unique_posts"],
+        "latency": args.latency,
         "concurrency_per_worker": args.concurrency,
         "drain_seconds": round(drain, 2),
         "posts_per_second": round(len(rows) / drain, 1) if drain else None,
@@ -233,21 +240,33 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
-def ceiling(n: int, concurrency: int) -> dict[str, object]:
-    """The same signed POSTs, straight from an asyncio loop: what the platform and this machine allow.
+def ceiling(n: int, concurrency: int, latency: float = LATENCY) -> dict[str, object]:
+    """The same signed POSTs at the same concurrency, straight from an asyncio loop: what the platform and this
+    machine allow. Two clients, each in a process of its own (as the workers are), so neither shares an
+    interpreter lock with the fake: plain asyncio streams (bench/platform_ceiling.py, the ceiling) and httpx's
+    AsyncClient (the HTTP library the workers use, which costs far more per request)."""
+    from tests.support.async_platform import AsyncPlatform
 
-    The loop runs in a process of its own, as the workers do, so it does not share an interpreter lock with the
-    fake platform (sharing one made the ceiling fall as concurrency rose)."""
-    from tests.support.fake_platform import FakePlatform
-
-    fake = FakePlatform(latency=LATENCY).start()
+    plain = json.loads(
+        last_line_of(
+            ROOT / "bench" / "platform_ceiling.py", "--n", n, "--concurrency", concurrency, "--latency", latency
+        )
+    )
+    fake = AsyncPlatform(latency=latency).start()
     try:
+        url = fake.url_for("ceiling")
         seconds = float(
-            last_line_of(__file__, "ceiling-client", fake.url, fake.secret, "--n", n, "--concurrency", concurrency)
+            last_line_of(__file__, "ceiling-client", url, fake.secret, "--n", n, "--concurrency", concurrency)
         )
     finally:
         fake.stop()
-    return {"n": n, "concurrency": concurrency, "seconds": round(seconds, 2), "posts_per_second": round(n / seconds, 1)}
+    return {
+        "n": n,
+        "concurrency": concurrency,
+        "seconds": plain["seconds"],
+        "posts_per_second": plain["requests_per_second"],
+        "httpx_posts_per_second": round(n / seconds, 1),
+    }
 
 
 def ceiling_client(url: str, secret: str, n: int, concurrency: int) -> float:
@@ -303,9 +322,10 @@ def run_all(args: argparse.Namespace) -> None:
     for scenario, n in (("drain", args.n), ("spread", args.spread_n)):
         for db, workers in CONFIGS:
             options = ["--db", db, "--workers", workers, "--n", n, "--scenario", scenario]
-            result = json.loads(last_line_of(__file__, "run", *options, "--concurrency", args.concurrency))
+            options += ["--concurrency", args.concurrency, "--latency", args.latency]
+            result = json.loads(last_line_of(__file__, "run", *options))
             if scenario == "drain":
-                result["ceiling"] = ceiling(n, args.concurrency * workers)
+                result["ceiling"] = ceiling(n, args.concurrency * workers, args.latency)
                 result["floor"] = floor(db, workers, n, args.concurrency)
             results.append(result)
             print(json.dumps(result), file=sys.stderr)
@@ -346,14 +366,17 @@ def main() -> None:
     one.add_argument("--concurrency", type=int, default=20)
     one.add_argument("--users", type=int, default=100)
     one.add_argument("--timeout", type=float, default=900)
+    one.add_argument("--latency", type=float, default=LATENCY, help="the fake platform's seconds per answer")
     one.add_argument("--profile", help="write a py-spy profile of the first worker here")
     every = sub.add_parser("all")
     every.add_argument("--n", type=int, default=10000)
     every.add_argument("--spread-n", type=int, default=1000)
     every.add_argument("--concurrency", type=int, default=20)
+    every.add_argument("--latency", type=float, default=LATENCY)
     ceil = sub.add_parser("ceiling")
     ceil.add_argument("--n", type=int, default=1000)
     ceil.add_argument("--concurrency", type=int, default=20)
+    ceil.add_argument("--latency", type=float, default=LATENCY)
     client = sub.add_parser("ceiling-client")
     client.add_argument("url")
     client.add_argument("secret")
@@ -363,7 +386,7 @@ def main() -> None:
     if args.command == "run":
         print(json.dumps(run(args)))
     elif args.command == "ceiling":
-        print(json.dumps(ceiling(args.n, args.concurrency)))
+        print(json.dumps(ceiling(args.n, args.concurrency, args.latency)))
     elif args.command == "ceiling-client":
         print(ceiling_client(args.url, args.secret, args.n, args.concurrency))
     else:

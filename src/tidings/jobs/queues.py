@@ -1,30 +1,16 @@
-"""One DBOS queue per platform, with an app-wide rate limit and bounded concurrency in each worker process.
+"""One DBOS queue per platform, with bounded concurrency in each worker process.
 
-The limits guard the app-level quotas platforms give one client; per-account limits answer with 429 and the
-workflow waits the Retry-After. Override one with TIDINGS_RATE_<PLATFORM>="<starts>/<seconds>" or "none".
+The platforms' quotas (per account and per app, `tidings.platforms.quotas`) are kept by the dispatcher, which
+claims a due target only while both have room, counted from the posts table; a queue only bounds how many
+publishes a worker runs at once. A 429 that still comes back makes the workflow wait its Retry-After.
 """
-
-import os
 
 from dbos import DBOS
 from django.conf import settings
 
+from tidings.platforms import quotas
 from tidings.platforms.models import Platform
 
-# (workflow starts, per seconds); None for no app-wide limit.
-DEFAULT_RATE_LIMITS: dict[str, tuple[int, float] | None] = {
-    Platform.BLUESKY: (25, 1.0),
-    Platform.MASTODON: (5, 1.0),
-    Platform.X: (100, 900.0),
-    Platform.LINKEDIN: (100, 60.0),
-    Platform.FACEBOOK: (50, 60.0),
-    Platform.INSTAGRAM: (25, 60.0),
-    Platform.THREADS: (25, 60.0),
-    Platform.TIKTOK: (6, 60.0),
-    Platform.YOUTUBE: (10, 60.0),
-    Platform.PINTEREST: (100, 60.0),
-    Platform.WEBHOOK: None,
-}
 JOBS_QUEUE = "jobs"
 
 
@@ -33,21 +19,16 @@ def publish_queue(platform: str) -> str:
 
 
 def rate_limit(platform: str) -> tuple[int, float] | None:
-    override = os.environ.get(f"TIDINGS_RATE_{platform.upper()}")
-    if override is None:
-        return DEFAULT_RATE_LIMITS.get(platform)
-    if override.strip().lower() == "none":
-        return None
-    starts, _, seconds = override.partition("/")
-    return int(starts), float(seconds or 1)
+    """The platform's tightest app-wide pace (posts, seconds): no more than this reaches its queue."""
+    return quotas.app_rate(platform)
 
 
 def polling_interval(limit: tuple[int, float] | None) -> float:
-    """How often a worker polls a platform's queue: no more often than the queue's rate limit can use.
+    """How often a worker polls a platform's queue: no more often than the platform's app-wide pace can use.
 
     Every poll costs the worker a few milliseconds of CPU whether or not it finds work, and a worker has a queue
     per platform, so polling all of them at the fast rate spends a good share of a core on empty queues. A queue
-    may start at most `starts / seconds` workflows a second, and one poll refills up to `worker_concurrency` slots,
+    receives at most `starts / seconds` workflows a second, and one poll refills up to `worker_concurrency` slots,
     so polling every `concurrency / (2 * rate)` seconds still keeps its slots busy. The interval stays between
     TIDINGS_QUEUE_POLL_SECONDS (unlimited queues) and TIDINGS_QUEUE_MAX_POLL_SECONDS (what a due post may wait).
     """
@@ -60,13 +41,22 @@ def polling_interval(limit: tuple[int, float] | None) -> float:
     return min(slowest, max(fast, enough))
 
 
+def queue_polling_interval(platform: str) -> float:
+    """A platform with quotas per account but no published app-wide pace polls at the slowest interval (its pace
+    is unknown, and each fast poll costs every worker CPU); only a platform without any quota (the webhook) polls
+    as fast as its pace allows."""
+    limit = rate_limit(platform)
+    if limit is None and quotas.account_windows(platform):
+        return max(settings.TIDINGS_QUEUE_POLL_SECONDS, settings.TIDINGS_QUEUE_MAX_POLL_SECONDS)
+    return polling_interval(limit)
+
+
 def register_queues() -> None:
+    quotas.check_overrides()
     for platform in Platform.values:
-        limit = rate_limit(platform)
         DBOS.register_queue(
             publish_queue(platform),
             worker_concurrency=settings.TIDINGS_WORKER_CONCURRENCY,
-            limiter={"limit": limit[0], "period": limit[1]} if limit else None,
-            polling_interval_sec=polling_interval(limit),
+            polling_interval_sec=queue_polling_interval(platform),
         )
     DBOS.register_queue(JOBS_QUEUE, worker_concurrency=4, polling_interval_sec=1.0)

@@ -42,6 +42,7 @@ from tidings.platforms.renewal import renew_for_publish
 from tidings.platforms.rules import platform_name
 from tidings.platforms.services import mark_reconnect_needed
 from tidings.platforms.validation import validate_content
+from tidings.posts import budgets
 from tidings.posts.lifecycle import move_targets
 from tidings.posts.models import (
     IN_FLIGHT,
@@ -95,8 +96,15 @@ def log_decision(target: PostTarget | int, *, platform: str, attempt: int, outco
     )
 
 
+# Serialises claims across worker processes on PostgreSQL, so two dispatch ticks that overlap cannot both count the
+# same room in a quota window. SQLite's IMMEDIATE transactions already serialise every writer.
+CLAIM_LOCK_KEY = 0x7469_6469
+
+
 def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[tuple[int, str, int]]:
-    """Move due targets from scheduled to queued; return (id, platform, dispatch round) of each one claimed.
+    """Move due targets that fit their platform's quotas from scheduled to queued; return (id, platform, dispatch
+    round) of each one claimed. A target whose account (or platform) has no room left in a window stays scheduled
+    for a later tick, while other accounts' targets go ahead (`tidings.posts.budgets`).
 
     Targets overdue beyond the late window (the worker was down) are skipped instead, with the reason.
     """
@@ -106,25 +114,25 @@ def claim_due_targets(*, now: datetime | None = None, limit: int = 500) -> list[
     for target_id in overdue.values_list("pk", flat=True)[:limit]:
         end_target(target_id, status=TargetStatus.SKIPPED, reason=_late_reason("was due while publishing was stopped"))
     with transaction.atomic():
-        due = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lte=now).order_by(
-            "scheduled_at", "pk"
-        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CLAIM_LOCK_KEY])
+        due = PostTarget.objects.filter(status=TargetStatus.SCHEDULED, scheduled_at__lte=now)
+        picked = budgets.pick_due(due, now=now, limit=limit)
+        ids = [row[0] for row in picked]
         if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        claimed = list(due.values_list("pk", "platform", "dispatch_round")[:limit])
+            # A target an unschedule or a cancel holds is left alone rather than waited for.
+            rows = PostTarget.objects.filter(pk__in=ids).select_for_update(skip_locked=True)
+            ids = list(rows.values_list("pk", flat=True))
         # Scheduled to queued holds the same credit, so it needs no owner's lock: the row locks order it against
         # an unschedule or a cancel, and only the rows still scheduled move.
         moved = {
             m.target_id
             for m in move_targets(
-                None,
-                [row[0] for row in claimed],
-                to=TargetStatus.QUEUED,
-                only_from=(TargetStatus.SCHEDULED,),
-                locked_until=_lease(now),
+                None, ids, to=TargetStatus.QUEUED, only_from=(TargetStatus.SCHEDULED,), locked_until=_lease(now)
             )
         }
-    return [row for row in claimed if row[0] in moved]
+    return [row for row in picked if row[0] in moved]
 
 
 def _late_reason(why: str) -> str:
