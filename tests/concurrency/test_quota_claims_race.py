@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.concurrency.test_lifecycle_races import held_open, in_thread, wait_until_blocked_on_a_lock
 from tests.conftest import create_account, make_user
+from tests.support.workspaces import owner
 from tidings.posts import publishing
 from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.services import create_post, schedule_post
@@ -21,8 +22,8 @@ def test_overlapping_claims_never_exceed_an_accounts_window(monkeypatch: pytest.
     user = make_user("carol", Tier.BUSINESS)
     account = create_account(user)
     for i in range(8):
-        post = create_post(user, text=f"post {i}", account_ids=[account.pk])
-        schedule_post(user, post.pk, at=timezone.now() + timedelta(minutes=5))
+        post = create_post(owner(user), text=f"post {i}", account_ids=[account.pk])
+        schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(minutes=5))
     PostTarget.objects.update(scheduled_at=timezone.now() - timedelta(seconds=5))
 
     with held_open(lambda: publishing.claim_due_targets()) as first:

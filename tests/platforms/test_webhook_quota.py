@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.support.async_platform import AsyncPlatform
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.base import Content, RateLimited
 from tidings.platforms.connectors.webhook import WebhookConnector
@@ -25,7 +26,7 @@ def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[AsyncPlatform]:
 
 def hook(user: User, fake: AsyncPlatform, name: str) -> SocialAccount:
     return connect_account(
-        user,
+        owner(user),
         platform=Platform.WEBHOOK,
         external_id=name,
         handle=name,

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.conftest import create_account, make_user
+from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.platforms.models import SocialAccount
 from tidings.posts import publishing
@@ -25,8 +26,8 @@ def due_targets(user: User, account: SocialAccount, n: int, *, minutes_ago: floa
     """`n` posts on `account`, scheduled, then due `minutes_ago` (the time is data: a test may move it)."""
     ids = []
     for i in range(n):
-        post = create_post(user, text=f"{account.handle} post {i}", account_ids=[account.pk])
-        schedule_post(user, post.pk, at=timezone.now() + timedelta(minutes=5))
+        post = create_post(owner(user), text=f"{account.handle} post {i}", account_ids=[account.pk])
+        schedule_post(owner(user), post.pk, at=timezone.now() + timedelta(minutes=5))
         ids.append(post.targets.get().pk)
     # Oldest first, a second apart, all due.
     for offset, pk in enumerate(ids):

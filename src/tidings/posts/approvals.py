@@ -76,14 +76,17 @@ def approve_post(
                 f"This post was due {_ago(late_by)} ago, too long for it to go out late. Approve it for a new time.",
                 field="at",
             )
-        fields: dict[str, object] = {}
         if at is not None:
             targets = list(post.targets.select_related("account").filter(pk__in=waiting))
             check_targets_can_go_out(locked, targets, at=at)
-            fields["scheduled_at"] = at
             post.scheduled_at = at
             post.save(update_fields=["scheduled_at", "updated_at"])
-        move_targets(locked, waiting, to=TargetStatus.SCHEDULED, only_from=(TargetStatus.AWAITING_APPROVAL,), **fields)
+        if at is None:
+            move_targets(locked, waiting, to=TargetStatus.SCHEDULED, only_from=(TargetStatus.AWAITING_APPROVAL,))
+        else:
+            move_targets(
+                locked, waiting, to=TargetStatus.SCHEDULED, only_from=(TargetStatus.AWAITING_APPROVAL,), scheduled_at=at
+            )
         add_note(post, kind=NoteKind.APPROVED, actor=None if guest_name else actor, guest_name=guest_name, text=text)
     late = post.scheduled_at is not None and post.scheduled_at <= timezone.now()
     _tell_author(
