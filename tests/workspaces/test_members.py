@@ -13,7 +13,7 @@ from tidings.workspaces.members import change_role, create_workspace, remove_mem
 from tidings.workspaces.models import Membership
 from tidings.workspaces.plan import set_tier_limits
 from tidings.workspaces.roles import RoleTooLow
-from tidings.workspaces.services import acting_as, memberships_of
+from tidings.workspaces.services import acting_alone, acting_as, memberships_of
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,18 @@ def test_a_member_may_leave_but_the_owner_must_hand_over_first(team: dict, alice
     assert not mail.outbox
 
 
-def test_a_personal_workspace_is_never_handed_over(alice: User, bob: User) -> None:
-    join(bob, workspace_of(alice), "admin")
-    with pytest.raises(Conflict, match="A personal workspace stays with its person"):
-        transfer_ownership(owner(alice), bob.pk)
+def test_a_personal_workspace_handed_over_becomes_shared(alice: User, bob: User) -> None:
+    """alice gives her own workspace to bob (say, before she leaves the team): it is his, shared, and she gets a new
+    personal workspace the next time she needs one."""
+    given = workspace_of(alice)
+    join(bob, given, "admin")
+    transfer_ownership(owner(alice), bob.pk)
+    given.refresh_from_db()
+    assert given.personal_owner is None
+    assert dict(Membership.objects.filter(workspace=given).values_list("user__username", "role")) == {
+        "alice": "admin",
+        "bob": "owner",
+    }
+    fresh = acting_alone(alice).workspace
+    assert fresh != given
+    assert fresh.personal_owner == alice

@@ -145,16 +145,16 @@ def remove_member(actor: Actor, user_id: int) -> None:
 
 
 def transfer_ownership(actor: Actor, user_id: int) -> Membership:
-    """The owner hands the workspace to another member, and stays on as an admin."""
+    """The owner hands the workspace to another member, and stays on as an admin. A personal workspace handed over
+    becomes a shared one (its person gets a new personal workspace when they next need one)."""
     actor.require(Action.OWN)
     with transaction.atomic():
         new_owner = _member(actor, user_id, lock=True)
-        if actor.workspace.personal_owner_id is not None:
-            raise Conflict("A personal workspace stays with its person. Make a shared workspace to hand work over.")
         if new_owner.role == Role.OWNER:
             raise Conflict("They own this workspace already.")
         Membership.objects.filter(workspace=actor.workspace, role=Role.OWNER).update(role=Role.ADMIN)
         Membership.objects.filter(pk=new_owner.pk).update(role=Role.OWNER)
+        Workspace.objects.filter(pk=actor.workspace.pk).update(personal_owner=None)
     logger.info("ownership transferred", extra={"workspace_id": actor.workspace.pk, "to_user_id": user_id})
     new_owner.role = Role.OWNER
     return new_owner

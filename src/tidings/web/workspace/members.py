@@ -100,7 +100,7 @@ def members_page(request: HttpRequest) -> HttpResponse:
         "invitations": open_invitations(actor.workspace),
         "seats": can_add_member(actor.workspace),
         "may_manage": actor.may(Action.MEMBERS),
-        "may_hand_over": actor.may(Action.OWN) and actor.workspace.personal_owner_id is None,
+        "may_hand_over": actor.may(Action.OWN),
         "roles": [(role, ROLE_HELP[role]) for role in Role],
         "assignable": [(r.value, r.label) for r in Role if r != Role.OWNER],
         "manage_needs": NEEDS[Action.MEMBERS].label,
