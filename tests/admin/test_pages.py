@@ -9,15 +9,29 @@ from django.urls import reverse
 from tests.support.workspaces import workspace_of
 from tidings.accounts.demo import seed_demo
 from tidings.accounts.models import User
+from tidings.api.services import create_token
 from tidings.automation.models import AutomationRule
 from tidings.generation.models import AIProviderConfig, GenerationLog, GenerationOutcome
 from tidings.jobs.models import JobLog
 from tidings.platforms.models import SocialAccount
 from tidings.posts.models import MediaAsset, Post
+from tidings.workspaces.services import acting_alone
 
 pytestmark = pytest.mark.django_db
 # The API room registers its own admin; it is someone else's and tested there.
-OURS = {"accounts", "credits", "usage", "notifications", "platforms", "posts", "generation", "automation", "jobs"}
+OURS = {
+    "accounts",
+    "credits",
+    "usage",
+    "notifications",
+    "platforms",
+    "posts",
+    "generation",
+    "automation",
+    "jobs",
+    "workspaces",
+    "api",
+}
 
 
 @pytest.fixture
@@ -45,6 +59,7 @@ def everything(staff: User, settings, tmp_path) -> None:  # type: ignore[no-unty
     )
     asset.size_bytes = 3
     asset.file.save("a.png", ContentFile(b"png"), save=True)
+    create_token(acting_alone(user), name="admin pages", scopes=["posts:read"])
 
 
 def registered() -> list[type]:
@@ -67,6 +82,8 @@ def test_every_app_registers_its_models() -> None:
         ("generation", "aiproviderconfig"),
         ("automation", "automationrule"),
         ("jobs", "joblog"),
+        ("workspaces", "workspace"),
+        ("api", "apitoken"),
     }
 
 
@@ -99,7 +116,7 @@ def test_tokens_and_keys_are_never_shown(staff_client: Client) -> None:
 
 
 def test_the_ledger_cannot_be_added_changed_or_deleted(staff_client: Client, alice: User) -> None:
-    entry = alice.ledger.get(balance="credits")
+    entry = workspace_of(alice).ledger.get(balance="credits")
     assert staff_client.get(reverse("admin:credits_creditledgerentry_add")).status_code == 403
     change = reverse("admin:credits_creditledgerentry_change", args=[entry.pk])
     page = staff_client.get(change).content.decode()
@@ -109,7 +126,7 @@ def test_the_ledger_cannot_be_added_changed_or_deleted(staff_client: Client, ali
     listing = staff_client.get(reverse("admin:credits_creditledgerentry_changelist")).content.decode()
     assert "delete_selected" not in listing
     entry.refresh_from_db()
-    assert (entry.amount, alice.ledger.count()) == (10, 2)  # and the video credits grant
+    assert (entry.amount, workspace_of(alice).ledger.count()) == (10, 2)  # and the video credits grant
 
 
 @pytest.mark.parametrize("path", ["/admin/", "/admin/accounts/user/", "/ops/"])

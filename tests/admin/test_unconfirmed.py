@@ -10,6 +10,7 @@ from django.test import Client
 from tests.admin.conftest import ended_target, run_action
 from tests.conftest import create_account
 from tests.support.unconfirmed import available, reservation
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.credits.models import ReservationStatus
 from tidings.platforms.models import Platform
@@ -40,7 +41,7 @@ def test_it_went_out_publishes_it_and_spends_the_credit(
     assert (target.status, target.sending_since, target.error) == (TargetStatus.PUBLISHED, None, "")
     assert reservation(target) == ReservationStatus.CONSUMED
     assert available(alice) == 9
-    assert User.objects.get(pk=alice.pk).credits == 9
+    assert workspace_of(alice).credits == 9
     assert shown(staff_client) == [
         f"Target {target.pk} (webhook, unconfirmed): marked as published; its credit is spent."
     ]

@@ -23,6 +23,7 @@ from tidings.credits.services import adjust_credits
 from tidings.notifications.models import Notification, NotificationType
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.models import Workspace
 from tidings.workspaces.plan import change_tier
 
 pytestmark = pytest.mark.django_db
@@ -41,9 +42,9 @@ def clock() -> Iterator[time_machine.Traveller]:
         yield traveller
 
 
-def fresh(user: User) -> User:
-    user.refresh_from_db()
-    return user
+def fresh(user: User) -> Workspace:
+    """The person's own workspace as it is now (its balances and cycle)."""
+    return workspace_of(user)
 
 
 def alerts(user: User, kind: NotificationType, balance: str = "credits") -> list[Notification]:
@@ -62,7 +63,7 @@ def assert_the_alert(row: Notification, *, available: int, monthly: int, cycle: 
     assert row.data == {"available": available, "monthly": monthly, "balance": "credits"}
     assert row.title == "Credits are running low"
     assert row.message == f"{available} of your {monthly} monthly credits are left. They renew on {renews}."
-    assert row.dedupe_key == f"low_credits:{cycle.isoformat()}"
+    assert row.dedupe_key == f"{row.workspace_id}:low_credits:{cycle.isoformat()}"
 
 
 THRESHOLDS = [
@@ -82,7 +83,6 @@ def test_a_reservation_that_brings_available_credits_to_twenty_percent_or_below_
 ) -> None:
     user: User = request.getfixturevalue(name)
     hold_credits(user, held)
-    user = fresh(user)
     assert workspace_of(user).credits == MONTHLY[name]
     assert available_credits(workspace_of(user)) == available
     rows = alerts(user, LOW)
@@ -91,7 +91,7 @@ def test_a_reservation_that_brings_available_credits_to_twenty_percent_or_below_
     if fires:
         assert_the_alert(rows[0], available=available, monthly=MONTHLY[name], cycle=T0, renews="15 April 2026")
     # A check afterwards adds nothing: the alert is out, or credits are not low.
-    assert check_low_credits(user) is False
+    assert check_low_credits(workspace_of(user)) is False
     assert len(alerts(user, LOW)) == int(fires)
 
 
@@ -101,7 +101,6 @@ def test_an_adjustment_that_brings_available_credits_to_twenty_percent_or_below_
 ) -> None:
     user: User = request.getfixturevalue(name)
     adjust_credits(workspace_of(user), amount=-removed, reason="Support correction")
-    user = fresh(user)
     assert workspace_of(user).credits == available == available_credits(workspace_of(user))
     rows = alerts(user, LOW)
     assert len(rows) == int(fires)
@@ -114,7 +113,6 @@ def test_an_adjustment_counts_what_scheduled_posts_hold(bob: User) -> None:
     hold_credits(bob, 300)
     assert low_alerts(bob) == []  # 200 available
     adjust_credits(workspace_of(bob), amount=-100, reason="Refund reversed")
-    bob = fresh(bob)
     assert (workspace_of(bob).credits, available_credits(workspace_of(bob))) == (400, 100)
     assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
 
@@ -155,12 +153,13 @@ def test_a_check_notices_credits_that_became_low_without_a_reservation(
     hold_credits(alice, 5)  # 5 of 10: not low on Free
     change_tier(workspace_of(alice), tier=Tier.PRO)  # 5 of 500 is
     assert low_alerts(alice) == []
-    assert check_low_credits(alice) is True
+    assert check_low_credits(workspace_of(alice)) is True
     assert_the_alert(alerts(alice, LOW)[0], available=5, monthly=500, cycle=T0, renews="15 April 2026")
     assert workspace_of(alice).low_credits_alerted_cycle == T0 == alerted_cycle(alice)
     # The second check of the cycle answers from the row it has.
+    workspace = workspace_of(alice)
     with django_assert_num_queries(0):
-        assert check_low_credits(alice) is False
+        assert check_low_credits(workspace) is False
     assert len(alerts(alice, LOW)) == 1
 
 
@@ -170,10 +169,10 @@ def test_low_credits_fires_once_per_cycle(bob: User, django_assert_num_queries: 
     hold_credits(bob, 50)
     adjust_credits(workspace_of(bob), amount=-10, reason="Support correction")
     assert spend(first) is True
-    bob = fresh(bob)
     assert available_credits(workspace_of(bob)) == 40
+    workspace = workspace_of(bob)
     with django_assert_num_queries(0):
-        assert check_low_credits(bob) is False
+        assert check_low_credits(workspace) is False
     assert low_alerts(bob) == [{"available": 100, "monthly": 500, "balance": "credits"}]
     assert alerted_cycle(bob) == T0
 
@@ -184,19 +183,17 @@ def test_low_credits_fires_again_in_the_next_cycle(alice: User, clock: time_mach
     assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
     # Renewal: the 2 unreserved credits expire (cap 0), the 8 held stay; 10 new ones are available.
     clock.move_to(T1)
-    renew_credits(alice.pk)
-    alice = fresh(alice)
+    renew_credits(workspace_of(alice).pk)
     assert available_credits(workspace_of(alice)) == 10
     assert workspace_of(alice).low_credits_alerted_cycle == T0
-    assert check_low_credits(alice) is False
+    assert check_low_credits(workspace_of(alice)) is False
     if how == "reservation":
         hold_credits(alice, 8)
     else:
         adjust_credits(workspace_of(alice), amount=-8, reason="Support correction")
-    alice = fresh(alice)
     assert available_credits(workspace_of(alice)) == 2
     assert workspace_of(alice).low_credits_alerted_cycle == T1
-    assert check_low_credits(alice) is False
+    assert check_low_credits(workspace_of(alice)) is False
     hold_credits(alice, 1)
     rows = alerts(alice, LOW)
     assert len(rows) == 2
@@ -245,7 +242,7 @@ def test_a_publish_of_a_target_already_published_checks_nothing(alice: User) -> 
     assert spend(held) is True
     # Forget the alert: a check now would send it again.
     Notification.objects.filter(user=alice).delete()
-    User.objects.filter(pk=alice.pk).update(low_credits_alerted_cycle=None)
+    Workspace.objects.filter(personal_owner=alice).update(low_credits_alerted_cycle=None)
     assert spend(held) is False
     assert low_alerts(alice) == []
     assert alerted_cycle(alice) is None
@@ -282,7 +279,7 @@ def test_users_who_would_lose_credits_within_three_days_are_warned(cast: dict[Ti
             f"{expected[tier]} unused credits expire when your plan renews on 15 April 2026. "
             "Schedule posts before then to use them."
         )
-        assert rows[0].dedupe_key == f"credits_expiring:{T0.isoformat()}"
+        assert rows[0].dedupe_key == f"{rows[0].workspace_id}:credits_expiring:{T0.isoformat()}"
 
 
 @pytest.mark.parametrize(
@@ -327,7 +324,7 @@ def test_expiring_credits_are_warned_once_per_cycle_and_again_in_the_next(bob: U
     assert notify_expiring_credits(now=T1 - timedelta(days=3)) == 2
     assert notify_expiring_credits(now=T1 - timedelta(days=2)) == 0
     assert len(alerts(bob, EXPIRING)) == 1
-    renew_credits(bob.pk, now=T1)  # 250 carried, 500 granted: 750 available, 500 over the cap
+    renew_credits(workspace_of(bob).pk, now=T1)  # 250 carried, 500 granted: 750 available, 500 over the cap
     assert notify_expiring_credits(now=T2 - timedelta(days=3)) == 2
     assert notify_expiring_credits(now=T2 - timedelta(days=1)) == 0
     rows = alerts(bob, EXPIRING)
@@ -347,7 +344,7 @@ def test_publishing_alerts_low_credits_once_per_cycle_and_again_after_renewal(
         publish_one(alice)
     assert low_alerts(alice) == [{"available": 2, "monthly": 10, "balance": "credits"}]
     clock.move_to(T1)
-    renew_credits(alice.pk)
+    renew_credits(workspace_of(alice).pk)
     clock.move_to(T1 + timedelta(days=1))
     for _ in range(8):
         publish_one(alice)
@@ -356,8 +353,8 @@ def test_publishing_alerts_low_credits_once_per_cycle_and_again_after_renewal(
         {"available": 2, "monthly": 10, "balance": "credits"},
     ]
     assert [row.dedupe_key for row in alerts(alice, LOW)] == [
-        f"low_credits:{T0.isoformat()}",
-        f"low_credits:{T1.isoformat()}",
+        f"{workspace_of(alice).pk}:low_credits:{T0.isoformat()}",
+        f"{workspace_of(alice).pk}:low_credits:{T1.isoformat()}",
     ]
 
 
@@ -389,7 +386,7 @@ def test_video_credits_over_their_cap_are_warned_once_per_cycle_on_their_own(bob
     [video] = alerts(bob, EXPIRING, "video_credits")
     assert video.data == {"expiring": 15, "renews_at": "2026-04-15T09:30:00+00:00", "balance": "video_credits"}
     assert video.title == "15 video credits expire soon"
-    assert video.dedupe_key == f"video_credits_expiring:{T0.isoformat()}"
+    assert video.dedupe_key == f"{video.workspace_id}:video_credits_expiring:{T0.isoformat()}"
     assert notify_expiring_credits(now=T1 - timedelta(days=1)) == 0
 
 

@@ -26,8 +26,7 @@ from hypothesis.stateful import (
 )
 
 from tests.support.credits import hold_credits, release, spend
-from tests.support.workspaces import workspace_of
-from tidings.accounts.models import User
+from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.services import create_user
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.credits.errors import InsufficientCredits
@@ -40,6 +39,7 @@ from tidings.posts.models import PostTarget
 from tidings.posts.services import READY, schedule_post, unschedule_post
 from tidings.tiers.plans import Tier
 from tidings.tiers.services import TierLimitReached
+from tidings.workspaces.models import Workspace
 from tidings.workspaces.plan import change_tier
 
 pytestmark = pytest.mark.django_db
@@ -125,9 +125,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def expect_rows(self, expected: list[Row]) -> None:
         """The ledger rows written since the last step are exactly `expected`."""
-        rows = CreditLedgerEntry.objects.filter(user_id=self.user.pk, pk__gt=self.last_row, balance="credits").order_by(
-            "pk"
-        )
+        rows = CreditLedgerEntry.objects.filter(
+            workspace_id=self.workspace_id, pk__gt=self.last_row, balance="credits"
+        ).order_by("pk")
         written = list(rows.values_list("pk", "kind", "amount", "balance_after", "reservation_id", "cycle_start"))
         assert [row[1:] for row in written] == expected
         if written:
@@ -146,7 +146,7 @@ class LedgerMachine(RuleBasedStateMachine):
         """The target now holds one new pending reservation of `amount`, from this cycle."""
         reservation = CreditReservation.objects.get(target_id=target_id, status="pending")
         assert reservation.pk not in self.held
-        assert reservation.user_id == self.user.pk
+        assert reservation.workspace_id == self.workspace_id
         assert reservation.amount == amount
         assert reservation.cycle_start == months_after(self.anchor, self.cycle)
         assert reservation.settled_at is None
@@ -178,6 +178,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def sign_up(self, tier: Tier, anchor: datetime) -> None:
         with time_machine.travel(anchor, tick=False):
             self.user = create_user("walker", password=None, tier=tier)
+            self.workspace_id = workspace_of(self.user).pk
         self.tier, self.anchor, self.now, self.cycle = tier, anchor, anchor, 0
         self.balance = PLAN[tier][0]
         self.held: dict[int, Held] = {}
@@ -187,7 +188,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.alerted_cycle: int | None = None
         self.last_row = 0
         self.next_day = 2  # days ahead for the next schedule: one post a day stays within every plan's daily limit
-        assert self.user.credit_cycle_anchor == anchor
+        assert workspace_of(self.user).credit_cycle_anchor == anchor
         self.expect_rows([("grant", self.balance, self.balance, None, None)])
 
     def _hold(self, amount: int) -> Any:
@@ -250,10 +251,10 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(target_id=targets, how=st.sampled_from(["cancel", "unschedule"]))
     def release_target(self, target_id: int, how: str) -> None:
         target = self.posts[target_id]
-        row = PostTarget.objects.select_related("post__user").get(pk=target_id)
+        row = PostTarget.objects.select_related("post__workspace").get(pk=target_id)
 
         def leave() -> int:
-            return release(row) if how == "cancel" else unschedule_post(self.user, target.post_id)
+            return release(row) if how == "cancel" else unschedule_post(owner(self.user), target.post_id)
 
         # cancel: draft, scheduled -> cancelled; unschedule: scheduled, cancelled -> draft; published stays.
         moves = {"cancel": {DRAFT: CANCELLED, SCHEDULED: CANCELLED}, "unschedule": {SCHEDULED: DRAFT, CANCELLED: DRAFT}}
@@ -287,22 +288,22 @@ class LedgerMachine(RuleBasedStateMachine):
         if target.status not in READY:
             event(f"schedule of a {target.status} target")
             with pytest.raises(Conflict):
-                schedule_post(self.user, target.post_id, at=at)
+                schedule_post(owner(self.user), target.post_id, at=at)
             self.expect_rows([])
             return
         if self.queue_size + 1 > PLAN[self.tier][2]:
             event("schedule refused: queue full")
             with pytest.raises(TierLimitReached):
-                schedule_post(self.user, target.post_id, at=at)
+                schedule_post(owner(self.user), target.post_id, at=at)
             self.expect_rows([])
             return
         if self.available < 1:
             event("schedule refused: no credits")
             with pytest.raises(InsufficientCredits):
-                schedule_post(self.user, target.post_id, at=at)
+                schedule_post(owner(self.user), target.post_id, at=at)
             self.expect_rows([])
             return
-        schedule_post(self.user, target.post_id, at=at)
+        schedule_post(owner(self.user), target.post_id, at=at)
         event("scheduled again")
         self.reserved(target_id, 1)
         self.expect_rows([])
@@ -310,7 +311,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(days=st.integers(0, 75), hours=st.integers(0, 23))
     def renew(self, days: int, hours: int) -> None:
         self.now += timedelta(days=days, hours=hours)
-        renewal = renew_credits(self.user.pk, now=self.now)
+        renewal = renew_credits(workspace_of(self.user).pk, now=self.now)
         cycle = self.cycle
         while months_after(self.anchor, cycle + 1) <= self.now:
             cycle += 1
@@ -329,24 +330,24 @@ class LedgerMachine(RuleBasedStateMachine):
         self.balance += monthly
         rows.append(("renewal", monthly, self.balance, None, start))
         assert self.balance == monthly + carried + self.pending
-        assert renewal == Renewal(self.user.pk, start, monthly, carried, expired, self.balance)
+        assert renewal == Renewal(self.workspace_id, start, monthly, carried, expired, self.balance)
         event("renewal with expiry" if expired else "renewal")
         if self.pending:
             event("renewal over pending reservations")
         self.cycle = cycle
         self.expect_rows(rows)
         # The same moment again is the same cycle: nothing more.
-        assert renew_credits(self.user.pk, now=self.now) is None
+        assert renew_credits(workspace_of(self.user).pk, now=self.now) is None
         self.expect_rows([])
 
     @rule(amount=st.integers(-3, 40))
     def grant(self, amount: int) -> None:
         if amount <= 0:
             with pytest.raises(InvalidInput):
-                grant_credits(self.user, amount=amount, reason="Welcome bonus")
+                grant_credits(workspace_of(self.user), amount=amount, reason="Welcome bonus")
             self.expect_rows([])
             return
-        grant_credits(self.user, amount=amount, reason="Welcome bonus")
+        grant_credits(workspace_of(self.user), amount=amount, reason="Welcome bonus")
         self.balance += amount
         self.expect_rows([("grant", amount, self.balance, None, None)])
 
@@ -356,20 +357,20 @@ class LedgerMachine(RuleBasedStateMachine):
         reason = data.draw(st.sampled_from(["Support correction", "Refund", "", "   "]), label="reason")
         if amount == 0 or not reason.strip() or self.available + amount < 0:
             with pytest.raises(InvalidInput) as refusal:
-                adjust_credits(self.user, amount=amount, reason=reason)
+                adjust_credits(workspace_of(self.user), amount=amount, reason=reason)
             event("adjust refused")
             field = "reason" if amount != 0 and not reason.strip() else "amount"
             assert refusal.value.details == {"field": field}
             self.expect_rows([])
             return
-        adjust_credits(self.user, amount=amount, reason=reason)
+        adjust_credits(workspace_of(self.user), amount=amount, reason=reason)
         self.balance += amount
         self.expect_rows([("adjust", amount, self.balance, None, None)])
         self.checked_for_low_credits()
 
     @rule(tier=st.sampled_from(list(Tier)))
     def change_plan(self, tier: Tier) -> None:
-        self.user = change_tier(self.user, tier=tier)
+        change_tier(workspace_of(self.user), tier=tier)
         self.tier = tier
         self.expect_rows([])
 
@@ -378,22 +379,22 @@ class LedgerMachine(RuleBasedStateMachine):
     @invariant()
     def the_video_balance_is_its_ledger(self) -> None:
         """Video credits ride the same ledger: granted, renewed and expired beside the credits, never mixed in."""
-        user = User.objects.get(pk=self.user.pk)
-        rows = CreditLedgerEntry.objects.filter(workspace=workspace_of(user), balance="video_credits").order_by("pk")
+        workspace = workspace_of(self.user)
+        rows = CreditLedgerEntry.objects.filter(workspace=workspace, balance="video_credits").order_by("pk")
         running = 0
         for amount, balance_after in rows.values_list("amount", "balance_after"):
             running += amount
             assert balance_after == running
-        assert workspace_of(user).video_credits == ledger_balance(workspace_of(user), "video_credits") == running >= 0
-        assert available_credits(workspace_of(user), "video_credits") == workspace_of(
-            user
-        ).video_credits - reserved_credits(user.pk, "video_credits")
+        assert workspace.video_credits == ledger_balance(workspace, "video_credits") == running >= 0
+        assert available_credits(workspace, "video_credits") == workspace.video_credits - reserved_credits(
+            workspace.pk, "video_credits"
+        )
 
     @invariant()
     def the_balance_is_its_ledger(self) -> None:
-        user = User.objects.get(pk=self.user.pk)
+        workspace = workspace_of(self.user)
         rows = list(
-            CreditLedgerEntry.objects.filter(workspace=workspace_of(user), balance="credits")
+            CreditLedgerEntry.objects.filter(workspace=workspace, balance="credits")
             .order_by("pk")
             .values_list("amount", "balance_after")
         )
@@ -401,27 +402,22 @@ class LedgerMachine(RuleBasedStateMachine):
         for amount, balance_after in rows:
             running += amount
             assert balance_after == running
-        assert (
-            workspace_of(user).credits
-            == ledger_balance(workspace_of(user))
-            == sum(amount for amount, _ in rows)
-            == self.balance
-        )
-        assert rows[-1][1] == workspace_of(user).credits
-        assert workspace_of(user).tier == self.tier
-        assert workspace_of(user).last_credit_reset == months_after(self.anchor, self.cycle)
-        assert workspace_of(user).next_credit_reset == months_after(self.anchor, self.cycle + 1)
+        assert workspace.credits == ledger_balance(workspace) == sum(amount for amount, _ in rows) == self.balance
+        assert rows[-1][1] == workspace.credits
+        assert workspace.tier == self.tier
+        assert workspace.last_credit_reset == months_after(self.anchor, self.cycle)
+        assert workspace.next_credit_reset == months_after(self.anchor, self.cycle + 1)
 
     @invariant()
     def available_is_balance_less_pending(self) -> None:
-        user = User.objects.get(pk=self.user.pk)
-        assert reserved_credits(user.pk) == self.pending
-        assert available_credits(workspace_of(user)) == workspace_of(user).credits - self.pending == self.available
+        workspace = workspace_of(self.user)
+        assert reserved_credits(workspace.pk) == self.pending
+        assert available_credits(workspace) == workspace.credits - self.pending == self.available
         assert self.available >= 0
 
     @invariant()
     def reservations_move_forward_once(self) -> None:
-        rows = CreditReservation.objects.filter(user_id=self.user.pk)
+        rows = CreditReservation.objects.filter(workspace_id=self.workspace_id)
         found = {pk: (target_id, status) for pk, target_id, status in rows.values_list("pk", "target_id", "status")}
         assert found == {pk: (held.target_id, held.status) for pk, held in self.held.items()}
         for pk, (_, status) in found.items():
@@ -433,13 +429,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def a_target_holds_one_credit_exactly_while_its_state_holds_one(self) -> None:
-        targets = PostTarget.objects.filter(post__user_id=self.user.pk)
+        targets = PostTarget.objects.filter(post__workspace_id=self.workspace_id)
         statuses = dict(targets.values_list("pk", "status"))
         assert {pk: statuses[pk] for pk in self.posts} == {pk: t.status for pk, t in self.posts.items()}
         pending: dict[int, list[int]] = {}
-        for pk, target_id in CreditReservation.objects.filter(user_id=self.user.pk, status="pending").values_list(
-            "pk", "target_id"
-        ):
+        for pk, target_id in CreditReservation.objects.filter(
+            workspace_id=self.workspace_id, status="pending"
+        ).values_list("pk", "target_id"):
             pending.setdefault(target_id, []).append(pk)
         for pk, status in statuses.items():
             expected = [self.posts[pk].reservation_id] if pk in self.posts and status in HOLDING else []
@@ -448,7 +444,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def each_reservation_is_on_the_ledger_once_as_it_settled(self) -> None:
-        entries = CreditLedgerEntry.objects.filter(user_id=self.user.pk, reservation__isnull=False)
+        entries = CreditLedgerEntry.objects.filter(workspace_id=self.workspace_id, reservation__isnull=False)
         by_reservation: dict[int, list[tuple[str, int]]] = {}
         for reservation_id, kind, amount in entries.values_list("reservation_id", "kind", "amount"):
             by_reservation.setdefault(reservation_id, []).append((kind, amount))
@@ -466,9 +462,10 @@ class LedgerMachine(RuleBasedStateMachine):
             user_id=self.user.pk, type=NotificationType.LOW_CREDITS, data__balance="credits"
         ).order_by("pk")
         assert list(alerts.values_list("dedupe_key", "data")) == [
-            (f"low_credits:{months_after(self.anchor, cycle).isoformat()}", data) for cycle, data in self.low_alerts
+            (f"{self.workspace_id}:low_credits:{months_after(self.anchor, cycle).isoformat()}", data)
+            for cycle, data in self.low_alerts
         ]
-        memo = User.objects.values_list("low_credits_alerted_cycle", flat=True).get(pk=self.user.pk)
+        memo = Workspace.objects.values_list("low_credits_alerted_cycle", flat=True).get(pk=self.workspace_id)
         assert memo == (None if self.alerted_cycle is None else months_after(self.anchor, self.alerted_cycle))
 
 

@@ -23,6 +23,8 @@ from tidings.posts.models import PostTarget, TargetStatus
 from tidings.posts.publishing import claim_due_targets, end_target
 from tidings.posts.services import cancel_post, reschedule_post, unschedule_post
 from tidings.tiers.plans import Tier
+from tidings.workspaces.actors import Actor
+from tidings.workspaces.models import Workspace
 from tidings.workspaces.plan import change_tier
 
 pytestmark = pytest.mark.django_db
@@ -63,9 +65,9 @@ def spend_credits(user: User, amount: int) -> None:
     assert spend(hold_credits(user, amount)) is True
 
 
-def fresh(user: User) -> User:
-    user.refresh_from_db()
-    return user
+def fresh(user: User) -> Workspace:
+    """The person's own workspace as it is now (its balances and cycle)."""
+    return workspace_of(user)
 
 
 def test_a_new_user_starts_a_cycle_now_with_the_first_months_credits(cast: dict[Tier, User]) -> None:
@@ -112,7 +114,7 @@ def test_renewal_grants_the_monthly_credits_and_carries_over_up_to_the_cap(
     if spent:
         spend_credits(user, spent)
     assert ledger(user) == rows_after_spending
-    renewal = renew_credits(user.pk, now=T1)
+    renewal = renew_credits(workspace_of(user).pk, now=T1)
     assert renewal == Renewal(user.pk, T1, monthly, carried, expired, balance)
     unused = monthly - spent
     expected_rows = list(rows_after_spending)
@@ -121,7 +123,6 @@ def test_renewal_grants_the_monthly_credits_and_carries_over_up_to_the_cap(
     expected_rows.append(("renewal", monthly, balance))
     assert ledger(user) == expected_rows
     assert renewal_cycles(user) == [T1]
-    user = fresh(user)
     assert workspace_of(user).credits == balance == ledger_balance(workspace_of(user))
     assert available_credits(workspace_of(user)) == monthly + carried
     assert workspace_of(user).last_credit_reset == T1
@@ -133,7 +134,7 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
     held = hold_credits(bob, 100)
     spend_credits(bob, 50)
     # Balance 450, of which 100 are held: 350 unreserved, 250 carried, 100 expire; the held 100 stay.
-    renewal = renew_credits(bob.pk, now=T1)
+    renewal = renew_credits(workspace_of(bob).pk, now=T1)
     assert renewal == Renewal(bob.pk, T1, 500, 250, 100, 850)
     assert ledger(bob) == [
         ("grant", 500, 500),
@@ -141,7 +142,6 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
         ("expire", -100, 350),
         ("renewal", 500, 850),
     ]
-    bob = fresh(bob)
     assert workspace_of(bob).credits == 850 == ledger_balance(workspace_of(bob))
     assert reserved_credits(bob.pk) == 100
     assert available_credits(workspace_of(bob)) == 750  # monthly 500 + carried 250
@@ -154,7 +154,7 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
 def test_a_free_users_pending_reservation_survives_the_zero_cap(alice: User) -> None:
     held = hold_credits(alice, 4)
     spend_credits(alice, 3)
-    assert renew_credits(alice.pk, now=T1) == Renewal(alice.pk, T1, 10, 0, 3, 14)
+    assert renew_credits(workspace_of(alice).pk, now=T1) == Renewal(alice.pk, T1, 10, 0, 3, 14)
     assert ledger(alice) == [("grant", 10, 10), ("consume", -3, 7), ("expire", -3, 4), ("renewal", 10, 14)]
     assert available_credits(fresh(alice)) == 10
     assert reservation_of(held).status == ReservationStatus.PENDING
@@ -165,7 +165,7 @@ def _cancel(target: PostTarget) -> None:
 
 
 def _unschedule(target: PostTarget) -> None:
-    assert unschedule_post(target.post.user, target.post_id) == 1
+    assert unschedule_post(Actor.system(target.post.workspace), target.post_id) == 1
 
 
 def _skip(target: PostTarget) -> None:
@@ -191,7 +191,7 @@ RELEASES = {
 def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bob: User, how: str) -> None:
     leave, state, reason = RELEASES[how]
     held = hold_credits(bob, 100)
-    renew_credits(bob.pk, now=T1)  # 400 unreserved: 250 carried, 150 expire; balance 850
+    renew_credits(workspace_of(bob).pk, now=T1)  # 400 unreserved: 250 carried, 150 expire; balance 850
     leave(held)
     rows = list(CreditLedgerEntry.objects.filter(workspace=workspace_of(bob), balance="credits").order_by("pk"))
     reservation = reservation_of(held)
@@ -203,7 +203,6 @@ def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bo
     ]
     assert rows[-1].reservation_id == reservation.pk
     assert rows[-1].reason == "Reserved in an earlier cycle and released after renewal"
-    bob = fresh(bob)
     assert workspace_of(bob).credits == 750 == ledger_balance(workspace_of(bob))
     assert available_credits(workspace_of(bob)) == 750
     assert (reservation.status, reservation.reason, reservation.settled_at) == (ReservationStatus.RELEASED, reason, T0)
@@ -212,7 +211,7 @@ def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bo
     # Released once: neither a second release nor a publish moves it again.
     again = unschedule_post if state == TargetStatus.DRAFT else cancel_post
     with pytest.raises(Conflict):
-        again(bob, held.post_id)
+        again(owner(bob), held.post_id)
     assert spend(held) is False
     assert len(ledger(bob)) == 4
     assert reservation_of(held).status == ReservationStatus.RELEASED
@@ -221,7 +220,7 @@ def test_a_reservation_from_before_the_renewal_expires_when_released_after_it(bo
 
 def test_a_reservation_from_before_the_renewal_can_still_be_consumed_after_it(bob: User) -> None:
     held = hold_credits(bob, 100)
-    renew_credits(bob.pk, now=T1)
+    renew_credits(workspace_of(bob).pk, now=T1)
     assert spend(held) is True
     reservation = reservation_of(held)
     assert ledger(bob) == [("grant", 500, 500), ("expire", -150, 350), ("renewal", 500, 850), ("consume", -100, 750)]
@@ -232,7 +231,6 @@ def test_a_reservation_from_before_the_renewal_can_still_be_consumed_after_it(bo
         .reservation_id
         == reservation.pk
     )
-    bob = fresh(bob)
     assert workspace_of(bob).credits == 750 == ledger_balance(workspace_of(bob))
     assert available_credits(workspace_of(bob)) == 750
     assert (reservation.status, reservation.cycle_start) == (ReservationStatus.CONSUMED, T0)
@@ -248,7 +246,7 @@ def test_a_reservation_made_and_released_in_the_same_cycle_writes_no_ledger_row(
     bob: User, clock: time_machine.Traveller
 ) -> None:
     clock.move_to(T1)
-    renew_credits(bob.pk)
+    renew_credits(workspace_of(bob).pk)
     held = hold_credits(bob, 5)
     assert reservation_of(held).cycle_start == T1
     assert available_credits(fresh(bob)) == 745
@@ -264,7 +262,7 @@ def test_a_post_rescheduled_after_the_renewal_pays_from_the_new_cycle(bob: User,
     old = reservation_of(target)
     clock.move_to(T1 + timedelta(hours=1))
     # 499 unreserved: 250 carried, 249 expire; the held credit stays.
-    assert renew_credits(bob.pk) == Renewal(bob.pk, T1, 500, 250, 249, 751)
+    assert renew_credits(workspace_of(bob).pk) == Renewal(bob.pk, T1, 500, 250, 249, 751)
     reschedule_post(owner(bob), post.pk, at=T1 + timedelta(days=2))
     old.refresh_from_db()
     assert (old.status, old.reason) == (
@@ -274,7 +272,6 @@ def test_a_post_rescheduled_after_the_renewal_pays_from_the_new_cycle(bob: User,
     new = CreditReservation.objects.get(target=target, status=ReservationStatus.PENDING)
     assert (new.amount, new.cycle_start) == (1, T1)
     assert ledger(bob)[-1] == ("expire", -1, 750)
-    bob = fresh(bob)
     assert workspace_of(bob).credits == 750 == ledger_balance(workspace_of(bob))
     assert available_credits(workspace_of(bob)) == 749
     # Rescheduled again in the same cycle: the credit stays where it is.
@@ -294,7 +291,7 @@ def test_a_reschedule_the_new_cycle_cannot_pay_for_changes_nothing(alice: User, 
     target = post.targets.get()
     before_at = PostTarget.objects.get(pk=target.pk).scheduled_at
     clock.move_to(T1 + timedelta(hours=1))
-    assert renew_credits(alice.pk) == Renewal(alice.pk, T1, 10, 0, 9, 11)
+    assert renew_credits(workspace_of(alice).pk) == Renewal(alice.pk, T1, 10, 0, 9, 11)
     hold_credits(alice, 10)  # the whole new cycle is spoken for
     rows = ledger(alice)
     with pytest.raises(InsufficientCredits):
@@ -304,22 +301,20 @@ def test_a_reschedule_the_new_cycle_cannot_pay_for_changes_nothing(alice: User, 
     assert (old.status, old.cycle_start) == (ReservationStatus.PENDING, T0)
     target.refresh_from_db()
     assert (target.status, target.scheduled_at) == (TargetStatus.SCHEDULED, before_at)
-    alice = fresh(alice)
     assert workspace_of(alice).credits == 11 == ledger_balance(workspace_of(alice))
     assert available_credits(workspace_of(alice)) == 0
 
 
 def test_renewing_twice_for_the_same_cycle_renews_once(bob: User) -> None:
-    assert renew_credits(bob.pk, now=T1) is not None
-    assert renew_credits(bob.pk, now=T1) is None
-    assert renew_credits(bob.pk, now=T1 + timedelta(days=20)) is None
+    assert renew_credits(workspace_of(bob).pk, now=T1) is not None
+    assert renew_credits(workspace_of(bob).pk, now=T1) is None
+    assert renew_credits(workspace_of(bob).pk, now=T1 + timedelta(days=20)) is None
     assert ledger(bob) == [("grant", 500, 500), ("expire", -250, 250), ("renewal", 500, 750)]
-    bob = fresh(bob)
     assert workspace_of(bob).last_credit_reset == T1
     assert workspace_of(bob).next_credit_reset == T2
 
 
-def test_renew_due_users_twice_renews_once(bob: User) -> None:
+def test_renew_due_workspaces_twice_renews_once(bob: User) -> None:
     assert renew_due_workspaces(now=T1) == 1
     assert renew_due_workspaces(now=T1) == 0
     assert renew_due_workspaces(now=T1 + timedelta(hours=5)) == 0
@@ -329,19 +324,18 @@ def test_renew_due_users_twice_renews_once(bob: User) -> None:
 
 def test_renewal_uses_the_clock_when_no_time_is_given(bob: User, clock: time_machine.Traveller) -> None:
     clock.move_to(T1 - timedelta(microseconds=1))
-    assert renew_credits(bob.pk) is None
+    assert renew_credits(workspace_of(bob).pk) is None
     assert renew_due_workspaces() == 0
     clock.move_to(T1)
-    assert renew_credits(bob.pk) == Renewal(bob.pk, T1, 500, 250, 250, 750)
+    assert renew_credits(workspace_of(bob).pk) == Renewal(bob.pk, T1, 500, 250, 250, 750)
 
 
 def test_a_cycle_not_due_yet_is_not_renewed_and_nothing_changes(bob: User) -> None:
     spend_credits(bob, 10)
     before = ledger(bob)
-    assert renew_credits(bob.pk, now=T1 - timedelta(seconds=1)) is None
+    assert renew_credits(workspace_of(bob).pk, now=T1 - timedelta(seconds=1)) is None
     assert renew_due_workspaces(now=T1 - timedelta(seconds=1)) == 0
     assert ledger(bob) == before
-    bob = fresh(bob)
     assert workspace_of(bob).credits == 490
     assert workspace_of(bob).last_credit_reset == T0
     assert workspace_of(bob).next_credit_reset == T1
@@ -358,11 +352,12 @@ def test_missed_months_renew_once_into_the_cycle_that_contains_now(
     now = datetime(2026, 7, 20, tzinfo=UTC)
     july = datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
     monthly = {"alice": 10, "bob": 500, "carol": 2000}[name]
-    assert renew_credits(user.pk, now=now) == Renewal(user.pk, july, monthly, monthly - expired, expired, balance)
-    assert renew_credits(user.pk, now=now) is None
+    assert renew_credits(workspace_of(user).pk, now=now) == Renewal(
+        user.pk, july, monthly, monthly - expired, expired, balance
+    )
+    assert renew_credits(workspace_of(user).pk, now=now) is None
     assert renewal_cycles(user) == [july]
     assert [kind for kind, _, _ in ledger(user)] == ["grant", "expire", "renewal"]
-    user = fresh(user)
     assert workspace_of(user).credits == balance
     assert workspace_of(user).last_credit_reset == july
     assert workspace_of(user).next_credit_reset == datetime(2026, 8, 15, 9, 30, tzinfo=UTC)
@@ -379,9 +374,9 @@ def test_a_cycle_anchored_on_the_31st_renews_at_months_end_without_drifting(
     clock.move_to(anchor)
     dave = make_user("dave", Tier.FREE)
     assert workspace_of(dave).next_credit_reset == february_end
-    assert renew_credits(dave.pk, now=february_end - timedelta(seconds=1)) is None
+    assert renew_credits(workspace_of(dave).pk, now=february_end - timedelta(seconds=1)) is None
     # Feb 28 in a leap year is not the end of the month yet.
-    assert renew_credits(dave.pk, now=datetime(year, 2, 28, 9, tzinfo=UTC)) is None
+    assert renew_credits(workspace_of(dave).pk, now=datetime(year, 2, 28, 9, tzinfo=UTC)) is None
     expected = [
         february_end,
         datetime(year, 3, 31, 10, tzinfo=UTC),
@@ -390,10 +385,9 @@ def test_a_cycle_anchored_on_the_31st_renews_at_months_end_without_drifting(
         datetime(year, 6, 30, 10, tzinfo=UTC),
     ]
     for start, following in zip(expected, [*expected[1:], datetime(year, 7, 31, 10, tzinfo=UTC)], strict=True):
-        renewal = renew_credits(dave.pk, now=start)
+        renewal = renew_credits(workspace_of(dave).pk, now=start)
         assert renewal is not None
         assert renewal.cycle_start == start
-        dave = fresh(dave)
         assert workspace_of(dave).last_credit_reset == start
         assert workspace_of(dave).next_credit_reset == following
         assert workspace_of(dave).credit_cycle_anchor == anchor
@@ -418,12 +412,12 @@ def test_a_tier_change_applies_its_monthly_credits_at_the_next_renewal(
     assert workspace_of(user).tier == tier
     assert workspace_of(user).credits == balance
     assert len(ledger(user)) == 1
-    renew_credits(user.pk, now=T1)
+    renew_credits(workspace_of(user).pk, now=T1)
     assert ledger(user) == rows
     assert fresh(user).credits == rows[-1][2]
 
 
-def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machine.Traveller) -> None:
+def test_renew_due_workspaces_renews_only_due_users_across_batches(clock: time_machine.Traveller) -> None:
     created = [T0, T0 + timedelta(days=10), T0 + timedelta(hours=1), T0 + timedelta(days=20), T0 + timedelta(hours=2)]
     users = []
     for n, moment in enumerate(created):
@@ -433,7 +427,6 @@ def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machin
     now = datetime(2026, 4, 15, 12, tzinfo=UTC)
     assert renew_due_workspaces(now=now, batch_size=2) == 3
     for user, moment in zip(users, created, strict=True):
-        user = fresh(user)
         if user in due:
             assert workspace_of(user).last_credit_reset == moment + (T1 - T0)
             assert workspace_of(user).credits == 750
@@ -456,7 +449,7 @@ def test_renew_due_users_renews_only_due_users_across_batches(clock: time_machin
     ]
 
 
-def test_renew_due_users_walks_every_batch(clock: time_machine.Traveller) -> None:
+def test_renew_due_workspaces_walks_every_batch(clock: time_machine.Traveller) -> None:
     users = [make_user(f"user{n}", Tier.FREE) for n in range(5)]
     assert renew_due_workspaces(now=T1, batch_size=2) == 5
     assert renew_due_workspaces(now=T1, batch_size=2) == 0
@@ -471,7 +464,6 @@ def test_a_due_user_is_renewed_whatever_time_zone_now_is_given_in(clock: time_ma
     # 1 April 02:00 UTC: the cycle started 2 hours ago, though it is still 31 March in New York.
     now = datetime(2026, 4, 1, 2, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
     assert renew_due_workspaces(now=now) == 1
-    dave = fresh(dave)
     assert workspace_of(dave).last_credit_reset == datetime(2026, 4, 1, tzinfo=UTC)
     assert workspace_of(dave).next_credit_reset == datetime(2026, 5, 1, tzinfo=UTC)
     assert workspace_of(dave).credits == 750
@@ -481,7 +473,7 @@ def test_renewal_leaves_reservations_untouched(bob: User) -> None:
     first = hold_credits(bob, 3)
     second = hold_credits(bob, 2)
     assert spend(second) is True
-    renew_credits(bob.pk, now=T1)
+    renew_credits(workspace_of(bob).pk, now=T1)
     assert dict(CreditReservation.objects.values_list("target_id", "status")) == {
         first.pk: ReservationStatus.PENDING,
         second.pk: ReservationStatus.CONSUMED,
@@ -524,13 +516,12 @@ def test_a_scheduled_targets_credit_is_settled_once_with_the_ledger_row_its_cycl
     held = reservation_of(target)
     assert (held.status, held.amount, held.cycle_start) == (ReservationStatus.PENDING, 1, T0)
     if renewed:
-        renew_credits(bob.pk, now=T1)
+        renew_credits(workspace_of(bob).pk, now=T1)
     leave(target, how)
     to, reason = EXITS[how]
     assert ledger(bob)[-1] == last_row
     held.refresh_from_db()
     assert (held.status, held.reason, held.settled_at) == (to, reason, T0)
-    bob = fresh(bob)
     assert (
         workspace_of(bob).credits
         == balance

@@ -36,7 +36,7 @@ def with_video(user: User, *, days: int = 1) -> Post:
     """A webhook post carrying a video (the asset as an upload leaves it), scheduled `days` ahead."""
     post = create_post(owner(user), text="Watch this", account_ids=[create_account(user, Platform.WEBHOOK).pk])
     MediaAsset.objects.create(
-        user=user,
+        workspace=workspace_of(user),
         post=post,
         file="uploads/clip.mp4",
         kind=MediaKind.VIDEO,
@@ -158,7 +158,7 @@ def test_adding_a_video_when_video_credits_are_short_is_refused_and_changes_noth
 
 def test_renewal_renews_video_credits_with_their_own_cap_and_keeps_held_ones(bob: User) -> None:
     post = with_video(bob, days=40)
-    renewal = renew_credits(bob.pk, now=workspace_of(bob).next_credit_reset + timedelta(minutes=1))
+    renewal = renew_credits(workspace_of(bob).pk, now=workspace_of(bob).next_credit_reset + timedelta(minutes=1))
 
     assert renewal is not None
     # 29 unreserved: 15 carried (Pro's video cap), 14 expire; 30 granted; the held one stays with its post.

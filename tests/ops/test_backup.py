@@ -280,7 +280,8 @@ def test_a_backup_taken_while_serving_comes_back_and_publishes_each_post_once(
     wait_for(lambda: published() >= at_backup + 2, timeout=90, what="publishes after the backup")
     servers[0].kill()
     source_ledger = [
-        list(row) for row in CreditLedgerEntry.objects.order_by("id").values_list("id", "workspace_id", "kind", "amount")
+        list(row)
+        for row in CreditLedgerEntry.objects.order_by("id").values_list("id", "workspace_id", "kind", "amount")
     ]
     sent_before_restore = set(fake.posts)
 

@@ -172,7 +172,7 @@ def test_someone_elses_pending_choices_are_not_found(alice: User, bob: User) -> 
     assert stranger.get(url).status_code == 404
     assert stranger.post(url, {"choice": ["1010"]}).status_code == 404
     assert stranger.post(url, {}).status_code == 404
-    assert stranger.post(f"{url}discard/").status_code == 302
+    assert stranger.post(f"{url}discard/").status_code == 404
     assert SocialAccount.objects.count() == 0
     assert PendingConnection.objects.filter(user=bob).count() == 1
 

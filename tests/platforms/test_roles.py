@@ -95,7 +95,8 @@ def test_a_pending_pick_is_for_the_person_who_signed_in_and_its_workspace(alice:
         pending_pick(admin, pending.pk)
     with pytest.raises(NotFound):
         pick_choices(admin, pending.pk, external_ids=["1"])
-    discard_choices(admin, pending.pk)
+    with pytest.raises(NotFound):
+        discard_choices(admin, pending.pk)
     # Nor is the person who signed in, acting in another workspace.
     with pytest.raises(NotFound):
         pending_pick(owner(alice), pending.pk)

@@ -53,7 +53,7 @@ def add_accounts(
 ) -> list[SocialAccount]:
     return [
         SocialAccount.objects.create(
-            user=user, platform=platform, external_id=f"direct-{next(_serial)}", handle="@direct", status=status
+            workspace=workspace_of(user), platform=platform, external_id=f"direct-{next(_serial)}", handle="@direct", status=status
         )
         for _ in range(n)
     ]
@@ -120,14 +120,14 @@ SCHEDULE = Check(
     Limit.QUEUE_SIZE,
     {Tier.FREE: 5, Tier.PRO: 50, Tier.BUSINESS: 200},
     fill_queue,
-    can_schedule,
+    lambda user: can_schedule(workspace_of(user)),
 )
 GENERATE = Check(
     "can_generate",
     Limit.GENERATIONS_PER_DAY,
     {Tier.FREE: 5, Tier.PRO: 50, Tier.BUSINESS: 200},
     use_generations,
-    can_generate,
+    lambda user: can_generate(workspace_of(user)),
 )
 POST = Check(
     "can_post",
@@ -142,7 +142,7 @@ AUTOMATION = Check(
     Limit.AUTOMATION_RULES,
     {Tier.FREE: 0, Tier.PRO: 5, Tier.BUSINESS: 20},
     add_rules,
-    can_use_automation,
+    lambda user: can_use_automation(workspace_of(user)),
 )
 CHECKS = [CONNECT, SCHEDULE, GENERATE, POST, AUTOMATION]
 

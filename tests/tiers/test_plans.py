@@ -1,4 +1,4 @@
-"""The plan table as DESIGN.md states it, resolving a user's limits, and validating `tier_limits` overrides."""
+"""The plan table as DESIGN.md states it, resolving a workspace's limits, and validating `tier_limits` overrides."""
 
 from typing import Any
 
@@ -27,6 +27,7 @@ DESIGN_TABLE: dict[str, dict[str, int]] = {
         "carryover_cap": 0,
         "monthly_video_credits": 2,
         "video_carryover_cap": 0,
+        "members": 1,
     },
     "pro": {
         "accounts_per_platform": 3,
@@ -38,6 +39,7 @@ DESIGN_TABLE: dict[str, dict[str, int]] = {
         "carryover_cap": 250,
         "monthly_video_credits": 30,
         "video_carryover_cap": 15,
+        "members": 3,
     },
     "business": {
         "accounts_per_platform": 10,
@@ -49,6 +51,7 @@ DESIGN_TABLE: dict[str, dict[str, int]] = {
         "carryover_cap": 1000,
         "monthly_video_credits": 150,
         "video_carryover_cap": 75,
+        "members": 10,
     },
 }
 
@@ -170,7 +173,6 @@ def test_set_tier_limits_refuses_invalid_overrides_and_keeps_the_old_ones(alice:
 def test_set_tier_limits_stores_valid_overrides(alice: User, overrides: dict[str, int | None]) -> None:
     set_tier_limits(workspace_of(alice), overrides=overrides)
     assert workspace_of(alice).tier_limits == overrides
-    assert User.objects.get(pk=alice.pk).tier_limits == overrides
     assert as_strings(workspace_of(alice).limits) == {**DESIGN_TABLE["free"], **overrides}
 
 

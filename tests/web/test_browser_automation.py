@@ -42,7 +42,7 @@ def check(page: "playwright.Page") -> None:
     check_page(page)
 
 
-def test_a_rule_from_the_picker_to_a_draft_waiting_for_review(
+def test_a_rule_from_the_picker_to_a_post_waiting_for_approval(
     page: "playwright.Page", live_server: object, ai_model: FakeOpenAI
 ) -> None:
     ai_model.default = lambda request: Reply(text="Five minutes of planning saves an hour of posting. #tips")
@@ -108,15 +108,14 @@ def test_a_rule_from_the_picker_to_a_draft_waiting_for_review(
     shoot(page, "automation-rule-review")
 
     post = Post.objects.get(automation_rule=rule)
-    assert post.targets.get().status == TargetStatus.DRAFT
-    assert post.draft_reason == "Waiting for your review from rule “Twice-weekly tips”."
+    assert post.targets.get().status == TargetStatus.AWAITING_APPROVAL
     assert Notification.objects.filter(user=lena, type=NotificationType.POST_REVIEW, data__post_id=post.pk).exists()
     waiting.get_by_role("link", name="Review the post").click()
-    page.wait_for_url(f"{base}/posts/{post.pk}/edit/")
-    expect(page.locator("body")).to_contain_text("Waiting for your review from rule “Twice-weekly tips”.")
+    page.wait_for_url(f"{base}/queue/?post={post.pk}#post-{post.pk}")
+    card = page.locator(f"#post-{post.pk}")
+    expect(card).to_contain_text("Five minutes of planning saves an hour of posting.")
+    expect(card.get_by_test_id("approval-bar")).to_contain_text("Waiting for approval.")
     expect(page.get_by_role("link", name="Notifications, 1 unread")).to_be_visible()
-    page.goto(f"{base}/queue/")
-    expect(page.locator("main")).to_contain_text("Five minutes of planning saves an hour of posting.")
 
     # Pause and resume from the rule's page.
     page.goto(f"{base}/automation/{rule.pk}/")

@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
-from tidings.automation.models import FAILURES, AutomationRule, Review
+from tidings.automation.models import FAILURES, AutomationRule
 from tidings.credits.alerts import EXPIRY_WARNING_DAYS, credits_to_expire, is_low
 from tidings.credits.models import balance_label
 from tidings.credits.selectors import BalanceSummary
@@ -49,6 +49,7 @@ def attention(
     queue: Decision,
     accounts: list[SocialAccount],
     checklist_shown: bool = False,
+    may_approve: bool = False,
 ) -> list[Attention]:
     """Everything in the workspace that needs someone now, the most urgent first. While the first-run checklist is
     shown, the steps it lists (connect an account, confirm the email address) are left to it."""
@@ -82,6 +83,8 @@ def attention(
     items += _target_items(workspace)
     items += _rule_items(workspace)
     items += _draft_items(workspace)
+    if may_approve:
+        items += _proposal_items(workspace)
     if workspace.awaiting_first_cycle:
         if not checklist_shown:
             items.append(
@@ -197,16 +200,10 @@ def _rule_items(workspace: Workspace) -> list[Attention]:
 
 
 def _draft_items(workspace: Workspace) -> list[Attention]:
-    """Drafts that a refusal kept (the text is safe, and the reason says what to change before scheduling again),
-    and drafts a rule wrote for someone to review."""
+    """Drafts that a refusal kept (the text is safe, and the reason says what to change before scheduling again)."""
     drafts = Post.objects.filter(workspace=workspace, scheduled_at__isnull=True)  # a post without a time is a draft
     kept = drafts.exclude(draft_reason="").order_by("-updated_at", "-pk").only("pk", "text", "draft_reason")
-    to_review = (
-        drafts.filter(draft_reason="", automation_rule__review=Review.REVIEW_FIRST)
-        .select_related("automation_rule")
-        .order_by("-created_at", "-pk")
-    )
-    items = [
+    return [
         Attention(
             "draft",
             "orange",
@@ -218,18 +215,36 @@ def _draft_items(workspace: Workspace) -> list[Attention]:
         )
         for post in kept[:SHOWN_PER_KIND]
     ]
-    items += [
-        Attention(
-            "review",
-            "blue",
-            "robot",
-            f"A post from “{post.automation_rule}” waits for your review",
-            f"“{_short(post.text)}” Read it, change what you like, then schedule it.",
-            "Review it",
-            reverse("post-edit", args=[post.pk]),
+
+
+def _proposal_items(workspace: Workspace) -> list[Attention]:
+    """Posts proposed for approval, for those who approve: their credits are held until someone decides."""
+    waiting = (
+        Post.objects.filter(workspace=workspace, targets__status=TargetStatus.AWAITING_APPROVAL)
+        .distinct()
+        .select_related("author", "automation_rule")
+        .order_by("scheduled_at", "pk")
+    )
+    items = []
+    for post in waiting[:SHOWN_PER_KIND]:
+        who = (
+            post.author.username
+            if post.author
+            else f"the rule “{post.automation_rule}”"
+            if post.automation_rule
+            else "Tidings"
         )
-        for post in to_review[:SHOWN_PER_KIND]
-    ]
+        items.append(
+            Attention(
+                "review",
+                "purple",
+                "clock",
+                f"“{_short(post.text)}” waits for your approval",
+                f"Proposed by {who}; its credits are held until you decide.",
+                "Decide",
+                f"{reverse('queue')}#post-{post.pk}",
+            )
+        )
     return items
 
 

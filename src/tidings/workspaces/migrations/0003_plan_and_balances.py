@@ -23,6 +23,13 @@ MOVED = (
 
 def copy_from_people(apps, schema_editor):  # type: ignore[no-untyped-def]
     Workspace = apps.get_model("workspaces", "Workspace")
+    # A person made without one since 0002 (`createsuperuser` made none) gets theirs now: every row a person owns
+    # moves to their personal workspace next, and their plan and balances with it.
+    User, Membership = apps.get_model("accounts", "User"), apps.get_model("workspaces", "Membership")
+    for user in User.objects.filter(personal_workspace__isnull=True).iterator():
+        name = f"{' '.join(p for p in (user.first_name, user.last_name) if p) or user.username}'s workspace"
+        workspace = Workspace.objects.create(name=name[:100], personal_owner=user)
+        Membership.objects.create(workspace=workspace, user=user, role="owner")
     for workspace in Workspace.objects.filter(personal_owner__isnull=False).select_related("personal_owner"):
         for name in MOVED:
             setattr(workspace, name, getattr(workspace.personal_owner, name))
