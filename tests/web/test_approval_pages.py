@@ -57,3 +57,12 @@ def test_the_queue_decides_and_the_composer_shows_the_notes(proposal: int, carol
     assert "carol asked for changes: Say which Saturday." in page
     assert "Which Saturday?" in page
     assert "changes requested" in page
+
+
+def test_the_dashboard_asks_each_member_only_what_their_role_can_do(carol: User, bob: User) -> None:
+    account = create_account(carol)
+    type(account).objects.filter(pk=account.pk).update(status="reconnect_needed")
+    set_tier_limits(workspace_of(carol), overrides={"members": 5})
+    join(bob, workspace_of(carol), "viewer")
+    assert f"Reconnect {account}" in client_in(carol, carol).get("/dashboard/").content.decode()
+    assert f"Reconnect {account}" not in client_in(bob, carol).get("/dashboard/").content.decode()

@@ -20,6 +20,7 @@ from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.tiers.checks import Decision
 from tidings.workspaces.models import Workspace
+from tidings.workspaces.roles import Action, Role, allows
 
 # How far back a failed or skipped post still asks for attention; older ones stay in the queue's problems.
 RECENT_DAYS = 14
@@ -49,7 +50,7 @@ def attention(
     queue: Decision,
     accounts: list[SocialAccount],
     checklist_shown: bool = False,
-    may_approve: bool = False,
+    role: Role = Role.OWNER,
 ) -> list[Attention]:
     """Everything in the workspace that needs someone now, the most urgent first. While the first-run checklist is
     shown, the steps it lists (connect an account, confirm the email address) are left to it."""
@@ -83,8 +84,7 @@ def attention(
     items += _target_items(workspace)
     items += _rule_items(workspace)
     items += _draft_items(workspace)
-    if may_approve:
-        items += _proposal_items(workspace)
+    items += _proposal_items(workspace)
     if workspace.awaiting_first_cycle:
         if not checklist_shown:
             items.append(
@@ -100,7 +100,22 @@ def attention(
             )
     else:
         items += _credit_items(workspace, credits) + _credit_items(workspace, video_credits)
-    return items + _queue_items(workspace, queue)
+    items += _queue_items(workspace, queue)
+    # Each item asks for something; a member whose role cannot do it is not asked (a viewer fixes nothing).
+    return [item for item in items if allows(role, NEEDED.get(item.kind, Action.VIEW))]
+
+
+NEEDED = {
+    "connect": Action.CONNECT,
+    "reconnect": Action.CONNECT,
+    "unconfirmed": Action.SCHEDULE,
+    TargetStatus.FAILED.value: Action.SCHEDULE,
+    TargetStatus.SKIPPED.value: Action.SCHEDULE,
+    "rule": Action.AUTOMATE,
+    "draft": Action.DRAFT,
+    "review": Action.APPROVE,
+    "queue": Action.SCHEDULE,
+}
 
 
 def _queue_items(workspace: Workspace, queue: Decision) -> list[Attention]:
@@ -237,7 +252,7 @@ def _proposal_items(workspace: Workspace) -> list[Attention]:
         items.append(
             Attention(
                 "review",
-                "purple",
+                "pink",
                 "clock",
                 f"“{_short(post.text)}” waits for your approval",
                 f"Proposed by {who}; its credits are held until you decide.",

@@ -40,7 +40,17 @@ VIEWS = ("month", "week", "agenda")
 MAX_SPAN = timedelta(days=62)
 TEXT_SHOWN = 120
 # The colours the page explains, in the order a post lives through them (queued looks as publishing does).
-LEGEND = (S.DRAFT, S.SCHEDULED, S.PUBLISHING, S.PUBLISHED, S.UNCONFIRMED, S.SKIPPED, S.FAILED, S.CANCELLED)
+LEGEND = (
+    S.DRAFT,
+    S.AWAITING_APPROVAL,
+    S.SCHEDULED,
+    S.PUBLISHING,
+    S.PUBLISHED,
+    S.UNCONFIRMED,
+    S.SKIPPED,
+    S.FAILED,
+    S.CANCELLED,
+)
 
 # What an entry is made of, read as plain rows.
 ROW = ("pk", "post_id", "platform", "status", "scheduled_at", "text_override", "post__text", "account__handle")

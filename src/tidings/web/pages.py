@@ -22,7 +22,6 @@ from tidings.web import attention, overview, plan_usage
 from tidings.web.auth import acting
 from tidings.web.landing import landing_context
 from tidings.web.onboarding import onboarding_steps
-from tidings.workspaces.roles import Action
 
 
 @require_GET
@@ -60,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             queue=queue,
             accounts=accounts,
             checklist_shown=checklist.visible,
-            may_approve=actor.may(Action.APPROVE),
+            role=actor.role,
         ),
         "next_up": overview.next_up(workspace),
         "credits": credits,

@@ -31,7 +31,7 @@ PLATFORM_ICONS = {
 STATUS_COLOURS = {
     "draft": "secondary",
     "scheduled": "blue",
-    "awaiting_approval": "purple",
+    "awaiting_approval": "pink",
     "queued": "azure",
     "publishing": "azure",
     "published": "green",
