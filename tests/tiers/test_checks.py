@@ -53,7 +53,11 @@ def add_accounts(
 ) -> list[SocialAccount]:
     return [
         SocialAccount.objects.create(
-            workspace=workspace_of(user), platform=platform, external_id=f"direct-{next(_serial)}", handle="@direct", status=status
+            workspace=workspace_of(user),
+            platform=platform,
+            external_id=f"direct-{next(_serial)}",
+            handle="@direct",
+            status=status,
         )
         for _ in range(n)
     ]

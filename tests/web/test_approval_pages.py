@@ -66,3 +66,21 @@ def test_the_dashboard_asks_each_member_only_what_their_role_can_do(carol: User,
     join(bob, workspace_of(carol), "viewer")
     assert f"Reconnect {account}" in client_in(carol, carol).get("/dashboard/").content.decode()
     assert f"Reconnect {account}" not in client_in(bob, carol).get("/dashboard/").content.decode()
+
+
+def test_the_owner_deletes_a_shared_workspace_from_its_page(carol: User) -> None:
+    from tidings.workspaces.members import create_workspace
+    from tidings.workspaces.models import Workspace
+
+    acme = create_workspace(carol, name="Acme")
+    client = client_in(carol, carol)
+    session = client.session
+    session["workspace_id"] = acme.pk
+    session.save()
+    assert "Delete this workspace" in client.get("/workspace/").content.decode()
+    assert client.post("/workspace/delete/", {"confirm_name": "Nope"}).status_code == 302
+    assert Workspace.objects.filter(pk=acme.pk).exists()
+    response = client.post("/workspace/delete/", {"confirm_name": "Acme"})
+    assert response["Location"] == "/dashboard/"
+    assert not Workspace.objects.filter(pk=acme.pk).exists()
+    assert "carol&#x27;s workspace · Business" in client.get("/dashboard/").content.decode()

@@ -1,16 +1,29 @@
 """A workspace's people: shared workspaces, roles that only move downwards, removing, leaving, handing over."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from tests.support.workspaces import join, owner, workspace_of
 from tidings.accounts.models import User
 from tidings.api.models import ApiToken
 from tidings.api.services import create_token
-from tidings.core.errors import Conflict, NotFound
+from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.models import CreditLedgerEntry
-from tidings.workspaces.members import change_role, create_workspace, remove_member, transfer_ownership
-from tidings.workspaces.models import Membership
+from tidings.platforms.models import SocialAccount
+from tidings.platforms.services import connect_account
+from tidings.posts.models import Post
+from tidings.posts.services import create_post, schedule_post
+from tidings.workspaces.members import (
+    change_role,
+    create_workspace,
+    delete_workspace,
+    remove_member,
+    transfer_ownership,
+)
+from tidings.workspaces.models import Membership, Workspace
 from tidings.workspaces.plan import set_tier_limits
 from tidings.workspaces.roles import RoleTooLow
 from tidings.workspaces.services import acting_alone, acting_as, memberships_of
@@ -108,3 +121,24 @@ def test_a_personal_workspace_handed_over_becomes_shared(alice: User, bob: User)
     fresh = acting_alone(alice).workspace
     assert fresh != given
     assert fresh.personal_owner == alice
+
+
+def test_the_owner_deletes_a_shared_workspace_with_all_it_holds(carol: User, bob: User) -> None:
+    acme = create_workspace(carol, name="Acme")
+    set_tier_limits(acme, overrides={"members": 5})
+    admin = join(bob, acme, "admin")
+    account = connect_account(admin, platform="mastodon", external_id="acme-1", handle="@acme", access_token="t")
+    post = create_post(admin, text="Bye", account_ids=[account.pk])
+    schedule_post(admin, post.pk, at=timezone.now() + timedelta(days=1))
+    with pytest.raises(RoleTooLow):
+        delete_workspace(admin, confirm_name="Acme")
+    with pytest.raises(InvalidInput, match="Type the workspace's name, Acme"):
+        delete_workspace(acting_as(carol, acme.pk), confirm_name="acme")
+    with pytest.raises(Conflict, match="goes only with your account"):
+        delete_workspace(owner(carol), confirm_name="carol's workspace")
+    delete_workspace(acting_as(carol, acme.pk), confirm_name=" Acme ")
+    assert not Workspace.objects.filter(pk=acme.pk).exists()
+    assert not Post.objects.filter(pk=post.pk).exists()
+    assert not SocialAccount.objects.filter(pk=account.pk).exists()
+    assert [m.workspace.name for m in memberships_of(bob)] == ["bob's workspace"]
+    assert workspace_of(carol).credits == 2000

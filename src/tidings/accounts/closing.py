@@ -9,16 +9,15 @@ one included, is not theirs to delete: they hand it over to another member first
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from tidings.accounts.models import User
 from tidings.core.errors import Conflict, InvalidInput
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
-from tidings.credits.services import lock_workspace
 from tidings.platforms.models import SocialAccount
 from tidings.posts.models import MediaAsset, Post, PostTarget, TargetStatus
+from tidings.workspaces.erasing import erase_workspaces
 from tidings.workspaces.models import Membership, Workspace
 from tidings.workspaces.roles import Role
 from tidings.workspaces.services import personal_workspace
@@ -105,30 +104,7 @@ def delete_account(user: User, *, password: str) -> None:
                 f"You own {names} together with other members. Hand {'them' if len(shared) > 1 else 'it'} over "
                 "to another member (make them the owner), then delete your account; nothing was deleted."
             )
-        for workspace_id in going:  # in id order, as every other holder of several of these locks takes them
-            lock_workspace(workspace_id)
-        targets = PostTarget.objects.filter(post__workspace_id__in=going)
-        publishing = targets.filter(status=TargetStatus.PUBLISHING).count()
-        if publishing:
-            raise Conflict(
-                f"{publishing} post{'s are' if publishing != 1 else ' is'} being published right now. Wait a "
-                "minute for the platform to answer, then delete your account; nothing was deleted."
-            )
-        # In order: held credits first (the database refuses one pointing at no post), then the posts (a post's
-        # targets hold on to their accounts), then the workspaces with the rest, then the person with their
-        # memberships, notifications and tokens. No send starts after this commits: each begins under one of these
-        # locks and finds neither the workspace nor the post.
-        CreditReservation.objects.filter(workspace_id__in=going).delete()
-        Post.objects.filter(workspace_id__in=going).delete()
-        files = list(MediaAsset.objects.filter(workspace_id__in=going).values_list("file", flat=True))
-        Workspace.objects.filter(pk__in=going).delete()
+        erase_workspaces(going, then="delete your account")
         # A personal workspace handed over to another member is theirs now: it outlives the person it was made for.
         Workspace.objects.filter(personal_owner=user).update(personal_owner=None)
         User.objects.filter(pk=user.pk).delete()
-        transaction.on_commit(lambda: _remove_files(files))
-
-
-def _remove_files(names: list[str]) -> None:
-    for name in names:
-        if name:
-            default_storage.delete(name)

@@ -27,8 +27,9 @@ def notify(
     also: User | None = None,
 ) -> list[Notification]:
     """Tell the workspace's members whose role may act on it (`audience`: the action the notification calls for),
-    plus `also` (a post's author, say) if they are still a member; with no audience, `also` alone. With a `dedupe_key` a member already has for
-    this workspace, that member gets nothing. Returns the notifications created.
+    plus `also` (a post's author, say) if they are still a member; with no audience, `also` alone. With a
+    `dedupe_key` a member already has for this workspace, that member gets nothing. Returns the notifications
+    created.
 
     Types a member chose in their settings are also emailed to them, once the notification is committed.
     """

@@ -16,6 +16,7 @@ from tidings.core.months import add_months
 from tidings.credits.services import grant_first_month, lock_workspace
 from tidings.tiers.plans import Tier
 from tidings.workspaces.actors import Actor
+from tidings.workspaces.erasing import erase_workspaces
 from tidings.workspaces.models import Membership, Workspace
 from tidings.workspaces.roles import Action, Role, RoleTooLow
 
@@ -167,3 +168,17 @@ def _role(role: Role | str) -> Role:
         raise InvalidInput(
             f"{role!r} is not a role; roles: {', '.join(r.value for r in Role)}.", field="role"
         ) from None
+
+
+def delete_workspace(actor: Actor, *, confirm_name: str) -> None:
+    """The owner deletes a shared workspace with everything it holds (its posts waiting to go out never do), once
+    they type its name. A personal workspace goes only with its person's account."""
+    actor.require(Action.OWN)
+    workspace = actor.workspace
+    if workspace.personal_owner_id is not None:
+        raise Conflict("Your personal workspace goes only with your account (Settings → Your data → Delete).")
+    if " ".join(confirm_name.split()) != workspace.name:
+        raise InvalidInput(f"Type the workspace's name, {workspace.name}, to delete it.", field="confirm_name")
+    with transaction.atomic():
+        erase_workspaces([workspace.pk], then="delete the workspace")
+    logger.info("workspace deleted", extra={"workspace_id": workspace.pk})

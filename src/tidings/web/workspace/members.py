@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tidings.core.errors import DomainError, NotFound
 from tidings.tiers.checks import can_add_member
-from tidings.web.auth import acting
+from tidings.web.auth import WORKSPACE_KEY, acting
 from tidings.workspaces import invitations
 from tidings.workspaces import members as people
 from tidings.workspaces.roles import ACTION_PHRASES, NEEDS, Action, Role, RoleTooLow
@@ -66,7 +66,12 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Workspace saved.")
             return redirect("workspace")
-    context = {"form": form, "section": "workspace", "may_edit": actor.may(Action.SETTINGS)}
+    context = {
+        "form": form,
+        "section": "workspace",
+        "may_edit": actor.may(Action.SETTINGS),
+        "may_delete": actor.may(Action.OWN) and workspace.personal_owner_id is None,
+    }
     return render(request, "web/workspace/settings.html", context)
 
 
@@ -171,8 +176,26 @@ def withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
     return _run(request, "Invitation withdrawn.", lambda: invitations.revoke(actor, invitation_id))
 
 
+@login_required
+@require_POST
+def delete(request: HttpRequest) -> HttpResponse:
+    actor = acting(request)
+    name = actor.workspace.name
+    try:
+        people.delete_workspace(actor, confirm_name=str(request.POST.get("confirm_name", "")))
+    except (RoleTooLow, NotFound):
+        raise
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("workspace")
+    request.session.pop(WORKSPACE_KEY, None)
+    messages.success(request, f"{name} is deleted, with everything in it.")
+    return redirect("dashboard")
+
+
 urls = [
     path("workspace/", workspace_page, name="workspace"),
+    path("workspace/delete/", delete, name="workspace-delete"),
     path("workspace/members/", members_page, name="members"),
     path("workspace/members/role/", change_role, name="member-role"),
     path("workspace/members/remove/", remove, name="member-remove"),
