@@ -8,6 +8,8 @@ both releasing the credits. Every step is a note on the post and reaches the peo
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -103,34 +105,29 @@ def _ago(delta: timedelta) -> str:
     return f"{hours} hour{'s' if hours != 1 else ''}" if hours else f"{int(delta.total_seconds() // 60)} minutes"
 
 
+@contextmanager
+def _turning_down(actor: Actor, post: Post, *, to: str, reason: str) -> Iterator[Post]:
+    """Under the workspace's lock, move the post's waiting targets to `to` (releasing their credits), and give the
+    locked post to the caller to note why, all in one transaction."""
+    with transaction.atomic():
+        locked = lock_workspace(actor.workspace.pk)
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        move_targets(locked, _waiting(post), to=to, only_from=(TargetStatus.AWAITING_APPROVAL,), reason=reason)
+        yield post
+
+
 def request_changes(actor: Actor, post_id: int, *, text: str, guest_name: str = "") -> Post:
     """Send the post back to its author as a draft, with what should change; its credits are released."""
     post = _decidable(actor, post_id)
     text = _clean(text, required="Say what should change, so the author knows what to do.")
-    with transaction.atomic():
-        locked = lock_workspace(actor.workspace.pk)
-        post = Post.objects.select_for_update().get(pk=post.pk)
-        move_targets(
-            locked,
-            _waiting(post),
-            to=TargetStatus.DRAFT,
-            only_from=(TargetStatus.AWAITING_APPROVAL,),
-            reason="Changes asked for before approval",
-        )
+    with _turning_down(actor, post, to=TargetStatus.DRAFT, reason="Changes asked for before approval") as post:
         who = guest_name or (actor.user.username if actor.user else "An approver")
         post.draft_reason = f"{who} asked for changes: {text}"[:500]
         post.save(update_fields=["draft_reason", "updated_at"])
-        add_note(
-            post, kind=NoteKind.CHANGES_REQUESTED, actor=None if guest_name else actor, guest_name=guest_name, text=text
-        )
-    _tell_author(
-        actor,
-        post,
-        "Changes asked for on your post",
-        "sent back with changes asked for",
-        guest_name,
-        extra=f" “{text[:200]}”",
-    )
+        by = None if guest_name else actor
+        add_note(post, kind=NoteKind.CHANGES_REQUESTED, actor=by, guest_name=guest_name, text=text)
+    verdict = "sent back with changes asked for"
+    _tell_author(actor, post, "Changes asked for on your post", verdict, guest_name, extra=f" “{text[:200]}”")
     return post
 
 
@@ -138,16 +135,7 @@ def reject_post(actor: Actor, post_id: int, *, text: str = "") -> Post:
     """Turn the proposal down: its targets are cancelled and their credits released (it can be rescheduled)."""
     post = _decidable(actor, post_id)
     text = _clean(text)
-    with transaction.atomic():
-        locked = lock_workspace(actor.workspace.pk)
-        post = Post.objects.select_for_update().get(pk=post.pk)
-        move_targets(
-            locked,
-            _waiting(post),
-            to=TargetStatus.CANCELLED,
-            only_from=(TargetStatus.AWAITING_APPROVAL,),
-            reason="Rejected before approval",
-        )
+    with _turning_down(actor, post, to=TargetStatus.CANCELLED, reason="Rejected before approval") as post:
         add_note(post, kind=NoteKind.REJECTED, actor=actor, text=text)
     _tell_author(actor, post, "Your post was rejected", "rejected", "", extra=f" “{text[:200]}”" if text else "")
     return post

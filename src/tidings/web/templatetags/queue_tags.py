@@ -58,7 +58,7 @@ def standing(post: Post) -> dict[str, Any]:
 @register.filter
 def picker_value(post: Post) -> str:
     """Where the reschedule picker starts: the time the post waits for, else tomorrow at its old time of day (a post
-    skipped today most often moves to tomorrow), in the user's zone."""
+    skipped today most often moves to tomorrow), in the workspace's zone."""
     now = timezone.localtime()
     timed = [
         (t.status, t.scheduled_at) for t in post.targets.all() if t.status in actions.RESCHEDULE and t.scheduled_at
@@ -73,7 +73,7 @@ def picker_value(post: Post) -> str:
 
 @register.filter
 def picker_tomorrow(_: object) -> str:
-    """Where the bulk picker starts: tomorrow at nine, in the user's zone."""
+    """Where the bulk picker starts: tomorrow at nine, in the workspace's zone."""
     return _field(datetime.combine(timezone.localtime().date() + timedelta(days=1), time(9, 0)))
 
 

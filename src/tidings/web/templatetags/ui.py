@@ -76,7 +76,7 @@ def status_badge(status: str, label: str) -> str:
 
 @register.filter
 def moment(value: datetime | None) -> str:
-    """A time in the active (the user's) zone: "Tue 1 Dec, 14:05", with the year when it is not this year's."""
+    """A time in the active (the workspace's) zone: "Tue 1 Dec, 14:05", with the year when it is not this year's."""
     if value is None:
         return ""
     local = timezone.localtime(value)

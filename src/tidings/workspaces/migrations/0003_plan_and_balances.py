@@ -30,14 +30,14 @@ def copy_from_people(apps, schema_editor):  # type: ignore[no-untyped-def]
         name = f"{' '.join(p for p in (user.first_name, user.last_name) if p) or user.username}'s workspace"
         workspace = Workspace.objects.create(name=name[:100], personal_owner=user)
         Membership.objects.create(workspace=workspace, user=user, role="owner")
-    if schema_editor.connection.vendor == "postgresql":
-        # Check those rows' keys now: PostgreSQL alters no table with checks still pending, as this migration does.
-        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
     for workspace in Workspace.objects.filter(personal_owner__isnull=False).select_related("personal_owner"):
         for name in MOVED:
             setattr(workspace, name, getattr(workspace.personal_owner, name))
         workspace.save(update_fields=MOVED)
+    if schema_editor.connection.vendor == "postgresql":
+        # Check the keys of the rows written here now: PostgreSQL alters no table with checks still pending.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        schema_editor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def copy_back_to_owners(apps, schema_editor):  # type: ignore[no-untyped-def]
