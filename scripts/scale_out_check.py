@@ -206,6 +206,7 @@ def exercise(stack: ExitStack, env: dict[str, str], logs: Path, *, posts: int, t
     from tidings.posts.models import PostTarget, TargetStatus
     from tidings.posts.services import create_post, schedule_post
     from tidings.tiers.plans import Tier
+    from tidings.workspaces.services import acting_alone
 
     receiver = FakePlatform(secret=secrets.token_urlsafe(24), latency=0.1).start()
     stack.callback(receiver.stop)
@@ -244,6 +245,7 @@ def exercise(stack: ExitStack, env: dict[str, str], logs: Path, *, posts: int, t
     )
     type(user).objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
     check_web(base, "scale-check", password)
+    owner = acting_alone(user)
 
     connector = connector_for(Platform.WEBHOOK)
     assert connector is not None
@@ -251,7 +253,7 @@ def exercise(stack: ExitStack, env: dict[str, str], logs: Path, *, posts: int, t
         {"url": receiver.url, "secret": receiver.secret, "name": "loopback receiver"}
     )
     account = connect_account(
-        user,
+        owner,
         platform=Platform.WEBHOOK,
         external_id=identity.external_id,
         handle=identity.handle,
@@ -261,8 +263,8 @@ def exercise(stack: ExitStack, env: dict[str, str], logs: Path, *, posts: int, t
     started = time.monotonic()
     post_ids = []
     for n in range(posts):
-        draft = create_post(user, text=f"Scale-out check post {n + 1} of {posts}", account_ids=[account.pk])
-        post_ids.append(schedule_post(user, draft.pk, at=timezone.now() + timedelta(seconds=2)).pk)
+        draft = create_post(owner, text=f"Scale-out check post {n + 1} of {posts}", account_ids=[account.pk])
+        post_ids.append(schedule_post(owner, draft.pk, at=timezone.now() + timedelta(seconds=2)).pk)
     say(f"scheduled {posts} posts, due in 2 seconds")
 
     targets = PostTarget.objects.filter(post_id__in=post_ids)

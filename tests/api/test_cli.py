@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.api.conftest import Api
+from tests.support.workspaces import workspace_of
 from tidings.accounts.models import User
 from tidings.api.models import ApiToken
 from tidings.cli import main
@@ -30,7 +31,8 @@ def test_create_token_prints_the_secret_once(alice: User) -> None:
     assert "Shown this once" in err.getvalue()
     row = ApiToken.objects.get()
     assert (row.name, row.scopes, row.expires_at is not None) == ("cron", ["posts:read"], True)
-    assert row.parent_id is None
+    # The CLI makes a person's token for their own workspace.
+    assert (row.parent_id, row.workspace) == (None, workspace_of(alice))
     assert secret not in str(ApiToken.objects.values().get())
     assert Api(secret).get("/posts").status_code == 200
 

@@ -6,9 +6,11 @@ import pytest
 from django.test import Client
 
 from tests.api.conftest import Api, error
-from tests.support.workspaces import owner
+from tests.support.workspaces import join, owner, workspace_of
 from tidings.accounts.models import User
 from tidings.api.models import ApiToken
+from tidings.web.auth import WORKSPACE_KEY
+from tidings.workspaces.roles import Role
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tokens/ui/"
@@ -35,7 +37,7 @@ def test_create_shows_the_secret_once(client: Client, alice: User) -> None:
     assert Api(secret).get("/posts").status_code == 200
     row = ApiToken.objects.get()
     assert (row.name, row.scopes, row.expires_at is not None) == ("my script", ["posts:read", "posts:write"], True)
-    assert row.parent_id is None
+    assert (row.parent_id, row.workspace) == (None, workspace_of(alice))
     again = client.get(URL).content.decode()
     assert secret not in again
     assert f"tdg_{row.prefix}_…" in again
@@ -83,3 +85,15 @@ def test_another_users_token_cannot_be_revoked(client: Client, alice: User, bob:
     assert client.post(f"{URL}{theirs.pk}/revoke/").status_code == 404
     assert Api(secret).get("/posts").status_code == 200
     error(Api(secret + "x").get("/posts"), 401, "unauthorized")
+
+
+def test_a_token_made_while_working_in_another_workspace_acts_there(client: Client, alice: User, bob: User) -> None:
+    join(bob, workspace_of(alice), Role.EDITOR)
+    client.force_login(bob)
+    session = client.session
+    session[WORKSPACE_KEY] = workspace_of(alice).pk
+    session.save()
+    client.post(URL, {"name": "for alice's", "scopes": ["posts:read"]})
+    row = ApiToken.objects.get()
+    assert (row.user, row.workspace) == (bob, workspace_of(alice))
+    assert "alice&#x27;s workspace" in client.get(URL).content.decode()

@@ -1,5 +1,5 @@
 """The token pages (a logged-in user's own tokens): list, create with the secret shown once, revoke. A token made
-here acts in the person's own workspace."""
+here acts in the workspace the person is working in now (their own, unless they switched)."""
 
 from datetime import timedelta
 
@@ -14,7 +14,7 @@ from tidings.api.forms import TokenForm
 from tidings.api.queries import list_tokens
 from tidings.api.services import create_token, revoke_token
 from tidings.core.errors import DomainError, NotFound
-from tidings.workspaces.services import acting_alone
+from tidings.web.auth import acting
 
 
 def _user(request: HttpRequest) -> User:
@@ -32,7 +32,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         days = form.cleaned_data["expires_in_days"]
         try:
             created, secret = create_token(
-                acting_alone(user),
+                acting(request),
                 name=form.cleaned_data["name"],
                 scopes=form.cleaned_data["scopes"],
                 expires_at=timezone.now() + timedelta(days=days) if days else None,
