@@ -186,3 +186,18 @@ def test_the_ai_provider_page_says_where_writing_comes_from(
     monkeypatch.setenv("TIDINGS_AI_MODEL", "llama3.1")
     page = client.get("/generate/provider/").content.decode()
     assert "You write with this server's model, <strong>llama3.1</strong>." in page
+
+
+def test_the_delete_page_says_which_shared_workspaces_to_hand_over_first(client: Client, dana: User, bob: User) -> None:
+    from tests.support.workspaces import join, workspace_of
+    from tidings.workspaces.members import create_workspace
+    from tidings.workspaces.plan import set_tier_limits
+
+    shop = create_workspace(dana, name="Dana's shop")
+    set_tier_limits(shop, overrides={"members": 3})
+    join(bob, shop, "editor")
+    join(dana, workspace_of(bob), "viewer")
+    page = client.get("/settings/delete/").content.decode()
+    assert "You own Dana&#x27;s shop together with other members. Hand it over first" in page
+    assert "You also leave 1 other workspace; it stays as it is." in page
+    assert 'data-testid="delete-account" disabled' in page

@@ -83,7 +83,9 @@ def closing_summary(user: User) -> Closing:
         accounts=SocialAccount.objects.filter(workspace_id__in=going).count(),
         media=MediaAsset.objects.filter(workspace_id__in=going).count(),
         hand_over=tuple(w.name for w in shared),
-        leaving=Membership.objects.filter(user=user).exclude(workspace_id__in=going).count(),
+        leaving=Membership.objects.filter(user=user)
+        .exclude(workspace_id__in=[*going, *(w.pk for w in shared)])
+        .count(),
     )
 
 
