@@ -33,8 +33,8 @@ def check_low_credits(workspace: Workspace, *, balance: str = Balance.CREDITS, a
     """Notify `low_credits` when a balance's available amount is low, once per cycle and balance; True when a
     notification was created.
 
-    The caller holds the workspace's lock. The cycle already alerted is kept on the workspace's row, so once the alert is
-    out every later check answers from the row it already has, without a query.
+    The caller holds the workspace's lock. The cycle already alerted is kept on the workspace's row, so once the
+    alert is out every later check answers from the row it already has, without a query.
     """
     balance = Balance(balance)
     memo = ALERTED_CYCLE[balance]
@@ -98,7 +98,8 @@ def notify_expiring_credits(*, now: datetime | None = None, days: int = EXPIRY_W
                 type=NotificationType.CREDITS_EXPIRING,
                 title=f"{losing} {noun} expire soon",
                 message=f"{losing} unused {noun} expire when your plan renews on "
-                f"{workspace.next_credit_reset.astimezone(workspace.zone):%d %B %Y}. Schedule posts before then to use them.",
+                f"{workspace.next_credit_reset.astimezone(workspace.zone):%d %B %Y}. "
+                "Schedule posts before then to use them.",
                 dedupe_key=f"{_EXPIRING_KEY[balance]}:{workspace.last_credit_reset.isoformat()}",
                 data={
                     "expiring": losing,
