@@ -38,6 +38,11 @@ MAIN = {
     "compose-tiktok-options": "composer-tiktok-options.png",
     "connect-pick": "connect-pick.png",
     "connect-pick-phone-dark": "connect-pick-phone-dark.png",
+    "members": "members.png",
+    "queue-approval": "queue-approval.png",
+    "queue-awaiting-approval-phone": "queue-awaiting-approval-phone.png",
+    "review-link-phone": "review-link-phone.png",
+    "workspace-settings": "workspace-settings.png",
 }
 
 
