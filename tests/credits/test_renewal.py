@@ -115,7 +115,7 @@ def test_renewal_grants_the_monthly_credits_and_carries_over_up_to_the_cap(
         spend_credits(user, spent)
     assert ledger(user) == rows_after_spending
     renewal = renew_credits(workspace_of(user).pk, now=T1)
-    assert renewal == Renewal(user.pk, T1, monthly, carried, expired, balance)
+    assert renewal == Renewal(workspace_of(user).pk, T1, monthly, carried, expired, balance)
     unused = monthly - spent
     expected_rows = list(rows_after_spending)
     if expired:
@@ -135,7 +135,7 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
     spend_credits(bob, 50)
     # Balance 450, of which 100 are held: 350 unreserved, 250 carried, 100 expire; the held 100 stay.
     renewal = renew_credits(workspace_of(bob).pk, now=T1)
-    assert renewal == Renewal(bob.pk, T1, 500, 250, 100, 850)
+    assert renewal == Renewal(workspace_of(bob).pk, T1, 500, 250, 100, 850)
     assert ledger(bob) == [
         ("grant", 500, 500),
         ("consume", -50, 450),
@@ -154,7 +154,7 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
 def test_a_free_users_pending_reservation_survives_the_zero_cap(alice: User) -> None:
     held = hold_credits(alice, 4)
     spend_credits(alice, 3)
-    assert renew_credits(workspace_of(alice).pk, now=T1) == Renewal(alice.pk, T1, 10, 0, 3, 14)
+    assert renew_credits(workspace_of(alice).pk, now=T1) == Renewal(workspace_of(alice).pk, T1, 10, 0, 3, 14)
     assert ledger(alice) == [("grant", 10, 10), ("consume", -3, 7), ("expire", -3, 4), ("renewal", 10, 14)]
     assert available_credits(fresh(alice)) == 10
     assert reservation_of(held).status == ReservationStatus.PENDING
@@ -262,7 +262,7 @@ def test_a_post_rescheduled_after_the_renewal_pays_from_the_new_cycle(bob: User,
     old = reservation_of(target)
     clock.move_to(T1 + timedelta(hours=1))
     # 499 unreserved: 250 carried, 249 expire; the held credit stays.
-    assert renew_credits(workspace_of(bob).pk) == Renewal(bob.pk, T1, 500, 250, 249, 751)
+    assert renew_credits(workspace_of(bob).pk) == Renewal(workspace_of(bob).pk, T1, 500, 250, 249, 751)
     reschedule_post(owner(bob), post.pk, at=T1 + timedelta(days=2))
     old.refresh_from_db()
     assert (old.status, old.reason) == (
@@ -291,7 +291,7 @@ def test_a_reschedule_the_new_cycle_cannot_pay_for_changes_nothing(alice: User, 
     target = post.targets.get()
     before_at = PostTarget.objects.get(pk=target.pk).scheduled_at
     clock.move_to(T1 + timedelta(hours=1))
-    assert renew_credits(workspace_of(alice).pk) == Renewal(alice.pk, T1, 10, 0, 9, 11)
+    assert renew_credits(workspace_of(alice).pk) == Renewal(workspace_of(alice).pk, T1, 10, 0, 9, 11)
     hold_credits(alice, 10)  # the whole new cycle is spoken for
     rows = ledger(alice)
     with pytest.raises(InsufficientCredits):
@@ -327,7 +327,7 @@ def test_renewal_uses_the_clock_when_no_time_is_given(bob: User, clock: time_mac
     assert renew_credits(workspace_of(bob).pk) is None
     assert renew_due_workspaces() == 0
     clock.move_to(T1)
-    assert renew_credits(workspace_of(bob).pk) == Renewal(bob.pk, T1, 500, 250, 250, 750)
+    assert renew_credits(workspace_of(bob).pk) == Renewal(workspace_of(bob).pk, T1, 500, 250, 250, 750)
 
 
 def test_a_cycle_not_due_yet_is_not_renewed_and_nothing_changes(bob: User) -> None:
@@ -353,7 +353,7 @@ def test_missed_months_renew_once_into_the_cycle_that_contains_now(
     july = datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
     monthly = {"alice": 10, "bob": 500, "carol": 2000}[name]
     assert renew_credits(workspace_of(user).pk, now=now) == Renewal(
-        user.pk, july, monthly, monthly - expired, expired, balance
+        workspace_of(user).pk, july, monthly, monthly - expired, expired, balance
     )
     assert renew_credits(workspace_of(user).pk, now=now) is None
     assert renewal_cycles(user) == [july]
