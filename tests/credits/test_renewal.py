@@ -143,7 +143,7 @@ def test_pending_reservations_keep_their_credits_over_a_renewal(bob: User) -> No
         ("renewal", 500, 850),
     ]
     assert workspace_of(bob).credits == 850 == ledger_balance(workspace_of(bob))
-    assert reserved_credits(bob.pk) == 100
+    assert reserved_credits(workspace_of(bob).pk) == 100
     assert available_credits(workspace_of(bob)) == 750  # monthly 500 + carried 250
     reservation = reservation_of(held)
     assert (reservation.status, reservation.amount, reservation.cycle_start) == (ReservationStatus.PENDING, 100, T0)
@@ -528,7 +528,7 @@ def test_a_scheduled_targets_credit_is_settled_once_with_the_ledger_row_its_cycl
         == ledger_balance(workspace_of(bob))
         == available_credits(workspace_of(bob))
     )
-    assert reserved_credits(bob.pk) == 0
+    assert reserved_credits(workspace_of(bob).pk) == 0
     # Settled once: publishing it, ending it or cancelling it again finds nothing pending and writes nothing.
     rows = len(ledger(bob))
     assert spend(target) is False
