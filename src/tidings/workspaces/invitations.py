@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tidings.accounts.models import User
+from tidings.accounts.services import normalize_email
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_workspace
 from tidings.tiers.checks import can_add_member
@@ -45,7 +46,7 @@ def invite(actor: Actor, *, email: str, role: Role | str, link: Callable[[str], 
     """Email `email` a link to join as `role` (below the inviter's own role unless they own the workspace). An
     open invitation to the same address is replaced, keeping one seat."""
     actor.require(Action.MEMBERS)
-    email = email.strip().lower()
+    email = normalize_email(email)
     try:
         validate_email(email)
     except ValidationError:
@@ -122,7 +123,7 @@ def accept(user: User, *, secret: str) -> Membership:
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None or invitation.revoked_at is not None:
             raise Conflict("This invitation has been used. Log in to reach the workspace.")
-        if user.email.strip().lower() != invitation.email:
+        if normalize_email(user.email) != invitation.email:
             raise Conflict(
                 f"This invitation is for {invitation.email}. Log in with that address, or sign up with it.",
                 field="email",
