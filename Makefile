@@ -23,7 +23,10 @@ run: $(STAMP)
 	$(BIN)/tidings seed-demo
 	$(BIN)/tidings serve --host $(HOST) --port $(PORT)
 
-test: lint typecheck test-sqlite test-postgres
+# The two databases' suites run side by side: most of their time is spent waiting (browsers, workers, peers), so
+# together they take little longer than one; each target's output is printed whole when it ends.
+test: lint typecheck
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	env -u DATABASE_URL TIDINGS_DATA_DIR=$(TIDINGS_DATA_DIR)/test-sqlite \
