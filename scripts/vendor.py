@@ -25,6 +25,8 @@ REGISTRY = "https://registry.npmjs.org"
 # The icons the templates use, gathered into one small sprite (`{% icon "name" %}`); add a name here to use it.
 ICONS = [
     "adjustments",
+    "player-stop",
+    "repeat",
     "building-store",
     "file-type-pdf",
     "layout-grid",

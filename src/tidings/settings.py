@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tidings.generation",
     "tidings.automation",
     "tidings.analytics",
+    "tidings.recurring",
     "tidings.jobs",
     "tidings.api",
     "tidings.ops",
@@ -261,6 +262,8 @@ TIDINGS_INVITATION_DAYS = int(os.environ.get("TIDINGS_INVITATION_DAYS", "7"))
 TIDINGS_MAX_OWNED_WORKSPACES = int(os.environ.get("TIDINGS_MAX_OWNED_WORKSPACES", "5"))
 # A client approval link (one proposed post, no login) works for this many days.
 TIDINGS_REVIEW_LINK_DAYS = int(os.environ.get("TIDINGS_REVIEW_LINK_DAYS", "14"))
+# A repeating post's next repeat is made and scheduled (reserving its credit) this long before its time.
+TIDINGS_REPEAT_LEAD_HOURS = int(os.environ.get("TIDINGS_REPEAT_LEAD_HOURS", "24"))
 # Behind N proxies the client's address is the N-th from the right in X-Forwarded-For (the entries left of it are
 # whatever the client sent); both throttles below key on it.
 TIDINGS_PROXY_COUNT = int(os.environ.get("TIDINGS_PROXY_COUNT", "0"))

@@ -37,6 +37,8 @@ from tidings.platforms.models import PendingConnection, SocialAccount
 from tidings.posts.media import attach_media
 from tidings.posts.models import MediaAsset, Post, PostNote, PostTarget
 from tidings.posts.services import create_post, schedule_post
+from tidings.recurring.models import Recurrence, Repeat
+from tidings.recurring.services import Series, set_recurrence
 from tidings.tiers.plans import Tier
 from tidings.workspaces.invitations import invite
 from tidings.workspaces.models import Invitation, Membership, Workspace
@@ -59,6 +61,8 @@ WATCHED = [
     CreditReservation,
     CreditLedgerEntry,
     ApiToken,
+    Recurrence,
+    Repeat,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -108,6 +112,7 @@ def house(alice: User, carol: User) -> House:
     set_tier_limits(workspace, overrides={"members": 10})
     account = create_account(alice)
     scheduled = create_scheduled_post(alice, [account], days=1)
+    set_recurrence(owner(alice), scheduled.pk, Series(every=1, unit="week"))
     draft = create_post(owner(alice), text="A draft", account_ids=[account.pk])
     attach_media(owner(alice), draft.pk, uploads=[png()])
     writer = join(carol, workspace, "contributor")
@@ -266,6 +271,7 @@ BODIES: dict[str, Any] = {
     "send_event": {"name": "credits/check.low", "data": {}},
     "create_api_token": {"name": "x", "scopes": ["posts:read"]},
     "change_member_role": {"role": "viewer"},
+    "put_recurrence": {},
     "create_invitation": {"email": "x@example.com", "role": "viewer"},
 }
 # Changes that concern the person alone (their own notifications, their own tokens), which a viewer may make.

@@ -2,7 +2,7 @@
 the list of current IANA names people pick from."""
 
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -107,3 +107,16 @@ def zone_choices(*, keep: str = "") -> list[tuple[str, str]]:
 def _offset(now: datetime, name: str) -> str:
     offset = now.astimezone(ZoneInfo(name)).strftime("%z")
     return f"{offset[0]}{offset[1:3]}:{offset[3:]}"
+
+
+def wall_clock_to_utc(day: date, at: time, zone_name: str) -> datetime:
+    """UTC for a time that repeats on the wall clock (a posting slot, a recurring post), where refusing is not an
+    option: a time the clocks skip moves to the first minute after the gap; one that happens twice is the first."""
+    zone = ZoneInfo(zone_name)
+    wall = datetime.combine(day, at)
+    for _ in range(24 * 60):  # a gap is at most a few hours; stop well before a day
+        candidate = wall.replace(tzinfo=zone, fold=0)
+        if candidate.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+            return candidate.astimezone(UTC)
+        wall = (wall + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    raise ValueError(f"No valid local time near {day} {at} in {zone_name}")

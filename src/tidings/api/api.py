@@ -21,6 +21,7 @@ from tidings.api.routers import (
     notifications,
     plan,
     posts,
+    recurrence,
     tokens,
     workspaces,
 )
@@ -90,5 +91,6 @@ for module in (
     events,
     tokens,
     workspaces,
+    recurrence,
 ):
     api.add_router("", module.router)

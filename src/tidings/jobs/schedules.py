@@ -3,7 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import automation, credits, maintenance, publish, tokens
+from tidings.jobs.workflows import automation, credits, maintenance, publish, recurring, tokens
 
 BACKUP_SCHEDULE = "backup-nightly"
 
@@ -37,6 +37,11 @@ def apply_schedules() -> None:
             "schedule_name": "credits-reset-monthly",
             "workflow_fn": credits.reset_monthly_credits,
             "schedule": "5 * * * *",
+        },
+        {
+            "schedule_name": "recurring-make-repeats",
+            "workflow_fn": recurring.make_due_repeats,
+            "schedule": "*/5 * * * *",
         },
         {
             "schedule_name": "tokens-refresh-expiring",

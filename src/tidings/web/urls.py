@@ -11,6 +11,7 @@ from tidings.web import (
     onboarding,
     pages,
     queue,
+    repeat,
     review,
     signup,
     workspace,
@@ -30,4 +31,5 @@ urlpatterns = [
     *workspace.urls,
     *approval.urls,
     *review.urls,
+    *repeat.urls,
 ]
