@@ -72,7 +72,9 @@ def test_without_counts_slots_rank_by_their_share_of_posts(alice: User) -> None:
     for day in (13, 20, 27):
         post_at(account, utc(3, day, 14))  # Friday 15:00 CET
     post_at(account, utc(4, 3, 13))  # Friday 15:00 CEST
-    post_at(account, utc(4, 1, 9), likes=4)  # Wednesday 11:00 CEST; one post with counts is not enough to rank by engagement
+    post_at(
+        account, utc(4, 1, 9), likes=4
+    )  # Wednesday 11:00 CEST; one post with counts is not enough to rank by engagement
 
     result = best_times(workspace, now=NOW)
 
