@@ -2,6 +2,7 @@
 
 from tidings.web import (
     account,
+    analytics,
     approval,
     auth,
     automation,
@@ -30,4 +31,5 @@ urlpatterns = [
     *workspace.urls,
     *approval.urls,
     *review.urls,
+    *analytics.urls,
 ]
