@@ -29,6 +29,8 @@
       type: "line", label, data: values, yAxisID: "counts", spanGaps: false,
       borderColor: colour(COLOURS[i % COLOURS.length]), backgroundColor: colour(COLOURS[i % COLOURS.length]),
       pointRadius: 2, tension: 0.2,
+      // Views run far above the rest and would flatten them: shown when picked in the legend.
+      hidden: label === "Views",
     }));
     chart = new window.Chart(canvas, {
       data: {
