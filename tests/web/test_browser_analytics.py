@@ -49,7 +49,9 @@ def test_the_analytics_page_with_data(request: pytest.FixtureRequest, live_serve
         "window.Chart.getChart(document.getElementById('analytics-chart')).data.datasets.map(d => d.label)"
     )
     assert datasets == ["Posts", "Likes", "Reposts", "Replies", "Views"]
-    assert page.evaluate("window.Chart.getChart(document.getElementById('analytics-chart')).isDatasetVisible(4)") is False
+    assert (
+        page.evaluate("window.Chart.getChart(document.getElementById('analytics-chart')).isDatasetVisible(4)") is False
+    )
     expect(page.get_by_test_id("total-posts")).to_have_text("13")
     expect(page.get_by_test_id("top-post").first).to_contain_text("Post number 11")
     expect(page.get_by_test_id("top-engagement").first).to_have_text("34")
