@@ -38,15 +38,15 @@ def _sync(target_id: int) -> str:
 
 
 @DBOS.workflow(name=EVENT)
-def sync_due_metrics(scheduled_at: datetime, context: Any = None) -> dict[str, int]:
-    """One tick: claim the reads that fit, then make them one by one. A tick with nothing due leaves no job log."""
+def sync_due_metrics(scheduled_at: datetime, context: Any = None) -> None:
+    """One tick: claim the reads that fit, then make them one by one. A tick with nothing due leaves no job log
+    (there is one a minute); one that reads records how each read went."""
     claimed = _claim(scheduled_at.isoformat())
-    counts = {"claimed": len(claimed), "synced": 0, "failed": 0, "error": 0, "gone": 0}
     if not claimed:
-        return counts
+        return
+    counts = {"claimed": len(claimed), "synced": 0, "failed": 0, "error": 0, "gone": 0}
     workflow_id = current_workflow_id()
     start_job_log(EVENT, workflow_id, {})
     for target_id in claimed:
         counts[_sync(target_id)] += 1
     finish_job_log(workflow_id, JobStatus.COMPLETED, result=counts)
-    return counts
