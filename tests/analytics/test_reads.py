@@ -107,3 +107,14 @@ def test_a_claim_moves_the_next_read_so_an_overlapping_tick_skips_it(carol: User
     assert set(TargetMetrics.objects.values_list("next_fetch_at", flat=True)) == {now + CLAIM}
     assert claim_reads(now=now + timedelta(minutes=1), limit=10) == []
     assert claim_reads(now=now + CLAIM, limit=10) == [*reads, never_read.pk]
+
+
+def test_a_busy_accounts_many_due_reads_do_not_crowd_out_the_others(carol: User) -> None:
+    busy = connected(carol, Platform.MASTODON, base_url="https://mastodon.example")
+    calm = second(carol, Platform.MASTODON)
+    due_reads(busy, 6)
+    calm_reads = due_reads(calm, 1)
+    TargetMetrics.objects.filter(target_id__in=calm_reads).update(next_fetch_at=timezone.now() - timedelta(seconds=1))
+    publish_due(carol, busy)
+
+    assert pick_reads(now=timezone.now(), limit=1) == calm_reads

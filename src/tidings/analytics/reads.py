@@ -42,9 +42,11 @@ class Due:
     account_id: int
 
 
-def _reads_used(windows: tuple[quotas.Window, ...], now: datetime, scope: str, keys: Iterable[object]) -> dict:
+def _reads_used(
+    windows: tuple[quotas.Window, ...], now: datetime, scope: str, keys: Iterable[object]
+) -> dict[object, list[int]]:
     """Reads made in each window, per `scope` value (`target__account_id` or `target__platform`)."""
-    used: dict = {}
+    used: dict[object, list[int]] = {}
     if not windows:
         return used
     earliest = now - timedelta(seconds=max(w.seconds for w in windows))
@@ -99,25 +101,23 @@ def read_room(platform: str, account_ids: set[int], *, now: datetime) -> tuple[d
     return accounts, app
 
 
-def publishing_accounts(account_ids: Iterable[int], *, now: datetime) -> set[int]:
-    """The accounts with a post due now or soon, or being published."""
+def publishing_accounts(*, now: datetime) -> set[int]:
+    """The accounts with a post due now or soon, or being published (through the due index)."""
     busy = PostTarget.objects.filter(
-        Q(status=TargetStatus.SCHEDULED, scheduled_at__lte=now + LOOKAHEAD) | Q(status__in=IN_FLIGHT),
-        account_id__in=list(account_ids),
+        Q(status=TargetStatus.SCHEDULED, scheduled_at__lte=now + LOOKAHEAD) | Q(status__in=IN_FLIGHT)
     )
-    return set(busy.values_list("account_id", flat=True).distinct())
+    return set(busy.order_by().values_list("account_id", flat=True).distinct())
 
 
 def pick_reads(*, now: datetime, limit: int) -> list[int]:
     """Up to `limit` due reads, oldest due first, that fit the rules above."""
-    ids = due_for_sync(now, limit * 4)
+    # Some of these may not fit their room: looking further than `limit` lets other accounts' reads go instead.
+    ids = due_for_sync(now, limit * 4, skip_accounts=publishing_accounts(now=now))
     found = {
         pk: Due(pk, platform, account)
         for pk, platform, account in PostTarget.objects.filter(pk__in=ids).values_list("pk", "platform", "account_id")
     }
     due = [found[pk] for pk in ids if pk in found]
-    busy = publishing_accounts({d.account_id for d in due}, now=now)
-    due = [d for d in due if d.account_id not in busy]
     rooms = {
         platform: read_room(platform, {d.account_id for d in due if d.platform == platform}, now=now)
         for platform in {d.platform for d in due}

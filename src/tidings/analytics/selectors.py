@@ -64,8 +64,7 @@ def unavailable(workspace: Workspace, *, account: SocialAccount | None = None) -
         .distinct()
     )
     accounts = {a.pk: a for a in SocialAccount.objects.filter(workspace=workspace)}
-    seen: dict[tuple[int, str], None] = dict.fromkeys((account_id, reason) for account_id, reason in rows)
-    return [(accounts[account_id], reason) for account_id, reason in sorted(seen) if account_id in accounts]
+    return [(accounts[account_id], reason) for account_id, reason in sorted(set(rows))]
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,3 @@ def daily_series(
 def history(target: PostTarget) -> QuerySet[MetricsSample]:
     """Every reading of one target, oldest first."""
     return MetricsSample.objects.filter(target=target).order_by("fetched_at", "pk")
-
-
-def target_of(workspace: Workspace, target_id: int) -> PostTarget | None:
-    return published_targets(workspace).filter(pk=target_id).first()
