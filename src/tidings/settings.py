@@ -239,6 +239,8 @@ TIDINGS_QUEUE_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_POLL_SECONDS", 
 TIDINGS_QUEUE_MAX_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_MAX_POLL_SECONDS", "1.0"))
 TIDINGS_DISPATCH_EVERY_SECONDS = int(os.environ.get("TIDINGS_DISPATCH_EVERY_SECONDS", "2"))
 TIDINGS_DISPATCH_BATCH = int(os.environ.get("TIDINGS_DISPATCH_BATCH", "500"))
+# Most reads of posts' counts one analytics tick (a minute) makes.
+TIDINGS_METRICS_BATCH = int(os.environ.get("TIDINGS_METRICS_BATCH", "200"))
 TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")
 # Credit expiry warnings: a daily cron in this zone (the product brief's default is 09:00 in Johannesburg).
 TIDINGS_EXPIRY_CHECK_CRON = os.environ.get("TIDINGS_EXPIRY_CHECK_CRON", "0 9 * * *")

@@ -61,6 +61,7 @@ def signed_in_pages(posts: dict[str, Post]) -> list[str]:
         "/automation/",
         "/automation/new/",
         "/connections/",
+        "/analytics/",
         "/plan/",
         "/settings/",
         "/notifications/",

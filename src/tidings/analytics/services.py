@@ -3,6 +3,7 @@
 budgets) lives in `jobs`."""
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -92,10 +93,12 @@ def _failed(
     return metrics
 
 
-def due_for_sync(now: datetime, limit: int) -> list[int]:
+def due_for_sync(now: datetime, limit: int, *, skip_accounts: Collection[int] = ()) -> list[int]:
     """Published targets whose counts are due, oldest due first: those whose next read has come, then those
-    published in the last 30 days and never read. Only targets of active accounts."""
+    published in the last 30 days and never read. Only targets of active accounts, and none of `skip_accounts`."""
     base = PostTarget.objects.filter(status=TargetStatus.PUBLISHED, account__status=AccountStatus.ACTIVE)
+    if skip_accounts:
+        base = base.exclude(account_id__in=list(skip_accounts))
     due = list(
         base.filter(metrics__next_fetch_at__lte=now)
         .order_by("metrics__next_fetch_at", "pk")

@@ -13,6 +13,7 @@ from tidings.api.parser import JsonObjectParser
 from tidings.api.ratelimit import add_headers
 from tidings.api.routers import (
     accounts,
+    analytics,
     approvals,
     automation,
     credits,
@@ -92,5 +93,6 @@ for module in (
     tokens,
     workspaces,
     recurrence,
+    analytics,
 ):
     api.add_router("", module.router)

@@ -3,7 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import automation, credits, maintenance, publish, recurring, tokens
+from tidings.jobs.workflows import analytics, automation, credits, maintenance, publish, recurring, tokens
 
 BACKUP_SCHEDULE = "backup-nightly"
 
@@ -47,6 +47,12 @@ def apply_schedules() -> None:
             "schedule_name": "tokens-refresh-expiring",
             "workflow_fn": tokens.refresh_expiring_tokens,
             "schedule": "*/10 * * * *",
+        },
+        {
+            # Every minute, off the automation's second; `tidings.analytics.reads` keeps it within the quotas.
+            "schedule_name": "analytics-sync-metrics",
+            "workflow_fn": analytics.sync_due_metrics,
+            "schedule": "20 * * * * *",
         },
         {
             "schedule_name": "cleanup-finished-workflows",

@@ -11,6 +11,11 @@ console), there is no window here and its 429s with Retry-After are what slows u
 
 The operator overrides any platform with `TIDINGS_RATE_<PLATFORM>` (per app) and `TIDINGS_ACCOUNT_RATE_<PLATFORM>`
 (per account), each `"<posts>/<seconds>"`, several separated by commas, or `none`.
+
+Reading a post's counts (`tidings.analytics`) is limited too. Where the platform limits reads apart from posts, the
+read windows are beside the post windows (`reads_per_account`, `reads_per_app`; overrides `TIDINGS_READ_RATE_<P>`
+and `TIDINGS_ACCOUNT_READ_RATE_<P>`); where one limit covers every call (`reads_share`), reads come out of the post
+windows, and only out of the room publishing leaves (`tidings.analytics.reads`).
 """
 
 import os
@@ -40,10 +45,17 @@ class Quotas:
     per_account: tuple[Window, ...] = ()
     per_app: tuple[Window, ...] = ()
     note: str = ""
+    # Windows for reading posts' counts, where the platform counts reads apart from posts.
+    reads_per_account: tuple[Window, ...] = ()
+    reads_per_app: tuple[Window, ...] = ()
+    # The post windows above limit every call, reads included.
+    reads_share: bool = False
 
 
 X_MANAGE_POSTS = "https://developer.x.com/en/docs/x-api/tweets/manage-tweets, Introduction"
 BLUESKY_LIMITS = "https://docs.bsky.app/docs/advanced-guides/rate-limits"
+X_RATE_LIMITS = "https://developer.x.com/en/docs/twitter-api/rate-limits, X API v2 rate limits"
+TIKTOK_RATE_LIMITS = "https://developers.tiktok.com/doc/tiktok-api-v2-rate-limit"
 IG_LIMIT = (
     "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/"
     "content_publishing_limit, Reading (config.quota_total 50, quota_duration 86400)"
@@ -55,6 +67,7 @@ DEFAULT_QUOTAS: dict[str, Quotas] = {
             Window(200, 15 * MINUTE, f"{X_MANAGE_POSTS}: 200 requests per 15 minutes per user for POST"),
             Window(300, 3 * HOUR, f"{X_MANAGE_POSTS}: 300 requests per 3 hours, Posts and Retweets together"),
         ),
+        reads_per_account=(Window(900, 15 * MINUTE, f"{X_RATE_LIMITS}: Tweet lookup, 900 per 15 minutes per user"),),
         note="The app-wide limits of POST /2/tweets depend on the access tier (Free, Basic, Pro): "
         "https://developer.x.com/en/docs/twitter-api/rate-limits, X API v2 rate limits per tier. "
         "Set TIDINGS_RATE_X to your tier's.",
@@ -68,6 +81,8 @@ DEFAULT_QUOTAS: dict[str, Quotas] = {
         # Bluesky's own PDS limits every client address to 3,000 requests in 5 minutes, all routes together: for a
         # server posting for many accounts that is an app-wide limit. Accounts on other PDSes count elsewhere.
         per_app=(Window(3000, 5 * MINUTE, f"{BLUESKY_LIMITS}, Other Rate Limits: global limit by IP, 3000/5 min"),),
+        # Counts are read through the account's PDS, so they fall under the same limit by IP as posting.
+        reads_share=True,
     ),
     Platform.MASTODON: Quotas(
         per_account=(
@@ -77,6 +92,7 @@ DEFAULT_QUOTAS: dict[str, Quotas] = {
                 "https://docs.joinmastodon.org/api/rate-limits/, Per account: all endpoints, 300 per 5 minutes",
             ),
         ),
+        reads_share=True,
         note="Each Mastodon server counts on its own (its limits per IP are per server), so there is no app-wide "
         "limit across servers; a server may set other numbers and says so in its 429s.",
     ),
@@ -114,6 +130,7 @@ DEFAULT_QUOTAS: dict[str, Quotas] = {
                 "request: each user access_token is limited to 6 requests per minute",
             ),
         ),
+        reads_per_app=(Window(600, MINUTE, f"{TIKTOK_RATE_LIMITS}: /v2/video/query/, 600 per one-minute window"),),
         note="No app-wide posting limit is published; TikTok's per-app limits cover other endpoints "
         "(https://developers.tiktok.com/doc/tiktok-api-v2-rate-limit).",
     ),
@@ -128,6 +145,16 @@ DEFAULT_QUOTAS: dict[str, Quotas] = {
                 "videos.insert calls per day per project, reset at midnight Pacific Time",
             ),
         ),
+        # videos.list costs 1 unit of the project's 10,000 a day, which publishing's other calls share
+        # (thumbnails.set 50, a first comment 50): reads keep to half of it.
+        reads_per_app=(
+            Window(
+                5000,
+                DAY,
+                "https://developers.google.com/youtube/v3/determine_quota_cost: 10,000 units a day per project, "
+                "videos.list 1 unit; half left to publishing",
+            ),
+        ),
         note="No limit per channel is published: the project's quota is shared by every channel.",
     ),
     Platform.PINTEREST: Quotas(
@@ -139,6 +166,7 @@ DEFAULT_QUOTAS: dict[str, Quotas] = {
                 "second per user per app for all API requests",
             ),
         ),
+        reads_share=True,
         note="An app on Trial access has 1000 requests per day in all (same page): "
         "set TIDINGS_RATE_PINTEREST=1000/86400.",
     ),
@@ -180,6 +208,23 @@ def app_windows(platform: str) -> tuple[Window, ...]:
     return _override(f"TIDINGS_RATE_{platform.upper()}", default)
 
 
+def read_account_windows(platform: str) -> tuple[Window, ...]:
+    """The windows each account's reads of counts must fit in, where reads are limited apart from posts."""
+    default = DEFAULT_QUOTAS.get(platform, Quotas()).reads_per_account
+    return _override(f"TIDINGS_ACCOUNT_READ_RATE_{platform.upper()}", default)
+
+
+def read_app_windows(platform: str) -> tuple[Window, ...]:
+    """The windows all of this server's reads of counts from `platform` must fit in, where limited apart."""
+    default = DEFAULT_QUOTAS.get(platform, Quotas()).reads_per_app
+    return _override(f"TIDINGS_READ_RATE_{platform.upper()}", default)
+
+
+def reads_share_posting(platform: str) -> bool:
+    """Whether reads count in the post windows (the platform limits every call together)."""
+    return DEFAULT_QUOTAS.get(platform, Quotas()).reads_share
+
+
 def app_rate(platform: str) -> tuple[int, float] | None:
     """The tightest app-wide pace as (posts, seconds), or None when there is no app-wide window."""
     windows = app_windows(platform)
@@ -194,3 +239,5 @@ def check_overrides() -> None:
     for platform in Platform.values:
         account_windows(platform)
         app_windows(platform)
+        read_account_windows(platform)
+        read_app_windows(platform)

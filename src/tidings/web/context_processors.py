@@ -25,6 +25,7 @@ SECTIONS = [
     ("Calendar", "/calendar/", "calendar", ("/calendar/",)),
     ("Write with AI", "/generate/", "sparkles", ("/generate/",)),
     ("Automation", "/automation/", "robot", ("/automation/",)),
+    ("Analytics", "/analytics/", "chart-bar", ("/analytics/",)),
     ("Accounts", "/connections/", "plug-connected", ("/connections/",)),
 ]
 

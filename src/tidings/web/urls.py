@@ -2,6 +2,7 @@
 
 from tidings.web import (
     account,
+    analytics,
     approval,
     auth,
     automation,
@@ -32,4 +33,5 @@ urlpatterns = [
     *approval.urls,
     *review.urls,
     *repeat.urls,
+    *analytics.urls,
 ]
