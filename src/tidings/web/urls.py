@@ -7,6 +7,7 @@ from tidings.web import (
     automation,
     calendar,
     composer,
+    imports,
     inbox,
     onboarding,
     pages,
@@ -30,4 +31,5 @@ urlpatterns = [
     *workspace.urls,
     *approval.urls,
     *review.urls,
+    *imports.urls,
 ]
