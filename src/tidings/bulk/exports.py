@@ -79,7 +79,8 @@ def post_rows(actor: Actor) -> Iterator[list[object]]:
             target.text,
             target.post.link,
             target.account_id,
-            target.account.handle,
+            # As an import names it: it goes back into a file as it is, and "@handle" alone would be defused.
+            f"{target.platform}:{target.account.handle}",
             target.platform,
             target.status,
             *_times(workspace, target.scheduled_at),
