@@ -68,7 +68,8 @@ def test_a_dry_run_answers_the_preview_and_stores_nothing(alice: User, alice_api
             },
         ],
     }
-    assert not ImportJob.objects.exists() and not Post.objects.exists()
+    assert not ImportJob.objects.exists()
+    assert not Post.objects.exists()
 
 
 def test_an_import_creates_what_passes_once_per_idempotency_key(alice: User, alice_api: Api) -> None:
@@ -80,8 +81,11 @@ def test_an_import_creates_what_passes_once_per_idempotency_key(alice: User, ali
     assert (body["status"], body["created"], body["refused"]) == ("done", 1, 1)
     assert [(r["row"], r["created"], r["post_id"]) for r in body["results"]] == [(2, True, post.pk), (3, False, None)]
     again = upload(alice_api, headers={"Idempotency-Key": "march"})
-    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true" and again.json() == body
-    assert Post.objects.count() == 1 and CreditReservation.objects.count() == 1
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == body
+    assert Post.objects.count() == 1
+    assert CreditReservation.objects.count() == 1
     other = upload(
         alice_api, data=csv_file({"text": "Other", "accounts": "@alice1"}), headers={"Idempotency-Key": "march"}
     )
@@ -89,7 +93,8 @@ def test_an_import_creates_what_passes_once_per_idempotency_key(alice: User, ali
     assert Post.objects.count() == 1
 
     report = alice_api.get(f"/imports/{body['id']}")
-    assert report.status_code == 200 and report.json() == body
+    assert report.status_code == 200
+    assert report.json() == body
 
 
 def test_refusals(alice: User, bob: User, alice_api: Api) -> None:
@@ -110,14 +115,16 @@ def test_the_exports_stream_csv_with_the_right_scope(alice: User, alice_api: Api
     create_account(alice)
     upload(alice_api)
     posts = alice_api.get("/exports/posts.csv")
-    assert posts.status_code == 200 and posts["Content-Type"] == "text/csv; charset=utf-8"
+    assert posts.status_code == 200
+    assert posts["Content-Type"] == "text/csv; charset=utf-8"
     assert posts["Content-Disposition"] == 'attachment; filename="posts.csv"'
     lines = b"".join(posts.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
     assert (
         lines[0] == "\ufeffpost_id,target_id,text,link,account_id,account,platform,status,scheduled_at_local,"
         "scheduled_at_utc,published_at_local,published_at_utc,published_url,error"
     )
-    assert len(lines) == 2 and ",Hello,," in lines[1]
+    assert len(lines) == 2
+    assert ",Hello,," in lines[1]
     ledger = alice_api.get("/exports/ledger.csv")
     assert ledger.status_code == 200
     assert len(b"".join(ledger.streaming_content).decode().splitlines()) == 3  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from tests.support.queue import png
 class _Files(BaseHTTPRequestHandler):
     files = {"/photo.png": png().read(), "/notes.txt": b"not a picture"}
 
-    def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+    def do_GET(self) -> None:
         body = self.files.get(self.path)
         self.send_response(200 if body is not None else 404)
         self.send_header("Content-Length", str(len(body or b"")))

@@ -44,8 +44,11 @@ def test_the_rows_that_passed_are_created_with_their_credits_reserved(alice: Use
         {"text": "Just a draft", "accounts": "@alice1"},
     )
     job = start_import(owner(alice), file_name="march.csv", data=data)
-    assert job.status == ImportStatus.PREVIEWED and job.accepted == [2, 4, 5] and job.rows == 4
-    assert not Post.objects.exists() and not CreditReservation.objects.exists()
+    assert job.status == ImportStatus.PREVIEWED
+    assert job.accepted == [2, 4, 5]
+    assert job.rows == 4
+    assert not Post.objects.exists()
+    assert not CreditReservation.objects.exists()
 
     job = commit_import(owner(alice), job.pk)
     assert job.status == ImportStatus.DONE
@@ -63,7 +66,8 @@ def test_the_rows_that_passed_are_created_with_their_credits_reserved(alice: Use
         posts["Summer time"].pk,
         posts["Just a draft"].pk,
     ]
-    assert posts["Morning"].link == "https://a.test/" and posts["Morning"].author == alice
+    assert posts["Morning"].link == "https://a.test/"
+    assert posts["Morning"].author == alice
     targets = {t.post.text: t for t in PostTarget.objects.select_related("post")}
     # Lisbon is UTC+0 in winter and UTC+1 from 28 March.
     assert targets["Morning"].scheduled_at == datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
@@ -162,7 +166,8 @@ def test_a_contributors_rows_wait_for_approval_with_their_credits_held(alice: Us
     job = commit_import(writer, start_import(writer, file_name="p.csv", data=data).pk)
     assert outcome(job) == [(2, True, "")]
     target = PostTarget.objects.get()
-    assert target.status == TargetStatus.AWAITING_APPROVAL and target.post.author == bob
+    assert target.status == TargetStatus.AWAITING_APPROVAL
+    assert target.post.author == bob
     assert CreditReservation.objects.get(target=target).status == ReservationStatus.PENDING
 
 

@@ -8,13 +8,10 @@ from tidings.core.errors import InvalidInput
 
 
 def test_rows_are_read_with_a_byte_order_mark_and_numbered_as_a_spreadsheet_shows_them() -> None:
-    data = (
-        "\ufefftext,accounts,media_urls,alt_texts,scheduled_at\n".encode()
-        + (
-            'Hello,@a|mastodon:@b,https://x.test/1.png  https://x.test/2.png,"|A dog",2027-03-02 09:00\n'
-            ",,,,\n"
-            "Second,7,,,\n"
-        ).encode()
+    data = "\ufefftext,accounts,media_urls,alt_texts,scheduled_at\n".encode() + (
+        b'Hello,@a|mastodon:@b,https://x.test/1.png  https://x.test/2.png,"|A dog",2027-03-02 09:00\n'
+        b",,,,\n"
+        b"Second,7,,,\n"
     )
     assert read_rows(data) == [
         Row(

@@ -107,7 +107,8 @@ def test_the_ledger_of_both_balances(alice: User) -> None:
             str(target.pk),
         ],
     ]
-    assert rows[3][6] and not rows[3][6].startswith(("=", "+", "-", "@"))
+    assert rows[3][6]
+    assert not rows[3][6].startswith(("=", "+", "-", "@"))
 
 
 def test_every_member_may_export_and_a_stranger_sees_only_their_own(alice: User, bob: User) -> None:

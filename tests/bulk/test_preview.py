@@ -87,7 +87,8 @@ def test_a_free_day_counts_existing_posts_and_the_rows_above(alice: User) -> Non
         "day with room is Wednesday 03 March 2027. The rows above in this file add 1.",
         "",
     ]
-    assert Post.objects.count() == 1 and CreditReservation.objects.count() == before
+    assert Post.objects.count() == 1
+    assert CreditReservation.objects.count() == before
 
 
 def test_the_queue_and_the_credits_are_counted_for_the_whole_file(alice: User) -> None:

@@ -41,7 +41,8 @@ def test_the_report_downloads_as_csv(alice: User) -> None:
     data = csv_file({"text": "Draft", "accounts": "@alice1"}, {"text": "=1+1", "accounts": "@nobody"})
     response = client.post("/imports/", {"file": SimpleUploadedFile("x.csv", data)})
     job = ImportJob.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/imports/{job.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/imports/{job.pk}/"
     assert client.post(f"/imports/{job.pk}/create/").status_code == 302
     post = Post.objects.get()
     report = client.get(f"/imports/{job.pk}/report.csv")
@@ -57,9 +58,11 @@ def test_a_viewer_may_export_but_not_import(alice: User, bob: User) -> None:
     join(bob, workspace_of(alice), "viewer")
     client = signed_in(bob, workspace_of(alice).pk)
     page = client.get("/imports/").content.decode()
-    assert 'data-testid="import-needs"' in page and 'data-testid="import-form"' not in page
+    assert 'data-testid="import-needs"' in page
+    assert 'data-testid="import-form"' not in page
     refused = client.post("/imports/", {"file": SimpleUploadedFile("x.csv", b"text,accounts\nx,@alice1\n")})
-    assert refused.status_code == 403 and not ImportJob.objects.exists()
+    assert refused.status_code == 403
+    assert not ImportJob.objects.exists()
     assert client.get("/exports/posts.csv").status_code == 200
     assert client.get("/exports/ledger.csv").status_code == 200
     assert 'href="/exports/posts.csv"' in client.get("/queue/").content.decode()

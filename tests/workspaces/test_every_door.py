@@ -30,8 +30,8 @@ from tidings.api.models import ApiToken
 from tidings.api.scopes import scopes_for
 from tidings.api.services import create_token
 from tidings.automation.models import AutomationRule
-from tidings.bulk.models import ImportJob
 from tidings.automation.services import save_rule
+from tidings.bulk.models import ImportJob
 from tidings.bulk.services import start_import
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
 from tidings.notifications.models import NotificationType
