@@ -28,7 +28,7 @@ from tidings.platforms.rules import text_problems
 from tidings.platforms.validation import validate_content
 from tidings.posts.media import MAX_ITEMS
 from tidings.posts.services import check_schedule_time
-from tidings.tiers.checks import accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
+from tidings.tiers.checks import Decision, accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
 from tidings.usage.services import local_day
 from tidings.workspaces.actors import Actor
 
@@ -58,12 +58,21 @@ class Verdict:
 
 @dataclass
 class Tally:
-    """What the rows that passed so far will use: queue places, credits, posts per (platform, local day)."""
+    """What the rows that passed so far will use: queue places, credits, posts per (platform, local day); and what
+    the workspace uses already, read once per file (nothing changes while a file is checked)."""
 
     queue: int = 0
     credits: int = 0
     per_day: Counter[tuple[str, date]] = field(default_factory=Counter)
     slots: list[datetime] = field(default_factory=list)
+    queue_now: Decision | None = None
+    days_now: dict[tuple[str, date], Decision] = field(default_factory=dict)
+    available_now: int | None = None
+
+
+def _fits(now: Decision, adding: int) -> bool:
+    """Whether `adding` more fits the limit a check found (with nothing added) at the start of the file."""
+    return now.limit is None or now.used + adding <= now.limit
 
 
 def check_rows(actor: Actor, rows: list[Row], *, only: Collection[int] | None = None) -> list[Verdict]:
@@ -171,19 +180,25 @@ def _content_problems(account: SocialAccount, row: Row) -> list[str]:
 
 def _count(actor: Actor, accounts: list[SocialAccount], at: datetime, tally: Tally) -> None:
     """The row's share of the plan, on top of the workspace's own and the earlier rows'; refused when it does not
-    fit, and only then left uncounted."""
+    fit, and only then left uncounted. A refusal asks the plan's own check again, for its words and next open day."""
     workspace = actor.workspace
-    queue = can_schedule(workspace, adding=tally.queue + 1)
-    if not queue.allowed:
-        raise InvalidInput(_with_file(queue.reason, tally.queue), field="scheduled_at")
+    if tally.queue_now is None:
+        tally.queue_now = can_schedule(workspace, adding=0)
+    if not _fits(tally.queue_now, tally.queue + 1):
+        refusal = can_schedule(workspace, adding=tally.queue + 1)
+        raise InvalidInput(_with_file(refusal.reason, tally.queue), field="scheduled_at")
     day = local_day(workspace, at)
     per_platform = Counter(a.platform for a in accounts)
     for platform, adding in per_platform.items():
         earlier = tally.per_day[(platform, day)]
-        decision = can_plan_post(workspace, platform=platform, at=at, adding=earlier + adding)
-        if not decision.allowed:
-            raise InvalidInput(_with_file(decision.reason, earlier), field="scheduled_at")
-    available = available_credits(workspace) - tally.credits
+        if (platform, day) not in tally.days_now:
+            tally.days_now[(platform, day)] = can_plan_post(workspace, platform=platform, at=at, adding=0)
+        if not _fits(tally.days_now[(platform, day)], earlier + adding):
+            refusal = can_plan_post(workspace, platform=platform, at=at, adding=earlier + adding)
+            raise InvalidInput(_with_file(refusal.reason, earlier), field="scheduled_at")
+    if tally.available_now is None:
+        tally.available_now = available_credits(workspace)
+    available = tally.available_now - tally.credits
     if available < len(accounts):
         raise InvalidInput(
             f"Not enough credits: {available} left after the rows above, {len(accounts)} needed.",
