@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tidings.automation",
     "tidings.analytics",
     "tidings.recurring",
+    "tidings.bulk",
     "tidings.jobs",
     "tidings.api",
     "tidings.ops",

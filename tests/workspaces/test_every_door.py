@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.serializers import serialize
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -30,6 +31,8 @@ from tidings.api.scopes import scopes_for
 from tidings.api.services import create_token
 from tidings.automation.models import AutomationRule
 from tidings.automation.services import save_rule
+from tidings.bulk.models import ImportJob
+from tidings.bulk.services import start_import
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
@@ -63,6 +66,7 @@ WATCHED = [
     ApiToken,
     Recurrence,
     Repeat,
+    ImportJob,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -125,6 +129,7 @@ def house(alice: User, carol: User) -> House:
     invitation = invite(owner(alice), email="dana@example.com", role="editor", link=lambda s: s).invitation
     pending = PendingConnection.objects.create(user=alice, workspace=workspace, platform="facebook", choices="[]")
     alice_token = create_token(owner(alice), name="alice's", scopes=["posts:read"])[0]
+    imported = start_import(owner(alice), file_name="a.csv", data=b"text,accounts\nImported,@alice1\n")
     return House(
         ids={
             "post_id": scheduled.pk,
@@ -138,6 +143,7 @@ def house(alice: User, carol: User) -> House:
             "user_id": alice.pk,
             "proposal_id": proposal.pk,
             "draft_id": draft.pk,
+            "import_id": imported.pk,
         },
     )
 
@@ -180,6 +186,8 @@ def test_the_walk_finds_the_doors_it_should() -> None:
         "invitation-withdraw",
         "post-decide",
         "post-comment",
+        "import-detail",
+        "import-create",
     } <= routes
 
 
@@ -233,6 +241,7 @@ def test_a_viewer_changes_nothing_through_any_form(house: House) -> None:
         ("/workspace/members/remove/", {"user_id": ids["user_id"]}),
         ("/workspace/members/hand-over/", {"user_id": ids["user_id"]}),
         ("/connections/mastodon/start/", {"instance": "mastodon.example"}),
+        ("/imports/", {"file": SimpleUploadedFile("a.csv", b"text,accounts\nx,@alice1\n")}),
     ]:
         response = client.post(path, data)
         if response.status_code != 403:

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.http.request import RawPostDataException
 from django.utils import timezone
 
 from tidings.api.auth import token_of
@@ -38,11 +39,28 @@ def fingerprint(request: HttpRequest) -> str:
     Keys are the person's: the same key sent for another of their workspaces is another request (a conflict),
     never a replay of an answer from the first."""
     try:
-        body = json.dumps(json.loads(request.body or b"null"), sort_keys=True, separators=(",", ":"))
-    except (ValueError, UnicodeDecodeError):
-        body = request.body.hex()
+        raw = request.body
+    except RawPostDataException:
+        body = _multipart(request)
+    else:
+        try:
+            body = json.dumps(json.loads(raw or b"null"), sort_keys=True, separators=(",", ":"))
+        except (ValueError, UnicodeDecodeError):
+            body = raw.hex()
     workspace_id = token_of(request).workspace_id
     return hashlib.sha256(f"{workspace_id}\n{request.method}\n{request.path}\n{body}".encode()).hexdigest()
+
+
+def _multipart(request: HttpRequest) -> str:
+    """A multipart body is parsed before the view runs (its stream is read): its fields and its files' contents."""
+    digest = hashlib.sha256(json.dumps(sorted(request.POST.lists())).encode())
+    for field, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            digest.update(f"\n{field}:{upload.name}:".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+    return digest.hexdigest()
 
 
 def _claim(request: HttpRequest, key: str, print_: str) -> IdempotencyRecord | Answer:

@@ -8,6 +8,7 @@ from tidings.web import (
     automation,
     calendar,
     composer,
+    imports,
     inbox,
     onboarding,
     pages,
@@ -34,4 +35,5 @@ urlpatterns = [
     *review.urls,
     *repeat.urls,
     *analytics.urls,
+    *imports.urls,
 ]
