@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tidings.generation",
     "tidings.automation",
     "tidings.analytics",
+    "tidings.webhooks",
     "tidings.jobs",
     "tidings.api",
     "tidings.ops",

@@ -3,7 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import automation, credits, maintenance, publish, tokens
+from tidings.jobs.workflows import automation, credits, maintenance, publish, tokens, webhooks
 
 BACKUP_SCHEDULE = "backup-nightly"
 
@@ -42,6 +42,11 @@ def apply_schedules() -> None:
             "schedule_name": "tokens-refresh-expiring",
             "workflow_fn": tokens.refresh_expiring_tokens,
             "schedule": "*/10 * * * *",
+        },
+        {
+            "schedule_name": "webhooks-sweep",
+            "workflow_fn": webhooks.sweep_due_deliveries,
+            "schedule": "*/10 * * * * *",
         },
         {
             "schedule_name": "cleanup-finished-workflows",

@@ -13,6 +13,7 @@ class NotificationType(models.TextChoices):
     POST_REVIEW = "post_review", "Post waiting for review"
     POST_DECIDED = "post_decided", "Post approved, sent back or rejected"
     POST_COMMENT = "post_comment", "Comment on a post"
+    WEBHOOK_FAILING = "webhook_failing", "Webhook endpoint failing"
 
 
 class Notification(models.Model):
