@@ -22,6 +22,7 @@ from tidings.api.routers import (
     plan,
     posts,
     tokens,
+    webhooks,
     workspaces,
 )
 
@@ -40,8 +41,8 @@ Times are ISO 8601 only (a bare number such as `1700000000` is refused, not read
 given, without one in the workspace's time zone (a local time that daylight saving skips or repeats is refused).
 Lists take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
 `RateLimit-Remaining` and `RateLimit-Reset`, a 404 for an unknown path or a 405 included: those requests count
-against the token too. `POST /posts`, `POST /automation/rules` and `DELETE /automation/rules/{id}` accept an
-`Idempotency-Key`: the same key with the same request answers as the first time did.
+against the token too. `POST /posts`, `POST /automation/rules`, `DELETE /automation/rules/{id}` and the webhook POSTs that send or
+create accept an `Idempotency-Key`: the same key with the same request answers as the first time did.
 """
 
 
@@ -89,6 +90,7 @@ for module in (
     plan,
     events,
     tokens,
+    webhooks,
     workspaces,
 ):
     api.add_router("", module.router)

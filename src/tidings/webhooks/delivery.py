@@ -60,10 +60,10 @@ def send(delivery: Delivery) -> Answer:
     }
     began = time.monotonic()
     try:
-        with (
-            http.client(timeout=TIMEOUT, public_only=True) as client,
-            client.stream("POST", endpoint.url, content=body, headers=headers) as response,
-        ):
+        # The process's pooled public-only client: building one per attempt would load the CA bundle each time.
+        with http.shared_client().stream(
+            "POST", endpoint.url, content=body, headers=headers, timeout=TIMEOUT
+        ) as response:
             excerpt = _excerpt(response)
             code: int | None = response.status_code
             error = "" if response.is_success else f"Answered {response.status_code}"

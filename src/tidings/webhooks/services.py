@@ -100,15 +100,6 @@ def reveal_secret(actor: Actor, endpoint_id: int) -> str:
     return get_endpoint(actor.workspace, endpoint_id).secret
 
 
-def rotate_secret(actor: Actor, endpoint_id: int) -> str:
-    """A new secret at once; the old one stops verifying with the next event."""
-    actor.require(Action.WEBHOOKS)
-    endpoint = get_endpoint(actor.workspace, endpoint_id)
-    endpoint.secret = f"whsec_{secrets.token_urlsafe(32)}"
-    endpoint.save(update_fields=["secret", "updated_at"])
-    return endpoint.secret
-
-
 def ping_endpoint(actor: Actor, endpoint_id: int) -> Delivery:
     """Send a `ping` event now, signed as every event is, and return its delivery with the answer recorded.
 
