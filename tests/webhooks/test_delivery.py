@@ -13,6 +13,7 @@ from tests.support.event_receiver import Receiver
 from tests.support.workspaces import join, workspace_of
 from tests.webhooks.conftest import endpoint_for
 from tidings.accounts.models import User
+from tidings.notifications.links import action_label, destination
 from tidings.notifications.models import Notification, NotificationType
 from tidings.webhooks.delivery import BACKOFF, attempt_delivery, claim_due_deliveries
 from tidings.webhooks.events import emit
@@ -101,7 +102,8 @@ def test_after_the_last_wait_it_fails_and_the_admins_hear_once(
     assert attempt_delivery(second, number=len(BACKOFF) + 1) == "failed"
     assert told.count() == 2
     endpoint.refresh_from_db()
-    assert endpoint.enabled and endpoint.failing_since == T0
+    assert endpoint.enabled
+    assert endpoint.failing_since == T0
 
 
 def test_410_turns_the_endpoint_off(alice: User, receiver: Receiver, clock: time_machine.Traveller) -> None:
@@ -166,4 +168,13 @@ def test_the_sweep_leases_what_it_claims(alice: User, receiver: Receiver, clock:
     assert claim_due_deliveries(now=later) == [(delivery.pk, 1)]
     assert claim_due_deliveries(now=later) == []  # its workflow has it for now
     assert claim_due_deliveries(now=later + timedelta(minutes=2)) == [(delivery.pk, 1)]  # it never recorded: again
-    assert DeliveryStatus.PENDING == Delivery.objects.get(pk=delivery.pk).status
+    assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
+
+
+def test_the_failing_notice_leads_to_the_endpoints_log(alice: User, receiver: Receiver) -> None:
+    receiver.answers = [410]
+    endpoint, delivery = event_for(alice, receiver)
+    attempt_delivery(delivery.pk, number=1)
+    notice = Notification.objects.get(type=NotificationType.WEBHOOK_FAILING)
+    assert action_label(notice) == "See its deliveries"
+    assert destination(alice, notice).url == f"/workspace/webhooks/{endpoint.pk}/"

@@ -40,7 +40,8 @@ def test_scheduling_a_post_emits_post_scheduled_with_its_target(alice: User, loc
     target = target_of(post.pk)
     (delivery,) = deliveries(EventType.POST_SCHEDULED)
     assert delivery.endpoint == endpoint
-    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
+    assert delivery.status == DeliveryStatus.PENDING
+    assert delivery.attempts == 0
     assert delivery.payload["id"] == str(delivery.event_id)
     assert delivery.payload["type"] == "post.scheduled"
     assert delivery.payload["workspace"] == {"id": workspace_of(alice).pk}
@@ -164,9 +165,14 @@ def test_only_this_workspaces_enabled_subscribed_endpoints_get_it(alice: User, b
 def test_an_event_exists_only_if_its_transaction_commits(alice: User, local_ok: None) -> None:
     endpoint_for(alice, URL, ["credits.low"])
     workspace = workspace_of(alice)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        emit(workspace, EventType.CREDITS_LOW, {"available": 1}, key="k")
-        raise RuntimeError("rolled back")
+
+    def emit_then_fail() -> None:
+        with transaction.atomic():
+            emit(workspace, EventType.CREDITS_LOW, {"available": 1}, key="k")
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        emit_then_fail()
     assert Delivery.objects.count() == 0
 
 
@@ -178,7 +184,8 @@ def test_the_same_event_twice_is_one_delivery_and_starts_after_commit(
     with django_capture_on_commit_callbacks() as callbacks:  # type: ignore[operator]
         first = emit(workspace, EventType.CREDITS_LOW, {"available": 1}, key="cycle-1")
         again = emit(workspace, EventType.CREDITS_LOW, {"available": 1}, key="cycle-1")
-    assert len(first) == 1 and again == []
+    assert len(first) == 1
+    assert again == []
     assert len(callbacks) == 1
     (delivery,) = Delivery.objects.all()
     assert delivery.event_id == event_id(workspace, "credits.low", "cycle-1")

@@ -48,7 +48,8 @@ def test_the_secret_is_made_here_and_stored_encrypted(alice: User) -> None:
     endpoint = services.create_endpoint(
         owner(alice), url="https://hooks.example.org/", event_types=["post.failed", "post.published"]
     )
-    assert endpoint.secret.startswith("whsec_") and len(endpoint.secret) == 49
+    assert endpoint.secret.startswith("whsec_")
+    assert len(endpoint.secret) == 49
     assert endpoint.event_types == ["post.published", "post.failed"]  # in the documented order
     assert endpoint.created_by == alice
     with connection.cursor() as cursor:
@@ -88,7 +89,8 @@ def test_below_admin_nobody_changes_endpoints_or_sees_secrets(
         with pytest.raises(RoleTooLow):
             attempt()
     assert list(Endpoint.objects.values_list("url", "enabled")) == [(receiver.url, True)]
-    assert Delivery.objects.count() == 1 and DeliveryAttempt.objects.count() == 0
+    assert Delivery.objects.count() == 1
+    assert DeliveryAttempt.objects.count() == 0
     assert receiver.received == []
     assert list(endpoints_of(member.workspace)) == [endpoint]  # they may still look
 
@@ -126,7 +128,8 @@ def test_another_workspaces_endpoints_and_deliveries_are_not_found(alice: User, 
     ]:
         with pytest.raises(NotFound):
             attempt()
-    assert Endpoint.objects.count() == 1 and DeliveryAttempt.objects.count() == 0
+    assert Endpoint.objects.count() == 1
+    assert DeliveryAttempt.objects.count() == 0
     assert receiver.received == []
 
 
@@ -144,7 +147,8 @@ def test_a_ping_is_sent_at_once_and_logged(alice: User, receiver: Receiver) -> N
         "message": "A test from Tidings: events for this endpoint will arrive like this one."
     }
     (request,) = receiver.received
-    assert request.signature_ok and request.body["type"] == "ping"
+    assert request.signature_ok
+    assert request.body["type"] == "ping"
     assert delivery.attempt_log.get().manual is True
 
 

@@ -38,6 +38,9 @@ from tidings.posts.media import attach_media
 from tidings.posts.models import MediaAsset, Post, PostNote, PostTarget
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
+from tidings.webhooks.events import emit
+from tidings.webhooks.models import Delivery, DeliveryAttempt, Endpoint, EventType
+from tidings.webhooks.services import create_endpoint
 from tidings.workspaces.invitations import invite
 from tidings.workspaces.models import Invitation, Membership, Workspace
 from tidings.workspaces.plan import change_tier, set_tier_limits
@@ -59,6 +62,9 @@ WATCHED = [
     CreditReservation,
     CreditLedgerEntry,
     ApiToken,
+    Endpoint,
+    Delivery,
+    DeliveryAttempt,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -120,6 +126,8 @@ def house(alice: User, carol: User) -> House:
     invitation = invite(owner(alice), email="dana@example.com", role="editor", link=lambda s: s).invitation
     pending = PendingConnection.objects.create(user=alice, workspace=workspace, platform="facebook", choices="[]")
     alice_token = create_token(owner(alice), name="alice's", scopes=["posts:read"])[0]
+    endpoint = create_endpoint(owner(alice), url="https://hooks.example.org/", event_types=["credits.low"])
+    (delivery_id,) = emit(workspace, EventType.CREDITS_LOW, {"available": 1}, key="house")
     return House(
         ids={
             "post_id": scheduled.pk,
@@ -133,6 +141,8 @@ def house(alice: User, carol: User) -> House:
             "user_id": alice.pk,
             "proposal_id": proposal.pk,
             "draft_id": draft.pk,
+            "endpoint_id": endpoint.pk,
+            "delivery_id": delivery_id,
         },
     )
 
@@ -175,6 +185,8 @@ def test_the_walk_finds_the_doors_it_should() -> None:
         "invitation-withdraw",
         "post-decide",
         "post-comment",
+        "webhook",
+        "webhook-redeliver",
     } <= routes
 
 
@@ -228,6 +240,7 @@ def test_a_viewer_changes_nothing_through_any_form(house: House) -> None:
         ("/workspace/members/remove/", {"user_id": ids["user_id"]}),
         ("/workspace/members/hand-over/", {"user_id": ids["user_id"]}),
         ("/connections/mastodon/start/", {"instance": "mastodon.example"}),
+        ("/workspace/webhooks/", {"url": "https://x.example.org/", "event_types": ["post.failed"]}),
     ]:
         response = client.post(path, data)
         if response.status_code != 403:
@@ -267,6 +280,8 @@ BODIES: dict[str, Any] = {
     "create_api_token": {"name": "x", "scopes": ["posts:read"]},
     "change_member_role": {"role": "viewer"},
     "create_invitation": {"email": "x@example.com", "role": "viewer"},
+    "create_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},
+    "update_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},
 }
 # Changes that concern the person alone (their own notifications, their own tokens), which a viewer may make.
 PERSONAL = {"mark_notifications_read", "create_api_token", "revoke_api_token", "remove_member"}

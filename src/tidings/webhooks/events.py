@@ -89,10 +89,9 @@ def record_deliveries(endpoints: list[Endpoint], body: dict[str, Any], *, next_a
 def start_deliveries(delivery_ids: list[int]) -> None:
     """Hand each delivery's first attempt to the job runner. If that fails, the sweep sends them once their
     hand-off time has passed: the row, not the enqueue, is what makes a delivery happen."""
-    from tidings.jobs.events import send
+    from tidings.jobs.workflows.webhooks import enqueue_deliveries
 
-    for delivery_id in delivery_ids:
-        try:
-            send("webhooks/delivery.send", {"delivery_id": delivery_id, "attempt": 1})
-        except Exception:
-            logger.warning("webhooks.enqueue_failed delivery=%s", delivery_id, exc_info=True)
+    try:
+        enqueue_deliveries([(delivery_id, 1) for delivery_id in delivery_ids])
+    except Exception:
+        logger.warning("webhooks.enqueue_failed deliveries=%s", delivery_ids, exc_info=True)
