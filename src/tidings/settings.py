@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tidings.analytics",
     "tidings.recurring",
     "tidings.bulk",
+    "tidings.webhooks",
     "tidings.jobs",
     "tidings.api",
     "tidings.ops",

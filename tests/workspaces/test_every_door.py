@@ -43,6 +43,9 @@ from tidings.posts.services import create_post, schedule_post
 from tidings.recurring.models import Recurrence, Repeat
 from tidings.recurring.services import Series, set_recurrence
 from tidings.tiers.plans import Tier
+from tidings.webhooks.events import emit
+from tidings.webhooks.models import Delivery, DeliveryAttempt, Endpoint, EventType
+from tidings.webhooks.services import create_endpoint
 from tidings.workspaces.invitations import invite
 from tidings.workspaces.models import Invitation, Membership, Workspace
 from tidings.workspaces.plan import change_tier, set_tier_limits
@@ -67,6 +70,9 @@ WATCHED = [
     Recurrence,
     Repeat,
     ImportJob,
+    Endpoint,
+    Delivery,
+    DeliveryAttempt,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -130,6 +136,8 @@ def house(alice: User, carol: User) -> House:
     pending = PendingConnection.objects.create(user=alice, workspace=workspace, platform="facebook", choices="[]")
     alice_token = create_token(owner(alice), name="alice's", scopes=["posts:read"])[0]
     imported = start_import(owner(alice), file_name="a.csv", data=b"text,accounts\nImported,@alice1\n")
+    endpoint = create_endpoint(owner(alice), url="https://hooks.example.org/", event_types=["credits.low"])
+    (delivery_id,) = emit(workspace, EventType.CREDITS_LOW, {"available": 1}, key="house")
     return House(
         ids={
             "post_id": scheduled.pk,
@@ -144,6 +152,8 @@ def house(alice: User, carol: User) -> House:
             "proposal_id": proposal.pk,
             "draft_id": draft.pk,
             "import_id": imported.pk,
+            "endpoint_id": endpoint.pk,
+            "delivery_id": delivery_id,
         },
     )
 
@@ -188,6 +198,8 @@ def test_the_walk_finds_the_doors_it_should() -> None:
         "post-comment",
         "import-detail",
         "import-create",
+        "webhook",
+        "webhook-redeliver",
     } <= routes
 
 
@@ -242,6 +254,7 @@ def test_a_viewer_changes_nothing_through_any_form(house: House) -> None:
         ("/workspace/members/hand-over/", {"user_id": ids["user_id"]}),
         ("/connections/mastodon/start/", {"instance": "mastodon.example"}),
         ("/imports/", {"file": SimpleUploadedFile("a.csv", b"text,accounts\nx,@alice1\n")}),
+        ("/workspace/webhooks/", {"url": "https://x.example.org/", "event_types": ["post.failed"]}),
     ]:
         response = client.post(path, data)
         if response.status_code != 403:
@@ -282,6 +295,8 @@ BODIES: dict[str, Any] = {
     "change_member_role": {"role": "viewer"},
     "put_recurrence": {},
     "create_invitation": {"email": "x@example.com", "role": "viewer"},
+    "create_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},
+    "update_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},
 }
 # Changes that concern the person alone (their own notifications, their own tokens), which a viewer may make.
 PERSONAL = {"mark_notifications_read", "create_api_token", "revoke_api_token", "remove_member"}

@@ -14,6 +14,8 @@ Scope = Literal[
     "tokens",
     "workspace:read",
     "workspace:write",
+    "webhooks:read",
+    "webhooks:write",
     "events",
 ]
 
@@ -29,6 +31,8 @@ SCOPES: dict[Scope, str] = {
     "tokens": "List, create (with no more scopes than this token) and revoke API tokens",
     "workspace:read": "Read the workspaces, their members and open invitations",
     "workspace:write": "Invite and remove members, change their roles, hand a workspace over",
+    "webhooks:read": "List webhook endpoints (without their secrets) and their deliveries",
+    "webhooks:write": "Add, change and remove webhook endpoints, see their secrets, test them and redeliver",
     "events": "Start the product's jobs by event name (staff only)",
 }
 STAFF_ONLY = frozenset({"events"})

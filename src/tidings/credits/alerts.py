@@ -10,6 +10,8 @@ from tidings.credits.models import CARRYOVER, MONTHLY, Balance, CreditReservatio
 from tidings.credits.selectors import available_credits
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
+from tidings.webhooks.events import emit
+from tidings.webhooks.models import EventType
 from tidings.workspaces.models import Workspace
 from tidings.workspaces.roles import Action
 
@@ -49,6 +51,7 @@ def check_low_credits(workspace: Workspace, *, balance: str = Balance.CREDITS, a
     if not is_low(available, monthly):
         return False
     noun = balance_label(balance)
+    cycle = workspace.last_credit_reset.isoformat()
     created = notify(
         workspace,
         audience=Action.SCHEDULE,
@@ -59,9 +62,19 @@ def check_low_credits(workspace: Workspace, *, balance: str = Balance.CREDITS, a
         dedupe_key=f"{_LOW_KEY[balance]}:{workspace.last_credit_reset.isoformat()}",
         data={"available": available, "monthly": monthly, "balance": balance.value},
     )
+    emit(workspace, EventType.CREDITS_LOW, low_data(workspace, balance, available, monthly), key=f"{balance}:{cycle}")
     Workspace.objects.filter(pk=workspace.pk).update(**{memo: workspace.last_credit_reset})
     setattr(workspace, memo, workspace.last_credit_reset)
     return bool(created)
+
+
+def low_data(workspace: Workspace, balance: Balance, available: int, monthly: int) -> dict[str, object]:
+    return {
+        "balance": balance.value,
+        "available": available,
+        "monthly": monthly,
+        "renews_at": workspace.next_credit_reset.isoformat(),
+    }
 
 
 def credits_to_expire(workspace: Workspace, available: int, balance: str = Balance.CREDITS) -> int:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.jobs import runtime
-from tidings.jobs.queues import JOBS_QUEUE, publish_queue
+from tidings.jobs.queues import JOBS_QUEUE, WEBHOOKS_QUEUE, publish_queue
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,13 @@ EVENTS: dict[str, Event] = {
         workflow_id=lambda data: None,
         args=lambda data: (timezone.now(), data),
         required=("workspace_id",),
+    ),
+    "webhooks/delivery.send": Event(
+        "webhooks/delivery.send",
+        queue=lambda data: WEBHOOKS_QUEUE,
+        workflow_id=lambda data: f"webhook-{int(data['delivery_id'])}-{int(data.get('attempt', 1))}",
+        args=lambda data: (int(data["delivery_id"]), int(data.get("attempt", 1))),
+        required=("delivery_id",),
     ),
 }
 

@@ -12,6 +12,8 @@ from tidings.platforms import quotas
 from tidings.platforms.models import Platform
 
 JOBS_QUEUE = "jobs"
+# Event deliveries: each waits at most 10 seconds for its receiver, so a few slow ones cannot hold up the rest.
+WEBHOOKS_QUEUE = "webhooks"
 
 
 def publish_queue(platform: str) -> str:
@@ -60,3 +62,4 @@ def register_queues() -> None:
             polling_interval_sec=queue_polling_interval(platform),
         )
     DBOS.register_queue(JOBS_QUEUE, worker_concurrency=4, polling_interval_sec=1.0)
+    DBOS.register_queue(WEBHOOKS_QUEUE, worker_concurrency=8, polling_interval_sec=1.0)

@@ -3,7 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import analytics, automation, credits, maintenance, publish, recurring, tokens
+from tidings.jobs.workflows import analytics, automation, credits, maintenance, publish, recurring, tokens, webhooks
 
 BACKUP_SCHEDULE = "backup-nightly"
 
@@ -53,6 +53,11 @@ def apply_schedules() -> None:
             "schedule_name": "analytics-sync-metrics",
             "workflow_fn": analytics.sync_due_metrics,
             "schedule": "20 * * * * *",
+        },
+        {
+            "schedule_name": "webhooks-sweep",
+            "workflow_fn": webhooks.sweep_due_deliveries,
+            "schedule": "*/10 * * * * *",
         },
         {
             "schedule_name": "cleanup-finished-workflows",

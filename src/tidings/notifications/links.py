@@ -15,6 +15,7 @@ from tidings.accounts.models import User
 from tidings.automation.models import AutomationRule
 from tidings.notifications.models import Notification, NotificationType
 from tidings.posts.models import Post, PostTarget, TargetStatus
+from tidings.webhooks.models import Endpoint
 
 POST_TYPES = {NotificationType.POST_FAILED, NotificationType.POST_SKIPPED}
 # About one post as a whole (a review, a decision on it, a comment): they open the post.
@@ -56,6 +57,8 @@ def action_label(notification: Notification) -> str:
         return "Open the rule"
     if kind == NotificationType.POST_REVIEW:
         return "Review the post"
+    if kind == NotificationType.WEBHOOK_FAILING:
+        return "See its deliveries"
     if kind in ABOUT_A_POST:
         return "Open the post"
     return "Open"
@@ -96,6 +99,11 @@ def destination(user: User, notification: Notification) -> Destination:
         if rule_id and AutomationRule.objects.filter(workspace__memberships__user=user, pk=rule_id).exists():
             return Destination(reverse("automation-edit", args=[rule_id]))
         return Destination(reverse("automation"), "That rule has since been deleted." if rule_id else "")
+    if kind == NotificationType.WEBHOOK_FAILING:
+        endpoint_id = _number(data, "endpoint_id")
+        if endpoint_id and Endpoint.objects.filter(workspace__memberships__user=user, pk=endpoint_id).exists():
+            return Destination(reverse("webhook", args=[endpoint_id]))
+        return Destination(reverse("webhooks"), "That endpoint has since been removed." if endpoint_id else "")
     return Destination(reverse("notifications"))
 
 

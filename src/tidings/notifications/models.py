@@ -14,6 +14,7 @@ class NotificationType(models.TextChoices):
     POST_DECIDED = "post_decided", "Post approved, sent back or rejected"
     POST_COMMENT = "post_comment", "Comment on a post"
     REPEAT_FAILED = "repeat_failed", "Repeat not scheduled"
+    WEBHOOK_FAILING = "webhook_failing", "Webhook endpoint failing"
 
 
 class Notification(models.Model):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from tidings.core.errors import Conflict, InvalidInput, NotFound
 from tidings.credits.services import lock_workspace
@@ -16,6 +17,8 @@ from tidings.platforms.models import AccountStatus, Platform, SocialAccount
 from tidings.platforms.registry import connector_for
 from tidings.tiers.checks import can_connect
 from tidings.tiers.services import TierLimitReached, refuse
+from tidings.webhooks.events import emit
+from tidings.webhooks.models import EventType
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.models import Workspace
 from tidings.workspaces.roles import Action
@@ -101,12 +104,27 @@ def get_account(workspace: Workspace, account_id: int) -> SocialAccount:
 
 
 def mark_reconnect_needed(account_id: int, *, reason: str) -> bool:
-    """Flag an account whose credentials stopped working; True when this call changed it."""
-    return bool(
-        SocialAccount.objects.filter(pk=account_id, status=AccountStatus.ACTIVE).update(
-            status=AccountStatus.RECONNECT_NEEDED, status_reason=reason[:500]
+    """Flag an account whose credentials stopped working, and tell the workspace's tools; True when this call
+    changed it."""
+    with transaction.atomic():
+        changed = bool(
+            SocialAccount.objects.filter(pk=account_id, status=AccountStatus.ACTIVE).update(
+                status=AccountStatus.RECONNECT_NEEDED, status_reason=reason[:500]
+            )
         )
-    )
+        if changed:
+            announce_reconnect_needed(SocialAccount.objects.select_related("workspace").get(pk=account_id))
+    return changed
+
+
+def announce_reconnect_needed(account: SocialAccount) -> None:
+    """`account.reconnect_needed`, named by the account and the moment it was flagged."""
+    data = {
+        "account": {"id": account.pk, "platform": account.platform, "handle": account.handle},
+        "reason": account.status_reason,
+    }
+    key = f"account:{account.pk}:{timezone.now().isoformat()}"
+    emit(account.workspace, EventType.ACCOUNT_RECONNECT_NEEDED, data, key=key)
 
 
 def disconnect_account(actor: Actor, account_id: int) -> SocialAccount:

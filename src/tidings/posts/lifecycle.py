@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tidings.credits.models import Balance, CreditReservation, ReservationStatus
 from tidings.credits.services import reserve_credits, settle_reservations_of_targets
+from tidings.posts.events import announce_moves
 from tidings.posts.models import MediaKind, PostTarget, TargetStatus
 from tidings.workspaces.models import Workspace
 
@@ -125,6 +126,7 @@ def move_targets(
         for target_id in entering:
             if target_id not in holding:
                 reserve_credits(owner, target_id=target_id, balance=needs[target_id])
+    announce_moves(owner, [m.target_id for m in moved], to=to)
     return moved
 
 

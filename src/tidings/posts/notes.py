@@ -2,6 +2,7 @@
 
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
+from tidings.posts import events
 from tidings.posts.models import NoteKind, Post, PostNote
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.roles import Action
@@ -16,7 +17,8 @@ def add_note(
 
 def announce_proposal(actor: Actor, post: Post) -> None:
     """After a post was proposed: its history says so, and the approvers hear of it."""
-    add_note(post, kind=NoteKind.PROPOSED, actor=actor)
+    note = add_note(post, kind=NoteKind.PROPOSED, actor=actor)
+    events.announce_proposal(actor.workspace, post, note_id=note.pk)
     if actor.user is not None:
         who = actor.user.get_full_name() or actor.user.username
     elif post.automation_rule is not None:

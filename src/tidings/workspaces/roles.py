@@ -37,6 +37,7 @@ class Action(StrEnum):
     CONNECT = "connect"  # connect, reconnect and disconnect social accounts
     SETTINGS = "settings"  # the workspace's name, time zone, approval rule and AI provider
     MEMBERS = "members"  # invite, remove, change roles below their own
+    WEBHOOKS = "webhooks"  # add, change and remove event endpoints, see their secrets, test and redeliver
     PLAN = "plan"  # change the plan
     OWN = "own"  # transfer ownership, delete the workspace
 
@@ -51,6 +52,7 @@ NEEDS: dict[Action, Role] = {
     Action.CONNECT: Role.ADMIN,
     Action.SETTINGS: Role.ADMIN,
     Action.MEMBERS: Role.ADMIN,
+    Action.WEBHOOKS: Role.ADMIN,
     Action.PLAN: Role.OWNER,
     Action.OWN: Role.OWNER,
 }
@@ -88,6 +90,7 @@ ACTION_PHRASES = {
     Action.CONNECT: "connect or disconnect accounts",
     Action.SETTINGS: "change the workspace's settings",
     Action.MEMBERS: "manage members",
+    Action.WEBHOOKS: "manage webhooks",
     Action.PLAN: "change the plan",
     Action.OWN: "transfer or delete the workspace",
 }

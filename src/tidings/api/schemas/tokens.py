@@ -14,6 +14,7 @@ EventName = Literal[
     "credits/check.expiry",
     "credits/reset.monthly",
     "credits/check.low",
+    "webhooks/delivery.send",
 ]
 
 

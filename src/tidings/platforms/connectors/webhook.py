@@ -11,9 +11,7 @@ with `"test": true` in the body and an `X-Tidings-Test: 1` header: check the sig
 """
 
 import hashlib
-import hmac
 import json
-import time
 import uuid
 from typing import Any, ClassVar
 
@@ -24,6 +22,7 @@ from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 
 from tidings import http
+from tidings.core.signing import signed_headers
 from tidings.platforms.base import (
     Capabilities,
     Content,
@@ -61,11 +60,6 @@ def _media(item: MediaItem) -> dict[str, Any]:
         "duration_seconds": item.duration_seconds,
         "alt": item.alt_text,
     }
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
 
 
 class WebhookConnector(BaseConnector):
@@ -126,12 +120,10 @@ class WebhookConnector(BaseConnector):
         self, account: SocialAccount, payload: dict[str, Any], idempotency_key: str, *, test: bool = False
     ) -> httpx.Response:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": idempotency_key,
-            "X-Tidings-Timestamp": timestamp,
-            "X-Tidings-Signature": signature(account.access_token, timestamp, body),
+            **signed_headers(account.access_token, body),
         }
         if test:
             headers["X-Tidings-Test"] = "1"

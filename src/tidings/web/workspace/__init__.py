@@ -1,6 +1,6 @@
-"""The workspace pages: its settings and members, making a new one, switching between them, and accepting an
+"""The workspace pages: its settings, members and webhooks, making a new one, switching between them, and accepting an
 invitation (/invitations/<secret>/, reachable signed out)."""
 
-from tidings.web.workspace import invitation, members, switching
+from tidings.web.workspace import invitation, members, switching, webhooks
 
-urls = [*members.urls, *switching.urls, *invitation.urls]
+urls = [*members.urls, *webhooks.urls, *switching.urls, *invitation.urls]
