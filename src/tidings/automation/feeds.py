@@ -104,9 +104,11 @@ def post_feed_item(rule_id: int, item_id: int, *, manual: bool = False) -> Post 
     with transaction.atomic():
         post = services.create_rule_post(rule, drafts, link=item.link, run_at=None)
         # Only while the item has no post: a second run that wrote it too rolls back here and keeps the first.
-        if not FeedItem.objects.filter(pk=item.pk, post__isnull=True).update(post=post):
+        linked = FeedItem.objects.filter(pk=item.pk, post__isnull=True).update(post=post)
+        if not linked:
             transaction.set_rollback(True)
-            return FeedItem.objects.get(pk=item.pk).post
+    if not linked:
+        return FeedItem.objects.get(pk=item.pk).post
     logger.info("feed.item_posted rule=%s item=%s post=%s", rule.pk, item.pk, post.pk)
     return services.schedule_rule_draft(rule, post, run_at=timezone.now(), at=when_to_post(rule, item))
 
