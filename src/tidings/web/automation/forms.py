@@ -168,7 +168,9 @@ class RuleForm(ScheduleForm):
         f"{FIRST_FETCH_ITEMS}. Checked on the rule's schedule, at most every 15 minutes.",
         widget=forms.URLInput(attrs={"placeholder": "https://example.com/feed.xml", "inputmode": "url"}),
     )
-    feed_mode = forms.ChoiceField(choices=FeedMode.choices, widget=forms.RadioSelect, initial=FeedMode.AI)
+    feed_mode = forms.ChoiceField(
+        choices=FeedMode.choices, widget=forms.RadioSelect, initial=FeedMode.AI, required=False
+    )
     review = forms.ChoiceField(choices=Review.choices, widget=forms.RadioSelect, initial=Review.NONE)
     enabled = forms.BooleanField(required=False, initial=True, label="Active: run on this schedule")
 

@@ -81,7 +81,7 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                 review=form.cleaned_data["review"],
                 platform_options={platform: options.options() for platform, options in option_forms.items()},
                 feed_url=form.cleaned_data["feed_url"],
-                feed_mode=form.cleaned_data["feed_mode"],
+                feed_mode=form.cleaned_data["feed_mode"] or None,
                 rule_id=rule.pk if rule else None,
             )
         except (RoleTooLow, NotFound):
