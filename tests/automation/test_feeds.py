@@ -237,3 +237,18 @@ def test_another_feed_starts_afresh(bob: User, feed_server: FeedServer) -> None:
     )
     assert (moved.feed_etag, moved.feed_fetched_at, moved.feed_mode) == ("", None, FeedMode.VERBATIM)
     assert [post.text.split("\n")[0] for post in run(moved)] == ["Post 2", "Post 3", "Post 4"]
+
+
+def test_a_feed_that_works_again_ends_the_failure_and_the_next_one_notifies_afresh(
+    bob: User, feed_server: FeedServer
+) -> None:
+    rule = feed_rule(bob, f"{feed_server.url}/blog.rss")
+    run(rule)  # 404
+    feed_server.put("/blog.rss", Document(rss(items(1))))
+    assert len(run(rule)) == 1
+    rule.refresh_from_db()
+    assert (rule.failure_cause, rule.failing_since, rule.last_feed_error) == ("", None, "")
+    assert rule.last_outcome == RunOutcome.SCHEDULED
+    del feed_server.documents["/blog.rss"]
+    run(rule)
+    assert Notification.objects.filter(user=bob, type=NotificationType.RULE_FAILED).count() == 2
