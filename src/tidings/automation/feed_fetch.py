@@ -161,7 +161,14 @@ def _too_big() -> FeedError:
 
 def parse_feed(body: bytes, *, content_type: str = "") -> list[FeedEntry]:
     """The entries of an RSS or Atom document; FeedError when it is not one."""
-    parsed = feedparser.parse(body, response_headers={"content-type": content_type} if content_type else None)
+    # Sanitising and resolving links inside the items' HTML is most of feedparser's time (about 5x on a 200-item
+    # feed); the markup is dropped anyway, and the text is only ever shown escaped.
+    parsed = feedparser.parse(
+        body,
+        response_headers={"content-type": content_type} if content_type else None,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     if not parsed.get("version") and not parsed.entries:
         raise FeedError("The address does not serve an RSS or Atom feed.", cause="not_a_feed")
     return [entry for raw in parsed.entries[:MAX_ENTRIES] if (entry := _entry(raw))]
