@@ -20,7 +20,7 @@ from tidings.posts.models import Post
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 
-pytest_plugins = ["tests.support.ai", "tests.support.unconfirmed"]
+pytest_plugins = ["tests.support.ai", "tests.support.feed_server", "tests.support.unconfirmed"]
 REQUIRE_POSTGRES = os.environ.get("TIDINGS_REQUIRE_POSTGRES") == "1"
 # Hashing a password the production way costs ~0.3 s; tests create hundreds of users.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -10,7 +10,7 @@ from tests.support.workspaces import workspace_of
 from tidings.accounts.demo import seed_demo
 from tidings.accounts.models import User
 from tidings.api.services import create_token
-from tidings.automation.models import AutomationRule
+from tidings.automation.models import AutomationRule, FeedItem
 from tidings.generation.models import AIProviderConfig, GenerationLog, GenerationOutcome
 from tidings.jobs.models import JobLog
 from tidings.platforms.models import SocialAccount
@@ -44,6 +44,7 @@ def everything(staff: User, settings, tmp_path) -> None:  # type: ignore[no-unty
         workspace=workspace_of(user), name="Weekly", schedule="0 9 * * 1", brief={"topic": "news"}
     )
     rule.accounts.add(account)
+    FeedItem.objects.create(rule=rule, key="urn:1", title="Hello", link="https://shop.example/hello")
     GenerationLog.objects.create(
         workspace=workspace_of(user), provider="openai", model="m", outcome=GenerationOutcome.OK, latency_ms=5
     )

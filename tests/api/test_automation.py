@@ -4,6 +4,7 @@ import pytest
 
 from tests.api.conftest import Api, error
 from tests.conftest import create_account
+from tests.support.feed_server import Document, FeedServer, Item, rss
 from tests.support.workspaces import owner
 from tidings.accounts.models import User
 from tidings.api.models import IdempotencyRecord
@@ -170,3 +171,30 @@ def test_platform_options_are_saved_returned_and_checked(bob: User, bob_api: Api
     )
     assert (refused["field"], refused["message"]) == ("platform_options", "Mastodon has no option named 'colour'.")
     assert AutomationRule.objects.get(pk=rule_id).platform_options["mastodon"]["spoiler_text"] == "Bread"
+
+
+def test_a_rule_that_watches_a_feed(bob: User, bob_api: Api, feed_server: FeedServer) -> None:
+    account = create_account(bob)
+    url = feed_server.put("/blog.rss", Document(rss([Item("Hello", "https://shop.example/hello")])))
+
+    created = bob_api.post(
+        "/automation/rules",
+        rule(account.pk, schedule="0 * * * *", brief={}, feed_url=url, feed_mode="verbatim", enabled=True),
+    )
+
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["feed_url"], body["feed_mode"], body["feed_fetched_at"], body["last_feed_error"]) == (
+        url,
+        "verbatim",
+        None,
+        "",
+    )
+    assert body["brief"]["topic"] == ""
+    refused = bob_api.post("/automation/rules", rule(account.pk, schedule="*/5 * * * *", feed_url=url))
+    assert error(refused, 400, "invalid_input")["field"] == "schedule"
+    bad = bob_api.post("/automation/rules", rule(account.pk, schedule="0 * * * *", feed_url=url, feed_mode="echo"))
+    assert bad.status_code == 400
+    assert AutomationRule.objects.count() == 1
+    enabled = bob_api.post(f"/automation/rules/{body['id']}/disable").json()
+    assert (enabled["feed_url"], enabled["feed_mode"]) == (url, "verbatim")

@@ -8,8 +8,11 @@ import pytest
 from django.test import Client
 
 from tests.conftest import create_account, make_user
+from tests.support.feed_server import Document, FeedServer, Item, rss
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
+from tidings.automation.feed_fetch import FeedError
+from tidings.automation.feeds import post_feed_item, refresh_feed
 from tidings.automation.models import AutomationRule, Review
 from tidings.automation.services import record_rule_failure, save_rule
 from tidings.core.errors import InvalidInput
@@ -287,3 +290,37 @@ def test_the_rule_form_keeps_platform_options_for_the_posts_it_writes(client: Cl
     assert rule.platform_options == {"mastodon": {"visibility": "unlisted", "spoiler_text": "", "language": "pt"}}
     page = client.get(f"/automation/{rule.pk}/").content.decode()
     assert '<option value="unlisted" selected>Quiet public</option>' in page
+
+
+def test_a_rule_watches_a_feed_and_its_page_shows_the_items(
+    client: Client, lisbon: User, feed_server: FeedServer
+) -> None:
+    account = create_account(lisbon)
+    client.force_login(lisbon)
+    feed = {"schedule_mode": "cron", "cron": "0 * * * *", "topic": "", "feed_mode": "verbatim"}
+
+    wrong = client.post("/automation/new/", rule_form(account.pk, **feed, feed_url="not an address"))
+    assert "Enter a valid URL." in wrong.content.decode()
+    missing = client.post("/automation/new/", rule_form(account.pk, **feed, feed_url=f"{feed_server.url}/x"))
+    assert missing.status_code == 302
+    rule = AutomationRule.objects.get()
+    assert (rule.feed_url, rule.feed_mode, rule.brief["topic"]) == (f"{feed_server.url}/x", "verbatim", "")
+    no_topic = client.post("/automation/new/", rule_form(account.pk, topic=""))
+    assert "Say what the post is about." in no_topic.content.decode()
+    assert AutomationRule.objects.count() == 1
+
+    with pytest.raises(FeedError):
+        refresh_feed(rule.pk)
+    page = client.get(f"/automation/{rule.pk}/").content.decode()
+    assert "The last check of the feed failed" in page
+    assert "The feed&#x27;s server answered 404, not the feed." in page
+
+    url = feed_server.put("/x", Document(rss([Item("Hello & welcome", "https://shop.example/hello")])))
+    assert url == rule.feed_url
+    [item_id] = refresh_feed(rule.pk) or []
+    post = post_feed_item(rule.pk, item_id)
+    assert post is not None
+    page = client.get(f"/automation/{rule.pk}/").content.decode()
+    assert "The last check of the feed failed" not in page
+    assert "Hello &amp; welcome" in page
+    assert f'href="/posts/{post.pk}/edit/"' in page

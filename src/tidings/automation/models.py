@@ -17,6 +17,13 @@ class RunOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class FeedMode(models.TextChoices):
+    """How a watched feed's new items become posts."""
+
+    AI = "ai", "The AI writes a post from each item"
+    VERBATIM = "verbatim", "Post each item's title and link as they are"
+
+
 # The outcomes that tell the user something went wrong (and notify them, once per rule and cause).
 FAILURES = (RunOutcome.DRAFT, RunOutcome.FAILED)
 
@@ -46,6 +53,14 @@ class AutomationRule(models.Model):
     # until a run succeeds again.
     failure_cause = models.CharField(max_length=100, blank=True, default="")
     failing_since = models.DateTimeField(null=True, blank=True)
+    # A watched feed (RSS or Atom): each new item becomes a post, instead of one post per run from the brief.
+    feed_url = models.URLField(max_length=2000, blank=True, default="")
+    feed_mode = models.CharField(max_length=16, choices=FeedMode.choices, default=FeedMode.AI)
+    # The last good fetch's validators (sent back for a conditional GET), its time, and why the last fetch failed.
+    feed_etag = models.CharField(max_length=500, blank=True, default="")
+    feed_last_modified = models.CharField(max_length=100, blank=True, default="")
+    feed_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_feed_error = models.CharField(max_length=500, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,3 +74,27 @@ class AutomationRule(models.Model):
     @property
     def failed(self) -> bool:
         return self.last_outcome in FAILURES
+
+
+class FeedItem(models.Model):
+    """An item a rule's feed has shown, recorded once per rule and key: the row is what keeps an item from ever
+    becoming two posts. `post` is set in the transaction that creates the item's post; `skipped` items were in
+    the feed before the rule watched it."""
+
+    rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="feed_items")
+    # The item's guid or id, else its link, else a hash of its title and link.
+    key = models.CharField(max_length=500)
+    title = models.CharField(max_length=500, blank=True, default="")
+    link = models.URLField(max_length=2000, blank=True, default="")
+    summary = models.TextField(blank=True, default="")
+    published = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(auto_now_add=True)
+    skipped = models.BooleanField(default=False)
+    post = models.ForeignKey("posts.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-seen_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["rule", "key"], name="one_feed_item_per_rule_key")]
+
+    def __str__(self) -> str:
+        return self.title or self.link or self.key

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from tidings.automation.models import AutomationRule
+from tidings.automation.models import AutomationRule, FeedItem
 from tidings.automation.services import EVENT
 from tidings.jobs.models import JobLog, JobStatus
 from tidings.platforms.models import SocialAccount
@@ -27,3 +27,8 @@ def run_finished(rule: AutomationRule, workflow_id: str) -> bool:
     return JobLog.objects.filter(
         event=EVENT, workflow_id=workflow_id, data__rule_id=rule.pk, status__in=FINISHED
     ).exists()
+
+
+def recent_feed_items(rule: AutomationRule, *, limit: int = 10) -> list[FeedItem]:
+    """The items the rule's feed showed most recently, newest first, with the post each became."""
+    return list(rule.feed_items.select_related("post").order_by("-seen_at", "-id")[:limit])

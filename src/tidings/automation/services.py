@@ -1,7 +1,7 @@
 """Automation rules: standing briefs that write and schedule posts on a schedule, within every plan limit."""
 
 from collections.abc import Mapping
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tidings.automation.errors import RulePaused
-from tidings.automation.models import AutomationRule, Review, RunOutcome
+from tidings.automation.feed_fetch import check_feed_url
+from tidings.automation.models import AutomationRule, FeedMode, Review, RunOutcome
 from tidings.automation.schedule import check_schedule, next_run
 from tidings.core.errors import DomainError, InvalidInput, NotFound
 from tidings.credits.services import lock_workspace
@@ -34,13 +35,17 @@ PUBLISH_AFTER = timedelta(seconds=30)
 EVENT = "automation/rule.execute"
 
 
-def _brief(data: dict[str, Any]) -> Brief:
+def _brief(data: dict[str, Any], *, feed: bool = False) -> Brief:
+    """The rule's brief, checked; a feed rule's topic may be empty (each item is what its post is about)."""
     known = {f.name for f in fields(Brief)}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidInput(f"The brief has fields that are not part of a brief: {', '.join(unknown)}.", field="brief")
     values = {name: data[name] for name in known if name in data}
-    return clean_brief(Brief(**{"topic": "", **values, "hashtags": tuple(data.get("hashtags", ()))}))
+    brief = Brief(**{"topic": "", **values, "hashtags": tuple(data.get("hashtags", ()))})
+    if feed and not brief.topic.strip():
+        return replace(clean_brief(replace(brief, topic="-")), topic="")
+    return clean_brief(brief)
 
 
 def _accounts(workspace: Workspace, account_ids: list[int]) -> list[SocialAccount]:
@@ -68,11 +73,13 @@ def save_rule(
     enabled: bool = False,
     review: str = Review.NONE,
     platform_options: Mapping[str, Mapping[str, Any]] | None = None,
+    feed_url: str | None = None,
+    feed_mode: str | None = None,
     rule_id: int | None = None,
 ) -> AutomationRule:
     """Create or edit a rule. Enabling it counts against the plan's enabled rules; a refusal changes nothing.
-    `platform_options` (keyed by platform, checked as a post's) go on every post the rule writes; None keeps a
-    rule's own."""
+    `platform_options` (keyed by platform, checked as a post's) go on every post the rule writes; a `feed_url`
+    makes the rule post the feed's new items instead, checked on its schedule; None keeps a rule's own."""
     actor.require(Action.AUTOMATE)
     workspace = actor.workspace
     if rule_id is not None:
@@ -83,7 +90,13 @@ def save_rule(
     if review not in Review.values:
         raise InvalidInput(f"Review is one of: {', '.join(Review.values)}.", field="review")
     schedule = check_schedule(schedule)
-    cleaned = asdict(_brief(brief))
+    if feed_mode is not None and feed_mode not in FeedMode.values:
+        raise InvalidInput(f"The feed mode is one of: {', '.join(FeedMode.values)}.", field="feed_mode")
+    if feed_url is not None:
+        feed_url = check_feed_url(feed_url, schedule=schedule)
+    elif rule_id is not None:
+        feed_url = get_rule(workspace, rule_id).feed_url
+    cleaned = asdict(_brief(brief, feed=bool(feed_url)))
     accounts = _accounts(workspace, account_ids)
     options = None if platform_options is None else clean_platform_options(platform_options)
     try:
@@ -98,6 +111,12 @@ def save_rule(
             rule.review = review
             if options is not None:
                 rule.platform_options = options
+            if feed_url != rule.feed_url:  # another feed (or none): its first fetch starts afresh
+                rule.feed_url, rule.feed_etag, rule.feed_last_modified = feed_url or "", "", ""
+                rule.feed_fetched_at, rule.last_feed_error = None, ""
+                if rule.pk:
+                    rule.feed_items.filter(post__isnull=True, skipped=False).update(skipped=True)
+            rule.feed_mode = feed_mode or rule.feed_mode
             rule.next_run_at = next_run(schedule, after=timezone.now(), time_zone=locked.time_zone) if enabled else None
             rule.save()
             rule.accounts.set(accounts)
@@ -136,7 +155,7 @@ def _may_automate(workspace: Workspace) -> Decision:
     return can_use_automation(workspace, adding=adding)
 
 
-def _connected_platforms(rule: AutomationRule) -> list[str]:
+def connected_platforms(rule: AutomationRule) -> list[str]:
     return sorted(set(rule.accounts.exclude(status=AccountStatus.DISCONNECTED).values_list("platform", flat=True)))
 
 
@@ -150,7 +169,7 @@ def run_rule_now(actor: Actor, rule_id: int) -> str:
     decision = _may_automate(actor.workspace)
     if not decision.allowed:
         refuse(actor.workspace, decision, by=actor.user)
-    if not _connected_platforms(rule):
+    if not connected_platforms(rule):
         raise InvalidInput(
             "None of this rule's accounts is connected any more: reconnect one or choose another.",
             field="account_ids",
@@ -193,7 +212,7 @@ def write_rule_posts(rule_id: int, *, manual: bool = False) -> list[dict[str, An
     """Ask the workspace's AI provider for one draft per platform of the rule's accounts (counts as generations);
     the rule writes as Tidings itself, not as any member."""
     rule = check_rule_may_run(rule_id, manual=manual)
-    platforms = _connected_platforms(rule)
+    platforms = connected_platforms(rule)
     if not platforms:
         raise InvalidInput("None of the rule's accounts is connected any more.", field="account_ids")
     drafts = generate_posts(Actor.system(rule.workspace), brief=_brief(rule.brief), platforms=platforms)
@@ -214,38 +233,47 @@ def schedule_rule_post(rule_id: int, *, run_at: datetime, drafts: list[dict[str,
     is recorded on the rule. The post has no author: Tidings wrote it.
     """
     rule = check_rule_may_run(rule_id, manual=manual)
-    by_platform = {draft["platform"]: Draft(**{**draft, "parts": tuple(draft["parts"])}) for draft in drafts}
-    accounts = [a for a in rule.accounts.filter(status=AccountStatus.ACTIVE) if a.platform in by_platform]
     post = Post.objects.filter(automation_rule=rule, automation_run_at=run_at).first()
     if post is not None:
         return post
-    first = next(iter(by_platform.values()))
-    waits = rule.review == Review.REVIEW_FIRST
     try:
         with transaction.atomic():
-            post = Post.objects.create(
-                workspace=rule.workspace,
-                text=first.text,
-                link=rule.brief.get("link", ""),
-                automation_rule=rule,
-                automation_run_at=run_at,
-            )
-            PostTarget.objects.bulk_create(
-                PostTarget(
-                    post=post,
-                    account=account,
-                    platform=account.platform,
-                    text_override=by_platform[account.platform].text
-                    if by_platform[account.platform].text != first.text
-                    else "",
-                    options=(rule.platform_options or {}).get(account.platform, {}),
-                )
-                for account in accounts
-            )
+            post = create_rule_post(rule, drafts, link=rule.brief.get("link", ""), run_at=run_at)
     except IntegrityError:
         return Post.objects.get(automation_rule=rule, automation_run_at=run_at)
+    return schedule_rule_draft(rule, post, run_at=run_at)
+
+
+def create_rule_post(rule: AutomationRule, drafts: list[dict[str, Any]], *, link: str, run_at: datetime | None) -> Post:
+    """The post a rule wrote, a draft with one target per active account on a platform it has a draft for."""
+    by_platform = {draft["platform"]: Draft(**{**draft, "parts": tuple(draft["parts"])}) for draft in drafts}
+    accounts = [a for a in rule.accounts.filter(status=AccountStatus.ACTIVE) if a.platform in by_platform]
+    first = next(iter(by_platform.values()))
+    post = Post.objects.create(
+        workspace=rule.workspace, text=first.text, link=link, automation_rule=rule, automation_run_at=run_at
+    )
+    texts = {platform: draft.text for platform, draft in by_platform.items()}
+    PostTarget.objects.bulk_create(
+        PostTarget(
+            post=post,
+            account=account,
+            platform=account.platform,
+            text_override="" if texts[account.platform] == first.text else texts[account.platform],
+            options=(rule.platform_options or {}).get(account.platform, {}),
+        )
+        for account in accounts
+    )
+    return post
+
+
+def schedule_rule_draft(
+    rule: AutomationRule, post: Post, *, run_at: datetime | None, at: datetime | None = None
+) -> Post:
+    """Schedule the rule's new post (at `at`, else a moment from now) or propose it for review, and record the
+    outcome on the rule; a refusal keeps it a draft with the reason and notifies once per cause."""
+    waits = rule.review == Review.REVIEW_FIRST
     try:
-        schedule_post(Actor.system(rule.workspace), post.pk, at=timezone.now() + PUBLISH_AFTER, propose=waits)
+        schedule_post(Actor.system(rule.workspace), post.pk, at=at or timezone.now() + PUBLISH_AFTER, propose=waits)
     except DomainError as refusal:
         record_rule_failure(rule.pk, refusal, run_at=run_at, post=post)
     else:

@@ -13,6 +13,7 @@ from tidings.api.schemas import ERRORS, MAX_ID, ErrorOut, PageQuery
 from tidings.api.schemas.automation import RuleIn, RuleOut, RulePage
 from tidings.automation import services
 from tidings.automation.services import get_rule, save_rule, set_rule_enabled
+from tidings.core.errors import InvalidInput
 
 router = Router(tags=["automation"])
 AUTH = needs("automation")
@@ -21,6 +22,9 @@ CHANGE = {**ERRORS, 409: ErrorOut}
 
 
 def _save(request: HttpRequest, payload: RuleIn, rule_id: int | None = None) -> RuleOut:
+    if not payload.feed_url.strip() and not payload.brief.topic.strip():
+        # Named as the schema names it, as when the topic was required outright.
+        raise InvalidInput("Say what the post is about.", field="brief.topic")
     rule = save_rule(
         actor_of(request),
         name=payload.name,
@@ -30,6 +34,8 @@ def _save(request: HttpRequest, payload: RuleIn, rule_id: int | None = None) -> 
         enabled=payload.enabled,
         review=payload.review,
         platform_options=payload.platform_options,
+        feed_url=payload.feed_url,
+        feed_mode=payload.feed_mode,
         rule_id=rule_id,
     )
     return RuleOut.of(rule)

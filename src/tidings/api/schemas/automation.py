@@ -18,6 +18,16 @@ OUTCOMES: dict[RunOutcome, Outcome] = {
 }
 
 
+class RuleBrief(BriefFields):
+    topic: str = Field(
+        "",
+        max_length=1000,
+        pattern=NO_NUL,
+        description="What the posts are about; required unless the rule watches a feed (then: how to write up "
+        "each item).",
+    )
+
+
 class RuleIn(Input):
     name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
     schedule: str = Field(
@@ -26,7 +36,7 @@ class RuleIn(Input):
         description="Five cron fields in the workspace's time zone, e.g. 0 9 * * 1-5; several separated by a semicolon "
         "(0 9 * * 1,4; 30 12 * * 1,4).",
     )
-    brief: BriefFields
+    brief: RuleBrief
     account_ids: list[Id] = Field(min_length=1, max_length=100)
     enabled: bool = Field(False, description="Enabled rules count against the plan's limit.")
     review: Literal["none", "review_first"] = Field(
@@ -38,6 +48,19 @@ class RuleIn(Input):
         default_factory=dict,
         description="Options for the posts the rule writes, keyed by platform (youtube, tiktok, ...), each "
         f"checked as a post's. {options_help()}",
+    )
+    feed_url: str = Field(
+        "",
+        max_length=2000,
+        pattern=NO_NUL,
+        description="An RSS or Atom feed to watch (empty for none). Each run checks it; every new item becomes "
+        "one post, never twice; the first check posts only the newest few. The schedule may run at most every "
+        "15 minutes. With a feed, brief.topic is optional (how to write up each item).",
+    )
+    feed_mode: Literal["ai", "verbatim"] = Field(
+        "ai",
+        description="ai: the AI writes each item's post from its title and summary (a generation each). "
+        "verbatim: the post is the item's title and link as they are.",
     )
 
 
@@ -58,6 +81,10 @@ class RuleOut(Schema):
     last_error: str = Field(description="Why the last run did not schedule its post; empty when it did.")
     last_post_id: int | None
     next_run_at: datetime | None
+    feed_url: str
+    feed_mode: str
+    feed_fetched_at: datetime | None = Field(description="When the feed was last read successfully.")
+    last_feed_error: str = Field(description="Why the last check of the feed failed; empty when it worked.")
     created_at: datetime
     updated_at: datetime
 
@@ -77,6 +104,10 @@ class RuleOut(Schema):
             last_error=rule.last_error,
             last_post_id=rule.last_post_id,
             next_run_at=rule.next_run_at,
+            feed_url=rule.feed_url,
+            feed_mode=rule.feed_mode,
+            feed_fetched_at=rule.feed_fetched_at,
+            last_feed_error=rule.last_feed_error,
             created_at=rule.created_at,
             updated_at=rule.updated_at,
         )

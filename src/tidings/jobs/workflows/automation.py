@@ -7,6 +7,7 @@ from typing import Any
 from dbos import DBOS, EnqueueOptions
 from django.utils import timezone
 
+from tidings.automation import feeds
 from tidings.automation import services as automation
 from tidings.automation.models import RunOutcome
 from tidings.core.errors import DomainError
@@ -27,6 +28,48 @@ def _write(rule_id: int, run_at: datetime, manual: bool) -> dict[str, Any]:
         return {"refused": refusal.as_dict()}
 
 
+@orm_step("automation.feed")
+def _fetch_feed(rule_id: int, run_at: datetime, manual: bool) -> dict[str, Any]:
+    try:
+        return {"items": feeds.refresh_feed(rule_id, manual=manual)}
+    except DomainError as refusal:
+        automation.record_rule_failure(rule_id, refusal, run_at=run_at)
+        return {"refused": refusal.as_dict()}
+
+
+@orm_step("automation.feed_item")
+def _post_item(rule_id: int, item_id: int, manual: bool) -> dict[str, Any]:
+    try:
+        post = feeds.post_feed_item(rule_id, item_id, manual=manual)
+    except DomainError as refusal:
+        automation.record_rule_failure(rule_id, refusal)
+        return {"refused": refusal.as_dict()}
+    if post is None:
+        return {}
+    return {"post_id": post.pk, "outcome": automation.last_outcome(rule_id), "draft_reason": post.draft_reason}
+
+
+def _watch_feed(workflow_id: str, rule_id: int, items: list[int], manual: bool) -> None:
+    """Each waiting item becomes a post, one step each; a refusal to write stops the run (the rest would meet it
+    too) and the items left wait for the next run."""
+    posts: list[int] = []
+    errors: list[str] = []
+    for item_id in items:
+        result = _post_item(rule_id, item_id, manual)
+        if "refused" in result:
+            errors.append(result["refused"]["message"])
+            break
+        if "post_id" in result:
+            posts.append(result["post_id"])
+            if result["outcome"] == RunOutcome.DRAFT:
+                errors.append(result["draft_reason"])
+    summary = {"items": len(items), "post_ids": posts, **({"post_id": posts[-1]} if posts else {})}
+    if errors:
+        finish_job_log(workflow_id, JobStatus.FAILED, result=summary, error=errors[0])
+    else:
+        finish_job_log(workflow_id, JobStatus.COMPLETED, result=summary)
+
+
 @orm_step("automation.schedule")
 def _schedule(rule_id: int, run_at: datetime, drafts: list[dict[str, Any]], manual: bool) -> dict[str, Any]:
     try:
@@ -44,14 +87,22 @@ def _schedule(rule_id: int, run_at: datetime, drafts: list[dict[str, Any]], manu
 
 @DBOS.workflow(name=EVENT)
 def execute_automation_rule(at: datetime, data: Any = None) -> None:
-    """Check the plan allows automation, write the posts, schedule them (reserving credits) or hold them for
-    review. Every refusal is recorded on the job log and the rule; a post that cannot be scheduled stays a draft
-    with the reason. A manual run ("Run now") runs a paused rule too."""
+    """Check the plan allows automation, write the posts (one from the brief, or one per new item of the rule's
+    feed), schedule them (reserving credits) or hold them for review. Every refusal is recorded on the job log and
+    the rule; a post that cannot be scheduled stays a draft with the reason. A manual run ("Run now") runs a
+    paused rule too."""
     rule_id = int((data or {})["rule_id"])
     run_at = datetime.fromisoformat(data["run_at"]) if data.get("run_at") else at
     manual = bool(data.get("manual"))
     workflow_id = current_workflow_id()
     start_job_log(EVENT, workflow_id, {"rule_id": rule_id, "run_at": run_at.isoformat(), "manual": manual})
+    feed = _fetch_feed(rule_id, run_at, manual)
+    if "refused" in feed:
+        finish_job_log(workflow_id, JobStatus.FAILED, result=feed, error=feed["refused"]["message"])
+        return
+    if feed["items"] is not None:
+        _watch_feed(workflow_id, rule_id, feed["items"], manual)
+        return
     written = _write(rule_id, run_at, manual)
     if "refused" in written:
         finish_job_log(workflow_id, JobStatus.FAILED, result=written, error=written["refused"]["message"])

@@ -6,7 +6,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from tidings.automation.models import AutomationRule, Review
+from tidings.automation.feeds import FIRST_FETCH_ITEMS
+from tidings.automation.models import AutomationRule, FeedMode, Review
 from tidings.automation.picker import DAY_NAMES, EVERY_HOURS, MAX_TIMES, WEEK, Mode, Picker, from_cron, to_cron
 from tidings.core.errors import InvalidInput
 from tidings.platforms.models import AccountStatus, SocialAccount
@@ -142,9 +143,10 @@ class RuleForm(ScheduleForm):
     name = forms.CharField(max_length=200, label="Name", help_text="For you: it names the rule in lists and alerts.")
     topic = forms.CharField(
         max_length=1000,
+        required=False,  # a rule that watches a feed writes about each item; the service asks for it otherwise
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What to write about",
-        help_text="The brief the AI writes each post from.",
+        help_text="The brief the AI writes each post from. With a feed, optional: how to write up each item.",
     )
     tone = forms.CharField(max_length=200, required=False)
     audience = forms.CharField(max_length=200, required=False)
@@ -156,6 +158,18 @@ class RuleForm(ScheduleForm):
         queryset=SocialAccount.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one account to post to."},
+    )
+    feed_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        label="Feed address",
+        help_text="An RSS or Atom feed. Each new item becomes a post; the first check posts only the newest "
+        f"{FIRST_FETCH_ITEMS}. Checked on the rule's schedule, at most every 15 minutes.",
+        widget=forms.URLInput(attrs={"placeholder": "https://example.com/feed.xml", "inputmode": "url"}),
+    )
+    feed_mode = forms.ChoiceField(
+        choices=FeedMode.choices, widget=forms.RadioSelect, initial=FeedMode.AI, required=False
     )
     review = forms.ChoiceField(choices=Review.choices, widget=forms.RadioSelect, initial=Review.NONE)
     enabled = forms.BooleanField(required=False, initial=True, label="Active: run on this schedule")
@@ -183,4 +197,6 @@ def rule_initial(rule: AutomationRule | None) -> dict[str, Any]:
         "accounts": list(rule.accounts.values_list("pk", flat=True)),
         "review": rule.review,
         "enabled": rule.enabled,
+        "feed_url": rule.feed_url,
+        "feed_mode": rule.feed_mode,
     }

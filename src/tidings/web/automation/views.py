@@ -80,6 +80,8 @@ def edit_rule(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
                 enabled=form.cleaned_data["enabled"],
                 review=form.cleaned_data["review"],
                 platform_options={platform: options.options() for platform, options in option_forms.items()},
+                feed_url=form.cleaned_data["feed_url"],
+                feed_mode=form.cleaned_data["feed_mode"] or None,
                 rule_id=rule.pk if rule else None,
             )
         except (RoleTooLow, NotFound):
@@ -119,6 +121,7 @@ def _runs_context(rule: AutomationRule, workflow_id: str, polls: int = 0) -> dic
     running = bool(workflow_id) and not selectors.run_finished(rule, workflow_id)
     return {
         "runs": selectors.runs_of(rule),
+        "feed_items": selectors.recent_feed_items(rule) if rule.feed_url else [],
         "running": workflow_id if running and polls < MAX_POLLS else "",
         "still_running": running and polls >= MAX_POLLS,
         "polls": polls + 1,
