@@ -27,6 +27,7 @@ ICONS = [
     "adjustments",
     "player-stop",
     "repeat",
+    "rss",
     "building-store",
     "file-type-pdf",
     "layout-grid",
