@@ -18,9 +18,11 @@ from tidings.api.routers import (
     credits,
     events,
     generation,
+    library,
     notifications,
     plan,
     posts,
+    tagging,
     tokens,
     workspaces,
 )
@@ -40,8 +42,8 @@ Times are ISO 8601 only (a bare number such as `1700000000` is refused, not read
 given, without one in the workspace's time zone (a local time that daylight saving skips or repeats is refused).
 Lists take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
 `RateLimit-Remaining` and `RateLimit-Reset`, a 404 for an unknown path or a 405 included: those requests count
-against the token too. `POST /posts`, `POST /automation/rules` and `DELETE /automation/rules/{id}` accept an
-`Idempotency-Key`: the same key with the same request answers as the first time did.
+against the token too. `POST /posts`, `POST /automation/rules`, `DELETE /automation/rules/{id}`, `POST /snippets` and
+`POST /hashtag-groups` accept an `Idempotency-Key`: the same key with the same request answers as the first time did.
 """
 
 
@@ -82,7 +84,9 @@ for module in (
     posts,
     approvals,
     accounts,
+    tagging,
     generation,
+    library,
     automation,
     notifications,
     credits,

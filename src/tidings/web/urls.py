@@ -8,11 +8,13 @@ from tidings.web import (
     calendar,
     composer,
     inbox,
+    library,
     onboarding,
     pages,
     queue,
     review,
     signup,
+    tagging,
     workspace,
 )
 
@@ -23,6 +25,8 @@ urlpatterns = [
     *queue.urls,
     *calendar.urls,
     *automation.urls,
+    *library.urls,
+    *tagging.urls,
     *inbox.urls,
     *auth.urls,
     *account.urls,
