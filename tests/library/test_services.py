@@ -57,7 +57,8 @@ def test_a_snippet_and_a_group_are_saved_changed_and_deleted(bob: User) -> None:
     assert HashtagGroup.objects.get().hashtags == ["#rye"]
     delete_snippet(owner(bob), snippet.pk)
     delete_hashtag_group(owner(bob), group.pk)
-    assert not Snippet.objects.exists() and not HashtagGroup.objects.exists()
+    assert not Snippet.objects.exists()
+    assert not HashtagGroup.objects.exists()
 
 
 def test_names_are_unique_in_a_workspace_and_a_refusal_changes_nothing(bob: User, carol: User) -> None:
