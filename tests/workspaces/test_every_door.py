@@ -31,12 +31,17 @@ from tidings.api.services import create_token
 from tidings.automation.models import AutomationRule
 from tidings.automation.services import save_rule
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
+from tidings.library.models import HashtagGroup, Snippet
+from tidings.library.services import create_hashtag_group, create_snippet
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import PendingConnection, SocialAccount
 from tidings.posts.media import attach_media
 from tidings.posts.models import MediaAsset, Post, PostNote, PostTarget
 from tidings.posts.services import create_post, schedule_post
+from tidings.tagging.models import AccountTagging, PostTagging
+from tidings.tagging.selectors import PostChoice, Values
+from tidings.tagging.services import set_account_tagging
 from tidings.tiers.plans import Tier
 from tidings.workspaces.invitations import invite
 from tidings.workspaces.models import Invitation, Membership, Workspace
@@ -59,6 +64,10 @@ WATCHED = [
     CreditReservation,
     CreditLedgerEntry,
     ApiToken,
+    Snippet,
+    HashtagGroup,
+    AccountTagging,
+    PostTagging,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -120,6 +129,10 @@ def house(alice: User, carol: User) -> House:
     invitation = invite(owner(alice), email="dana@example.com", role="editor", link=lambda s: s).invitation
     pending = PendingConnection.objects.create(user=alice, workspace=workspace, platform="facebook", choices="[]")
     alice_token = create_token(owner(alice), name="alice's", scopes=["posts:read"])[0]
+    snippet = create_snippet(owner(alice), name="Sign-off", text="See you")
+    group = create_hashtag_group(owner(alice), name="Bread", hashtags=["#bread"])
+    set_account_tagging(owner(alice), account.pk, enabled=True, values=Values(campaign="spring"))
+    create_post(owner(alice), text="Tagged", account_ids=[account.pk], tagging=PostChoice("off"))
     return House(
         ids={
             "post_id": scheduled.pk,
@@ -133,6 +146,8 @@ def house(alice: User, carol: User) -> House:
             "user_id": alice.pk,
             "proposal_id": proposal.pk,
             "draft_id": draft.pk,
+            "snippet_id": snippet.pk,
+            "group_id": group.pk,
         },
     )
 
@@ -175,6 +190,9 @@ def test_the_walk_finds_the_doors_it_should() -> None:
         "invitation-withdraw",
         "post-decide",
         "post-comment",
+        "snippet-edit",
+        "hashtag-group-delete",
+        "account-tagging",
     } <= routes
 
 
@@ -228,6 +246,8 @@ def test_a_viewer_changes_nothing_through_any_form(house: House) -> None:
         ("/workspace/members/remove/", {"user_id": ids["user_id"]}),
         ("/workspace/members/hand-over/", {"user_id": ids["user_id"]}),
         ("/connections/mastodon/start/", {"instance": "mastodon.example"}),
+        ("/library/snippets/new/", {"snippet-name": "x", "snippet-text": "x"}),
+        ("/library/hashtags/new/", {"group-name": "x", "group-hashtags": "#x"}),
     ]:
         response = client.post(path, data)
         if response.status_code != 403:
@@ -266,6 +286,11 @@ BODIES: dict[str, Any] = {
     "send_event": {"name": "credits/check.low", "data": {}},
     "create_api_token": {"name": "x", "scopes": ["posts:read"]},
     "change_member_role": {"role": "viewer"},
+    "create_snippet": {"name": "x", "text": "x"},
+    "update_snippet": {"name": "x", "text": "x"},
+    "create_hashtag_group": {"name": "x", "hashtags": ["#x"]},
+    "update_hashtag_group": {"name": "x", "hashtags": ["#x"]},
+    "set_account_utm": {"enabled": False},
     "create_invitation": {"email": "x@example.com", "role": "viewer"},
 }
 # Changes that concern the person alone (their own notifications, their own tokens), which a viewer may make.

@@ -7,11 +7,13 @@ from tidings.library.services import MAX_SNIPPET
 
 
 class SnippetForm(forms.Form):
+    prefix = "snippet"  # both forms share the library page: their fields' ids stay apart
     name = forms.CharField(max_length=NAME_LENGTH)
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_SNIPPET, strip=False)
 
 
 class HashtagGroupForm(forms.Form):
+    prefix = "group"
     name = forms.CharField(max_length=NAME_LENGTH)
     hashtags = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
