@@ -110,7 +110,9 @@ def test_the_library_tagging_and_insert_menu_fit_a_phone(phone: "playwright.Page
     log_in(phone, base, "nina")
     phone.goto(f"{base}/library/")
     phone.fill("#id_snippet-name", "A rather long name for a snippet that goes on and on")
-    phone.fill("#id_snippet-text", "https://example.com/a-very-long-address-that-would-push-the-page-sideways-on-a-phone")
+    phone.fill(
+        "#id_snippet-text", "https://example.com/a-very-long-address-that-would-push-the-page-sideways-on-a-phone"
+    )
     with phone.expect_navigation(url=f"{base}/library/#snippets"):
         phone.get_by_role("button", name="Add snippet").click()
     check_page(phone)

@@ -28,7 +28,9 @@ def logged_in(user: User) -> Client:
 def test_snippets_and_groups_are_added_changed_and_deleted_from_the_page(bob: User) -> None:
     client = logged_in(bob)
     assert "No snippets yet" in client.get("/library/").content.decode()
-    answer = client.post("/library/snippets/new/", {"snippet-name": "Sign-off", "snippet-text": "See you at the bakery!"})
+    answer = client.post(
+        "/library/snippets/new/", {"snippet-name": "Sign-off", "snippet-text": "See you at the bakery!"}
+    )
     assert answer.status_code == 302
     assert answer["Location"] == "/library/#snippets"
     client.post("/library/hashtags/new/", {"group-name": "Bread", "group-hashtags": "#bread sourdough, #Bread"})
@@ -74,7 +76,9 @@ def test_a_contributor_sees_anothers_snippet_read_only_and_is_refused_a_change(a
     session.save()
     page = client.get(f"/library/snippets/{snippet.pk}/").content.decode()
     assert "Only its author, or an editor or above, can change this snippet." in page
-    assert client.post(f"/library/snippets/{snippet.pk}/", {"snippet-name": "x", "snippet-text": "x"}).status_code == 403
+    assert (
+        client.post(f"/library/snippets/{snippet.pk}/", {"snippet-name": "x", "snippet-text": "x"}).status_code == 403
+    )
     assert client.post(f"/library/snippets/{snippet.pk}/delete/").status_code == 403
     assert Snippet.objects.get().text == "8 to 4"
 
@@ -137,9 +141,7 @@ def test_an_account_is_set_to_tag_its_links_on_its_own_page(bob: User, carol: Us
     row = AccountTagging.objects.get()
     assert (row.enabled, row.source, row.medium, row.campaign) == (True, "", "", "spring")
     page = client.get(f"/connections/accounts/{account.pk}/tagging/").content.decode()
-    assert (
-        "https://example.com/menu?utm_source=mastodon&amp;utm_medium=social&amp;utm_campaign=spring" in page
-    )
+    assert "https://example.com/menu?utm_source=mastodon&amp;utm_medium=social&amp;utm_campaign=spring" in page
     editor = logged_in(carol)
     join(carol, workspace_of(bob), "editor")
     session = editor.session
