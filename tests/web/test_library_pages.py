@@ -133,7 +133,7 @@ def test_the_composer_saves_the_posts_choice_and_shows_it_again(bob: User) -> No
 def test_an_account_is_set_to_tag_its_links_on_its_own_page(bob: User, carol: User) -> None:
     account = create_account(bob, Platform.MASTODON)
     client = logged_in(bob)
-    assert 'href="/connections/accounts/%d/tagging/"' % account.pk in client.get("/connections/").content.decode()
+    assert f'href="/connections/accounts/{account.pk}/tagging/"' in client.get("/connections/").content.decode()
     page = client.get(f"/connections/accounts/{account.pk}/tagging/").content.decode()
     assert "Blank: mastodon" in page
     answer = client.post(f"/connections/accounts/{account.pk}/tagging/", {"enabled": "on", "campaign": "spring"})
