@@ -8,6 +8,7 @@ from tests.support.workspaces import join, owner, workspace_of
 from tidings.accounts.models import User
 from tidings.core.errors import InvalidInput, NotFound
 from tidings.platforms.models import Platform
+from tidings.posts.duplicate import duplicate_post
 from tidings.posts.services import create_post, update_post
 from tidings.tagging.models import AccountTagging, PostTagging
 from tidings.tagging.selectors import PostChoice, Values, resolve, target_tags
@@ -85,3 +86,13 @@ def test_the_post_choice_is_saved_with_the_post_and_replaced_by_an_edit(bob: Use
     assert list(PostTagging.objects.values_list("mode", "term")) == [("off", "")]
     update_post(owner(bob), post.pk, tagging=PostChoice())
     assert not PostTagging.objects.exists()
+
+
+def test_a_duplicate_keeps_the_posts_choice(bob: User) -> None:
+    account = create_account(bob)
+    post = create_post(owner(bob), text="Hi", account_ids=[account.pk], tagging=PostChoice("on", Values(term="t")))
+    copy = duplicate_post(owner(bob), post.pk).post
+    assert list(PostTagging.objects.order_by("pk").values_list("post_id", "mode", "term")) == [
+        (post.pk, "on", "t"),
+        (copy.pk, "on", "t"),
+    ]

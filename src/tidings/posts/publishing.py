@@ -167,6 +167,10 @@ def extend_lease(target_id: int, *, seconds: float) -> None:
     PostTarget.objects.filter(pk=target_id, status__in=IN_FLIGHT).update(locked_until=until)
 
 
+# What `target_content` reads beside the target, in the same query: its post and account with their link tagging.
+WITH_CONTENT = ("post", "account", "post__tagging", "account__tagging")
+
+
 @dataclass(frozen=True)
 class Begin:
     action: Literal["publish", "skip", "fail", "done"]
@@ -192,7 +196,7 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         except Workspace.DoesNotExist:  # the target's post was deleted
             return Begin("done", "The post was deleted.")
         # Read after the lock, so a change committed by its previous holder (a cancel, say) is seen.
-        target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+        target = PostTarget.objects.select_related(*WITH_CONTENT).get(pk=target_id)
         if target.status not in IN_FLIGHT:
             return Begin("done", f"Target is {target.status}")
         connector = connector_for(target.platform)
@@ -322,7 +326,7 @@ def send_target(
     in the same step; without them they are read here.
     """
     if target is None:
-        target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+        target = PostTarget.objects.select_related(*WITH_CONTENT).get(pk=target_id)
     if target.status != TargetStatus.PUBLISHING:
         return Outcome("permanent", f"Target is {target.status}, not publishing.")
     connector = connector_for(target.platform)
