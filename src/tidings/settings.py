@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "tidings.notifications",
     "tidings.platforms",
     "tidings.posts",
+    "tidings.tagging",
+    "tidings.library",
     "tidings.generation",
     "tidings.automation",
     "tidings.analytics",

@@ -11,6 +11,7 @@ from tests.support.states import bring_to
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
 from tidings.automation.services import save_rule
+from tidings.library.services import create_hashtag_group, create_snippet
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import Platform
@@ -45,6 +46,8 @@ def a_user_with_everything() -> tuple[User, dict[str, Post]]:
         title="A post failed",
         message="Bluesky answered 400: the text is too long.",
     )
+    create_snippet(owner(user), name="Sign-off", text="Brewed with care, see you soon.")
+    create_hashtag_group(owner(user), name="Coffee", hashtags=["#coffee", "#espresso"])
     return user, {"draft": draft, "scheduled": scheduled, "published": published, "failed": failed}
 
 
@@ -62,6 +65,8 @@ def signed_in_pages(posts: dict[str, Post]) -> list[str]:
         "/automation/new/",
         "/connections/",
         "/analytics/",
+        f"/connections/accounts/{posts['draft'].targets.get().account_id}/tagging/",
+        "/library/",
         "/plan/",
         "/settings/",
         "/notifications/",

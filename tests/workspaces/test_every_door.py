@@ -34,6 +34,8 @@ from tidings.automation.services import save_rule
 from tidings.bulk.models import ImportJob
 from tidings.bulk.services import start_import
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
+from tidings.library.models import HashtagGroup, Snippet
+from tidings.library.services import create_hashtag_group, create_snippet
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
 from tidings.platforms.models import PendingConnection, SocialAccount
@@ -42,6 +44,9 @@ from tidings.posts.models import MediaAsset, Post, PostNote, PostTarget
 from tidings.posts.services import create_post, schedule_post
 from tidings.recurring.models import Recurrence, Repeat
 from tidings.recurring.services import Series, set_recurrence
+from tidings.tagging.models import AccountTagging, PostTagging
+from tidings.tagging.selectors import PostChoice, Values
+from tidings.tagging.services import set_account_tagging
 from tidings.tiers.plans import Tier
 from tidings.webhooks.events import emit
 from tidings.webhooks.models import Delivery, DeliveryAttempt, Endpoint, EventType
@@ -73,6 +78,10 @@ WATCHED = [
     Endpoint,
     Delivery,
     DeliveryAttempt,
+    Snippet,
+    HashtagGroup,
+    AccountTagging,
+    PostTagging,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -138,6 +147,10 @@ def house(alice: User, carol: User) -> House:
     imported = start_import(owner(alice), file_name="a.csv", data=b"text,accounts\nImported,@alice1\n")
     endpoint = create_endpoint(owner(alice), url="https://hooks.example.org/", event_types=["credits.low"])
     (delivery_id,) = emit(workspace, EventType.CREDITS_LOW, {"available": 1}, key="house")
+    snippet = create_snippet(owner(alice), name="Sign-off", text="See you")
+    group = create_hashtag_group(owner(alice), name="Bread", hashtags=["#bread"])
+    set_account_tagging(owner(alice), account.pk, enabled=True, values=Values(campaign="spring"))
+    create_post(owner(alice), text="Tagged", account_ids=[account.pk], tagging=PostChoice("off"))
     return House(
         ids={
             "post_id": scheduled.pk,
@@ -154,6 +167,8 @@ def house(alice: User, carol: User) -> House:
             "import_id": imported.pk,
             "endpoint_id": endpoint.pk,
             "delivery_id": delivery_id,
+            "snippet_id": snippet.pk,
+            "group_id": group.pk,
         },
     )
 
@@ -200,6 +215,9 @@ def test_the_walk_finds_the_doors_it_should() -> None:
         "import-create",
         "webhook",
         "webhook-redeliver",
+        "snippet-edit",
+        "hashtag-group-delete",
+        "account-tagging",
     } <= routes
 
 
@@ -255,6 +273,8 @@ def test_a_viewer_changes_nothing_through_any_form(house: House) -> None:
         ("/connections/mastodon/start/", {"instance": "mastodon.example"}),
         ("/imports/", {"file": SimpleUploadedFile("a.csv", b"text,accounts\nx,@alice1\n")}),
         ("/workspace/webhooks/", {"url": "https://x.example.org/", "event_types": ["post.failed"]}),
+        ("/library/snippets/new/", {"snippet-name": "x", "snippet-text": "x"}),
+        ("/library/hashtags/new/", {"group-name": "x", "group-hashtags": "#x"}),
     ]:
         response = client.post(path, data)
         if response.status_code != 403:
@@ -294,6 +314,11 @@ BODIES: dict[str, Any] = {
     "create_api_token": {"name": "x", "scopes": ["posts:read"]},
     "change_member_role": {"role": "viewer"},
     "put_recurrence": {},
+    "create_snippet": {"name": "x", "text": "x"},
+    "update_snippet": {"name": "x", "text": "x"},
+    "create_hashtag_group": {"name": "x", "hashtags": ["#x"]},
+    "update_hashtag_group": {"name": "x", "hashtags": ["#x"]},
+    "set_account_utm": {"enabled": False},
     "create_invitation": {"email": "x@example.com", "role": "viewer"},
     "create_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},
     "update_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},

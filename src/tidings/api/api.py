@@ -20,10 +20,12 @@ from tidings.api.routers import (
     events,
     generation,
     imports,
+    library,
     notifications,
     plan,
     posts,
     recurrence,
+    tagging,
     tokens,
     webhooks,
     workspaces,
@@ -44,11 +46,11 @@ Times are ISO 8601 only (a bare number such as `1700000000` is refused, not read
 given, without one in the workspace's time zone (a local time that daylight saving skips or repeats is refused).
 Lists take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
 `RateLimit-Remaining` and `RateLimit-Reset`, a 404 for an unknown path or a 405 included: those requests count
-against the token too. `POST /posts`, `POST /imports`, `POST /automation/rules`, `DELETE /automation/rules/{id}`,
-and creating a webhook endpoint, pinging it and redelivering accept an `Idempotency-Key`: the same key with the same
-request answers as the first time did. CSV exports (`/exports/posts.csv`, `/exports/ledger.csv`) are streamed; a
-cell that starts with = + - @, a tab or a carriage return has an apostrophe put before it, so no spreadsheet runs
-it as a formula.
+against the token too. `POST /posts`, `POST /imports`, `POST /snippets`, `POST /hashtag-groups`,
+`POST /automation/rules`, `DELETE /automation/rules/{id}`, and creating a webhook endpoint, pinging it and
+redelivering accept an `Idempotency-Key`: the same key with the same request answers as the first time did. CSV
+exports (`/exports/posts.csv`, `/exports/ledger.csv`) are streamed; a cell that starts with = + - @, a tab or a
+carriage return has an apostrophe put before it, so no spreadsheet runs it as a formula.
 """
 
 
@@ -89,7 +91,9 @@ for module in (
     posts,
     approvals,
     accounts,
+    tagging,
     generation,
+    library,
     automation,
     notifications,
     credits,

@@ -15,7 +15,7 @@ from tidings.workspaces.models import Workspace
 def list_accounts(
     workspace: Workspace, *, platform: str | None = None, status: str | None = None
 ) -> QuerySet[SocialAccount]:
-    accounts = SocialAccount.objects.filter(workspace=workspace).order_by("platform", "id")
+    accounts = SocialAccount.objects.filter(workspace=workspace).select_related("tagging").order_by("platform", "id")
     if platform:
         accounts = accounts.filter(platform=platform)
     if status:

@@ -14,6 +14,8 @@ from tidings.core.errors import Conflict
 from tidings.platforms.models import AccountStatus
 from tidings.posts.models import MediaAsset, Post, PostTarget
 from tidings.posts.services import get_post
+from tidings.tagging.selectors import post_choice
+from tidings.tagging.services import save_post_choice
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.roles import Action
 
@@ -53,6 +55,7 @@ def duplicate_post(actor: Actor, post_id: int) -> Duplicated:
                 )
                 for t in kept
             )
+            save_post_choice(post, post_choice(original))
             for asset in original.media.order_by("position", "pk"):
                 _copy_file(asset, to=post, stored=stored)
     except Exception:

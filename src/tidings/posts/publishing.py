@@ -53,6 +53,8 @@ from tidings.posts.models import (
     TargetStatus,
     is_web_address,
 )
+from tidings.tagging.selectors import target_tags
+from tidings.tagging.utm import tag_content
 from tidings.tiers.checks import accounts_over_plan, local_day_start, over_plan_reason
 from tidings.tiers.plans import Limit
 from tidings.usage.models import DailyUsage, Metric
@@ -165,6 +167,10 @@ def extend_lease(target_id: int, *, seconds: float) -> None:
     PostTarget.objects.filter(pk=target_id, status__in=IN_FLIGHT).update(locked_until=until)
 
 
+# What `target_content` reads beside the target, in the same query: its post and account with their link tagging.
+WITH_CONTENT = ("post", "account", "post__tagging", "account__tagging")
+
+
 @dataclass(frozen=True)
 class Begin:
     action: Literal["publish", "skip", "fail", "done"]
@@ -190,7 +196,7 @@ def begin_publish(target_id: int, *, now: datetime | None = None) -> Begin:
         except Workspace.DoesNotExist:  # the target's post was deleted
             return Begin("done", "The post was deleted.")
         # Read after the lock, so a change committed by its previous holder (a cancel, say) is seen.
-        target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+        target = PostTarget.objects.select_related(*WITH_CONTENT).get(pk=target_id)
         if target.status not in IN_FLIGHT:
             return Begin("done", f"Target is {target.status}")
         connector = connector_for(target.platform)
@@ -269,9 +275,10 @@ def media_item(asset: MediaAsset) -> MediaItem:
     )
 
 
-def target_content(target: PostTarget) -> Content:
+def target_content(target: PostTarget, *, tagged: bool = True) -> Content:
     """What goes out for this target: its text, the post's link and media in order, the hand-written thread parts
-    with their own files, the first comment and this platform's options."""
+    with their own files, the first comment and this platform's options; its links tagged with the UTM tags its
+    account and post ask for (`tagged=False`: as the user wrote them)."""
     post = target.post
     by_part: dict[int, list[MediaItem]] = {}
     for asset in post.media.all():
@@ -280,7 +287,7 @@ def target_content(target: PostTarget) -> Content:
         ThreadPart(text=text, media=tuple(by_part.get(number, ())))
         for number, text in enumerate(post.thread_parts or [], start=1)
     )
-    return Content(
+    content = Content(
         text=target.text,
         link=post.link,
         media=tuple(by_part.get(0, ())),
@@ -290,6 +297,7 @@ def target_content(target: PostTarget) -> Content:
         options=dict(target.options or {}),
         progress=dict(target.progress or {}),
     )
+    return tag_content(content, target_tags(target)) if tagged else content
 
 
 def record_attempt(
@@ -318,7 +326,7 @@ def send_target(
     in the same step; without them they are read here.
     """
     if target is None:
-        target = PostTarget.objects.select_related("post", "account").get(pk=target_id)
+        target = PostTarget.objects.select_related(*WITH_CONTENT).get(pk=target_id)
     if target.status != TargetStatus.PUBLISHING:
         return Outcome("permanent", f"Target is {target.status}, not publishing.")
     connector = connector_for(target.platform)
@@ -457,7 +465,17 @@ def content_problems(target: PostTarget) -> list[str]:
     connector = connector_for(target.platform)
     if connector is None:
         return [f"Publishing to {target.platform} is not available on this server."]
-    return validate_content(connector, target.account, target_content(target))
+    content = target_content(target)
+    problems = validate_content(connector, target.account, content)
+    if problems:
+        plain = target_content(target, tagged=False)
+        if content != plain and not validate_content(connector, target.account, plain):
+            problems.append(TAGGING_HINT)
+    return problems
+
+
+# Said when only the tagged links put a post over a platform's rules, so the count the user sees makes sense.
+TAGGING_HINT = "That counts the UTM tags added to its links: shorten the text, or turn link tagging off for this post."
 
 
 def has_unresolved_send(target_id: int) -> bool:

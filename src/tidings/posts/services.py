@@ -22,6 +22,8 @@ from tidings.posts.models import IN_QUEUE, Post, PostTarget, TargetStatus
 from tidings.posts.notes import announce_proposal
 from tidings.posts.publishing import content_problems
 from tidings.posts.threads import check_media_parts, clean_first_comment, clean_thread_parts, place_media_in_parts
+from tidings.tagging.selectors import PostChoice
+from tidings.tagging.services import save_post_choice
 from tidings.tiers.checks import accounts_over_plan, can_plan_post, can_schedule, over_plan_reason
 from tidings.tiers.services import TierLimitReached, refuse
 from tidings.workspaces.actors import Actor
@@ -43,11 +45,13 @@ def create_post(
     options: Mapping[int, Mapping[str, Any]] | None = None,
     thread_parts: Sequence[str] = (),
     first_comment: str = "",
+    tagging: PostChoice | None = None,
 ) -> Post:
     """A draft with one target per chosen account; the accounts must be the workspace's own. `overrides` maps an
     account id to the text that account publishes instead of the post's own; `options` to its platform's options
     (checked by `tidings.platforms.options`), refused with the reason before anything is stored; `thread_parts`
-    are the posts written after the first, `first_comment` the comment posted under it."""
+    are the posts written after the first, `first_comment` the comment posted under it; `tagging` the post's own
+    choice over its accounts' link tagging (none: as each account is set)."""
     actor.require(Action.DRAFT)
     parts, comment = clean_thread_parts(thread_parts), clean_first_comment(first_comment)
     wanted = set(account_ids)
@@ -75,6 +79,8 @@ def create_post(
             )
             for a in accounts
         )
+        if tagging is not None:
+            save_post_choice(post, tagging)
     return post
 
 
@@ -401,12 +407,13 @@ def update_post(
     thread_parts: Sequence[str] | None = None,
     first_comment: str | None = None,
     media_parts: Mapping[int, int] | None = None,
+    tagging: PostChoice | None = None,
 ) -> Post:
     """Edit a post that has not gone out (a draft, a scheduled post, or one that failed, was skipped or was
     cancelled); None leaves a field as it is. `overrides` maps account ids to their own text (blank: the post's);
     `options` to their platform options, replacing those of each account named (the others keep theirs);
     `thread_parts` replaces the posts after the first, `media_parts` moves files between them (asset id -> part),
-    and a post taken out of the thread must have no files left.
+    and a post taken out of the thread must have no files left; `tagging` replaces the post's link-tagging choice.
 
     A scheduled post stays scheduled: an added account's target is scheduled with it and reserves a credit, a
     removed one's credit is released, and credits reserved before the last renewal are reserved again from this
@@ -439,6 +446,8 @@ def update_post(
         if comment is not None:
             post.first_comment = comment
         post.save(update_fields=["text", "link", "thread_parts", "first_comment", "updated_at"])
+        if tagging is not None:
+            save_post_choice(post, tagging)
         if media_parts:
             place_media_in_parts(post, media_parts)
         check_media_parts(post)

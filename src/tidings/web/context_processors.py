@@ -24,6 +24,7 @@ SECTIONS = [
     ("Queue", "/queue/", "list-details", ("/queue/",)),
     ("Calendar", "/calendar/", "calendar", ("/calendar/",)),
     ("Write with AI", "/generate/", "sparkles", ("/generate/",)),
+    ("Snippets and hashtags", "/library/", "message-plus", ("/library/",)),
     ("Automation", "/automation/", "robot", ("/automation/",)),
     ("Analytics", "/analytics/", "chart-bar", ("/analytics/",)),
     ("Accounts", "/connections/", "plug-connected", ("/connections/",)),

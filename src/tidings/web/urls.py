@@ -10,12 +10,14 @@ from tidings.web import (
     composer,
     imports,
     inbox,
+    library,
     onboarding,
     pages,
     queue,
     repeat,
     review,
     signup,
+    tagging,
     workspace,
 )
 
@@ -26,6 +28,8 @@ urlpatterns = [
     *queue.urls,
     *calendar.urls,
     *automation.urls,
+    *library.urls,
+    *tagging.urls,
     *inbox.urls,
     *auth.urls,
     *account.urls,

@@ -59,6 +59,7 @@ def create_post(
             options=payload.options_by_account(),
             thread_parts=payload.thread_parts,
             first_comment=payload.first_comment,
+            tagging=payload.tagging(),
         )
         return 201, PostOut.of(post).model_dump(mode="json")
 
@@ -79,7 +80,7 @@ def list_posts(request: HttpRequest, filters: Query[PostFilters]) -> dict[str, o
         scheduled_before=to_utc(filters.scheduled_before, workspace, field="scheduled_before"),
         search=filters.q,
     )
-    return paginate(posts.prefetch_related("targets__attempt_history"), filters, PostOut.of)
+    return paginate(posts.select_related("tagging").prefetch_related("targets__attempt_history"), filters, PostOut.of)
 
 
 @router.get("/posts/{post_id}", response={200: PostOut, **ERRORS}, auth=READ)
@@ -100,6 +101,7 @@ def update_post(request: HttpRequest, post_id: PostId, payload: PostUpdateIn) ->
         options=payload.options_by_account(),
         thread_parts=payload.thread_parts,
         first_comment=payload.first_comment,
+        tagging=payload.tagging(),
     )
     return PostOut.of(post)
 

@@ -3,8 +3,10 @@ from datetime import datetime
 from ninja import Schema
 
 from tidings.api.schemas import PageQuery
+from tidings.api.schemas.tagging import AccountUtmOut
 from tidings.platforms.boards import account_boards
 from tidings.platforms.models import AccountStatus, Platform, SocialAccount
+from tidings.tagging.selectors import account_tagging
 
 
 class AccountFilters(PageQuery):
@@ -32,6 +34,8 @@ class AccountOut(Schema):
     # A Pinterest account's boards, and the default board its Pins go to unless a post names its own.
     boards: list[BoardOut] = []
     board_id: str = ""
+    # The UTM tags added to its posts' links when they go out (PUT /accounts/{id}/utm).
+    utm: AccountUtmOut
 
     @classmethod
     def of(cls, account: SocialAccount) -> "AccountOut":
@@ -46,6 +50,7 @@ class AccountOut(Schema):
             kind=str(account.options.get("kind") or ""),
             boards=[BoardOut(id=str(b["id"]), name=str(b.get("name") or "")) for b in account_boards(account)],
             board_id=str(account.options.get("board_id") or ""),
+            utm=AccountUtmOut.of(account_tagging(account)),
         )
 
 

@@ -4,12 +4,15 @@ from typing import Any, Literal, get_args
 from ninja import Field, Schema
 
 from tidings.api.schemas import NO_NUL, Id, Input, Link, PageQuery, Text
+from tidings.api.schemas.tagging import PostUtmIn, PostUtmOut
 from tidings.api.times import IsoTime
 from tidings.platforms.connectors.thread import MAX_THREAD_PARTS
 from tidings.platforms.models import Platform
 from tidings.platforms.options import effective_options, options_help
 from tidings.posts.models import AttemptOutcome, Post, PostTarget, PublishAttempt, TargetStatus
 from tidings.posts.services import post_status
+from tidings.tagging.selectors import PostChoice, post_choice
+from tidings.tagging.services import clean_choice
 
 TIME_HELP = "ISO 8601; without a UTC offset it is read in the workspace's time zone."
 
@@ -43,9 +46,17 @@ class PostCreateIn(Input):
     options: list[AccountOptionsIn] = Field(
         default_factory=list, max_length=100, description="Per-account platform options (a YouTube title, ...)."
     )
+    utm: PostUtmIn | None = Field(None, description="Link tagging for this post; omitted: as each account is set.")
 
     def options_by_account(self) -> dict[int, dict[str, Any]]:
         return {entry.account_id: entry.options for entry in self.options}
+
+    def tagging(self) -> PostChoice | None:
+        return tagging_of(self.utm)
+
+
+def tagging_of(utm: PostUtmIn | None) -> PostChoice | None:
+    return None if utm is None else clean_choice(utm.mode, **utm.values().as_dict())
 
 
 class PostUpdateIn(Input):
@@ -57,6 +68,10 @@ class PostUpdateIn(Input):
     options: list[AccountOptionsIn] | None = Field(
         None, max_length=100, description="Replaces the options of each account named; the others keep theirs."
     )
+    utm: PostUtmIn | None = Field(None, description="Replaces the post's link tagging; omitted: it stays.")
+
+    def tagging(self) -> PostChoice | None:
+        return tagging_of(self.utm)
 
     def options_by_account(self) -> dict[int, dict[str, Any]] | None:
         return None if self.options is None else {entry.account_id: entry.options for entry in self.options}
@@ -158,6 +173,7 @@ class PostOut(Schema):
     created_at: datetime
     updated_at: datetime
     targets: list[TargetOut]
+    utm: PostUtmOut
 
     @classmethod
     def of(cls, post: Post) -> "PostOut":
@@ -176,6 +192,7 @@ class PostOut(Schema):
             created_at=post.created_at,
             updated_at=post.updated_at,
             targets=[TargetOut.of(t) for t in targets],
+            utm=PostUtmOut.of(post_choice(post)),
         )
 
 

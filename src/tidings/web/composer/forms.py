@@ -9,10 +9,13 @@ from typing import Any
 from django import forms
 from django.http import QueryDict
 
+from tidings.core.errors import InvalidInput
 from tidings.platforms.models import AccountStatus, SocialAccount
 from tidings.platforms.rules import platform_name
+from tidings.tagging.selectors import PostChoice
 from tidings.tiers.checks import accounts_over_plan, over_plan_reason
 from tidings.web.composer.options import account_forms, first_problem
+from tidings.web.composer.tagging import posted_choice
 from tidings.workspaces.models import Workspace
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif,video/mp4,video/quicktime,video/webm,application/pdf,.pdf"
@@ -137,6 +140,10 @@ class ComposeForm(forms.Form):
         uploads = self.files.getlist("attachments") if self.files else []
         if not (data.get("text") or "").strip() and not uploads and not self.has_media:
             self.add_error("text", "Write something, or add an image or a video.")
+        try:
+            self.tagging: PostChoice = posted_choice(self.data)  # type: ignore[arg-type]
+        except InvalidInput as refusal:
+            self.add_error(None, refusal.message)
         for account in data.get("accounts") or []:
             options = self.option_forms.get(account.pk)
             if options is not None and not options.is_valid():

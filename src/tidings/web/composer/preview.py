@@ -3,6 +3,7 @@ own text, counted as the platform counts it, the link, the files, the thread the
 scheduling it costs (credits, queue places, the day's posts per platform) before anything is pressed."""
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from tidings.platforms.rules import platform_name, rules_for, split_into_thread,
 from tidings.platforms.validation import validate_content
 from tidings.posts.models import IN_QUEUE, MediaAsset, MediaKind, Post
 from tidings.posts.publishing import media_item
+from tidings.tagging.utm import Tags, tag_content
 from tidings.tiers.checks import Decision, can_plan_post, can_schedule
 from tidings.workspaces.models import Workspace
 
@@ -123,16 +125,21 @@ def build_previews(
     thread: tuple[ThreadPart, ...] = (),
     thread_files: tuple[int, ...] = (),
     first_comment: str = "",
+    tags: Mapping[int, Tags | None] | None = None,
 ) -> list[Preview]:
     """`thread` is the hand-written posts after the first and `thread_files` how many files each holds in the
-    browser (stored and new); `first_comment` is shown under the post where the network takes one."""
+    browser (stored and new); `first_comment` is shown under the post where the network takes one. `tags` are
+    each account's UTM tags: the preview shows (and counts) the links as they will go out."""
     previews = []
     for account in accounts:
         own = overrides.get(account.pk, "").strip()
-        body = own or text
         connector = connector_for(account.platform)
         chosen = (options or {}).get(account.pk, {})
-        content = Content(text=body, link=link, media=media, parts=thread, first_comment=first_comment, options=chosen)
+        written = Content(
+            text=own or text, link=link, media=media, parts=thread, first_comment=first_comment, options=chosen
+        )
+        content = tag_content(written, (tags or {}).get(account.pk))
+        body, link_out, parts_out = content.text, content.link, content.parts
         problems = (
             validate_content(connector, account, content)
             if connector
@@ -140,14 +147,14 @@ def build_previews(
         )
         # The account's own limits where its server sets them (a Mastodon instance).
         rules = connector.text_rules(account) if connector else rules_for(account.platform)
-        full = shown_text(account.platform, body, link)
+        full = shown_text(account.platform, body, link_out)
         pieces = [full]
         limit = rules.max_length
         if rules.supports_threads and limit is not None and text_length(account.platform, full, rules=rules) > limit:
             pieces = split_into_thread(account.platform, full, rules=rules) or [full]
         by_hand = bool(thread) and connector is not None and connector.capabilities.threads
         if by_hand:
-            pieces = [full, *(part.text for part in thread)]
+            pieces = [full, *(part.text for part in parts_out)]
         parts = []
         for number, piece in enumerate(pieces):
             length = text_length(account.platform, piece, rules=rules)
@@ -159,12 +166,14 @@ def build_previews(
                 parts=parts,
                 total=text_length(account.platform, full, rules=rules),
                 limit=rules.max_length,
-                link=link,
+                link=link_out,
                 media=len(media),
                 own_text=bool(own),
                 problems=problems,
                 comment=comment_part(
-                    account.platform, first_comment, takes=bool(connector and connector.capabilities.first_comment)
+                    account.platform,
+                    content.first_comment,
+                    takes=bool(connector and connector.capabilities.first_comment),
                 ),
             )
         )

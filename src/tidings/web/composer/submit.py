@@ -81,6 +81,7 @@ def create_from(actor: Actor, form: ComposeForm) -> Post:
         options=form.options(),
         thread_parts=thread_texts(posted(form.data)),
         first_comment=data["first_comment"],
+        tagging=form.tagging,
     )
 
 
@@ -102,6 +103,7 @@ def save_content(actor: Actor, post: Post, form: ComposeForm) -> None:
         thread_parts=thread_texts(posted(form.data)),
         first_comment=data["first_comment"],
         media_parts=media_parts(posted(form.data), removed=removed),
+        tagging=form.tagging,
     )
 
 

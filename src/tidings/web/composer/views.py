@@ -16,12 +16,14 @@ from tidings.credits.models import Balance
 from tidings.credits.selectors import available_credits
 from tidings.posts.models import Post, TargetStatus
 from tidings.posts.services import EDITABLE, get_post, post_status
+from tidings.tagging.selectors import tags_by_account
 from tidings.tiers.checks import can_generate
 from tidings.web.auth import acting
 from tidings.web.composer.forms import ComposeForm, media_info, wall_time
 from tidings.web.composer.options import valid_options
 from tidings.web.composer.preview import build_budget, build_previews, media_items
 from tidings.web.composer.submit import ACTIONS, Refusal, create_from, place, save_content, save_media, way_forward
+from tidings.web.composer.tagging import preview_choice
 from tidings.web.composer.thread import editor_slots, new_files, posted, preview_parts, slots_in
 from tidings.web.composer.timing import FIELD, field_value, read_time
 from tidings.workspaces.actors import Actor
@@ -238,6 +240,7 @@ def preview(request: HttpRequest) -> HttpResponse:
             thread=thread,
             thread_files=files,
             first_comment=data.get("first_comment", ""),
+            tags=tags_by_account(accounts, preview_choice(data)),
         ),
         "budget": build_budget(workspace, accounts, media=media, at=at, post=post),
         "timing": timing,
