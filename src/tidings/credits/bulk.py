@@ -5,10 +5,12 @@ Standard SQL that PostgreSQL and SQLite (3.35+) both run; tables and columns are
 The caller holds the locks of every workspace it passes.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache, partial
 
 from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from tidings.core.jsonrows import dump_rows, json_table, json_timestamp, timestamp_text
@@ -50,8 +52,9 @@ def insert_ledger_rows(rows: Sequence[LedgerRow]) -> None:
     """Append the rows in the order given (their ids follow it, so each balance's history reads in order)."""
     connection = transaction.get_connection()
     sql = _INSERT_LEDGER.format(table=json_table(connection), cycle_start=json_timestamp(connection, "j.value ->> 5"))
+    stamp = _stamps(connection)
     payload = dump_rows(
-        (ws, kind, balance, amount, after, None if start is None else timestamp_text(connection, start), reason[:300])
+        (ws, kind, balance, amount, after, None if start is None else stamp(start), reason[:300])
         for ws, kind, balance, amount, after, start, reason in rows
     )
     with connection.cursor() as cursor:
@@ -66,9 +69,14 @@ def update_workspaces(rows: Sequence[WorkspaceRow]) -> None:
         last=json_timestamp(connection, "j.value ->> 3"),
         next=json_timestamp(connection, "j.value ->> 4"),
     )
+    stamp = _stamps(connection)
     payload = dump_rows(
-        (pk, credits, video, timestamp_text(connection, start), timestamp_text(connection, following))
-        for pk, credits, video, start, following in rows
+        (pk, credits, video, stamp(start), stamp(following)) for pk, credits, video, start, following in rows
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [payload])
+
+
+def _stamps(connection: BaseDatabaseWrapper) -> Callable[[datetime], str]:
+    """`timestamp_text` for one statement, remembering each moment (a chunk's rows share cycle starts)."""
+    return cache(partial(timestamp_text, connection))

@@ -27,6 +27,9 @@ CHUNK = 1000
 # What a chunk reads of each workspace it locks, in this order.
 _LOCKED = ("pk", "tier", "tier_limits", "credits", "video_credits", "credit_cycle_anchor", "last_credit_reset")
 Locked = tuple[int, str, dict[str, Any], int, int, datetime, datetime]
+# Plain strings for the per-row loop (an enum member's `.value` costs a descriptor call each time).
+_BALANCES = tuple((balance.value, balance_label(balance)) for balance in Balance)
+_EXPIRE, _RENEWAL = LedgerKind.EXPIRE.value, LedgerKind.RENEWAL.value
 
 
 @dataclass(frozen=True)
@@ -124,19 +127,16 @@ def _renew_locked(locked: Sequence[Locked], now: datetime) -> list[Renewal]:
     renewals = []
     for (pk, tier, overrides, credits, video_credits, anchor, _), start in starting:
         plan = _plan(tier, tuple(sorted(overrides.items())))
-        done = {}
-        for balance, amount in ((Balance.CREDITS, credits), (Balance.VIDEO_CREDITS, video_credits)):
+        done = []
+        for (balance, label), amount in zip(_BALANCES, (credits, video_credits), strict=True):
             monthly, cap = plan[balance]
-            done[balance] = renewed = renew_balance(
-                amount, pending=pending.get((pk, balance.value), 0), monthly=monthly, cap=cap
-            )
+            renewed = renew_balance(amount, pending=pending.get((pk, balance), 0), monthly=monthly, cap=cap)
             if renewed.expired:
-                after = amount - renewed.expired
                 reason = f"Cycle ended; carryover cap {cap}"
-                ledger.append((pk, LedgerKind.EXPIRE.value, balance.value, -renewed.expired, after, None, reason))
-            reason = f"{tier} monthly {balance_label(balance)}"
-            ledger.append((pk, LedgerKind.RENEWAL.value, balance.value, monthly, renewed.balance, start, reason))
-        credit, video = done[Balance.CREDITS], done[Balance.VIDEO_CREDITS]
+                ledger.append((pk, _EXPIRE, balance, -renewed.expired, amount - renewed.expired, None, reason))
+            ledger.append((pk, _RENEWAL, balance, monthly, renewed.balance, start, f"{tier} monthly {label}"))
+            done.append(renewed)
+        credit, video = done
         states.append((pk, credit.balance, video.balance, start, next_cycle_start(anchor, now)))
         renewals.append(
             Renewal(pk, start, credit.granted, credit.carried_over, credit.expired, credit.balance, video=video)
@@ -147,8 +147,8 @@ def _renew_locked(locked: Sequence[Locked], now: datetime) -> list[Renewal]:
 
 
 @lru_cache(maxsize=256)
-def _plan(tier: str, overrides: tuple[tuple[str, Any], ...]) -> dict[Balance, tuple[int, int]]:
+def _plan(tier: str, overrides: tuple[tuple[str, Any], ...]) -> dict[str, tuple[int, int]]:
     """Each balance's (monthly amount, carryover cap) for a tier and a workspace's overrides (the plan table is
     code, so the answer for a pair never changes)."""
     limits = resolve_limits(tier, dict(overrides))
-    return {balance: (limits[MONTHLY[balance]] or 0, limits[CARRYOVER[balance]] or 0) for balance in Balance}
+    return {balance.value: (limits[MONTHLY[balance]] or 0, limits[CARRYOVER[balance]] or 0) for balance in Balance}
