@@ -129,6 +129,22 @@ def make_workspaces(n: int) -> None:
                 cursor.execute("ANALYZE")
 
 
+def backend_cpu_seconds() -> float | None:
+    """CPU the PostgreSQL backend serving this connection has used (it runs on this machine); None on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def check(n: int) -> dict[str, int]:
     """Every balance rebuilds from its ledger; every workspace renewed both balances once; nothing pending moved."""
     from django.db import connection
@@ -163,11 +179,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     make_workspaces(args.n)
     made = time.monotonic() - began
     load_before = os.getloadavg()[0]
-    cpu_before = time.process_time()
+    cpu_before, database_before = time.process_time(), backend_cpu_seconds()
     began = time.perf_counter()
     renewed = renew_due_workspaces(now=NOW, batch_size=args.chunk)
     seconds = time.perf_counter() - began
     python_cpu = time.process_time() - cpu_before
+    database_after = backend_cpu_seconds()
+    database_cpu = None if database_after is None or database_before is None else database_after - database_before
     assert renewed == args.n, f"renewed {renewed} of {args.n}"
     result = {
         "db": args.db,
@@ -176,6 +194,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "seconds": round(seconds, 2),
         "workspaces_per_second": round(args.n / seconds),
         "python_cpu_seconds": round(python_cpu, 2),
+        # The PostgreSQL backend's own CPU (the pool keeps one connection for the whole walk).
+        "database_cpu_seconds": None if database_cpu is None else round(database_cpu, 2),
         "setup_seconds": round(made, 1),
         "load_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         **check(args.n),
@@ -198,13 +218,14 @@ def run_all(args: argparse.Namespace) -> None:
             [sys.executable, __file__, "run", "--db", db, "--n", str(n)], check=True, capture_output=True, text=True
         )
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print("| database | workspaces | chunk | seconds | workspaces/s | Python CPU s | load before/after |")
-    print("|---|---|---|---|---|---|---|")
+    columns = ["database", "workspaces", "chunk", "seconds", "workspaces/s", "Python CPU s", "PostgreSQL CPU s", "load"]
+    print(f"| {' | '.join(columns)} |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         load = "/".join(str(x) for x in r["load_1min_before_after"])
         print(
             f"| {r['db']} | {r['n']:,} | {r['chunk']} | {r['seconds']} | {r['workspaces_per_second']:,} "
-            f"| {r['python_cpu_seconds']} | {load} |"
+            f"| {r['python_cpu_seconds']} | {r['database_cpu_seconds'] or '-'} | {load} |"
         )
 
 
