@@ -46,6 +46,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	BENCH_PG_ADMIN_URL=$(BENCH_PG_ADMIN_URL) $(BIN)/python bench/publish.py all
 	$(BIN)/python bench/pages.py
+	BENCH_PG_ADMIN_URL=$(BENCH_PG_ADMIN_URL) $(BIN)/python bench/renewal.py all
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

@@ -24,7 +24,7 @@ from tidings.notifications.models import Notification, NotificationType
 from tidings.posts.services import create_post, schedule_post
 from tidings.tiers.plans import Tier
 from tidings.workspaces.models import Workspace
-from tidings.workspaces.plan import change_tier
+from tidings.workspaces.plan import change_tier, set_tier_limits
 
 pytestmark = pytest.mark.django_db
 
@@ -400,3 +400,19 @@ def test_video_credits_running_low_alert_on_their_own_once_per_cycle(bob: User) 
     assert len(alerts(bob, LOW, "video_credits")) == 1
     assert fresh(bob).low_video_credits_alerted_cycle == T0
     assert fresh(bob).low_credits_alerted_cycle is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expiring"),
+    [
+        ({"carryover_cap": 500}, None),  # the override keeps all 500: nothing to lose
+        ({"carryover_cap": 10}, 490),  # below the plan's 250
+        ({"carryover_cap": 0, "monthly_credits": 50}, 500),
+        ({"queue_size": 60}, 250),  # an override of another limit leaves the plan's cap
+    ],
+)
+def test_expiry_warnings_apply_a_workspaces_own_cap(bob: User, overrides: dict[str, int], expiring: int | None) -> None:
+    set_tier_limits(workspace_of(bob), overrides=overrides)
+    assert notify_expiring_credits(now=T1 - timedelta(days=1)) == int(expiring is not None) + 1  # + video credits
+    assert [row.data["expiring"] for row in alerts(bob, EXPIRING)] == ([] if expiring is None else [expiring])
+    assert [row.data["expiring"] for row in alerts(bob, EXPIRING, "video_credits")] == [15]

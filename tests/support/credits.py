@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tests.support.workspaces import owner, workspace_of
 from tidings.accounts.models import User
+from tidings.credits.models import Balance
 from tidings.credits.services import lock_workspace, reserve_credits
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.services import connect_account
@@ -33,13 +34,15 @@ def holding_account(user: User) -> SocialAccount:
     )
 
 
-def hold_credits(user: User, amount: int = 1, *, at: datetime | None = None) -> PostTarget:
-    """A scheduled target holding `amount` credits (one pending reservation), as scheduling leaves it."""
+def hold_credits(
+    user: User, amount: int = 1, *, at: datetime | None = None, balance: str = Balance.CREDITS
+) -> PostTarget:
+    """A scheduled target holding `amount` of a balance (one pending reservation), as scheduling leaves it."""
     post = create_post(owner(user), text="Held", account_ids=[holding_account(user).pk])
     target = post.targets.get()
     with transaction.atomic():
         locked = lock_workspace(post.workspace_id)
-        reserve_credits(locked, target_id=target.pk, amount=amount)
+        reserve_credits(locked, target_id=target.pk, amount=amount, balance=balance)
         move_targets(
             locked, [target.pk], to=TargetStatus.SCHEDULED, scheduled_at=at or timezone.now() + timedelta(days=1)
         )

@@ -1,8 +1,9 @@
 """Low-credit and expiring-credit alerts, each at most once per credit cycle."""
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from django.db.models import IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -10,6 +11,7 @@ from tidings.credits.models import CARRYOVER, MONTHLY, Balance, CreditReservatio
 from tidings.credits.selectors import available_credits
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
+from tidings.tiers.plans import PLANS
 from tidings.webhooks.events import emit
 from tidings.webhooks.models import EventType
 from tidings.workspaces.models import Workspace
@@ -43,9 +45,7 @@ def check_low_credits(workspace: Workspace, *, balance: str = Balance.CREDITS, a
     if getattr(workspace, memo) == workspace.last_credit_reset:
         return False
     monthly = workspace.limits[MONTHLY[balance]] or 0
-    # Available never exceeds the balance, so a balance that is not low answers without summing anything.
-    if available is None and not is_low(getattr(workspace, balance.value), monthly):
-        available = getattr(workspace, balance.value)
+    # Pending reservations count: a balance well above the threshold can still have little of it available.
     if available is None:
         available = available_credits(workspace, balance)
     if not is_low(available, monthly):
@@ -83,27 +83,18 @@ def credits_to_expire(workspace: Workspace, available: int, balance: str = Balan
 
 def notify_expiring_credits(*, now: datetime | None = None, days: int = EXPIRY_WARNING_DAYS) -> int:
     """Warn workspaces whose cycle renews within `days` and who would lose credits or video credits then, one warning
-    per balance and cycle. Returns warnings created."""
+    per balance and cycle. Returns warnings created.
+
+    One query per balance finds who will lose some (unreserved above the plan's cap, compared in SQL), so the loop
+    runs only over the workspaces to warn.
+    """
     now = now or timezone.now()
     warned = 0
     for balance in Balance:
-        pending = (
-            CreditReservation.objects.filter(
-                workspace=OuterRef("pk"), status=ReservationStatus.PENDING, balance=balance
-            )
-            .values("workspace")
-            .annotate(total=Sum("amount"))
-            .values("total")
-        )
-        workspaces = (
-            Workspace.objects.filter(next_credit_reset__gt=now, next_credit_reset__lte=now + timedelta(days=days))
-            .annotate(reserved=Coalesce(Subquery(pending, output_field=IntegerField()), Value(0)))
-            .order_by("pk")
-        )
-        for workspace in workspaces.iterator(chunk_size=1000):
-            losing = credits_to_expire(workspace, getattr(workspace, balance.value) - workspace.reserved, balance)
+        for workspace, unreserved in _losing_at_renewal(balance, now=now, until=now + timedelta(days=days)):
+            losing = credits_to_expire(workspace, unreserved, balance)
             if not losing:
-                continue
+                continue  # an override raised the cap above what the plan's would be
             noun = balance_label(balance, losing)
             created = notify(
                 workspace,
@@ -122,3 +113,28 @@ def notify_expiring_credits(*, now: datetime | None = None, days: int = EXPIRY_W
             )
             warned += bool(created)
     return warned
+
+
+def _losing_at_renewal(balance: Balance, *, now: datetime, until: datetime) -> Iterator[tuple[Workspace, int]]:
+    """The workspaces renewing in (now, until] whose unreserved amount of `balance` is over their plan's cap, each
+    with that amount. Those with limit overrides come whenever they have any unreserved (the caller
+    applies their own cap)."""
+    pending = (
+        CreditReservation.objects.filter(workspace=OuterRef("pk"), status=ReservationStatus.PENDING, balance=balance)
+        .values("workspace")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    plan_cap = Case(
+        *[When(tier=tier.value, then=Value(limits[CARRYOVER[balance]] or 0)) for tier, limits in PLANS.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    workspaces = (
+        Workspace.objects.filter(next_credit_reset__gt=now, next_credit_reset__lte=until)
+        .annotate(unreserved=F(balance.value) - Coalesce(Subquery(pending, output_field=IntegerField()), Value(0)))
+        .filter(Q(tier_limits={}, unreserved__gt=plan_cap) | (~Q(tier_limits={}) & Q(unreserved__gt=0)))
+        .order_by("pk")
+    )
+    for workspace in workspaces.iterator(chunk_size=1000):
+        yield workspace, int(workspace.unreserved)

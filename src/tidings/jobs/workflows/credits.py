@@ -29,28 +29,18 @@ def check_credit_expiry(scheduled_at: datetime, context: Any = None) -> None:
     finish_job_log(workflow_id, JobStatus.COMPLETED, result={"warned": warned})
 
 
-@orm_step("credits.due_workspaces")
-def _due_workspaces(now: datetime, after_id: int) -> list[int]:
-    due = Workspace.objects.filter(next_credit_reset__lte=now, pk__gt=after_id).order_by("pk")
-    return list(due.values_list("pk", flat=True)[:BATCH])
-
-
-@orm_step("credits.renew_batch")
-def _renew_batch(workspace_ids: list[int], now: datetime) -> int:
-    return sum(renewal.renew_credits(workspace_id, now=now) is not None for workspace_id in workspace_ids)
+@orm_step("credits.renew_chunk")
+def _renew_chunk(*, now: datetime, after_id: int, limit: int) -> renewal.RenewalChunk:
+    return renewal.renew_due_chunk(now=now, after_id=after_id, limit=limit)
 
 
 @DBOS.workflow(name="credits/reset.monthly")
 def reset_monthly_credits(scheduled_at: datetime, context: Any = None) -> None:
-    """Renew every workspace whose cycle is due, a checkpointed batch at a time; renewing is idempotent per cycle,
-    so a batch that runs again after a crash changes nothing twice."""
+    """Renew every workspace whose cycle is due, a checkpointed chunk at a time; renewing is idempotent per cycle,
+    so a chunk that runs again after a crash changes nothing twice."""
     workflow_id = current_workflow_id()
     start_job_log("credits/reset.monthly", workflow_id, {})
-    now = scheduled_at
-    renewed, after_id = 0, 0
-    while batch := _due_workspaces(now, after_id):
-        renewed += _renew_batch(batch, now)
-        after_id = batch[-1]
+    renewed = renewal.renew_due_workspaces(now=scheduled_at, batch_size=BATCH, run_chunk=_renew_chunk)
     finish_job_log(workflow_id, JobStatus.COMPLETED, result={"renewed": renewed})
 
 
