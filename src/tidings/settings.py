@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tidings.posts",
     "tidings.generation",
     "tidings.automation",
+    "tidings.planning",
     "tidings.analytics",
     "tidings.jobs",
     "tidings.api",

@@ -21,6 +21,7 @@ from tidings.api.routers import (
     notifications,
     plan,
     posts,
+    slots,
     tokens,
     workspaces,
 )
@@ -90,5 +91,6 @@ for module in (
     events,
     tokens,
     workspaces,
+    slots,
 ):
     api.add_router("", module.router)
