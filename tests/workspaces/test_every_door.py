@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -33,6 +33,8 @@ from tidings.automation.services import save_rule
 from tidings.credits.models import CreditLedgerEntry, CreditReservation
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
+from tidings.planning.models import PostingSlot
+from tidings.planning.services import add_slot
 from tidings.platforms.models import PendingConnection, SocialAccount
 from tidings.posts.media import attach_media
 from tidings.posts.models import MediaAsset, Post, PostNote, PostTarget
@@ -59,6 +61,7 @@ WATCHED = [
     CreditReservation,
     CreditLedgerEntry,
     ApiToken,
+    PostingSlot,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -120,6 +123,7 @@ def house(alice: User, carol: User) -> House:
     invitation = invite(owner(alice), email="dana@example.com", role="editor", link=lambda s: s).invitation
     pending = PendingConnection.objects.create(user=alice, workspace=workspace, platform="facebook", choices="[]")
     alice_token = create_token(owner(alice), name="alice's", scopes=["posts:read"])[0]
+    slot = add_slot(owner(alice), account_id=account.pk, weekday=0, at=time(9))
     return House(
         ids={
             "post_id": scheduled.pk,
@@ -133,6 +137,7 @@ def house(alice: User, carol: User) -> House:
             "user_id": alice.pk,
             "proposal_id": proposal.pk,
             "draft_id": draft.pk,
+            "slot_id": slot.pk,
         },
     )
 
@@ -175,6 +180,8 @@ def test_the_walk_finds_the_doors_it_should() -> None:
         "invitation-withdraw",
         "post-decide",
         "post-comment",
+        "posting-slot-remove",
+        "queue-move-up",
     } <= routes
 
 
@@ -228,6 +235,9 @@ def test_a_viewer_changes_nothing_through_any_form(house: House) -> None:
         ("/workspace/members/remove/", {"user_id": ids["user_id"]}),
         ("/workspace/members/hand-over/", {"user_id": ids["user_id"]}),
         ("/connections/mastodon/start/", {"instance": "mastodon.example"}),
+        ("/settings/schedule/", {"days": "daily", "time": "10:00"}),
+        ("/settings/schedule/", {"days": "daily", "time": "10:00", "account": ids["account_id"]}),
+        ("/queue/slots/shuffle/", {}),
     ]:
         response = client.post(path, data)
         if response.status_code != 403:
@@ -267,6 +277,7 @@ BODIES: dict[str, Any] = {
     "create_api_token": {"name": "x", "scopes": ["posts:read"]},
     "change_member_role": {"role": "viewer"},
     "create_invitation": {"email": "x@example.com", "role": "viewer"},
+    "put_slots": {"slots": [{"weekday": 0, "time": "10:00"}]},
 }
 # Changes that concern the person alone (their own notifications, their own tokens), which a viewer may make.
 PERSONAL = {"mark_notifications_read", "create_api_token", "revoke_api_token", "remove_member"}
