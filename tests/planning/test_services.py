@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 import time_machine
+from django.db.models import F
 
 from tests.conftest import create_account, make_user
 from tests.planning.conftest import draft, give_slots
@@ -36,7 +37,9 @@ def uma(db: None) -> User:
 
 
 def slots_of(user: User) -> list[tuple[int | None, int, str]]:
-    rows = PostingSlot.objects.filter(workspace=workspace_of(user)).order_by("account_id", "weekday", "time")
+    rows = PostingSlot.objects.filter(workspace=workspace_of(user)).order_by(
+        F("account_id").asc(nulls_first=True), "weekday", "time"
+    )
     return [(s.account_id, s.weekday, f"{s.time:%H:%M}") for s in rows]
 
 

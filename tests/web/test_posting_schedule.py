@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db.models import F
 from django.test import Client
 
 from tests.conftest import create_account, make_user
@@ -33,7 +34,9 @@ def una(db: None) -> User:
 
 
 def slots(user: User) -> list[tuple[int | None, int, str]]:
-    rows = PostingSlot.objects.filter(workspace=workspace_of(user)).order_by("account_id", "weekday", "time")
+    rows = PostingSlot.objects.filter(workspace=workspace_of(user)).order_by(
+        F("account_id").asc(nulls_first=True), "weekday", "time"
+    )
     return [(s.account_id, s.weekday, f"{s.time:%H:%M}") for s in rows]
 
 

@@ -3,6 +3,7 @@
 
 from typing import Annotated
 
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from ninja import Header, Path, Query, Router, Status
 
@@ -25,7 +26,9 @@ PostId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _schedule(workspace: Workspace) -> ScheduleOut:
-    slots = PostingSlot.objects.filter(workspace=workspace).order_by("account_id", "weekday", "time", "pk")
+    slots = PostingSlot.objects.filter(workspace=workspace).order_by(
+        F("account_id").asc(nulls_first=True), "weekday", "time", "pk"
+    )
     return ScheduleOut(time_zone=workspace.time_zone, slots=[SlotOut.of(s) for s in slots])
 
 
