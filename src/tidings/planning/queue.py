@@ -40,6 +40,8 @@ def queued_posts(workspace: Workspace) -> list[Post]:
         .prefetch_related(Prefetch("targets", queryset=PostTarget.objects.select_related("account")))
         .order_by("scheduled_at", "pk")
     )
+    if not posts:
+        return []
     schedules = _schedules(workspace, posts)
     return [post for post in posts if _is_slot_of(workspace, schedules, post, post.scheduled_at)]
 
