@@ -42,8 +42,8 @@ given, without one in the workspace's time zone (a local time that daylight savi
 Lists take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
 `RateLimit-Remaining` and `RateLimit-Reset`, a 404 for an unknown path or a 405 included: those requests count
 against the token too. `POST /posts`, `POST /posts/{id}/queue`, `POST /automation/rules` and
-`DELETE /automation/rules/{id}` accept an
-`Idempotency-Key`: the same key with the same request answers as the first time did.
+`DELETE /automation/rules/{id}` accept an `Idempotency-Key`: the same key with the same request answers as the first
+time did.
 """
 
 
