@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tidings.library",
     "tidings.generation",
     "tidings.automation",
+    "tidings.planning",
     "tidings.analytics",
     "tidings.recurring",
     "tidings.bulk",

@@ -313,6 +313,6 @@ def test_the_queue_renders_in_a_fixed_number_of_queries_with_a_thousand_posts(
     few = _queries(client, "/queue/")
     client.force_login(carol)
     for url in ("/queue/", "/queue/?page=3", "/queue/?show=problems&q=Post", "/queue/?platform=bluesky"):
-        with django_assert_max_num_queries(16):  # type: ignore[operator]
+        with django_assert_max_num_queries(17):  # type: ignore[operator]  # 17th: the slot queue
             assert client.get(url).status_code == 200
         assert _queries(client, url) == few

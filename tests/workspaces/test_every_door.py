@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -38,6 +38,8 @@ from tidings.library.models import HashtagGroup, Snippet
 from tidings.library.services import create_hashtag_group, create_snippet
 from tidings.notifications.models import NotificationType
 from tidings.notifications.services import notify
+from tidings.planning.models import PostingSlot
+from tidings.planning.services import add_slot
 from tidings.platforms.models import PendingConnection, SocialAccount
 from tidings.posts.media import attach_media
 from tidings.posts.models import MediaAsset, Post, PostNote, PostTarget
@@ -82,6 +84,7 @@ WATCHED = [
     HashtagGroup,
     AccountTagging,
     PostTagging,
+    PostingSlot,
 ]
 # Changes no one outside would notice as a change of the workspace: when a token was last used.
 IGNORED_FIELDS = {"last_used_at"}
@@ -151,6 +154,7 @@ def house(alice: User, carol: User) -> House:
     group = create_hashtag_group(owner(alice), name="Bread", hashtags=["#bread"])
     set_account_tagging(owner(alice), account.pk, enabled=True, values=Values(campaign="spring"))
     create_post(owner(alice), text="Tagged", account_ids=[account.pk], tagging=PostChoice("off"))
+    slot = add_slot(owner(alice), account_id=account.pk, weekday=0, at=time(9))
     return House(
         ids={
             "post_id": scheduled.pk,
@@ -169,6 +173,7 @@ def house(alice: User, carol: User) -> House:
             "delivery_id": delivery_id,
             "snippet_id": snippet.pk,
             "group_id": group.pk,
+            "slot_id": slot.pk,
         },
     )
 
@@ -218,6 +223,8 @@ def test_the_walk_finds_the_doors_it_should() -> None:
         "snippet-edit",
         "hashtag-group-delete",
         "account-tagging",
+        "posting-slot-remove",
+        "queue-move-up",
     } <= routes
 
 
@@ -275,6 +282,9 @@ def test_a_viewer_changes_nothing_through_any_form(house: House) -> None:
         ("/workspace/webhooks/", {"url": "https://x.example.org/", "event_types": ["post.failed"]}),
         ("/library/snippets/new/", {"snippet-name": "x", "snippet-text": "x"}),
         ("/library/hashtags/new/", {"group-name": "x", "group-hashtags": "#x"}),
+        ("/settings/schedule/", {"days": "daily", "time": "10:00"}),
+        ("/settings/schedule/", {"days": "daily", "time": "10:00", "account": ids["account_id"]}),
+        ("/queue/slots/shuffle/", {}),
     ]:
         response = client.post(path, data)
         if response.status_code != 403:
@@ -322,6 +332,7 @@ BODIES: dict[str, Any] = {
     "create_invitation": {"email": "x@example.com", "role": "viewer"},
     "create_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},
     "update_endpoint": {"url": "https://x.example.org/", "event_types": ["post.failed"]},
+    "put_slots": {"slots": [{"weekday": 0, "time": "10:00"}]},
 }
 # Changes that concern the person alone (their own notifications, their own tokens), which a viewer may make.
 PERSONAL = {"mark_notifications_read", "create_api_token", "revoke_api_token", "remove_member"}

@@ -25,6 +25,7 @@ from tidings.api.routers import (
     plan,
     posts,
     recurrence,
+    slots,
     tagging,
     tokens,
     webhooks,
@@ -46,11 +47,11 @@ Times are ISO 8601 only (a bare number such as `1700000000` is refused, not read
 given, without one in the workspace's time zone (a local time that daylight saving skips or repeats is refused).
 Lists take `limit` (at most 100) and `offset`. Every response to a valid token carries `RateLimit-Limit`,
 `RateLimit-Remaining` and `RateLimit-Reset`, a 404 for an unknown path or a 405 included: those requests count
-against the token too. `POST /posts`, `POST /imports`, `POST /snippets`, `POST /hashtag-groups`,
-`POST /automation/rules`, `DELETE /automation/rules/{id}`, and creating a webhook endpoint, pinging it and
-redelivering accept an `Idempotency-Key`: the same key with the same request answers as the first time did. CSV
-exports (`/exports/posts.csv`, `/exports/ledger.csv`) are streamed; a cell that starts with = + - @, a tab or a
-carriage return has an apostrophe put before it, so no spreadsheet runs it as a formula.
+against the token too. `POST /posts`, `POST /posts/{id}/queue`, `POST /imports`, `POST /snippets`,
+`POST /hashtag-groups`, `POST /automation/rules`, `DELETE /automation/rules/{id}`, and creating a webhook endpoint,
+pinging it and redelivering accept an `Idempotency-Key`: the same key with the same request answers as the first
+time did. CSV exports (`/exports/posts.csv`, `/exports/ledger.csv`) are streamed; a cell that starts with = + - @,
+a tab or a carriage return has an apostrophe put before it, so no spreadsheet runs it as a formula.
 """
 
 
@@ -105,5 +106,6 @@ for module in (
     recurrence,
     analytics,
     imports,
+    slots,
 ):
     api.add_router("", module.router)

@@ -34,6 +34,7 @@ STATUS: dict[str, int] = {
     "not_found": 404,
     "method_not_allowed": 405,
     "conflict": 409,
+    "no_free_slot": 409,
     "payload_too_large": 413,
     "rate_limited": 429,
     "ai_provider_failure": 502,

@@ -42,6 +42,8 @@ class Post(models.Model):
     # Posted as a reply (or a comment) right after the post, and tracked like a thread part.
     first_comment = models.TextField(blank=True, default="")
     scheduled_at = models.DateTimeField(null=True, blank=True, help_text="UTC; null while a draft.")
+    # Put at a posting slot by "Add to queue": the queue's shuffle and "move up" rearrange only these posts.
+    queued_in_slot = models.BooleanField(default=False)
     # Why the post is still a draft after a refused attempt to schedule it, so nothing the user wrote is lost.
     draft_reason = models.CharField(max_length=500, blank=True, default="")
     automation_rule = models.ForeignKey(

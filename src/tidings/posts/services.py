@@ -127,9 +127,12 @@ def check_schedule_time(at: datetime, *, field: str = "scheduled_at") -> None:
         raise InvalidInput(f"Posts can be scheduled at most {days} days ahead; pick an earlier time.", field=field)
 
 
-def check_targets_can_go_out(workspace: Workspace, targets: Iterable[PostTarget], *, at: datetime) -> None:
+def check_targets_can_go_out(
+    workspace: Workspace, targets: Iterable[PostTarget], *, at: datetime, excluding: Iterable[int] = ()
+) -> None:
     """What must hold before targets take a place in the queue for `at`: each account usable and within the plan,
-    the content within each platform's rules, and room in each platform's daily limit on that local day."""
+    the content within each platform's rules, and room in each platform's daily limit on that local day (not
+    counting `excluding`, other targets moving at the same time)."""
     targets = list(targets)
     needing_reconnect = [t.account for t in targets if t.account.status != AccountStatus.ACTIVE]
     if needing_reconnect:
@@ -142,7 +145,7 @@ def check_targets_can_go_out(workspace: Workspace, targets: Iterable[PostTarget]
     if problems:
         raise InvalidInput(" ".join(problems), field="text")
     per_platform = Counter(t.platform for t in targets)
-    moving = [t.pk for t in targets]
+    moving = [t.pk for t in targets] + list(excluding)
     for platform, adding in per_platform.items():
         decision = can_plan_post(workspace, platform=platform, at=at, adding=adding, excluding=moving)
         if not decision.allowed:

@@ -7,8 +7,10 @@ from datetime import date, datetime, timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from tidings.core.errors import DomainError, InvalidInput
+from tidings.core.errors import Conflict, DomainError, InvalidInput
 from tidings.credits.errors import InsufficientCredits
+from tidings.planning.errors import NoFreeSlot
+from tidings.planning.services import add_to_queue
 from tidings.posts.media import arrange_media, attach_media, remove_media
 from tidings.posts.models import MediaAsset, Post, TargetStatus
 from tidings.posts.services import (
@@ -29,7 +31,7 @@ from tidings.workspaces.models import Workspace
 
 # "Publish now" goes through the queue like any post: the dispatcher picks it up within seconds.
 NOW_DELAY = timedelta(seconds=5)
-ACTIONS = ("schedule", "now", "draft", "save")
+ACTIONS = ("schedule", "now", "queue", "draft", "save")
 
 
 @dataclass
@@ -56,6 +58,9 @@ def way_forward(workspace: Workspace, refusal: DomainError, *, raw_when: str) ->
         if decision.check == "can_schedule":
             found.links.append(("Open the queue", reverse("queue")))
         found.links.append(("See plans and limits", reverse("plan")))
+    elif isinstance(refusal, NoFreeSlot):
+        found.where = "when"
+        found.links.append(("Set the posting schedule", str(refusal.details["settings_url"])))
     elif isinstance(refusal, InsufficientCredits):
         found.links += [("Open the queue", reverse("queue")), ("See credits and plans", reverse("plan"))]
     elif "over your plan" in refusal.message or "Reconnect" in refusal.message:
@@ -144,6 +149,14 @@ def place(actor: Actor, post: Post, *, action: str, raw_when: str) -> str:
         if TargetStatus.SCHEDULED not in statuses or timing.at in (None, post.scheduled_at):
             return "Saved."
         action = "schedule"
+    if action == "queue":
+        if TargetStatus.SCHEDULED in statuses:
+            raise Conflict("This post is scheduled already; move it to drafts first to add it to the queue.")
+        at = add_to_queue(actor, post.pk).scheduled_at
+        assert at is not None
+        if actor.needs_approval:
+            return "Sent for approval for its slot: it goes out once an approver says yes."
+        return f"Added to the queue for {timezone.localtime(at, actor.workspace.zone):%a %-d %b, %H:%M}."
     at = _at(actor, post, action=action, raw_when=raw_when)
     if TargetStatus.SCHEDULED in statuses and at != post.scheduled_at:
         reschedule_post(actor, post.pk, at=at)

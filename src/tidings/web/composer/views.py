@@ -26,6 +26,7 @@ from tidings.web.composer.submit import ACTIONS, Refusal, create_from, place, sa
 from tidings.web.composer.tagging import preview_choice
 from tidings.web.composer.thread import editor_slots, new_files, posted, preview_parts, slots_in
 from tidings.web.composer.timing import FIELD, field_value, read_time
+from tidings.web.planning.queue import slot_hint
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.models import Workspace
 from tidings.workspaces.roles import Action, RoleTooLow
@@ -64,6 +65,7 @@ def _context(
         "generations": can_generate(workspace),
         "action_url": request.path,
         "thread": editor_slots(workspace, post, posted(form.data) if form.is_bound else None),
+        "slot": slot_hint(workspace, [c.account for c in choices if c.pk in chosen], post),
     }
 
 
@@ -243,6 +245,7 @@ def preview(request: HttpRequest) -> HttpResponse:
             tags=tags_by_account(accounts, preview_choice(data)),
         ),
         "budget": build_budget(workspace, accounts, media=media, at=at, post=post),
+        "slot": slot_hint(workspace, accounts, post),
         "timing": timing,
         "time_zone": workspace.time_zone,
         "oob": True,

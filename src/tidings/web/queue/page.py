@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from tidings.planning.queue import queued_posts
 from tidings.platforms.models import Platform, SocialAccount
 from tidings.platforms.rules import platform_name
 from tidings.posts.selectors import VIEWS, QueueFilter, queue_counts, queue_posts
 from tidings.posts.unconfirmed import can_check
 from tidings.web.auth import acting
+from tidings.workspaces.roles import Action
 
 PER_PAGE = 20
 LABELS = {
@@ -63,11 +65,13 @@ def address(filters: QueueFilter, **changes: Any) -> str:
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    workspace = acting(request).workspace
+    actor = acting(request)
+    workspace = actor.workspace
     filters = read_filters(request.GET)
     page = Paginator(queue_posts(workspace, filters), PER_PAGE).get_page(request.GET.get("page"))
     counts = queue_counts(workspace, filters)
     accounts = list(SocialAccount.objects.filter(workspace=workspace).order_by("platform", "handle", "pk"))
+    partial = request.htmx and not request.htmx.history_restore_request  # type: ignore[attr-defined]
     context = {
         "filters": filters,
         "page": page,
@@ -82,8 +86,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         "time_zone": workspace.time_zone,
         "report": _report(request),
         "clear_url": address(QueueFilter(show=filters.show)),
+        "slot_queue": [] if partial else queued_posts(workspace),
+        "may_plan": actor.may(Action.SCHEDULE),
     }
-    partial = request.htmx and not request.htmx.history_restore_request  # type: ignore[attr-defined]
     response = render(request, "web/queue/results.html" if partial else "web/queue.html", context)
     if partial:
         # The address bar shows the filters in use, not every empty field of the form.
