@@ -1,9 +1,10 @@
 """A rule that watches a feed, against a real loopback HTTP server: items become posts once, conditional GETs,
 the first fetch's archive skipped, and every way a feed can fail recorded without a post."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from tests.conftest import create_account
 from tests.generation.fake_openai import FakeOpenAI, Reply
@@ -18,6 +19,8 @@ from tidings.core.errors import InvalidInput
 from tidings.credits.models import CreditReservation, ReservationStatus
 from tidings.generation.models import GenerationLog
 from tidings.notifications.models import Notification, NotificationType
+from tidings.planning.finder import next_free_slot
+from tidings.planning.services import add_slot
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post, TargetStatus
 
@@ -252,3 +255,37 @@ def test_a_feed_that_works_again_ends_the_failure_and_the_next_one_notifies_afre
     del feed_server.documents["/blog.rss"]
     run(rule)
     assert Notification.objects.filter(user=bob, type=NotificationType.RULE_FAILED).count() == 2
+
+
+def test_with_a_posting_schedule_each_item_takes_the_next_free_slot(bob: User, feed_server: FeedServer) -> None:
+    url = feed_server.put("/news.rss", Document(rss(items(2, 1))))
+    rule = feed_rule(bob, url)
+    for weekday in range(7):
+        add_slot(owner(bob), account_id=None, weekday=weekday, at=time(9, 0))
+        add_slot(owner(bob), account_id=None, weekday=weekday, at=time(17, 0))
+    expected = []
+    after = timezone.now()
+    for _ in range(2):
+        after = next_free_slot(workspace_of(bob), list(rule.accounts.all()), after=after)
+        expected.append(after)
+
+    posts = run(rule)
+
+    assert [post.scheduled_at for post in posts] == expected
+    assert {post.targets.get().status for post in posts} == {TargetStatus.SCHEDULED}
+
+
+def test_when_every_slot_is_taken_the_items_post_stays_a_draft_with_the_reason(
+    bob: User, feed_server: FeedServer
+) -> None:
+    url = feed_server.put("/news.rss", Document(rss(items(1))))
+    rule = feed_rule(bob, url)
+    other = create_account(bob, Platform.BLUESKY)
+    add_slot(owner(bob), account_id=other.pk, weekday=0, at=time(9, 0))  # the schedule covers another account only
+
+    (post,) = run(rule)
+
+    assert post.targets.get().status == TargetStatus.DRAFT
+    assert "has no posting slots yet" in post.draft_reason
+    rule.refresh_from_db()
+    assert (rule.last_outcome, rule.last_error) == (RunOutcome.DRAFT, post.draft_reason)

@@ -1,6 +1,9 @@
 """The preview catches every kind of problem a row can have, counting the plan's limits across the whole file, and
 changes nothing."""
 
+from datetime import time
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from tests.bulk.conftest import csv_file, in_lisbon
@@ -10,6 +13,7 @@ from tidings.accounts.models import User
 from tidings.bulk.services import preview_import
 from tidings.credits.models import CreditReservation
 from tidings.credits.services import adjust_credits
+from tidings.planning.services import add_slot
 from tidings.platforms.models import Platform
 from tidings.posts.models import Post
 from tidings.workspaces.roles import RoleTooLow
@@ -53,7 +57,7 @@ def test_each_kind_of_problem_is_named_on_its_row(alice: User, bob: User) -> Non
         "The media address http://127.0.0.1/a.png is refused: 127.0.0.1 is on this machine or a private network, "
         "which this server does not call.",
         "The link javascript:alert(1) is not a web address (http:// or https://).",
-        "Posting slots are not available on this server; give a time instead of “next slot”.",
+        "Mastodon @alice1 has no posting slots yet. Set a posting schedule to add posts to the queue.",
         "",
     ]
     assert not Post.objects.exists()
@@ -120,3 +124,18 @@ def test_a_viewer_may_not_import(alice: User, bob: User) -> None:
     viewer = join(bob, workspace_of(alice), "viewer")
     with pytest.raises(RoleTooLow):
         preview_import(viewer, data=csv_file({"text": "x", "accounts": "@alice1"}))
+
+
+def test_next_slot_rows_take_the_schedules_slots_in_turn(bob: User) -> None:
+    """Each "next slot" row takes the next slot free on its accounts, after those the rows above took."""
+    in_lisbon(bob)
+    create_account(bob)
+    for weekday in range(7):
+        add_slot(owner(bob), account_id=None, weekday=weekday, at=time(9, 0))
+    rows = [{"text": f"Row {n}", "accounts": "@bob1", "scheduled_at": "next slot"} for n in range(3)]
+    verdicts = preview_import(owner(bob), data=csv_file(*rows))
+    assert [v.reason for v in verdicts] == ["", "", ""]
+    times = [v.at for v in verdicts]
+    assert times == sorted(times)
+    assert len(set(times)) == 3
+    assert all(t is not None and t.astimezone(ZoneInfo("Europe/Lisbon")).hour == 9 for t in times)

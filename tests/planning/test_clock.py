@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tidings.planning.clock import slot_instant
+from tidings.accounts.timezones import wall_clock_to_utc
 
 
 @pytest.mark.parametrize(
@@ -34,10 +34,10 @@ from tidings.planning.clock import slot_instant
     ],
 )
 def test_a_slot_is_the_wall_clock_time_of_its_day(zone: str, day: date, at: time, expected: datetime) -> None:
-    assert slot_instant(day, at, ZoneInfo(zone)) == expected
+    assert wall_clock_to_utc(day, at, zone) == expected
 
 
 def test_the_instant_is_in_utc() -> None:
-    found = slot_instant(date(2026, 11, 1), time(1, 30), ZoneInfo("America/New_York"))
+    found = wall_clock_to_utc(date(2026, 11, 1), time(1, 30), "America/New_York")
     assert found.tzinfo is UTC
     assert found.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M %Z") == "01:30 EDT"

@@ -1,40 +1,14 @@
-"""When a series' posts fall: the rule's local dates at one wall-clock time, across both 2026 DST changes in
-zones north and south of the equator (a time the clocks skip moves to the first minute after; a time that
-happens twice is its first)."""
+"""When a series' posts fall: the rule's local dates at one wall-clock time (the DST rules of that time are
+tested in tests/planning/test_clock.py)."""
 
 from datetime import UTC, date, datetime, time
 from itertools import islice
 
-import pytest
-
-from tidings.accounts.timezones import wall_clock_to_utc
 from tidings.recurring.rules import Rule, next_occurrence, occurrences
 
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
-
-
-@pytest.mark.parametrize(
-    ("zone", "day", "at", "expected"),
-    [
-        # Spring forward: 02:00 -> 03:00 local.
-        ("America/New_York", date(2026, 3, 8), time(2, 30), utc(2026, 3, 8, 7, 0)),  # 03:00 EDT
-        ("Europe/Berlin", date(2026, 3, 29), time(2, 15), utc(2026, 3, 29, 1, 0)),  # 03:00 CEST
-        ("Europe/London", date(2026, 3, 29), time(1, 30), utc(2026, 3, 29, 1, 0)),  # 02:00 BST
-        ("Australia/Sydney", date(2026, 10, 4), time(2, 30), utc(2026, 10, 3, 16, 0)),  # 03:00 AEDT
-        # Fall back: the hour happens twice; the first (summer time) is taken.
-        ("America/New_York", date(2026, 11, 1), time(1, 30), utc(2026, 11, 1, 5, 30)),  # 01:30 EDT
-        ("Europe/Berlin", date(2026, 10, 25), time(2, 30), utc(2026, 10, 25, 0, 30)),  # 02:30 CEST
-        ("Europe/London", date(2026, 10, 25), time(1, 15), utc(2026, 10, 25, 0, 15)),  # 01:15 BST
-        ("Australia/Sydney", date(2026, 4, 5), time(2, 30), utc(2026, 4, 4, 15, 30)),  # 02:30 AEDT
-        # An ordinary time either side.
-        ("America/New_York", date(2026, 3, 9), time(2, 30), utc(2026, 3, 9, 6, 30)),
-        ("Australia/Sydney", date(2026, 7, 1), time(9, 0), utc(2026, 6, 30, 23, 0)),
-    ],
-)
-def test_a_wall_clock_time_on_a_dst_day(zone: str, day: date, at: time, expected: datetime) -> None:
-    assert wall_clock_to_utc(day, at, zone) == expected
 
 
 def test_a_weekly_series_keeps_its_local_time_across_the_change() -> None:

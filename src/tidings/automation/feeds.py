@@ -20,7 +20,12 @@ from tidings.core.errors import InvalidInput
 from tidings.generation.brief import Brief
 from tidings.generation.drafts import build_draft
 from tidings.generation.services import generate_posts
+from tidings.planning.errors import NoFreeSlot
+from tidings.planning.finder import next_free_slot
+from tidings.planning.models import PostingSlot
+from tidings.platforms.models import AccountStatus
 from tidings.posts.models import Post
+from tidings.posts.services import remember_refusal
 from tidings.workspaces.actors import Actor
 
 logger = logging.getLogger(__name__)
@@ -110,13 +115,23 @@ def post_feed_item(rule_id: int, item_id: int, *, manual: bool = False) -> Post 
     if not linked:
         return FeedItem.objects.get(pk=item.pk).post
     logger.info("feed.item_posted rule=%s item=%s post=%s", rule.pk, item.pk, post.pk)
-    return services.schedule_rule_draft(rule, post, run_at=timezone.now(), at=when_to_post(rule, item))
+    try:
+        at = when_to_post(rule)
+    except NoFreeSlot as refusal:
+        remember_refusal(Actor.system(rule.workspace), post.pk, refusal)
+        services.record_rule_failure(rule.pk, refusal, run_at=timezone.now(), post=post)
+        post.refresh_from_db()
+        return post
+    return services.schedule_rule_draft(rule, post, run_at=timezone.now(), at=at)
 
 
-def when_to_post(rule: AutomationRule, item: FeedItem) -> datetime:
-    """When an item's post goes out: the one place the posting-slot choice plugs in (the next free slot of the
-    rule's accounts); until then, as a rule's other posts, a moment after it is written."""
-    return timezone.now() + services.PUBLISH_AFTER
+def when_to_post(rule: AutomationRule) -> datetime | None:
+    """When an item's post goes out: the next free posting slot of the rule's accounts where the workspace keeps a
+    posting schedule (refused with the reason when none is free), else a moment after it is written (None)."""
+    if not PostingSlot.objects.filter(workspace=rule.workspace).exists():
+        return None
+    accounts = list(rule.accounts.filter(status=AccountStatus.ACTIVE))
+    return next_free_slot(rule.workspace, accounts)
 
 
 def item_brief(rule: AutomationRule, item: FeedItem) -> Brief:

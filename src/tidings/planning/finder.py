@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from tidings.planning.clock import slot_instant
+from tidings.accounts.timezones import wall_clock_to_utc
 from tidings.planning.errors import NoFreeSlot
 from tidings.planning.models import PostingSlot
 from tidings.platforms.models import SocialAccount
@@ -62,7 +62,7 @@ def _candidates(workspace: Workspace, weekly: Weekly, first_day: date, days: int
     for offset in range(days + 1):
         day = first_day + timedelta(days=offset)
         for at in sorted(by_weekday[day.weekday()]):
-            yield slot_instant(day, at, workspace.zone)
+            yield wall_clock_to_utc(day, at, workspace.time_zone)
 
 
 def next_free_slot(

@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from tidings.accounts.timezones import wall_clock_to_utc
 from tidings.core.errors import Conflict, NotFound
-from tidings.planning.clock import slot_instant
 from tidings.planning.finder import Weekly, schedules_of
 from tidings.posts.models import Post, PostTarget, TargetStatus
 from tidings.posts.moves import reschedule_posts
@@ -56,7 +56,7 @@ def _is_slot_of(workspace: Workspace, schedules: dict[int, Weekly], post: Post, 
         return False
     day = local_day(workspace, at)
     return all(
-        any(weekday == day.weekday() and slot_instant(day, t, workspace.zone) == at for weekday, t in weekly)
+        any(weekday == day.weekday() and wall_clock_to_utc(day, t, workspace.time_zone) == at for weekday, t in weekly)
         for weekly in (schedules[target.account_id] for target in post.targets.all())
     )
 
