@@ -2,13 +2,14 @@
 the queue page (shuffle, move up), through the test client."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.db.models import F
 from django.test import Client
 
+from tests.analytics.conftest import published
 from tests.conftest import create_account, make_user
 from tests.planning.conftest import draft, give_slots
 from tests.support.workspaces import join, owner, workspace_of
@@ -126,3 +127,19 @@ def test_the_queue_page_lists_the_slot_queue_with_shuffle_and_move_up(client: Cl
     response = client.post("/queue/slots/shuffle/", follow=True)
     assert "Shuffled: 2 posts changed slots." in response.content.decode()
     assert Post.objects.get(pk=first.pk).scheduled_at == START.replace(hour=9)
+
+
+def test_the_schedule_suggests_the_hours_the_history_did_best_in_and_adds_one(client: Client, una: User) -> None:
+    account = create_account(una)
+    client.force_login(una)
+    page = client.get("/settings/schedule/").content.decode()
+    assert 'data-testid="no-suggestions"' in page
+    assert "Fewer than 10 published posts" in page
+    # Ten Tuesdays at 18:00 UTC, the last 90 days.
+    for week in range(1, 11):
+        published(account, f"tue-{week}", at=datetime(2026, 12, 29, 18, tzinfo=UTC) - timedelta(weeks=week))
+    page = client.get("/settings/schedule/").content.decode()
+    assert "<strong>Tuesday 18:00</strong>" in page
+    assert "by how many posts went out then (no engagement counts yet)" in page
+    client.post("/settings/schedule/", {"days": "1", "time": "18:00"})
+    assert slots(una) == [(None, 1, "18:00")]

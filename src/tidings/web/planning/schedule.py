@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tidings.analytics.best_times import best_times
 from tidings.core.errors import DomainError, NotFound
 from tidings.planning.models import PostingSlot
 from tidings.planning.services import add_slot, remove_slot
@@ -80,6 +81,8 @@ def schedule_page(request: HttpRequest) -> HttpResponse:
         "may_edit": actor.may(Action.SCHEDULE),
         "time_zone": workspace.time_zone,
         "has_slots": any(day["slots"] for day in week),
+        "suggested": best_times(workspace, account=account),
+        "days": DAYS,
     }
     return render(request, "web/planning/schedule.html", context)
 
