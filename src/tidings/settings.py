@@ -238,6 +238,11 @@ TIDINGS_QUEUE_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_POLL_SECONDS", 
 TIDINGS_QUEUE_MAX_POLL_SECONDS = float(os.environ.get("TIDINGS_QUEUE_MAX_POLL_SECONDS", "1.0"))
 TIDINGS_DISPATCH_EVERY_SECONDS = int(os.environ.get("TIDINGS_DISPATCH_EVERY_SECONDS", "2"))
 TIDINGS_DISPATCH_BATCH = int(os.environ.get("TIDINGS_DISPATCH_BATCH", "500"))
+# Due targets go out in batches, one workflow per batch of up to TIDINGS_PUBLISH_BATCH_SIZE targets of a platform;
+# each worker runs up to TIDINGS_BATCHES_PER_WORKER batches at once and sends through TIDINGS_SEND_THREADS threads.
+TIDINGS_PUBLISH_BATCH_SIZE = int(os.environ.get("TIDINGS_PUBLISH_BATCH_SIZE", "25"))
+TIDINGS_BATCHES_PER_WORKER = int(os.environ.get("TIDINGS_BATCHES_PER_WORKER", "8"))
+TIDINGS_SEND_THREADS = int(os.environ.get("TIDINGS_SEND_THREADS", "100"))
 TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")
 # Credit expiry warnings: a daily cron in this zone (the product brief's default is 09:00 in Johannesburg).
 TIDINGS_EXPIRY_CHECK_CRON = os.environ.get("TIDINGS_EXPIRY_CHECK_CRON", "0 9 * * *")

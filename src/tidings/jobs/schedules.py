@@ -3,7 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import automation, credits, maintenance, publish, tokens
+from tidings.jobs.workflows import automation, credits, dispatch, maintenance, publish, tokens
 
 BACKUP_SCHEDULE = "backup-nightly"
 
@@ -13,7 +13,7 @@ def apply_schedules() -> None:
     schedules: list[ScheduleInput] = [
         {
             "schedule_name": "dispatch-due-posts",
-            "workflow_fn": publish.dispatch_due_posts,
+            "workflow_fn": dispatch.dispatch_due_posts,
             "schedule": f"*/{every} * * * * *",
         },
         {

@@ -1,5 +1,5 @@
 """The durable workflows, under the product's event names. Importing this package registers them."""
 
-from tidings.jobs.workflows import automation, credits, maintenance, publish, tokens
+from tidings.jobs.workflows import automation, batches, credits, dispatch, maintenance, publish, tokens
 
-__all__ = ["automation", "credits", "maintenance", "publish", "tokens"]
+__all__ = ["automation", "batches", "credits", "dispatch", "maintenance", "publish", "tokens"]

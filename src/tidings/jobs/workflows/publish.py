@@ -1,4 +1,4 @@
-"""`post/scheduled.process`: publish one post target, and the dispatcher that starts it when it is due.
+"""`post/scheduled.process`: publish one post target, through its retries, waits and checks.
 
 A successful publish is one step, so one checkpoint: check and mark (one transaction), the platform call, then the
 completion (published, credit consumed, usage counted and job log closed in one transaction). A crash between the
@@ -53,9 +53,9 @@ def _log(workflow_id: str, target_id: int, status: JobStatus, *, outcome: str = 
         JobLog.objects.create(event=EVENT, workflow_id=workflow_id, **fields)
 
 
-@orm_step("publish.attempt")
-def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
-    """Begin, send and, when published, complete, in one step (one checkpoint for a successful publish)."""
+def attempt_target(target_id: int, workflow_id: str) -> dict[str, Any]:
+    """Begin, send and, when published, complete: one step of a target's own workflow, or one of a batch's sends
+    (`tidings.jobs.workflows.batches`). `workflow_id` is the target's run, whose job log this moves on."""
     with transaction.atomic():
         begin = publishing.begin_publish(target_id)
         if begin.first:
@@ -73,6 +73,10 @@ def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
             )
             _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
     return outcome.as_dict()
+
+
+# One step for a successful publish (one checkpoint).
+_attempt = orm_step("publish.attempt")(attempt_target)
 
 
 ENDINGS = {"skip": TargetStatus.SKIPPED, "fail": TargetStatus.FAILED, "unconfirmed": TargetStatus.UNCONFIRMED}
@@ -120,13 +124,16 @@ def process_scheduled_post(target_id: int, carried: dict[str, Any] | None = None
     media still processing is checked again later by a continuation of this run (`_check_later`), an auth error
     marks the account for reconnect and skips, and the final state always settles the credit.
 
-    `carried` is a continuation's: the run's own workflow id (its job log) and counts so far.
+    `carried` is a continuation's: the run's own workflow id (its job log) and counts so far; from a batch that
+    handed the target over, also the `outcome` of the attempt the batch made, which this run goes on from.
     """
-    run = carried or {"workflow_id": current_workflow_id(), "retries": 0, "rate_limit_waits": 0, "checks": 0}
+    run = dict(carried) if carried else {"workflow_id": current_workflow_id()}
+    run = {"retries": 0, "rate_limit_waits": 0, "checks": 0, **run}
+    handed_over = run.pop("outcome", None)
     workflow_id = str(run["workflow_id"])
     retries, rate_limit_waits = int(run["retries"]), int(run["rate_limit_waits"])
     while True:
-        outcome = _attempt(target_id, workflow_id)
+        outcome, handed_over = handed_over or _attempt(target_id, workflow_id), None
         kind, message = outcome["kind"], outcome["message"]
         if kind == "published":
             return "published"
@@ -201,8 +208,9 @@ def enqueue_publish(target_id: int, platform: str, dispatch_round: int = 0) -> N
     enqueue_publishes([(target_id, platform, dispatch_round)])
 
 
-def enqueue_publishes(targets: list[tuple[int, str, int]]) -> None:
-    """Enqueue many publish workflows in one system-database transaction (one commit, not one per target)."""
+def enqueue_publishes(targets: list[tuple[int, str, int]], carried: dict[int, dict[str, Any]] | None = None) -> None:
+    """Enqueue many publish workflows in one system-database transaction (one commit, not one per target);
+    `carried` gives some of them what a batch handed over (see `process_scheduled_post`)."""
     if not targets:
         return
     client = runtime.client()
@@ -214,71 +222,8 @@ def enqueue_publishes(targets: list[tuple[int, str, int]]) -> None:
                 "workflow_id": publish_workflow_id(target_id, dispatch_round),
                 "app_version": runtime.APPLICATION_VERSION,
             }
-            client.enqueue_in_transaction(connection, options, target_id)
-
-
-@orm_step("dispatch.claim")
-def _claim_and_enqueue() -> int:
-    """Claim due targets, open their job logs, and enqueue their workflows. A crash between the claim and the
-    enqueue leaves targets queued without a workflow; the stale sweep starts them once their lease runs out."""
-    with transaction.atomic():
-        claimed = publishing.claim_due_targets(limit=settings.TIDINGS_DISPATCH_BATCH)
-        JobLog.objects.bulk_create(
-            [
-                JobLog(event=EVENT, workflow_id=publish_workflow_id(pk, rnd), data={"target_id": pk})
-                for pk, _, rnd in claimed
-            ],
-            ignore_conflicts=True,
-        )
-    enqueue_publishes(claimed)
-    return len(claimed)
-
-
-ABNORMAL_ENDS = ("ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "SUCCESS")
-
-
-@orm_step("dispatch.stale")
-def _redrive_stale() -> int:
-    """Targets held past their lease: start their workflow if it is missing, resume it on a live worker if its
-    executor stopped driving it, and end the target if the workflow ended without settling it."""
-    missing, abandoned = [], []
-    for target_id, platform, dispatch_round in publishing.stale_targets(limit=settings.TIDINGS_DISPATCH_BATCH):
-        workflow_id = publish_workflow_id(target_id, dispatch_round)
-        status = DBOS.get_workflow_status(workflow_id)
-        if status is not None and status.status == "SUCCESS":
-            # A run that handed back to wait for processing goes on in its newest continuation; one still waiting
-            # for its start on the queue (ENQUEUED, DELAYED) is late, not stale, and is left to start.
-            status = latest_check(workflow_id) or status
-            workflow_id = status.workflow_id
-        if status is None:
-            missing.append((target_id, platform, dispatch_round))
-        elif status.status in ABNORMAL_ENDS:
-            publishing.end_target(
-                target_id,
-                status=TargetStatus.FAILED,
-                reason=f"The publishing job ended without a result ({status.status.lower()}); retry the post.",
-            )
-        elif status.status == "PENDING":
-            # Its executor has not touched the target for a whole lease (waits extend it): an executor id that
-            # never came back, such as a renamed container. Back on its queue, any live worker resumes it from
-            # its last checkpoint; a send in doubt stays in doubt there.
-            abandoned.append((workflow_id, platform))
-    enqueue_publishes(missing)
-    if abandoned:
-        client = runtime.client()
-        for workflow_id, platform in abandoned:
-            client.resume_workflow(workflow_id, queue_name=publish_queue(platform))
-            logger.warning("publish.resumed workflow=%s platform=%s reason=lease_expired", workflow_id, platform)
-    return len(missing) + len(abandoned)
-
-
-@DBOS.workflow(name="post/dispatch")
-def dispatch_due_posts(scheduled_at: datetime, context: Any) -> None:
-    """The cron that turns due rows into workflows. The posts table decides *when*; DBOS runs *how*."""
-    for _ in range(20):
-        if _claim_and_enqueue() < settings.TIDINGS_DISPATCH_BATCH:
-            break
-    _redrive_stale()
+            extra = (carried[target_id],) if carried and target_id in carried else ()
+            client.enqueue_in_transaction(connection, options, target_id, *extra)
 
 
 @orm_step("unconfirmed.list")
