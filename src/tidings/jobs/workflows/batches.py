@@ -96,30 +96,32 @@ def _attempt_all(targets: list[list[Any]]) -> list[dict[str, Any] | None]:
 
 
 @orm_step("batch.hand_over")
-def _hand_over(batch_id: str, targets: list[list[Any]], outcomes: list[dict[str, Any] | None]) -> int:
-    """Give each target the batch did not publish to its own workflow: first unmark it (its own workflow, not the
-    batch, drives it now), then start that workflow with the batch's outcome."""
-    left = [(row, outcome) for row, outcome in zip(targets, outcomes, strict=True) if not _published(outcome)]
-    if not left:
-        return 0
-    ids = [int(row[0]) for row, _ in left]
-    PostTarget.objects.filter(pk__in=ids, batch_id=batch_id).update(batch_id="")
-    carried = {
-        int(row[0]): {"workflow_id": publish_workflow_id(int(row[0]), int(row[2])), "outcome": outcome}
-        for row, outcome in left
-        if outcome is not None
-    }
-    publish.enqueue_publishes([(int(pk), str(platform), int(rnd)) for (pk, platform, rnd), _ in left], carried)
-    return len(left)
-
-
-def _published(outcome: dict[str, Any] | None) -> bool:
-    return outcome is not None and outcome["kind"] == "published"
+def _hand_over(batch_id: str, waiting: list[list[Any]], runs: dict[int, dict[str, Any]]) -> None:
+    """Start the own workflow of each target that waits for another attempt (on its platform's queue, which bounds
+    the waits a worker holds), then unmark every target the batch did not publish: its own workflows, not the
+    batch, drive it from now on. Started before unmarked, so a crash in between leaves the batch to resume."""
+    publish.enqueue_publishes([(int(pk), str(platform), int(rnd)) for pk, platform, rnd in waiting], runs)
+    unmarked = [int(pk) for pk in runs]
+    PostTarget.objects.filter(pk__in=unmarked, batch_id=batch_id).update(batch_id="")
 
 
 @DBOS.workflow(name=BATCH_EVENT)
 def process_batch(targets: list[list[Any]]) -> dict[str, int]:
-    """Publish a batch of one platform's targets; those not published at once go on in their own workflows."""
+    """Publish a batch of one platform's targets. One not published at once is followed up as its own workflow
+    would (`publish.follow_up`: ended, or handed to a continuation to check later) or, when it must wait for
+    another attempt, handed to its own workflow with the wait."""
     outcomes = _attempt_all(targets)
-    handed = _hand_over(DBOS.workflow_id or "", targets, outcomes)
-    return {"published": len(targets) - handed, "handed_over": handed}
+    waiting, runs = [], {}
+    for (pk, platform, rnd), outcome in zip(targets, outcomes, strict=True):
+        if outcome is not None and outcome["kind"] == "published":
+            continue
+        run = publish.new_run(publish_workflow_id(pk, rnd))
+        # An attempt that broke (None) is made again by the target's own workflow, at once.
+        decided = 0.0 if outcome is None else publish.follow_up(pk, run, outcome)
+        runs[int(pk)] = run
+        if not isinstance(decided, str):
+            waiting.append([pk, platform, rnd])
+            run["wait"] = decided
+    if runs:
+        _hand_over(DBOS.workflow_id or "", waiting, runs)
+    return {"published": len(targets) - len(runs), "followed_up": len(runs), "waiting": len(waiting)}

@@ -56,11 +56,12 @@ def _redrive_stale() -> int:
         batch_id = held_by.get(target_id, "")
         workflow_id = batch_id or publish_workflow_id(target_id, dispatch_round)
         status = DBOS.get_workflow_status(workflow_id)
-        if not batch_id and status is not None and status.status == "SUCCESS":
-            # A run that handed back to wait for processing goes on in its newest continuation; one still waiting
-            # for its start on the queue (ENQUEUED, DELAYED) is late, not stale, and is left to start.
+        if not batch_id and (status is None or status.status == "SUCCESS"):
+            # A run that handed back to wait for processing (its own workflow, or the batch that made its first
+            # attempt) goes on in its newest continuation; one still waiting for its start on the queue (ENQUEUED,
+            # DELAYED) is late, not stale, and is left to start.
             status = latest_check(workflow_id) or status
-            workflow_id = status.workflow_id
+            workflow_id = status.workflow_id if status is not None else workflow_id
         if status is None:
             # A batch lost before it started (a crash after the claim): each target goes on in its own workflow.
             missing.append((target_id, platform, dispatch_round))

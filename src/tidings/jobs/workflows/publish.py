@@ -118,50 +118,62 @@ def _hold_for_check(target_id: int, seconds: float) -> str:
     return PostTarget.objects.values_list("platform", flat=True).get(pk=target_id)
 
 
+def new_run(workflow_id: str) -> dict[str, Any]:
+    """A run's state across its workflows: its id (its job log) and its counts so far."""
+    return {"workflow_id": workflow_id, "retries": 0, "rate_limit_waits": 0, "checks": 0}
+
+
+def follow_up(target_id: int, run: dict[str, Any], outcome: dict[str, Any]) -> str | float:
+    """What a run does after an attempt: its result when the outcome ends the run here (published, settled, or
+    handed to a continuation to check later), else the seconds to wait before the next attempt. Counts the
+    retries and waits in `run`. Called from workflows only: the endings are steps."""
+    workflow_id = str(run["workflow_id"])
+    kind, message = outcome["kind"], outcome["message"]
+    if kind == "published":
+        return "published"
+    if kind == "processing":
+        if int(run["checks"]) >= MAX_CHECKS:
+            return _end(target_id, workflow_id, "fail", f"Gave up after {MAX_CHECKS} checks: {message}")
+        return _check_later(target_id, run, float(outcome["retry_after"]))
+    if kind in ("done", "skip", "fail"):
+        return _end(target_id, workflow_id, kind, message)
+    if kind == "unknown" and not _can_resend_after_unknown(target_id):
+        return _end(target_id, workflow_id, "unconfirmed", message)
+    if kind in ("transient", "unknown"):
+        run["retries"] = retries = int(run["retries"]) + 1
+        if retries > settings.TIDINGS_PUBLISH_RETRIES:
+            return _end(target_id, workflow_id, "fail", f"Gave up after {retries} attempts: {message}")
+        return float(settings.TIDINGS_PUBLISH_BACKOFF_SECONDS * 2 ** (retries - 1))
+    if kind == "rate_limited":
+        run["rate_limit_waits"] = waits = int(run["rate_limit_waits"]) + 1
+        if waits > settings.TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS:
+            return _end(target_id, workflow_id, "fail", f"The platform kept asking us to slow down: {message}")
+        return float(outcome["retry_after"])
+    if kind == "auth":
+        _needs_reconnect(target_id, message)
+        return _end(target_id, workflow_id, "skip", f"{message} The account needs reconnecting.")
+    return _end(target_id, workflow_id, "fail", message)
+
+
 @DBOS.workflow(name=EVENT)
 def process_scheduled_post(target_id: int, carried: dict[str, Any] | None = None) -> str:
     """Publish one target: transient errors retry with exponential backoff, a rate limit waits its Retry-After,
     media still processing is checked again later by a continuation of this run (`_check_later`), an auth error
     marks the account for reconnect and skips, and the final state always settles the credit.
 
-    `carried` is a continuation's: the run's own workflow id (its job log) and counts so far; from a batch that
-    handed the target over, also the `outcome` of the attempt the batch made, which this run goes on from.
+    `carried` is a continuation's run (`new_run`); from a batch that handed the target over, it also says how long
+    to `wait` before this run's first attempt (the batch's attempt asked for a retry or a rate limit's wait).
     """
-    run = dict(carried) if carried else {"workflow_id": current_workflow_id()}
-    run = {"retries": 0, "rate_limit_waits": 0, "checks": 0, **run}
-    handed_over = run.pop("outcome", None)
-    workflow_id = str(run["workflow_id"])
-    retries, rate_limit_waits = int(run["retries"]), int(run["rate_limit_waits"])
+    run = {**new_run(current_workflow_id()), **(carried or {})}
+    wait = run.pop("wait", None)
     while True:
-        outcome, handed_over = handed_over or _attempt(target_id, workflow_id), None
-        kind, message = outcome["kind"], outcome["message"]
-        if kind == "published":
-            return "published"
-        if kind == "processing":
-            if int(run["checks"]) >= MAX_CHECKS:
-                return _end(target_id, workflow_id, "fail", f"Gave up after {MAX_CHECKS} checks: {message}")
-            counts = {"retries": retries, "rate_limit_waits": rate_limit_waits}
-            return _check_later(target_id, {**run, **counts}, float(outcome["retry_after"]))
-        if kind in ("done", "skip", "fail"):
-            return _end(target_id, workflow_id, kind, message)
-        if kind == "unknown" and not _can_resend_after_unknown(target_id):
-            return _end(target_id, workflow_id, "unconfirmed", message)
-        if kind in ("transient", "unknown"):
-            retries += 1
-            if retries > settings.TIDINGS_PUBLISH_RETRIES:
-                return _end(target_id, workflow_id, "fail", f"Gave up after {retries} attempts: {message}")
-            _wait(target_id, settings.TIDINGS_PUBLISH_BACKOFF_SECONDS * 2 ** (retries - 1))
-            continue
-        if kind == "rate_limited":
-            rate_limit_waits += 1
-            if rate_limit_waits > settings.TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS:
-                return _end(target_id, workflow_id, "fail", f"The platform kept asking us to slow down: {message}")
-            _wait(target_id, float(outcome["retry_after"]))
-            continue
-        if kind == "auth":
-            _needs_reconnect(target_id, message)
-            return _end(target_id, workflow_id, "skip", f"{message} The account needs reconnecting.")
-        return _end(target_id, workflow_id, "fail", message)
+        if wait is None:
+            decided = follow_up(target_id, run, _attempt(target_id, str(run["workflow_id"])))
+            if isinstance(decided, str):
+                return decided
+            wait = decided
+        _wait(target_id, float(wait))
+        wait = None
 
 
 CHECKING = "waiting for the platform"
