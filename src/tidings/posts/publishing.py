@@ -7,9 +7,13 @@ the state it expects) and sending reuses the target's idempotency key. Every cal
 """
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 from django.conf import settings
@@ -94,6 +98,23 @@ def log_decision(target: PostTarget | int, *, platform: str, attempt: int, outco
     logger.info(
         "publish.decision %s", " ".join(f"{key}={value}" for key, value in fields.items()), extra={"publish": fields}
     )
+
+
+@cache
+def _turns() -> threading.BoundedSemaphore:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        return threading.BoundedSemaphore(1)
+    return threading.BoundedSemaphore(int(database.get("OPTIONS", {}).get("pool", {}).get("max_size", 10)))
+
+
+@contextmanager
+def write_turn() -> Iterator[None]:
+    """Publishing threads of one process take turns for their writes: SQLite has one writer at a time, and a
+    PostgreSQL pool a few connections, so many threads waiting inside the database (SQLite's busy wait, the pool's
+    timeout) would only fail late; waiting here, they go in order."""
+    with _turns():
+        yield
 
 
 # Serialises claims across worker processes on PostgreSQL, so two dispatch ticks that overlap cannot both count the
@@ -297,14 +318,15 @@ def record_attempt(
 ) -> None:
     """Keep the evidence of one call to the platform and write its log line."""
     duration_ms = max(0, round((time.monotonic() - began) * 1000))
-    PublishAttempt.objects.create(
-        target_id=target.pk,
-        number=number,
-        started_at=started,
-        duration_ms=duration_ms,
-        outcome=outcome,
-        detail=detail[:500],
-    )
+    with write_turn():
+        PublishAttempt.objects.create(
+            target_id=target.pk,
+            number=number,
+            started_at=started,
+            duration_ms=duration_ms,
+            outcome=outcome,
+            detail=detail[:500],
+        )
     log_decision(target, platform=target.platform, attempt=number, outcome=outcome, duration_ms=duration_ms)
 
 

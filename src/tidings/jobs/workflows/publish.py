@@ -56,7 +56,7 @@ def _log(workflow_id: str, target_id: int, status: JobStatus, *, outcome: str = 
 def attempt_target(target_id: int, workflow_id: str) -> dict[str, Any]:
     """Begin, send and, when published, complete: one step of a target's own workflow, or one of a batch's sends
     (`tidings.jobs.workflows.batches`). `workflow_id` is the target's run, whose job log this moves on."""
-    with transaction.atomic():
+    with publishing.write_turn(), transaction.atomic():
         begin = publishing.begin_publish(target_id)
         if begin.first:
             _log(workflow_id, target_id, JobStatus.RUNNING)
@@ -67,7 +67,7 @@ def attempt_target(target_id: int, workflow_id: str) -> dict[str, Any]:
     close_old_connections()
     outcome = publishing.send_target(target_id, first=begin.first, target=begin.target, content=begin.content)
     if outcome.kind == "published":
-        with transaction.atomic():
+        with publishing.write_turn(), transaction.atomic():
             publishing.complete_publish(
                 target_id, external_id=outcome.external_id, url=outcome.url, notice=outcome.notice
             )
