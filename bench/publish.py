@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     django.setup()
     from django.conf import settings
+    from django.db.models import Count
     from django.utils import timezone
     from tests.support.async_platform import AsyncPlatform
 
@@ -182,7 +183,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     busy_before, driver_before = machine_busy_seconds(), time.process_time()
     fake_before = process_cpu_seconds(fake.process.pid)
     workers_before = sum(process_cpu_seconds(p.pid) for p in processes)
-    while PostTarget.objects.filter(status=TargetStatus.PUBLISHED).count() < args.n:
+    waiting = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING)
+    while PostTarget.objects.filter(status__in=waiting).exists():
         if time.monotonic() - began > args.timeout:
             break
         time.sleep(0.5)
@@ -210,6 +212,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "n": args.n,
         "users": args.users,
         "published": len(rows),
+        "not_published": dict(
+            PostTarget.objects.exclude(status=TargetStatus.PUBLISHED).values_list("status").annotate(n=Count("pk"))
+        ),
         "unique_on_platform": on_platform["unique_posts"],
         "latency": args.latency,
         "sends_per_worker": settings.TIDINGS_SEND_THREADS,

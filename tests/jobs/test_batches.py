@@ -39,7 +39,7 @@ def test_a_burst_goes_out_in_batches_and_each_target_once(carol: User, fake: Fak
     assert {DBOS.get_workflow_status(batch_id).status for batch_id in batch_ids} == {"SUCCESS"}
     assert all(fake.received_for(str(t.idempotency_key)) == 1 for t in targets)
     assert CreditReservation.objects.filter(target__in=targets, status=ReservationStatus.CONSUMED).count() == 24
-    logs = JobLog.objects.filter(workflow_id__in=[t.run_id for t in targets])
+    logs = JobLog.objects.filter(workflow_id__in=[t.workflow_id for t in targets])
     assert sorted(logs.values_list("status", flat=True)) == ["completed"] * 24
 
 
@@ -52,8 +52,8 @@ def test_a_target_not_published_at_once_goes_on_in_its_own_workflow(bob: User, f
     target = PostTarget.objects.get(post=post)
     assert target.status == TargetStatus.PUBLISHED
     assert target.batch_id == ""
-    assert target.workflow_id == target.run_id == f"publish-{target.pk}"
-    assert DBOS.get_workflow_status(target.run_id).status == "SUCCESS"
+    assert target.workflow_id == f"publish-{target.pk}"
+    assert DBOS.get_workflow_status(target.workflow_id).status == "SUCCESS"
     outcomes = list(target.attempt_history.order_by("number").values_list("outcome", flat=True))
     assert outcomes == [AttemptOutcome.TRANSIENT, AttemptOutcome.PUBLISHED]
     assert fake.received_for(str(target.idempotency_key)) == 2
@@ -73,7 +73,7 @@ def test_a_batch_lost_before_it_started_is_driven_again_target_by_target(bob: Us
     assert target.status == TargetStatus.PUBLISHED
     assert target.batch_id == ""
     assert DBOS.get_workflow_status(lost) is None
-    assert DBOS.get_workflow_status(target.run_id).status == "SUCCESS"
+    assert DBOS.get_workflow_status(target.workflow_id).status == "SUCCESS"
     assert fake.received_for(str(target.idempotency_key)) == 1
 
 

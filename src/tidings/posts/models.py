@@ -86,7 +86,8 @@ class PostTarget(models.Model):
     # so a retry is a new run while a re-drive of the same round can never run twice.
     dispatch_round = models.PositiveIntegerField(default=0)
     # The batch workflow the dispatcher handed this target to (`tidings.jobs.workflows.batches`), while that
-    # workflow is the one driving it; empty when the target's own workflow drives it (a retry, a wait, send-event).
+    # workflow is the one driving it (and after, when it published it); empty when the target's own workflow drives
+    # it (a retry, a wait, send-event).
     batch_id = models.CharField(max_length=64, blank=True, default="")
     locked_until = models.DateTimeField(null=True, blank=True)
     # Set just before a request goes to the platform and cleared once its answer is known: if it is still set
@@ -125,14 +126,10 @@ class PostTarget(models.Model):
         return self.external_url if is_web_address(self.external_url) else ""
 
     @property
-    def run_id(self) -> str:
-        """This round's run: its job log, and the id of the target's own workflow when one drives it."""
-        return publish_workflow_id(self.pk, self.dispatch_round)
-
-    @property
     def workflow_id(self) -> str:
-        """The DBOS workflow driving the target now: its batch's, or its own."""
-        return self.batch_id or self.run_id
+        """This round's run: its job log, the id of the target's own workflow when one drives it (a retry, a wait,
+        send-event), and the stem of its continuations' ids. A batch that drives it is `batch_id`."""
+        return publish_workflow_id(self.pk, self.dispatch_round)
 
 
 class AttemptOutcome(models.TextChoices):
