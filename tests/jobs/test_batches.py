@@ -36,7 +36,8 @@ def test_a_burst_goes_out_in_batches_and_each_target_once(carol: User, fake: Fak
     # A claim of 24 is spread over TIDINGS_BATCHES_PER_WORKER (8) batches, so every worker gets a share.
     assert sorted(Counter(t.batch_id for t in targets).values()) == [3] * 8
     assert all(batch_id.startswith("publish-batch-") for batch_id in batch_ids)
-    assert {DBOS.get_workflow_status(batch_id).status for batch_id in batch_ids} == {"SUCCESS"}
+    results = [DBOS.retrieve_workflow(batch_id).get_result() for batch_id in batch_ids]
+    assert results == [{"published": 3, "followed_up": 0, "waiting": 0}] * 8
     assert all(fake.received_for(str(t.idempotency_key)) == 1 for t in targets)
     assert CreditReservation.objects.filter(target__in=targets, status=ReservationStatus.CONSUMED).count() == 24
     logs = JobLog.objects.filter(workflow_id__in=[t.workflow_id for t in targets])
@@ -53,7 +54,7 @@ def test_a_target_not_published_at_once_goes_on_in_its_own_workflow(bob: User, f
     assert target.status == TargetStatus.PUBLISHED
     assert target.batch_id == ""
     assert target.workflow_id == f"publish-{target.pk}"
-    assert DBOS.get_workflow_status(target.workflow_id).status == "SUCCESS"
+    assert DBOS.retrieve_workflow(target.workflow_id).get_result() == "published"
     outcomes = list(target.attempt_history.order_by("number").values_list("outcome", flat=True))
     assert outcomes == [AttemptOutcome.TRANSIENT, AttemptOutcome.PUBLISHED]
     assert fake.received_for(str(target.idempotency_key)) == 2
@@ -73,7 +74,7 @@ def test_a_batch_lost_before_it_started_is_driven_again_target_by_target(bob: Us
     assert target.status == TargetStatus.PUBLISHED
     assert target.batch_id == ""
     assert DBOS.get_workflow_status(lost) is None
-    assert DBOS.get_workflow_status(target.workflow_id).status == "SUCCESS"
+    assert DBOS.retrieve_workflow(target.workflow_id).get_result() == "published"
     assert fake.received_for(str(target.idempotency_key)) == 1
 
 
