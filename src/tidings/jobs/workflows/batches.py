@@ -46,7 +46,9 @@ def assign_batches(claimed: list[Claimed]) -> dict[str, list[Claimed]]:
         by_platform.setdefault(row[1], []).append(row)
     batches: dict[str, list[Claimed]] = {}
     for rows in by_platform.values():
-        size = max(1, min(settings.TIDINGS_PUBLISH_BATCH_SIZE, -(-len(rows) // settings.TIDINGS_BATCHES_PER_WORKER)))
+        # At least twice as many batches as one worker takes at once, so one worker's poll cannot take them all.
+        spread = 2 * settings.TIDINGS_BATCHES_PER_WORKER
+        size = max(1, min(settings.TIDINGS_PUBLISH_BATCH_SIZE, -(-len(rows) // spread)))
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
             batch_id = batch_workflow_id(chunk)
