@@ -105,16 +105,25 @@ def _turns() -> threading.BoundedSemaphore:
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3"):
         return threading.BoundedSemaphore(1)
-    return threading.BoundedSemaphore(int(database.get("OPTIONS", {}).get("pool", {}).get("max_size", 10)))
+    # Half the pool, so the threads that read or write outside a turn (the workflows' own steps) still find one.
+    pool = int(database.get("OPTIONS", {}).get("pool", {}).get("max_size", 10))
+    return threading.BoundedSemaphore(max(1, pool // 2))
 
 
 @contextmanager
 def write_turn() -> Iterator[None]:
     """Publishing threads of one process take turns for their writes: SQLite has one writer at a time, and a
     PostgreSQL pool a few connections, so many threads waiting inside the database (SQLite's busy wait, the pool's
-    timeout) would only fail late; waiting here, they go in order."""
+    timeout) would only fail late; waiting here, they go in order. A thread holds no connection while it waits
+    (or it could hold the one the thread whose turn it is needs), and gives its connection back after its turn."""
+    if not connection.in_atomic_block:
+        connection.close()
     with _turns():
-        yield
+        try:
+            yield
+        finally:
+            if not connection.in_atomic_block:
+                connection.close()
 
 
 # Serialises claims across worker processes on PostgreSQL, so two dispatch ticks that overlap cannot both count the
