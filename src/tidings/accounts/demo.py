@@ -236,6 +236,16 @@ def _demo_notifications(owner: Actor, accounts: list[SocialAccount]) -> None:
             f"{example} a teammate comments on a post you wrote.",
             {"post_id": draft} if draft else {},
         ),
+        NotificationType.REPEAT_FAILED: (
+            "A repeat was not scheduled",
+            f"{example} a repeating post's next copy cannot be scheduled and stays a draft.",
+            {"post_id": draft} if draft else {},
+        ),
+        NotificationType.WEBHOOK_FAILING: (
+            "A webhook endpoint is failing",
+            f"{example} the address your webhook events go to stops answering.",
+            {},
+        ),
     }
     for kind, (title, message, data) in examples.items():
         if kind not in have:
@@ -259,4 +269,5 @@ AUDIENCES: dict[NotificationType, Action | None] = {
     NotificationType.POST_REVIEW: Action.APPROVE,
     NotificationType.POST_DECIDED: None,
     NotificationType.POST_COMMENT: None,
+    NotificationType.WEBHOOK_FAILING: Action.WEBHOOKS,
 }
