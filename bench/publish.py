@@ -1,26 +1,30 @@
-"""Publishing a burst: N due posts across 100 users against a fake platform, next to the ceiling.
+"""Publishing throughput and lateness against a fake platform (50 ms latency unless told), next to the ceiling.
 
-    python bench/publish.py run --db sqlite --workers 1 --n 2000 --latency 0.5
-    python bench/publish.py all            # both latencies, every configuration, a Markdown table (make bench)
+    python bench/publish.py run --db sqlite --workers 1 --n 10000 --scenario drain
+    python bench/publish.py all            # every configuration, prints a Markdown table (make bench)
 
-drain: N targets all due at once; time to drain, posts/s, p50/p99 lateness (published_at - scheduled_at), CPU per
-published post (workers, and the rest of the machine: the database server mostly), peak RSS per worker.
-The ceiling is a plain asyncio loop making the same signed POSTs to the same fake at the workers' concurrency
-(bench/platform_ceiling.py). The fake platform (tests/support/async_platform.py) runs in a process of its own on
-asyncio and answers thousands of requests a second, so the ceiling is the client's, not the fake's.
-Workers are real `tidings worker` processes (`tidings serve` for the embedded SQLite case) with the product's
-defaults: no tuning variables.
+drain:  N targets all due at once; time to drain, posts/s, p50/p99 lateness (published_at - scheduled_at).
+spread: N targets due evenly over one minute; lateness.
+The ceiling is a plain asyncio loop making the same signed POSTs to the same fake at the same concurrency (and,
+beside it, the same loop through httpx, the workers' HTTP library).
+The fake platform (tests/support/async_platform.py) runs in a process of its own on asyncio, and answers thousands
+of requests a second (bench/platform_ceiling.py measures it), so the ceiling is the client's, not the fake's.
+Workers are real `tidings worker` processes (`tidings serve` for the embedded SQLite case); peak RSS is the
+largest VmHWM among them.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,12 +34,16 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0
 LATENCY = 0.05
 
 
-def prepare_environment(db: str) -> dict[str, str]:
-    """The product's defaults: no tuning variables, only a data directory, quiet logs and the loopback allowed."""
+def prepare_environment(db: str, workers: int, concurrency: int) -> dict[str, str]:
     data_dir = Path(tempfile.mkdtemp(prefix="tidings-bench-"))
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")},
+        **os.environ,
         "TIDINGS_DATA_DIR": str(data_dir),
+        "TIDINGS_DISPATCH_EVERY_SECONDS": "1",
+        "TIDINGS_DISPATCH_BATCH": "1000",
+        "TIDINGS_WORKER_CONCURRENCY": str(concurrency),
+        "TIDINGS_MAX_EXECUTOR_THREADS": str(concurrency + 16),
+        "TIDINGS_LATE_WINDOW_SECONDS": "86400",
         "TIDINGS_LOG_LEVEL": "WARNING",
         "TIDINGS_ALLOW_LOCAL_SERVERS": "1",  # the fake platform is on the loopback
     }
@@ -84,14 +92,12 @@ def machine_busy_seconds() -> float:
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
-    env = prepare_environment(args.db)
+    env = prepare_environment(args.db, args.workers, args.concurrency)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.settings"
     import django
 
     django.setup()
-    from django.conf import settings
-    from django.db.models import Count
     from django.utils import timezone
     from tests.support.async_platform import AsyncPlatform
 
@@ -100,7 +106,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     from tidings.platforms.models import Platform
     from tidings.platforms.services import connect_account
     from tidings.posts.models import Post, PostTarget, TargetStatus
-    from tidings.workspaces.services import acting_alone, personal_workspace
 
     fake = AsyncPlatform(latency=args.latency).start()
     # Posts are spread over `users` users (an agency's clients, a community): limits are exact per user, so one
@@ -117,9 +122,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             tier="business",
             tier_limits={"queue_size": None, "posts_per_platform_per_day": None, "monthly_credits": count},
         )
-        workspace = personal_workspace(user)
         account = connect_account(
-            acting_alone(user),
+            user,
             platform=Platform.WEBHOOK,
             external_id=f"bench{u}",
             handle=f"bench{u}",
@@ -127,15 +131,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             base_url=fake.url_for(f"bench{u}"),
         )
         far = timezone.now() + timedelta(days=1)
-        posts = Post.objects.bulk_create(
-            Post(workspace=workspace, author=user, text=f"bench post {u}/{i}") for i in range(count)
-        )
+        posts = Post.objects.bulk_create(Post(user=user, text=f"bench post {u}/{i}") for i in range(count))
         made = PostTarget.objects.bulk_create(
             PostTarget(post=p, account=account, platform="webhook", status=TargetStatus.SCHEDULED, scheduled_at=far)
             for p in posts
         )
         CreditReservation.objects.bulk_create(
-            CreditReservation(workspace=workspace, target=t, cycle_start=workspace.last_credit_reset) for t in made
+            CreditReservation(user=user, target=t, cycle_start=user.last_credit_reset) for t in made
         )
         targets.extend(made)
 
@@ -183,8 +185,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     busy_before, driver_before = machine_busy_seconds(), time.process_time()
     fake_before = process_cpu_seconds(fake.process.pid)
     workers_before = sum(process_cpu_seconds(p.pid) for p in processes)
-    waiting = (TargetStatus.SCHEDULED, TargetStatus.QUEUED, TargetStatus.PUBLISHING)
-    while PostTarget.objects.filter(status__in=waiting).exists():
+    while PostTarget.objects.filter(status=TargetStatus.PUBLISHED).count() < args.n:
         if time.monotonic() - began > args.timeout:
             break
         time.sleep(0.5)
@@ -212,13 +213,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "n": args.n,
         "users": args.users,
         "published": len(rows),
-        "not_published": dict(
-            PostTarget.objects.exclude(status=TargetStatus.PUBLISHED).values_list("status").annotate(n=Count("pk"))
-        ),
         "unique_on_platform": on_platform["unique_posts"],
         "latency": args.latency,
-        "sends_per_worker": settings.TIDINGS_SEND_THREADS,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "concurrency_per_worker": args.concurrency,
         "drain_seconds": round(drain, 2),
         "posts_per_second": round(len(rows) / drain, 1) if drain else None,
         "lateness_p50": round(lateness[len(lateness) // 2], 2),
@@ -243,15 +240,71 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
-def ceiling(n: int, concurrency: int, latency: float) -> dict[str, object]:
-    """The same signed POSTs at the same concurrency, straight from a plain asyncio loop over raw keep-alive
-    connections in a process of its own (bench/platform_ceiling.py): what the fake platform and this machine allow."""
+def ceiling(n: int, concurrency: int, latency: float = LATENCY) -> dict[str, object]:
+    """The same signed POSTs at the same concurrency, straight from an asyncio loop: what the platform and this
+    machine allow. Two clients, each in a process of its own (as the workers are), so neither shares an
+    interpreter lock with the fake: plain asyncio streams (bench/platform_ceiling.py, the ceiling) and httpx's
+    AsyncClient (the HTTP library the workers use, which costs far more per request)."""
+    from tests.support.async_platform import AsyncPlatform
+
     plain = json.loads(
         last_line_of(
             ROOT / "bench" / "platform_ceiling.py", "--n", n, "--concurrency", concurrency, "--latency", latency
         )
     )
-    return {"n": n, "concurrency": concurrency, "posts_per_second": plain["requests_per_second"]}
+    fake = AsyncPlatform(latency=latency).start()
+    try:
+        url = fake.url_for("ceiling")
+        seconds = float(
+            last_line_of(__file__, "ceiling-client", url, fake.secret, "--n", n, "--concurrency", concurrency)
+        )
+    finally:
+        fake.stop()
+    return {
+        "n": n,
+        "concurrency": concurrency,
+        "seconds": plain["seconds"],
+        "posts_per_second": plain["requests_per_second"],
+        "httpx_posts_per_second": round(n / seconds, 1),
+    }
+
+
+def ceiling_client(url: str, secret: str, n: int, concurrency: int) -> float:
+    import hashlib
+    import hmac
+
+    import httpx
+
+    def signature(stamp: str, body: bytes) -> str:
+        return "sha256=" + hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+    async def main() -> float:
+        limit = asyncio.Semaphore(concurrency)
+        async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=concurrency)) as client:
+
+            async def one(i: int) -> None:
+                key = str(uuid.uuid4())
+                body = json.dumps({"idempotency_key": key, "text": f"bench post {i}"}).encode()
+                stamp = str(int(time.time()))
+                headers = {
+                    "Idempotency-Key": key,
+                    "X-Tidings-Timestamp": stamp,
+                    "X-Tidings-Signature": signature(stamp, body),
+                }
+                async with limit:
+                    (await client.post(url, content=body, headers=headers)).raise_for_status()
+
+            began = time.monotonic()
+            await asyncio.gather(*(one(i) for i in range(n)))
+            return time.monotonic() - began
+
+    return asyncio.run(main())
+
+
+def floor(db: str, workers: int, n: int, concurrency: int) -> dict[str, object]:
+    """DBOS alone on the same queue settings and platform calls, with no Tidings code (bench/dbos_floor.py)."""
+    script = ROOT / "bench" / "dbos_floor.py"
+    return json.loads(last_line_of(script, "--db", db, "--workers", workers, "--n", n, "--concurrency", concurrency))
 
 
 def last_line_of(script: str | Path, *args: object) -> str:
@@ -262,35 +315,44 @@ def last_line_of(script: str | Path, *args: object) -> str:
 
 
 CONFIGS = [("sqlite", 1), ("postgres", 1), ("postgres", 2)]
-LATENCIES = (0.5, 0.05)
-SENDS_PER_WORKER = 100  # TIDINGS_SEND_THREADS's default: the ceiling runs at the workers' concurrency
 
 
 def run_all(args: argparse.Namespace) -> None:
     results = []
-    for latency in LATENCIES:
+    for scenario, n in (("drain", args.n), ("spread", args.spread_n)):
         for db, workers in CONFIGS:
-            options = ["--db", db, "--workers", workers, "--n", args.n, "--latency", latency]
+            options = ["--db", db, "--workers", workers, "--n", n, "--scenario", scenario]
+            options += ["--concurrency", args.concurrency, "--latency", args.latency]
             result = json.loads(last_line_of(__file__, "run", *options))
-            result["ceiling"] = ceiling(args.n, SENDS_PER_WORKER * workers, latency)
+            if scenario == "drain":
+                result["ceiling"] = ceiling(n, args.concurrency * workers, args.latency)
+                result["floor"] = floor(db, workers, n, args.concurrency)
             results.append(result)
             print(json.dumps(result), file=sys.stderr)
     print(f"Machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print()
     print(
-        "| latency s | database | workers | posts | drain s | posts/s | ceiling posts/s (same concurrency) "
-        "| share of ceiling | lateness p50 s | p99 s | CPU ms/post workers + db | peak RSS MB/worker | load avg |"
+        "| scenario | database | workers | posts | drain s | posts/s | ceiling posts/s | share of ceiling "
+        "| DBOS floor posts/s | share of floor | CPU ms/post (workers + db + fake) "
+        "| lateness p50 s | p99 s | peak RSS MB |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def share(rate: float, of: float | None) -> str:
+        return f"{100 * rate / of:.0f}%" if of else "-"
+
     for r in results:
-        ceil = r["ceiling"]["posts_per_second"]
+        ceil = r.get("ceiling", {}).get("posts_per_second")  # type: ignore[union-attr]
+        base = r.get("floor", {}).get("posts_per_second")  # type: ignore[union-attr]
         cpu = r["cpu_ms_per_post"]
         print(
-            f"| {r['latency']} | {r['db']} ({r['process']}) | {r['workers']} | {r['published']}/{r['n']} "
-            f"| {r['drain_seconds']} | {r['posts_per_second']} | {ceil} "
-            f"| {100 * r['posts_per_second'] / ceil:.0f}% | {r['lateness_p50']} | {r['lateness_p99']} "
-            f"| {cpu['workers']} + {cpu['rest']} | {r['peak_rss_mb']} | {r['load_average'][0]} |"
+            f"| {r['scenario']} | {r['db']} ({r['process']}) | {r['workers']} | {r['published']}/{r['n']} "
+            f"| {r['drain_seconds']} | {r['posts_per_second']} | {ceil or '-'} | {share(r['posts_per_second'], ceil)} "
+            f"| {base or '-'} | {share(r['posts_per_second'], base)} "
+            f"| {cpu['workers']} + {cpu['rest']} + {cpu['fake_platform']} "
+            f"| {r['lateness_p50']} | {r['lateness_p99']} | {r['peak_rss_mb']} |"
         )
+    print(f"\nStatistics: median posts/s {statistics.median(r['posts_per_second'] for r in results):.1f}")
 
 
 def main() -> None:
@@ -301,15 +363,32 @@ def main() -> None:
     one.add_argument("--workers", type=int, default=1)
     one.add_argument("--n", type=int, default=1000)
     one.add_argument("--scenario", choices=["drain", "spread"], default="drain")
+    one.add_argument("--concurrency", type=int, default=20)
     one.add_argument("--users", type=int, default=100)
     one.add_argument("--timeout", type=float, default=900)
     one.add_argument("--latency", type=float, default=LATENCY, help="the fake platform's seconds per answer")
     one.add_argument("--profile", help="write a py-spy profile of the first worker here")
     every = sub.add_parser("all")
     every.add_argument("--n", type=int, default=10000)
+    every.add_argument("--spread-n", type=int, default=1000)
+    every.add_argument("--concurrency", type=int, default=20)
+    every.add_argument("--latency", type=float, default=LATENCY)
+    ceil = sub.add_parser("ceiling")
+    ceil.add_argument("--n", type=int, default=1000)
+    ceil.add_argument("--concurrency", type=int, default=20)
+    ceil.add_argument("--latency", type=float, default=LATENCY)
+    client = sub.add_parser("ceiling-client")
+    client.add_argument("url")
+    client.add_argument("secret")
+    client.add_argument("--n", type=int, default=1000)
+    client.add_argument("--concurrency", type=int, default=20)
     args = parser.parse_args()
     if args.command == "run":
         print(json.dumps(run(args)))
+    elif args.command == "ceiling":
+        print(json.dumps(ceiling(args.n, args.concurrency, args.latency)))
+    elif args.command == "ceiling-client":
+        print(ceiling_client(args.url, args.secret, args.n, args.concurrency))
     else:
         run_all(args)
 

@@ -246,11 +246,6 @@ TIDINGS_DISPATCH_EVERY_SECONDS = int(os.environ.get("TIDINGS_DISPATCH_EVERY_SECO
 TIDINGS_DISPATCH_BATCH = int(os.environ.get("TIDINGS_DISPATCH_BATCH", "500"))
 # Most reads of posts' counts one analytics tick (a minute) makes.
 TIDINGS_METRICS_BATCH = int(os.environ.get("TIDINGS_METRICS_BATCH", "200"))
-# Due targets go out in batches, one workflow per batch of up to TIDINGS_PUBLISH_BATCH_SIZE targets of a platform;
-# each worker runs up to TIDINGS_BATCHES_PER_WORKER batches at once and sends through TIDINGS_SEND_THREADS threads.
-TIDINGS_PUBLISH_BATCH_SIZE = int(os.environ.get("TIDINGS_PUBLISH_BATCH_SIZE", "25"))
-TIDINGS_BATCHES_PER_WORKER = int(os.environ.get("TIDINGS_BATCHES_PER_WORKER", "8"))
-TIDINGS_SEND_THREADS = int(os.environ.get("TIDINGS_SEND_THREADS", "100"))
 TIDINGS_DBOS_LOG_LEVEL = os.environ.get("TIDINGS_DBOS_LOG_LEVEL", "WARNING")
 # Credit expiry warnings: a daily cron in this zone (the product brief's default is 09:00 in Johannesburg).
 TIDINGS_EXPIRY_CHECK_CRON = os.environ.get("TIDINGS_EXPIRY_CHECK_CRON", "0 9 * * *")

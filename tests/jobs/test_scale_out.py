@@ -54,13 +54,10 @@ def test_two_workers_share_the_work_and_publish_each_post_once(two_workers: list
     )
 
     targets = PostTarget.objects.filter(post__in=posts)
-    # Targets go out in batches: each target counts for the worker that ran the workflow that published it.
-    workflow_ids = [target.batch_id or target.workflow_id for target in targets]
-    ran_on = {
-        status.workflow_id: status.executor_id
-        for status in runtime.client().list_workflows(workflow_ids=list(set(workflow_ids)), load_input=False)
-    }
-    executors = Counter(ran_on[workflow_id] for workflow_id in workflow_ids)
+    workflow_ids = [target.workflow_id for target in targets]
+    executors = Counter(
+        status.executor_id for status in runtime.client().list_workflows(workflow_ids=workflow_ids, load_input=False)
+    )
     print(f"\nworkflows per worker: {dict(executors)}")
     assert sum(executors.values()) == total
     assert set(executors) == {worker.executor_id for worker in two_workers}

@@ -1,5 +1,4 @@
-"""One DBOS queue per platform for targets' own workflows, and one for batches, with bounded concurrency in each
-worker process.
+"""One DBOS queue per platform, with bounded concurrency in each worker process.
 
 The platforms' quotas (per account and per app, `tidings.platforms.quotas`) are kept by the dispatcher, which
 claims a due target only while both have room, counted from the posts table; a queue only bounds how many
@@ -15,8 +14,6 @@ from tidings.platforms.models import Platform
 JOBS_QUEUE = "jobs"
 # Event deliveries: each waits at most 10 seconds for its receiver, so a few slow ones cannot hold up the rest.
 WEBHOOKS_QUEUE = "webhooks"
-# Batches of due targets (`tidings.jobs.workflows.batches`), every platform's: the dispatcher already paced them.
-BATCH_QUEUE = "publish-batches"
 
 
 def publish_queue(platform: str) -> str:
@@ -64,10 +61,5 @@ def register_queues() -> None:
             worker_concurrency=settings.TIDINGS_WORKER_CONCURRENCY,
             polling_interval_sec=queue_polling_interval(platform),
         )
-    DBOS.register_queue(
-        BATCH_QUEUE,
-        worker_concurrency=settings.TIDINGS_BATCHES_PER_WORKER,
-        polling_interval_sec=settings.TIDINGS_QUEUE_POLL_SECONDS,
-    )
     DBOS.register_queue(JOBS_QUEUE, worker_concurrency=4, polling_interval_sec=1.0)
     DBOS.register_queue(WEBHOOKS_QUEUE, worker_concurrency=8, polling_interval_sec=1.0)

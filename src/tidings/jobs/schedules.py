@@ -3,17 +3,7 @@
 from dbos import DBOS, ScheduleInput
 from django.conf import settings
 
-from tidings.jobs.workflows import (
-    analytics,
-    automation,
-    credits,
-    dispatch,
-    maintenance,
-    publish,
-    recurring,
-    tokens,
-    webhooks,
-)
+from tidings.jobs.workflows import analytics, automation, credits, maintenance, publish, recurring, tokens, webhooks
 
 BACKUP_SCHEDULE = "backup-nightly"
 
@@ -23,7 +13,7 @@ def apply_schedules() -> None:
     schedules: list[ScheduleInput] = [
         {
             "schedule_name": "dispatch-due-posts",
-            "workflow_fn": dispatch.dispatch_due_posts,
+            "workflow_fn": publish.dispatch_due_posts,
             "schedule": f"*/{every} * * * * *",
         },
         {

@@ -87,10 +87,6 @@ class PostTarget(models.Model):
     # Each dispatch round runs under its own workflow id (publish-<id>, then publish-<id>-<round> after a retry),
     # so a retry is a new run while a re-drive of the same round can never run twice.
     dispatch_round = models.PositiveIntegerField(default=0)
-    # The batch workflow the dispatcher handed this target to (`tidings.jobs.workflows.batches`), while that
-    # workflow is the one driving it (and after, when it published it); empty when the target's own workflow drives
-    # it (a retry, a wait, send-event).
-    batch_id = models.CharField(max_length=64, blank=True, default="")
     locked_until = models.DateTimeField(null=True, blank=True)
     # Set just before a request goes to the platform and cleared once its answer is known: if it is still set
     # when the publish step runs again (after a crash or a timeout), that send may have reached the platform.
@@ -129,8 +125,6 @@ class PostTarget(models.Model):
 
     @property
     def workflow_id(self) -> str:
-        """This round's run: its job log, the id of the target's own workflow when one drives it (a retry, a wait,
-        send-event), and the stem of its continuations' ids. A batch that drives it is `batch_id`."""
         return publish_workflow_id(self.pk, self.dispatch_round)
 
 

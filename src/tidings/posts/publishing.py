@@ -7,13 +7,9 @@ the state it expects) and sending reuses the target's idempotency key. Every cal
 """
 
 import logging
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any, Literal
 
 from django.conf import settings
@@ -100,32 +96,6 @@ def log_decision(target: PostTarget | int, *, platform: str, attempt: int, outco
     logger.info(
         "publish.decision %s", " ".join(f"{key}={value}" for key, value in fields.items()), extra={"publish": fields}
     )
-
-
-@cache
-def _turns() -> threading.BoundedSemaphore:
-    database = settings.DATABASES["default"]
-    if database["ENGINE"].endswith("sqlite3"):
-        return threading.BoundedSemaphore(1)
-    # Half the pool, so the threads that read or write outside a turn (the workflows' own steps) still find one.
-    pool = int(database.get("OPTIONS", {}).get("pool", {}).get("max_size", 10))
-    return threading.BoundedSemaphore(max(1, pool // 2))
-
-
-@contextmanager
-def write_turn() -> Iterator[None]:
-    """Publishing threads of one process take turns for their writes: SQLite has one writer at a time, and a
-    PostgreSQL pool a few connections, so many threads waiting inside the database (SQLite's busy wait, the pool's
-    timeout) would only fail late; waiting here, they go in order. A thread holds no connection while it waits
-    (or it could hold the one the thread whose turn it is needs), and gives its connection back after its turn."""
-    if not connection.in_atomic_block:
-        connection.close()
-    with _turns():
-        try:
-            yield
-        finally:
-            if not connection.in_atomic_block:
-                connection.close()
 
 
 # Serialises claims across worker processes on PostgreSQL, so two dispatch ticks that overlap cannot both count the
@@ -335,15 +305,14 @@ def record_attempt(
 ) -> None:
     """Keep the evidence of one call to the platform and write its log line."""
     duration_ms = max(0, round((time.monotonic() - began) * 1000))
-    with write_turn():
-        PublishAttempt.objects.create(
-            target_id=target.pk,
-            number=number,
-            started_at=started,
-            duration_ms=duration_ms,
-            outcome=outcome,
-            detail=detail[:500],
-        )
+    PublishAttempt.objects.create(
+        target_id=target.pk,
+        number=number,
+        started_at=started,
+        duration_ms=duration_ms,
+        outcome=outcome,
+        detail=detail[:500],
+    )
     log_decision(target, platform=target.platform, attempt=number, outcome=outcome, duration_ms=duration_ms)
 
 

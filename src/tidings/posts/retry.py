@@ -51,7 +51,6 @@ def retry_target(actor: Actor, target_id: int, *, at: datetime | None = None) ->
                 only_from=RETRYABLE,
                 scheduled_at=at or now,
                 dispatch_round=F("dispatch_round") + 1,
-                batch_id="",
                 error="",
                 sending_since=None,
                 locked_until=None,

@@ -1,27 +1,5 @@
 """The durable workflows, under the product's event names. Importing this package registers them."""
 
-from tidings.jobs.workflows import (
-    analytics,
-    automation,
-    batches,
-    credits,
-    dispatch,
-    maintenance,
-    publish,
-    recurring,
-    tokens,
-    webhooks,
-)
+from tidings.jobs.workflows import analytics, automation, credits, maintenance, publish, recurring, tokens, webhooks
 
-__all__ = [
-    "analytics",
-    "automation",
-    "batches",
-    "credits",
-    "dispatch",
-    "maintenance",
-    "publish",
-    "recurring",
-    "tokens",
-    "webhooks",
-]
+__all__ = ["analytics", "automation", "credits", "maintenance", "publish", "recurring", "tokens", "webhooks"]

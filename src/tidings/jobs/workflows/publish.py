@@ -1,4 +1,4 @@
-"""`post/scheduled.process`: publish one post target, through its retries, waits and checks.
+"""`post/scheduled.process`: publish one post target, and the dispatcher that starts it when it is due.
 
 A successful publish is one step, so one checkpoint: check and mark (one transaction), the platform call, then the
 completion (published, credit consumed, usage counted and job log closed in one transaction). A crash between the
@@ -53,10 +53,10 @@ def _log(workflow_id: str, target_id: int, status: JobStatus, *, outcome: str = 
         JobLog.objects.create(event=EVENT, workflow_id=workflow_id, **fields)
 
 
-def attempt_target(target_id: int, workflow_id: str) -> dict[str, Any]:
-    """Begin, send and, when published, complete: one step of a target's own workflow, or one of a batch's sends
-    (`tidings.jobs.workflows.batches`). `workflow_id` is the target's run, whose job log this moves on."""
-    with publishing.write_turn(), transaction.atomic():
+@orm_step("publish.attempt")
+def _attempt(target_id: int, workflow_id: str) -> dict[str, Any]:
+    """Begin, send and, when published, complete, in one step (one checkpoint for a successful publish)."""
+    with transaction.atomic():
         begin = publishing.begin_publish(target_id)
         if begin.first:
             _log(workflow_id, target_id, JobStatus.RUNNING)
@@ -67,16 +67,12 @@ def attempt_target(target_id: int, workflow_id: str) -> dict[str, Any]:
     close_old_connections()
     outcome = publishing.send_target(target_id, first=begin.first, target=begin.target, content=begin.content)
     if outcome.kind == "published":
-        with publishing.write_turn(), transaction.atomic():
+        with transaction.atomic():
             publishing.complete_publish(
                 target_id, external_id=outcome.external_id, url=outcome.url, notice=outcome.notice
             )
             _log(workflow_id, target_id, JobStatus.COMPLETED, outcome="published")
     return outcome.as_dict()
-
-
-# One step for a successful publish (one checkpoint).
-_attempt = orm_step("publish.attempt")(attempt_target)
 
 
 ENDINGS = {"skip": TargetStatus.SKIPPED, "fail": TargetStatus.FAILED, "unconfirmed": TargetStatus.UNCONFIRMED}
@@ -118,62 +114,47 @@ def _hold_for_check(target_id: int, seconds: float) -> str:
     return PostTarget.objects.values_list("platform", flat=True).get(pk=target_id)
 
 
-def new_run(workflow_id: str) -> dict[str, Any]:
-    """A run's state across its workflows: its id (its job log) and its counts so far."""
-    return {"workflow_id": workflow_id, "retries": 0, "rate_limit_waits": 0, "checks": 0}
-
-
-def follow_up(target_id: int, run: dict[str, Any], outcome: dict[str, Any]) -> str | float:
-    """What a run does after an attempt: its result when the outcome ends the run here (published, settled, or
-    handed to a continuation to check later), else the seconds to wait before the next attempt. Counts the
-    retries and waits in `run`. Called from workflows only: the endings are steps."""
-    workflow_id = str(run["workflow_id"])
-    kind, message = outcome["kind"], outcome["message"]
-    if kind == "published":
-        return "published"
-    if kind == "processing":
-        if int(run["checks"]) >= MAX_CHECKS:
-            return _end(target_id, workflow_id, "fail", f"Gave up after {MAX_CHECKS} checks: {message}")
-        return _check_later(target_id, run, float(outcome["retry_after"]))
-    if kind in ("done", "skip", "fail"):
-        return _end(target_id, workflow_id, kind, message)
-    if kind == "unknown" and not _can_resend_after_unknown(target_id):
-        return _end(target_id, workflow_id, "unconfirmed", message)
-    if kind in ("transient", "unknown"):
-        run["retries"] = retries = int(run["retries"]) + 1
-        if retries > settings.TIDINGS_PUBLISH_RETRIES:
-            return _end(target_id, workflow_id, "fail", f"Gave up after {retries} attempts: {message}")
-        return float(settings.TIDINGS_PUBLISH_BACKOFF_SECONDS * 2 ** (retries - 1))
-    if kind == "rate_limited":
-        run["rate_limit_waits"] = waits = int(run["rate_limit_waits"]) + 1
-        if waits > settings.TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS:
-            return _end(target_id, workflow_id, "fail", f"The platform kept asking us to slow down: {message}")
-        return float(outcome["retry_after"])
-    if kind == "auth":
-        _needs_reconnect(target_id, message)
-        return _end(target_id, workflow_id, "skip", f"{message} The account needs reconnecting.")
-    return _end(target_id, workflow_id, "fail", message)
-
-
 @DBOS.workflow(name=EVENT)
 def process_scheduled_post(target_id: int, carried: dict[str, Any] | None = None) -> str:
     """Publish one target: transient errors retry with exponential backoff, a rate limit waits its Retry-After,
     media still processing is checked again later by a continuation of this run (`_check_later`), an auth error
     marks the account for reconnect and skips, and the final state always settles the credit.
 
-    `carried` is a continuation's run (`new_run`); from a batch that handed the target over, it also says how long
-    to `wait` before this run's first attempt (the batch's attempt asked for a retry or a rate limit's wait).
+    `carried` is a continuation's: the run's own workflow id (its job log) and counts so far.
     """
-    run = {**new_run(current_workflow_id()), **(carried or {})}
-    wait = run.pop("wait", None)
+    run = carried or {"workflow_id": current_workflow_id(), "retries": 0, "rate_limit_waits": 0, "checks": 0}
+    workflow_id = str(run["workflow_id"])
+    retries, rate_limit_waits = int(run["retries"]), int(run["rate_limit_waits"])
     while True:
-        if wait is None:
-            decided = follow_up(target_id, run, _attempt(target_id, str(run["workflow_id"])))
-            if isinstance(decided, str):
-                return decided
-            wait = decided
-        _wait(target_id, float(wait))
-        wait = None
+        outcome = _attempt(target_id, workflow_id)
+        kind, message = outcome["kind"], outcome["message"]
+        if kind == "published":
+            return "published"
+        if kind == "processing":
+            if int(run["checks"]) >= MAX_CHECKS:
+                return _end(target_id, workflow_id, "fail", f"Gave up after {MAX_CHECKS} checks: {message}")
+            counts = {"retries": retries, "rate_limit_waits": rate_limit_waits}
+            return _check_later(target_id, {**run, **counts}, float(outcome["retry_after"]))
+        if kind in ("done", "skip", "fail"):
+            return _end(target_id, workflow_id, kind, message)
+        if kind == "unknown" and not _can_resend_after_unknown(target_id):
+            return _end(target_id, workflow_id, "unconfirmed", message)
+        if kind in ("transient", "unknown"):
+            retries += 1
+            if retries > settings.TIDINGS_PUBLISH_RETRIES:
+                return _end(target_id, workflow_id, "fail", f"Gave up after {retries} attempts: {message}")
+            _wait(target_id, settings.TIDINGS_PUBLISH_BACKOFF_SECONDS * 2 ** (retries - 1))
+            continue
+        if kind == "rate_limited":
+            rate_limit_waits += 1
+            if rate_limit_waits > settings.TIDINGS_PUBLISH_MAX_RATE_LIMIT_WAITS:
+                return _end(target_id, workflow_id, "fail", f"The platform kept asking us to slow down: {message}")
+            _wait(target_id, float(outcome["retry_after"]))
+            continue
+        if kind == "auth":
+            _needs_reconnect(target_id, message)
+            return _end(target_id, workflow_id, "skip", f"{message} The account needs reconnecting.")
+        return _end(target_id, workflow_id, "fail", message)
 
 
 CHECKING = "waiting for the platform"
@@ -220,9 +201,8 @@ def enqueue_publish(target_id: int, platform: str, dispatch_round: int = 0) -> N
     enqueue_publishes([(target_id, platform, dispatch_round)])
 
 
-def enqueue_publishes(targets: list[tuple[int, str, int]], carried: dict[int, dict[str, Any]] | None = None) -> None:
-    """Enqueue many publish workflows in one system-database transaction (one commit, not one per target);
-    `carried` gives some of them what a batch handed over (see `process_scheduled_post`)."""
+def enqueue_publishes(targets: list[tuple[int, str, int]]) -> None:
+    """Enqueue many publish workflows in one system-database transaction (one commit, not one per target)."""
     if not targets:
         return
     client = runtime.client()
@@ -234,8 +214,71 @@ def enqueue_publishes(targets: list[tuple[int, str, int]], carried: dict[int, di
                 "workflow_id": publish_workflow_id(target_id, dispatch_round),
                 "app_version": runtime.APPLICATION_VERSION,
             }
-            extra = (carried[target_id],) if carried and target_id in carried else ()
-            client.enqueue_in_transaction(connection, options, target_id, *extra)
+            client.enqueue_in_transaction(connection, options, target_id)
+
+
+@orm_step("dispatch.claim")
+def _claim_and_enqueue() -> int:
+    """Claim due targets, open their job logs, and enqueue their workflows. A crash between the claim and the
+    enqueue leaves targets queued without a workflow; the stale sweep starts them once their lease runs out."""
+    with transaction.atomic():
+        claimed = publishing.claim_due_targets(limit=settings.TIDINGS_DISPATCH_BATCH)
+        JobLog.objects.bulk_create(
+            [
+                JobLog(event=EVENT, workflow_id=publish_workflow_id(pk, rnd), data={"target_id": pk})
+                for pk, _, rnd in claimed
+            ],
+            ignore_conflicts=True,
+        )
+    enqueue_publishes(claimed)
+    return len(claimed)
+
+
+ABNORMAL_ENDS = ("ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED", "SUCCESS")
+
+
+@orm_step("dispatch.stale")
+def _redrive_stale() -> int:
+    """Targets held past their lease: start their workflow if it is missing, resume it on a live worker if its
+    executor stopped driving it, and end the target if the workflow ended without settling it."""
+    missing, abandoned = [], []
+    for target_id, platform, dispatch_round in publishing.stale_targets(limit=settings.TIDINGS_DISPATCH_BATCH):
+        workflow_id = publish_workflow_id(target_id, dispatch_round)
+        status = DBOS.get_workflow_status(workflow_id)
+        if status is not None and status.status == "SUCCESS":
+            # A run that handed back to wait for processing goes on in its newest continuation; one still waiting
+            # for its start on the queue (ENQUEUED, DELAYED) is late, not stale, and is left to start.
+            status = latest_check(workflow_id) or status
+            workflow_id = status.workflow_id
+        if status is None:
+            missing.append((target_id, platform, dispatch_round))
+        elif status.status in ABNORMAL_ENDS:
+            publishing.end_target(
+                target_id,
+                status=TargetStatus.FAILED,
+                reason=f"The publishing job ended without a result ({status.status.lower()}); retry the post.",
+            )
+        elif status.status == "PENDING":
+            # Its executor has not touched the target for a whole lease (waits extend it): an executor id that
+            # never came back, such as a renamed container. Back on its queue, any live worker resumes it from
+            # its last checkpoint; a send in doubt stays in doubt there.
+            abandoned.append((workflow_id, platform))
+    enqueue_publishes(missing)
+    if abandoned:
+        client = runtime.client()
+        for workflow_id, platform in abandoned:
+            client.resume_workflow(workflow_id, queue_name=publish_queue(platform))
+            logger.warning("publish.resumed workflow=%s platform=%s reason=lease_expired", workflow_id, platform)
+    return len(missing) + len(abandoned)
+
+
+@DBOS.workflow(name="post/dispatch")
+def dispatch_due_posts(scheduled_at: datetime, context: Any) -> None:
+    """The cron that turns due rows into workflows. The posts table decides *when*; DBOS runs *how*."""
+    for _ in range(20):
+        if _claim_and_enqueue() < settings.TIDINGS_DISPATCH_BATCH:
+            break
+    _redrive_stale()
 
 
 @orm_step("unconfirmed.list")
