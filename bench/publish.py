@@ -106,6 +106,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     from tidings.platforms.models import Platform
     from tidings.platforms.services import connect_account
     from tidings.posts.models import Post, PostTarget, TargetStatus
+    from tidings.workspaces.services import acting_alone, personal_workspace
 
     fake = AsyncPlatform(latency=args.latency).start()
     # Posts are spread over `users` users (an agency's clients, a community): limits are exact per user, so one
@@ -122,8 +123,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             tier="business",
             tier_limits={"queue_size": None, "posts_per_platform_per_day": None, "monthly_credits": count},
         )
+        workspace = personal_workspace(user)
         account = connect_account(
-            user,
+            acting_alone(user),
             platform=Platform.WEBHOOK,
             external_id=f"bench{u}",
             handle=f"bench{u}",
@@ -131,13 +133,15 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             base_url=fake.url_for(f"bench{u}"),
         )
         far = timezone.now() + timedelta(days=1)
-        posts = Post.objects.bulk_create(Post(user=user, text=f"bench post {u}/{i}") for i in range(count))
+        posts = Post.objects.bulk_create(
+            Post(workspace=workspace, author=user, text=f"bench post {u}/{i}") for i in range(count)
+        )
         made = PostTarget.objects.bulk_create(
             PostTarget(post=p, account=account, platform="webhook", status=TargetStatus.SCHEDULED, scheduled_at=far)
             for p in posts
         )
         CreditReservation.objects.bulk_create(
-            CreditReservation(user=user, target=t, cycle_start=user.last_credit_reset) for t in made
+            CreditReservation(workspace=workspace, target=t, cycle_start=workspace.last_credit_reset) for t in made
         )
         targets.extend(made)
 
