@@ -43,6 +43,17 @@ MAIN = {
     "queue-awaiting-approval-phone": "queue-awaiting-approval-phone.png",
     "review-link-phone": "review-link-phone.png",
     "workspace-settings": "workspace-settings.png",
+    "analytics-desktop": "analytics.png",
+    "analytics-phone": "analytics-phone.png",
+    "posting-schedule-1280": "posting-schedule.png",
+    "composer-next-slot-390": "composer-next-slot-phone.png",
+    "slot-queue-1280": "slot-queue.png",
+    "repeat-phone": "repeat-phone.png",
+    "import-preview": "import-preview.png",
+    "library": "library.png",
+    "composer-link-tagging": "composer-link-tagging.png",
+    "webhooks": "webhooks.png",
+    "automation-feed-phone": "automation-feed-phone.png",
 }
 
 
