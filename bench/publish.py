@@ -30,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+from bench.benchdb import PG_ADMIN_URL, fresh_database  # noqa: E402
+
 LATENCY = 0.05
 
 
@@ -47,19 +48,7 @@ def prepare_environment(db: str, workers: int, concurrency: int) -> dict[str, st
         "TIDINGS_LOG_LEVEL": "WARNING",
         "TIDINGS_ALLOW_LOCAL_SERVERS": "1",  # the fake platform is on the loopback
     }
-    if db == "postgres":
-        import psycopg
-
-        name = f"tidings_bench_{os.getpid()}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        env["BENCH_PG_DATABASE"] = name
-    else:
-        env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "tidings", "migrate", "-v0"], env=env, check=True)
-    return env
+    return fresh_database(env, db, name=f"tidings_bench_{os.getpid()}")
 
 
 def peak_rss_mb(pid: int) -> float:

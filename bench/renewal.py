@@ -24,7 +24,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+from bench.benchdb import PG_ADMIN_URL, fresh_database  # noqa: E402
+
 ANCHOR = datetime(2027, 1, 10, 9, 30, tzinfo=UTC)
 NOW = datetime(2027, 2, 10, 10, tzinfo=UTC)
 
@@ -32,19 +33,7 @@ NOW = datetime(2027, 2, 10, 10, tzinfo=UTC)
 def prepare_environment(db: str) -> dict[str, str]:
     data_dir = Path(tempfile.mkdtemp(prefix="tidings-bench-renewal-"))
     env = {**os.environ, "TIDINGS_DATA_DIR": str(data_dir), "TIDINGS_LOG_LEVEL": "WARNING"}
-    if db == "postgres":
-        import psycopg
-
-        name = f"tidings_bench_renewal_{os.getpid()}"
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        env["BENCH_PG_DATABASE"] = name
-    else:
-        env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "tidings", "migrate", "-v0"], env=env, check=True)
-    return env
+    return fresh_database(env, db, name=f"tidings_bench_renewal_{os.getpid()}")
 
 
 def clone(model: Any, template_id: int, source: str, values: dict[str, str], params: list[Any]) -> None:
