@@ -5,6 +5,7 @@ form, and let these two pass (`except (RoleTooLow, NotFound): raise` before thei
 import json
 from collections.abc import Callable
 
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -39,3 +40,9 @@ class RefusalMiddleware:
             if isinstance(exception, kind):
                 return refusal_page(request, exception, status)
         return None
+
+
+def show_on_form(form: BaseForm, error: DomainError) -> None:
+    """A refusal shown on the form: on the field it names when the form has that field, else above the form."""
+    field = str(error.details.get("field") or "")
+    form.add_error(field if field in form.fields else None, error.message)

@@ -14,6 +14,7 @@ from tidings.posts.services import get_post
 from tidings.recurring.models import Unit
 from tidings.recurring.services import Series, get_recurrence, set_recurrence, stop_recurrence, upcoming
 from tidings.web.auth import acting
+from tidings.web.errors import show_on_form
 from tidings.workspaces.roles import Action, RoleTooLow
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -82,8 +83,7 @@ def repeat_page(request: HttpRequest, post_id: int) -> HttpResponse:
         except (RoleTooLow, NotFound):
             raise
         except DomainError as error:
-            field = error.details.get("field")
-            form.add_error(field if field in form.fields else None, error.message)
+            show_on_form(form, error)
         else:
             messages.success(request, "Saved: the post repeats. Each repeat is scheduled a day before its time.")
             return redirect("post-repeat", post.pk)

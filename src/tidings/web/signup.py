@@ -27,6 +27,7 @@ from tidings.accounts.timezones import canonical_zone
 from tidings.core.errors import DomainError
 from tidings.tiers.plans import PLANS, Tier
 from tidings.web.auth import WORKSPACE_KEY, signed_in, throttle
+from tidings.web.errors import show_on_form
 from tidings.workspaces import invitations
 from tidings.workspaces.models import Invitation
 from tidings.workspaces.services import personal_workspace
@@ -103,8 +104,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email_confirmed=mode == "open" or proven,
             )
         except DomainError as error:
-            field = error.details.get("field")
-            form.add_error(field if field in form.fields else None, error.message)
+            show_on_form(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if proven:

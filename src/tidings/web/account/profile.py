@@ -14,6 +14,7 @@ from tidings.accounts.timezones import zone_choices
 from tidings.core.errors import DomainError
 from tidings.notifications.models import NotificationType
 from tidings.web.auth import acting, signed_in
+from tidings.web.errors import show_on_form
 from tidings.workspaces.plan import set_time_zone
 from tidings.workspaces.roles import Action
 
@@ -62,8 +63,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
             if not locked:
                 set_time_zone(actor, time_zone=form.cleaned_data["time_zone"])
         except DomainError as error:
-            field = error.details.get("field")
-            form.add_error(field if field in form.fields else None, error.message)
+            show_on_form(form, error)
         else:
             messages.success(request, "Profile saved.")
             return redirect("settings")

@@ -14,6 +14,7 @@ from tidings.library import services
 from tidings.library.models import HashtagGroup, Snippet
 from tidings.library.selectors import get_hashtag_group, get_snippet, hashtag_groups_of, snippets_of
 from tidings.web.auth import acting
+from tidings.web.errors import show_on_form
 from tidings.web.library.forms import HashtagGroupForm, SnippetForm
 from tidings.workspaces.actors import Actor
 from tidings.workspaces.roles import Action, RoleTooLow
@@ -30,11 +31,6 @@ def _page(
         "may_write": actor.may(Action.DRAFT),
     }
     return render(request, "web/library.html", context, status=400 if snippet_form or group_form else 200)
-
-
-def _refused(form: Form, refusal: DomainError) -> None:
-    field = str(refusal.details.get("field") or "")
-    form.add_error(field if field in form.fields else None, refusal.message)
 
 
 @login_required
@@ -55,7 +51,7 @@ def new_snippet(request: HttpRequest) -> HttpResponse:
         except (RoleTooLow, NotFound):
             raise
         except DomainError as refusal:
-            _refused(form, refusal)
+            show_on_form(form, refusal)
         else:
             messages.success(request, f"Snippet “{snippet.name}” saved.")
             return redirect(reverse("library") + "#snippets")
@@ -76,7 +72,7 @@ def new_group(request: HttpRequest) -> HttpResponse:
         except (RoleTooLow, NotFound):
             raise
         except DomainError as refusal:
-            _refused(form, refusal)
+            show_on_form(form, refusal)
         else:
             messages.success(request, f"Hashtag group “{group.name}” saved.")
             return redirect(reverse("library") + "#hashtags")
@@ -106,7 +102,7 @@ def edit_snippet(request: HttpRequest, snippet_id: int) -> HttpResponse:
         except (RoleTooLow, NotFound):
             raise
         except DomainError as refusal:
-            _refused(form, refusal)
+            show_on_form(form, refusal)
         else:
             messages.success(request, "Snippet saved.")
             return redirect(reverse("library") + "#snippets")
@@ -130,7 +126,7 @@ def edit_group(request: HttpRequest, group_id: int) -> HttpResponse:
         except (RoleTooLow, NotFound):
             raise
         except DomainError as refusal:
-            _refused(form, refusal)
+            show_on_form(form, refusal)
         else:
             messages.success(request, "Hashtag group saved.")
             return redirect(reverse("library") + "#hashtags")

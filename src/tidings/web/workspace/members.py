@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tidings.core.errors import DomainError, NotFound
 from tidings.tiers.checks import can_add_member
 from tidings.web.auth import WORKSPACE_KEY, acting
+from tidings.web.errors import show_on_form
 from tidings.workspaces import invitations
 from tidings.workspaces import members as people
 from tidings.workspaces.roles import ACTION_PHRASES, NEEDS, Action, Role, RoleTooLow
@@ -40,11 +41,6 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=INVITABLE, initial=Role.EDITOR)
 
 
-def _error_to_form(form: forms.Form, error: DomainError) -> None:
-    field = error.details.get("field")
-    form.add_error(field if field in form.fields else None, error.message)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def workspace_page(request: HttpRequest) -> HttpResponse:
@@ -62,7 +58,7 @@ def workspace_page(request: HttpRequest) -> HttpResponse:
         except RoleTooLow:
             raise
         except DomainError as error:
-            _error_to_form(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "Workspace saved.")
             return redirect("workspace")
@@ -93,7 +89,7 @@ def members_page(request: HttpRequest) -> HttpResponse:
         except RoleTooLow:
             raise
         except DomainError as error:
-            _error_to_form(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, f"Invitation sent to {sent.invitation.email}.")
             return redirect("members")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tidings.core.errors import DomainError, NotFound
 from tidings.web.auth import acting
+from tidings.web.errors import show_on_form
 from tidings.webhooks import services
 from tidings.webhooks.models import SUBSCRIBABLE, Delivery, Endpoint
 from tidings.webhooks.selectors import deliveries_of, endpoints_of, get_endpoint
@@ -27,11 +28,6 @@ class EndpointForm(forms.Form):
     event_types = forms.MultipleChoiceField(
         label="Events", choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )
-
-
-def _error_to_form(form: forms.Form, error: DomainError) -> None:
-    field = error.details.get("field")
-    form.add_error(field if field in form.fields else None, error.message)
 
 
 def _detail(
@@ -66,7 +62,7 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except DomainError as error:
-            _error_to_form(form, error)
+            show_on_form(form, error)
         else:
             # Shown here once, never put in a message or a redirect's cookie.
             messages.success(request, "Endpoint added. Copy its signing secret now; admins can reveal it later.")
@@ -108,7 +104,7 @@ def edit(request: HttpRequest, endpoint_id: int) -> HttpResponse:
         except (RoleTooLow, NotFound):
             raise
         except DomainError as error:
-            _error_to_form(form, error)
+            show_on_form(form, error)
         else:
             messages.success(request, "Endpoint saved.")
             return redirect("webhook", endpoint.pk)
